@@ -1,0 +1,94 @@
+// Package loopbacktls makes the emulators' own TLS certificate: a self-signed certificate for
+// localhost, 127.0.0.1 and ::1 generated at start, and the pool that trusts it and nothing else.
+// Only tests, benchmarks and demo mode use it; real endpoints keep the system roots.
+package loopbacktls
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"math/big"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// Authority is a generated certificate with the pool that trusts it.
+type Authority struct {
+	Cert tls.Certificate
+	Pool *x509.CertPool
+	PEM  []byte
+}
+
+var (
+	sharedOnce sync.Once
+	shared     *Authority
+	sharedErr  error
+)
+
+// Shared returns one certificate per process so every emulator and client in it agrees.
+func Shared() (*Authority, error) {
+	sharedOnce.Do(func() { shared, sharedErr = New() })
+	return shared, sharedErr
+}
+
+// New generates a fresh ECDSA P-256 certificate valid for the loopback names for 30 days.
+func New() (*Authority, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 62))
+	if err != nil {
+		return nil, err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          serial,
+		Subject:               pkix.Name{CommonName: "IdP Sync loopback emulator", Organization: []string{"IdP Sync (emulator)"}},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(30 * 24 * time.Hour),
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+		DNSNames:              []string{"localhost"},
+		IPAddresses:           []net.IP{net.ParseIP("127.0.0.1"), net.IPv6loopback},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return nil, err
+	}
+	leaf, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(leaf)
+	return &Authority{
+		Cert: tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf},
+		Pool: pool,
+		PEM:  pemEncode(der),
+	}, nil
+}
+
+// ServerConfig is the TLS configuration an emulator listens with.
+func (a *Authority) ServerConfig() *tls.Config {
+	return &tls.Config{Certificates: []tls.Certificate{a.Cert}, MinVersion: tls.VersionTLS12}
+}
+
+// Transport returns an HTTP transport that trusts only this certificate.
+func (a *Authority) Transport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.TLSClientConfig = &tls.Config{RootCAs: a.Pool, MinVersion: tls.VersionTLS12}
+	t.MaxIdleConnsPerHost = 64
+	return t
+}
+
+// Client returns an HTTP client that trusts only this certificate.
+func (a *Authority) Client() *http.Client {
+	return &http.Client{Transport: a.Transport(), Timeout: 2 * time.Minute}
+}

@@ -1,0 +1,41 @@
+package loopbacktls
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+func TestClientTrustsOnlyItsOwnCertificate(t *testing.T) {
+	a, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "ok") }))
+	srv.TLS = a.ServerConfig()
+	srv.StartTLS()
+	defer srv.Close()
+
+	for _, host := range []string{"127.0.0.1", "localhost"} {
+		u := strings.Replace(srv.URL, "127.0.0.1", host, 1)
+		resp, err := a.Client().Get(u)
+		if err != nil {
+			t.Fatalf("%s: %v", host, err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if string(b) != "ok" {
+			t.Fatalf("%s: body %q", host, b)
+		}
+	}
+	other, _ := New()
+	if _, err := other.Client().Get(srv.URL); err == nil {
+		t.Fatal("a client trusting another certificate must refuse this server")
+	}
+	if _, err := http.Get(srv.URL); err == nil {
+		t.Fatal("the system roots must not trust the emulator certificate")
+	}
+}
