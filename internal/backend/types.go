@@ -1,0 +1,303 @@
+package backend
+
+import (
+	idsync "github.com/idpsync/idpsync/internal/sync"
+)
+
+// The DTOs below cross into the frontend as JSON: times are RFC 3339 strings, durations are
+// milliseconds or seconds in their name, maps are keyed by strings only, and no field ever
+// carries a secret (keys are write-only: inputs have them, outputs only say whether one is set).
+
+// Event names emitted through the Emitter.
+const (
+	EventProgress   = "sync:progress"   // Progress
+	EventRunDone    = "sync:done"       // RunSummary
+	EventDeviceCode = "auth:devicecode" // DeviceCode
+	EventSchedule   = "sync:schedule"   // ScheduleNotice: an automatic sync stopped and waits for the admin
+)
+
+// Emitter is injected by the app layer (Wails events) or the CLI (progress bar).
+type Emitter interface{ Emit(event string, data any) }
+
+// DirectoryInput creates or edits a directory. Empty key fields on edit keep the stored key.
+type DirectoryInput struct {
+	Name            string `json:"name"`
+	Cloud           string `json:"cloud"` // "global" | "usgov" | "china"
+	ClientID        string `json:"clientId"`
+	SCIMBaseURL     string `json:"scimBaseUrl"` // https://api.atlassian.com/scim/directory/{id}
+	SCIMAPIKey      string `json:"scimApiKey,omitempty"`
+	SCIMKeyCreated  string `json:"scimKeyCreated,omitempty"` // YYYY-MM-DD, to warn before the one-year expiry
+	OrgID           string `json:"orgId,omitempty"`
+	OrgAPIKey       string `json:"orgApiKey,omitempty"`
+	AllowCustomHost bool   `json:"allowCustomHost"` // a non-Atlassian SCIM host (proxy, test); shown as a warning
+}
+
+// Directory is one identity-provider directory as the list and overview screens show it.
+type Directory struct {
+	ID               string      `json:"id"`
+	Name             string      `json:"name"`
+	Cloud            string      `json:"cloud"`
+	ClientID         string      `json:"clientId"`
+	TenantID         string      `json:"tenantId,omitempty"` // pinned at the first confirmed sync
+	TenantName       string      `json:"tenantName,omitempty"`
+	SCIMBaseURL      string      `json:"scimBaseUrl"`
+	OrgID            string      `json:"orgId,omitempty"`
+	AllowCustomHost  bool        `json:"allowCustomHost"`
+	HasSCIMKey       bool        `json:"hasScimKey"`
+	HasOrgKey        bool        `json:"hasOrgKey"`
+	SCIMKeyCreated   string      `json:"scimKeyCreated,omitempty"`
+	KeyExpiresInDays int         `json:"keyExpiresInDays,omitempty"` // -1 unknown
+	Account          string      `json:"account,omitempty"`          // signed-in Microsoft account (UPN)
+	Status           string      `json:"status"`                     // "enabled" | "disabled" | "running" | "needs_attention"
+	StatusReason     string      `json:"statusReason,omitempty"`
+	LastRun          *RunSummary `json:"lastRun,omitempty"`
+	NextSync         string      `json:"nextSync,omitempty"`
+	SyncedUsers      int         `json:"syncedUsers"`
+	SyncedGroups     int         `json:"syncedGroups"`
+	SyncedDomains    int         `json:"syncedDomains"`
+	Created          string      `json:"created"`
+	Demo             bool        `json:"demo,omitempty"`
+}
+
+// Account is the signed-in Microsoft account of a directory.
+type Account struct {
+	Username string `json:"username"`
+	Name     string `json:"name"`
+	TenantID string `json:"tenantId"`
+	ObjectID string `json:"objectId"`
+}
+
+// DeviceCode is emitted while a device-code sign-in waits for the admin.
+type DeviceCode struct {
+	DirectoryID string `json:"directoryId"`
+	UserCode    string `json:"userCode"`
+	URL         string `json:"url"`
+	Message     string `json:"message"`
+}
+
+// TenantCard is what the admin sees before the first sync to catch a wrong tenant.
+type TenantCard struct {
+	ID             string `json:"id"`
+	DisplayName    string `json:"displayName"`
+	InitialDomain  string `json:"initialDomain"`
+	DefaultDomain  string `json:"defaultDomain"`
+	PinnedTenantID string `json:"pinnedTenantId,omitempty"`
+	Mismatch       bool   `json:"mismatch"` // signed in to another tenant than the pinned one
+}
+
+// DomainRow is one Entra domain with the organization's claim status beside it.
+type DomainRow struct {
+	Name            string `json:"name"`
+	VerifiedInEntra bool   `json:"verifiedInEntra"`
+	IsDefault       bool   `json:"isDefault"`
+	IsInitial       bool   `json:"isInitial"`
+	AtlassianStatus string `json:"atlassianStatus"` // verified | unverified | superseded | missing_token | deleted | unknown | not_claimed
+	Selectable      bool   `json:"selectable"`      // only verified Entra domains qualify
+	Selected        bool   `json:"selected"`
+}
+
+// GroupQuery pages the group picker: children of ParentID ("" = top level), or a search across all.
+type GroupQuery struct {
+	ParentID string `json:"parentId,omitempty"`
+	Search   string `json:"search,omitempty"`
+	Offset   int    `json:"offset"`
+	Limit    int    `json:"limit"` // 0 → 200
+}
+
+// GroupNode is one group in the picker.
+type GroupNode struct {
+	ID          string `json:"id"`
+	DisplayName string `json:"displayName"`
+	Subgroups   int    `json:"subgroups"`   // direct subgroups
+	Users       int    `json:"users"`       // transitive user members
+	Selected    bool   `json:"selected"`    // selected itself
+	Implied     bool   `json:"implied"`     // brought in by a selected ancestor
+	OverLimit   bool   `json:"overLimit"`   // more than Atlassian's 35,000 users per group
+	HasChildren bool   `json:"hasChildren"` // for the tree's expander
+}
+
+// GroupPage is a page of the picker.
+type GroupPage struct {
+	Groups []GroupNode `json:"groups"`
+	Total  int         `json:"total"`
+}
+
+// Settings is the sync settings as stored (see sync.Settings).
+type Settings = idsync.Settings
+
+// PreviewOptions asks for a plan.
+type PreviewOptions struct {
+	Full bool `json:"full"` // a full reconcile against the live Atlassian state instead of a delta
+}
+
+// CountRow is one cell of a plan or run summary.
+type CountRow struct {
+	Object string `json:"object"` // user | group | membership
+	Action string `json:"action"`
+	Result string `json:"result"`
+	N      int    `json:"n"`
+}
+
+// Conflict is an unmanaged Atlassian group with the same name as a synced Entra group.
+type Conflict struct {
+	GroupEntraID string   `json:"groupEntraId"`
+	DisplayName  string   `json:"displayName"`
+	AtlassianID  string   `json:"atlassianId"`
+	Decision     string   `json:"decision"` // "" (pending) | "take_over" | "skip"
+	WouldAdd     []string `json:"wouldAdd"` // user names (first 200)
+	WouldRemove  []string `json:"wouldRemove"`
+	AddCount     int      `json:"addCount"`
+	RemoveCount  int      `json:"removeCount"`
+}
+
+// ErrorDTO is an apperr.Error for the screens.
+type ErrorDTO struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Action  string `json:"action,omitempty"`
+}
+
+// PlanSummary is what Preview returns; the operations themselves are paged with Operations.
+type PlanSummary struct {
+	PlanID           string     `json:"planId"`
+	DirectoryID      string     `json:"directoryId"`
+	RunID            string     `json:"runId"` // the preview's run (its report)
+	TenantID         string     `json:"tenantId"`
+	TenantName       string     `json:"tenantName"`
+	InitialDomain    string     `json:"initialDomain"`
+	Domains          []string   `json:"domains"` // the exact domain set the confirmation binds to
+	Digest           string     `json:"digest"`
+	Full             bool       `json:"full"`
+	Counts           []CountRow `json:"counts"`
+	Operations       int        `json:"operations"`
+	Skips            int        `json:"skips"`
+	Conflicts        []Conflict `json:"conflicts"`
+	Blocked          []ErrorDTO `json:"blocked"` // plan errors: limits, unresolved conflicts, threshold
+	Deactivations    int        `json:"deactivations"`
+	ManagedUsers     int        `json:"managedUsers"`
+	ThresholdTripped bool       `json:"thresholdTripped"`
+	ReportPath       string     `json:"reportPath"`
+	Created          string     `json:"created"`
+	ExpiresInSeconds int        `json:"expiresInSeconds"`
+}
+
+// OpQuery filters and pages a plan's or run's operations.
+type OpQuery struct {
+	Action string `json:"action,omitempty"` // a report.Action
+	Object string `json:"object,omitempty"` // user | group | membership
+	Result string `json:"result,omitempty"`
+	Search string `json:"search,omitempty"` // name, email or group
+	Offset int    `json:"offset"`
+	Limit  int    `json:"limit"` // 0 → 100
+}
+
+// Operation is one planned or applied operation (report.Operation).
+type Operation struct {
+	Seq     int          `json:"seq"`
+	Action  string       `json:"action"`
+	Object  ObjectRef    `json:"object"`
+	Group   *ObjectRef   `json:"group,omitempty"`
+	Chain   []string     `json:"chain,omitempty"`
+	Changes []ChangeDTO  `json:"changes,omitempty"`
+	Reason  string       `json:"reason,omitempty"`
+	Result  string       `json:"result"`
+	Code    string       `json:"code,omitempty"`
+	Message string       `json:"message,omitempty"`
+}
+
+// ObjectRef names a user or group on both sides.
+type ObjectRef struct {
+	Type        string `json:"type"`
+	Name        string `json:"name"`
+	Email       string `json:"email,omitempty"`
+	EntraID     string `json:"entraId,omitempty"`
+	AtlassianID string `json:"atlassianId,omitempty"`
+}
+
+// ChangeDTO is one attribute's old and new value.
+type ChangeDTO struct {
+	Attribute string `json:"attribute"`
+	Old       string `json:"old"`
+	New       string `json:"new"`
+}
+
+// OpPage is a page of operations.
+type OpPage struct {
+	Operations []Operation `json:"operations"`
+	Total      int         `json:"total"`
+}
+
+// SkipRow is one user or group left out, with its reason code.
+type SkipRow struct {
+	Object ObjectRef `json:"object"`
+	Reason string    `json:"reason"`
+	Detail string    `json:"detail,omitempty"`
+}
+
+// SkipQuery filters and pages skips.
+type SkipQuery struct {
+	Reason string `json:"reason,omitempty"`
+	Search string `json:"search,omitempty"`
+	Offset int    `json:"offset"`
+	Limit  int    `json:"limit"`
+}
+
+// SkipPage is a page of skips.
+type SkipPage struct {
+	Skips []SkipRow `json:"skips"`
+	Total int       `json:"total"`
+}
+
+// Confirmation is the domain confirmation dialog's answer: apply refuses unless all three match.
+type Confirmation struct {
+	TenantID          string   `json:"tenantId"`
+	Domains           []string `json:"domains"`
+	PlanDigest        string   `json:"planDigest"`
+	OverrideThreshold bool     `json:"overrideThreshold"`
+}
+
+// RunSummary is one run (preview or apply) in the history.
+type RunSummary struct {
+	RunID          string     `json:"runId"`
+	DirectoryID    string     `json:"directoryId"`
+	Kind           string     `json:"kind"`   // preview | apply
+	Status         string     `json:"status"` // report.Status
+	Started        string     `json:"started"`
+	Ended          string     `json:"ended,omitempty"`
+	DurationMillis int64      `json:"durationMillis"`
+	Full           bool       `json:"full"`
+	Automatic      bool       `json:"automatic"`
+	Counts         []CountRow `json:"counts"`
+	ErrorCode      string     `json:"errorCode,omitempty"`
+	ErrorMessage   string     `json:"errorMessage,omitempty"`
+	ReportPath     string     `json:"reportPath,omitempty"`
+}
+
+// Progress is emitted during a run.
+type Progress struct {
+	DirectoryID string  `json:"directoryId"`
+	RunID       string  `json:"runId"`
+	Phase       string  `json:"phase"` // read_tenant | read_atlassian | plan | create_groups | users | add_members | remove_members | deactivate | retire_groups
+	Done        int     `json:"done"`
+	Total       int     `json:"total"`
+	Rate        float64 `json:"rate"`       // operations per second
+	ETASeconds  float64 `json:"etaSeconds"` // -1 unknown
+	Message     string  `json:"message,omitempty"`
+}
+
+// ScheduleNotice says why an automatic sync stopped before writing.
+type ScheduleNotice struct {
+	DirectoryID string   `json:"directoryId"`
+	Error       ErrorDTO `json:"error"`
+	At          string   `json:"at"`
+}
+
+// HeadlessOptions are the CLI's `sync` flags: the headless confirmation dialog.
+type HeadlessOptions struct {
+	ConfirmTenant     string
+	ConfirmDomains    []string
+	Yes               bool // skips the interactive prompt, never the tenant and domain check
+	OverrideThreshold bool
+	Full              bool
+	Apply             bool // false: plan only
+}

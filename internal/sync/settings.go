@@ -1,0 +1,125 @@
+package sync
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/idpsync/idpsync/internal/apperr"
+)
+
+// Domain and user selection modes (Atlassian's wording: "Verify all available domains" /
+// "Verify only specific domains"; "Sync all users and groups" / "Sync specific groups and their users").
+const (
+	DomainsAll      = "all"
+	DomainsSpecific = "specific"
+	UsersAll        = "all"
+	UsersGroups     = "groups"
+)
+
+// Atlassian's limits (DESIGN.md §3).
+const (
+	MaxUsersPerGroup     = 35000
+	MaxUsersPerDirectory = 150000
+)
+
+// Settings are a directory's sync settings. They are stored as JSON and bound to the screens as
+// they are, so every field is a plain JSON value (durations in minutes, no maps).
+type Settings struct {
+	DomainMode string   `json:"domainMode"`        // DomainsAll | DomainsSpecific
+	Domains    []string `json:"domains,omitempty"` // lower case; used with DomainsSpecific
+	UserMode   string   `json:"userMode"`          // UsersAll | UsersGroups
+	Groups     []string `json:"groups,omitempty"`  // selected Entra group ids; used with UsersGroups
+
+	// IncludeDisabled creates accounts for users disabled in Entra as inactive accounts; by default
+	// a disabled user is only ever a deactivation, never a create.
+	IncludeDisabled bool `json:"includeDisabled"`
+	// IncludeExternal syncs guests whatever their domain (the default, as Atlassian does).
+	IncludeExternal bool `json:"includeExternal"`
+
+	AutoSync            bool `json:"autoSync"`
+	AutoIntervalMinutes int  `json:"autoIntervalMinutes"`
+
+	// The deactivation threshold: an apply that would deactivate more than either is blocked
+	// unless overridden for that run. Zero disables that half of the check.
+	DeactivationMaxCount   int     `json:"deactivationMaxCount"`
+	DeactivationMaxPercent float64 `json:"deactivationMaxPercent"`
+
+	ProtectedGroups        []string `json:"protectedGroups,omitempty"` // Atlassian group display names never written
+	DeleteOutOfScopeGroups bool     `json:"deleteOutOfScopeGroups"`
+	FullReconcileEvery     int      `json:"fullReconcileEvery"` // a full read every N runs (0: every run)
+	MemberChunkSize        int      `json:"memberChunkSize"`
+	Concurrency            int      `json:"concurrency"`
+}
+
+// DefaultSettings is what a new directory starts with.
+func DefaultSettings() Settings {
+	return Settings{
+		DomainMode:             DomainsAll,
+		UserMode:               UsersAll,
+		IncludeExternal:        true,
+		AutoIntervalMinutes:    240,
+		DeactivationMaxCount:   50,
+		DeactivationMaxPercent: 10,
+		FullReconcileEvery:     10,
+		MemberChunkSize:        100,
+		Concurrency:            8,
+	}
+}
+
+// Normalize lower-cases and sorts the domain list, fills zero tunables with their defaults and
+// refuses values that make no sense, so that a stored or bound Settings is always usable.
+func (s Settings) Normalize() (Settings, error) {
+	d := DefaultSettings()
+	if s.DomainMode == "" {
+		s.DomainMode = d.DomainMode
+	}
+	if s.UserMode == "" {
+		s.UserMode = d.UserMode
+	}
+	if s.DomainMode != DomainsAll && s.DomainMode != DomainsSpecific {
+		return s, apperr.New(apperr.InvalidInput, "unknown domain mode %q", s.DomainMode)
+	}
+	if s.UserMode != UsersAll && s.UserMode != UsersGroups {
+		return s, apperr.New(apperr.InvalidInput, "unknown user mode %q", s.UserMode)
+	}
+	s.Domains = normSet(s.Domains, strings.ToLower)
+	s.Groups = normSet(s.Groups, func(x string) string { return x })
+	s.ProtectedGroups = normSet(s.ProtectedGroups, func(x string) string { return x })
+	if s.DomainMode == DomainsSpecific && len(s.Domains) == 0 {
+		return s, apperr.New(apperr.InvalidInput, "no domain is selected").WithAction("Select at least one verified domain, or choose all verified domains.")
+	}
+	if s.UserMode == UsersGroups && len(s.Groups) == 0 {
+		return s, apperr.New(apperr.InvalidInput, "no group is selected").WithAction("Select at least one group, or choose all users and groups.")
+	}
+	if s.AutoIntervalMinutes <= 0 {
+		s.AutoIntervalMinutes = d.AutoIntervalMinutes
+	}
+	if s.AutoIntervalMinutes < 5 {
+		return s, apperr.New(apperr.InvalidInput, "the automatic sync interval must be at least 5 minutes")
+	}
+	if s.DeactivationMaxCount < 0 || s.DeactivationMaxPercent < 0 || s.DeactivationMaxPercent > 100 {
+		return s, apperr.New(apperr.InvalidInput, "the deactivation threshold must be a count ≥ 0 and a percentage between 0 and 100")
+	}
+	if s.FullReconcileEvery < 0 {
+		s.FullReconcileEvery = 0
+	}
+	if s.MemberChunkSize <= 0 || s.MemberChunkSize > 1000 {
+		s.MemberChunkSize = d.MemberChunkSize
+	}
+	if s.Concurrency <= 0 || s.Concurrency > 64 {
+		s.Concurrency = d.Concurrency
+	}
+	return s, nil
+}
+
+func normSet(in []string, f func(string) string) []string {
+	out := make([]string, 0, len(in))
+	for _, x := range in {
+		x = strings.TrimSpace(f(x))
+		if x != "" {
+			out = append(out, x)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
