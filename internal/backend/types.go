@@ -193,16 +193,16 @@ type OpQuery struct {
 
 // Operation is one planned or applied operation (report.Operation).
 type Operation struct {
-	Seq     int          `json:"seq"`
-	Action  string       `json:"action"`
-	Object  ObjectRef    `json:"object"`
-	Group   *ObjectRef   `json:"group,omitempty"`
-	Chain   []string     `json:"chain,omitempty"`
-	Changes []ChangeDTO  `json:"changes,omitempty"`
-	Reason  string       `json:"reason,omitempty"`
-	Result  string       `json:"result"`
-	Code    string       `json:"code,omitempty"`
-	Message string       `json:"message,omitempty"`
+	Seq     int         `json:"seq"`
+	Action  string      `json:"action"`
+	Object  ObjectRef   `json:"object"`
+	Group   *ObjectRef  `json:"group,omitempty"`
+	Chain   []string    `json:"chain,omitempty"`
+	Changes []ChangeDTO `json:"changes,omitempty"`
+	Reason  string      `json:"reason,omitempty"`
+	Result  string      `json:"result"`
+	Code    string      `json:"code,omitempty"`
+	Message string      `json:"message,omitempty"`
 }
 
 // ObjectRef names a user or group on both sides.
