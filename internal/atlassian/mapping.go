@@ -1,0 +1,285 @@
+package atlassian
+
+import (
+	"encoding/json"
+	"strconv"
+	"strings"
+
+	"github.com/idpsync/idpsync/internal/directory"
+	"github.com/idpsync/idpsync/internal/report"
+)
+
+// SCIM schema URNs.
+const (
+	SchemaUser       = "urn:ietf:params:scim:schemas:core:2.0:User"
+	SchemaGroup      = "urn:ietf:params:scim:schemas:core:2.0:Group"
+	SchemaEnterprise = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+	SchemaPatchOp    = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+	SchemaList       = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
+)
+
+// SCIM attribute paths of Atlassian's fixed mapping (DESIGN.md §3). They are also the Attribute
+// of report.Change, so a report names exactly what was written.
+const (
+	AttrUserName          = "userName"
+	AttrExternalID        = "externalId"
+	AttrGivenName         = "name.givenName"
+	AttrFamilyName        = "name.familyName"
+	AttrDisplayName       = "displayName"
+	AttrEmail             = `emails[type eq "work"].value`
+	AttrActive            = "active"
+	AttrTitle             = "title"
+	AttrPreferredLanguage = "preferredLanguage"
+	AttrMobilePhone       = `phoneNumbers[type eq "mobile"].value`
+	AttrWorkPhone         = `phoneNumbers[type eq "work"].value`
+	AttrDepartment        = SchemaEnterprise + ":department"
+)
+
+// User is a SCIM user as the sync sees it: exactly the mapped attributes.
+type User struct {
+	ID                string `json:"id,omitempty"`
+	ExternalID        string `json:"externalId,omitempty"`
+	UserName          string `json:"userName"`
+	DisplayName       string `json:"displayName,omitempty"`
+	GivenName         string `json:"givenName,omitempty"`
+	FamilyName        string `json:"familyName,omitempty"`
+	Email             string `json:"email,omitempty"` // the work email
+	Title             string `json:"title,omitempty"`
+	PreferredLanguage string `json:"preferredLanguage,omitempty"`
+	MobilePhone       string `json:"mobilePhone,omitempty"`
+	WorkPhone         string `json:"workPhone,omitempty"`
+	Department        string `json:"department,omitempty"`
+	Active            bool   `json:"active"`
+}
+
+// Group is a SCIM group with the ids of its (user) members.
+type Group struct {
+	ID          string   `json:"id,omitempty"`
+	ExternalID  string   `json:"externalId,omitempty"`
+	DisplayName string   `json:"displayName"`
+	Members     []string `json:"members,omitempty"`
+}
+
+// PatchOp is one SCIM PATCH operation (RFC 7644 §3.5.2).
+type PatchOp struct {
+	Op    string `json:"op"`
+	Path  string `json:"path,omitempty"`
+	Value any    `json:"value,omitempty"`
+}
+
+// UserFromEntra maps an Entra user with Atlassian's fixed table. An empty display name falls
+// back to "given family", then to the userName, because Atlassian shows it everywhere.
+func UserFromEntra(d directory.User) User {
+	name := d.UserName()
+	display := strings.TrimSpace(d.DisplayName)
+	if display == "" {
+		display = strings.TrimSpace(d.GivenName + " " + d.Surname)
+	}
+	if display == "" {
+		display = name
+	}
+	return User{
+		ExternalID:        d.ID,
+		UserName:          name,
+		Email:             name,
+		DisplayName:       display,
+		GivenName:         d.GivenName,
+		FamilyName:        d.Surname,
+		Title:             d.JobTitle,
+		PreferredLanguage: d.PreferredLanguage,
+		MobilePhone:       d.MobilePhone,
+		WorkPhone:         d.BusinessPhone,
+		Department:        d.Department,
+		Active:            d.AccountEnabled,
+	}
+}
+
+type userField struct {
+	attr string
+	get  func(*User) string
+}
+
+// userFields lists the compared attributes in a stable order. active is compared as "true"/"false".
+var userFields = []userField{
+	{AttrUserName, func(u *User) string { return u.UserName }},
+	{AttrExternalID, func(u *User) string { return u.ExternalID }},
+	{AttrDisplayName, func(u *User) string { return u.DisplayName }},
+	{AttrGivenName, func(u *User) string { return u.GivenName }},
+	{AttrFamilyName, func(u *User) string { return u.FamilyName }},
+	{AttrEmail, func(u *User) string { return u.Email }},
+	{AttrTitle, func(u *User) string { return u.Title }},
+	{AttrPreferredLanguage, func(u *User) string { return u.PreferredLanguage }},
+	{AttrMobilePhone, func(u *User) string { return u.MobilePhone }},
+	{AttrWorkPhone, func(u *User) string { return u.WorkPhone }},
+	{AttrDepartment, func(u *User) string { return u.Department }},
+	{AttrActive, func(u *User) string { return strconv.FormatBool(u.Active) }},
+}
+
+// DiffUser lists what must change to turn current into desired. Values compare exactly: matching
+// by userName is case-insensitive, but a change of case in the email is a real change the admin
+// made in Entra and is written. An empty desired externalId never clears a known one.
+func DiffUser(current, desired User) []report.Change {
+	var out []report.Change
+	for _, f := range userFields {
+		o, n := f.get(&current), f.get(&desired)
+		if o == n || (f.attr == AttrExternalID && n == "") {
+			continue
+		}
+		out = append(out, report.Change{Attribute: f.attr, Old: o, New: n})
+	}
+	return out
+}
+
+// PatchFor turns changes into PATCH operations: add where there was no value, replace where there
+// was one, remove where the new value is empty. active is sent as a boolean.
+func PatchFor(changes []report.Change) []PatchOp {
+	ops := make([]PatchOp, 0, len(changes))
+	for _, c := range changes {
+		if c.Attribute == AttrActive {
+			ops = append(ops, PatchOp{Op: "replace", Path: AttrActive, Value: c.New == "true"})
+			continue
+		}
+		switch {
+		case c.New == "":
+			ops = append(ops, PatchOp{Op: "remove", Path: c.Attribute})
+		case c.Old == "":
+			ops = append(ops, PatchOp{Op: "add", Path: c.Attribute, Value: c.New})
+		default:
+			ops = append(ops, PatchOp{Op: "replace", Path: c.Attribute, Value: c.New})
+		}
+	}
+	return ops
+}
+
+// ---- wire format ----
+
+type scimName struct {
+	GivenName  string `json:"givenName,omitempty"`
+	FamilyName string `json:"familyName,omitempty"`
+	Formatted  string `json:"formatted,omitempty"`
+}
+
+type scimMulti struct {
+	Value   string `json:"value"`
+	Type    string `json:"type,omitempty"`
+	Primary bool   `json:"primary,omitempty"`
+}
+
+type scimEnterprise struct {
+	Department string `json:"department,omitempty"`
+}
+
+type scimUser struct {
+	Schemas           []string        `json:"schemas,omitempty"`
+	ID                string          `json:"id,omitempty"`
+	ExternalID        string          `json:"externalId,omitempty"`
+	UserName          string          `json:"userName"`
+	Name              *scimName       `json:"name,omitempty"`
+	DisplayName       string          `json:"displayName,omitempty"`
+	Title             string          `json:"title,omitempty"`
+	PreferredLanguage string          `json:"preferredLanguage,omitempty"`
+	Emails            []scimMulti     `json:"emails,omitempty"`
+	PhoneNumbers      []scimMulti     `json:"phoneNumbers,omitempty"`
+	Active            *bool           `json:"active,omitempty"`
+	Enterprise        *scimEnterprise `json:"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User,omitempty"`
+}
+
+type scimMember struct {
+	Value string `json:"value"`
+}
+
+type scimGroup struct {
+	Schemas     []string     `json:"schemas,omitempty"`
+	ID          string       `json:"id,omitempty"`
+	ExternalID  string       `json:"externalId,omitempty"`
+	DisplayName string       `json:"displayName"`
+	Members     []scimMember `json:"members,omitempty"`
+}
+
+func encodeUser(u User) scimUser {
+	active := u.Active
+	s := scimUser{
+		Schemas:    []string{SchemaUser},
+		ExternalID: u.ExternalID, UserName: u.UserName, DisplayName: u.DisplayName,
+		Title: u.Title, PreferredLanguage: u.PreferredLanguage, Active: &active,
+	}
+	if u.GivenName != "" || u.FamilyName != "" {
+		s.Name = &scimName{GivenName: u.GivenName, FamilyName: u.FamilyName}
+	}
+	if u.Email != "" {
+		s.Emails = []scimMulti{{Value: u.Email, Type: "work", Primary: true}}
+	}
+	if u.MobilePhone != "" {
+		s.PhoneNumbers = append(s.PhoneNumbers, scimMulti{Value: u.MobilePhone, Type: "mobile"})
+	}
+	if u.WorkPhone != "" {
+		s.PhoneNumbers = append(s.PhoneNumbers, scimMulti{Value: u.WorkPhone, Type: "work"})
+	}
+	if u.Department != "" {
+		s.Schemas = append(s.Schemas, SchemaEnterprise)
+		s.Enterprise = &scimEnterprise{Department: u.Department}
+	}
+	return s
+}
+
+func decodeUser(raw []byte) (User, error) {
+	var s scimUser
+	if err := json.Unmarshal(raw, &s); err != nil || s.ID == "" {
+		return User{}, badResponse("decode user", &response{status: 200, body: raw}, errOr(err))
+	}
+	u := User{
+		ID: s.ID, ExternalID: s.ExternalID, UserName: s.UserName, DisplayName: s.DisplayName,
+		Title: s.Title, PreferredLanguage: s.PreferredLanguage, Active: s.Active == nil || *s.Active,
+	}
+	if s.Name != nil {
+		u.GivenName, u.FamilyName = s.Name.GivenName, s.Name.FamilyName
+	}
+	u.Email = pick(s.Emails, "work", true)
+	u.MobilePhone = pick(s.PhoneNumbers, "mobile", false)
+	u.WorkPhone = pick(s.PhoneNumbers, "work", false)
+	if s.Enterprise != nil {
+		u.Department = s.Enterprise.Department
+	}
+	return u, nil
+}
+
+// pick returns the value of the given type; for emails, a primary or lone value stands in for
+// "work" because accounts made elsewhere may carry no type.
+func pick(vals []scimMulti, typ string, fallback bool) string {
+	for _, v := range vals {
+		if strings.EqualFold(v.Type, typ) {
+			return v.Value
+		}
+	}
+	if !fallback {
+		return ""
+	}
+	for _, v := range vals {
+		if v.Primary {
+			return v.Value
+		}
+	}
+	if len(vals) == 1 {
+		return vals[0].Value
+	}
+	return ""
+}
+
+func decodeGroup(raw []byte) (Group, error) {
+	var s scimGroup
+	if err := json.Unmarshal(raw, &s); err != nil || s.ID == "" {
+		return Group{}, badResponse("decode group", &response{status: 200, body: raw}, errOr(err))
+	}
+	g := Group{ID: s.ID, ExternalID: s.ExternalID, DisplayName: s.DisplayName}
+	for _, m := range s.Members {
+		g.Members = append(g.Members, m.Value)
+	}
+	return g, nil
+}
+
+func errOr(err error) error {
+	if err != nil {
+		return err
+	}
+	return errNotSCIM
+}

@@ -1,0 +1,577 @@
+// Package atlassian writes to an Atlassian organization: a client of Atlassian's user-provisioning
+// (SCIM 2.0) API of one identity-provider directory, a client of the organization API's domains,
+// the mapping of Entra users to SCIM users, and the connection check of the setup screen. Both
+// clients pace themselves with an adaptive limiter, retry what can be retried and turn every
+// answer the service documents into an apperr code.
+package atlassian
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/idpsync/idpsync/internal/apperr"
+)
+
+// AtlassianHost is the only host the clients talk to unless the admin allows another.
+const AtlassianHost = "api.atlassian.com"
+
+// PageSize is Atlassian's cap on count for SCIM lists.
+const PageSize = 100
+
+// DefaultMemberChunkSize is how many members one group PATCH carries. Atlassian publishes no
+// maximum; 100 matches its page cap, keeps a body near 5 KB, and makes a failed chunk cheap to
+// retry, while a 35,000-member group still needs only 350 requests.
+const DefaultMemberChunkSize = 100
+
+// maxPages guards against a server that never stops paging: 150,000 users (the directory limit)
+// fit in 1,500 pages of 100.
+const maxPages = 10_000
+
+// SCIMConfig configures a SCIM client.
+type SCIMConfig struct {
+	BaseURL         string            // https://api.atlassian.com/scim/directory/{directoryId}
+	APIKey          string            // the directory API key (bearer)
+	KeyCreated      time.Time         // when the key was made, for "expired?" messages; zero if unknown
+	Transport       http.RoundTripper // nil: http.DefaultTransport
+	AllowCustomHost bool              // accept a host other than api.atlassian.com (the screens warn)
+	MemberChunkSize int               // members per group PATCH; default DefaultMemberChunkSize
+	Retry           RetryPolicy
+	Limiter         *Limiter      // shared pacing; nil: a new one from LimiterConfig
+	LimiterConfig   LimiterConfig // used when Limiter is nil
+	Timeout         time.Duration // per HTTP attempt; default 60s
+	Now             func() time.Time
+}
+
+// SCIM is a client of one Atlassian identity-provider directory. It is safe for concurrent use;
+// all its goroutines share one Limiter.
+type SCIM struct {
+	ep        *endpoint
+	chunkSize int
+}
+
+var directoryPath = regexp.MustCompile(`^/scim/directory/[A-Za-z0-9][A-Za-z0-9._~-]*/?$`)
+
+// ValidateBaseURL checks a directory base URL: https only, Atlassian's host unless allowed, and a
+// /scim/directory/{id} path. It returns the parsed URL.
+func ValidateBaseURL(raw string, allowCustomHost bool) (*url.URL, error) {
+	u, err := checkURL(raw, allowCustomHost)
+	if err != nil {
+		return nil, err
+	}
+	if !directoryPath.MatchString(u.Path) {
+		return nil, apperr.New(apperr.InvalidInput, "%q is not a directory base URL: its path must be /scim/directory/{directoryId}", raw).
+			WithAction("Copy the directory base URL from admin.atlassian.com > Security > Identity providers > your directory.")
+	}
+	u.Path = strings.TrimSuffix(u.Path, "/")
+	return u, nil
+}
+
+func checkURL(raw string, allowCustomHost bool) (*url.URL, error) {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || u.Host == "" {
+		return nil, apperr.New(apperr.InvalidInput, "%q is not a URL", raw).WithAction("Enter the full address, starting with https://.")
+	}
+	if u.Scheme != "https" {
+		return nil, apperr.New(apperr.InsecureURL, "%q does not use https: the API key would travel in clear text", raw).
+			WithAction("Use the https:// address Atlassian gives.")
+	}
+	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return nil, apperr.New(apperr.InvalidInput, "%q must not carry a user, query or fragment", raw).WithAction("Remove everything after the path.")
+	}
+	if !strings.EqualFold(u.Hostname(), AtlassianHost) && !allowCustomHost {
+		return nil, apperr.New(apperr.InsecureURL, "%q is not on %s: the API key would be sent to another host", raw, AtlassianHost).
+			WithAction("Use the address Atlassian gives, or allow a custom host explicitly.")
+	}
+	return u, nil
+}
+
+func newEndpoint(base *url.URL, key, keyName string, created time.Time, rt http.RoundTripper, timeout time.Duration,
+	lim *Limiter, lc LimiterConfig, rp RetryPolicy, now func() time.Time, accept string) (*endpoint, error) {
+	if strings.TrimSpace(key) == "" {
+		return nil, apperr.New(apperr.SecretMissing, "the %s is empty", keyName).WithAction("Enter the " + keyName + ".")
+	}
+	if rt == nil {
+		rt = http.DefaultTransport
+	}
+	if timeout <= 0 {
+		timeout = 60 * time.Second
+	}
+	if lim == nil {
+		lim = NewLimiter(lc)
+	}
+	if now == nil {
+		now = time.Now
+	}
+	return &endpoint{
+		base: base, key: key, keyName: keyName, keyCreated: created, accept: accept,
+		hc:  &http.Client{Transport: rt, Timeout: timeout, CheckRedirect: noRedirect},
+		lim: lim, retry: rp.withDefaults(), now: now,
+	}, nil
+}
+
+// noRedirect keeps the bearer key on the validated host: a redirect is reported, not followed.
+func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
+// NewSCIM validates cfg and returns a client.
+func NewSCIM(cfg SCIMConfig) (*SCIM, error) {
+	u, err := ValidateBaseURL(cfg.BaseURL, cfg.AllowCustomHost)
+	if err != nil {
+		return nil, err
+	}
+	ep, err := newEndpoint(u, cfg.APIKey, "directory API key", cfg.KeyCreated, cfg.Transport, cfg.Timeout,
+		cfg.Limiter, cfg.LimiterConfig, cfg.Retry, cfg.Now, "application/scim+json")
+	if err != nil {
+		return nil, err
+	}
+	chunk := cfg.MemberChunkSize
+	if chunk <= 0 {
+		chunk = DefaultMemberChunkSize
+	}
+	return &SCIM{ep: ep, chunkSize: chunk}, nil
+}
+
+// Stats returns the request counters.
+func (c *SCIM) Stats() Stats { return c.ep.stats.snapshot() }
+
+// Limiter returns the limiter pacing this client (shared by all its goroutines).
+func (c *SCIM) Limiter() *Limiter { return c.ep.lim }
+
+// MemberChunkSize is the number of members per group PATCH.
+func (c *SCIM) MemberChunkSize() int { return c.chunkSize }
+
+// ---- listing and lookup ----
+
+type listResponse struct {
+	Schemas      []string          `json:"schemas"`
+	TotalResults *int              `json:"totalResults"`
+	StartIndex   int               `json:"startIndex"`
+	ItemsPerPage int               `json:"itemsPerPage"`
+	Resources    []json.RawMessage `json:"Resources"`
+}
+
+// list pages through endpoint (e.g. "/Users") with an optional filter and hands each raw resource to fn.
+func (c *SCIM) list(ctx context.Context, path, filter string, fn func(json.RawMessage) error) error {
+	start := 1
+	for page := 0; ; page++ {
+		if page >= maxPages {
+			return apperr.New(apperr.AtlassianBadResponse, "GET %s: the server kept returning pages after %d pages", path, maxPages)
+		}
+		q := url.Values{"startIndex": {strconv.Itoa(start)}, "count": {strconv.Itoa(PageSize)}}
+		if filter != "" {
+			q.Set("filter", filter)
+		}
+		r, err := c.ep.do(ctx, http.MethodGet, path, q, nil, callOpts{})
+		if err != nil {
+			return err
+		}
+		if r.status != http.StatusOK {
+			return c.ep.statusError("list "+strings.TrimPrefix(path, "/"), r)
+		}
+		var lr listResponse
+		if err := json.Unmarshal(r.body, &lr); err != nil || lr.TotalResults == nil {
+			return badResponse("GET "+path, r, err)
+		}
+		for _, raw := range lr.Resources {
+			if err := fn(raw); err != nil {
+				return err
+			}
+		}
+		start += len(lr.Resources)
+		if len(lr.Resources) == 0 || start > *lr.TotalResults {
+			return nil
+		}
+	}
+}
+
+func badResponse(what string, r *response, err error) *apperr.Error {
+	snippet := strings.Join(strings.Fields(truncate(string(r.body), 120)), " ")
+	e := apperr.New(apperr.AtlassianBadResponse, "%s: the answer (%d, %s) is not a SCIM response: %q", what, r.status, r.header.Get("Content-Type"), snippet).
+		WithAction("Check the directory base URL; a proxy or captive portal may be answering instead of Atlassian.")
+	e.Err = err
+	return e
+}
+
+// ListUsers calls fn for every user of the directory, in pages of 100.
+func (c *SCIM) ListUsers(ctx context.Context, fn func(User) error) error {
+	return c.list(ctx, "/Users", "", func(raw json.RawMessage) error {
+		u, err := decodeUser(raw)
+		if err != nil {
+			return err
+		}
+		return fn(u)
+	})
+}
+
+// ListGroups calls fn for every group of the directory with its member ids.
+func (c *SCIM) ListGroups(ctx context.Context, fn func(Group) error) error {
+	return c.list(ctx, "/Groups", "", func(raw json.RawMessage) error {
+		g, err := decodeGroup(raw)
+		if err != nil {
+			return err
+		}
+		return fn(g)
+	})
+}
+
+// EqFilter builds Atlassian's only filter form, attr eq "value", escaping backslashes and quotes
+// as SCIM's JSON string rules require.
+func EqFilter(attr, value string) string {
+	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`)
+	return attr + ` eq "` + r.Replace(value) + `"`
+}
+
+func (c *SCIM) findUser(ctx context.Context, attr, value string) (User, bool, error) {
+	var found []User
+	err := c.list(ctx, "/Users", EqFilter(attr, value), func(raw json.RawMessage) error {
+		u, err := decodeUser(raw)
+		if err == nil {
+			found = append(found, u)
+		}
+		return err
+	})
+	if err != nil || len(found) == 0 {
+		return User{}, false, err
+	}
+	// The service filters for us; check again in case a lenient server ignored the filter.
+	for _, u := range found {
+		if (attr == "externalId" && u.ExternalID == value) || (attr == "userName" && strings.EqualFold(u.UserName, value)) {
+			return u, true, nil
+		}
+	}
+	return User{}, false, nil
+}
+
+// FindUserByExternalID looks a user up by externalId (the Entra object id).
+func (c *SCIM) FindUserByExternalID(ctx context.Context, externalID string) (User, bool, error) {
+	return c.findUser(ctx, "externalId", externalID)
+}
+
+// FindUserByUserName looks a user up by userName (case-insensitive on Atlassian's side).
+func (c *SCIM) FindUserByUserName(ctx context.Context, userName string) (User, bool, error) {
+	return c.findUser(ctx, "userName", userName)
+}
+
+func (c *SCIM) findGroup(ctx context.Context, attr, value string) (Group, bool, error) {
+	var found []Group
+	err := c.list(ctx, "/Groups", EqFilter(attr, value), func(raw json.RawMessage) error {
+		g, err := decodeGroup(raw)
+		if err == nil {
+			found = append(found, g)
+		}
+		return err
+	})
+	if err != nil {
+		return Group{}, false, err
+	}
+	for _, g := range found {
+		if (attr == "externalId" && g.ExternalID == value) || (attr == "displayName" && strings.EqualFold(g.DisplayName, value)) {
+			return g, true, nil
+		}
+	}
+	return Group{}, false, nil
+}
+
+// FindGroupByDisplayName looks a group up by its name.
+func (c *SCIM) FindGroupByDisplayName(ctx context.Context, name string) (Group, bool, error) {
+	return c.findGroup(ctx, "displayName", name)
+}
+
+// FindGroupByExternalID looks a group up by externalId (the Entra group id).
+func (c *SCIM) FindGroupByExternalID(ctx context.Context, externalID string) (Group, bool, error) {
+	return c.findGroup(ctx, "externalId", externalID)
+}
+
+// GetUser reads one user; a missing one is AtlassianNotFound.
+func (c *SCIM) GetUser(ctx context.Context, id string) (User, error) {
+	r, err := c.ep.do(ctx, http.MethodGet, "/Users/"+url.PathEscape(id), nil, nil, callOpts{})
+	if err != nil {
+		return User{}, err
+	}
+	if r.status != http.StatusOK {
+		return User{}, c.notFoundOr("read user "+id, r)
+	}
+	return decodeUser(r.body)
+}
+
+// ---- writes ----
+
+// ConflictError is the cause of an AtlassianConflict error from a create: the identity that
+// collided, so the caller can look the existing object up and adopt it.
+type ConflictError struct {
+	Resource    string // "user" or "group"
+	UserName    string
+	ExternalID  string
+	DisplayName string
+	Detail      string // the service's words
+}
+
+func (e *ConflictError) Error() string {
+	id := e.UserName
+	if e.Resource == "group" {
+		id = e.DisplayName
+	}
+	return fmt.Sprintf("%s %q (externalId %q) already exists: %s", e.Resource, id, e.ExternalID, e.Detail)
+}
+
+// CreateUser creates u. A 409 is AtlassianConflict wrapping a *ConflictError.
+func (c *SCIM) CreateUser(ctx context.Context, u User) (User, error) {
+	if u.UserName == "" {
+		return User{}, apperr.New(apperr.InvalidInput, "create user: userName is empty")
+	}
+	r, err := c.ep.do(ctx, http.MethodPost, "/Users", nil, encodeUser(u), callOpts{})
+	if err != nil {
+		return User{}, err
+	}
+	switch r.status {
+	case http.StatusCreated, http.StatusOK:
+		return decodeUser(r.body)
+	case http.StatusConflict:
+		e := c.ep.statusError("create user "+u.UserName, r)
+		e.Err = &ConflictError{Resource: "user", UserName: u.UserName, ExternalID: u.ExternalID, Detail: parseError(r.body).Detail}
+		return User{}, e
+	}
+	return User{}, c.ep.statusError("create user "+u.UserName, r)
+}
+
+// CreateOrAdoptUser creates u or, when Atlassian says it exists, finds it by externalId then by
+// userName and returns it with adopted = true. The caller then diffs and patches it.
+func (c *SCIM) CreateOrAdoptUser(ctx context.Context, u User) (User, bool, error) {
+	created, err := c.CreateUser(ctx, u)
+	if err == nil || apperr.CodeOf(err) != apperr.AtlassianConflict {
+		return created, false, err
+	}
+	if u.ExternalID != "" {
+		if found, ok, ferr := c.FindUserByExternalID(ctx, u.ExternalID); ferr != nil {
+			return User{}, false, ferr
+		} else if ok {
+			return found, true, nil
+		}
+	}
+	if found, ok, ferr := c.FindUserByUserName(ctx, u.UserName); ferr != nil {
+		return User{}, false, ferr
+	} else if ok {
+		return found, true, nil
+	}
+	return User{}, false, err
+}
+
+func (c *SCIM) notFoundOr(what string, r *response) error {
+	e := c.ep.statusError(what, r)
+	if e.Code == apperr.AtlassianNotFound {
+		e.Message = what + ": it no longer exists in Atlassian (deleted by hand?)"
+		e.Action = "Run a full reconcile: the sync recreates it or reports it."
+	}
+	return e
+}
+
+func (c *SCIM) patch(ctx context.Context, path, what string, ops []PatchOp) error {
+	if len(ops) == 0 {
+		return nil
+	}
+	body := map[string]any{"schemas": []string{SchemaPatchOp}, "Operations": ops}
+	r, err := c.ep.do(ctx, http.MethodPatch, path, nil, body, callOpts{})
+	if err != nil {
+		return err
+	}
+	if r.status == http.StatusOK || r.status == http.StatusNoContent {
+		return nil
+	}
+	return c.notFoundOr(what, r)
+}
+
+// PatchUser applies ops to a user (never PUT: it would clear what it does not carry).
+func (c *SCIM) PatchUser(ctx context.Context, id string, ops []PatchOp) error {
+	return c.patch(ctx, "/Users/"+url.PathEscape(id), "update user "+id, ops)
+}
+
+// SetActive activates or deactivates a user with a PATCH of active.
+func (c *SCIM) SetActive(ctx context.Context, id string, active bool) error {
+	return c.PatchUser(ctx, id, []PatchOp{{Op: "replace", Path: "active", Value: active}})
+}
+
+// DeleteUser removes the user's SCIM record; Atlassian unlinks and deactivates the account.
+// The sync deactivates instead by default; this is for explicit clean-ups.
+func (c *SCIM) DeleteUser(ctx context.Context, id string) error {
+	return c.del(ctx, "/Users/"+url.PathEscape(id), "delete user "+id)
+}
+
+func (c *SCIM) del(ctx context.Context, path, what string) error {
+	r, err := c.ep.do(ctx, http.MethodDelete, path, nil, nil, callOpts{})
+	if err != nil {
+		return err
+	}
+	if r.status == http.StatusNoContent || r.status == http.StatusOK {
+		return nil
+	}
+	return c.notFoundOr(what, r)
+}
+
+// CreateGroup creates an empty group. A 409 is AtlassianConflict wrapping a *ConflictError.
+func (c *SCIM) CreateGroup(ctx context.Context, displayName, externalID string) (Group, error) {
+	if strings.TrimSpace(displayName) == "" {
+		return Group{}, apperr.New(apperr.InvalidInput, "create group: the name is empty")
+	}
+	body := scimGroup{Schemas: []string{SchemaGroup}, DisplayName: displayName, ExternalID: externalID}
+	r, err := c.ep.do(ctx, http.MethodPost, "/Groups", nil, body, callOpts{})
+	if err != nil {
+		return Group{}, err
+	}
+	switch r.status {
+	case http.StatusCreated, http.StatusOK:
+		return decodeGroup(r.body)
+	case http.StatusConflict:
+		e := c.ep.statusError("create group "+displayName, r)
+		e.Err = &ConflictError{Resource: "group", DisplayName: displayName, ExternalID: externalID, Detail: parseError(r.body).Detail}
+		return Group{}, e
+	}
+	return Group{}, c.ep.statusError("create group "+displayName, r)
+}
+
+// CreateOrAdoptGroup creates a group or finds the existing one by externalId, then by name.
+// Adopting a same-named group the app does not manage is the caller's decision to take.
+func (c *SCIM) CreateOrAdoptGroup(ctx context.Context, displayName, externalID string) (Group, bool, error) {
+	g, err := c.CreateGroup(ctx, displayName, externalID)
+	if err == nil || apperr.CodeOf(err) != apperr.AtlassianConflict {
+		return g, false, err
+	}
+	if externalID != "" {
+		if found, ok, ferr := c.FindGroupByExternalID(ctx, externalID); ferr != nil {
+			return Group{}, false, ferr
+		} else if ok {
+			return found, true, nil
+		}
+	}
+	if found, ok, ferr := c.FindGroupByDisplayName(ctx, displayName); ferr != nil {
+		return Group{}, false, ferr
+	} else if ok {
+		return found, true, nil
+	}
+	// Atlassian also answers 409 for a same-named group made in admin.atlassian.com that SCIM
+	// cannot see; it must be resolved there ("Review groups").
+	return Group{}, false, err
+}
+
+// GetGroup reads one group with its members.
+func (c *SCIM) GetGroup(ctx context.Context, id string) (Group, error) {
+	r, err := c.ep.do(ctx, http.MethodGet, "/Groups/"+url.PathEscape(id), nil, nil, callOpts{})
+	if err != nil {
+		return Group{}, err
+	}
+	if r.status != http.StatusOK {
+		return Group{}, c.notFoundOr("read group "+id, r)
+	}
+	return decodeGroup(r.body)
+}
+
+// AddMembers adds users to a group in PATCHes of MemberChunkSize. On error, the chunks before
+// the failing one are applied; adding a member twice is harmless, so the caller may retry all.
+func (c *SCIM) AddMembers(ctx context.Context, groupID string, userIDs []string) error {
+	for chunk := range chunks(userIDs, c.chunkSize) {
+		refs := make([]map[string]string, len(chunk))
+		for i, id := range chunk {
+			refs[i] = map[string]string{"value": id}
+		}
+		if err := c.patch(ctx, "/Groups/"+url.PathEscape(groupID), "add members to group "+groupID,
+			[]PatchOp{{Op: "add", Path: "members", Value: refs}}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// RemoveMembers removes users from a group with members[value eq "id"] paths, MemberChunkSize
+// operations per PATCH.
+func (c *SCIM) RemoveMembers(ctx context.Context, groupID string, userIDs []string) error {
+	for chunk := range chunks(userIDs, c.chunkSize) {
+		ops := make([]PatchOp, len(chunk))
+		for i, id := range chunk {
+			ops[i] = PatchOp{Op: "remove", Path: `members[value eq "` + escapeFilterValue(id) + `"]`}
+		}
+		if err := c.patch(ctx, "/Groups/"+url.PathEscape(groupID), "remove members from group "+groupID, ops); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func escapeFilterValue(v string) string {
+	return strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(v)
+}
+
+func chunks(ids []string, n int) func(func([]string) bool) {
+	return func(yield func([]string) bool) {
+		for len(ids) > 0 {
+			k := min(n, len(ids))
+			if !yield(ids[:k]) {
+				return
+			}
+			ids = ids[k:]
+		}
+	}
+}
+
+// DeleteGroup deletes a group (it disappears from every site, with the permissions it grants).
+func (c *SCIM) DeleteGroup(ctx context.Context, id string) error {
+	return c.del(ctx, "/Groups/"+url.PathEscape(id), "delete group "+id)
+}
+
+// CheckConnection reads /ServiceProviderConfig (the URL answers SCIM) and one user (the key can
+// read the directory), without retries, and returns the first problem.
+func (c *SCIM) CheckConnection(ctx context.Context) error {
+	_, err := c.check(ctx)
+	return err
+}
+
+// check returns the directory's user count on success.
+func (c *SCIM) check(ctx context.Context) (int, error) {
+	r, err := c.ep.do(ctx, http.MethodGet, "/ServiceProviderConfig", nil, nil, callOpts{noRetry: true})
+	if err != nil {
+		return 0, err
+	}
+	if r.status != http.StatusOK {
+		e := c.ep.statusError("read the service configuration", r)
+		if e.Code == apperr.AtlassianNotFound {
+			e.Message = "no SCIM directory answers at " + c.ep.base.String() + " (404)"
+			e.Action = "Check the directory base URL: copy it again from admin.atlassian.com > Security > Identity providers."
+		}
+		return 0, e
+	}
+	var spc struct {
+		Schemas []string `json:"schemas"`
+	}
+	if err := json.Unmarshal(r.body, &spc); err != nil || !containsFold(spc.Schemas, "ServiceProviderConfig") {
+		return 0, badResponse("GET /ServiceProviderConfig", r, err)
+	}
+	q := url.Values{"startIndex": {"1"}, "count": {"1"}}
+	r, err = c.ep.do(ctx, http.MethodGet, "/Users", q, nil, callOpts{noRetry: true})
+	if err != nil {
+		return 0, err
+	}
+	if r.status != http.StatusOK {
+		return 0, c.ep.statusError("read users", r)
+	}
+	var lr listResponse
+	if err := json.Unmarshal(r.body, &lr); err != nil || lr.TotalResults == nil {
+		return 0, badResponse("GET /Users", r, err)
+	}
+	return *lr.TotalResults, nil
+}
+
+func containsFold(list []string, sub string) bool {
+	for _, s := range list {
+		if strings.Contains(strings.ToLower(s), strings.ToLower(sub)) {
+			return true
+		}
+	}
+	return false
+}
+
+var errNotSCIM = errors.New("not a SCIM resource")
