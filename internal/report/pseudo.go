@@ -1,0 +1,182 @@
+package report
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
+)
+
+// Pseudonymizer replaces personal data in a report for sharing: user names become "User 4f2a9c",
+// emails "user-4f2a9c@example.invalid" (or @ the original domain with KeepDomains), phone numbers
+// "(redacted)". A pseudonym is an HMAC-SHA256 of the value under a random key made for one export
+// and then thrown away: the same person gets the same pseudonym everywhere in that export, and
+// nobody (the admin included) can map it back or link two exports.
+//
+// Kept as they are: group names and membership chains (they are what a reviewer checks), Entra and
+// Atlassian object ids (opaque; a reviewer with access to the tenant can re-identify on purpose),
+// actions, results and codes. Free text (messages, details) has the object's own name and email
+// replaced.
+//
+// A Pseudonymizer is not safe for concurrent use.
+type Pseudonymizer struct {
+	KeepDomains bool
+	key         []byte
+	names       map[string]string // original → pseudonym
+	emails      map[string]string
+	taken       map[string]string // pseudonym → original, to lengthen on a collision
+}
+
+// NewPseudonymizer makes one with a fresh random key.
+func NewPseudonymizer(keepDomains bool) *Pseudonymizer {
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		panic("crypto/rand failed: " + err.Error()) // rand.Read never fails on supported platforms
+	}
+	return newPseudonymizerKey(key, keepDomains)
+}
+
+func newPseudonymizerKey(key []byte, keepDomains bool) *Pseudonymizer {
+	return &Pseudonymizer{KeepDomains: keepDomains, key: key,
+		names: map[string]string{}, emails: map[string]string{}, taken: map[string]string{}}
+}
+
+// tag returns a short hex tag for v, unique within this export: 6 hex digits, lengthened when two
+// values would share one (100,000 users make a 6-digit collision likely somewhere).
+func (p *Pseudonymizer) tag(kind, v string) string {
+	m := hmac.New(sha256.New, p.key)
+	m.Write([]byte(kind))
+	m.Write([]byte{0})
+	m.Write([]byte(v))
+	sum := hex.EncodeToString(m.Sum(nil))
+	for n := 6; ; n += 2 {
+		t := kind + sum[:n]
+		if orig, ok := p.taken[t]; !ok || orig == v || n >= len(sum) {
+			p.taken[t] = v
+			return sum[:n]
+		}
+	}
+}
+
+// Name returns the pseudonym of a person's name.
+func (p *Pseudonymizer) Name(v string) string {
+	if v == "" {
+		return ""
+	}
+	if s, ok := p.names[v]; ok {
+		return s
+	}
+	s := "User " + p.tag("n", v)
+	p.names[v] = s
+	return s
+}
+
+// Email returns the pseudonym of an email address (or any user name shaped like one).
+func (p *Pseudonymizer) Email(v string) string {
+	if v == "" {
+		return ""
+	}
+	key := strings.ToLower(v)
+	if s, ok := p.emails[key]; ok {
+		return s
+	}
+	domain := "example.invalid"
+	if i := strings.LastIndexByte(key, '@'); i >= 0 && p.KeepDomains {
+		domain = key[i+1:]
+	}
+	s := "user-" + p.tag("e", key) + "@" + domain
+	p.emails[key] = s
+	return s
+}
+
+func (p *Pseudonymizer) header(h *header) {
+	h.Pseudonymized = true
+	h.Confirmed.Account = p.Email(h.Confirmed.Account)
+}
+
+func (p *Pseudonymizer) object(o *ObjectRef) (name, email string) {
+	name, email = o.Name, o.Email
+	if o.Type == "group" {
+		return "", ""
+	}
+	o.Name = p.Name(o.Name)
+	o.Email = p.Email(o.Email)
+	return name, email
+}
+
+func (p *Pseudonymizer) scrub(text string, o *ObjectRef, name, email string) string {
+	if text == "" {
+		return text
+	}
+	if email != "" {
+		text = strings.ReplaceAll(text, email, o.Email)
+	}
+	if name != "" && len(name) > 2 {
+		text = strings.ReplaceAll(text, name, o.Name)
+	}
+	return text
+}
+
+func (p *Pseudonymizer) operation(op *Operation) {
+	name, email := p.object(&op.Object)
+	if op.Group != nil && op.Group.Type != "group" {
+		g := *op.Group
+		p.object(&g)
+		op.Group = &g
+	}
+	if len(op.Changes) > 0 {
+		cs := make([]Change, len(op.Changes))
+		for i, c := range op.Changes {
+			c.Old, c.New = p.attribute(c.Attribute, c.Old), p.attribute(c.Attribute, c.New)
+			cs[i] = c
+		}
+		op.Changes = cs
+	}
+	op.Message = p.scrub(op.Message, &op.Object, name, email)
+	op.Reason = p.scrub(op.Reason, &op.Object, name, email)
+}
+
+func (p *Pseudonymizer) skip(s *Skip) {
+	name, email := p.object(&s.Object)
+	s.Detail = p.scrub(s.Detail, &s.Object, name, email)
+}
+
+func (p *Pseudonymizer) runErrors(errs []RunError) []RunError { return errs }
+
+// attribute pseudonymizes one SCIM attribute value by what the attribute holds.
+func (p *Pseudonymizer) attribute(attr, v string) string {
+	if v == "" {
+		return v
+	}
+	a := strings.ToLower(attr)
+	switch {
+	case strings.Contains(a, "phone"):
+		return "(redacted)"
+	case strings.Contains(a, "email"), a == "username", strings.Contains(v, "@"):
+		return p.Email(v)
+	case a == "displayname", strings.HasPrefix(a, "name."), a == "name", a == "nickname":
+		return p.Name(v)
+	}
+	return v
+}
+
+// Pseudonymize returns a pseudonymized copy of r (the input is not changed).
+func (p *Pseudonymizer) Pseudonymize(r *Report) *Report {
+	c := *r
+	h := c.header()
+	p.header(&h)
+	c.Confirmed = h.Confirmed
+	c.Pseudonymized = true
+	c.Operations = make([]Operation, len(r.Operations))
+	for i := range r.Operations {
+		c.Operations[i] = r.Operations[i]
+		p.operation(&c.Operations[i])
+	}
+	c.Skips = make([]Skip, len(r.Skips))
+	for i := range r.Skips {
+		c.Skips[i] = r.Skips[i]
+		p.skip(&c.Skips[i])
+	}
+	return &c
+}
