@@ -24,9 +24,9 @@ const (
 
 // Info describes a loaded report file beyond its content.
 type Info struct {
-	Format      Format `json:"format"`
-	Bytes       int64  `json:"bytes"`       // uncompressed JSON bytes read
-	InvalidUTF8 int    `json:"invalidUtf8"` // invalid UTF-8 sequences, each shown as U+FFFD
+	Format      Format   `json:"format"`
+	Bytes       int64    `json:"bytes"`       // uncompressed JSON bytes read
+	InvalidUTF8 int      `json:"invalidUtf8"` // invalid UTF-8 sequences, each shown as U+FFFD
 	Warnings    []string `json:"warnings,omitempty"`
 
 	// late lists top-level fields that came after the operations: a streaming consumer's Begin
