@@ -1,0 +1,162 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/idpsync/idpsync/internal/apperr"
+	"github.com/idpsync/idpsync/internal/report"
+)
+
+func init() {
+	Register(Command{
+		Name:    "report",
+		Usage:   "idpsync report show FILE | export FILE --format html|csv|json [--gzip] [--pseudonymize [--keep-domains]] [--out PATH] | diff A B [--json] [--limit N]",
+		Summary: "show, export or compare sync reports (JSON, gzip or HTML report files)",
+		Run:     runReport,
+	})
+}
+
+const reportHelp = `Usage:
+  idpsync report show FILE
+      Print a report's summary: run, tenant, confirmed domains, settings, timings, counts.
+  idpsync report export FILE --format html|csv|json [--gzip] [--pseudonymize [--keep-domains]] [--out PATH]
+      Convert a report. html: one self-contained file to open in any browser, offline.
+      csv: a folder with operations.csv and skips.csv. json: the canonical form (--gzip to compress).
+      --pseudonymize replaces names and emails with stable pseudonyms for sharing
+      (emails become @example.invalid unless --keep-domains).
+      Default --out: beside FILE, named after it.
+  idpsync report diff A B [--json] [--limit N]
+      What changed between two runs, per user and group (N objects printed, default 200, 0 = all).
+
+FILE may be a .json, .json.gz or an .html report written by IdP Sync.
+`
+
+// parseInterspersed parses flags that may come before or after the positional arguments.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
+func printReportErr(stderr io.Writer, err error) int {
+	e := apperr.As(err)
+	fmt.Fprintf(stderr, "error [%s]: %s\n", e.Code, e.Message)
+	if e.Action != "" {
+		fmt.Fprintln(stderr, e.Action)
+	}
+	return 1
+}
+
+func reportUsage(stderr io.Writer, msg string) int {
+	if msg != "" {
+		fmt.Fprintf(stderr, "error [%s]: %s\n", apperr.InvalidInput, msg)
+	}
+	fmt.Fprint(stderr, reportHelp)
+	return 2
+}
+
+func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		return reportUsage(stderr, "")
+	}
+	sub, rest := args[0], args[1:]
+	fs := flag.NewFlagSet("report "+sub, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	switch sub {
+	case "show":
+		pos, err := parseInterspersed(fs, rest)
+		if err != nil || len(pos) != 1 {
+			return reportUsage(stderr, usageMsg(err, "report show takes one FILE"))
+		}
+		v, err := report.OpenView(pos[0])
+		if err != nil {
+			return printReportErr(stderr, err)
+		}
+		if err := report.WriteSummaryText(stdout, v.Summary()); err != nil {
+			return printReportErr(stderr, err)
+		}
+		return 0
+	case "export":
+		format := fs.String("format", "", "html, csv or json")
+		gz := fs.Bool("gzip", false, "gzip the json")
+		pseudo := fs.Bool("pseudonymize", false, "replace names and emails with pseudonyms")
+		keep := fs.Bool("keep-domains", false, "with --pseudonymize, keep the email domains")
+		out := fs.String("out", "", "output file (folder for csv)")
+		pos, err := parseInterspersed(fs, rest)
+		if err != nil || len(pos) != 1 {
+			return reportUsage(stderr, usageMsg(err, "report export takes one FILE"))
+		}
+		f := strings.ToLower(*format)
+		if f != "html" && f != "csv" && f != "json" {
+			return reportUsage(stderr, "--format must be html, csv or json")
+		}
+		if *keep && !*pseudo {
+			return reportUsage(stderr, "--keep-domains needs --pseudonymize")
+		}
+		dst := *out
+		if dst == "" {
+			dst = report.DefaultOut(pos[0], f, *gz)
+		}
+		files, err := report.ExportFile(pos[0], report.ExportOptions{Format: f, Gzip: *gz, Pseudonymize: *pseudo, KeepDomains: *keep, Out: dst})
+		if err != nil {
+			return printReportErr(stderr, err)
+		}
+		for _, p := range files {
+			fmt.Fprintln(stdout, p)
+		}
+		return 0
+	case "diff":
+		asJSON := fs.Bool("json", false, "print the comparison as JSON")
+		limit := fs.Int("limit", 200, "objects to print (0 = all)")
+		pos, err := parseInterspersed(fs, rest)
+		if err != nil || len(pos) != 2 {
+			return reportUsage(stderr, usageMsg(err, "report diff takes two files, A and B"))
+		}
+		a, err := report.LoadFile(pos[0])
+		if err != nil {
+			return printReportErr(stderr, err)
+		}
+		b, err := report.LoadFile(pos[1])
+		if err != nil {
+			return printReportErr(stderr, err)
+		}
+		d := report.Diff(a.Report, b.Report)
+		if *asJSON {
+			enc := json.NewEncoder(stdout)
+			enc.SetIndent("", "  ")
+			if err := enc.Encode(d); err != nil {
+				return printReportErr(stderr, err)
+			}
+			return 0
+		}
+		if err := report.WriteDiffText(stdout, d, *limit); err != nil {
+			return printReportErr(stderr, err)
+		}
+		return 0
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, reportHelp)
+		return 0
+	}
+	return reportUsage(stderr, fmt.Sprintf("unknown report command %q", sub))
+}
+
+func usageMsg(err error, fallback string) string {
+	if err != nil && !errors.Is(err, flag.ErrHelp) {
+		return err.Error()
+	}
+	return fallback
+}
