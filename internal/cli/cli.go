@@ -1,0 +1,159 @@
+// Package cli runs idpsync's subcommands: `idpsync <command> [arguments]`. Each command lives
+// in its own file of this package and registers itself from init(), so adding a command never
+// touches the dispatcher. The desktop GUI and the commands share one backend (internal/backend);
+// this package only parses arguments and prints.
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/idpsync/idpsync/internal/apperr"
+)
+
+// Exit codes shared by every command.
+const (
+	ExitOK      = 0
+	ExitFailure = 1 // the command ran and failed; the error was printed
+	ExitUsage   = 2 // bad command line; usage was printed
+)
+
+// Command is one subcommand.
+type Command struct {
+	Name    string // the word after idpsync, e.g. "report"
+	Usage   string // the synopsis, e.g. "idpsync report [--format json|html|csv] FILE"
+	Summary string // one line for `idpsync help`
+	// Run receives the arguments after the command name and returns the process exit code.
+	Run func(ctx context.Context, args []string, stdout, stderr io.Writer) int
+}
+
+// registry holds the commands. The package keeps one (std); tests build their own so they do
+// not depend on which other commands are linked in.
+type registry struct {
+	mu   sync.RWMutex
+	cmds map[string]Command
+}
+
+func newRegistry() *registry { return &registry{cmds: map[string]Command{}} }
+
+var std = newRegistry()
+
+// Register adds a command. It panics on an empty or duplicate name or a nil Run: those are
+// programming errors that every test run would catch at init.
+func Register(c Command) { std.register(c) }
+
+// Commands returns the registered commands sorted by name.
+func Commands() []Command { return std.list() }
+
+// Run dispatches args (os.Args[1:]) and returns the exit code.
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return std.run(ctx, args, stdout, stderr)
+}
+
+func (r *registry) register(c Command) {
+	if c.Name == "" || strings.ContainsAny(c.Name, " \t\n") || strings.HasPrefix(c.Name, "-") {
+		panic(fmt.Sprintf("cli: invalid command name %q", c.Name))
+	}
+	if c.Run == nil {
+		panic(fmt.Sprintf("cli: command %q has no Run", c.Name))
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, dup := r.cmds[c.Name]; dup {
+		panic(fmt.Sprintf("cli: command %q registered twice", c.Name))
+	}
+	r.cmds[c.Name] = c
+}
+
+func (r *registry) lookup(name string) (Command, bool) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	c, ok := r.cmds[name]
+	return c, ok
+}
+
+func (r *registry) list() []Command {
+	r.mu.RLock()
+	out := make([]Command, 0, len(r.cmds))
+	for _, c := range r.cmds {
+		out = append(out, c)
+	}
+	r.mu.RUnlock()
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+func (r *registry) run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int) {
+	if len(args) == 0 {
+		r.usage(stderr)
+		return ExitUsage
+	}
+	name := args[0]
+	switch name {
+	case "-h", "-help", "--help":
+		name = "help"
+	case "-version", "--version":
+		name = "version"
+	}
+	c, ok := r.lookup(name)
+	if !ok {
+		fmt.Fprintf(stderr, "idpsync: unknown command %q\n\n", args[0])
+		r.usage(stderr)
+		return ExitUsage
+	}
+	// A command that panics must still end with the documented error line and exit code, not
+	// a goroutine dump that hides the message from the admin's scheduler log.
+	defer func() {
+		if p := recover(); p != nil {
+			code = Fail(stderr, apperr.New(apperr.Internal, "command %s crashed: %v", c.Name, p).
+				WithAction("This is a bug in IdP Sync; please report it with the command you ran."))
+		}
+	}()
+	return c.Run(ctx, args[1:], stdout, stderr)
+}
+
+// usage prints the top-level help: how to start the GUI and the command list.
+func (r *registry) usage(w io.Writer) {
+	var b strings.Builder
+	b.WriteString("IdP Sync keeps an Atlassian organization's users and groups in sync with Microsoft Entra ID.\n\n")
+	b.WriteString("Usage:\n  idpsync                       start the desktop app\n  idpsync <command> [arguments]\n\nCommands:\n")
+	cmds := r.list()
+	width := 0
+	for _, c := range cmds {
+		width = max(width, len(c.Name))
+	}
+	for _, c := range cmds {
+		fmt.Fprintf(&b, "  %-*s  %s\n", width, c.Name, c.Summary)
+	}
+	b.WriteString("\nRun 'idpsync help <command>' for a command's usage.\n")
+	io.WriteString(w, b.String())
+}
+
+// Fail prints err as `error [code]: message`, then the action on its own line, and returns
+// ExitFailure. Errors without a code print as internal; only then is the cause shown, because
+// a coded message is written for people and the cause may carry details that are not.
+func Fail(stderr io.Writer, err error) int {
+	e := apperr.As(err)
+	if e == nil {
+		return ExitOK
+	}
+	msg := e.Message
+	if e.Code == apperr.Internal && e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	fmt.Fprintf(stderr, "error [%s]: %s\n", e.Code, msg)
+	if e.Action != "" {
+		fmt.Fprintln(stderr, e.Action)
+	}
+	return ExitFailure
+}
+
+// UsageError prints a command-line mistake and the command's usage, and returns ExitUsage.
+func UsageError(stderr io.Writer, c Command, format string, args ...any) int {
+	fmt.Fprintf(stderr, "error [%s]: %s\nusage: %s\n", apperr.InvalidInput, fmt.Sprintf(format, args...), c.Usage)
+	return ExitUsage
+}
