@@ -1,0 +1,331 @@
+package atlassian
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+)
+
+type wireMember struct {
+	Value   string `json:"value"`
+	Display string `json:"display,omitempty"`
+	Ref     string `json:"$ref,omitempty"`
+}
+
+type wireGroup struct {
+	Schemas     []string       `json:"schemas"`
+	ID          string         `json:"id,omitempty"`
+	ExternalID  string         `json:"externalId,omitempty"`
+	DisplayName string         `json:"displayName"`
+	Members     []wireMember   `json:"members"`
+	Meta        map[string]any `json:"meta,omitempty"`
+}
+
+func (s *Server) renderGroup(g *group) any {
+	w := wireGroup{Schemas: []string{schemaGroup}, ID: g.id, ExternalID: g.externalID, DisplayName: g.displayName, Members: []wireMember{},
+		Meta: map[string]any{"resourceType": "Group", "created": g.created.Format(time.RFC3339), "location": s.SCIMURL() + "/Groups/" + g.id}}
+	for _, id := range sortedKeys(g.members) {
+		m := wireMember{Value: id}
+		if u := s.users[id]; u != nil {
+			m.Display = u.UserName
+		}
+		w.Members = append(w.Members, m)
+	}
+	return w
+}
+
+func (s *Server) serveGroups(w http.ResponseWriter, r *http.Request, rest []string, body []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(rest) == 0 {
+		switch r.Method {
+		case http.MethodGet:
+			s.listGroups(w, r)
+		case http.MethodPost:
+			var in wireGroup
+			if err := json.Unmarshal(body, &in); err != nil {
+				writeErr(w, bad("invalidSyntax", "Request body is not a valid SCIM group: %v", err))
+				return
+			}
+			g, e := s.createGroup(in.DisplayName, in.ExternalID, "")
+			if e == nil && len(in.Members) > 0 {
+				ng := cloneGroup(g)
+				if e = s.addMembers(ng, in.Members); e == nil {
+					g.members = ng.members
+				} else {
+					s.dropGroup(g)
+				}
+			}
+			if e != nil {
+				writeErr(w, e)
+				return
+			}
+			writeJSON(w, http.StatusCreated, s.renderGroup(g))
+		default:
+			writeError(w, http.StatusMethodNotAllowed, "", "Method not allowed")
+		}
+		return
+	}
+	g := s.groups[rest[0]]
+	if g == nil {
+		writeError(w, http.StatusNotFound, "", "Resource [GROUP]: "+rest[0]+" not found")
+		return
+	}
+	switch r.Method {
+	case http.MethodGet:
+		writeJSON(w, 200, s.renderGroup(g))
+	case http.MethodPut:
+		var in wireGroup
+		if err := json.Unmarshal(body, &in); err != nil {
+			writeErr(w, bad("invalidSyntax", "Request body is not a valid SCIM group: %v", err))
+			return
+		}
+		ng := cloneGroup(g)
+		e := s.rename(ng, in.DisplayName)
+		if e == nil {
+			ng.members = map[string]struct{}{} // PUT clears what it does not carry
+			e = s.addMembers(ng, in.Members)
+		}
+		if e == nil {
+			e = s.setGroupExternalID(g, ng, in.ExternalID)
+		}
+		if e != nil {
+			writeErr(w, e)
+			return
+		}
+		*g = *ng
+		writeJSON(w, 200, s.renderGroup(g))
+	case http.MethodPatch:
+		ops, e := parsePatch(body)
+		ng := cloneGroup(g)
+		if e == nil {
+			for _, op := range ops {
+				if e = s.patchGroup(g, ng, op); e != nil {
+					break
+				}
+			}
+		}
+		if e != nil {
+			writeErr(w, e)
+			return
+		}
+		*g = *ng
+		w.WriteHeader(http.StatusNoContent)
+	case http.MethodDelete:
+		s.dropGroup(g)
+		w.WriteHeader(http.StatusNoContent)
+	default:
+		writeError(w, http.StatusMethodNotAllowed, "", "Method not allowed")
+	}
+}
+
+func cloneGroup(g *group) *group {
+	c := *g
+	c.members = make(map[string]struct{}, len(g.members))
+	for k := range g.members {
+		c.members[k] = struct{}{}
+	}
+	return &c
+}
+
+func (s *Server) listGroups(w http.ResponseWriter, r *http.Request) {
+	start, count, e := paging(r)
+	if e != nil {
+		writeErr(w, e)
+		return
+	}
+	var all []*group
+	if f := r.URL.Query().Get("filter"); f != "" {
+		attr, val, e := parseFilter(f, "displayName", "externalId")
+		if e != nil {
+			writeErr(w, e)
+			return
+		}
+		id := s.grpByExt[val]
+		if attr == "displayName" {
+			id = s.grpByName[strings.ToLower(val)]
+		}
+		if g := s.groups[id]; g != nil {
+			all = append(all, g)
+		}
+	} else {
+		all = make([]*group, 0, len(s.grpOrder))
+		for _, id := range s.grpOrder {
+			all = append(all, s.groups[id])
+		}
+	}
+	writeJSON(w, 200, page(all, start, count, s.renderGroup))
+}
+
+// createGroup stores a new group (caller holds s.mu).
+func (s *Server) createGroup(name, externalID, id string) (*group, *scimErr) {
+	if strings.TrimSpace(name) == "" {
+		return nil, bad("invalidValue", "Attribute displayName is required")
+	}
+	key := strings.ToLower(name)
+	if og, ok := s.orgGroups[key]; ok {
+		if og.DefaultAccess {
+			return nil, bad("", "Group %q is a default access group on a product site and cannot be synced from an identity provider. Change its default access status in admin.atlassian.com, then sync again.", name)
+		}
+		return nil, &scimErr{409, "uniqueness", fmt.Sprintf("Resource [GROUP]: with displayName[%s] already exists.", name)}
+	}
+	if _, dup := s.grpByName[key]; dup {
+		return nil, &scimErr{409, "uniqueness", fmt.Sprintf("Resource [GROUP]: with displayName[%s] already exists.", name)}
+	}
+	if externalID != "" {
+		if _, dup := s.grpByExt[externalID]; dup {
+			return nil, &scimErr{409, "uniqueness", fmt.Sprintf("Resource [GROUP]: with externalId[%s] already exists.", externalID)}
+		}
+	}
+	if id == "" {
+		id = newID()
+	}
+	g := &group{id: id, externalID: externalID, displayName: name, members: map[string]struct{}{}, created: time.Now().UTC()}
+	s.groups[id] = g
+	s.grpOrder = append(s.grpOrder, id)
+	s.grpByName[key] = id
+	if externalID != "" {
+		s.grpByExt[externalID] = id
+	}
+	return g, nil
+}
+
+func (s *Server) dropGroup(g *group) {
+	delete(s.groups, g.id)
+	delete(s.grpByName, strings.ToLower(g.displayName))
+	if g.externalID != "" {
+		delete(s.grpByExt, g.externalID)
+	}
+	for i, id := range s.grpOrder {
+		if id == g.id {
+			s.grpOrder = append(s.grpOrder[:i], s.grpOrder[i+1:]...)
+			break
+		}
+	}
+}
+
+// rename refuses any change of name: "Renaming groups after they've synced to your Atlassian
+// organization isn't supported".
+func (s *Server) rename(g *group, name string) *scimErr {
+	if name != g.displayName {
+		return bad("mutability", "Renaming a group is not supported. Create a group with the new name, move its members, then delete the old group.")
+	}
+	return nil
+}
+
+func (s *Server) setGroupExternalID(orig, ng *group, ext string) *scimErr {
+	if ext == orig.externalID {
+		return nil
+	}
+	if id, ok := s.grpByExt[ext]; ok && ext != "" && id != orig.id {
+		return &scimErr{409, "uniqueness", fmt.Sprintf("Resource [GROUP]: with externalId[%s] already exists.", ext)}
+	}
+	if orig.externalID != "" {
+		delete(s.grpByExt, orig.externalID)
+	}
+	if ext != "" {
+		s.grpByExt[ext] = orig.id
+	}
+	ng.externalID = ext
+	return nil
+}
+
+// addMembers validates and adds members: only users of this directory (groups cannot contain
+// groups), and at most MaxMembers per group. Adding a present member is a no-op.
+func (s *Server) addMembers(g *group, ms []wireMember) *scimErr {
+	if s.isDefaultAccess(g.displayName) {
+		return bad("", "Group %q is a default access group and cannot be managed through SCIM.", g.displayName)
+	}
+	for _, m := range ms {
+		if _, isGroup := s.groups[m.Value]; isGroup {
+			return bad("invalidValue", "Member %s is a group: groups cannot contain groups in Atlassian.", m.Value)
+		}
+		if s.users[m.Value] == nil {
+			return bad("invalidValue", "Member %s is not a user of this directory.", m.Value)
+		}
+		g.members[m.Value] = struct{}{}
+	}
+	if len(g.members) > s.opts.MaxMembers {
+		return bad("", "Group %q would have %d members: a group can have at most %d users.", g.displayName, len(g.members), s.opts.MaxMembers)
+	}
+	return nil
+}
+
+func (s *Server) isDefaultAccess(name string) bool {
+	og, ok := s.orgGroups[strings.ToLower(name)]
+	return ok && og.DefaultAccess
+}
+
+func (s *Server) patchGroup(orig, g *group, op patchOp) *scimErr {
+	if op.Path == "" {
+		if op.Op == "remove" {
+			return bad("noTarget", "remove needs a path")
+		}
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(op.Value, &m); err != nil {
+			return bad("invalidValue", "a value without a path must be an object")
+		}
+		for k, v := range m {
+			if e := s.patchGroup(orig, g, patchOp{Op: op.Op, Path: k, Value: v}); e != nil {
+				return e
+			}
+		}
+		return nil
+	}
+	path := strings.ToLower(op.Path)
+	switch path {
+	case "displayname":
+		var name string
+		if op.Op == "remove" || json.Unmarshal(op.Value, &name) != nil {
+			return bad("mutability", "displayName is required")
+		}
+		return s.rename(g, name)
+	case "externalid":
+		var ext string
+		if op.Op != "remove" {
+			if err := json.Unmarshal(op.Value, &ext); err != nil {
+				return bad("invalidValue", "externalId: a string is expected")
+			}
+		}
+		return s.setGroupExternalID(orig, g, ext)
+	case "members":
+		var ms []wireMember
+		if len(op.Value) > 0 {
+			if err := json.Unmarshal(op.Value, &ms); err != nil {
+				return bad("invalidValue", "members: a list of {value} is expected")
+			}
+		}
+		switch op.Op {
+		case "add":
+			return s.addMembers(g, ms)
+		case "replace":
+			g.members = map[string]struct{}{}
+			return s.addMembers(g, ms)
+		default: // remove: the listed members (Entra style), or all of them
+			if s.isDefaultAccess(g.displayName) {
+				return bad("", "Group %q is a default access group and cannot be managed through SCIM.", g.displayName)
+			}
+			if len(ms) == 0 {
+				g.members = map[string]struct{}{}
+			}
+			for _, m := range ms {
+				delete(g.members, m.Value)
+			}
+			return nil
+		}
+	}
+	if strings.HasPrefix(path, "members[") && strings.HasSuffix(path, "]") {
+		if op.Op != "remove" {
+			return bad("invalidPath", "%s is only supported with remove", op.Path)
+		}
+		attr, val, e := parseFilter(op.Path[len("members["):len(op.Path)-1], "value")
+		if e != nil || attr != "value" {
+			return bad("invalidPath", "Unsupported path %q: use members[value eq \"id\"]", op.Path)
+		}
+		delete(g.members, val) // removing an absent member is a no-op, so retries are safe
+		return nil
+	}
+	return bad("invalidPath", "Unsupported path %q", op.Path)
+}
