@@ -1,0 +1,179 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// Run is one preview or apply.
+type Run struct {
+	ID           string
+	DirectoryID  string
+	Kind         string // preview | apply
+	Status       string // report.Status values
+	Full         bool
+	Automatic    bool
+	Started      time.Time
+	Ended        time.Time
+	Counts       string // JSON
+	Settings     string // JSON
+	ReportPath   string
+	ErrorCode    string
+	ErrorMessage string
+	PID          int
+	Host         string
+}
+
+const runCols = `id, directory_id, kind, status, full, automatic, started, ended, counts, settings, report_path, error_code, error_message, pid, host`
+
+func scanRun(sc interface{ Scan(...any) error }) (Run, error) {
+	var r Run
+	var full, auto int
+	var st, en string
+	err := sc.Scan(&r.ID, &r.DirectoryID, &r.Kind, &r.Status, &full, &auto, &st, &en, &r.Counts, &r.Settings, &r.ReportPath, &r.ErrorCode, &r.ErrorMessage, &r.PID, &r.Host)
+	r.Full, r.Automatic, r.Started, r.Ended = full != 0, auto != 0, parseTS(st), parseTS(en)
+	return r, err
+}
+
+// PutRun inserts or replaces r.
+func (s *Store) PutRun(ctx context.Context, r Run) error {
+	if r.Counts == "" {
+		r.Counts = "[]"
+	}
+	if r.Settings == "" {
+		r.Settings = "{}"
+	}
+	_, err := s.db.ExecContext(ctx, `INSERT INTO runs (`+runCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+		ON CONFLICT(id) DO UPDATE SET status=excluded.status, full=excluded.full, ended=excluded.ended, counts=excluded.counts, settings=excluded.settings,
+		report_path=excluded.report_path, error_code=excluded.error_code, error_message=excluded.error_message`,
+		r.ID, r.DirectoryID, r.Kind, r.Status, b2i(r.Full), b2i(r.Automatic), ts(r.Started), ts(r.Ended), r.Counts, r.Settings, r.ReportPath, r.ErrorCode, r.ErrorMessage, r.PID, r.Host)
+	return dbErr(err, "save run")
+}
+
+// GetRun returns one run.
+func (s *Store) GetRun(ctx context.Context, id string) (Run, error) {
+	r, err := scanRun(s.db.QueryRowContext(ctx, `SELECT `+runCols+` FROM runs WHERE id=?`, id))
+	if err != nil {
+		return r, notFound(err, "no run %s", id)
+	}
+	return r, nil
+}
+
+// Runs returns a directory's runs, newest first; status filters when not empty.
+func (s *Store) Runs(ctx context.Context, dirID, status string, limit int) ([]Run, error) {
+	if limit <= 0 {
+		limit = 50
+	}
+	q := `SELECT ` + runCols + ` FROM runs WHERE directory_id=?`
+	args := []any{dirID}
+	if status != "" {
+		q += ` AND status=?`
+		args = append(args, status)
+	}
+	q += ` ORDER BY started DESC LIMIT ?`
+	args = append(args, limit)
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, dbErr(err, "list runs")
+	}
+	defer rows.Close()
+	var out []Run
+	for rows.Next() {
+		r, err := scanRun(rows)
+		if err != nil {
+			return nil, dbErr(err, "list runs")
+		}
+		out = append(out, r)
+	}
+	return out, dbErr(rows.Err(), "list runs")
+}
+
+// Journal states.
+const (
+	Pending = "pending"
+	Done    = "done"
+	Failed  = "failed"
+)
+
+// Entry is one journaled apply unit.
+type Entry struct {
+	Seq    int
+	Op     []byte // JSON of the engine's unit
+	State  string
+	Result string // JSON or text: the SCIM id created, the error code
+}
+
+// JournalAdd writes entries as pending in one transaction, before the apply runs them.
+func (s *Store) JournalAdd(ctx context.Context, runID string, es []Entry) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return dbErr(err, "write journal")
+	}
+	defer tx.Rollback()
+	st, err := tx.PrepareContext(ctx, `INSERT INTO journal (run_id, seq, op, state, result, updated) VALUES (?,?,?,?,?,?)`)
+	if err != nil {
+		return dbErr(err, "write journal")
+	}
+	defer st.Close()
+	now := ts(time.Now())
+	for _, e := range es {
+		state := e.State
+		if state == "" {
+			state = Pending
+		}
+		if _, err := st.ExecContext(ctx, runID, e.Seq, string(e.Op), state, e.Result, now); err != nil {
+			return dbErr(err, "write journal")
+		}
+	}
+	return dbErr(tx.Commit(), "write journal")
+}
+
+// JournalMark records the outcome of entries (by Seq) in one transaction.
+func (s *Store) JournalMark(ctx context.Context, runID string, es []Entry) error {
+	if len(es) == 0 {
+		return nil
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return dbErr(err, "write journal")
+	}
+	defer tx.Rollback()
+	st, err := tx.PrepareContext(ctx, `UPDATE journal SET state=?, result=?, updated=? WHERE run_id=? AND seq=?`)
+	if err != nil {
+		return dbErr(err, "write journal")
+	}
+	defer st.Close()
+	now := ts(time.Now())
+	for _, e := range es {
+		if _, err := st.ExecContext(ctx, e.State, e.Result, now, runID, e.Seq); err != nil {
+			return dbErr(err, "write journal")
+		}
+	}
+	return dbErr(tx.Commit(), "write journal")
+}
+
+// Journal returns a run's entries in seq order; state filters when not empty.
+func (s *Store) Journal(ctx context.Context, runID, state string) ([]Entry, error) {
+	q := `SELECT seq, op, state, result FROM journal WHERE run_id=?`
+	args := []any{runID}
+	if state != "" {
+		q += ` AND state=?`
+		args = append(args, state)
+	}
+	rows, err := s.db.QueryContext(ctx, q+` ORDER BY seq`, args...)
+	if err != nil {
+		return nil, dbErr(err, "read journal")
+	}
+	defer rows.Close()
+	var out []Entry
+	for rows.Next() {
+		var e Entry
+		var op string
+		if err := rows.Scan(&e.Seq, &op, &e.State, &e.Result); err != nil {
+			return nil, dbErr(err, "read journal")
+		}
+		e.Op = []byte(op)
+		out = append(out, e)
+	}
+	return out, dbErr(rows.Err(), "read journal")
+}

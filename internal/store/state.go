@@ -1,0 +1,133 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"os"
+	"time"
+)
+
+// Mapping links an Entra object to its Atlassian SCIM object.
+type Mapping struct {
+	Kind    string // "user" | "group"
+	EntraID string
+	SCIMID  string
+	Managed bool   // created or adopted by this app (so it may deactivate or overwrite it)
+	Hash    string // hash of the last synced desired state, to skip unchanged objects
+}
+
+// Mappings returns every mapping of a directory.
+func (s *Store) Mappings(ctx context.Context, dirID string) ([]Mapping, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT kind, entra_id, scim_id, managed, hash FROM mappings WHERE directory_id=?`, dirID)
+	if err != nil {
+		return nil, dbErr(err, "read mappings")
+	}
+	defer rows.Close()
+	var out []Mapping
+	for rows.Next() {
+		var m Mapping
+		var managed int
+		if err := rows.Scan(&m.Kind, &m.EntraID, &m.SCIMID, &managed, &m.Hash); err != nil {
+			return nil, dbErr(err, "read mappings")
+		}
+		m.Managed = managed != 0
+		out = append(out, m)
+	}
+	return out, dbErr(rows.Err(), "read mappings")
+}
+
+// PutMappings upserts ms in one transaction; an empty SCIMID deletes the mapping.
+func (s *Store) PutMappings(ctx context.Context, dirID string, ms []Mapping) error {
+	if len(ms) == 0 {
+		return nil
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return dbErr(err, "save mappings")
+	}
+	defer tx.Rollback()
+	up, err := tx.PrepareContext(ctx, `INSERT INTO mappings (directory_id, kind, entra_id, scim_id, managed, hash, updated) VALUES (?,?,?,?,?,?,?)
+		ON CONFLICT(directory_id, kind, entra_id) DO UPDATE SET scim_id=excluded.scim_id, managed=excluded.managed, hash=excluded.hash, updated=excluded.updated`)
+	if err != nil {
+		return dbErr(err, "save mappings")
+	}
+	defer up.Close()
+	del, err := tx.PrepareContext(ctx, `DELETE FROM mappings WHERE directory_id=? AND kind=? AND entra_id=?`)
+	if err != nil {
+		return dbErr(err, "save mappings")
+	}
+	defer del.Close()
+	now := ts(time.Now())
+	for _, m := range ms {
+		if m.SCIMID == "" {
+			_, err = del.ExecContext(ctx, dirID, m.Kind, m.EntraID)
+		} else {
+			_, err = up.ExecContext(ctx, dirID, m.Kind, m.EntraID, m.SCIMID, b2i(m.Managed), m.Hash, now)
+		}
+		if err != nil {
+			return dbErr(err, "save mappings")
+		}
+	}
+	return dbErr(tx.Commit(), "save mappings")
+}
+
+// DeltaState is what an incremental run resumes from.
+type DeltaState struct {
+	UsersLink      string
+	GroupsLink     string
+	SnapshotDigest string // digest of the snapshot file the links continue from
+	RunsSinceFull  int
+	Updated        time.Time
+}
+
+// DeltaState returns the directory's delta state, or nil when the next run must be full.
+func (s *Store) DeltaState(ctx context.Context, dirID string) (*DeltaState, error) {
+	var d DeltaState
+	var up string
+	err := s.db.QueryRowContext(ctx, `SELECT users_link, groups_link, snapshot_digest, runs_since_full, updated FROM delta_state WHERE directory_id=?`, dirID).
+		Scan(&d.UsersLink, &d.GroupsLink, &d.SnapshotDigest, &d.RunsSinceFull, &up)
+	if err == sql.ErrNoRows {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, dbErr(err, "read delta state")
+	}
+	d.Updated = parseTS(up)
+	return &d, nil
+}
+
+// SetDeltaState stores d; nil clears it so the next run reads everything.
+func (s *Store) SetDeltaState(ctx context.Context, dirID string, d *DeltaState) error {
+	var err error
+	if d == nil {
+		_, err = s.db.ExecContext(ctx, `DELETE FROM delta_state WHERE directory_id=?`, dirID)
+	} else {
+		_, err = s.db.ExecContext(ctx, `INSERT INTO delta_state (directory_id, users_link, groups_link, snapshot_digest, runs_since_full, updated) VALUES (?,?,?,?,?,?)
+			ON CONFLICT(directory_id) DO UPDATE SET users_link=excluded.users_link, groups_link=excluded.groups_link, snapshot_digest=excluded.snapshot_digest, runs_since_full=excluded.runs_since_full, updated=excluded.updated`,
+			dirID, d.UsersLink, d.GroupsLink, d.SnapshotDigest, d.RunsSinceFull, ts(time.Now()))
+	}
+	return dbErr(err, "save delta state")
+}
+
+// WriteFileAtomic writes data to path through a temporary file and a rename, so a crash leaves
+// either the old or the new file, never half of one.
+func WriteFileAtomic(path string, data []byte) error {
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+

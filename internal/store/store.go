@@ -1,0 +1,191 @@
+// Package store keeps the app's local state in an embedded SQLite database (pure Go, WAL):
+// directories, sync settings, the standing confirmation, id mappings, runs, the apply journal,
+// delta links, and the per-directory sync lock. It never holds a secret.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/idpsync/idpsync/internal/apperr"
+	_ "modernc.org/sqlite" // the pure-Go driver, registered as "sqlite"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// FileName is the database file inside the home folder.
+const FileName = "idpsync.db"
+
+// Store is safe for concurrent use; SQLite serializes writers (busy_timeout waits for them).
+type Store struct {
+	db   *sql.DB
+	home string
+}
+
+// Home returns the folder of the store: $IDPSYNC_HOME, else os.UserConfigDir()/idpsync.
+func Home() (string, error) {
+	if h := os.Getenv("IDPSYNC_HOME"); h != "" {
+		return h, nil
+	}
+	d, err := os.UserConfigDir()
+	if err != nil {
+		return "", apperr.Wrap(err, apperr.Internal, "no user configuration folder")
+	}
+	return filepath.Join(d, "idpsync"), nil
+}
+
+// Open opens or creates the store in home and brings its schema up to date.
+func Open(ctx context.Context, home string) (*Store, error) {
+	if err := os.MkdirAll(home, 0o700); err != nil {
+		return nil, apperr.Wrap(err, apperr.Internal, "cannot create %s", home)
+	}
+	q := url.Values{}
+	// busy_timeout lets the GUI and a headless run share the file; WAL lets readers run beside the
+	// writer; synchronous NORMAL is durable across process crashes (only power loss may lose the
+	// last commits, which the journal's reconcile-on-resume tolerates).
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)"} {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", "immediate")
+	dsn := "file:" + filepath.ToSlash(filepath.Join(home, FileName)) + "?" + q.Encode()
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, apperr.Wrap(err, apperr.StoreCorrupt, "cannot open the local database")
+	}
+	s := &Store{db: db, home: home}
+	if err := s.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// HomeDir is the folder holding the database, locks, snapshots and reports.
+func (s *Store) HomeDir() string { return s.home }
+
+// DB exposes the database for tests of other packages' crash behaviour.
+func (s *Store) DB() *sql.DB { return s.db }
+
+func (s *Store) migrate(ctx context.Context) error {
+	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
+		return apperr.Wrap(err, apperr.StoreCorrupt, "cannot read the local database")
+	}
+	var cur int
+	err := s.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_version`).Scan(&cur)
+	if err != nil {
+		return apperr.Wrap(err, apperr.StoreCorrupt, "cannot read the schema version")
+	}
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return apperr.Wrap(err, apperr.Internal, "migrations")
+	}
+	sort.Strings(names)
+	latest := 0
+	for _, name := range names {
+		v, err := strconv.Atoi(strings.SplitN(filepath.Base(name), "_", 2)[0])
+		if err != nil {
+			return apperr.Wrap(err, apperr.Internal, "bad migration name %s", name)
+		}
+		latest = max(latest, v)
+		if v <= cur {
+			continue
+		}
+		body, _ := migrations.ReadFile(name)
+		tx, err := s.db.BeginTx(ctx, nil)
+		if err != nil {
+			return apperr.Wrap(err, apperr.StoreCorrupt, "cannot migrate the local database")
+		}
+		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+			tx.Rollback()
+			return apperr.Wrap(err, apperr.StoreCorrupt, "migration %s failed", filepath.Base(name))
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_version (version) VALUES (?)`, v); err != nil {
+			tx.Rollback()
+			return apperr.Wrap(err, apperr.StoreCorrupt, "migration %s failed", filepath.Base(name))
+		}
+		if err := tx.Commit(); err != nil {
+			return apperr.Wrap(err, apperr.StoreCorrupt, "migration %s failed", filepath.Base(name))
+		}
+	}
+	if cur > latest {
+		return apperr.New(apperr.StoreCorrupt, "the local database was written by a newer version of IdP Sync (schema %d, this version knows %d)", cur, latest).
+			WithAction("Update IdP Sync.")
+	}
+	return nil
+}
+
+// SchemaVersion returns the applied schema version.
+func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
+	var v int
+	err := s.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_version`).Scan(&v)
+	return v, err
+}
+
+// IntegrityCheck runs PRAGMA integrity_check and returns StoreCorrupt unless it says ok.
+func (s *Store) IntegrityCheck(ctx context.Context) error {
+	rows, err := s.db.QueryContext(ctx, `PRAGMA integrity_check`)
+	if err != nil {
+		return apperr.Wrap(err, apperr.StoreCorrupt, "integrity check failed")
+	}
+	defer rows.Close()
+	var msgs []string
+	for rows.Next() {
+		var m string
+		if err := rows.Scan(&m); err != nil {
+			return apperr.Wrap(err, apperr.StoreCorrupt, "integrity check failed")
+		}
+		msgs = append(msgs, m)
+	}
+	if len(msgs) == 1 && msgs[0] == "ok" {
+		return nil
+	}
+	return apperr.New(apperr.StoreCorrupt, "the local database is damaged: %s", strings.Join(msgs, "; "))
+}
+
+func ts(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339Nano)
+}
+
+func parseTS(s string) time.Time {
+	t, _ := time.Parse(time.RFC3339Nano, s)
+	return t
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func notFound(err error, what string, args ...any) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return apperr.New(apperr.NotFound, what, args...)
+	}
+	return apperr.Wrap(err, apperr.Internal, "database error: %s", fmt.Sprintf(what, args...))
+}
+
+func dbErr(err error, what string) error {
+	if err == nil {
+		return nil
+	}
+	return apperr.Wrap(err, apperr.Internal, "database error: %s", what)
+}
