@@ -130,4 +130,3 @@ func WriteFileAtomic(path string, data []byte) error {
 	}
 	return os.Rename(tmp, path)
 }
-
