@@ -107,7 +107,10 @@ func decodeObject(dec *json.Decoder, lim Limits, v Visitor) (rep *Report, late [
 			return nil
 		}
 		began = true
-		p, err := headerReport(hdr)
+		// Refuse a non-report before reading its body when it says what it is; a file whose
+		// schema comes later is checked at the end.
+		_, hasSchema := hdr["schema"]
+		p, err := headerReport(hdr, !hasSchema)
 		if err != nil {
 			return err
 		}
@@ -166,7 +169,7 @@ func decodeObject(dec *json.Decoder, lim Limits, v Visitor) (rep *Report, late [
 	if err := begin(); err != nil {
 		return nil, nil, err
 	}
-	full, err := headerReport(hdr)
+	full, err := headerReport(hdr, false)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -219,22 +222,27 @@ func decodeArray(dec *json.Decoder, key string, w *where, v Visitor) error {
 }
 
 // headerReport builds a Report from the top-level fields and checks it is a report of a known version.
-func headerReport(hdr map[string]json.RawMessage) (*Report, error) {
+func headerReport(hdr map[string]json.RawMessage, lenient bool) (*Report, error) {
 	var schema string
 	if raw, ok := hdr["schema"]; ok {
 		if err := json.Unmarshal(raw, &schema); err != nil {
 			return nil, fmt.Errorf("schema: %w", err)
 		}
 	}
-	if schema != SchemaName {
-		return nil, errNotReport
-	}
-	var version int
-	if err := json.Unmarshal(hdr["version"], &version); err != nil {
-		return nil, fmt.Errorf("version: %w", err)
-	}
-	if version != SchemaVersion {
-		return nil, &versionError{version}
+	if !lenient {
+		if schema != SchemaName {
+			return nil, errNotReport
+		}
+		var version int
+		if _, ok := hdr["version"]; !ok {
+			return nil, errors.New("the report has no version field")
+		}
+		if err := json.Unmarshal(hdr["version"], &version); err != nil {
+			return nil, fmt.Errorf("version: %w", err)
+		}
+		if version != SchemaVersion {
+			return nil, &versionError{version}
+		}
 	}
 	var b bytes.Buffer
 	b.WriteByte('{')
