@@ -1,0 +1,489 @@
+package graph
+
+import (
+	"encoding/base64"
+	"math"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/idpsync/idpsync/internal/directory"
+)
+
+// route is a parsed request: which resource, and the id when the path names one.
+type route struct {
+	kind string // organization, domains, users, user, usersDelta, groups, group, members, transitive, groupsDelta, batch
+	id   string
+	cost int // Graph's base resource-unit cost
+	perm []string
+}
+
+var (
+	permUsers   = []string{"User.Read.All", "User.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"}
+	permGroups  = []string{"GroupMember.Read.All", "Group.Read.All", "Directory.Read.All", "Directory.ReadWrite.All"}
+	permDomains = []string{"Domain.Read.All", "Directory.Read.All", "Directory.ReadWrite.All"}
+)
+
+func parseRoute(method, path string) (route, string) {
+	rest, ok := strings.CutPrefix(path, "/v1.0/")
+	if !ok {
+		return route{}, "Invalid version."
+	}
+	seg := strings.Split(strings.TrimSuffix(rest, "/"), "/")
+	isDelta := func(s string) bool { return s == "delta" || s == "delta()" || s == "microsoft.graph.delta()" }
+	switch {
+	case len(seg) == 1 && seg[0] == "$batch":
+		return route{kind: "batch"}, ""
+	case len(seg) == 1 && seg[0] == "organization":
+		return route{kind: "organization", cost: 1}, ""
+	case len(seg) == 1 && seg[0] == "domains":
+		return route{kind: "domains", cost: 1, perm: permDomains}, ""
+	case len(seg) == 1 && seg[0] == "users":
+		return route{kind: "users", cost: 2, perm: permUsers}, ""
+	case len(seg) == 2 && seg[0] == "users" && isDelta(seg[1]):
+		return route{kind: "usersDelta", cost: 1, perm: permUsers}, ""
+	case len(seg) == 2 && seg[0] == "users":
+		return route{kind: "user", id: seg[1], cost: 1, perm: permUsers}, ""
+	case len(seg) == 1 && seg[0] == "groups":
+		return route{kind: "groups", cost: 1, perm: permGroups}, ""
+	case len(seg) == 2 && seg[0] == "groups" && isDelta(seg[1]):
+		return route{kind: "groupsDelta", cost: 1, perm: permGroups}, ""
+	case len(seg) == 2 && seg[0] == "groups":
+		return route{kind: "group", id: seg[1], cost: 1, perm: permGroups}, ""
+	case len(seg) == 3 && seg[0] == "groups" && seg[2] == "members":
+		return route{kind: "members", id: seg[1], cost: 3, perm: permGroups}, ""
+	case len(seg) == 3 && seg[0] == "groups" && seg[2] == "transitiveMembers":
+		return route{kind: "transitive", id: seg[1], cost: 5, perm: permGroups}, ""
+	}
+	return route{}, "Resource not found for the segment '" + seg[len(seg)-1] + "'."
+}
+
+func allowed(p Principal, perm []string) bool {
+	if p.Scopes == nil || perm == nil {
+		return true
+	}
+	for _, s := range p.Scopes {
+		if slices.Contains(perm, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// query holds the OData options the emulator implements.
+type query struct {
+	raw                               url.Values
+	sel, top, skip, delta, expand     string
+	hasSelect, hasTop, hasSkip, hasDT bool
+}
+
+func parseQuery(r *http.Request) (query, string) {
+	v, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return query{}, "Invalid query string."
+	}
+	q := query{raw: v}
+	for k := range v {
+		switch strings.ToLower(k) {
+		case "$select":
+			q.sel, q.hasSelect = v.Get(k), true
+		case "$top":
+			q.top, q.hasTop = v.Get(k), true
+		case "$skiptoken":
+			q.skip, q.hasSkip = v.Get(k), true
+		case "$deltatoken":
+			q.delta, q.hasDT = v.Get(k), true
+		case "$expand":
+			q.expand = v.Get(k)
+		case "$filter", "$orderby", "$search", "$count", "$format", "$skip":
+			return q, "Query option '" + k + "' is not supported by this emulator."
+		default:
+			if strings.HasPrefix(k, "$") {
+				return q, "Unrecognized query argument specified: '" + k + "'."
+			}
+		}
+	}
+	return q, ""
+}
+
+// dispatch answers one request (top level or inside a $batch) after authentication.
+func (s *Server) dispatch(w http.ResponseWriter, r *http.Request, p Principal, e *Entry) {
+	sw := &statusWriter{ResponseWriter: w}
+	defer func() { e.Status = sw.status }()
+	w = sw
+	rt, msg := parseRoute(r.Method, r.URL.Path)
+	if msg != "" {
+		odataError(w, r, http.StatusBadRequest, "BadRequest", "%s", msg)
+		return
+	}
+	if rt.kind == "batch" {
+		if r.Method != http.MethodPost {
+			odataError(w, r, http.StatusMethodNotAllowed, "BadRequest", "The HTTP method '%s' is not allowed on $batch.", r.Method)
+			return
+		}
+		s.batch(w, r, p)
+		return
+	}
+	if r.Method != http.MethodGet {
+		odataError(w, r, http.StatusMethodNotAllowed, "Request_BadRequest", "The HTTP method '%s' is not supported by this emulator on %s.", r.Method, r.URL.Path)
+		return
+	}
+	q, msg := parseQuery(r)
+	if msg != "" {
+		odataError(w, r, http.StatusBadRequest, "Request_BadRequest", "%s", msg)
+		return
+	}
+	top := 100
+	if q.hasTop {
+		n, err := strconv.Atoi(q.top)
+		if err != nil || n < 1 || n > 999 {
+			odataError(w, r, http.StatusBadRequest, "Request_BadRequest", "Invalid page size specified: '%s'. Must be between 1 and 999 inclusive.", q.top)
+			return
+		}
+		top = n
+	}
+	if (rt.kind == "usersDelta" || rt.kind == "groupsDelta") && (q.hasTop || q.expand != "") {
+		odataError(w, r, http.StatusBadRequest, "Request_UnsupportedQuery", "$top and $expand are not supported with delta queries.")
+		return
+	}
+	if q.expand != "" {
+		odataError(w, r, http.StatusBadRequest, "Request_UnsupportedQuery", "$expand is not supported by this emulator: page /members instead.")
+		return
+	}
+	if !allowed(p, rt.perm) {
+		odataError(w, r, http.StatusForbidden, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
+		return
+	}
+	cost := rt.cost
+	if q.hasSelect {
+		cost--
+	}
+	if q.hasTop && top < 20 {
+		cost--
+	}
+	cost = max(cost, 1)
+	if wait, ok := s.take(p.AppID+"|"+p.TenantID, cost); !ok {
+		e.Fault = "throttled"
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+		w.Header().Set("x-ms-throttle-information", "ResourceUnitLimitExceeded")
+		w.Header().Set("x-ms-throttle-scope", "Tenant_Application/ReadWrite/"+p.AppID+"/"+s.opts.Tenant.ID)
+		odataError(w, r, http.StatusTooManyRequests, "TooManyRequests", "Too many requests.")
+		return
+	}
+	e.Units = cost
+	w.Header().Set("x-ms-resource-unit", strconv.Itoa(cost))
+	base := "https://" + r.Host + "/v1.0/"
+	switch rt.kind {
+	case "organization":
+		s.organization(w, base)
+	case "domains":
+		s.domains(w, base)
+	case "users":
+		s.users(w, r, q, top, base)
+	case "user":
+		s.user(w, r, q, rt.id, base)
+	case "groups":
+		s.groups(w, r, q, top, base)
+	case "group":
+		s.group(w, r, q, rt.id, base)
+	case "members", "transitive":
+		s.members(w, r, q, top, rt, base)
+	case "usersDelta":
+		s.usersDelta(w, r, q, base)
+	case "groupsDelta":
+		s.groupsDelta(w, r, q, base)
+	}
+}
+
+func (s *Server) organization(w http.ResponseWriter, base string) {
+	t := s.opts.Tenant
+	org := t.Org()
+	b := append([]byte(`{"@odata.context":`), appendString(nil, base+"$metadata#organization")...)
+	b = append(b, `,"value":[{"id":`...)
+	b = appendString(b, org.ID)
+	b = append(b, `,"displayName":`...)
+	b = appendString(b, org.DisplayName)
+	b = append(b, `,"verifiedDomains":[`...)
+	first := true
+	for _, d := range t.Domains {
+		if !d.IsVerified {
+			continue
+		}
+		if !first {
+			b = append(b, ',')
+		}
+		first = false
+		typ := "Managed"
+		b = append(b, `{"capabilities":"Email, OfficeCommunicationsOnline","isDefault":`...)
+		b = appendBool(b, d.IsDefault)
+		b = append(b, `,"isInitial":`...)
+		b = appendBool(b, d.IsInitial)
+		b = append(b, `,"name":`...)
+		b = appendString(b, d.Name)
+		b = append(b, `,"type":`...)
+		b = appendString(b, typ)
+		b = append(b, '}')
+	}
+	b = append(b, "]}]}"...)
+	writeJSON(w, http.StatusOK, b)
+}
+
+func (s *Server) domains(w http.ResponseWriter, base string) {
+	b := append([]byte(`{"@odata.context":`), appendString(nil, base+"$metadata#domains")...)
+	b = append(b, `,"value":[`...)
+	for i, d := range s.opts.Tenant.Domains {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"id":`...)
+		b = appendString(b, d.Name)
+		b = append(b, `,"authenticationType":"Managed","isAdminManaged":true,"isDefault":`...)
+		b = appendBool(b, d.IsDefault)
+		b = append(b, `,"isInitial":`...)
+		b = appendBool(b, d.IsInitial)
+		b = append(b, `,"isRoot":true,"isVerified":`...)
+		b = appendBool(b, d.IsVerified)
+		b = append(b, `,"supportedServices":["Email"]}`...)
+	}
+	b = append(b, "]}"...)
+	writeJSON(w, http.StatusOK, b)
+}
+
+func userSelect(w http.ResponseWriter, r *http.Request, q query) ([]string, bool) {
+	if !q.hasSelect {
+		return defaultUserSelect, true
+	}
+	props, _, bad := parseSelect(q.sel, func(p string) bool { _, ok := userProps[p]; return ok }, "")
+	if bad != "" {
+		odataError(w, r, http.StatusBadRequest, "Request_BadRequest", "Could not find a property named '%s' on type 'microsoft.graph.user'.", bad)
+		return nil, false
+	}
+	return props, true
+}
+
+func groupSelect(w http.ResponseWriter, r *http.Request, q query, nav string) ([]string, bool, bool) {
+	if !q.hasSelect {
+		return defaultGroupSelect, false, true
+	}
+	props, members, bad := parseSelect(q.sel, func(p string) bool { _, ok := groupProps[p]; return ok }, nav)
+	if bad != "" {
+		odataError(w, r, http.StatusBadRequest, "Request_BadRequest", "Could not find a property named '%s' on type 'microsoft.graph.group'.", bad)
+		return nil, false, false
+	}
+	return props, members, true
+}
+
+// nextLink is the request URL with $skiptoken replaced: absolute, and opaque to the client.
+func nextLink(r *http.Request, token string) string {
+	v, _ := url.ParseQuery(r.URL.RawQuery)
+	for k := range v {
+		if strings.EqualFold(k, "$skiptoken") || strings.EqualFold(k, "$deltatoken") {
+			delete(v, k)
+		}
+	}
+	v.Set("$skiptoken", token)
+	return "https://" + r.Host + r.URL.Path + "?" + encodeQuery(v)
+}
+
+// encodeQuery keeps '$' readable in option names, as Graph's links do.
+func encodeQuery(v url.Values) string {
+	return strings.ReplaceAll(v.Encode(), "%24", "$")
+}
+
+func skipToken(prefix, value string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(prefix + ":" + value))
+}
+
+func readSkipToken(tok, prefix string) (string, bool) {
+	raw, err := base64.RawURLEncoding.DecodeString(tok)
+	if err != nil {
+		return "", false
+	}
+	v, ok := strings.CutPrefix(string(raw), prefix+":")
+	return v, ok
+}
+
+func collectionStart(base, ctx string) []byte {
+	b := append([]byte(`{"@odata.context":`), appendString(nil, base+"$metadata#"+ctx)...)
+	return append(b, `,"value":[`...)
+}
+
+func collectionEnd(b []byte, linkName, link string) []byte {
+	b = append(b, ']')
+	if link != "" {
+		b = append(b, `,"`...)
+		b = append(b, linkName...)
+		b = append(b, `":`...)
+		b = appendString(b, link)
+	}
+	return append(b, '}')
+}
+
+func (s *Server) users(w http.ResponseWriter, r *http.Request, q query, top int, base string) {
+	props, ok := userSelect(w, r, q)
+	if !ok {
+		return
+	}
+	after := ""
+	if q.hasSkip {
+		if after, ok = readSkipToken(q.skip, "u"); !ok {
+			odataError(w, r, http.StatusBadRequest, "Request_BadRequest", "The specified page token value has expired or is invalid.")
+			return
+		}
+	}
+	page, more := s.opts.Tenant.UsersAfter(after, top)
+	b := collectionStart(base, "users")
+	b = slices.Grow(b, len(page)*400)
+	for i := range page {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendUser(b, &page[i], props)
+	}
+	link := ""
+	if more {
+		link = nextLink(r, skipToken("u", page[len(page)-1].ID))
+	}
+	writeJSON(w, http.StatusOK, collectionEnd(b, "@odata.nextLink", link))
+}
+
+func (s *Server) user(w http.ResponseWriter, r *http.Request, q query, id, base string) {
+	props, ok := userSelect(w, r, q)
+	if !ok {
+		return
+	}
+	u, found := s.opts.Tenant.User(id)
+	if !found {
+		odataError(w, r, http.StatusNotFound, "Request_ResourceNotFound", "Resource '%s' does not exist or one of its queried reference-property objects are not present.", id)
+		return
+	}
+	b := append([]byte(`{"@odata.context":`), appendString(nil, base+"$metadata#users/$entity")...)
+	b = append(b, ',')
+	b = append(b, appendUser(nil, &u, props)[1:]...)
+	writeJSON(w, http.StatusOK, b)
+}
+
+func (s *Server) groups(w http.ResponseWriter, r *http.Request, q query, top int, base string) {
+	props, _, ok := groupSelect(w, r, q, "")
+	if !ok {
+		return
+	}
+	after := ""
+	if q.hasSkip {
+		if after, ok = readSkipToken(q.skip, "g"); !ok {
+			odataError(w, r, http.StatusBadRequest, "Request_BadRequest", "The specified page token value has expired or is invalid.")
+			return
+		}
+	}
+	page, more := s.opts.Tenant.GroupsAfter(after, top)
+	b := collectionStart(base, "groups")
+	for i := range page {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '{')
+		b = appendGroupFields(b, &page[i], props)
+		b = append(b, '}')
+	}
+	link := ""
+	if more {
+		link = nextLink(r, skipToken("g", page[len(page)-1].ID))
+	}
+	writeJSON(w, http.StatusOK, collectionEnd(b, "@odata.nextLink", link))
+}
+
+func (s *Server) group(w http.ResponseWriter, r *http.Request, q query, id, base string) {
+	props, _, ok := groupSelect(w, r, q, "")
+	if !ok {
+		return
+	}
+	g, found := s.opts.Tenant.Group(id)
+	if !found {
+		odataError(w, r, http.StatusNotFound, "Request_ResourceNotFound", "Resource '%s' does not exist or one of its queried reference-property objects are not present.", id)
+		return
+	}
+	b := append([]byte(`{"@odata.context":`), appendString(nil, base+"$metadata#groups/$entity")...)
+	b = append(b, ',')
+	b = appendGroupFields(b, &g, props)
+	writeJSON(w, http.StatusOK, append(b, '}'))
+}
+
+// appendMember writes a directory object with its @odata.type, which clients need to tell users
+// from groups and from the member types the sync skips.
+func (s *Server) appendMember(b []byte, m directory.Member, userProps, groupProps []string) []byte {
+	b = append(b, `{"@odata.type":`...)
+	b = appendString(b, odataType(m))
+	switch m.Kind {
+	case directory.MemberUser:
+		if u, ok := s.opts.Tenant.User(m.ID); ok {
+			return append(append(b, ','), appendUser(nil, &u, userProps)[1:]...)
+		}
+	case directory.MemberGroup:
+		if g, ok := s.opts.Tenant.Group(m.ID); ok {
+			return append(appendGroupFields(append(b, ','), &g, groupProps), '}')
+		}
+	}
+	b = append(b, `,"id":`...)
+	b = appendString(b, m.ID)
+	return append(b, '}')
+}
+
+func (s *Server) members(w http.ResponseWriter, r *http.Request, q query, top int, rt route, base string) {
+	uProps, gProps := []string{"id", "displayName", "userPrincipalName", "mail"}, []string{"id", "displayName"}
+	if q.hasSelect {
+		props, _, bad := parseSelect(q.sel, func(p string) bool {
+			_, u := userProps[p]
+			_, g := groupProps[p]
+			return u || g
+		}, "")
+		if bad != "" {
+			odataError(w, r, http.StatusBadRequest, "Request_BadRequest", "Could not find a property named '%s' on type 'microsoft.graph.directoryObject'.", bad)
+			return
+		}
+		uProps, gProps = nil, nil
+		for _, p := range props {
+			if _, ok := userProps[p]; ok {
+				uProps = append(uProps, p)
+			}
+			if _, ok := groupProps[p]; ok {
+				gProps = append(gProps, p)
+			}
+		}
+	}
+	var ms []directory.Member
+	var found bool
+	if rt.kind == "members" {
+		ms, found = s.opts.Tenant.Members(rt.id)
+	} else {
+		ms, found = s.opts.Tenant.TransitiveMembers(rt.id)
+	}
+	if !found {
+		odataError(w, r, http.StatusNotFound, "Request_ResourceNotFound", "Resource '%s' does not exist or one of its queried reference-property objects are not present.", rt.id)
+		return
+	}
+	off := 0
+	if q.hasSkip {
+		v, ok := readSkipToken(q.skip, "m")
+		n, err := strconv.Atoi(v)
+		if !ok || err != nil || n < 0 || n > len(ms) {
+			odataError(w, r, http.StatusBadRequest, "Request_BadRequest", "The specified page token value has expired or is invalid.")
+			return
+		}
+		off = n
+	}
+	end := min(off+top, len(ms))
+	b := collectionStart(base, "directoryObjects")
+	for i, m := range ms[off:end] {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = s.appendMember(b, m, uProps, gProps)
+	}
+	link := ""
+	if end < len(ms) {
+		link = nextLink(r, skipToken("m", strconv.Itoa(end)))
+	}
+	writeJSON(w, http.StatusOK, collectionEnd(b, "@odata.nextLink", link))
+}
