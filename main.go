@@ -1,0 +1,83 @@
+// IdP Sync syncs Microsoft Entra ID users and nested groups into an Atlassian organization.
+// Run without arguments it opens the desktop app; with arguments it runs a subcommand
+// (idpsync help lists them), so an OS scheduler can run syncs headless.
+package main
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/wailsapp/wails/v2"
+	"github.com/wailsapp/wails/v2/pkg/logger"
+	"github.com/wailsapp/wails/v2/pkg/options"
+	"github.com/wailsapp/wails/v2/pkg/options/assetserver"
+	"github.com/wailsapp/wails/v2/pkg/options/linux"
+	"github.com/wailsapp/wails/v2/pkg/options/mac"
+	"github.com/wailsapp/wails/v2/pkg/options/windows"
+
+	"github.com/idpsync/idpsync/app"
+	"github.com/idpsync/idpsync/internal/cli"
+	"github.com/idpsync/idpsync/internal/version"
+)
+
+// The frontend build output. A fresh clone holds only frontend/dist/.gitkeep, which keeps
+// `go build`/`go test` working before the frontend is built (the window is then blank).
+//
+//go:embed all:frontend/dist
+var assets embed.FS
+
+func main() {
+	if args := os.Args[1:]; len(args) > 0 && !isLaunchServicesArg(args[0]) {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		code := cli.Run(ctx, args, os.Stdout, os.Stderr)
+		stop()
+		os.Exit(code)
+	}
+	if err := runGUI(); err != nil {
+		fmt.Fprintf(os.Stderr, "idpsync: the window could not start: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+// isLaunchServicesArg spots the -psn_ argument older macOS versions pass to apps started from
+// Finder, which must open the GUI, not be taken for a command.
+func isLaunchServicesArg(a string) bool { return strings.HasPrefix(a, "-psn_") }
+
+func runGUI() error {
+	services := app.New(app.Options{Demo: os.Getenv("IDPSYNC_DEMO") == "1"})
+	return wails.Run(&options.App{
+		Title:     app.ProductName,
+		Width:     1280,
+		Height:    800,
+		MinWidth:  960,
+		MinHeight: 640,
+		AssetServer: &assetserver.Options{
+			Assets: assets,
+		},
+		// Matches the light surface token, so the window does not flash another colour before
+		// React paints; the dark theme repaints it at once.
+		BackgroundColour: &options.RGBA{R: 255, G: 255, B: 255, A: 255},
+		OnStartup:        services.Startup,
+		OnShutdown:       services.Shutdown,
+		Bind:             services.Bind(),
+		ErrorFormatter:   app.FormatError,
+		LogLevel:         logger.WARNING,
+		Windows: &windows.Options{
+			Theme: windows.SystemDefault,
+		},
+		Mac: &mac.Options{
+			About: &mac.AboutInfo{
+				Title:   app.ProductName + " " + version.Version,
+				Message: "Syncs Microsoft Entra ID users and nested groups into an Atlassian organization.",
+			},
+		},
+		Linux: &linux.Options{
+			ProgramName: "idpsync",
+		},
+	})
+}
