@@ -141,6 +141,12 @@ func decodeHTML(br *bufio.Reader, lim Limits, v Visitor) (*Report, Info, error) 
 		return nil, info, apperr.New(apperr.ReportInvalid, "the report data in the page is not closed properly (byte %d of the data)", info.Bytes).
 			WithAction("The file is damaged; export the report again.")
 	}
+	// The data is whole; a page cut short after it still loads, with a warning, because the
+	// viewer of such a file will not work in a browser.
+	tail, _ := io.ReadAll(io.LimitReader(br, maxHTMLPrefix))
+	if !bytes.Contains(tail, []byte("</html>")) {
+		info.Warnings = append(info.Warnings, "the HTML page is cut short after its data; the data is complete")
+	}
 	return rep, info, nil
 }
 

@@ -152,7 +152,7 @@ func WriteDiffText(w io.Writer, d *ReportDiff, limit int) error {
 			if c.Group != "" {
 				g = " " + termSafe(c.Group)
 			}
-			fmt.Fprintf(w, "  ~ %s%s: %s %s → %s %s", c.Action, g, c.ResultA, termSafe(c.CodeA), c.ResultB, termSafe(c.CodeB))
+			fmt.Fprintf(w, "  ~ %s%s: %s → %s", c.Action, g, withCode(c.ResultA, c.CodeA), withCode(c.ResultB, c.CodeB))
 			if c.ChangesDiffer {
 				fmt.Fprintf(w, "; changes %q → %q", FormatChanges(c.ChangesA), FormatChanges(c.ChangesB))
 			}
@@ -166,4 +166,11 @@ func WriteDiffText(w io.Writer, d *ReportDiff, limit int) error {
 		}
 	}
 	return nil
+}
+
+func withCode(r Result, code string) string {
+	if code == "" {
+		return string(r)
+	}
+	return string(r) + " " + termSafe(code)
 }
