@@ -1,0 +1,67 @@
+package report
+
+import (
+	"testing"
+)
+
+func TestDiff(t *testing.T) {
+	a, b := sampleReport(), nextRun()
+	d := Diff(a, b)
+	want := DiffTotals{Objects: 7, Users: 5, Groups: 2, Added: 1, Removed: 1, ResultChanged: 1, ChangesDiffer: 1, SkipChanged: 2}
+	if d.Totals != want {
+		t.Fatalf("totals %+v, want %+v", d.Totals, want)
+	}
+	byName := map[string]ObjectDiff{}
+	for _, o := range d.Objects {
+		byName[o.Name] = o
+	}
+	if o := byName["Dan"]; len(o.Added) != 1 || o.Added[0].Action != CreateUser {
+		t.Fatalf("Dan: %+v", o)
+	}
+	if o := byName["Bob"]; len(o.Removed) != 1 || o.Removed[0].Group != "Engineering" {
+		t.Fatalf("Bob: %+v", o)
+	}
+	if o := byName[evilName]; len(o.Changed) != 1 || !o.Changed[0].ResultChanged || o.Changed[0].ResultB != ResultSucceeded {
+		t.Fatalf("Mallory: %+v", o)
+	}
+	if o := byName["Engineering"]; o.MembersRemoved != 1 || o.Type != "group" {
+		t.Fatalf("group: %+v", o)
+	}
+	if o := byName["Carol"]; o.SkipA != "unverified_domain" || o.SkipB != "disabled" {
+		t.Fatalf("Carol: %+v", o)
+	}
+	if d := Diff(a, sampleReport()); d.Totals != (DiffTotals{}) || len(d.Objects) != 0 {
+		t.Fatalf("identical runs differ: %+v", d.Totals)
+	}
+}
+
+func TestViewPagesAndFilters(t *testing.T) {
+	r := genHeader()
+	if err := genReport(1000, 5000, 50, func(op *Operation) error { r.Operations = append(r.Operations, *op); return nil },
+		func(s *Skip) error { r.Skips = append(r.Skips, *s); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	v := NewView(r, nil)
+	s := v.Summary()
+	if s.Operations != 6050 || s.Failed != 11 || s.Skips != 10 {
+		t.Fatalf("summary %+v", s)
+	}
+	p := v.Operations(Query{Results: []Result{ResultFailed}})
+	if p.Total != 11 || len(p.Rows) != 11 || p.Rows[0].Object.Name != "User 000000" {
+		t.Fatalf("failed page: %d %d", p.Total, len(p.Rows))
+	}
+	p = v.Operations(Query{Text: "USER000042@ group", Actions: []Action{AddMember}, Offset: 2, Limit: 2})
+	if p.Total != 5 || len(p.Rows) != 2 || p.Index[0] != p.Rows[0].Seq-1 {
+		t.Fatalf("search page: total %d rows %d", p.Total, len(p.Rows))
+	}
+	if op, ok := v.Operation(p.Index[1]); !ok || op.Seq != p.Rows[1].Seq {
+		t.Fatal("detail by index")
+	}
+	sp := v.Skips(Query{Text: "guest 00003", Limit: 5000})
+	if sp.Total != 1 || sp.Rows[0].Reason != "unverified_domain" {
+		t.Fatalf("skips %+v", sp)
+	}
+	if p := v.Operations(Query{Limit: 1 << 20}); len(p.Rows) != 1000 {
+		t.Fatalf("limit not capped: %d", len(p.Rows))
+	}
+}
