@@ -28,7 +28,8 @@ type RetryPolicy struct {
 	MaxRetries         int           // 5xx and network errors; default 4 (5 attempts)
 	MaxThrottleRetries int           // 429s; default 12
 	BaseDelay          time.Duration // first backoff; default 250ms
-	MaxDelay           time.Duration // backoff ceiling, and the cap on a Retry-After; default 30s
+	MaxDelay           time.Duration // backoff ceiling; default 30s
+	MaxRetryAfter      time.Duration // the longest Retry-After honoured; default 10 min
 }
 
 func (p RetryPolicy) withDefaults() RetryPolicy {
@@ -49,6 +50,9 @@ func (p RetryPolicy) withDefaults() RetryPolicy {
 	}
 	if p.MaxDelay <= 0 {
 		p.MaxDelay = 30 * time.Second
+	}
+	if p.MaxRetryAfter <= 0 {
+		p.MaxRetryAfter = 10 * time.Minute
 	}
 	return p
 }
@@ -186,7 +190,7 @@ func (e *endpoint) do(ctx context.Context, method, path string, query url.Values
 			if wait <= 0 {
 				wait = policy.backoff(throttles)
 			}
-			wait = min(wait, policy.MaxDelay)
+			wait = min(wait, policy.MaxRetryAfter)
 			e.lim.OnThrottle(wait)
 			if throttles >= policy.MaxThrottleRetries {
 				return nil, apperr.New(apperr.AtlassianThrottled, "%s %s: Atlassian is still rate limiting after %d retries", method, path, throttles).

@@ -159,7 +159,7 @@ type listResponse struct {
 
 // list pages through endpoint (e.g. "/Users") with an optional filter and hands each raw resource to fn.
 func (c *SCIM) list(ctx context.Context, path, filter string, fn func(json.RawMessage) error) error {
-	start := 1
+	start, prevFirst := 1, ""
 	for page := 0; ; page++ {
 		if page >= maxPages {
 			return apperr.New(apperr.AtlassianBadResponse, "GET %s: the server kept returning pages after %d pages", path, maxPages)
@@ -178,6 +178,17 @@ func (c *SCIM) list(ctx context.Context, path, filter string, fn func(json.RawMe
 		var lr listResponse
 		if err := json.Unmarshal(r.body, &lr); err != nil || lr.TotalResults == nil {
 			return badResponse("GET "+path, r, err)
+		}
+		// A server that ignores startIndex would page forever: the first id of each page must be new.
+		if len(lr.Resources) > 0 {
+			var first struct {
+				ID string `json:"id"`
+			}
+			_ = json.Unmarshal(lr.Resources[0], &first)
+			if first.ID != "" && first.ID == prevFirst {
+				return apperr.New(apperr.AtlassianBadResponse, "GET %s: the server returned the same page again at startIndex %d (it ignores paging)", path, start)
+			}
+			prevFirst = first.ID
 		}
 		for _, raw := range lr.Resources {
 			if err := fn(raw); err != nil {

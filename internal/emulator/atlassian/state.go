@@ -131,7 +131,7 @@ type State struct {
 }
 
 // UserByUserName finds a user (case-insensitive).
-func (s *State) UserByUserName(name string) (User, bool) {
+func (s State) UserByUserName(name string) (User, bool) {
 	for _, u := range s.Users {
 		if strings.EqualFold(u.UserName, name) {
 			return u, true
@@ -141,7 +141,7 @@ func (s *State) UserByUserName(name string) (User, bool) {
 }
 
 // GroupByName finds a group (case-insensitive).
-func (s *State) GroupByName(name string) (Group, bool) {
+func (s State) GroupByName(name string) (Group, bool) {
 	for _, g := range s.Groups {
 		if strings.EqualFold(g.DisplayName, name) {
 			return g, true
@@ -151,7 +151,7 @@ func (s *State) GroupByName(name string) (Group, bool) {
 }
 
 // MemberNames returns the userNames of a group's members, sorted.
-func (s *State) MemberNames(g Group) []string {
+func (s State) MemberNames(g Group) []string {
 	byID := make(map[string]string, len(s.Users))
 	for _, u := range s.Users {
 		byID[u.ID] = u.UserName
