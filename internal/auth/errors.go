@@ -68,9 +68,10 @@ func (c *Client) mapError(ctx context.Context, err error, interactive bool) erro
 	}
 	if ctx.Err() != nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		if interactive {
-			return apperr.Wrap(ctx.Err(), apperr.AuthCanceled, "the Microsoft sign-in was canceled or not finished in time")
+			return apperr.Wrap(ctx.Err(), apperr.AuthCanceled, "the Microsoft sign-in was canceled or not finished in time").
+				WithAction("Press \"Sign in with Microsoft\" again and finish the sign-in in the browser.")
 		}
-		return apperr.Wrap(err, apperr.Canceled, "stopped while getting a Microsoft token")
+		return apperr.Wrap(err, apperr.Canceled, "stopped while getting a Microsoft token").WithAction("Run it again.")
 	}
 	var e aadError
 	var call msalerrors.CallErr
