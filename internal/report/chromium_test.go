@@ -181,7 +181,9 @@ func (b *browser) event(m cdpMsg) {
 			b.errors = append(b.errors, "console: "+string(m.Params))
 		}
 	case "Log.entryAdded":
-		var p struct{ Entry struct{ Level, Source, Text string } }
+		var p struct {
+			Entry struct{ Level, Source, Text string }
+		}
 		json.Unmarshal(m.Params, &p)
 		if p.Entry.Level == "error" || p.Entry.Level == "warning" {
 			b.errors = append(b.errors, "log: "+p.Entry.Source+": "+p.Entry.Text)
