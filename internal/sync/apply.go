@@ -1,0 +1,656 @@
+package sync
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	gosync "sync"
+	"time"
+
+	"github.com/idpsync/idpsync/internal/apperr"
+	"github.com/idpsync/idpsync/internal/atlassian"
+	"github.com/idpsync/idpsync/internal/report"
+	"github.com/idpsync/idpsync/internal/store"
+)
+
+// OpResult is the outcome of one operation of an applied plan.
+type OpResult struct {
+	Result  report.Result `json:"result"`
+	Code    string        `json:"code,omitempty"`
+	Message string        `json:"message,omitempty"`
+	SCIMID  string        `json:"scimId,omitempty"` // the object created or adopted
+}
+
+// Outcome is an applied plan's result.
+type Outcome struct {
+	RunID   string
+	Status  report.Status
+	Results []OpResult // parallel to Plan.Ops
+	Errors  []report.RunError
+	Started time.Time
+	Ended   time.Time
+	Phases  []report.Phase
+}
+
+// ApplyOptions tune one apply.
+type ApplyOptions struct {
+	RunID             string
+	OverrideThreshold bool
+	// Hook, when set, is called before each unit runs; tests use it to crash or cancel at a
+	// precise point.
+	Hook func(unitSeq int)
+}
+
+// unit is one journaled apply step: one user or group operation, or one chunk of membership
+// changes of one group. Its JSON is the journal entry, self-describing so that an interrupted
+// run can be reconciled without the plan that made it.
+type unit struct {
+	Seq     int           `json:"seq"`
+	Action  report.Action `json:"action"`
+	Ops     []int         `json:"ops"` // indices into Plan.Ops
+	Group   *GroupRef     `json:"group,omitempty"`
+	EntraID string        `json:"entraId,omitempty"`
+	SCIMID  string        `json:"scimId,omitempty"`
+	Users   [][2]string   `json:"users,omitempty"` // memberships: [entra id, scim id]
+	phase   int
+}
+
+// errDependency marks an operation not run because one it needs failed.
+const codeDependency = "dependency_failed"
+
+// Apply runs the plan against the target. It refuses a blocked plan and, unless overridden,
+// a tripped threshold; then it journals every unit as pending, runs the phases in DESIGN.md's
+// order and records each outcome. Canceling ctx lets in-flight requests finish and records the
+// rest as not done.
+func (e *Engine) Apply(ctx context.Context, p *Plan, o ApplyOptions) (*Outcome, error) {
+	if len(p.Blocked) > 0 {
+		return nil, p.Blocked[0]
+	}
+	if p.ThresholdTripped && !o.OverrideThreshold {
+		return nil, p.ThresholdError()
+	}
+	out := &Outcome{RunID: o.RunID, Results: make([]OpResult, len(p.Ops)), Started: e.now()}
+	for i := range out.Results {
+		out.Results[i].Result = report.ResultPlanned
+	}
+	if err := e.State.PutMappings(ctx, e.DirectoryID, p.Mappings); err != nil {
+		return nil, err
+	}
+	units := buildUnits(p, e.chunk(p))
+	entries := make([]store.Entry, len(units))
+	for i := range units {
+		js, _ := json.Marshal(&units[i])
+		entries[i] = store.Entry{Seq: units[i].Seq, Op: js}
+	}
+	if err := e.State.JournalAdd(ctx, o.RunID, entries); err != nil {
+		return nil, err
+	}
+	a := &applier{e: e, p: p, out: out, o: o, resolved: map[string]string{}, failedUser: map[string]bool{}, failedGroup: map[string]bool{},
+		groupID: map[string]string{}, flushReq: make(chan struct{}, 1), done: make(chan struct{})}
+	for i := range p.Ops {
+		op := &p.Ops[i]
+		if op.Object() == "user" && op.SCIMID != "" {
+			a.resolved[op.EntraID] = op.SCIMID
+		}
+		if op.Group != nil && op.Group.SCIMID != "" {
+			a.groupID[op.Group.EntraID] = op.Group.SCIMID
+		}
+	}
+	go a.writer()
+	for phase := 0; phase <= 5; phase++ {
+		var batch []*unit
+		for i := range units {
+			if units[i].phase == phase {
+				batch = append(batch, &units[i])
+			}
+		}
+		if len(batch) == 0 {
+			continue
+		}
+		start := e.now()
+		a.runPhase(ctx, phase, batch)
+		out.Phases = append(out.Phases, report.Phase{Name: phaseNames[phase], Started: start, Duration: e.now().Sub(start)})
+	}
+	close(a.done)
+	a.wg.Wait()
+	if a.writeErr != nil {
+		out.Errors = append(out.Errors, report.RunError{Code: string(apperr.CodeOf(a.writeErr)), Message: a.writeErr.Error()})
+	}
+	out.Ended = e.now()
+	failed, canceled := 0, 0
+	for _, r := range out.Results {
+		switch {
+		case r.Result == report.ResultFailed:
+			failed++
+		case r.Code == string(apperr.Canceled):
+			canceled++
+		}
+	}
+	switch {
+	case canceled > 0:
+		out.Status = report.StatusCanceled
+	case failed > 0 || a.writeErr != nil:
+		out.Status = report.StatusPartial
+	default:
+		out.Status = report.StatusSucceeded
+	}
+	return out, nil
+}
+
+var phaseNames = []string{PhaseCreateGroups, PhaseUsers, PhaseAddMembers, PhaseRemoveMembers, PhaseDeactivate, PhaseRetireGroups}
+
+func (e *Engine) chunk(p *Plan) int {
+	if p.Settings.MemberChunkSize > 0 {
+		return p.Settings.MemberChunkSize
+	}
+	return atlassian.DefaultMemberChunkSize
+}
+
+func buildUnits(p *Plan, chunk int) []unit {
+	var units []unit
+	type gk struct {
+		action report.Action
+		group  string
+	}
+	members := map[gk][]int{}
+	var order []gk
+	for i := range p.Ops {
+		op := &p.Ops[i]
+		switch op.Action {
+		case report.AddMember, report.RemoveMember:
+			k := gk{op.Action, op.Group.EntraID}
+			if _, ok := members[k]; !ok {
+				order = append(order, k)
+			}
+			members[k] = append(members[k], i)
+			continue
+		}
+		units = append(units, unit{Action: op.Action, Ops: []int{i}, EntraID: op.EntraID, SCIMID: op.SCIMID, Group: op.Group, phase: phaseOf[op.Action]})
+	}
+	for _, k := range order {
+		idx := members[k]
+		for len(idx) > 0 {
+			n := min(chunk, len(idx))
+			u := unit{Action: k.action, Ops: slices.Clone(idx[:n]), Group: p.Ops[idx[0]].Group, phase: phaseOf[k.action]}
+			for _, i := range idx[:n] {
+				u.Users = append(u.Users, [2]string{p.Ops[i].EntraID, p.Ops[i].SCIMID})
+			}
+			units = append(units, u)
+			idx = idx[n:]
+		}
+	}
+	slices.SortStableFunc(units, func(a, b unit) int { return a.phase - b.phase })
+	for i := range units {
+		units[i].Seq = i + 1
+	}
+	return units
+}
+
+type applier struct {
+	e   *Engine
+	p   *Plan
+	o   ApplyOptions
+	out *Outcome
+
+	mu          gosync.Mutex
+	resolved    map[string]string // entra user id → scim id
+	groupID     map[string]string // entra group id → scim id
+	failedUser  map[string]bool
+	failedGroup map[string]bool
+	marks       []store.Entry
+	mappings    []store.Mapping
+
+	flushReq chan struct{}
+	done     chan struct{}
+	wg       gosync.WaitGroup
+	writeErr error
+}
+
+// writer batches journal marks and mappings into few transactions: a unit marked done late is
+// still pending after a crash, which the next run reconciles against the live state.
+func (a *applier) writer() {
+	a.wg.Add(1)
+	defer a.wg.Done()
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+		case <-a.flushReq:
+		case <-a.done:
+			a.flush()
+			return
+		}
+		a.flush()
+	}
+}
+
+func (a *applier) flush() {
+	a.mu.Lock()
+	marks, maps := a.marks, a.mappings
+	a.marks, a.mappings = nil, nil
+	a.mu.Unlock()
+	ctx := context.Background()
+	if err := a.e.State.PutMappings(ctx, a.e.DirectoryID, maps); err != nil && a.writeErr == nil {
+		a.writeErr = err
+	}
+	if err := a.e.State.JournalMark(ctx, a.o.RunID, marks); err != nil && a.writeErr == nil {
+		a.writeErr = err
+	}
+}
+
+func (a *applier) record(u *unit, res OpResult, maps ...store.Mapping) {
+	a.mu.Lock()
+	for _, i := range u.Ops {
+		if prev := a.out.Results[i]; prev.Result == report.ResultFailed && prev.Code == codeDependency {
+			continue
+		}
+		r := res
+		if r.Result == report.ResultSucceeded && r.SCIMID == "" {
+			r.SCIMID = a.p.Ops[i].SCIMID
+		}
+		a.out.Results[i] = r
+	}
+	state := store.Done
+	if res.Result != report.ResultSucceeded {
+		state = store.Failed
+	}
+	js, _ := json.Marshal(res)
+	a.marks = append(a.marks, store.Entry{Seq: u.Seq, State: state, Result: string(js)})
+	a.mappings = append(a.mappings, maps...)
+	n := len(a.marks)
+	a.mu.Unlock()
+	if n >= 500 {
+		select {
+		case a.flushReq <- struct{}{}:
+		default:
+		}
+	}
+}
+
+func (a *applier) runPhase(ctx context.Context, phase int, batch []*unit) {
+	total := 0
+	for _, u := range batch {
+		total += len(u.Ops)
+	}
+	prog := newMeter(a.e, phaseNames[phase], total)
+	g := newGate(max(1, a.p.Settings.Concurrency))
+	jobs := make(chan *unit)
+	var wg gosync.WaitGroup
+	for w := 0; w < g.max; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for u := range jobs {
+				if ctx.Err() != nil {
+					a.record(u, OpResult{Result: report.ResultSkipped, Code: string(apperr.Canceled), Message: "not done: the sync was canceled"})
+					continue
+				}
+				g.acquire()
+				if a.o.Hook != nil {
+					a.o.Hook(u.Seq)
+				}
+				// In-flight work finishes even when the admin cancels.
+				res, maps := a.run(context.WithoutCancel(ctx), u)
+				g.release(res.Code == string(apperr.AtlassianThrottled))
+				a.record(u, res, maps...)
+				prog.add(len(u.Ops))
+			}
+		}()
+	}
+	for _, u := range batch {
+		jobs <- u
+	}
+	close(jobs)
+	wg.Wait()
+	prog.finish()
+}
+
+// retry runs f again when Atlassian stayed throttled or unavailable through the client's own
+// retries: a long storm must not lose the operation.
+func (a *applier) retry(ctx context.Context, f func() error) error {
+	var err error
+	for attempt := 0; attempt < 4; attempt++ {
+		err = f()
+		switch apperr.CodeOf(err) {
+		case apperr.AtlassianThrottled, apperr.AtlassianUnavailable, apperr.AtlassianBadResponse:
+			select {
+			case <-time.After(time.Duration(1<<attempt) * 500 * time.Millisecond):
+			case <-ctx.Done():
+				return err
+			}
+			continue
+		}
+		return err
+	}
+	return err
+}
+
+func fail(err error) OpResult {
+	ae := apperr.As(err)
+	return OpResult{Result: report.ResultFailed, Code: string(ae.Code), Message: ae.Error()}
+}
+
+var ok = OpResult{Result: report.ResultSucceeded}
+
+func (a *applier) run(ctx context.Context, u *unit) (OpResult, []store.Mapping) {
+	op := &a.p.Ops[u.Ops[0]]
+	t := a.e.Target
+	switch u.Action {
+	case report.ConflictGroup:
+		return OpResult{Result: report.ResultSkipped, Code: string(apperr.ConflictUnresolved), Message: "held for the admin's decision"}, nil
+	case report.AdoptGroup:
+		return OpResult{Result: report.ResultSucceeded, SCIMID: op.SCIMID}, []store.Mapping{{Kind: "group", EntraID: op.EntraID, SCIMID: op.SCIMID, Managed: true}}
+	case report.RetireGroup:
+		return ok, []store.Mapping{{Kind: "group", EntraID: op.EntraID}}
+	case report.DeleteGroup:
+		err := a.retry(ctx, func() error { return t.DeleteGroup(ctx, op.SCIMID) })
+		if err != nil && apperr.CodeOf(err) != apperr.AtlassianNotFound {
+			return fail(err), nil
+		}
+		return ok, []store.Mapping{{Kind: "group", EntraID: op.EntraID}}
+	case report.CreateGroup:
+		return a.createGroup(ctx, op)
+	case report.CreateUser:
+		return a.createUser(ctx, op)
+	case report.AdoptUser, report.UpdateUser:
+		err := a.retry(ctx, func() error { return t.PatchUser(ctx, op.SCIMID, atlassian.PatchFor(op.Changes)) })
+		if apperr.CodeOf(err) == apperr.AtlassianNotFound && op.User != nil {
+			// Deleted by hand since the read: make it again.
+			return a.createUser(ctx, op)
+		}
+		if err != nil {
+			a.failUser(op.EntraID)
+			return fail(err), nil
+		}
+		return OpResult{Result: report.ResultSucceeded, SCIMID: op.SCIMID}, []store.Mapping{{Kind: "user", EntraID: op.EntraID, SCIMID: op.SCIMID, Managed: true}}
+	case report.ReactivateUser, report.DeactivateUser:
+		active := u.Action == report.ReactivateUser
+		sid := a.userID(op.EntraID, op.SCIMID)
+		err := a.retry(ctx, func() error { return t.SetActive(ctx, sid, active) })
+		if err != nil && !(apperr.CodeOf(err) == apperr.AtlassianNotFound && !active) {
+			return fail(err), nil
+		}
+		return ok, nil
+	case report.AddMember, report.RemoveMember:
+		return a.members(ctx, u)
+	}
+	return fail(apperr.New(apperr.Internal, "unknown operation %s", u.Action)), nil
+}
+
+func (a *applier) userID(entraID, scimID string) string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if s := a.resolved[entraID]; s != "" {
+		return s
+	}
+	return scimID
+}
+
+func (a *applier) failUser(entraID string) {
+	a.mu.Lock()
+	a.failedUser[entraID] = true
+	a.mu.Unlock()
+}
+
+func (a *applier) createUser(ctx context.Context, op *Op) (OpResult, []store.Mapping) {
+	t := a.e.Target
+	want := *op.User
+	want.ID = ""
+	var created atlassian.User
+	err := a.retry(ctx, func() error {
+		var err error
+		created, err = t.CreateUser(ctx, want)
+		return err
+	})
+	if apperr.CodeOf(err) == apperr.AtlassianConflict {
+		// It exists: made by an earlier, interrupted attempt, or by hand. Adopt it when it is ours
+		// or unlinked, then bring it to the desired state.
+		created, err = a.adoptUser(ctx, want)
+	}
+	if err != nil {
+		a.failUser(op.EntraID)
+		return fail(err), nil
+	}
+	a.mu.Lock()
+	a.resolved[op.EntraID] = created.ID
+	a.mu.Unlock()
+	return OpResult{Result: report.ResultSucceeded, SCIMID: created.ID}, []store.Mapping{{Kind: "user", EntraID: op.EntraID, SCIMID: created.ID, Managed: true}}
+}
+
+func (a *applier) adoptUser(ctx context.Context, want atlassian.User) (atlassian.User, error) {
+	t := a.e.Target
+	var cur atlassian.User
+	var found bool
+	err := a.retry(ctx, func() error {
+		var err error
+		cur, found, err = t.FindUserByExternalID(ctx, want.ExternalID)
+		if err == nil && !found {
+			cur, found, err = t.FindUserByUserName(ctx, want.UserName)
+		}
+		return err
+	})
+	if err != nil {
+		return cur, err
+	}
+	if !found {
+		return cur, apperr.New(apperr.AtlassianConflict, "Atlassian refused to create %s as a duplicate but no such user can be found", want.UserName)
+	}
+	if cur.ExternalID != "" && cur.ExternalID != want.ExternalID {
+		return cur, apperr.New(apperr.AtlassianConflict, "the account %s is linked to another Entra user (%s)", want.UserName, cur.ExternalID)
+	}
+	if ch := atlassian.DiffUser(cur, want); len(ch) > 0 {
+		if err := a.retry(ctx, func() error { return t.PatchUser(ctx, cur.ID, atlassian.PatchFor(ch)) }); err != nil {
+			return cur, err
+		}
+	}
+	return cur, nil
+}
+
+func (a *applier) createGroup(ctx context.Context, op *Op) (OpResult, []store.Mapping) {
+	t := a.e.Target
+	var g atlassian.Group
+	err := a.retry(ctx, func() error {
+		var err error
+		g, err = t.CreateGroup(ctx, op.Name, op.EntraID)
+		return err
+	})
+	if apperr.CodeOf(err) == apperr.AtlassianConflict {
+		var found bool
+		err = a.retry(ctx, func() error {
+			var err error
+			g, found, err = t.FindGroupByDisplayName(ctx, op.Name)
+			return err
+		})
+		if err == nil && (!found || g.ExternalID != op.EntraID) {
+			err = apperr.New(apperr.ConflictUnresolved, "a group named %q appeared in Atlassian after the preview and is not managed by IdP Sync", op.Name).
+				WithAction("Preview again and decide whether to take it over.")
+		}
+	}
+	if err != nil {
+		a.mu.Lock()
+		a.failedGroup[op.EntraID] = true
+		a.mu.Unlock()
+		return fail(err), nil
+	}
+	a.mu.Lock()
+	a.groupID[op.EntraID] = g.ID
+	a.mu.Unlock()
+	return OpResult{Result: report.ResultSucceeded, SCIMID: g.ID}, []store.Mapping{{Kind: "group", EntraID: op.EntraID, SCIMID: g.ID, Managed: true}}
+}
+
+func (a *applier) members(ctx context.Context, u *unit) (OpResult, []store.Mapping) {
+	a.mu.Lock()
+	gid := a.groupID[u.Group.EntraID]
+	if gid == "" {
+		gid = u.Group.SCIMID
+	}
+	gfailed := a.failedGroup[u.Group.EntraID]
+	var ids []string
+	var missing []string
+	for _, p := range u.Users {
+		sid := a.resolved[p[0]]
+		if sid == "" {
+			sid = p[1]
+		}
+		if sid == "" || (u.Action == report.AddMember && a.failedUser[p[0]]) {
+			missing = append(missing, p[0])
+			continue
+		}
+		ids = append(ids, sid)
+	}
+	a.mu.Unlock()
+	if gfailed || gid == "" {
+		return OpResult{Result: report.ResultFailed, Code: codeDependency, Message: "the group could not be created"}, nil
+	}
+	var err error
+	if len(ids) > 0 {
+		if u.Action == report.AddMember {
+			err = a.retry(ctx, func() error { return a.e.Target.AddMembers(ctx, gid, ids) })
+		} else {
+			err = a.retry(ctx, func() error { return a.e.Target.RemoveMembers(ctx, gid, ids) })
+		}
+	}
+	if err != nil {
+		return fail(err), nil
+	}
+	if len(missing) > 0 {
+		// Report those memberships failed one by one, the rest succeeded.
+		a.mu.Lock()
+		miss := map[string]bool{}
+		for _, m := range missing {
+			miss[m] = true
+		}
+		for _, i := range u.Ops {
+			if miss[a.p.Ops[i].EntraID] {
+				a.out.Results[i] = OpResult{Result: report.ResultFailed, Code: codeDependency, Message: "the user could not be created"}
+			}
+		}
+		a.mu.Unlock()
+		return OpResult{Result: report.ResultSucceeded}, nil
+	}
+	return ok, nil
+}
+
+// gate bounds concurrency and adapts it: a throttled operation halves the number of operations
+// in flight, a run of successes adds one back, up to max.
+type gate struct {
+	mu     gosync.Mutex
+	cond   *gosync.Cond
+	max    int
+	limit  int
+	active int
+	streak int
+}
+
+func newGate(n int) *gate {
+	g := &gate{max: n, limit: n}
+	g.cond = gosync.NewCond(&g.mu)
+	return g
+}
+
+func (g *gate) acquire() {
+	g.mu.Lock()
+	for g.active >= g.limit {
+		g.cond.Wait()
+	}
+	g.active++
+	g.mu.Unlock()
+}
+
+func (g *gate) release(throttled bool) {
+	g.mu.Lock()
+	g.active--
+	if throttled {
+		g.limit = max(1, g.limit/2)
+		g.streak = 0
+	} else if g.streak++; g.streak >= 20 && g.limit < g.max {
+		g.limit++
+		g.streak = 0
+	}
+	g.cond.Broadcast()
+	g.mu.Unlock()
+}
+
+// meter emits progress at most every 200 ms with a rate and an estimate.
+type meter struct {
+	e     *Engine
+	phase string
+	total int
+	mu    gosync.Mutex
+	done  int
+	start time.Time
+	last  time.Time
+}
+
+func newMeter(e *Engine, phase string, total int) *meter {
+	m := &meter{e: e, phase: phase, total: total, start: time.Now()}
+	m.emit()
+	return m
+}
+
+func (m *meter) add(n int) {
+	m.mu.Lock()
+	m.done += n
+	emit := time.Since(m.last) >= 200*time.Millisecond
+	m.mu.Unlock()
+	if emit {
+		m.emit()
+	}
+}
+
+func (m *meter) finish() { m.emit() }
+
+func (m *meter) emit() {
+	if m.e.Emit == nil {
+		return
+	}
+	m.mu.Lock()
+	m.last = time.Now()
+	p := Progress{Phase: m.phase, Done: m.done, Total: m.total, ETASeconds: -1}
+	if el := time.Since(m.start).Seconds(); el > 0 && m.done > 0 {
+		p.Rate = float64(m.done) / el
+		p.ETASeconds = float64(m.total-m.done) / p.Rate
+	}
+	m.mu.Unlock()
+	m.e.Emit(p)
+}
+
+// ResumeInterrupted closes the runs of this directory that a crash left running: their pending
+// journal entries are marked as reconciled by runID, whose full read of the live state decides
+// what is still to do (a create that happened is found by externalId, never repeated). It
+// returns how many runs were interrupted.
+func (e *Engine) ResumeInterrupted(ctx context.Context, runID string) (int, error) {
+	runs, err := e.State.Runs(ctx, e.DirectoryID, string(report.StatusRunning), 100)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, r := range runs {
+		if r.ID == runID {
+			continue
+		}
+		pend, err := e.State.Journal(ctx, r.ID, store.Pending)
+		if err != nil {
+			return n, err
+		}
+		marks := make([]store.Entry, len(pend))
+		for i, p := range pend {
+			marks[i] = store.Entry{Seq: p.Seq, State: store.Failed, Result: fmt.Sprintf(`{"result":"skipped","code":"interrupted","message":"reconciled by run %s"}`, runID)}
+		}
+		if err := e.State.JournalMark(ctx, r.ID, marks); err != nil {
+			return n, err
+		}
+		r.Status = string(report.StatusFailed)
+		r.Ended = e.now()
+		r.ErrorCode = "interrupted"
+		r.ErrorMessage = fmt.Sprintf("the process stopped during the run (pid %d on %s); %d operations were reconciled by run %s", r.PID, r.Host, len(pend), runID)
+		if err := e.State.PutRun(ctx, r); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+

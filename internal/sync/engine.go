@@ -1,0 +1,474 @@
+package sync
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"encoding/gob"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	gosync "sync"
+	"time"
+
+	"github.com/idpsync/idpsync/internal/apperr"
+	"github.com/idpsync/idpsync/internal/atlassian"
+	"github.com/idpsync/idpsync/internal/directory"
+	"github.com/idpsync/idpsync/internal/report"
+	"github.com/idpsync/idpsync/internal/store"
+)
+
+// Engine syncs one directory. It is built per run by the backend with the directory's clients.
+type Engine struct {
+	DirectoryID string
+	Source      Source
+	Target      Target
+	State       State
+	SnapshotDir string         // where the last synced snapshot is kept for incremental runs
+	Emit        func(Progress) // nil: no progress
+	Now         func() time.Time
+}
+
+func (e *Engine) now() time.Time {
+	if e.Now != nil {
+		return e.Now()
+	}
+	return time.Now()
+}
+
+func (e *Engine) emit(phase string, done, total int) {
+	if e.Emit != nil {
+		e.Emit(Progress{Phase: phase, Done: done, Total: total, ETASeconds: -1})
+	}
+}
+
+// PrepareOptions ask for a plan.
+type PrepareOptions struct {
+	Settings Settings // normalized
+	Full     bool     // a full reconcile on demand
+}
+
+// Prepare reads Entra (a delta when possible) and Atlassian (all of it on a full reconcile, only
+// the touched objects otherwise) and computes the plan.
+func (e *Engine) Prepare(ctx context.Context, o PrepareOptions) (*Plan, error) {
+	st := o.Settings
+	shash := SettingsHash(st)
+	full := o.Full
+	ds, err := e.State.DeltaState(ctx, e.DirectoryID)
+	if err != nil {
+		return nil, err
+	}
+	var prev *savedSnapshot
+	if ds == nil || (st.FullReconcileEvery > 0 && ds.RunsSinceFull+1 >= st.FullReconcileEvery) || st.FullReconcileEvery == 0 {
+		full = true
+	}
+	if !full {
+		prev, err = e.loadSnapshot()
+		if err != nil || prev == nil || prev.Digest != ds.SnapshotDigest || prev.SettingsHash != shash {
+			full = true
+		}
+	}
+	if !full {
+		if runs, err := e.State.Runs(ctx, e.DirectoryID, string(report.StatusRunning), 1); err != nil {
+			return nil, err
+		} else if len(runs) > 0 {
+			full = true // an interrupted run: only the live state tells what happened
+		}
+	}
+	var phases []report.Phase
+	timed := func(name string, f func() error) error {
+		start := e.now()
+		e.emit(name, 0, 0)
+		err := f()
+		phases = append(phases, report.Phase{Name: name, Started: start, Duration: e.now().Sub(start)})
+		return err
+	}
+
+	var snap *directory.Snapshot
+	var links directory.DeltaLinks
+	if !full {
+		err := timed(PhaseReadTenant, func() error {
+			delta, err := e.Source.ReadDelta(ctx, directory.DeltaLinks{Users: ds.UsersLink, Groups: ds.GroupsLink})
+			if err != nil {
+				return err
+			}
+			snap, links = ApplyDelta(prev.Snapshot, delta), delta.Links
+			return nil
+		})
+		if apperr.CodeOf(err) == apperr.GraphDeltaExpired {
+			full, phases = true, nil
+		} else if err != nil {
+			return nil, err
+		}
+	}
+	if full {
+		if err := timed(PhaseReadTenant, func() error {
+			var err error
+			snap, links, err = e.Source.ReadFull(ctx)
+			return err
+		}); err != nil {
+			return nil, err
+		}
+	}
+	desired := Scope(snap, st, nil)
+	var touched *Touched
+	if !full {
+		touched = Touch(Scope(prev.Snapshot, st, nil), desired)
+	}
+	maps, err := e.State.Mappings(ctx, e.DirectoryID)
+	if err != nil {
+		return nil, err
+	}
+	decisions, err := e.State.Decisions(ctx, e.DirectoryID)
+	if err != nil {
+		return nil, err
+	}
+	live := &Live{}
+	if err := timed(PhaseReadAtlassian, func() error {
+		if full {
+			return e.readLive(ctx, live)
+		}
+		return e.readTouched(ctx, live, desired, touched, maps)
+	}); err != nil {
+		return nil, err
+	}
+	var plan *Plan
+	_ = timed(PhasePlan, func() error {
+		plan = Compute(PlanInput{Desired: desired, Live: live, Mappings: maps, Decisions: decisions, Settings: st, Touched: touched})
+		return nil
+	})
+	plan.DirectoryID = e.DirectoryID
+	plan.Created = e.now()
+	plan.Phases = phases
+	plan.Snapshot, plan.Links, plan.SettingsHash = snap, links, shash
+	return plan, nil
+}
+
+func (e *Engine) readLive(ctx context.Context, live *Live) error {
+	var wg gosync.WaitGroup
+	var uerr, gerr error
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		uerr = e.Target.ListUsers(ctx, func(u atlassian.User) error { live.Users = append(live.Users, u); return nil })
+	}()
+	go func() {
+		defer wg.Done()
+		gerr = e.Target.ListGroups(ctx, func(g atlassian.Group) error { live.Groups = append(live.Groups, g); return nil })
+	}()
+	wg.Wait()
+	if uerr != nil {
+		return uerr
+	}
+	return gerr
+}
+
+// readTouched reads only the Atlassian objects an incremental plan touches, by id when the
+// mapping knows it, else by externalId, then by userName or display name (adoption, conflicts).
+func (e *Engine) readTouched(ctx context.Context, live *Live, d *Desired, t *Touched, maps []store.Mapping) error {
+	umap, gmap := map[string]string{}, map[string]string{}
+	for _, m := range maps {
+		if m.Kind == "group" {
+			gmap[m.EntraID] = m.SCIMID
+		} else {
+			umap[m.EntraID] = m.SCIMID
+		}
+	}
+	var mu gosync.Mutex
+	seenU, seenG := map[string]bool{}, map[string]bool{}
+	addU := func(u atlassian.User) {
+		mu.Lock()
+		if !seenU[u.ID] {
+			seenU[u.ID] = true
+			live.Users = append(live.Users, u)
+		}
+		mu.Unlock()
+	}
+	addG := func(g atlassian.Group) {
+		mu.Lock()
+		if !seenG[g.ID] {
+			seenG[g.ID] = true
+			live.Groups = append(live.Groups, g)
+		}
+		mu.Unlock()
+	}
+	var jobs []func() error
+	for id := range t.Users {
+		jobs = append(jobs, func() error {
+			if sid := umap[id]; sid != "" {
+				u, err := e.Target.GetUser(ctx, sid)
+				if err == nil {
+					addU(u)
+				} else if apperr.CodeOf(err) != apperr.AtlassianNotFound {
+					return err
+				}
+			}
+			u, found, err := e.Target.FindUserByExternalID(ctx, id)
+			if err != nil {
+				return err
+			}
+			if found {
+				addU(u)
+				return nil
+			}
+			if du, ok := d.Users[id]; ok {
+				u, found, err := e.Target.FindUserByUserName(ctx, du.SCIM.UserName)
+				if err != nil {
+					return err
+				}
+				if found {
+					addU(u)
+				}
+			}
+			return nil
+		})
+	}
+	for id := range t.Groups {
+		jobs = append(jobs, func() error {
+			if sid := gmap[id]; sid != "" {
+				g, err := e.Target.GetGroup(ctx, sid)
+				if err == nil {
+					addG(g)
+				} else if apperr.CodeOf(err) != apperr.AtlassianNotFound {
+					return err
+				}
+			}
+			g, found, err := e.Target.FindGroupByExternalID(ctx, id)
+			if err != nil {
+				return err
+			}
+			if found {
+				addG(g)
+			}
+			if dg, ok := d.Groups[id]; ok {
+				g, found, err := e.Target.FindGroupByDisplayName(ctx, dg.Name)
+				if err != nil {
+					return err
+				}
+				if found {
+					addG(g)
+				}
+			}
+			return nil
+		})
+	}
+	return parallel(ctx, 8, jobs)
+}
+
+func parallel(ctx context.Context, n int, jobs []func() error) error {
+	ch := make(chan func() error)
+	var wg gosync.WaitGroup
+	var mu gosync.Mutex
+	var first error
+	for w := 0; w < n; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range ch {
+				if err := j(); err != nil {
+					mu.Lock()
+					if first == nil {
+						first = err
+					}
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	for _, j := range jobs {
+		mu.Lock()
+		stop := first != nil
+		mu.Unlock()
+		if stop || ctx.Err() != nil {
+			break
+		}
+		ch <- j
+	}
+	close(ch)
+	wg.Wait()
+	if first == nil && ctx.Err() != nil {
+		return apperr.Wrap(ctx.Err(), apperr.Canceled, "canceled")
+	}
+	return first
+}
+
+// Touch compares two desired states and returns the users and groups whose desired state differs,
+// plus every group of a touched user (its membership may now exist or not).
+func Touch(old, cur *Desired) *Touched {
+	t := &Touched{Users: map[string]bool{}, Groups: map[string]bool{}}
+	for id, u := range cur.Users {
+		if o, ok := old.Users[id]; !ok || o.SCIM != u.SCIM {
+			t.Users[id] = true
+		}
+	}
+	for id := range old.Users {
+		if _, ok := cur.Users[id]; !ok {
+			t.Users[id] = true
+		}
+	}
+	for id, g := range cur.Groups {
+		if o, ok := old.Groups[id]; !ok || o.Name != g.Name || !slices.Equal(o.Members, g.Members) {
+			t.Groups[id] = true
+		}
+	}
+	for id := range old.Groups {
+		if _, ok := cur.Groups[id]; !ok {
+			t.Groups[id] = true
+		}
+	}
+	for id := range t.Users {
+		for _, g := range cur.Flat.UserGroups(id) {
+			if _, ok := cur.Groups[g]; ok {
+				t.Groups[g] = true
+			}
+		}
+	}
+	return t
+}
+
+// ApplyDelta returns prev with the delta's changes; prev is not modified.
+func ApplyDelta(prev *directory.Snapshot, d *directory.Delta) *directory.Snapshot {
+	users := make(map[string]directory.User, len(prev.Users))
+	for _, u := range prev.Users {
+		users[u.ID] = u
+	}
+	for _, u := range d.Users {
+		users[u.ID] = u
+	}
+	for _, id := range d.RemovedUsers {
+		delete(users, id)
+	}
+	groups := make(map[string]directory.Group, len(prev.Groups))
+	for _, g := range prev.Groups {
+		groups[g.ID] = g
+	}
+	for _, g := range d.Groups {
+		groups[g.ID] = g
+	}
+	members := make(map[string][]directory.Member, len(prev.Members))
+	for k, v := range prev.Members {
+		members[k] = v
+	}
+	for _, id := range d.RemovedGroups {
+		delete(groups, id)
+		delete(members, id)
+	}
+	removed := map[string]map[string]bool{}
+	for _, e := range d.MembersRemoved {
+		if removed[e.GroupID] == nil {
+			removed[e.GroupID] = map[string]bool{}
+		}
+		removed[e.GroupID][e.Member.ID] = true
+	}
+	for gid, rm := range removed {
+		var keep []directory.Member
+		for _, m := range members[gid] {
+			if !rm[m.ID] {
+				keep = append(keep, m)
+			}
+		}
+		members[gid] = keep
+	}
+	for _, e := range d.MembersAdded {
+		if _, ok := groups[e.GroupID]; !ok {
+			continue
+		}
+		if !slices.ContainsFunc(members[e.GroupID], func(m directory.Member) bool { return m.ID == e.Member.ID }) {
+			members[e.GroupID] = append(slices.Clip(members[e.GroupID]), e.Member)
+		}
+	}
+	out := &directory.Snapshot{Tenant: prev.Tenant, Domains: prev.Domains, Members: members}
+	for _, id := range sortedKeys(users) {
+		out.Users = append(out.Users, users[id])
+	}
+	for _, id := range sortedKeys(groups) {
+		out.Groups = append(out.Groups, groups[id])
+	}
+	return out
+}
+
+// SettingsHash identifies the settings that shape the desired state: a change forces a full run.
+func SettingsHash(s Settings) string {
+	s.AutoSync, s.AutoIntervalMinutes, s.DeactivationMaxCount, s.DeactivationMaxPercent = false, 0, 0, 0
+	s.FullReconcileEvery, s.MemberChunkSize, s.Concurrency = 0, 0, 0
+	js, _ := json.Marshal(s)
+	h := sha256.Sum256(js)
+	return hex.EncodeToString(h[:])
+}
+
+type savedSnapshot struct {
+	Version      int
+	SettingsHash string
+	Snapshot     *directory.Snapshot
+	Digest       string `gob:"-"`
+}
+
+func (e *Engine) snapshotPath() string {
+	return filepath.Join(e.SnapshotDir, e.DirectoryID+".snapshot.gz")
+}
+
+func (e *Engine) loadSnapshot() (*savedSnapshot, error) {
+	if e.SnapshotDir == "" {
+		return nil, nil
+	}
+	data, err := os.ReadFile(e.snapshotPath())
+	if os.IsNotExist(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(data))
+	if err != nil {
+		return nil, err
+	}
+	var s savedSnapshot
+	if err := gob.NewDecoder(zr).Decode(&s); err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(data)
+	s.Digest = hex.EncodeToString(sum[:])
+	return &s, nil
+}
+
+// Commit records what an applied plan leaves for the next run: after a clean apply the snapshot
+// and delta links (so the next run can be incremental); otherwise nothing, so the next run reads
+// everything and retries what failed.
+func (e *Engine) Commit(ctx context.Context, p *Plan, out *Outcome) error {
+	clean := out != nil && out.Status == report.StatusSucceeded
+	for i := range p.Ops {
+		if p.Ops[i].Action == report.ConflictGroup {
+			clean = false // a held conflict must come back in the next preview
+		}
+	}
+	if !clean || e.SnapshotDir == "" || p.Links.Users == "" && p.Links.Groups == "" {
+		return e.State.SetDeltaState(ctx, e.DirectoryID, nil)
+	}
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	if err := gob.NewEncoder(zw).Encode(savedSnapshot{Version: 1, SettingsHash: p.SettingsHash, Snapshot: p.Snapshot}); err != nil {
+		return apperr.Wrap(err, apperr.Internal, "cannot encode the snapshot")
+	}
+	if err := zw.Close(); err != nil {
+		return apperr.Wrap(err, apperr.Internal, "cannot encode the snapshot")
+	}
+	if err := os.MkdirAll(e.SnapshotDir, 0o700); err != nil {
+		return apperr.Wrap(err, apperr.Internal, "cannot create %s", e.SnapshotDir)
+	}
+	if err := store.WriteFileAtomic(e.snapshotPath(), buf.Bytes()); err != nil {
+		return apperr.Wrap(err, apperr.Internal, "cannot write the snapshot")
+	}
+	sum := sha256.Sum256(buf.Bytes())
+	runs := 0
+	if !p.Full {
+		if ds, _ := e.State.DeltaState(ctx, e.DirectoryID); ds != nil {
+			runs = ds.RunsSinceFull + 1
+		}
+	}
+	return e.State.SetDeltaState(ctx, e.DirectoryID, &store.DeltaState{UsersLink: p.Links.Users, GroupsLink: p.Links.Groups,
+		SnapshotDigest: hex.EncodeToString(sum[:]), RunsSinceFull: runs})
+}
+

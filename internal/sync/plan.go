@@ -1,0 +1,620 @@
+package sync
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/idpsync/idpsync/internal/apperr"
+	"github.com/idpsync/idpsync/internal/atlassian"
+	"github.com/idpsync/idpsync/internal/directory"
+	"github.com/idpsync/idpsync/internal/report"
+	"github.com/idpsync/idpsync/internal/store"
+)
+
+// Conflict decisions.
+const (
+	DecisionTakeOver = "take_over"
+	DecisionSkip     = "skip"
+)
+
+// GroupRef names a group on both sides.
+type GroupRef struct {
+	EntraID string `json:"entraId,omitempty"`
+	SCIMID  string `json:"scimId,omitempty"`
+	Name    string `json:"name"`
+}
+
+// Op is one planned operation. Membership operations name the user by Entra id when the SCIM id
+// is not known yet (the user is created by the same apply).
+type Op struct {
+	Seq     int             `json:"seq"`
+	Action  report.Action   `json:"action"`
+	EntraID string          `json:"entraId,omitempty"`
+	SCIMID  string          `json:"scimId,omitempty"`
+	Name    string          `json:"name,omitempty"`
+	Email   string          `json:"email,omitempty"`
+	User    *atlassian.User `json:"user,omitempty"` // the desired user: created, or recreated after a 404
+	Changes []report.Change `json:"changes,omitempty"`
+	Group   *GroupRef       `json:"group,omitempty"`
+	Chain   []string        `json:"chain,omitempty"` // group names from the synced group down to the direct group
+	Reason  string          `json:"reason,omitempty"`
+}
+
+// Object is the report's object type of the op.
+func (o *Op) Object() string {
+	switch o.Action {
+	case report.AddMember, report.RemoveMember:
+		return "membership"
+	case report.CreateGroup, report.RetireGroup, report.DeleteGroup, report.AdoptGroup, report.ConflictGroup:
+		return "group"
+	}
+	return "user"
+}
+
+// Conflict is an unmanaged Atlassian group with a synced group's name.
+type Conflict struct {
+	GroupEntraID string   `json:"groupEntraId"`
+	DisplayName  string   `json:"displayName"`
+	AtlassianID  string   `json:"atlassianId"`
+	Decision     string   `json:"decision"`
+	Add          []string `json:"add"`    // user names that taking over would add
+	Remove       []string `json:"remove"` // and remove
+}
+
+// Plan is the full list of operations that turns the live Atlassian state into the desired state.
+type Plan struct {
+	ID               string
+	DirectoryID      string
+	Tenant           directory.Tenant
+	Domains          []string
+	Settings         Settings
+	Full             bool
+	Ops              []Op
+	Skips            []report.Skip
+	Conflicts        []Conflict
+	Blocked          []*apperr.Error
+	ManagedUsers     int
+	Deactivations    int
+	ThresholdTripped bool
+	Digest           string
+	Created          time.Time
+	Phases           []report.Phase
+
+	// What a successful apply commits for the next incremental run.
+	Snapshot     *directory.Snapshot
+	Links        directory.DeltaLinks
+	SettingsHash string
+	// Matches found by the plan (adopted by externalId, already linked) that the store lacks.
+	Mappings []store.Mapping
+}
+
+// Live is the Atlassian state the plan starts from: the whole directory on a full reconcile, or
+// only the objects an incremental run touches.
+type Live struct {
+	Users  []atlassian.User
+	Groups []atlassian.Group
+}
+
+// Touched restricts an incremental plan to the objects whose desired state changed.
+type Touched struct {
+	Users  map[string]bool
+	Groups map[string]bool
+}
+
+// PlanInput gathers what Compute needs.
+type PlanInput struct {
+	Desired   *Desired
+	Live      *Live
+	Mappings  []store.Mapping
+	Decisions map[string]string
+	Settings  Settings
+	Touched   *Touched // nil: full reconcile
+}
+
+var phaseOf = map[report.Action]int{
+	report.CreateGroup: 0, report.AdoptGroup: 0, report.ConflictGroup: 0,
+	report.CreateUser: 1, report.AdoptUser: 1, report.UpdateUser: 1, report.ReactivateUser: 1,
+	report.AddMember:      2,
+	report.RemoveMember:   3,
+	report.DeactivateUser: 4,
+	report.RetireGroup:    5, report.DeleteGroup: 5,
+}
+
+// PhaseName is the progress phase of an action.
+func PhaseName(a report.Action) string {
+	return []string{PhaseCreateGroups, PhaseUsers, PhaseAddMembers, PhaseRemoveMembers, PhaseDeactivate, PhaseRetireGroups}[phaseOf[a]]
+}
+
+type planner struct {
+	in        PlanInput
+	d         *Desired
+	p         *Plan
+	userMap   map[string]store.Mapping // entra id → mapping
+	userRev   map[string]store.Mapping // scim id → mapping
+	groupMap  map[string]store.Mapping
+	liveUser  map[string]*atlassian.User // by scim id
+	userByExt map[string]*atlassian.User
+	userByNam map[string]*atlassian.User
+	claimed   map[string]bool   // live user scim ids matched to a desired user
+	resolved  map[string]string // entra user id → scim id ("" when created by this apply)
+	exists    map[string]bool   // entra user ids that exist after the apply
+	protected map[string]bool
+}
+
+// Compute plans the operations. It is pure: the same input gives the same plan and digest.
+func Compute(in PlanInput) *Plan {
+	pl := &planner{in: in, d: in.Desired, p: &Plan{Tenant: in.Desired.Tenant, Domains: in.Desired.Domains, Settings: in.Settings, Full: in.Touched == nil},
+		userMap: map[string]store.Mapping{}, userRev: map[string]store.Mapping{}, groupMap: map[string]store.Mapping{},
+		liveUser: map[string]*atlassian.User{}, userByExt: map[string]*atlassian.User{}, userByNam: map[string]*atlassian.User{},
+		claimed: map[string]bool{}, resolved: map[string]string{}, exists: map[string]bool{}, protected: map[string]bool{}}
+	for _, m := range in.Mappings {
+		if m.Kind == "group" {
+			pl.groupMap[m.EntraID] = m
+		} else {
+			pl.userMap[m.EntraID] = m
+			pl.userRev[m.SCIMID] = m
+		}
+	}
+	for i := range in.Live.Users {
+		u := &in.Live.Users[i]
+		pl.liveUser[u.ID] = u
+		if u.ExternalID != "" {
+			pl.userByExt[u.ExternalID] = u
+		}
+		pl.userByNam[strings.ToLower(u.UserName)] = u
+	}
+	for _, g := range in.Settings.ProtectedGroups {
+		pl.protected[strings.ToLower(g)] = true
+	}
+	pl.p.Skips = slices.Clone(in.Desired.Skips)
+	pl.users()
+	pl.deactivations()
+	pl.groups()
+	pl.finish()
+	return pl.p
+}
+
+func (pl *planner) touchedUser(id string) bool {
+	return pl.in.Touched == nil || pl.in.Touched.Users[id]
+}
+
+func (pl *planner) touchedGroup(id string) bool {
+	return pl.in.Touched == nil || pl.in.Touched.Groups[id]
+}
+
+func (pl *planner) add(op Op) { pl.p.Ops = append(pl.p.Ops, op) }
+
+func (pl *planner) users() {
+	for _, id := range sortedKeys(pl.d.Users) {
+		du := pl.d.Users[id]
+		if !pl.touchedUser(id) {
+			// Unchanged since the last successful run: it is as the mappings say.
+			if m, ok := pl.userMap[id]; ok {
+				pl.resolved[id], pl.exists[id] = m.SCIMID, true
+			}
+			continue
+		}
+		want := du.SCIM
+		var cur *atlassian.User
+		adopt := false
+		if m, ok := pl.userMap[id]; ok {
+			if u := pl.liveUser[m.SCIMID]; u != nil && (u.ExternalID == "" || u.ExternalID == id) {
+				cur = u
+			}
+		}
+		if cur == nil {
+			cur = pl.userByExt[id]
+		}
+		if cur == nil {
+			if u := pl.userByNam[strings.ToLower(want.UserName)]; u != nil && !pl.claimed[u.ID] {
+				if u.ExternalID != "" && u.ExternalID != id {
+					pl.p.Skips = append(pl.p.Skips, report.Skip{Object: userRef(&du.Entra), Reason: ReasonUserNameTaken,
+						Detail: "the Atlassian account " + u.UserName + " is linked to Entra object " + u.ExternalID})
+					continue
+				}
+				cur, adopt = u, true
+			}
+		}
+		if cur != nil && pl.claimed[cur.ID] {
+			cur = nil
+		}
+		if cur == nil {
+			if !want.Active && !pl.in.Settings.IncludeDisabled {
+				pl.p.Skips = append(pl.p.Skips, report.Skip{Object: userRef(&du.Entra), Reason: ReasonDisabledNotCreated})
+				continue
+			}
+			w := want
+			pl.add(Op{Action: report.CreateUser, EntraID: id, Name: want.DisplayName, Email: want.UserName, User: &w})
+			pl.exists[id] = true
+			continue
+		}
+		pl.claimed[cur.ID] = true
+		pl.resolved[id], pl.exists[id] = cur.ID, true
+		if m, ok := pl.userMap[id]; !ok || m.SCIMID != cur.ID || !m.Managed {
+			if !adopt {
+				pl.p.Mappings = append(pl.p.Mappings, store.Mapping{Kind: "user", EntraID: id, SCIMID: cur.ID, Managed: true})
+			}
+		}
+		var changes []report.Change
+		for _, c := range atlassian.DiffUser(*cur, want) {
+			if c.Attribute != atlassian.AttrActive {
+				changes = append(changes, c)
+			}
+		}
+		w := want
+		base := Op{EntraID: id, SCIMID: cur.ID, Name: want.DisplayName, Email: want.UserName, User: &w}
+		if adopt {
+			op := base
+			op.Action, op.Changes, op.Reason = report.AdoptUser, changes, "an account with this email exists"
+			pl.add(op)
+		} else if len(changes) > 0 {
+			op := base
+			op.Action, op.Changes = report.UpdateUser, changes
+			pl.add(op)
+		}
+		switch {
+		case want.Active && !cur.Active:
+			op := base
+			op.Action, op.Reason, op.User = report.ReactivateUser, "enabled and in scope", nil
+			pl.add(op)
+		case !want.Active && cur.Active:
+			op := base
+			op.Action, op.Reason, op.User = report.DeactivateUser, "disabled in Entra", nil
+			pl.add(op)
+			pl.p.Deactivations++
+		}
+	}
+}
+
+// deactivations deactivates live accounts the app manages that no desired user claimed.
+func (pl *planner) deactivations() {
+	managed := 0
+	ids := make([]string, 0, len(pl.liveUser))
+	for id := range pl.liveUser {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, sid := range ids {
+		u := pl.liveUser[sid]
+		m, mapped := pl.userRev[sid]
+		_, inDesired := pl.d.Users[u.ExternalID]
+		_, skipped := pl.d.skipped[u.ExternalID]
+		isManaged := (mapped && m.Managed) || (u.ExternalID != "" && (inDesired || skipped))
+		if pl.claimed[sid] {
+			managed++
+			continue
+		}
+		if !isManaged {
+			continue
+		}
+		managed++
+		entraID := u.ExternalID
+		if mapped {
+			entraID = m.EntraID
+		}
+		if pl.in.Touched != nil && !pl.in.Touched.Users[entraID] {
+			continue
+		}
+		if !u.Active {
+			continue
+		}
+		reason := "deleted in Entra"
+		if r, ok := pl.d.skipped[entraID]; ok {
+			reason = "left scope: " + r
+		} else if _, ok := pl.d.Users[entraID]; ok {
+			reason = "left scope"
+		}
+		pl.add(Op{Action: report.DeactivateUser, EntraID: entraID, SCIMID: sid, Name: u.DisplayName, Email: u.UserName, Reason: reason})
+		pl.p.Deactivations++
+	}
+	if pl.in.Touched == nil {
+		pl.p.ManagedUsers = managed
+	} else {
+		for _, m := range pl.userMap {
+			if m.Managed {
+				pl.p.ManagedUsers++
+			}
+		}
+	}
+}
+
+func (pl *planner) groups() {
+	liveByID := map[string]*atlassian.Group{}
+	byExt := map[string][]*atlassian.Group{}
+	byName := map[string]*atlassian.Group{}
+	for i := range pl.in.Live.Groups {
+		g := &pl.in.Live.Groups[i]
+		liveByID[g.ID] = g
+		if g.ExternalID != "" {
+			byExt[g.ExternalID] = append(byExt[g.ExternalID], g)
+		}
+		byName[strings.ToLower(g.DisplayName)] = g
+	}
+	claimed := map[string]bool{}
+	// Claim every desired group's live match first so a rename's old group is never mistaken for
+	// another group's conflict.
+	type match struct {
+		cur  *atlassian.Group
+		olds []*atlassian.Group
+	}
+	matches := map[string]*match{}
+	gids := sortedKeys(pl.d.Groups)
+	for _, id := range gids {
+		g := pl.d.Groups[id]
+		mt := &match{}
+		if m, ok := pl.groupMap[id]; ok {
+			if lg := liveByID[m.SCIMID]; lg != nil {
+				if strings.EqualFold(lg.DisplayName, g.Name) {
+					mt.cur = lg
+				} else {
+					mt.olds = append(mt.olds, lg)
+				}
+			}
+		}
+		if mt.cur == nil {
+			for _, lg := range byExt[id] {
+				if strings.EqualFold(lg.DisplayName, g.Name) {
+					mt.cur = lg
+				}
+			}
+		}
+		if mt.cur != nil {
+			claimed[mt.cur.ID] = true
+		}
+		for _, o := range mt.olds {
+			claimed[o.ID] = true
+		}
+		matches[id] = mt
+	}
+	for _, id := range gids {
+		g := pl.d.Groups[id]
+		if !pl.touchedGroup(id) {
+			continue
+		}
+		ref := report.ObjectRef{Type: "group", Name: g.Name, EntraID: id}
+		if pl.protected[strings.ToLower(g.Name)] {
+			pl.p.Skips = append(pl.p.Skips, report.Skip{Object: ref, Reason: ReasonProtectedGroup})
+			continue
+		}
+		mt := matches[id]
+		cur := mt.cur
+		for _, o := range mt.olds {
+			act := report.RetireGroup
+			if pl.in.Settings.DeleteOutOfScopeGroups {
+				act = report.DeleteGroup
+			}
+			if pl.protected[strings.ToLower(o.DisplayName)] {
+				continue
+			}
+			pl.add(Op{Action: act, EntraID: id, SCIMID: o.ID, Name: o.DisplayName, Reason: "renamed in Entra to " + g.Name})
+		}
+		gref := &GroupRef{EntraID: id, Name: g.Name}
+		if cur == nil {
+			if lg := byName[strings.ToLower(g.Name)]; lg != nil {
+				if claimed[lg.ID] || lg.ExternalID != id {
+					adds, removes := pl.memberDiff(g, lg)
+					c := Conflict{GroupEntraID: id, DisplayName: g.Name, AtlassianID: lg.ID, Decision: pl.in.Decisions[id]}
+					for _, op := range adds {
+						c.Add = append(c.Add, op.Email)
+					}
+					for _, op := range removes {
+						c.Remove = append(c.Remove, op.Email)
+					}
+					switch {
+					case claimed[lg.ID]:
+						// it belongs to another synced group's rename: never take it
+						c.Decision = DecisionSkip
+						pl.p.Skips = append(pl.p.Skips, report.Skip{Object: ref, Reason: ReasonConflictSkipped, Detail: "the Atlassian group is still managed for another Entra group"})
+						continue
+					case c.Decision == DecisionTakeOver:
+						pl.p.Conflicts = append(pl.p.Conflicts, c)
+						claimed[lg.ID] = true
+						gref.SCIMID = lg.ID
+						pl.add(Op{Action: report.AdoptGroup, EntraID: id, SCIMID: lg.ID, Name: g.Name, Group: gref, Reason: "taken over by the admin's decision"})
+						for _, op := range adds {
+							pl.add(op)
+						}
+						for _, op := range removes {
+							pl.add(op)
+						}
+						continue
+					case c.Decision == DecisionSkip:
+						pl.p.Conflicts = append(pl.p.Conflicts, c)
+						claimed[lg.ID] = true
+						pl.p.Skips = append(pl.p.Skips, report.Skip{Object: ref, Reason: ReasonConflictSkipped})
+						continue
+					default:
+						pl.p.Conflicts = append(pl.p.Conflicts, c)
+						claimed[lg.ID] = true
+						pl.add(Op{Action: report.ConflictGroup, EntraID: id, SCIMID: lg.ID, Name: g.Name,
+							Reason: "an Atlassian group with this name exists and is not managed by IdP Sync: take it over or skip it"})
+						continue
+					}
+				}
+				cur = lg
+			}
+		}
+		if cur == nil {
+			pl.add(Op{Action: report.CreateGroup, EntraID: id, Name: g.Name, Group: gref})
+		} else {
+			claimed[cur.ID] = true
+			gref.SCIMID = cur.ID
+			if m, ok := pl.groupMap[id]; !ok || m.SCIMID != cur.ID {
+				pl.p.Mappings = append(pl.p.Mappings, store.Mapping{Kind: "group", EntraID: id, SCIMID: cur.ID, Managed: true})
+			}
+		}
+		adds, removes := pl.memberDiff(g, cur)
+		for _, op := range adds {
+			pl.add(op)
+		}
+		for _, op := range removes {
+			pl.add(op)
+		}
+	}
+	// Managed groups no desired group claimed: left (retired) or deleted by the explicit setting.
+	for _, id := range sortedKeys(pl.groupMap) {
+		m := pl.groupMap[id]
+		if _, ok := pl.d.Groups[id]; ok || !m.Managed || !pl.touchedGroup(id) {
+			continue
+		}
+		lg := liveByID[m.SCIMID]
+		if lg == nil || claimed[lg.ID] || pl.protected[strings.ToLower(lg.DisplayName)] {
+			continue
+		}
+		act := report.RetireGroup
+		if pl.in.Settings.DeleteOutOfScopeGroups {
+			act = report.DeleteGroup
+		}
+		reason := "deleted in Entra"
+		if _, ok := pl.d.names[id]; ok {
+			reason = "left scope"
+		}
+		pl.add(Op{Action: act, EntraID: id, SCIMID: lg.ID, Name: lg.DisplayName, Reason: reason})
+	}
+}
+
+// memberDiff lists the adds (with their chains) and removes that make lg's members equal the
+// group's desired members; lg nil is a group about to be created.
+func (pl *planner) memberDiff(g *DesiredGroup, lg *atlassian.Group) (adds, removes []Op) {
+	gref := &GroupRef{EntraID: g.ID, Name: g.Name}
+	live := map[string]bool{}
+	if lg != nil {
+		gref.SCIMID = lg.ID
+		for _, m := range lg.Members {
+			live[m] = true
+		}
+	}
+	want := map[string]bool{}
+	for _, uid := range g.Members {
+		if !pl.exists[uid] {
+			continue
+		}
+		sid := pl.resolved[uid]
+		if sid != "" {
+			want[sid] = true
+			if live[sid] {
+				continue
+			}
+		}
+		du := pl.d.Users[uid]
+		adds = append(adds, Op{Action: report.AddMember, EntraID: uid, SCIMID: sid, Name: du.SCIM.DisplayName, Email: du.SCIM.UserName,
+			Group: gref, Chain: pl.chain(g.ID, uid)})
+	}
+	if lg != nil {
+		members := slices.Clone(lg.Members)
+		slices.Sort(members)
+		for _, sid := range members {
+			if want[sid] {
+				continue
+			}
+			op := Op{Action: report.RemoveMember, SCIMID: sid, Group: gref, Reason: "not a member in Entra"}
+			if u := pl.liveUser[sid]; u != nil {
+				op.Name, op.Email, op.EntraID = u.DisplayName, u.UserName, u.ExternalID
+			} else if m, ok := pl.userRev[sid]; ok {
+				op.EntraID = m.EntraID
+			}
+			if op.EntraID != "" {
+				if r, ok := pl.d.skipped[op.EntraID]; ok {
+					op.Reason = "left scope: " + r
+				}
+			}
+			removes = append(removes, op)
+		}
+	}
+	return adds, removes
+}
+
+func (pl *planner) chain(groupID, userID string) []string {
+	ids := pl.d.Flat.Chain(groupID, userID)
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = pl.d.names[id]
+	}
+	return out
+}
+
+func (pl *planner) finish() {
+	p := pl.p
+	slices.SortStableFunc(p.Ops, func(a, b Op) int {
+		if c := phaseOf[a.Action] - phaseOf[b.Action]; c != 0 {
+			return c
+		}
+		if a.Group != nil && b.Group != nil {
+			if c := strings.Compare(a.Group.Name, b.Group.Name); c != 0 {
+				return c
+			}
+		}
+		if c := strings.Compare(a.Email, b.Email); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.Name, b.Name); c != 0 {
+			return c
+		}
+		return strings.Compare(a.EntraID+a.SCIMID, b.EntraID+b.SCIMID)
+	})
+	for i := range p.Ops {
+		p.Ops[i].Seq = i + 1
+	}
+	if pl.d.OverLimit {
+		p.Blocked = append(p.Blocked, apperr.New(apperr.PlanLimitExceeded,
+			"the plan is over Atlassian's limits (%d users per group, %d users per directory); nothing will be written", MaxUsersPerGroup, MaxUsersPerDirectory).
+			WithAction("Narrow the selected groups or domains; the report lists the groups and users over the limit."))
+	}
+	st := pl.in.Settings
+	pct := 0.0
+	if p.ManagedUsers > 0 {
+		pct = float64(p.Deactivations) * 100 / float64(p.ManagedUsers)
+	}
+	p.ThresholdTripped = p.Deactivations > 0 && ((st.DeactivationMaxCount > 0 && p.Deactivations > st.DeactivationMaxCount) ||
+		(st.DeactivationMaxPercent > 0 && pct > st.DeactivationMaxPercent))
+	p.Digest = Digest(p.Tenant.ID, p.Domains, p.Ops)
+}
+
+// Digest is the sha256 of a canonical encoding of the tenant, the domain set and the operations
+// (in plan order): the confirmation binds to it.
+func Digest(tenantID string, domains []string, ops []Op) string {
+	h := sha256.New()
+	enc := json.NewEncoder(h)
+	_ = enc.Encode([]any{"idpsync.plan.v1", tenantID, domains})
+	for i := range ops {
+		_ = enc.Encode(&ops[i])
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// ThresholdError is the error an apply gets when the plan trips the deactivation threshold.
+func (p *Plan) ThresholdError() *apperr.Error {
+	return apperr.New(apperr.ThresholdExceeded, "the plan deactivates %d of %d managed users, over the threshold (%d users or %.1f%%)",
+		p.Deactivations, p.ManagedUsers, p.Settings.DeactivationMaxCount, p.Settings.DeactivationMaxPercent).
+		WithAction("Review the deactivations in the preview; override the threshold for this run if they are expected.")
+}
+
+// Counts summarizes ops by object, action and result.
+func Counts(ops []Op, result func(i int) report.Result) []report.Count {
+	type key struct {
+		o string
+		a report.Action
+		r report.Result
+	}
+	m := map[key]int{}
+	var order []key
+	for i := range ops {
+		k := key{ops[i].Object(), ops[i].Action, result(i)}
+		if _, ok := m[k]; !ok {
+			order = append(order, k)
+		}
+		m[k]++
+	}
+	out := make([]report.Count, 0, len(order))
+	for _, k := range order {
+		out = append(out, report.Count{Object: k.o, Action: k.a, Result: k.r, N: m[k]})
+	}
+	return out
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

@@ -1,0 +1,78 @@
+// Package sync is the sync engine: it scopes an Entra snapshot by the directory's settings,
+// flattens nested groups into the desired Atlassian state, plans the operations against the live
+// Atlassian state, checks the safety rails (confirmation, deactivation threshold, protected groups,
+// limits) and applies the plan with bounded concurrency, journaling every operation so that a
+// crash or cancel resumes without duplicates or losses. It talks to Graph, Atlassian and the store
+// only through the small interfaces below, so it is tested with in-memory fakes and wired to the
+// real clients by internal/backend.
+package sync
+
+import (
+	"context"
+
+	"github.com/idpsync/idpsync/internal/atlassian"
+	"github.com/idpsync/idpsync/internal/directory"
+	"github.com/idpsync/idpsync/internal/store"
+)
+
+// Source is the Graph side (internal/entra).
+type Source interface {
+	ReadFull(ctx context.Context) (*directory.Snapshot, directory.DeltaLinks, error)
+	// ReadDelta returns apperr GraphDeltaExpired when only a full read can continue.
+	ReadDelta(ctx context.Context, links directory.DeltaLinks) (*directory.Delta, error)
+}
+
+// Target is the Atlassian SCIM side (internal/atlassian.SCIM satisfies it).
+type Target interface {
+	ListUsers(ctx context.Context, fn func(atlassian.User) error) error
+	ListGroups(ctx context.Context, fn func(atlassian.Group) error) error
+	GetUser(ctx context.Context, id string) (atlassian.User, error)
+	GetGroup(ctx context.Context, id string) (atlassian.Group, error)
+	FindUserByExternalID(ctx context.Context, externalID string) (atlassian.User, bool, error)
+	FindUserByUserName(ctx context.Context, userName string) (atlassian.User, bool, error)
+	FindGroupByExternalID(ctx context.Context, externalID string) (atlassian.Group, bool, error)
+	FindGroupByDisplayName(ctx context.Context, name string) (atlassian.Group, bool, error)
+	CreateUser(ctx context.Context, u atlassian.User) (atlassian.User, error)
+	PatchUser(ctx context.Context, id string, ops []atlassian.PatchOp) error
+	SetActive(ctx context.Context, id string, active bool) error
+	CreateGroup(ctx context.Context, displayName, externalID string) (atlassian.Group, error)
+	AddMembers(ctx context.Context, groupID string, userIDs []string) error
+	RemoveMembers(ctx context.Context, groupID string, userIDs []string) error
+	DeleteGroup(ctx context.Context, id string) error
+}
+
+// State is the part of the store the engine uses (internal/store.Store satisfies it).
+type State interface {
+	Mappings(ctx context.Context, dirID string) ([]store.Mapping, error)
+	PutMappings(ctx context.Context, dirID string, ms []store.Mapping) error
+	PutRun(ctx context.Context, r store.Run) error
+	Runs(ctx context.Context, dirID, status string, limit int) ([]store.Run, error)
+	JournalAdd(ctx context.Context, runID string, es []store.Entry) error
+	JournalMark(ctx context.Context, runID string, es []store.Entry) error
+	Journal(ctx context.Context, runID, state string) ([]store.Entry, error)
+	DeltaState(ctx context.Context, dirID string) (*store.DeltaState, error)
+	SetDeltaState(ctx context.Context, dirID string, d *store.DeltaState) error
+	Decisions(ctx context.Context, dirID string) (map[string]string, error)
+}
+
+// Progress is one progress event of a run.
+type Progress struct {
+	Phase      string  `json:"phase"`
+	Done       int     `json:"done"`
+	Total      int     `json:"total"`
+	Rate       float64 `json:"rate"`
+	ETASeconds float64 `json:"etaSeconds"`
+}
+
+// Phases of a run, in order.
+const (
+	PhaseReadTenant    = "read_tenant"
+	PhaseReadAtlassian = "read_atlassian"
+	PhasePlan          = "plan"
+	PhaseCreateGroups  = "create_groups"
+	PhaseUsers         = "users"
+	PhaseAddMembers    = "add_members"
+	PhaseRemoveMembers = "remove_members"
+	PhaseDeactivate    = "deactivate"
+	PhaseRetireGroups  = "retire_groups"
+)

@@ -1,0 +1,119 @@
+package sync
+
+import (
+	"time"
+
+	"github.com/idpsync/idpsync/internal/apperr"
+	"github.com/idpsync/idpsync/internal/report"
+)
+
+// RunInfo is what a report needs beyond the plan and the outcome.
+type RunInfo struct {
+	RunID         string
+	AppVersion    string
+	DirectoryID   string
+	DirectoryName string
+	Kind          report.Kind
+	Confirmed     report.Confirmation
+	Started       time.Time
+	Err           error // a run-level error (blocked, failed before apply)
+}
+
+// BuildReport fills the report document of a run: settings, tenant, confirmation, every operation
+// with its result, every skip with its reason, run errors with their codes. p may be nil when the
+// run failed before planning.
+func BuildReport(info RunInfo, p *Plan, out *Outcome) *report.Report {
+	r := &report.Report{Schema: "idpsync.report", Version: report.SchemaVersion, AppVersion: info.AppVersion, RunID: info.RunID,
+		Kind: info.Kind, Directory: report.DirectoryRef{ID: info.DirectoryID, Name: info.DirectoryName},
+		Confirmed: info.Confirmed, Started: info.Started, Ended: time.Now(), Operations: []report.Operation{}, Skips: []report.Skip{}}
+	switch {
+	case info.Err != nil && apperr.CodeOf(info.Err) == apperr.Canceled:
+		r.Status = report.StatusCanceled
+	case info.Err != nil && isBlocking(apperr.CodeOf(info.Err)):
+		r.Status = report.StatusBlocked
+	case info.Err != nil:
+		r.Status = report.StatusFailed
+	case out != nil:
+		r.Status = out.Status
+	default:
+		r.Status = report.StatusPlanned
+	}
+	if info.Err != nil {
+		ae := apperr.As(info.Err)
+		r.Errors = append(r.Errors, report.RunError{Code: string(ae.Code), Message: ae.Message, Action: ae.Action})
+	}
+	if p == nil {
+		return r
+	}
+	r.Tenant = report.TenantRef{ID: p.Tenant.ID, Name: p.Tenant.DisplayName, InitialDomain: p.Tenant.InitialDomain}
+	if r.Confirmed.Domains == nil {
+		r.Confirmed.Domains = p.Domains
+	}
+	r.Confirmed.PlanDigest = p.Digest
+	s := p.Settings
+	r.Settings = report.Settings{DomainMode: s.DomainMode, Domains: s.Domains, UserMode: s.UserMode, Groups: s.Groups, IncludeDisabled: s.IncludeDisabled,
+		IncludeExternal: s.IncludeExternal, DeactivationMaxCount: s.DeactivationMaxCount, DeactivationMaxPercent: s.DeactivationMaxPercent,
+		ProtectedGroups: s.ProtectedGroups, DeleteOutOfScopeGroups: s.DeleteOutOfScopeGroups, Incremental: !p.Full}
+	r.Phases = append(r.Phases, p.Phases...)
+	for _, b := range p.Blocked {
+		if info.Err == nil || apperr.As(info.Err) != b {
+			r.Errors = append(r.Errors, report.RunError{Code: string(b.Code), Message: b.Message, Action: b.Action})
+		}
+	}
+	result := func(i int) report.Result {
+		if out != nil {
+			return out.Results[i].Result
+		}
+		if p.Ops[i].Action == report.ConflictGroup {
+			return report.ResultSkipped
+		}
+		return report.ResultPlanned
+	}
+	if out != nil {
+		r.Phases = append(r.Phases, out.Phases...)
+		r.Errors = append(r.Errors, out.Errors...)
+		r.Ended = out.Ended
+	}
+	r.Counts = Counts(p.Ops, result)
+	r.Operations = make([]report.Operation, len(p.Ops))
+	for i := range p.Ops {
+		r.Operations[i] = ReportOp(&p.Ops[i], out, i, result(i))
+	}
+	r.Skips = append(r.Skips, p.Skips...)
+	return r
+}
+
+// ReportOp converts one op (and its outcome, when applied) to the report's shape.
+func ReportOp(op *Op, out *Outcome, i int, res report.Result) report.Operation {
+	ro := report.Operation{Seq: op.Seq, Action: op.Action, Chain: op.Chain, Changes: op.Changes, Reason: op.Reason, Result: res}
+	typ := op.Object()
+	if typ == "membership" {
+		typ = "user"
+	}
+	ro.Object = report.ObjectRef{Type: typ, Name: op.Name, Email: op.Email, EntraID: op.EntraID, AtlassianID: op.SCIMID}
+	if op.Group != nil {
+		ro.Group = &report.ObjectRef{Type: "group", Name: op.Group.Name, EntraID: op.Group.EntraID, AtlassianID: op.Group.SCIMID}
+		if typ == "group" {
+			ro.Group = nil
+		}
+	}
+	if out != nil {
+		r := out.Results[i]
+		ro.Code, ro.Message = r.Code, r.Message
+		if r.SCIMID != "" {
+			ro.Object.AtlassianID = r.SCIMID
+		}
+	}
+	if op.Action == report.ConflictGroup && out == nil {
+		ro.Code = string(apperr.ConflictUnresolved)
+	}
+	return ro
+}
+
+func isBlocking(c apperr.Code) bool {
+	switch c {
+	case apperr.ThresholdExceeded, apperr.ConfirmationRequired, apperr.PlanLimitExceeded, apperr.ConflictUnresolved, apperr.TenantMismatch:
+		return true
+	}
+	return false
+}
