@@ -1,0 +1,46 @@
+/// <reference types="vitest/config" />
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import react from '@vitejs/plugin-react';
+import { defineConfig, type Plugin } from 'vite';
+
+// The dev server needs two things the strict policy in index.html refuses: React's refresh
+// preamble (an inline script) and the HMR websocket. Only `vite serve` gets them.
+function devCsp(): Plugin {
+  return {
+    name: 'idpsync-dev-csp',
+    apply: 'serve',
+    transformIndexHtml(html) {
+      return html
+        .replace("script-src 'self'", "script-src 'self' 'unsafe-inline'")
+        .replace("connect-src 'self'", "connect-src 'self' ws://localhost:* http://localhost:*");
+    },
+  };
+}
+
+// Vite empties dist/ before each build; the Go side embeds frontend/dist and needs the
+// committed placeholder to exist on a fresh clone, so put it back.
+function keepGitkeep(): Plugin {
+  return {
+    name: 'idpsync-keep-gitkeep',
+    apply: 'build',
+    closeBundle() {
+      writeFileSync(fileURLToPath(new URL('./dist/.gitkeep', import.meta.url)), '');
+    },
+  };
+}
+
+export default defineConfig({
+  plugins: [react(), devCsp(), keepGitkeep()],
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    chunkSizeWarningLimit: 2048,
+  },
+  test: {
+    environment: 'jsdom',
+    setupFiles: ['./src/test/setup.ts'],
+    include: ['src/**/*.test.{ts,tsx}'],
+    css: false,
+  },
+});
