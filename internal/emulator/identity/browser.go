@@ -36,8 +36,8 @@ func (b *Browser) Open(authorizeURL string) error {
 	if err != nil {
 		return err
 	}
-	if "https://"+u.Host != b.Server.URL() {
-		return fmt.Errorf("emulator browser: refusing to open %s://%s (not the identity emulator)", u.Scheme, u.Host)
+	if err := b.checkHost(u); err != nil {
+		return err
 	}
 	if b.LoginHint != "" {
 		q := u.Query()
@@ -77,14 +77,21 @@ func (b *Browser) Open(authorizeURL string) error {
 	return nil
 }
 
+func (b *Browser) checkHost(u *url.URL) error {
+	if u.Scheme != "https" || "https://"+u.Host != b.Server.URL() {
+		return fmt.Errorf("emulator browser: refusing to open %s://%s (not the identity emulator)", u.Scheme, u.Host)
+	}
+	return nil
+}
+
 // DeviceLogin is the person opening the verification URL and entering the user code.
 func (b *Browser) DeviceLogin(verificationURL, userCode string) error {
 	u, err := url.Parse(verificationURL)
 	if err != nil {
 		return err
 	}
-	if "https://"+u.Host != b.Server.URL() {
-		return fmt.Errorf("emulator browser: refusing to open %s://%s (not the identity emulator)", u.Scheme, u.Host)
+	if err := b.checkHost(u); err != nil {
+		return err
 	}
 	form := url.Values{"user_code": {userCode}}
 	if b.LoginHint != "" {

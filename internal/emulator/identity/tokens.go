@@ -160,7 +160,7 @@ func (s *Server) idToken(g grant, host string, now time.Time) string {
 	c := map[string]any{
 		"aud": s.opts.ClientID, "iss": "https://" + host + "/" + g.tenant + "/v2.0",
 		"iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(time.Hour).Unix(),
-		"aio": randB64(180), "login_hint": randB64(150), "name": g.account.Name,
+		"aio": randB64(130), "login_hint": randB64(150), "name": g.account.Name,
 		"oid": g.account.ObjectID, "preferred_username": g.account.UPN, "rh": "1." + randB64(60),
 		"sid": g.sid, "sub": randB64(32), "tid": g.tenant, "uti": randB64(16), "ver": "2.0",
 		"xms_idrel": "1 20", "email": g.account.UPN,
