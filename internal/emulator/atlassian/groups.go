@@ -151,10 +151,8 @@ func (s *Server) listGroups(w http.ResponseWriter, r *http.Request) {
 			all = append(all, g)
 		}
 	} else {
-		all = make([]*group, 0, len(s.grpOrder))
-		for _, id := range s.grpOrder {
-			all = append(all, s.groups[id])
-		}
+		writeJSON(w, 200, page(s.grpOrder, start, count, func(id string) any { return s.renderGroup(s.groups[id]) }))
+		return
 	}
 	writeJSON(w, 200, page(all, start, count, s.renderGroup))
 }
