@@ -195,35 +195,35 @@ func (c *Client) finishSignIn(ctx context.Context, ar public.AuthResult, err err
 // while valid, redeeming the refresh token when not. Errors: AuthRequired (sign in again),
 // TenantMismatch, AuthScopeDeclined, AuthConsentRequired, keychain codes.
 func (c *Client) AccessToken(ctx context.Context) (string, error) {
-	c.mu.Lock()
-	if m := c.memo; m != nil && time.Now().Before(m.renew) {
-		c.mu.Unlock()
-		return m.token, nil
-	}
-	c.mu.Unlock()
-	ar, acct, err := c.silent(ctx)
+	m, err := c.current(ctx)
 	if err != nil {
 		return "", err
 	}
-	c.remember(ar, acct)
-	return ar.AccessToken, nil
+	return m.token, nil
 }
 
 // Account returns the signed-in account after a silent token check, so a screen showing it
 // also knows the sign-in still works. AuthRequired when nobody is signed in.
 func (c *Client) Account(ctx context.Context) (Account, error) {
+	m, err := c.current(ctx)
+	if err != nil {
+		return Account{}, err
+	}
+	return m.account, nil
+}
+
+func (c *Client) current(ctx context.Context) (*memoToken, error) {
 	c.mu.Lock()
 	if m := c.memo; m != nil && time.Now().Before(m.renew) {
 		c.mu.Unlock()
-		return m.account, nil
+		return m, nil
 	}
 	c.mu.Unlock()
 	ar, acct, err := c.silent(ctx)
 	if err != nil {
-		return Account{}, err
+		return nil, err
 	}
-	c.remember(ar, acct)
-	return acct, nil
+	return c.remember(ar, acct), nil
 }
 
 func (c *Client) silent(ctx context.Context) (public.AuthResult, Account, error) {
@@ -254,15 +254,15 @@ func tokenSource(ar public.AuthResult) string {
 }
 
 // remember keeps the token in memory until five minutes before it expires (MSAL's own margin).
-func (c *Client) remember(ar public.AuthResult, acct Account) {
+func (c *Client) remember(ar public.AuthResult, acct Account) *memoToken {
+	m := &memoToken{token: ar.AccessToken, account: acct, renew: ar.ExpiresOn.Add(-5 * time.Minute)}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	renew := ar.ExpiresOn.Add(-5 * time.Minute)
-	if renew.After(time.Now()) {
-		c.memo = &memoToken{token: ar.AccessToken, account: acct, renew: renew}
-	} else {
-		c.memo = nil
+	c.memo = nil
+	if m.renew.After(time.Now()) {
+		c.memo = m
 	}
+	return m
 }
 
 // check is the gate every token passes before it is used: all three permissions granted, and

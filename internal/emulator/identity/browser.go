@@ -50,14 +50,9 @@ func (b *Browser) Open(authorizeURL string) error {
 	c := b.Server.HTTPClient()
 	c.Timeout = 30 * time.Second
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	resp, err := c.Get(u.String())
+	body, err := readPage(c.Get(u.String()))
 	if err != nil {
-		return err
-	}
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("emulator browser: sign-in page answered %d: %s", resp.StatusCode, pageText(body))
+		return fmt.Errorf("emulator browser: sign-in page: %w", err)
 	}
 	action, fields, err := parseForm(body)
 	if err != nil {
@@ -65,14 +60,8 @@ func (b *Browser) Open(authorizeURL string) error {
 	}
 	// The listener is plain http on localhost: use a client without the emulator's TLS settings.
 	lc := &http.Client{Timeout: 30 * time.Second}
-	lresp, err := lc.PostForm(action, fields)
-	if err != nil {
-		return fmt.Errorf("emulator browser: posting to the app's redirect URI: %w", err)
-	}
-	lbody, _ := io.ReadAll(io.LimitReader(lresp.Body, 1<<20))
-	lresp.Body.Close()
-	if lresp.StatusCode != http.StatusOK {
-		return fmt.Errorf("emulator browser: the app's redirect URI answered %d: %s", lresp.StatusCode, pageText(lbody))
+	if _, err := readPage(lc.PostForm(action, fields)); err != nil {
+		return fmt.Errorf("emulator browser: the app's redirect URI: %w", err)
 	}
 	return nil
 }
@@ -97,16 +86,23 @@ func (b *Browser) DeviceLogin(verificationURL, userCode string) error {
 	if b.LoginHint != "" {
 		form.Set("login_hint", b.LoginHint)
 	}
-	resp, err := b.Server.HTTPClient().PostForm(verificationURL, form)
-	if err != nil {
-		return err
-	}
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("emulator browser: device login answered %d: %s", resp.StatusCode, pageText(body))
+	if _, err := readPage(b.Server.HTTPClient().PostForm(verificationURL, form)); err != nil {
+		return fmt.Errorf("emulator browser: device login: %w", err)
 	}
 	return nil
+}
+
+// readPage reads a page; a status other than 200 is an error quoting the page's text.
+func readPage(resp *http.Response, err error) ([]byte, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("answered %d: %s", resp.StatusCode, pageText(body))
+	}
+	return body, nil
 }
 
 // parseForm finds the first form's action and its hidden inputs.
