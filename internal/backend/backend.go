@@ -6,9 +6,19 @@ package backend
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	gosync "sync"
+	"time"
 
 	"github.com/idpsync/idpsync/internal/apperr"
+	"github.com/idpsync/idpsync/internal/auth"
+	"github.com/idpsync/idpsync/internal/keychain"
+	"github.com/idpsync/idpsync/internal/store"
 )
 
 // Endpoints override the cloud's hosts (national clouds, proxies, emulators). Empty fields keep
@@ -24,145 +34,298 @@ type Endpoints struct {
 type Options struct {
 	Home      string             // the store's folder; "" → $IDPSYNC_HOME or os.UserConfigDir()/idpsync
 	Emitter   Emitter            // nil → events dropped
-	Secrets   Secrets            // nil → the OS keychain
+	Secrets   keychain.Store     // nil → the OS keychain
 	Endpoints Endpoints          // overrides for every directory
 	Transport http.RoundTripper  // parent transport for all remote calls (nil → http.DefaultTransport)
 	OpenURL   func(string) error // opens the system browser for interactive sign-in
-	Demo      bool               // run against the built-in emulators (see internal/emulator/demo)
-}
-
-// Secrets is the consumer-side view of the keychain (internal/keychain).
-type Secrets interface {
-	Get(key string) (string, error) // apperr SecretMissing when absent
-	Set(key, value string) error
-	Delete(key string) error
+	// AllowCustomHost lets every directory use a non-Atlassian SCIM host (emulators, demo).
+	AllowCustomHost bool
+	Now             func() time.Time
 }
 
 // Backend is safe for concurrent use by the GUI's bound calls.
 type Backend struct {
-	opts Options
+	opts   Options
+	st     *store.Store
+	home   string
+	mu     gosync.Mutex
+	auths  map[string]*auth.Client // per directory, so MSAL's in-memory cache is reused
+	plans  map[string]*planEntry   // by plan id
+	groups map[string]*groupCache  // the group picker's snapshot per directory
+	runs   map[string]context.CancelFunc
+	stop   chan struct{}
 }
 
-func notYet(what string) error {
-	return apperr.New(apperr.Internal, "%s is not implemented yet", what)
-}
+type nopEmitter struct{}
+
+func (nopEmitter) Emit(string, any) {}
 
 // Open opens (creating if needed) the store and starts nothing else; Close releases it.
 func Open(ctx context.Context, opts Options) (*Backend, error) {
-	return &Backend{opts: opts}, nil
+	home := opts.Home
+	if home == "" {
+		var err error
+		if home, err = store.Home(); err != nil {
+			return nil, err
+		}
+	}
+	st, err := store.Open(ctx, home)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Emitter == nil {
+		opts.Emitter = nopEmitter{}
+	}
+	if opts.Secrets == nil {
+		opts.Secrets = keychain.New(keychain.Options{})
+	}
+	if opts.Transport == nil {
+		opts.Transport = http.DefaultTransport
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return &Backend{opts: opts, st: st, home: home, auths: map[string]*auth.Client{}, plans: map[string]*planEntry{},
+		runs: map[string]context.CancelFunc{}, stop: make(chan struct{})}, nil
 }
 
 // Close stops the scheduler, cancels running syncs and closes the store.
-func (b *Backend) Close() error { return nil }
+func (b *Backend) Close() error {
+	b.mu.Lock()
+	select {
+	case <-b.stop:
+	default:
+		close(b.stop)
+	}
+	for _, c := range b.runs {
+		c()
+	}
+	b.mu.Unlock()
+	return b.st.Close()
+}
+
+// Store exposes the store (tests, the demo).
+func (b *Backend) Store() *store.Store { return b.st }
+
+// Home is the folder of the store, reports and snapshots.
+func (b *Backend) Home() string { return b.home }
+
+func newID() string {
+	var r [8]byte
+	_, _ = rand.Read(r[:])
+	return hex.EncodeToString(r[:])
+}
+
+func rfc(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
 
 // ---- directories
 
-func (b *Backend) ListDirectories(ctx context.Context) ([]Directory, error) {
-	return nil, notYet("ListDirectories")
+func (b *Backend) toDTO(ctx context.Context, d store.Directory) Directory {
+	out := Directory{ID: d.ID, Name: d.Name, Cloud: d.Cloud, ClientID: d.ClientID, TenantID: d.TenantID, TenantName: d.TenantName,
+		SCIMBaseURL: d.SCIMBaseURL, OrgID: d.OrgID, AllowCustomHost: d.AllowCustomHost, Account: d.Account, Created: rfc(d.Created),
+		Demo: d.Demo, Status: "disabled", KeyExpiresInDays: -1}
+	if k, err := keychain.GetAPIKey(ctx, b.opts.Secrets, d.ID, keychain.SCIMKey); err == nil {
+		out.HasSCIMKey = true
+		out.SCIMKeyCreated = k.Stored.UTC().Format(time.DateOnly)
+		out.KeyExpiresInDays = int(time.Until(k.ExpiresBy()).Hours() / 24)
+	}
+	if _, err := keychain.GetAPIKey(ctx, b.opts.Secrets, d.ID, keychain.OrgKey); err == nil {
+		out.HasOrgKey = true
+	}
+	s, _ := b.settings(ctx, d.ID)
+	if s.AutoSync {
+		out.Status = "enabled"
+	}
+	b.mu.Lock()
+	_, running := b.runs[d.ID]
+	b.mu.Unlock()
+	if running {
+		out.Status = "running"
+	}
+	if runs, err := b.st.Runs(ctx, d.ID, "", 20); err == nil {
+		for _, r := range runs {
+			if r.Kind != "apply" {
+				continue
+			}
+			rs := runDTO(r)
+			out.LastRun = &rs
+			if r.Status == "blocked" || r.Status == "failed" {
+				out.Status, out.StatusReason = "needs_attention", r.ErrorMessage
+				if running {
+					out.Status = "running"
+				}
+			}
+			if s.AutoSync && !r.Started.IsZero() {
+				out.NextSync = rfc(r.Started.Add(time.Duration(s.AutoIntervalMinutes) * time.Minute))
+			}
+			break
+		}
+	}
+	if maps, err := b.st.Mappings(ctx, d.ID); err == nil {
+		for _, m := range maps {
+			if m.Kind == "group" {
+				out.SyncedGroups++
+			} else if m.Managed {
+				out.SyncedUsers++
+			}
+		}
+	}
+	if c, _ := b.st.StandingConfirmation(ctx, d.ID); c != nil {
+		out.SyncedDomains = len(c.Domains)
+	}
+	return out
 }
+
+func (b *Backend) ListDirectories(ctx context.Context) ([]Directory, error) {
+	ds, err := b.st.ListDirectories(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Directory, 0, len(ds))
+	for _, d := range ds {
+		out = append(out, b.toDTO(ctx, d))
+	}
+	return out, nil
+}
+
 func (b *Backend) GetDirectory(ctx context.Context, id string) (Directory, error) {
-	return Directory{}, notYet("GetDirectory")
+	d, err := b.st.GetDirectory(ctx, id)
+	if err != nil {
+		return Directory{}, err
+	}
+	return b.toDTO(ctx, d), nil
 }
 
 // FindDirectory returns the directory with that name (the CLI's --directory).
 func (b *Backend) FindDirectory(ctx context.Context, name string) (Directory, error) {
-	return Directory{}, notYet("FindDirectory")
+	d, err := b.st.DirectoryByName(ctx, name)
+	if err != nil {
+		return Directory{}, err
+	}
+	return b.toDTO(ctx, d), nil
 }
+
+func validateInput(in *DirectoryInput, allowCustom bool) error {
+	in.Name = strings.TrimSpace(in.Name)
+	if in.Name == "" {
+		return apperr.New(apperr.InvalidInput, "the directory needs a name")
+	}
+	if len([]rune(in.Name)) > 100 {
+		return apperr.New(apperr.InvalidInput, "the directory name is longer than 100 characters")
+	}
+	if in.Cloud == "" {
+		in.Cloud = "global"
+	}
+	if _, err := auth.CloudEndpoints(directoryCloud(in.Cloud)); err != nil {
+		return err
+	}
+	if strings.TrimSpace(in.ClientID) == "" {
+		return apperr.New(apperr.InvalidInput, "the application (client) id is missing").WithAction("Enter the client id of your app registration in Entra.")
+	}
+	if _, err := validateSCIMURL(in.SCIMBaseURL, in.AllowCustomHost || allowCustom); err != nil {
+		return err
+	}
+	for _, k := range []string{in.SCIMAPIKey, in.OrgAPIKey} {
+		if strings.ContainsAny(k, " \t\r\n") || len(k) > 4096 {
+			return apperr.New(apperr.InvalidInput, "an API key contains spaces or is too long").WithAction("Paste the key exactly as Atlassian shows it.")
+		}
+	}
+	return nil
+}
+
 func (b *Backend) CreateDirectory(ctx context.Context, in DirectoryInput) (Directory, error) {
-	return Directory{}, notYet("CreateDirectory")
+	if err := validateInput(&in, b.opts.AllowCustomHost); err != nil {
+		return Directory{}, err
+	}
+	d := store.Directory{ID: newID(), Name: in.Name, Cloud: in.Cloud, ClientID: strings.TrimSpace(in.ClientID), SCIMBaseURL: strings.TrimSpace(in.SCIMBaseURL),
+		OrgID: strings.TrimSpace(in.OrgID), AllowCustomHost: in.AllowCustomHost, SCIMKeyCreated: in.SCIMKeyCreated, Created: b.opts.Now()}
+	if err := b.st.CreateDirectory(ctx, d); err != nil {
+		return Directory{}, err
+	}
+	if err := b.putKeys(ctx, d.ID, in); err != nil {
+		_ = b.st.DeleteDirectory(ctx, d.ID)
+		return Directory{}, err
+	}
+	if err := b.st.SaveSettings(ctx, d.ID, defaultSettings()); err != nil {
+		return Directory{}, err
+	}
+	return b.GetDirectory(ctx, d.ID)
 }
+
+func (b *Backend) putKeys(ctx context.Context, id string, in DirectoryInput) error {
+	stored := b.opts.Now()
+	if t, err := time.Parse(time.DateOnly, in.SCIMKeyCreated); err == nil {
+		stored = t
+	}
+	if in.SCIMAPIKey != "" {
+		if err := keychain.PutAPIKey(ctx, b.opts.Secrets, id, keychain.SCIMKey, in.SCIMAPIKey, stored); err != nil {
+			return err
+		}
+	}
+	if in.OrgAPIKey != "" {
+		if err := keychain.PutAPIKey(ctx, b.opts.Secrets, id, keychain.OrgKey, in.OrgAPIKey, b.opts.Now()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (b *Backend) UpdateDirectory(ctx context.Context, id string, in DirectoryInput) (Directory, error) {
-	return Directory{}, notYet("UpdateDirectory")
+	d, err := b.st.GetDirectory(ctx, id)
+	if err != nil {
+		return Directory{}, err
+	}
+	if err := validateInput(&in, b.opts.AllowCustomHost); err != nil {
+		return Directory{}, err
+	}
+	d.Name, d.Cloud, d.ClientID, d.SCIMBaseURL, d.OrgID, d.AllowCustomHost = in.Name, in.Cloud, strings.TrimSpace(in.ClientID), strings.TrimSpace(in.SCIMBaseURL), strings.TrimSpace(in.OrgID), in.AllowCustomHost
+	if in.SCIMKeyCreated != "" {
+		d.SCIMKeyCreated = in.SCIMKeyCreated
+	}
+	if err := b.st.UpdateDirectory(ctx, d); err != nil {
+		return Directory{}, err
+	}
+	if err := b.putKeys(ctx, id, in); err != nil {
+		return Directory{}, err
+	}
+	b.mu.Lock()
+	delete(b.auths, id) // the client id or cloud may have changed
+	b.mu.Unlock()
+	return b.GetDirectory(ctx, id)
 }
 
 // Disconnect signs out, wipes the directory's secrets, settings, mappings and history.
-func (b *Backend) Disconnect(ctx context.Context, id string) error { return notYet("Disconnect") }
-
-// ---- sign-in
-
-// SignIn runs the interactive sign-in (system browser through Options.OpenURL).
-func (b *Backend) SignIn(ctx context.Context, id string) (Account, error) {
-	return Account{}, notYet("SignIn")
+func (b *Backend) Disconnect(ctx context.Context, id string) error {
+	d, err := b.st.GetDirectory(ctx, id)
+	if err != nil {
+		return err
+	}
+	lock, err := b.st.LockDirectory(ctx, id, "disconnect")
+	if err != nil {
+		return err
+	}
+	defer lock.Unlock()
+	if c, err := b.authClient(ctx, d); err == nil {
+		_ = c.SignOut(ctx)
+	}
+	for _, k := range []keychain.KeyKind{keychain.SCIMKey, keychain.OrgKey} {
+		if err := keychain.DeleteAPIKey(ctx, b.opts.Secrets, id, k); err != nil && apperr.CodeOf(err) != apperr.SecretMissing {
+			return err
+		}
+	}
+	b.mu.Lock()
+	delete(b.auths, id)
+	for pid, p := range b.plans {
+		if p.dirID == id {
+			delete(b.plans, pid)
+		}
+	}
+	b.mu.Unlock()
+	_ = os.Remove(filepath.Join(b.home, "snapshots", id+".snapshot.gz"))
+	return b.st.DeleteDirectory(ctx, id)
 }
-
-// SignInDeviceCode signs in with a device code, emitting EventDeviceCode with the code to enter.
-func (b *Backend) SignInDeviceCode(ctx context.Context, id string) (Account, error) {
-	return Account{}, notYet("SignInDeviceCode")
-}
-func (b *Backend) SignOut(ctx context.Context, id string) error { return notYet("SignOut") }
-
-// CurrentAccount returns the cached account, or nil when nobody is signed in.
-func (b *Backend) CurrentAccount(ctx context.Context, id string) (*Account, error) {
-	return nil, notYet("CurrentAccount")
-}
-
-// ---- tenant, domains, groups, settings
-
-func (b *Backend) Tenant(ctx context.Context, id string) (TenantCard, error) {
-	return TenantCard{}, notYet("Tenant")
-}
-func (b *Backend) Domains(ctx context.Context, id string) ([]DomainRow, error) {
-	return nil, notYet("Domains")
-}
-func (b *Backend) Groups(ctx context.Context, id string, q GroupQuery) (GroupPage, error) {
-	return GroupPage{}, notYet("Groups")
-}
-func (b *Backend) Settings(ctx context.Context, id string) (Settings, error) {
-	return Settings{}, notYet("Settings")
-}
-func (b *Backend) SaveSettings(ctx context.Context, id string, s Settings) (Settings, error) {
-	return Settings{}, notYet("SaveSettings")
-}
-
-// ---- preview and apply
-
-// Preview reads both sides and computes a plan, kept in memory for Apply (one per directory).
-func (b *Backend) Preview(ctx context.Context, id string, o PreviewOptions) (PlanSummary, error) {
-	return PlanSummary{}, notYet("Preview")
-}
-func (b *Backend) Operations(ctx context.Context, planID string, q OpQuery) (OpPage, error) {
-	return OpPage{}, notYet("Operations")
-}
-func (b *Backend) Skips(ctx context.Context, planID string, q SkipQuery) (SkipPage, error) {
-	return SkipPage{}, notYet("Skips")
-}
-
-// DecideConflict records "take_over" or "skip" for an unmanaged same-named group and replans.
-func (b *Backend) DecideConflict(ctx context.Context, planID, groupEntraID, decision string) (PlanSummary, error) {
-	return PlanSummary{}, notYet("DecideConflict")
-}
-
-// Apply applies a previewed plan after checking the confirmation; it blocks until the run ends.
-func (b *Backend) Apply(ctx context.Context, planID string, c Confirmation) (RunSummary, error) {
-	return RunSummary{}, notYet("Apply")
-}
-
-// Cancel stops the directory's running sync: in-flight operations finish, the rest is recorded.
-func (b *Backend) Cancel(ctx context.Context, id string) error { return notYet("Cancel") }
-
-// Headless is `idpsync plan` / `idpsync sync`: preview, check the headless confirmation, apply.
-func (b *Backend) Headless(ctx context.Context, id string, o HeadlessOptions) (RunSummary, PlanSummary, error) {
-	return RunSummary{}, PlanSummary{}, notYet("Headless")
-}
-
-// ---- history and reports
-
-func (b *Backend) Runs(ctx context.Context, id string, limit int) ([]RunSummary, error) {
-	return nil, notYet("Runs")
-}
-func (b *Backend) Run(ctx context.Context, runID string) (RunSummary, error) {
-	return RunSummary{}, notYet("Run")
-}
-
-// ReportPath returns the JSON report file of a run.
-func (b *Backend) ReportPath(ctx context.Context, runID string) (string, error) {
-	return "", notYet("ReportPath")
-}
-func (b *Backend) RunOperations(ctx context.Context, runID string, q OpQuery) (OpPage, error) {
-	return OpPage{}, notYet("RunOperations")
-}
-
-// ---- automatic syncing
-
-// StartScheduler runs automatic syncs of directories with AutoSync on until ctx ends.
-func (b *Backend) StartScheduler(ctx context.Context) { _ = ctx }

@@ -1,0 +1,367 @@
+package backend
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/idpsync/idpsync/internal/apperr"
+	"github.com/idpsync/idpsync/internal/auth"
+	"github.com/idpsync/idpsync/internal/directory"
+	"github.com/idpsync/idpsync/internal/store"
+	idsync "github.com/idpsync/idpsync/internal/sync"
+)
+
+func accountDTO(a auth.Account) Account {
+	return Account{Username: a.Username, Name: a.Name, TenantID: a.TenantID, ObjectID: a.ObjectID}
+}
+
+func (b *Backend) afterSignIn(ctx context.Context, d store.Directory, a auth.Account) (Account, error) {
+	if d.TenantID != "" && !strings.EqualFold(d.TenantID, a.TenantID) {
+		return accountDTO(a), apperr.New(apperr.TenantMismatch, "this directory syncs tenant %s (%s), but %s belongs to tenant %s",
+			d.TenantID, d.TenantName, a.Username, a.TenantID).WithAction("Sign in with an account of the directory's tenant.")
+	}
+	d.Account = a.Username
+	if err := b.st.UpdateDirectory(ctx, d); err != nil {
+		return Account{}, err
+	}
+	return accountDTO(a), nil
+}
+
+// SignIn runs the interactive sign-in (system browser through Options.OpenURL).
+func (b *Backend) SignIn(ctx context.Context, id string) (Account, error) {
+	d, err := b.st.GetDirectory(ctx, id)
+	if err != nil {
+		return Account{}, err
+	}
+	c, err := b.authClient(ctx, d)
+	if err != nil {
+		return Account{}, err
+	}
+	a, err := c.SignInInteractive(ctx, "")
+	if err != nil {
+		return Account{}, err
+	}
+	return b.afterSignIn(ctx, d, a)
+}
+
+// SignInDeviceCode signs in with a device code, emitting EventDeviceCode with the code to enter.
+func (b *Backend) SignInDeviceCode(ctx context.Context, id string) (Account, error) {
+	d, err := b.st.GetDirectory(ctx, id)
+	if err != nil {
+		return Account{}, err
+	}
+	c, err := b.authClient(ctx, d)
+	if err != nil {
+		return Account{}, err
+	}
+	a, err := c.SignInDeviceCode(ctx, func(dc auth.DeviceCode) {
+		b.opts.Emitter.Emit(EventDeviceCode, DeviceCode{DirectoryID: id, UserCode: dc.UserCode, URL: dc.VerificationURL, Message: dc.Message})
+	})
+	if err != nil {
+		return Account{}, err
+	}
+	return b.afterSignIn(ctx, d, a)
+}
+
+func (b *Backend) SignOut(ctx context.Context, id string) error {
+	d, err := b.st.GetDirectory(ctx, id)
+	if err != nil {
+		return err
+	}
+	c, err := b.authClient(ctx, d)
+	if err != nil {
+		return err
+	}
+	if err := c.SignOut(ctx); err != nil {
+		return err
+	}
+	d.Account = ""
+	return b.st.UpdateDirectory(ctx, d)
+}
+
+// CurrentAccount returns the cached account, or nil when nobody is signed in.
+func (b *Backend) CurrentAccount(ctx context.Context, id string) (*Account, error) {
+	d, err := b.st.GetDirectory(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	c, err := b.authClient(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	a, err := c.Account(ctx)
+	if apperr.CodeOf(err) == apperr.AuthRequired {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	dto := accountDTO(a)
+	return &dto, nil
+}
+
+func (b *Backend) Tenant(ctx context.Context, id string) (TenantCard, error) {
+	d, err := b.st.GetDirectory(ctx, id)
+	if err != nil {
+		return TenantCard{}, err
+	}
+	r, err := b.reader(ctx, d)
+	if err != nil {
+		return TenantCard{}, err
+	}
+	t, _, err := r.ReadTenant(ctx)
+	if err != nil {
+		return TenantCard{}, err
+	}
+	return TenantCard{ID: t.ID, DisplayName: t.DisplayName, InitialDomain: t.InitialDomain, DefaultDomain: t.DefaultDomain,
+		PinnedTenantID: d.TenantID, Mismatch: d.TenantID != "" && !strings.EqualFold(d.TenantID, t.ID)}, nil
+}
+
+func (b *Backend) Domains(ctx context.Context, id string) ([]DomainRow, error) {
+	d, err := b.st.GetDirectory(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	r, err := b.reader(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	_, doms, err := r.ReadTenant(ctx)
+	if err != nil {
+		return nil, err
+	}
+	claims := map[string]string{}
+	known := false
+	if o, err := b.org(ctx, d); err != nil {
+		return nil, err
+	} else if o != nil {
+		ods, err := o.ListDomains(ctx)
+		if err != nil {
+			return nil, err
+		}
+		known = true
+		for _, od := range ods {
+			claims[strings.ToLower(od.Name)] = od.Status
+		}
+	}
+	s, err := b.settings(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]DomainRow, 0, len(doms))
+	for _, dm := range doms {
+		name := strings.ToLower(dm.Name)
+		row := DomainRow{Name: name, VerifiedInEntra: dm.IsVerified, IsDefault: dm.IsDefault, IsInitial: dm.IsInitial, Selectable: dm.IsVerified, AtlassianStatus: "unknown"}
+		if known {
+			row.AtlassianStatus = "not_claimed"
+			if st, ok := claims[name]; ok {
+				row.AtlassianStatus = st
+			}
+		}
+		row.Selected = dm.IsVerified && (s.DomainMode != idsync.DomainsSpecific || slices.Contains(s.Domains, name))
+		out = append(out, row)
+	}
+	slices.SortFunc(out, func(a, b DomainRow) int { return strings.Compare(a.Name, b.Name) })
+	return out, nil
+}
+
+type groupCache struct {
+	at   time.Time
+	snap *directory.Snapshot
+	flat *directory.Flat
+}
+
+// groupTree returns the directory's groups, read once and kept for a few minutes: the picker
+// pages and searches through them without going back to Graph.
+func (b *Backend) groupTree(ctx context.Context, d store.Directory) (*groupCache, error) {
+	b.mu.Lock()
+	if b.groups == nil {
+		b.groups = map[string]*groupCache{}
+	}
+	gc := b.groups[d.ID]
+	b.mu.Unlock()
+	if gc != nil && time.Since(gc.at) < 5*time.Minute {
+		return gc, nil
+	}
+	r, err := b.reader(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	snap, _, err := r.ReadFull(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	gc = &groupCache{at: time.Now(), snap: snap, flat: directory.Flatten(snap)}
+	b.mu.Lock()
+	b.groups[d.ID] = gc
+	b.mu.Unlock()
+	return gc, nil
+}
+
+func (b *Backend) Groups(ctx context.Context, id string, q GroupQuery) (GroupPage, error) {
+	d, err := b.st.GetDirectory(ctx, id)
+	if err != nil {
+		return GroupPage{}, err
+	}
+	gc, err := b.groupTree(ctx, d)
+	if err != nil {
+		return GroupPage{}, err
+	}
+	s, err := b.settings(ctx, id)
+	if err != nil {
+		return GroupPage{}, err
+	}
+	selected := map[string]bool{}
+	implied := map[string]bool{}
+	for _, g := range s.Groups {
+		selected[g] = true
+		for _, sub := range gc.flat.Subgroups(g) {
+			implied[sub] = true
+		}
+	}
+	names := make(map[string]string, len(gc.snap.Groups))
+	for _, g := range gc.snap.Groups {
+		names[g.ID] = g.DisplayName
+	}
+	var ids []string
+	switch {
+	case q.Search != "":
+		needle := strings.ToLower(q.Search)
+		for _, g := range gc.snap.Groups {
+			if strings.Contains(strings.ToLower(g.DisplayName), needle) {
+				ids = append(ids, g.ID)
+			}
+		}
+	case q.ParentID != "":
+		ids = gc.flat.Children(q.ParentID)
+	default:
+		for _, g := range gc.snap.Groups {
+			if len(gc.flat.Parents(g.ID)) == 0 {
+				ids = append(ids, g.ID)
+			}
+		}
+	}
+	ids = slices.DeleteFunc(slices.Clone(ids), func(id string) bool { _, ok := names[id]; return !ok })
+	slices.SortFunc(ids, func(a, b string) int {
+		if c := strings.Compare(strings.ToLower(names[a]), strings.ToLower(names[b])); c != 0 {
+			return c
+		}
+		return strings.Compare(a, b)
+	})
+	if q.Limit <= 0 || q.Limit > 1000 {
+		q.Limit = 200
+	}
+	page := GroupPage{Groups: []GroupNode{}, Total: len(ids)}
+	if q.Offset < len(ids) {
+		for _, gid := range ids[q.Offset:min(len(ids), q.Offset+q.Limit)] {
+			kids := len(gc.flat.Children(gid))
+			users := gc.flat.MemberCount(gid)
+			page.Groups = append(page.Groups, GroupNode{ID: gid, DisplayName: names[gid], Subgroups: kids, Users: users,
+				Selected: selected[gid], Implied: implied[gid] && !selected[gid], OverLimit: users > idsync.MaxUsersPerGroup, HasChildren: kids > 0})
+		}
+	}
+	return page, nil
+}
+
+// StartScheduler runs automatic syncs of directories with AutoSync on until ctx ends or the
+// backend closes. An automatic sync proceeds only while the tenant and the domain set are those
+// last confirmed, and never over the deactivation threshold; otherwise it stops before writing
+// and emits EventSchedule with the reason.
+func (b *Backend) StartScheduler(ctx context.Context) {
+	go func() {
+		t := time.NewTicker(time.Minute)
+		defer t.Stop()
+		for {
+			b.scheduleTick(ctx)
+			select {
+			case <-ctx.Done():
+				return
+			case <-b.stop:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+}
+
+func (b *Backend) scheduleTick(ctx context.Context) {
+	ds, err := b.st.ListDirectories(ctx)
+	if err != nil {
+		return
+	}
+	for _, d := range ds {
+		s, err := b.settings(ctx, d.ID)
+		if err != nil || !s.AutoSync {
+			continue
+		}
+		runs, _ := b.st.Runs(ctx, d.ID, "", 20)
+		var last time.Time
+		for _, r := range runs {
+			if r.Automatic || r.Kind == "apply" {
+				last = r.Started
+				break
+			}
+		}
+		if !last.IsZero() && b.opts.Now().Sub(last) < time.Duration(s.AutoIntervalMinutes)*time.Minute {
+			continue
+		}
+		if _, err := b.AutoSync(ctx, d.ID); err != nil {
+			b.opts.Emitter.Emit(EventSchedule, ScheduleNotice{DirectoryID: d.ID, Error: errDTO(err), At: rfc(b.opts.Now())})
+		}
+	}
+}
+
+func errDTO(err error) ErrorDTO {
+	e := apperr.As(err)
+	return ErrorDTO{Code: string(e.Code), Message: e.Message, Action: e.Action}
+}
+
+// AutoSync is one automatic sync under the standing confirmation rule.
+func (b *Backend) AutoSync(ctx context.Context, id string) (RunSummary, error) {
+	d, err := b.st.GetDirectory(ctx, id)
+	if err != nil {
+		return RunSummary{}, err
+	}
+	conf, err := b.st.StandingConfirmation(ctx, id)
+	if err != nil {
+		return RunSummary{}, err
+	}
+	if conf == nil {
+		return RunSummary{}, apperr.New(apperr.ConfirmationRequired, "automatic syncing waits for a first sync confirmed by the admin").WithAction("Run a sync and confirm the tenant and domains.")
+	}
+	lock, err := b.st.LockDirectory(ctx, id, "automatic sync")
+	if err != nil {
+		return RunSummary{}, err
+	}
+	defer lock.Unlock()
+	pe, err := b.prepare(ctx, d, false, true)
+	if err != nil {
+		return RunSummary{}, err
+	}
+	b.mu.Lock()
+	delete(b.plans, pe.id)
+	b.mu.Unlock()
+	if err := idsync.CheckConfirmation(pe.plan, idsync.Confirmation{TenantID: conf.TenantID, Domains: conf.Domains}); err != nil {
+		b.recordBlocked(ctx, d, pe, err, true)
+		return RunSummary{}, err
+	}
+	if pe.plan.ThresholdTripped {
+		err := pe.plan.ThresholdError()
+		b.recordBlocked(ctx, d, pe, err, true)
+		return RunSummary{}, err
+	}
+	return b.apply(ctx, d, pe.plan, false, true)
+}
+
+// recordBlocked records an automatic run that a safety rail stopped before writing.
+func (b *Backend) recordBlocked(ctx context.Context, d store.Directory, pe *planEntry, err error, automatic bool) {
+	runID := newID()
+	started := b.opts.Now()
+	info := idsync.RunInfo{RunID: runID, DirectoryID: d.ID, DirectoryName: d.Name, Kind: "apply", Started: started, Err: err,
+		Confirmed: reportConfirmation(pe.plan, automatic)}
+	rep := idsync.BuildReport(info, pe.plan, nil)
+	path, _ := b.writeReport(rep)
+	b.saveRun(ctx, store.Run{ID: runID, DirectoryID: d.ID, Kind: "apply", Status: string(rep.Status), Full: pe.plan.Full, Automatic: automatic, Started: started}, rep, path, err)
+}
