@@ -245,6 +245,40 @@ func TestRefreshTokenRedeemedWhenAccessTokenExpires(t *testing.T) {
 	}
 }
 
+// TestConcurrentTokens is kiota's pattern: many Graph requests at once, each asking for a token.
+// A 2-minute token is renewed on every call, so the refreshes and cache writes overlap.
+func TestConcurrentTokens(t *testing.T) {
+	e := newEnv(t, identity.Options{AccessTokenLifetime: 2 * time.Minute})
+	ctx := ctxT(t)
+	c := e.client(t, tenantA)
+	if _, err := c.SignInInteractive(ctx, ""); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 16)
+	for i := 0; i < 16; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			tok, err := c.AccessToken(ctx)
+			if err == nil {
+				_, err = e.srv.Verify(tok)
+			}
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := e.client(t, tenantA).AccessToken(ctx); err != nil {
+		t.Fatalf("cache unusable after concurrent writes: %v", err)
+	}
+}
+
 func TestDeviceCodePendingThenApproved(t *testing.T) {
 	e := newEnv(t, identity.Options{})
 	ctx := ctxT(t)
@@ -317,6 +351,18 @@ func TestTenantMismatchRefused(t *testing.T) {
 		}
 		_, err = e.client(t, tenantA).AccessToken(ctx)
 		wantCode(t, err, apperr.TenantMismatch)
+	})
+	t.Run("pinning after the first sign-in keeps it", func(t *testing.T) {
+		e := newEnv(t, identity.Options{})
+		acct, err := e.client(t, "").SignInInteractive(ctx, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The backend pins the directory to the tenant the admin confirmed; no new sign-in.
+		got, err := e.client(t, acct.TenantID).Account(ctx)
+		if err != nil || got.TenantID != tenantA || got.Username != acct.Username {
+			t.Fatalf("%+v %v", got, err)
+		}
 	})
 	t.Run("guest account of the pinned tenant is accepted", func(t *testing.T) {
 		e := newEnv(t, identity.Options{})
