@@ -58,11 +58,7 @@ func (s *Server) serveGroups(w http.ResponseWriter, r *http.Request, rest []stri
 					s.dropGroup(g)
 				}
 			}
-			if e != nil {
-				writeErr(w, e)
-				return
-			}
-			writeJSON(w, http.StatusCreated, s.renderGroup(g))
+			reply(w, e, http.StatusCreated, func() any { return s.renderGroup(g) })
 		default:
 			writeError(w, http.StatusMethodNotAllowed, "", "Method not allowed")
 		}
@@ -91,12 +87,10 @@ func (s *Server) serveGroups(w http.ResponseWriter, r *http.Request, rest []stri
 		if e == nil {
 			e = s.setGroupExternalID(g, ng, in.ExternalID)
 		}
-		if e != nil {
-			writeErr(w, e)
-			return
+		if e == nil {
+			*g = *ng
 		}
-		*g = *ng
-		writeJSON(w, 200, s.renderGroup(g))
+		reply(w, e, 200, func() any { return s.renderGroup(g) })
 	case http.MethodPatch:
 		ops, e := parsePatch(body)
 		ng := cloneGroup(g)
@@ -107,12 +101,10 @@ func (s *Server) serveGroups(w http.ResponseWriter, r *http.Request, rest []stri
 				}
 			}
 		}
-		if e != nil {
-			writeErr(w, e)
-			return
+		if e == nil {
+			*g = *ng
 		}
-		*g = *ng
-		w.WriteHeader(http.StatusNoContent)
+		reply(w, e, http.StatusNoContent, nil)
 	case http.MethodDelete:
 		s.dropGroup(g)
 		w.WriteHeader(http.StatusNoContent)

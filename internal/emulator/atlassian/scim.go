@@ -43,6 +43,18 @@ func writeError(w http.ResponseWriter, status int, scimType, detail string) {
 
 func writeErr(w http.ResponseWriter, e *scimErr) { writeError(w, e.status, e.scimType, e.detail) }
 
+// reply writes e when the operation failed, else status with the rendered resource (none: no body).
+func reply(w http.ResponseWriter, e *scimErr, status int, render func() any) {
+	switch {
+	case e != nil:
+		writeErr(w, e)
+	case render == nil:
+		w.WriteHeader(status)
+	default:
+		writeJSON(w, status, render())
+	}
+}
+
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	if w.Header().Get("Content-Type") == "" {
 		w.Header().Set("Content-Type", "application/scim+json; charset=utf-8")
@@ -238,11 +250,7 @@ func (s *Server) serveUsers(w http.ResponseWriter, r *http.Request, rest []strin
 			if e == nil {
 				e = s.createUser(u)
 			}
-			if e != nil {
-				writeErr(w, e)
-				return
-			}
-			writeJSON(w, http.StatusCreated, s.renderUser(u))
+			reply(w, e, http.StatusCreated, func() any { return s.renderUser(u) })
 		default:
 			writeError(w, http.StatusMethodNotAllowed, "", "Method not allowed")
 		}
@@ -261,11 +269,7 @@ func (s *Server) serveUsers(w http.ResponseWriter, r *http.Request, rest []strin
 		if e == nil {
 			e = s.replaceUser(u, nu)
 		}
-		if e != nil {
-			writeErr(w, e)
-			return
-		}
-		writeJSON(w, 200, s.renderUser(s.users[u.ID]))
+		reply(w, e, 200, func() any { return s.renderUser(s.users[u.ID]) })
 	case http.MethodPatch:
 		ops, e := parsePatch(body)
 		if e == nil {
@@ -279,11 +283,7 @@ func (s *Server) serveUsers(w http.ResponseWriter, r *http.Request, rest []strin
 				e = s.replaceUser(u, nu)
 			}
 		}
-		if e != nil {
-			writeErr(w, e)
-			return
-		}
-		writeJSON(w, 200, s.renderUser(s.users[u.ID]))
+		reply(w, e, 200, func() any { return s.renderUser(s.users[u.ID]) })
 	case http.MethodDelete:
 		s.deleteUser(u)
 		w.WriteHeader(http.StatusNoContent)
@@ -514,6 +514,21 @@ func dropTyped(list []Multi, typ string) []Multi {
 	return out
 }
 
+// stringFields maps a lower-cased SCIM path to the string attribute it names.
+var stringFields = map[string]func(*User) *string{
+	"username":          func(u *User) *string { return &u.UserName },
+	"externalid":        func(u *User) *string { return &u.ExternalID },
+	"displayname":       func(u *User) *string { return &u.DisplayName },
+	"nickname":          func(u *User) *string { return &u.NickName },
+	"title":             func(u *User) *string { return &u.Title },
+	"preferredlanguage": func(u *User) *string { return &u.PreferredLanguage },
+	"timezone":          func(u *User) *string { return &u.Timezone },
+	"name.givenname":    func(u *User) *string { return &u.GivenName },
+	"name.familyname":   func(u *User) *string { return &u.FamilyName },
+	strings.ToLower(schemaEnterprise) + ":department":   func(u *User) *string { return &u.Department },
+	strings.ToLower(schemaEnterprise) + ":organization": func(u *User) *string { return &u.Organization },
+}
+
 // patchUser applies one operation to u (a copy; the caller commits it only if all succeed).
 func patchUser(u *User, op patchOp) *scimErr {
 	if op.Path == "" {
@@ -566,32 +581,13 @@ func patchUser(u *User, op patchOp) *scimErr {
 		}
 		return e
 	}
+	if path == "username" && remove {
+		return bad("mutability", "userName is required and cannot be removed")
+	}
+	if field, ok := stringFields[path]; ok {
+		return setStr(field(u))
+	}
 	switch path {
-	case "username":
-		if remove {
-			return bad("mutability", "userName is required and cannot be removed")
-		}
-		return setStr(&u.UserName)
-	case "externalid":
-		return setStr(&u.ExternalID)
-	case "displayname":
-		return setStr(&u.DisplayName)
-	case "nickname":
-		return setStr(&u.NickName)
-	case "title":
-		return setStr(&u.Title)
-	case "preferredlanguage":
-		return setStr(&u.PreferredLanguage)
-	case "timezone":
-		return setStr(&u.Timezone)
-	case "name.givenname":
-		return setStr(&u.GivenName)
-	case "name.familyname":
-		return setStr(&u.FamilyName)
-	case strings.ToLower(schemaEnterprise) + ":department":
-		return setStr(&u.Department)
-	case strings.ToLower(schemaEnterprise) + ":organization":
-		return setStr(&u.Organization)
 	case "active":
 		if remove {
 			return bad("mutability", "active cannot be removed")
