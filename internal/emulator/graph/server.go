@@ -73,6 +73,9 @@ type Options struct {
 	// ThrottleLimit and ThrottleWindow override Graph's 3,500/5,000/8,000 units per 10 s.
 	ThrottleLimit  int
 	ThrottleWindow time.Duration
+	// Addr is the listen address (e.g. 127.0.0.1:8443 for `idpsync emulate`); default a free
+	// loopback port.
+	Addr string
 	// DeltaPageSize is the number of entries (objects plus members@delta entries) per delta page;
 	// default 200. Graph chooses its own page sizes; readers must not depend on them.
 	DeltaPageSize int
@@ -137,6 +140,21 @@ func (s *Server) Start() error {
 		}
 	}
 	s.srv = httptest.NewUnstartedServer(s)
+	if s.opts.Addr != "" {
+		host, _, err := net.SplitHostPort(s.opts.Addr)
+		if err != nil {
+			return err
+		}
+		if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+			return fmt.Errorf("graph emulator: %s is not a loopback address", s.opts.Addr)
+		}
+		l, err := net.Listen("tcp", s.opts.Addr)
+		if err != nil {
+			return err
+		}
+		_ = s.srv.Listener.Close()
+		s.srv.Listener = l
+	}
 	s.srv.TLS = a.ServerConfig()
 	s.srv.StartTLS()
 	return nil

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/idpsync/idpsync/internal/emulator/identity"
 	"github.com/idpsync/idpsync/internal/emulator/loopbacktls"
 	"github.com/idpsync/idpsync/internal/emulator/tenant"
 )
@@ -242,5 +243,21 @@ func TestGroupsDeltaSpansPagesAndReflectsMutations(t *testing.T) {
 	st, _, body := get(t, c, deltaLink, "t")
 	if st != 410 || errorCode(t, body) != "syncStateNotFound" {
 		t.Fatalf("expired token: %d %v", st, body)
+	}
+}
+
+func TestIdentityVerifierRefusesForeignTokens(t *testing.T) {
+	id, err := identity.New(identity.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := id.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = id.Close() })
+	s, c := start(t, Options{Verify: IdentityVerifier(id)})
+	st, _, body := get(t, c, s.URL()+"/v1.0/organization", "eyJhbGciOiJIUzI1NiJ9.e30.c2ln")
+	if st != 401 || errorCode(t, body) != "InvalidAuthenticationToken" {
+		t.Fatalf("forged token: %d %v", st, body)
 	}
 }
