@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/godbus/dbus/v5"
 	"github.com/zalando/go-keyring"
 
 	"github.com/idpsync/idpsync/internal/apperr"
@@ -434,6 +435,65 @@ func TestNoSecretService(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestLockedKeyringWithoutDisplay locks a real gnome-keyring and asks for an item, as on a
+// desktop whose login keyring was not unlocked at login. It needs its own D-Bus session (the
+// lock would disturb the other tests), so it starts one with a fresh keyring in a child process.
+func TestLockedKeyringWithoutDisplay(t *testing.T) {
+	if os.Getenv("IDPSYNC_KEYCHAIN_CHILD") == "locked" {
+		conn, err := dbus.SessionBus()
+		if err != nil {
+			fmt.Printf("RESULT-ERR %v\n", err)
+			return
+		}
+		var locked []dbus.ObjectPath
+		var prompt dbus.ObjectPath
+		err = conn.Object("org.freedesktop.secrets", "/org/freedesktop/secrets").
+			Call("org.freedesktop.Secret.Service.Lock", 0, []dbus.ObjectPath{"/org/freedesktop/secrets/collection/login"}).Store(&locked, &prompt)
+		if err != nil || len(locked) != 1 {
+			fmt.Printf("RESULT-ERR lock: %v %v\n", err, locked)
+			return
+		}
+		err = keychain.New(keychain.Options{Service: "idpsync-test-locked", Timeout: 10 * time.Second}).Set(context.Background(), "k", "v")
+		b, _ := json.Marshal(apperr.As(err))
+		fmt.Printf("RESULT %s\n", b)
+		return
+	}
+	requireSecretService(t)
+	if _, err := exec.LookPath("gnome-keyring-daemon"); err != nil {
+		t.Fatal("gnome-keyring-daemon is not installed; run the tests via `make test` on a machine set up by the project's scripts")
+	}
+	kr := t.TempDir()
+	for _, d := range []string{"data", "run"} {
+		if err := os.MkdirAll(filepath.Join(kr, d), 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := exec.Command("dbus-run-session", "--", "sh", "-c",
+		`printf %s pass | gnome-keyring-daemon --unlock --components=secrets >/dev/null; exec "$0" -test.run='^TestLockedKeyringWithoutDisplay$' -test.count=1`, os.Args[0])
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "DISPLAY=") && !strings.HasPrefix(kv, "WAYLAND_DISPLAY=") && !strings.HasPrefix(kv, "DBUS_SESSION_BUS_ADDRESS=") {
+			env = append(env, kv)
+		}
+	}
+	cmd.Env = append(env, "IDPSYNC_KEYCHAIN_CHILD=locked", "XDG_DATA_HOME="+filepath.Join(kr, "data"), "XDG_RUNTIME_DIR="+filepath.Join(kr, "run"))
+	out, err := cmd.CombinedOutput()
+	i := bytes.Index(out, []byte("RESULT "))
+	if err != nil || i < 0 {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
+	line := out[i+7:]
+	line = line[:bytes.IndexByte(line, '\n')]
+	var e apperr.Error
+	if err := json.Unmarshal(line, &e); err != nil {
+		t.Fatalf("%v: %s", err, line)
+	}
+	if e.Code != apperr.KeychainUnavailable || !strings.Contains(e.Action, "locked") {
+		t.Fatalf("got %+v", e)
+	}
+	t.Logf("locked keyring: %s / %s", e.Message, e.Action)
 }
 
 func TestAPIKeyItems(t *testing.T) {
