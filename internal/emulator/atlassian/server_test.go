@@ -262,3 +262,16 @@ func TestServeStandalone(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestAccountsMadeByHandAreLinked(t *testing.T) {
+	r := newRig(t, Options{Accounts: []Account{{Email: "Boss@contoso.com", DisplayName: "The Boss", Active: true}}})
+	id := r.want(201, "", "POST", "/Users", userBody("boss@contoso.com", "E9"))["id"].(string)
+	st := r.s.State()
+	if len(st.Accounts) != 1 || st.Accounts[0].LinkedTo != id || st.Accounts[0].Origin != "seeded" {
+		t.Fatalf("accounts %+v", st.Accounts)
+	}
+	r.want(204, "", "DELETE", "/Users/"+id, "")
+	if a := r.s.State().Accounts[0]; a.LinkedTo != "" || a.Active {
+		t.Fatalf("after delete %+v", a)
+	}
+}
