@@ -535,3 +535,41 @@ func TestAPIKeyItems(t *testing.T) {
 }
 
 func errNotFound() error { return keyring.ErrNotFound }
+
+// BenchmarkSecretService measures one item read and one 10 KB envelope load (fresh key read)
+// on the real Secret Service.
+func BenchmarkSecretService(b *testing.B) {
+	if os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" {
+		b.Fatal("no D-Bus session: run it via `make test` or dbus-run-session with gnome-keyring")
+	}
+	s := keychain.New(keychain.Options{Service: fmt.Sprintf("idpsync-bench-%d", os.Getpid())})
+	ctx := context.Background()
+	dir := b.TempDir()
+	blob := bytes.Repeat([]byte("0123456789"), 1024)
+	if err := keychain.NewEnvelope(s, dir).Save(ctx, "bench", blob); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = keychain.NewEnvelope(s, dir).Remove(ctx, "bench") })
+	b.Run("item-get", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			if _, err := s.Get(ctx, "envelope/bench"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("envelope-load-10KB-cold", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			if _, err := keychain.NewEnvelope(s, dir).Load(ctx, "bench"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("envelope-load-10KB-cached-key", func(b *testing.B) {
+		env := keychain.NewEnvelope(s, dir)
+		for i := 0; i < b.N; i++ {
+			if _, err := env.Load(ctx, "bench"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
