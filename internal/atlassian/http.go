@@ -206,7 +206,11 @@ func (e *endpoint) do(ctx context.Context, method, path string, query url.Values
 					WithAction("Atlassian's service is failing; retry later. Other operations of the run are not affected.")
 			}
 			failures++
-			if err := sleep(ctx, policy.backoff(failures-1)); err != nil {
+			wait := policy.backoff(failures - 1)
+			if ra := retryAfter(r.header, time.Now()); ra > wait { // a 503 may say when to come back
+				wait = min(ra, policy.MaxRetryAfter)
+			}
+			if err := sleep(ctx, wait); err != nil {
 				return nil, canceled(err)
 			}
 			continue
@@ -321,6 +325,10 @@ func (e *endpoint) statusError(what string, r *response) *apperr.Error {
 	detail := ""
 	if se.Detail != "" {
 		detail = ": " + truncate(se.Detail, 300)
+	}
+	if r.status >= 300 && r.status < 400 {
+		return apperr.New(apperr.AtlassianBadResponse, "%s: the server redirects to %q instead of answering (%d)", what, r.header.Get("Location"), r.status).
+			WithAction("Check the URL: the key is only ever sent to the address entered.")
 	}
 	switch r.status {
 	case http.StatusUnauthorized:

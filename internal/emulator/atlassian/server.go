@@ -64,6 +64,8 @@ type Options struct {
 	Groups                  []SeedGroup   // SCIM groups present at start
 	RejectUnverifiedDomains bool          // refuse (400) users whose email domain the organization has not verified
 
+	NoRequestLog bool // keep no request log (large benchmarks); status counts are still kept
+
 	Authority *loopbacktls.Authority // default loopbacktls.Shared()
 }
 
@@ -126,9 +128,10 @@ type Server struct {
 		faultRate, resetRate, slowRate float64
 		faults                         []Fault
 	}
-	rng  *mrand.Rand
-	log  []Request
-	hits map[int]int
+	rng    *mrand.Rand
+	log    []Request
+	logGen int // bumped by ResetRequests, so in-flight requests do not write into the new log
+	hits   map[int]int
 
 	ln  net.Listener
 	srv *http.Server
@@ -343,6 +346,7 @@ func (s *Server) Writes() []Request {
 func (s *Server) ResetRequests() {
 	s.mu.Lock()
 	s.log, s.hits = nil, map[int]int{}
+	s.logGen++
 	s.mu.Unlock()
 }
 
@@ -391,13 +395,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rel = strings.TrimPrefix(rel, scimBase)
 	}
 	s.mu.Lock()
-	idx := len(s.log)
-	s.log = append(s.log, Request{Method: r.Method, Path: rel, Query: r.URL.Query(), Body: string(body), Time: time.Now()})
+	idx, gen := -1, s.logGen
+	if !s.opts.NoRequestLog {
+		idx = len(s.log)
+		s.log = append(s.log, Request{Method: r.Method, Path: rel, Query: r.URL.Query(), Body: string(body), Time: time.Now()})
+	}
 	s.mu.Unlock()
 	rec := &recorder{ResponseWriter: w}
 	defer func() {
 		s.mu.Lock()
-		s.log[idx].Status = rec.status
+		if idx >= 0 && gen == s.logGen { // unless the log was reset meanwhile
+			s.log[idx].Status = rec.status
+		}
 		s.hits[rec.status]++
 		s.mu.Unlock()
 	}()
