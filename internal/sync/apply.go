@@ -653,4 +653,3 @@ func (e *Engine) ResumeInterrupted(ctx context.Context, runID string) (int, erro
 	}
 	return n, nil
 }
-

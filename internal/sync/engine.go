@@ -471,4 +471,3 @@ func (e *Engine) Commit(ctx context.Context, p *Plan, out *Outcome) error {
 	return e.State.SetDeltaState(ctx, e.DirectoryID, &store.DeltaState{UsersLink: p.Links.Users, GroupsLink: p.Links.Groups,
 		SnapshotDigest: hex.EncodeToString(sum[:]), RunsSinceFull: runs})
 }
-

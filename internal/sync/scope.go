@@ -31,14 +31,14 @@ const (
 // Desired is the state the organization should have: the users and groups in scope with their
 // mapped attributes and flattened memberships, and everything left out with its reason.
 type Desired struct {
-	Tenant  directory.Tenant
-	Domains []string // the effective domain set: selected and verified, sorted; the confirmation binds to it
-	Users   map[string]*DesiredUser
-	Groups  map[string]*DesiredGroup
-	Skips   []report.Skip
-	skipped map[string]string // entra user id → reason, for deactivation reasons
-	Flat    *directory.Flat
-	names   map[string]string // entra group id → display name (all groups)
+	Tenant    directory.Tenant
+	Domains   []string // the effective domain set: selected and verified, sorted; the confirmation binds to it
+	Users     map[string]*DesiredUser
+	Groups    map[string]*DesiredGroup
+	Skips     []report.Skip
+	skipped   map[string]string // entra user id → reason, for deactivation reasons
+	Flat      *directory.Flat
+	names     map[string]string // entra group id → display name (all groups)
 	OverLimit bool
 }
 
