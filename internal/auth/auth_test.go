@@ -436,6 +436,20 @@ func TestConsent(t *testing.T) {
 	})
 }
 
+func TestSingleTenantAppNeedsTheTenantID(t *testing.T) {
+	e := newEnv(t, identity.Options{SingleTenantApp: true})
+	ctx := ctxT(t)
+	_, err := e.client(t, "").SignInInteractive(ctx, "")
+	if ae := wantCode(t, err, apperr.AuthFailed); !strings.Contains(ae.Action, "Directory (tenant) ID") {
+		t.Fatalf("action %q", ae.Action)
+	}
+	_, err = e.client(t, "").SignInDeviceCode(ctx, nil)
+	wantCode(t, err, apperr.AuthFailed)
+	if _, err := e.client(t, tenantA).SignInInteractive(ctx, ""); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestExpiredRefreshTokenMeansSignInAgain(t *testing.T) {
 	e := newEnv(t, identity.Options{AccessTokenLifetime: 2 * time.Minute})
 	ctx := ctxT(t)

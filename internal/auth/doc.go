@@ -37,10 +37,12 @@
 //     "Granted for <your organization>" for all three. Without this step the sign-in fails with
 //     "admin consent is missing" (AADSTS65001) or, for a non-administrator, "needs an
 //     administrator's consent" (AADSTS90094).
-//  6. Overview: copy the "Application (client) ID" (and note the "Directory (tenant) ID"). In
-//     IdP Sync, add a directory, choose the cloud, paste the client id and press "Sign in with
-//     Microsoft". After the first sign-in the directory is pinned to the signed-in tenant; a
-//     later sign-in to another tenant is refused (tenant_mismatch).
+//  6. Overview: copy the "Application (client) ID" and the "Directory (tenant) ID". In IdP Sync,
+//     add a directory, choose the cloud (global, US Government or China), paste both ids and
+//     press "Sign in with Microsoft". The tenant id is required for a single-tenant registration
+//     (Entra refuses its sign-in through the shared "organizations" endpoint with AADSTS50194);
+//     it may stay empty only for a multi-tenant one. The directory is pinned to the tenant the
+//     admin signed in to; a later token for another tenant is refused (tenant_mismatch).
 //
 // The sign-in needs a user who can read the directory (any member can; IdP Sync reads users,
 // groups, group members and domains). Tokens and the refresh token stay on this computer: the

@@ -165,13 +165,13 @@ func contains(list []string, v string) bool {
 }
 
 // loopbackRedirect accepts what Entra accepts for a "Mobile and desktop applications" platform
-// registered as http://localhost: the loopback host on any port, no path beyond "/".
+// registered as http://localhost: that host on any port, no path beyond "/".
 func loopbackRedirect(raw string) bool {
 	u, err := url.Parse(raw)
 	if err != nil || u.Scheme != "http" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
 		return false
 	}
-	if u.Hostname() != "localhost" && u.Hostname() != "127.0.0.1" {
+	if u.Hostname() != "localhost" { // http://127.0.0.1 would need its own registration
 		return false
 	}
 	return u.Path == "" || u.Path == "/"
@@ -215,8 +215,8 @@ func (s *Server) authorize(w *statusRecorder, r *http.Request, tenant string) {
 	}
 	_ = r.ParseForm()
 	q := r.Form
-	if !s.knownTenant(tenant) {
-		s.errorPage(w, &aadErr{400, "invalid_tenant", 90002, fmt.Sprintf("Tenant '%s' not found.", tenant), ""})
+	if terr := s.tenantError(tenant); terr != nil {
+		s.errorPage(w, terr)
 		return
 	}
 	if q.Get("client_id") != s.opts.ClientID {

@@ -133,12 +133,14 @@ func TestOpenIDConfiguration(t *testing.T) {
 func TestAuthorizeIsStrict(t *testing.T) {
 	s := start(t)
 	page := map[string]func(url.Values){
-		"700016": func(q url.Values) { q.Set("client_id", "00000000-0000-0000-0000-000000000000") },
-		"50011":  func(q url.Values) { q.Set("redirect_uri", "https://evil.example.com/cb") },
+		"700016":  func(q url.Values) { q.Set("client_id", "00000000-0000-0000-0000-000000000000") },
+		"50011":   func(q url.Values) { q.Set("redirect_uri", "https://evil.example.com/cb") },
+		"50011 ":  func(q url.Values) { q.Set("redirect_uri", "http://127.0.0.1:53123") }, // not what was registered
+		"50011  ": func(q url.Values) { q.Set("redirect_uri", "http://localhost:53123/callback") },
 	}
 	for code, edit := range page {
 		status, body := get(t, s.HTTPClient(), authorizeURL(s, edit))
-		if status != 400 || !strings.Contains(body, "AADSTS"+code) {
+		if status != 400 || !strings.Contains(body, "AADSTS"+strings.TrimSpace(code)) {
 			t.Fatalf("%s: %d %s", code, status, body)
 		}
 	}

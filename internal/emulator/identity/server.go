@@ -50,8 +50,13 @@ type Options struct {
 	Accounts             []Account     // "" → one admin, DefaultAdminUPN in DefaultTenantID
 	AccessTokenLifetime  time.Duration // 0 → 75 minutes (Entra: 60–90); MSAL renews within 5 minutes of expiry
 	RefreshTokenLifetime time.Duration // 0 → 90 days (inactivity)
-	Authority            *loopbacktls.Authority
-	Addr                 string // listen address; "" → 127.0.0.1:0
+	// SingleTenantApp registers the app as single-tenant ("Accounts in this organizational
+	// directory only", in AppTenant or DefaultTenantID): Entra then refuses the organizations and
+	// common endpoints with AADSTS50194.
+	SingleTenantApp bool
+	AppTenant       string
+	Authority       *loopbacktls.Authority
+	Addr            string // listen address; "" → 127.0.0.1:0
 }
 
 // Request is one entry of the request log. It never holds a token, code or verifier.
@@ -119,6 +124,9 @@ func New(opts Options) (*Server, error) {
 	}
 	if len(opts.Accounts) == 0 {
 		opts.Accounts = []Account{{UPN: DefaultAdminUPN, Name: "Adele Vance", Admin: true}}
+	}
+	if opts.AppTenant == "" {
+		opts.AppTenant = DefaultTenantID
 	}
 	if opts.AccessTokenLifetime <= 0 {
 		opts.AccessTokenLifetime = 75 * time.Minute
@@ -408,6 +416,20 @@ func (s *Server) knownTenant(t string) bool {
 		}
 	}
 	return false
+}
+
+// tenantError is Entra's refusal of the tenant segment of a sign-in or token request, if any.
+func (s *Server) tenantError(t string) *aadErr {
+	if !s.knownTenant(t) {
+		return &aadErr{400, "invalid_tenant", 90002, fmt.Sprintf("Tenant '%s' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.", t), ""}
+	}
+	if s.opts.SingleTenantApp && !specificTenant(t) {
+		return &aadErr{400, "invalid_request", 50194, fmt.Sprintf("Application '%s'(IdP Sync) is not configured as a multi-tenant application. Usage of the /%s endpoint is not supported for such applications created after '10/15/2018'. Use a tenant-specific endpoint or configure the application to be multi-tenant.", s.opts.ClientID, t), ""}
+	}
+	if s.opts.SingleTenantApp && !strings.EqualFold(t, s.opts.AppTenant) {
+		return &aadErr{400, "unauthorized_client", 700016, fmt.Sprintf("Application with identifier '%s' was not found in the directory '%s'.", s.opts.ClientID, t), ""}
+	}
+	return nil
 }
 
 func specificTenant(t string) bool {

@@ -21,8 +21,8 @@ func (s *Server) token(w *statusRecorder, r *http.Request, tenant string) {
 		s.oauthError(w, http.StatusBadRequest, "invalid_request", 900144, "The request body must be application/x-www-form-urlencoded.", "")
 		return
 	}
-	if !s.knownTenant(tenant) {
-		s.oauthError(w, http.StatusBadRequest, "invalid_request", 90002, fmt.Sprintf("Tenant '%s' not found.", tenant), "")
+	if terr := s.tenantError(tenant); terr != nil {
+		s.oauthError(w, terr.status, terr.name, terr.code, terr.text, "")
 		return
 	}
 	f := r.PostForm
@@ -174,8 +174,8 @@ func (s *Server) deviceCodeEndpoint(w *statusRecorder, r *http.Request, tenant s
 		return
 	}
 	_ = r.ParseForm()
-	if !s.knownTenant(tenant) {
-		s.oauthError(w, http.StatusBadRequest, "invalid_request", 90002, fmt.Sprintf("Tenant '%s' not found.", tenant), "")
+	if terr := s.tenantError(tenant); terr != nil {
+		s.oauthError(w, terr.status, terr.name, terr.code, terr.text, "")
 		return
 	}
 	if r.PostForm.Get("client_id") != s.opts.ClientID {
