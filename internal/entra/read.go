@@ -391,24 +391,29 @@ func (r *Reader) listUsers(ctx context.Context, ps *progressSink) ([]directory.U
 	}
 	var out []directory.User
 	_, err = r.pager(ctx, "GET /users", permUsers, info, false, func(rd io.Reader) (string, string, error) {
-		var p userPage
-		if err := strictDecode(rd, &p); err != nil {
-			return "", "", err
-		}
-		if p.Value == nil {
-			return "", "", errors.New("no value array")
-		}
-		for i := range *p.Value {
-			u := &(*p.Value)[i]
-			if err := u.check(); err != nil {
-				return "", "", err
-			}
-			out = append(out, u.user())
-		}
-		ps.add("users", len(*p.Value), 0, 0)
-		return p.NextLink, "", nil
+		return decodeUsers(rd, ps, func(u *userJSON) { out = append(out, u.user()) })
 	})
 	return out, err
+}
+
+// decodeUsers decodes one users page (a list or a delta), checks every entry and hands it to each.
+func decodeUsers(rd io.Reader, ps *progressSink, each func(*userJSON)) (next, deltaLink string, err error) {
+	var p userPage
+	if err := strictDecode(rd, &p); err != nil {
+		return "", "", err
+	}
+	if p.Value == nil {
+		return "", "", errors.New("no value array")
+	}
+	for i := range *p.Value {
+		u := &(*p.Value)[i]
+		if err := u.check(); err != nil {
+			return "", "", err
+		}
+		each(u)
+	}
+	ps.add("users", len(*p.Value), 0, 0)
+	return p.NextLink, p.DeltaLink, nil
 }
 
 // groupsDelta walks groups delta from link (or from the start with GroupSelect), collecting
@@ -480,32 +485,19 @@ func (r *Reader) ReadDelta(ctx context.Context, links directory.DeltaLinks, prog
 			changed := map[string]int{}
 			removedSet := map[string]bool{}
 			d.Links.Users, err = r.pager(ctx, "GET /users/delta", permUsers, info, true, func(rd io.Reader) (string, string, error) {
-				var p userPage
-				if err := strictDecode(rd, &p); err != nil {
-					return "", "", err
-				}
-				if p.Value == nil {
-					return "", "", errors.New("no value array")
-				}
-				for i := range *p.Value {
-					u := &(*p.Value)[i]
-					if err := u.check(); err != nil {
-						return "", "", err
-					}
+				return decodeUsers(rd, ps, func(u *userJSON) {
 					if u.Removed != nil {
 						removedSet[u.ID] = true
-						continue
+						return
 					}
 					delete(removedSet, u.ID)
 					if k, ok := changed[u.ID]; ok {
 						d.Users[k] = u.user() // a replay: the later state wins
-						continue
+						return
 					}
 					changed[u.ID] = len(d.Users)
 					d.Users = append(d.Users, u.user())
-				}
-				ps.add("delta", len(*p.Value), 0, 0)
-				return p.NextLink, p.DeltaLink, nil
+				})
 			})
 			kept := d.Users[:0]
 			for _, u := range d.Users {

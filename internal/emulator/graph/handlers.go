@@ -296,6 +296,19 @@ func skipToken(prefix, value string) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(prefix + ":" + value))
 }
 
+// pageAfter reads a list's $skiptoken (the last id of the previous page), answering 400 itself
+// for a token it did not issue.
+func pageAfter(w http.ResponseWriter, r *http.Request, q query, prefix string) (string, bool) {
+	if !q.hasSkip {
+		return "", true
+	}
+	after, ok := readSkipToken(q.skip, prefix)
+	if !ok {
+		odataError(w, r, http.StatusBadRequest, "Request_BadRequest", "The specified page token value has expired or is invalid.")
+	}
+	return after, ok
+}
+
 func readSkipToken(tok, prefix string) (string, bool) {
 	raw, err := base64.RawURLEncoding.DecodeString(tok)
 	if err != nil {
@@ -326,12 +339,9 @@ func (s *Server) users(w http.ResponseWriter, r *http.Request, q query, top int,
 	if !ok {
 		return
 	}
-	after := ""
-	if q.hasSkip {
-		if after, ok = readSkipToken(q.skip, "u"); !ok {
-			odataError(w, r, http.StatusBadRequest, "Request_BadRequest", "The specified page token value has expired or is invalid.")
-			return
-		}
+	after, ok := pageAfter(w, r, q, "u")
+	if !ok {
+		return
 	}
 	page, more := s.opts.Tenant.UsersAfter(after, top)
 	b := collectionStart(base, "users")
@@ -370,12 +380,9 @@ func (s *Server) groups(w http.ResponseWriter, r *http.Request, q query, top int
 	if !ok {
 		return
 	}
-	after := ""
-	if q.hasSkip {
-		if after, ok = readSkipToken(q.skip, "g"); !ok {
-			odataError(w, r, http.StatusBadRequest, "Request_BadRequest", "The specified page token value has expired or is invalid.")
-			return
-		}
+	after, ok := pageAfter(w, r, q, "g")
+	if !ok {
+		return
 	}
 	page, more := s.opts.Tenant.GroupsAfter(after, top)
 	b := collectionStart(base, "groups")

@@ -99,16 +99,6 @@ func (m *mutation) freeGroup() string {
 	return ""
 }
 
-func (m *mutation) anyGroup() string {
-	for try := 0; try < 20 && len(m.t.groupIDs) > 0; try++ {
-		id := m.t.groupIDs[m.r.IntN(len(m.t.groupIDs))]
-		if m.t.groups[id].Removed == "" && !m.touchedG[id] {
-			return id
-		}
-	}
-	return ""
-}
-
 func (m *mutation) addUser() {
 	t := m.t
 	t.seq++
@@ -122,7 +112,7 @@ func (m *mutation) addUser() {
 	t.users[u.ID] = u
 	m.touchedU[u.ID] = true
 	m.ch.AddedUsers = append(m.ch.AddedUsers, u.ID)
-	if g := m.anyGroup(); g != "" {
+	if g := m.freeGroup(); g != "" {
 		mem := directory.Member{ID: u.ID, Kind: directory.MemberUser}
 		t.addMember(g, mem, m.v)
 		m.touchedG[g] = true
@@ -201,7 +191,7 @@ func (m *mutation) deleteUser() {
 // moveMembership moves a direct user member from a group to a nested neighbour (a subgroup or a
 // parent), the kind of change that alters chains but not always the flattened result.
 func (m *mutation) moveMembership() {
-	from := m.anyGroup()
+	from := m.freeGroup()
 	if from == "" {
 		return
 	}
@@ -228,7 +218,7 @@ func (m *mutation) moveMembership() {
 		}
 	}
 	if len(neighbours) == 0 {
-		if other := m.anyGroup(); other != "" && other != from {
+		if other := m.freeGroup(); other != "" && other != from {
 			neighbours = append(neighbours, other)
 		}
 	}
@@ -263,7 +253,7 @@ func (m *mutation) renameGroup() {
 }
 
 func (m *mutation) addGroup() {
-	parent := m.anyGroup()
+	parent := m.freeGroup()
 	t := m.t
 	g := &GroupRec{Group: directory.Group{ID: t.newID(), DisplayName: fmt.Sprintf("New team v%d.%d", m.v, len(t.groups)), SecurityEnabled: true}, Changed: m.v}
 	t.groups[g.ID] = g

@@ -72,30 +72,32 @@ func (t *Tenant) tenantLocked() directory.Tenant {
 func (t *Tenant) UsersAfter(after string, limit int) (page []directory.User, more bool) {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	i := sort.SearchStrings(t.userIDs, after)
-	if i < len(t.userIDs) && t.userIDs[i] == after {
-		i++
-	}
-	end := min(i+limit, len(t.userIDs))
-	for _, id := range t.userIDs[i:end] {
+	ids, more := idsAfter(t.userIDs, after, limit)
+	for _, id := range ids {
 		page = append(page, t.users[id].User)
 	}
-	return page, end < len(t.userIDs)
+	return page, more
 }
 
 // GroupsAfter is UsersAfter for groups.
 func (t *Tenant) GroupsAfter(after string, limit int) (page []directory.Group, more bool) {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	i := sort.SearchStrings(t.groupIDs, after)
-	if i < len(t.groupIDs) && t.groupIDs[i] == after {
-		i++
-	}
-	end := min(i+limit, len(t.groupIDs))
-	for _, id := range t.groupIDs[i:end] {
+	ids, more := idsAfter(t.groupIDs, after, limit)
+	for _, id := range ids {
 		page = append(page, t.groups[id].Group)
 	}
-	return page, end < len(t.groupIDs)
+	return page, more
+}
+
+// idsAfter is the keyset page of sorted ids after the given one.
+func idsAfter(sorted []string, after string, limit int) ([]string, bool) {
+	i := sort.SearchStrings(sorted, after)
+	if i < len(sorted) && sorted[i] == after {
+		i++
+	}
+	end := min(i+limit, len(sorted))
+	return sorted[i:end], end < len(sorted)
 }
 
 // User returns a user that is not deleted.
