@@ -90,6 +90,9 @@ type Entry struct {
 	Batch               bool   // an inner request of a $batch
 }
 
+// maxLog bounds the request log; Counters keep counting past it.
+const maxLog = 200_000
+
 // Counters summarize the log.
 type Counters struct {
 	Requests  int
@@ -220,6 +223,10 @@ func (s *Server) ResetLog() {
 func (s *Server) record(e Entry) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if len(s.log) >= maxLog {
+		// A standalone emulator runs for hours: keep the newest half.
+		s.log = append(s.log[:0], s.log[len(s.log)/2:]...)
+	}
 	s.log = append(s.log, e)
 	s.counters.Requests++
 	s.counters.Units += e.Units
