@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/idpsync/idpsync/internal/apperr"
+	"github.com/idpsync/idpsync/internal/atlassian"
 	"github.com/idpsync/idpsync/internal/auth"
 	"github.com/idpsync/idpsync/internal/keychain"
 	"github.com/idpsync/idpsync/internal/store"
@@ -40,7 +41,10 @@ type Options struct {
 	OpenURL   func(string) error // opens the system browser for interactive sign-in
 	// AllowCustomHost lets every directory use a non-Atlassian SCIM host (emulators, demo).
 	AllowCustomHost bool
-	Now             func() time.Time
+	// SCIMLimiter sets the Atlassian client's adaptive pacing (zero: the client's defaults, which
+	// suit the real service; the demo and benchmarks start faster against the emulator).
+	SCIMLimiter atlassian.LimiterConfig
+	Now         func() time.Time
 }
 
 // Backend is safe for concurrent use by the GUI's bound calls.

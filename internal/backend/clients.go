@@ -87,7 +87,7 @@ func (b *Backend) scim(ctx context.Context, d store.Directory, chunk int) (*atla
 		base = b.opts.Endpoints.SCIMURL
 	}
 	return atlassian.NewSCIM(atlassian.SCIMConfig{BaseURL: base, APIKey: k.Secret, KeyCreated: k.Stored, Transport: b.opts.Transport,
-		AllowCustomHost: d.AllowCustomHost || b.opts.AllowCustomHost, MemberChunkSize: chunk})
+		AllowCustomHost: d.AllowCustomHost || b.opts.AllowCustomHost, MemberChunkSize: chunk, LimiterConfig: b.opts.SCIMLimiter})
 }
 
 func (b *Backend) org(ctx context.Context, d store.Directory) (*atlassian.Org, error) {

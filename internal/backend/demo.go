@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/idpsync/idpsync/internal/apperr"
+	"github.com/idpsync/idpsync/internal/atlassian"
 	"github.com/idpsync/idpsync/internal/emulator/demo"
 )
 
@@ -12,7 +13,7 @@ import (
 // certificate as the only trusted one, the in-memory keychain and the emulated browser.
 func DemoOptions(env *demo.Env, home string, em Emitter) Options {
 	return Options{Home: home, Emitter: em, Secrets: env.Secrets, Transport: env.Transport(), OpenURL: env.Browser.Open,
-		AllowCustomHost: true, Endpoints: Endpoints{Authority: env.AuthorityURL(), GraphURL: env.GraphURL(), OrgURL: env.OrgURL()}}
+		AllowCustomHost: true, SCIMLimiter: atlassian.LimiterConfig{Initial: 500, Max: 5000, Increase: 100}, Endpoints: Endpoints{Authority: env.AuthorityURL(), GraphURL: env.GraphURL(), OrgURL: env.OrgURL()}}
 }
 
 // SetupDemo creates the demo directory afresh (the emulators are new on every start, so no

@@ -1,0 +1,298 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	gosync "sync"
+	"time"
+
+	"github.com/idpsync/idpsync/internal/apperr"
+	"github.com/idpsync/idpsync/internal/backend"
+	"github.com/idpsync/idpsync/internal/emulator/demo"
+	"github.com/idpsync/idpsync/internal/report"
+	"github.com/idpsync/idpsync/internal/store"
+)
+
+func init() {
+	Register(Command{
+		Name:    "plan",
+		Usage:   "idpsync plan (--directory NAME | --demo) [--full] [endpoint overrides]",
+		Summary: "preview a sync: print the plan summary and write its report (nothing is written to Atlassian)",
+		Run: func(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+			return runSync(ctx, args, stdout, stderr, false)
+		},
+	})
+	Register(Command{
+		Name:    "sync",
+		Usage:   "idpsync sync (--directory NAME --confirm-tenant ID --confirm-domains a.com,b.com | --demo) [--yes] [--override-threshold] [--full] [endpoint overrides]",
+		Summary: "sync a directory headlessly (for Task Scheduler, launchd, cron), only if the tenant and domains match the confirmation",
+		Run: func(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+			return runSync(ctx, args, stdout, stderr, true)
+		},
+	})
+}
+
+const syncHelp = `
+Flags:
+  --directory NAME         the identity-provider directory (as named in the app)
+  --confirm-tenant ID      the Entra tenant id the sync must read (sync only)
+  --confirm-domains LIST   the exact, comma-separated domain set the sync must use (sync only)
+  --yes                    do not ask before applying; never skips the tenant and domain check
+  --override-threshold     apply even when more users would be deactivated than the threshold allows
+  --full                   full reconcile against the live Atlassian state instead of a delta
+  --demo                   run against the built-in emulators with a generated demo tenant
+  --graph-url URL          Microsoft Graph base URL (national clouds, proxies, emulators)
+  --authority URL          Microsoft identity platform root (the tenant is appended)
+  --scim-url URL           the directory's SCIM base URL
+  --org-url URL            Atlassian's organization API root
+Exit status: 0 when the run succeeded, 1 when it failed, was blocked or partly failed, 2 on usage errors.
+Tokens come from the keychain (sign in once in the app) or from IDPSYNC_GRAPH_TOKEN.
+`
+
+func runSync(ctx context.Context, args []string, stdout, stderr io.Writer, apply bool) int {
+	name := "plan"
+	if apply {
+		name = "sync"
+	}
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dir := fs.String("directory", "", "")
+	tenantID := fs.String("confirm-tenant", "", "")
+	domains := fs.String("confirm-domains", "", "")
+	yes := fs.Bool("yes", false, "")
+	override := fs.Bool("override-threshold", false, "")
+	full := fs.Bool("full", false, "")
+	isDemo := fs.Bool("demo", os.Getenv("IDPSYNC_DEMO") == "1", "")
+	var ep backend.Endpoints
+	fs.StringVar(&ep.GraphURL, "graph-url", "", "")
+	fs.StringVar(&ep.Authority, "authority", "", "")
+	fs.StringVar(&ep.SCIMURL, "scim-url", "", "")
+	fs.StringVar(&ep.OrgURL, "org-url", "", "")
+	fs.Usage = func() {
+		c, _ := std.lookup(name)
+		fmt.Fprintf(stderr, "Usage: %s\n%s", c.Usage, syncHelp)
+	}
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return ExitOK
+		}
+		return ExitUsage
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return ExitUsage
+	}
+	if !*isDemo && *dir == "" {
+		fmt.Fprintln(stderr, "idpsync: --directory is required (or --demo)")
+		fs.Usage()
+		return ExitUsage
+	}
+	if apply && !*isDemo && (*tenantID == "" || *domains == "") {
+		fmt.Fprintln(stderr, "idpsync: sync needs --confirm-tenant and --confirm-domains: the headless form of the domain confirmation")
+		fs.Usage()
+		return ExitUsage
+	}
+	tty := isTerminal(stderr)
+	pr := &progressPrinter{w: stderr, tty: tty}
+
+	var b *backend.Backend
+	var dirID string
+	if *isDemo {
+		home, err := store.Home()
+		if err != nil {
+			return Fail(stderr, err)
+		}
+		home = filepath.Join(home, "demo")
+		fmt.Fprintln(stderr, "Starting the built-in emulators (identity, Graph, Atlassian) with a generated demo tenant…")
+		env, err := demo.Start(ctx, demo.Options{})
+		if err != nil {
+			return Fail(stderr, err)
+		}
+		defer env.Close()
+		b, err = backend.Open(ctx, backend.DemoOptions(env, home, pr))
+		if err != nil {
+			return Fail(stderr, err)
+		}
+		defer b.Close()
+		d, err := b.SetupDemo(ctx, env)
+		if err != nil {
+			return Fail(stderr, err)
+		}
+		fmt.Fprintf(stderr, "Signed in as %s to the emulated tenant %s.\n", d.Account, env.Tenant.ID)
+		dirID = d.ID
+	} else {
+		var err error
+		b, err = backend.Open(ctx, backend.Options{Emitter: pr, Endpoints: ep})
+		if err != nil {
+			return Fail(stderr, err)
+		}
+		defer b.Close()
+		d, err := b.FindDirectory(ctx, *dir)
+		if err != nil {
+			return Fail(stderr, err)
+		}
+		dirID = d.ID
+	}
+
+	start := time.Now()
+	_, plan, err := b.Headless(ctx, dirID, backend.HeadlessOptions{Full: *full})
+	pr.done()
+	if err != nil {
+		return Fail(stderr, err)
+	}
+	printPlan(stdout, plan)
+	if !apply {
+		fmt.Fprintf(stdout, "Report: %s\n", plan.ReportPath)
+		if len(plan.Blocked) > 0 {
+			return ExitFailure
+		}
+		return ExitOK
+	}
+	ct, cd := *tenantID, splitList(*domains)
+	if *isDemo && ct == "" {
+		ct, cd = plan.TenantID, plan.Domains
+		fmt.Fprintf(stdout, "Demo: confirming tenant %s and domains %s.\n", ct, strings.Join(cd, ", "))
+	}
+	if !*yes && tty && isTerminal(os.Stdin) {
+		fmt.Fprintf(stderr, "Apply %d operations to Atlassian for tenant %s (%s), domains %s? [y/N] ", plan.Operations, plan.TenantName, plan.TenantID, strings.Join(plan.Domains, ", "))
+		line, _ := bufio.NewReader(os.Stdin).ReadString('\n')
+		if a := strings.ToLower(strings.TrimSpace(line)); a != "y" && a != "yes" {
+			fmt.Fprintln(stderr, "Nothing applied.")
+			return ExitFailure
+		}
+	}
+	// Headless re-reads and re-checks under the directory's lock: the plan applied is the one
+	// whose tenant and domains were confirmed, even if the tenant changed since the preview above.
+	run, _, err := b.Headless(ctx, dirID, backend.HeadlessOptions{Apply: true, Full: *full, ConfirmTenant: ct, ConfirmDomains: cd, Yes: *yes, OverrideThreshold: *override})
+	pr.done()
+	if err != nil {
+		if run.ReportPath != "" {
+			fmt.Fprintf(stdout, "Report: %s\n", run.ReportPath)
+		}
+		return Fail(stderr, err)
+	}
+	printRun(stdout, run, time.Since(start))
+	if run.Status != string(report.StatusSucceeded) {
+		return ExitFailure
+	}
+	return ExitOK
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, x := range strings.Split(s, ",") {
+		if x = strings.TrimSpace(x); x != "" {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func printPlan(w io.Writer, p backend.PlanSummary) {
+	kind := "incremental"
+	if p.Full {
+		kind = "full reconcile"
+	}
+	fmt.Fprintf(w, "Tenant:  %s (%s, %s)\n", p.TenantName, p.TenantID, p.InitialDomain)
+	fmt.Fprintf(w, "Domains: %s\n", strings.Join(p.Domains, ", "))
+	fmt.Fprintf(w, "Plan:    %d operations (%s), %d left out with a reason, digest %s\n", p.Operations, kind, p.Skips, p.Digest[:12])
+	for _, c := range p.Counts {
+		fmt.Fprintf(w, "  %-10s %-16s %-9s %d\n", c.Object, c.Action, c.Result, c.N)
+	}
+	for _, c := range p.Conflicts {
+		d := c.Decision
+		if d == "" {
+			d = "held: decide in the app (take over or skip)"
+		}
+		fmt.Fprintf(w, "Conflict: Atlassian group %q is not managed by IdP Sync: %s\n", c.DisplayName, d)
+	}
+	for _, e := range p.Blocked {
+		fmt.Fprintf(w, "Blocked [%s]: %s\n", e.Code, e.Message)
+	}
+}
+
+func printRun(w io.Writer, r backend.RunSummary, took time.Duration) {
+	fmt.Fprintf(w, "Sync %s in %s.\n", r.Status, took.Round(time.Millisecond))
+	for _, c := range r.Counts {
+		fmt.Fprintf(w, "  %-10s %-16s %-9s %d\n", c.Object, c.Action, c.Result, c.N)
+	}
+	fmt.Fprintf(w, "Report: %s\n", r.ReportPath)
+}
+
+func isTerminal(w any) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// progressPrinter draws a progress bar on a terminal and prints plain lines otherwise (one per
+// phase and at most one every five seconds), so logs of scheduled runs stay readable.
+type progressPrinter struct {
+	w     io.Writer
+	tty   bool
+	mu    gosync.Mutex
+	phase string
+	last  time.Time
+	drawn bool
+}
+
+func (p *progressPrinter) Emit(event string, data any) {
+	pg, ok := data.(backend.Progress)
+	if !ok || event != backend.EventProgress {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	newPhase := pg.Phase != p.phase
+	if p.tty {
+		if newPhase && p.drawn {
+			fmt.Fprintln(p.w)
+		}
+		p.phase = pg.Phase
+		fmt.Fprintf(p.w, "\r\033[K%s", barLine(pg))
+		p.drawn = true
+		return
+	}
+	finished := pg.Total > 0 && pg.Done == pg.Total
+	if newPhase || time.Since(p.last) >= 5*time.Second || (finished && !p.drawn) {
+		p.phase, p.last, p.drawn = pg.Phase, time.Now(), finished
+		fmt.Fprintln(p.w, barLine(pg))
+	}
+}
+
+func (p *progressPrinter) done() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.tty && p.drawn {
+		fmt.Fprintln(p.w)
+	}
+	p.drawn, p.phase = false, ""
+}
+
+func barLine(pg backend.Progress) string {
+	label := strings.ReplaceAll(pg.Phase, "_", " ")
+	if pg.Total <= 0 {
+		if pg.Done > 0 {
+			return fmt.Sprintf("%-15s %d objects", label, pg.Done)
+		}
+		return fmt.Sprintf("%-15s …", label)
+	}
+	const width = 30
+	n := pg.Done * width / pg.Total
+	eta := ""
+	if pg.ETASeconds >= 0 && pg.Done < pg.Total {
+		eta = fmt.Sprintf(" ETA %s", (time.Duration(pg.ETASeconds) * time.Second).String())
+	}
+	return fmt.Sprintf("%-15s [%s%s] %d/%d %.0f/s%s", label, strings.Repeat("#", n), strings.Repeat(".", width-n), pg.Done, pg.Total, pg.Rate, eta)
+}
+
+var _ = apperr.Internal
