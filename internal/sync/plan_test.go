@@ -1,0 +1,259 @@
+package sync
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/idpsync/idpsync/internal/atlassian"
+	"github.com/idpsync/idpsync/internal/report"
+	"github.com/idpsync/idpsync/internal/store"
+)
+
+// synced returns the live state and mappings of an organization exactly in sync with d.
+func synced(d *Desired) (*Live, []store.Mapping) {
+	live := &Live{}
+	var maps []store.Mapping
+	for _, id := range sortedKeys(d.Users) {
+		u := d.Users[id].SCIM
+		if !u.Active {
+			continue // disabled users are never created
+		}
+		u.ID = "s-" + id
+		live.Users = append(live.Users, u)
+		maps = append(maps, store.Mapping{Kind: "user", EntraID: id, SCIMID: u.ID, Managed: true})
+	}
+	for _, id := range sortedKeys(d.Groups) {
+		g := d.Groups[id]
+		lg := atlassian.Group{ID: "sg-" + id, ExternalID: id, DisplayName: g.Name}
+		for _, m := range g.Members {
+			if d.Users[m].SCIM.Active {
+				lg.Members = append(lg.Members, "s-"+m)
+			}
+		}
+		live.Groups = append(live.Groups, lg)
+		maps = append(maps, store.Mapping{Kind: "group", EntraID: id, SCIMID: lg.ID, Managed: true})
+	}
+	return live, maps
+}
+
+func ops(p *Plan, a report.Action) []Op {
+	var out []Op
+	for _, o := range p.Ops {
+		if o.Action == a {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+func desc(p *Plan) string {
+	var b strings.Builder
+	for _, o := range p.Ops {
+		b.WriteString(string(o.Action) + " " + o.Name + " " + o.Email)
+		if o.Group != nil {
+			b.WriteString(" @" + o.Group.Name)
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+func TestPlanRules(t *testing.T) {
+	st := norm(t, DefaultSettings())
+	st.DeactivationMaxCount, st.DeactivationMaxPercent = 0, 0
+	base := func() (*Desired, *Live, []store.Mapping) {
+		d := Scope(fixture(), st, nil)
+		live, maps := synced(d)
+		return d, live, maps
+	}
+	t.Run("empty organization: groups, users, memberships with chains; disabled users not created", func(t *testing.T) {
+		d := Scope(fixture(), st, nil)
+		p := Compute(PlanInput{Desired: d, Live: &Live{}, Settings: st})
+		if n := len(ops(p, report.CreateGroup)); n != 4 {
+			t.Fatalf("create_group %d\n%s", n, desc(p))
+		}
+		if n := len(ops(p, report.CreateUser)); n != 4 {
+			t.Fatalf("create_user %d\n%s", n, desc(p))
+		}
+		if skipReason(&Desired{Skips: p.Skips}, "u4") != ReasonDisabledNotCreated {
+			t.Fatal("the disabled user must be skipped as disabled_not_created")
+		}
+		for _, o := range ops(p, report.AddMember) {
+			if o.EntraID == "u5" && o.Group.Name == "Eng" && !slices.Equal(o.Chain, []string{"Eng", "Backend", "Core"}) {
+				t.Fatalf("chain %v", o.Chain)
+			}
+			if o.EntraID == "u4" {
+				t.Fatal("a user that will not exist cannot be added")
+			}
+		}
+		// the order of DESIGN.md §3
+		last := -1
+		for _, o := range p.Ops {
+			if phaseOf[o.Action] < last {
+				t.Fatalf("out of order: %s", o.Action)
+			}
+			last = phaseOf[o.Action]
+		}
+	})
+	t.Run("in sync: nothing to do", func(t *testing.T) {
+		d, live, maps := base()
+		p := Compute(PlanInput{Desired: d, Live: live, Mappings: maps, Settings: st})
+		if len(p.Ops) != 0 {
+			t.Fatalf("ops:\n%s", desc(p))
+		}
+		// and the mappings are a speed-up only: without them the live state still matches
+		p = Compute(PlanInput{Desired: d, Live: live, Settings: st})
+		if len(p.Ops) != 0 {
+			t.Fatalf("ops without mappings:\n%s", desc(p))
+		}
+	})
+	t.Run("attribute change: update with old and new values", func(t *testing.T) {
+		d, live, maps := base()
+		live.Users[0].Title = "old title"
+		p := Compute(PlanInput{Desired: d, Live: live, Mappings: maps, Settings: st})
+		up := ops(p, report.UpdateUser)
+		if len(up) != 1 || up[0].Changes[0].Attribute != atlassian.AttrTitle || up[0].Changes[0].Old != "old title" {
+			t.Fatalf("%+v", up)
+		}
+	})
+	t.Run("existing account adopted by userName, case-insensitively", func(t *testing.T) {
+		d, live, _ := base()
+		live.Users[0].ExternalID = ""
+		live.Users[0].UserName = strings.ToUpper(live.Users[0].UserName)
+		p := Compute(PlanInput{Desired: d, Live: live, Settings: st})
+		ad := ops(p, report.AdoptUser)
+		if len(ad) != 1 || len(ops(p, report.CreateUser)) != 0 {
+			t.Fatalf("\n%s", desc(p))
+		}
+	})
+	t.Run("disabled in Entra: deactivate; enabled again: reactivate", func(t *testing.T) {
+		d, live, maps := base()
+		live.Users = append(live.Users, atlassian.User{ID: "s-u4", ExternalID: "u4", UserName: "dan@contoso.com", Active: true})
+		live.Users[0].Active = false
+		p := Compute(PlanInput{Desired: d, Live: live, Mappings: maps, Settings: st})
+		de, re := ops(p, report.DeactivateUser), ops(p, report.ReactivateUser)
+		if len(de) != 1 || de[0].EntraID != "u4" || len(re) != 1 || re[0].EntraID != live.Users[0].ExternalID {
+			t.Fatalf("\n%s", desc(p))
+		}
+	})
+	t.Run("managed user leaving scope is deactivated, an account made by hand is left alone", func(t *testing.T) {
+		d, live, maps := base()
+		live.Users = append(live.Users, atlassian.User{ID: "s-u3", ExternalID: "u3", UserName: "cid@unverified.com", Active: true},
+			atlassian.User{ID: "hand", UserName: "hand@contoso.com", Active: true})
+		maps = append(maps, store.Mapping{Kind: "user", EntraID: "u3", SCIMID: "s-u3", Managed: true})
+		p := Compute(PlanInput{Desired: d, Live: live, Mappings: maps, Settings: st})
+		de := ops(p, report.DeactivateUser)
+		if len(de) != 1 || de[0].SCIMID != "s-u3" || !strings.Contains(de[0].Reason, ReasonUnverifiedDomain) {
+			t.Fatalf("\n%s", desc(p))
+		}
+	})
+	t.Run("rename: create new, add members, retire old", func(t *testing.T) {
+		d, live, maps := base()
+		for i := range live.Groups {
+			if live.Groups[i].ExternalID == "gSales" {
+				live.Groups[i].DisplayName = "Sales (old)"
+			}
+		}
+		p := Compute(PlanInput{Desired: d, Live: live, Mappings: maps, Settings: st})
+		if c, r, a := ops(p, report.CreateGroup), ops(p, report.RetireGroup), ops(p, report.AddMember); len(c) != 1 || c[0].Name != "Sales" ||
+			len(r) != 1 || r[0].Name != "Sales (old)" || len(a) != 1 || a[0].Group.Name != "Sales" {
+			t.Fatalf("\n%s", desc(p))
+		}
+		st2 := st
+		st2.DeleteOutOfScopeGroups = true
+		if p := Compute(PlanInput{Desired: d, Live: live, Mappings: maps, Settings: st2}); len(ops(p, report.DeleteGroup)) != 1 {
+			t.Fatalf("delete setting:\n%s", desc(p))
+		}
+	})
+	t.Run("unmanaged same-named group: held, taken over, or skipped", func(t *testing.T) {
+		d, live, maps := base()
+		for i := range live.Groups {
+			if live.Groups[i].ExternalID == "gSales" {
+				live.Groups[i].ExternalID, live.Groups[i].ID = "", "hand-sales"
+				live.Groups[i].Members = []string{"s-u1"}
+			}
+		}
+		maps = slices.DeleteFunc(maps, func(m store.Mapping) bool { return m.EntraID == "gSales" })
+		p := Compute(PlanInput{Desired: d, Live: live, Mappings: maps, Settings: st})
+		if h := ops(p, report.ConflictGroup); len(h) != 1 || len(p.Conflicts) != 1 || len(ops(p, report.CreateGroup)) != 0 {
+			t.Fatalf("\n%s", desc(p))
+		}
+		if c := p.Conflicts[0]; !slices.Equal(c.Add, []string{"sam@contoso.com"}) || !slices.Equal(c.Remove, []string{"ann@contoso.com"}) {
+			t.Fatalf("conflict %+v", c)
+		}
+		p = Compute(PlanInput{Desired: d, Live: live, Mappings: maps, Settings: st, Decisions: map[string]string{"gSales": DecisionTakeOver}})
+		if len(ops(p, report.AdoptGroup)) != 1 || len(ops(p, report.AddMember)) != 1 || len(ops(p, report.RemoveMember)) != 1 {
+			t.Fatalf("take over:\n%s", desc(p))
+		}
+		p = Compute(PlanInput{Desired: d, Live: live, Mappings: maps, Settings: st, Decisions: map[string]string{"gSales": DecisionSkip}})
+		if len(p.Ops) != 0 {
+			t.Fatalf("skip:\n%s", desc(p))
+		}
+	})
+	t.Run("protected groups are never written", func(t *testing.T) {
+		d, live, maps := base()
+		for i := range live.Groups {
+			live.Groups[i].Members = nil
+		}
+		st2 := st
+		st2.ProtectedGroups = []string{"eng", "Backend", "Core", "Sales"}
+		p := Compute(PlanInput{Desired: d, Live: live, Mappings: maps, Settings: st2})
+		if len(p.Ops) != 0 {
+			t.Fatalf("\n%s", desc(p))
+		}
+	})
+	t.Run("group leaving scope is retired, never deleted by default", func(t *testing.T) {
+		d, live, maps := base()
+		live.Groups = append(live.Groups, atlassian.Group{ID: "sg-old", ExternalID: "gGone", DisplayName: "Gone"})
+		maps = append(maps, store.Mapping{Kind: "group", EntraID: "gGone", SCIMID: "sg-old", Managed: true})
+		p := Compute(PlanInput{Desired: d, Live: live, Mappings: maps, Settings: st})
+		if r := ops(p, report.RetireGroup); len(r) != 1 || r[0].Reason != "deleted in Entra" || len(ops(p, report.DeleteGroup)) != 0 {
+			t.Fatalf("\n%s", desc(p))
+		}
+	})
+	t.Run("deactivation threshold by count and by percent", func(t *testing.T) {
+		d, live, maps := base()
+		for i := range live.Users {
+			live.Users[i].ExternalID = "gone-" + live.Users[i].ExternalID
+		}
+		for i := range maps {
+			if maps[i].Kind == "user" {
+				maps[i].EntraID = "gone-" + maps[i].EntraID
+			}
+		}
+		for _, c := range []struct {
+			count   int
+			pct     float64
+			tripped bool
+		}{{0, 0, false}, {3, 0, true}, {10, 0, false}, {0, 50, true}, {0, 100, false}} {
+			s := st
+			s.DeactivationMaxCount, s.DeactivationMaxPercent = c.count, c.pct
+			p := Compute(PlanInput{Desired: d, Live: live, Mappings: maps, Settings: s})
+			if p.Deactivations != 4 || p.ThresholdTripped != c.tripped {
+				t.Errorf("%+v: deactivations %d/%d tripped %v", c, p.Deactivations, p.ManagedUsers, p.ThresholdTripped)
+			}
+		}
+	})
+	t.Run("digest is stable and binds the operations", func(t *testing.T) {
+		d := Scope(fixture(), st, nil)
+		p1 := Compute(PlanInput{Desired: d, Live: &Live{}, Settings: st})
+		p2 := Compute(PlanInput{Desired: Scope(fixture(), st, nil), Live: &Live{}, Settings: st})
+		if p1.Digest != p2.Digest {
+			t.Fatal("same input, different digest")
+		}
+		_, live, _ := base()
+		if p3 := Compute(PlanInput{Desired: d, Live: live, Settings: st}); p3.Digest == p1.Digest {
+			t.Fatal("different plans, same digest")
+		}
+		if err := CheckConfirmation(p1, Confirmation{TenantID: "t1", Domains: []string{"EU.contoso.com", "contoso.com", "contoso.onmicrosoft.com"}, PlanDigest: p1.Digest}); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []Confirmation{{TenantID: "t2", Domains: p1.Domains}, {TenantID: "t1", Domains: p1.Domains[:2]},
+			{TenantID: "t1", Domains: append(slices.Clone(p1.Domains), "x.com")}, {TenantID: "t1", Domains: p1.Domains, PlanDigest: "00"}} {
+			if err := CheckConfirmation(p1, c); err == nil {
+				t.Errorf("%+v accepted", c)
+			}
+		}
+	})
+}
