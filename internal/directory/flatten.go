@@ -94,14 +94,26 @@ func (f *Flat) buildDirect(s *Snapshot) {
 	childCnt := make([]int32, n+1)
 	parentCnt := make([]int32, n+1)
 	userCnt := make([]int32, n+1)
+	// One pass resolves every id to its index (the map lookups are most of the cost); the
+	// second pass places them.
+	type edge struct{ g, to int32 }
+	var childEdges, userEdges []edge
+	total := 0
+	for _, ms := range s.Members {
+		total += len(ms)
+	}
+	userEdges = make([]edge, 0, total)
 	for gid, ms := range s.Members {
 		g := f.gIndex[gid]
 		for _, m := range ms {
 			switch m.Kind {
 			case MemberGroup:
+				c := f.gIndex[m.ID]
+				childEdges = append(childEdges, edge{g, c})
 				childCnt[g+1]++
-				parentCnt[f.gIndex[m.ID]+1]++
+				parentCnt[c+1]++
 			case MemberUser:
+				userEdges = append(userEdges, edge{g, f.uIndex[m.ID]})
 				userCnt[g+1]++
 			default:
 				f.others[gid] = append(f.others[gid], m)
@@ -123,21 +135,15 @@ func (f *Flat) buildDirect(s *Snapshot) {
 	cpos := slices.Clone(childCnt[:n])
 	ppos := slices.Clone(parentCnt[:n])
 	upos := slices.Clone(userCnt[:n])
-	for gid, ms := range s.Members {
-		g := f.gIndex[gid]
-		for _, m := range ms {
-			switch m.Kind {
-			case MemberGroup:
-				c := f.gIndex[m.ID]
-				f.child[cpos[g]] = c
-				cpos[g]++
-				f.parent[ppos[c]] = g
-				ppos[c]++
-			case MemberUser:
-				f.user[upos[g]] = f.uIndex[m.ID]
-				upos[g]++
-			}
-		}
+	for _, e := range childEdges {
+		f.child[cpos[e.g]] = e.to
+		cpos[e.g]++
+		f.parent[ppos[e.to]] = e.g
+		ppos[e.to]++
+	}
+	for _, e := range userEdges {
+		f.user[upos[e.g]] = e.to
+		upos[e.g]++
 	}
 	// Sorted, de-duplicated adjacency makes results deterministic whatever the map order was
 	// (Graph may list the same member twice across delta pages).
@@ -244,6 +250,7 @@ type walker struct {
 	gStamp, uStamp []int32
 	stamp          int32
 	queue          []int32
+	pairs, desc    []uint64 // scratch; results are copied out at their exact size
 }
 
 func newWalker(groups, users int) *walker {
@@ -256,7 +263,7 @@ func newWalker(groups, users int) *walker {
 func (w *walker) walk(f *Flat, root int32) rootResult {
 	w.stamp++
 	s := w.stamp
-	var res rootResult
+	pairs, desc := w.pairs[:0], w.desc[:0]
 	w.queue = append(w.queue[:0], root)
 	w.gStamp[root] = s
 	for head := 0; head < len(w.queue); head++ {
@@ -264,20 +271,21 @@ func (w *walker) walk(f *Flat, root int32) rootResult {
 		for _, u := range f.user[f.userOff[g]:f.userOff[g+1]] {
 			if w.uStamp[u] != s {
 				w.uStamp[u] = s
-				res.pairs = append(res.pairs, uint64(u)<<32|uint64(uint32(g)))
+				pairs = append(pairs, uint64(u)<<32|uint64(uint32(g)))
 			}
 		}
 		for _, c := range f.child[f.childOff[g]:f.childOff[g+1]] {
 			if w.gStamp[c] != s {
 				w.gStamp[c] = s
 				w.queue = append(w.queue, c)
-				res.desc = append(res.desc, uint64(c)<<32|uint64(uint32(g)))
+				desc = append(desc, uint64(c)<<32|uint64(uint32(g)))
 			}
 		}
 	}
-	slices.Sort(res.pairs)
-	slices.Sort(res.desc)
-	return res
+	slices.Sort(pairs)
+	slices.Sort(desc)
+	w.pairs, w.desc = pairs, desc
+	return rootResult{pairs: slices.Clone(pairs), desc: slices.Clone(desc)}
 }
 
 // Groups returns every group id known to the flattening, sorted.

@@ -255,14 +255,19 @@ func BenchmarkFlatten10kGroups1MMemberships(b *testing.B) {
 
 func BenchmarkChain(b *testing.B) {
 	f := Flatten(benchSnapshot())
-	gs := f.Groups()
+	type pair struct{ g, u string }
+	var pairs []pair
+	for _, g := range f.Groups()[:100] {
+		for _, u := range f.Members(g) {
+			pairs = append(pairs, pair{g, u})
+		}
+	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		g := gs[i%100]
-		ms := f.Members(g)
-		if len(ms) > 0 {
-			_ = f.Chain(g, ms[i%len(ms)])
+		p := pairs[i%len(pairs)]
+		if f.Chain(p.g, p.u) == nil {
+			b.Fatal("no chain")
 		}
 	}
 }
