@@ -7,9 +7,502 @@ export namespace app {
 	    dataDir: string;
 	    demo: boolean;
 	}
+	export interface Comparison {
+	    diff?: report.ReportDiff;
+	    truncated: boolean;
+	}
+	export interface DemoConnection {
+	    demo: boolean;
+	    clientId?: string;
+	    scimBaseUrl?: string;
+	    scimApiKey?: string;
+	    orgId?: string;
+	    orgApiKey?: string;
+	}
+	export interface Done {
+	    ok: boolean;
+	}
+	export interface ExportRequest {
+	    format: string;
+	    gzip: boolean;
+	    pseudonymize: boolean;
+	    keepDomains: boolean;
+	}
+	export interface ExportResult {
+	    files: string[];
+	}
+	export interface HistoryRow {
+	    run: backend.RunSummary;
+	    directoryName: string;
+	}
 	export interface PingReply {
 	    echo: string;
 	    receivedAt: string;
+	}
+	export interface Problem {
+	    runId: string;
+	    started: string;
+	    kind: string;
+	    code: string;
+	    message: string;
+	    object?: backend.ObjectRef;
+	    group?: backend.ObjectRef;
+	    action?: string;
+	}
+	export interface ReportHandle {
+	    id: string;
+	    path: string;
+	    name: string;
+	    summary: report.Summary;
+	}
+
+}
+
+export namespace atlassian {
+	
+	export interface OrgDomain {
+	    id?: string;
+	    name: string;
+	    claimType: string;
+	    status: string;
+	}
+	export interface Part {
+	    ok: boolean;
+	    skipped?: boolean;
+	    code?: string;
+	    message: string;
+	    action?: string;
+	}
+	export interface ConnectionReport {
+	    scimUrl: Part;
+	    scimKey: Part;
+	    orgKey: Part;
+	    orgFound: Part;
+	    userCount: number;
+	    domains?: OrgDomain[];
+	}
+	
+
+}
+
+export namespace backend {
+	
+	export interface Account {
+	    username: string;
+	    name: string;
+	    tenantId: string;
+	    objectId: string;
+	}
+	export interface ChangeDTO {
+	    attribute: string;
+	    old: string;
+	    new: string;
+	}
+	export interface Confirmation {
+	    tenantId: string;
+	    domains: string[];
+	    planDigest: string;
+	    overrideThreshold: boolean;
+	}
+	export interface Conflict {
+	    groupEntraId: string;
+	    displayName: string;
+	    atlassianId: string;
+	    decision: string;
+	    wouldAdd: string[];
+	    wouldRemove: string[];
+	    addCount: number;
+	    removeCount: number;
+	}
+	export interface CountRow {
+	    object: string;
+	    action: string;
+	    result: string;
+	    n: number;
+	}
+	export interface RunSummary {
+	    runId: string;
+	    directoryId: string;
+	    kind: string;
+	    status: string;
+	    started: string;
+	    ended?: string;
+	    durationMillis: number;
+	    full: boolean;
+	    automatic: boolean;
+	    counts: CountRow[];
+	    errorCode?: string;
+	    errorMessage?: string;
+	    reportPath?: string;
+	}
+	export interface Directory {
+	    id: string;
+	    name: string;
+	    cloud: string;
+	    clientId: string;
+	    tenantId?: string;
+	    tenantName?: string;
+	    scimBaseUrl: string;
+	    orgId?: string;
+	    allowCustomHost: boolean;
+	    hasScimKey: boolean;
+	    hasOrgKey: boolean;
+	    scimKeyCreated?: string;
+	    keyExpiresInDays?: number;
+	    account?: string;
+	    status: string;
+	    statusReason?: string;
+	    lastRun?: RunSummary;
+	    nextSync?: string;
+	    syncedUsers: number;
+	    syncedGroups: number;
+	    syncedDomains: number;
+	    created: string;
+	    demo?: boolean;
+	}
+	export interface DirectoryInput {
+	    name: string;
+	    cloud: string;
+	    clientId: string;
+	    scimBaseUrl: string;
+	    scimApiKey?: string;
+	    scimKeyCreated?: string;
+	    orgId?: string;
+	    orgApiKey?: string;
+	    allowCustomHost: boolean;
+	}
+	export interface DomainRow {
+	    name: string;
+	    verifiedInEntra: boolean;
+	    isDefault: boolean;
+	    isInitial: boolean;
+	    atlassianStatus: string;
+	    selectable: boolean;
+	    selected: boolean;
+	}
+	export interface ErrorDTO {
+	    code: string;
+	    message: string;
+	    action?: string;
+	}
+	export interface GroupNode {
+	    id: string;
+	    displayName: string;
+	    subgroups: number;
+	    users: number;
+	    selected: boolean;
+	    implied: boolean;
+	    overLimit: boolean;
+	    hasChildren: boolean;
+	}
+	export interface GroupPage {
+	    groups: GroupNode[];
+	    total: number;
+	}
+	export interface GroupQuery {
+	    parentId?: string;
+	    search?: string;
+	    offset: number;
+	    limit: number;
+	}
+	export interface ObjectRef {
+	    type: string;
+	    name: string;
+	    email?: string;
+	    entraId?: string;
+	    atlassianId?: string;
+	}
+	export interface Operation {
+	    seq: number;
+	    action: string;
+	    object: ObjectRef;
+	    group?: ObjectRef;
+	    chain?: string[];
+	    changes?: ChangeDTO[];
+	    reason?: string;
+	    result: string;
+	    code?: string;
+	    message?: string;
+	}
+	export interface OpPage {
+	    operations: Operation[];
+	    total: number;
+	}
+	export interface OpQuery {
+	    action?: string;
+	    object?: string;
+	    result?: string;
+	    search?: string;
+	    offset: number;
+	    limit: number;
+	}
+	
+	export interface PlanSummary {
+	    planId: string;
+	    directoryId: string;
+	    runId: string;
+	    tenantId: string;
+	    tenantName: string;
+	    initialDomain: string;
+	    domains: string[];
+	    digest: string;
+	    full: boolean;
+	    counts: CountRow[];
+	    operations: number;
+	    skips: number;
+	    conflicts: Conflict[];
+	    blocked: ErrorDTO[];
+	    deactivations: number;
+	    managedUsers: number;
+	    thresholdTripped: boolean;
+	    reportPath: string;
+	    created: string;
+	    expiresInSeconds: number;
+	}
+	
+	export interface SkipRow {
+	    object: ObjectRef;
+	    reason: string;
+	    detail?: string;
+	}
+	export interface SkipPage {
+	    skips: SkipRow[];
+	    total: number;
+	}
+	export interface SkipQuery {
+	    reason?: string;
+	    search?: string;
+	    offset: number;
+	    limit: number;
+	}
+	
+	export interface TenantCard {
+	    id: string;
+	    displayName: string;
+	    initialDomain: string;
+	    defaultDomain: string;
+	    pinnedTenantId?: string;
+	    mismatch: boolean;
+	}
+
+}
+
+export namespace report {
+	
+	export interface Change {
+	    attribute: string;
+	    old: string;
+	    new: string;
+	}
+	export interface Confirmation {
+	    tenantId: string;
+	    domains: string[];
+	    planDigest?: string;
+	    account?: string;
+	    // Go type: time
+	    at?: any;
+	    automatic?: boolean;
+	}
+	export interface Count {
+	    object: string;
+	    action: string;
+	    result: string;
+	    n: number;
+	}
+	export interface DiffChanged {
+	    action: string;
+	    group?: string;
+	    resultA: string;
+	    resultB: string;
+	    codeA?: string;
+	    codeB?: string;
+	    changesA?: Change[];
+	    changesB?: Change[];
+	    resultChanged: boolean;
+	    changesDiffer: boolean;
+	}
+	export interface DiffOp {
+	    action: string;
+	    group?: string;
+	    result: string;
+	    code?: string;
+	    message?: string;
+	    changes?: Change[];
+	}
+	export interface DiffTotals {
+	    objects: number;
+	    users: number;
+	    groups: number;
+	    added: number;
+	    removed: number;
+	    resultChanged: number;
+	    changesDiffer: number;
+	    skipChanged: number;
+	}
+	export interface DirectoryRef {
+	    id: string;
+	    name: string;
+	}
+	export interface Info {
+	    format: string;
+	    bytes: number;
+	    invalidUtf8: number;
+	    warnings?: string[];
+	}
+	export interface ObjectDiff {
+	    type: string;
+	    name: string;
+	    email?: string;
+	    entraId?: string;
+	    atlassianId?: string;
+	    added?: DiffOp[];
+	    removed?: DiffOp[];
+	    changed?: DiffChanged[];
+	    skipA?: string;
+	    skipB?: string;
+	    membersAdded?: number;
+	    membersRemoved?: number;
+	    membersChanged?: number;
+	}
+	export interface ObjectRef {
+	    type: string;
+	    name: string;
+	    email?: string;
+	    entraId?: string;
+	    atlassianId?: string;
+	}
+	export interface Operation {
+	    seq: number;
+	    action: string;
+	    object: ObjectRef;
+	    group?: ObjectRef;
+	    chain?: string[];
+	    changes?: Change[];
+	    reason?: string;
+	    result: string;
+	    code?: string;
+	    message?: string;
+	}
+	export interface OperationPage {
+	    total: number;
+	    offset: number;
+	    rows: Operation[];
+	    index: number[];
+	}
+	export interface Phase {
+	    name: string;
+	    // Go type: time
+	    started: any;
+	    durationNs: number;
+	    requests?: number;
+	}
+	export interface Query {
+	    text: string;
+	    actions?: string[];
+	    results?: string[];
+	    objectTypes?: string[];
+	    offset: number;
+	    limit: number;
+	}
+	export interface RunRef {
+	    runId: string;
+	    kind: string;
+	    status: string;
+	    // Go type: time
+	    started: any;
+	    tenantName: string;
+	    tenantId: string;
+	    directory: string;
+	    operations: number;
+	    skips: number;
+	}
+	export interface ReportDiff {
+	    a: RunRef;
+	    b: RunRef;
+	    sameTenant: boolean;
+	    sameDirectory: boolean;
+	    totals: DiffTotals;
+	    objects: ObjectDiff[];
+	}
+	export interface RunError {
+	    code: string;
+	    message: string;
+	    action?: string;
+	}
+	
+	export interface Settings {
+	    domainMode: string;
+	    domains?: string[];
+	    userMode: string;
+	    groups?: string[];
+	    includeDisabled: boolean;
+	    includeExternal: boolean;
+	    deactivationMaxCount: number;
+	    deactivationMaxPercent: number;
+	    protectedGroups?: string[];
+	    deleteOutOfScopeGroups: boolean;
+	    incremental: boolean;
+	}
+	export interface Skip {
+	    object: ObjectRef;
+	    reason: string;
+	    detail?: string;
+	}
+	export interface SkipPage {
+	    total: number;
+	    offset: number;
+	    rows: Skip[];
+	    index: number[];
+	}
+	export interface TenantRef {
+	    id: string;
+	    name: string;
+	    initialDomain?: string;
+	}
+	export interface Summary {
+	    runId: string;
+	    kind: string;
+	    status: string;
+	    appVersion: string;
+	    directory: DirectoryRef;
+	    tenant: TenantRef;
+	    confirmation: Confirmation;
+	    settings: Settings;
+	    // Go type: time
+	    started: any;
+	    // Go type: time
+	    ended: any;
+	    durationNs: number;
+	    phases: Phase[];
+	    counts: Count[];
+	    errors?: RunError[];
+	    operations: number;
+	    skips: number;
+	    failed: number;
+	    pseudonymized: boolean;
+	    source?: Info;
+	}
+
+}
+
+export namespace sync {
+	
+	export interface Settings {
+	    domainMode: string;
+	    domains?: string[];
+	    userMode: string;
+	    groups?: string[];
+	    includeDisabled: boolean;
+	    includeExternal: boolean;
+	    autoSync: boolean;
+	    autoIntervalMinutes: number;
+	    deactivationMaxCount: number;
+	    deactivationMaxPercent: number;
+	    protectedGroups?: string[];
+	    deleteOutOfScopeGroups: boolean;
+	    fullReconcileEvery: number;
+	    memberChunkSize: number;
+	    concurrency: number;
 	}
 
 }

@@ -1,0 +1,224 @@
+package app
+
+import (
+	"path/filepath"
+	"strconv"
+	"sync"
+
+	"github.com/idpsync/idpsync/internal/apperr"
+	"github.com/idpsync/idpsync/internal/backend"
+	"github.com/idpsync/idpsync/internal/report"
+)
+
+// ReportService serves the report view: a run's report or a report file opened from disk (JSON,
+// gzip or the app's HTML export), browsed page by page, compared with another, and exported.
+type ReportService struct {
+	env  *env
+	core *core
+
+	mu    sync.Mutex
+	seq   int
+	open  map[string]*openReport
+	order []string // oldest first, to bound what stays in memory
+}
+
+// openReport is a loaded report; View is for one goroutine at a time.
+type openReport struct {
+	mu   sync.Mutex
+	path string
+	view *report.View
+}
+
+// maxOpenReports bounds the reports held in memory (a 100,000-user report is large): opening
+// one more forgets the oldest, whose screen then asks to open it again.
+const maxOpenReports = 4
+
+// ReportHandle names an opened report for the calls that follow. ID is "" when the admin
+// cancelled the file dialog.
+type ReportHandle struct {
+	ID      string         `json:"id"`
+	Path    string         `json:"path"`
+	Name    string         `json:"name"` // the file's base name
+	Summary report.Summary `json:"summary"`
+}
+
+func (s *ReportService) remember(path string, v *report.View) ReportHandle {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.open == nil {
+		s.open = map[string]*openReport{}
+	}
+	s.seq++
+	id := "r" + strconv.Itoa(s.seq)
+	s.open[id] = &openReport{path: path, view: v}
+	s.order = append(s.order, id)
+	for len(s.order) > maxOpenReports {
+		delete(s.open, s.order[0])
+		s.order = s.order[1:]
+	}
+	return ReportHandle{ID: id, Path: path, Name: filepath.Base(path), Summary: v.Summary()}
+}
+
+func (s *ReportService) get(id string) (*openReport, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.open[id]
+	if r == nil {
+		return nil, apperr.New(apperr.NotFound, "this report is no longer open").WithAction("Open the report again.")
+	}
+	return r, nil
+}
+
+// OpenRun opens the report of a run from the history.
+func (s *ReportService) OpenRun(runID string) (ReportHandle, error) {
+	return with(s.core, "OpenRun", func(b *backend.Backend) (ReportHandle, error) {
+		path, err := b.ReportPath(s.core.ctx, runID)
+		if err != nil {
+			return ReportHandle{}, err
+		}
+		return s.openPath(path)
+	})
+}
+
+func (s *ReportService) openPath(path string) (ReportHandle, error) {
+	v, err := report.OpenView(path)
+	if err != nil {
+		return ReportHandle{}, err
+	}
+	return s.remember(path, v), nil
+}
+
+var reportFilters = []FileFilter{{Name: "IdP Sync reports (*.json, *.json.gz, *.html)", Pattern: "*.json;*.json.gz;*.gz;*.html;*.htm"}}
+
+// OpenFile asks for a report file and opens it; a cancelled dialog returns an empty handle.
+func (s *ReportService) OpenFile() (ReportHandle, error) {
+	return call("OpenFile", func() (ReportHandle, error) {
+		path, err := s.env.OpenFile(FileDialog{Title: "Open a sync report", Filters: reportFilters})
+		if err != nil || path == "" {
+			return ReportHandle{}, err
+		}
+		return s.openPath(path)
+	})
+}
+
+// Operations pages the report's operations (search, action, result and object type filters).
+func (s *ReportService) Operations(id string, q report.Query) (report.OperationPage, error) {
+	return call("Operations", func() (report.OperationPage, error) {
+		r, err := s.get(id)
+		if err != nil {
+			return report.OperationPage{}, err
+		}
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		return r.view.Operations(q), nil
+	})
+}
+
+// Skips pages the objects the run left out of scope, with the reasons.
+func (s *ReportService) Skips(id string, q report.Query) (report.SkipPage, error) {
+	return call("Skips", func() (report.SkipPage, error) {
+		r, err := s.get(id)
+		if err != nil {
+			return report.SkipPage{}, err
+		}
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		return r.view.Skips(q), nil
+	})
+}
+
+// Forget drops an opened report from memory.
+func (s *ReportService) Forget(id string) (Done, error) {
+	return call("Forget", func() (Done, error) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		delete(s.open, id)
+		for i, x := range s.order {
+			if x == id {
+				s.order = append(s.order[:i], s.order[i+1:]...)
+				break
+			}
+		}
+		return Done{OK: true}, nil
+	})
+}
+
+// maxDiffObjects bounds the objects a comparison sends to the screen; the totals count all.
+const maxDiffObjects = 5000
+
+// Comparison is a report diff for the screen.
+type Comparison struct {
+	Diff      *report.ReportDiff `json:"diff"`
+	Truncated bool               `json:"truncated"` // more objects differ than Diff.Objects lists
+}
+
+// Compare compares report a (older) with report b (newer): per user and group, what changed.
+func (s *ReportService) Compare(a, b string) (Comparison, error) {
+	return call("Compare", func() (Comparison, error) {
+		ra, err := s.get(a)
+		if err != nil {
+			return Comparison{}, err
+		}
+		rb, err := s.get(b)
+		if err != nil {
+			return Comparison{}, err
+		}
+		if ra == rb {
+			return Comparison{}, apperr.New(apperr.InvalidInput, "a report cannot be compared with itself").WithAction("Choose two different reports.")
+		}
+		ra.mu.Lock()
+		rb.mu.Lock()
+		d := report.Diff(ra.view.Report, rb.view.Report)
+		rb.mu.Unlock()
+		ra.mu.Unlock()
+		c := Comparison{Diff: d}
+		if len(d.Objects) > maxDiffObjects {
+			d.Objects, c.Truncated = d.Objects[:maxDiffObjects], true
+		}
+		return c, nil
+	})
+}
+
+// ExportRequest says how to export an opened report.
+type ExportRequest struct {
+	Format       string `json:"format"` // html | csv | json
+	Gzip         bool   `json:"gzip"`   // json only
+	Pseudonymize bool   `json:"pseudonymize"`
+	KeepDomains  bool   `json:"keepDomains"`
+}
+
+// ExportResult lists the files written; empty when the admin cancelled the save dialog.
+type ExportResult struct {
+	Files []string `json:"files"`
+}
+
+// Export asks where to save and writes the report in the chosen format (CSV: a folder holding
+// operations.csv and skips.csv).
+func (s *ReportService) Export(id string, req ExportRequest) (ExportResult, error) {
+	return call("Export", func() (ExportResult, error) {
+		r, err := s.get(id)
+		if err != nil {
+			return ExportResult{}, err
+		}
+		def := filepath.Base(report.DefaultOut(r.path, req.Format, req.Gzip))
+		d := FileDialog{Title: "Export the sync report", DefaultName: def}
+		switch req.Format {
+		case "html":
+			d.Filters = []FileFilter{{Name: "HTML report (*.html)", Pattern: "*.html"}}
+		case "json":
+			d.Filters = []FileFilter{{Name: "JSON report (*.json, *.json.gz)", Pattern: "*.json;*.json.gz"}}
+		case "csv":
+			d.Title = "Export the sync report as CSV (a folder with operations.csv and skips.csv)"
+		}
+		out, err := s.env.SaveFile(d)
+		if err != nil || out == "" {
+			return ExportResult{Files: []string{}}, err
+		}
+		files, err := report.ExportFile(r.path, report.ExportOptions{Format: req.Format, Gzip: req.Gzip,
+			Pseudonymize: req.Pseudonymize, KeepDomains: req.KeepDomains, Out: out})
+		if err != nil {
+			return ExportResult{}, err
+		}
+		return ExportResult{Files: files}, nil
+	})
+}

@@ -1,0 +1,152 @@
+package app
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/idpsync/idpsync/internal/backend"
+)
+
+// SyncService serves the preview, the domain confirmation dialog, conflicts, progress (through
+// the sync:progress and sync:done events), history and troubleshooting.
+type SyncService struct {
+	env  *env
+	core *core
+}
+
+// Preview reads both sides and returns the plan's summary; its operations are paged by Operations.
+func (s *SyncService) Preview(id string, full bool) (backend.PlanSummary, error) {
+	return with(s.core, "Preview", func(b *backend.Backend) (backend.PlanSummary, error) {
+		return b.Preview(s.core.ctx, id, backend.PreviewOptions{Full: full})
+	})
+}
+
+// Operations pages a preview's operations, filtered by change type and search text.
+func (s *SyncService) Operations(planID string, q backend.OpQuery) (backend.OpPage, error) {
+	return with(s.core, "Operations", func(b *backend.Backend) (backend.OpPage, error) {
+		return b.Operations(s.core.ctx, planID, q)
+	})
+}
+
+// Skips pages what the preview leaves out of scope, with the reasons.
+func (s *SyncService) Skips(planID string, q backend.SkipQuery) (backend.SkipPage, error) {
+	return with(s.core, "Skips", func(b *backend.Backend) (backend.SkipPage, error) {
+		return b.Skips(s.core.ctx, planID, q)
+	})
+}
+
+// DecideConflict takes over ("take_over") or skips ("skip") a same-named unmanaged group and
+// returns the new preview.
+func (s *SyncService) DecideConflict(planID, groupEntraID, decision string) (backend.PlanSummary, error) {
+	return with(s.core, "DecideConflict", func(b *backend.Backend) (backend.PlanSummary, error) {
+		return b.DecideConflict(s.core.ctx, planID, groupEntraID, decision)
+	})
+}
+
+// Apply runs a previewed plan once the dialog's confirmation matches it; it returns when the run
+// ends, and progress arrives meanwhile as events.
+func (s *SyncService) Apply(planID string, c backend.Confirmation) (backend.RunSummary, error) {
+	return with(s.core, "Apply", func(b *backend.Backend) (backend.RunSummary, error) {
+		return b.Apply(s.core.ctx, planID, c)
+	})
+}
+
+// Cancel stops the directory's running sync after the operations in flight.
+func (s *SyncService) Cancel(id string) (Done, error) {
+	return with(s.core, "Cancel", func(b *backend.Backend) (Done, error) {
+		return Done{OK: true}, b.Cancel(s.core.ctx, id)
+	})
+}
+
+// HistoryRow is one run with the name of its directory.
+type HistoryRow struct {
+	Run           backend.RunSummary `json:"run"`
+	DirectoryName string             `json:"directoryName"`
+}
+
+// maxHistory bounds one history page: the screen lists recent runs, the reports keep the rest.
+const maxHistory = 500
+
+// History lists the runs of one directory (id) or of all (id ""), newest first.
+func (s *SyncService) History(id string, limit int) ([]HistoryRow, error) {
+	return with(s.core, "History", func(b *backend.Backend) ([]HistoryRow, error) {
+		if limit <= 0 || limit > maxHistory {
+			limit = maxHistory
+		}
+		dirs, err := b.ListDirectories(s.core.ctx)
+		if err != nil {
+			return nil, err
+		}
+		out := []HistoryRow{}
+		for _, d := range dirs {
+			if id != "" && d.ID != id {
+				continue
+			}
+			runs, err := b.Runs(s.core.ctx, d.ID, limit)
+			if err != nil {
+				return nil, err
+			}
+			for _, r := range runs {
+				out = append(out, HistoryRow{Run: r, DirectoryName: d.Name})
+			}
+		}
+		// RFC 3339 UTC strings sort by time.
+		slices.SortStableFunc(out, func(a, b HistoryRow) int { return strings.Compare(b.Run.Started, a.Run.Started) })
+		return out[:min(len(out), limit)], nil
+	})
+}
+
+// Problem is one error of a recent run for the troubleshooting screen: the run's own error, or
+// a failed operation with the object it concerned.
+type Problem struct {
+	RunID   string             `json:"runId"`
+	Started string             `json:"started"`
+	Kind    string             `json:"kind"` // preview | apply
+	Code    string             `json:"code"`
+	Message string             `json:"message"`
+	Object  *backend.ObjectRef `json:"object,omitempty"`
+	Group   *backend.ObjectRef `json:"group,omitempty"`
+	Action  string             `json:"action,omitempty"` // the operation's action, for failed operations
+}
+
+// troubleRuns is how many recent runs the troubleshooting screen looks through.
+const troubleRuns = 10
+
+// Troubleshooting returns the errors of the directory's last runs, newest first: each run's own
+// error and up to 50 failed operations per run.
+func (s *SyncService) Troubleshooting(id string) ([]Problem, error) {
+	return with(s.core, "Troubleshooting", func(b *backend.Backend) ([]Problem, error) {
+		runs, err := b.Runs(s.core.ctx, id, troubleRuns)
+		if err != nil {
+			return nil, err
+		}
+		out := []Problem{}
+		for _, r := range runs {
+			if r.ErrorCode != "" {
+				out = append(out, Problem{RunID: r.RunID, Started: r.Started, Kind: r.Kind, Code: r.ErrorCode, Message: r.ErrorMessage})
+			}
+			if r.ReportPath == "" || !hasFailures(r) {
+				continue
+			}
+			page, err := b.RunOperations(s.core.ctx, r.RunID, backend.OpQuery{Result: "failed", Limit: 50})
+			if err != nil {
+				continue // a report removed by hand: the run's own error still shows
+			}
+			for _, op := range page.Operations {
+				obj := op.Object
+				out = append(out, Problem{RunID: r.RunID, Started: r.Started, Kind: r.Kind, Code: op.Code, Message: op.Message,
+					Object: &obj, Group: op.Group, Action: op.Action})
+			}
+		}
+		return out, nil
+	})
+}
+
+func hasFailures(r backend.RunSummary) bool {
+	for _, c := range r.Counts {
+		if c.Result == "failed" && c.N > 0 {
+			return true
+		}
+	}
+	return false
+}
