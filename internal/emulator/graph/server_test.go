@@ -261,3 +261,18 @@ func TestIdentityVerifierRefusesForeignTokens(t *testing.T) {
 		t.Fatalf("forged token: %d %v", st, body)
 	}
 }
+
+func TestLatencyKnob(t *testing.T) {
+	s, c := start(t, Options{})
+	s.SetLatency(80 * time.Millisecond)
+	begin := time.Now()
+	if st, _, _ := get(t, c, s.URL()+"/v1.0/organization", "t"); st != 200 {
+		t.Fatalf("status %d", st)
+	}
+	if d := time.Since(begin); d < 80*time.Millisecond {
+		t.Fatalf("request took %v with 80ms latency", d)
+	}
+	if log := s.Log(); len(log) != 1 || log[0].Status != 200 || log[0].Units != 1 {
+		t.Fatalf("log %+v", log)
+	}
+}
