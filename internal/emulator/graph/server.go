@@ -426,3 +426,16 @@ func writeJSON(w http.ResponseWriter, status int, body []byte) {
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }
+
+// Describe is the text `idpsync emulate` prints about this emulator.
+func (s *Server) Describe() string {
+	t := s.opts.Tenant
+	snap := t.Org()
+	limit, window := s.limit()
+	throttle := fmt.Sprintf("%d resource units per %v", int(limit), window)
+	if s.opts.NoThrottle {
+		throttle = "off"
+	}
+	return fmt.Sprintf("graph (Microsoft Graph v1.0) %s/v1.0\n  tenant         %s (%s), %d users\n  throttling     %s\n",
+		s.URL(), snap.DisplayName, snap.ID, t.UserCount(), throttle)
+}
