@@ -17,7 +17,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['*.js', '*.config.{js,ts}'],
+    files: ['*.mjs', 'e2e/**/*.mjs'],
     languageOptions: { globals: globals.node },
   },
 );

@@ -1,3 +1,6 @@
+// Vite reads this file as ESM (.mts): the package itself is not "type": "module", because
+// that would switch Vite 8 to Node's CommonJS interop, under which default imports of
+// Atlaskit's CommonJS icon modules become objects and crash React in the production build.
 /// <reference types="vitest/config" />
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

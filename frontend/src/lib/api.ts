@@ -29,3 +29,11 @@ export function toAppError(e: unknown): AppError {
   if (typeof e === 'string' && e !== '') return { code: 'internal', message: e };
   return { code: 'internal', message: 'unexpected error' };
 }
+
+/**
+ * Runs a binding call so that every failure arrives as a rejected promise: outside Wails (a
+ * plain browser, a broken bridge) the generated code throws synchronously instead.
+ */
+export function backend<T>(call: () => Promise<T>): Promise<T> {
+  return Promise.resolve().then(call);
+}

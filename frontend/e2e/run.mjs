@@ -1,0 +1,68 @@
+// End-to-end runner: drives the real app (the Go backend behind `wails dev`) in Debian's
+// Chromium through playwright-core. build/scripts/e2e.sh starts wails dev and calls this.
+// Usage: node e2e/run.mjs [scenario-name ...]   (no names: all scenarios)
+// Env: E2E_URL (the wails dev server), E2E_OUT (screenshots), E2E_DATADIR (IDPSYNC_HOME of the app).
+import { mkdtempSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { scenarios } from './scenarios/index.mjs';
+
+const url = process.env.E2E_URL ?? 'http://localhost:34115/';
+const out = process.env.E2E_OUT ?? mkdtempSync(join(tmpdir(), 'idpsync-e2e-'));
+const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
+mkdirSync(out, { recursive: true });
+
+const wanted = process.argv.slice(2);
+const unknown = wanted.filter((n) => !scenarios.some((s) => s.name === n));
+if (unknown.length) {
+  console.error(`e2e: unknown scenario(s): ${unknown.join(', ')}`);
+  process.exit(2);
+}
+const selected = wanted.length ? scenarios.filter((s) => wanted.includes(s.name)) : scenarios;
+
+// A fresh profile per run: no state leaks between runs, and nothing is read from $HOME.
+const profile = mkdtempSync(join(tmpdir(), 'idpsync-chromium-'));
+const context = await chromium.launchPersistentContext(profile, {
+  executablePath: chromiumPath,
+  headless: true,
+  viewport: { width: 1280, height: 800 },
+  args: [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+  ],
+});
+
+let passed = 0;
+let failed = 0;
+for (const s of selected) {
+  const page = await context.newPage();
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(`uncaught: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.text().includes('Content Security Policy')) problems.push(`CSP: ${m.text()}`);
+  });
+  const started = Date.now();
+  const shot = (name) => page.screenshot({ path: join(out, `${s.name}-${name}.png`) });
+  try {
+    await s.run({ page, url, shot, env: { dataDir: process.env.E2E_DATADIR ?? '' } });
+    if (problems.length) throw new Error(problems.join('\n'));
+    await shot('end');
+    passed++;
+    console.log(`  ok   ${s.name} (${Date.now() - started} ms)`);
+  } catch (e) {
+    failed++;
+    await page.screenshot({ path: join(out, `${s.name}-failed.png`) }).catch(() => {});
+    console.log(`  FAIL ${s.name} (${Date.now() - started} ms)\n       ${String(e?.stack ?? e).split('\n').join('\n       ')}`);
+  }
+  await page.close();
+}
+await context.close();
+
+console.log(`e2e: ${passed} passed, ${failed} failed (screenshots in ${out})`);
+process.exit(failed > 0 || passed === 0 ? 1 : 0);
