@@ -397,11 +397,25 @@ func (r *Reader) listUsers(ctx context.Context, ps *progressSink) ([]directory.U
 	if err != nil {
 		return nil, apperr.Wrap(err, apperr.Internal, "building GET /users")
 	}
-	var out []directory.User
+	// Pages are kept apart and joined once: appending 100,000 users of ~200 bytes one by one
+	// copies the growing slice again and again.
+	var pages [][]directory.User
+	total := 0
 	_, err = r.pager(ctx, "GET /users", permUsers, info, false, func(rd io.Reader) (string, string, error) {
-		return decodeUsers(rd, ps, func(u *userJSON) { out = append(out, u.user()) })
+		page := make([]directory.User, 0, r.cfg.PageSize)
+		next, dl, err := decodeUsers(rd, ps, func(u *userJSON) { page = append(page, u.user()) })
+		pages = append(pages, page)
+		total += len(page)
+		return next, dl, err
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	out := make([]directory.User, 0, total)
+	for _, p := range pages {
+		out = append(out, p...)
+	}
+	return out, nil
 }
 
 // decodeUsers decodes one users page (a list or a delta), checks every entry and hands it to each.
