@@ -74,6 +74,12 @@ func (e *Engine) Apply(ctx context.Context, p *Plan, o ApplyOptions) (*Outcome, 
 	for i := range out.Results {
 		out.Results[i].Result = report.ResultPlanned
 	}
+	// Until this apply commits, the next run must read everything: a crash or a failure leaves
+	// the live state somewhere between the old and the new desired state, and only a full
+	// reconcile sees where.
+	if err := e.State.SetDeltaState(ctx, e.DirectoryID, nil); err != nil {
+		return nil, err
+	}
 	if err := e.State.PutMappings(ctx, e.DirectoryID, p.Mappings); err != nil {
 		return nil, err
 	}
@@ -87,9 +93,12 @@ func (e *Engine) Apply(ctx context.Context, p *Plan, o ApplyOptions) (*Outcome, 
 		return nil, err
 	}
 	a := &applier{e: e, p: p, out: out, o: o, resolved: map[string]string{}, failedUser: map[string]bool{}, failedGroup: map[string]bool{},
-		groupID: map[string]string{}, flushReq: make(chan struct{}, 1), done: make(chan struct{})}
+		groupID: map[string]string{}, replaced: map[string]bool{}, flushReq: make(chan struct{}, 1), done: make(chan struct{})}
 	for i := range p.Ops {
 		op := &p.Ops[i]
+		if op.Action == report.CreateGroup || op.Action == report.AdoptGroup {
+			a.replaced[op.EntraID] = true
+		}
 		if op.Object() == "user" && op.SCIMID != "" {
 			a.resolved[op.EntraID] = op.SCIMID
 		}
@@ -198,6 +207,7 @@ type applier struct {
 	groupID     map[string]string // entra group id → scim id
 	failedUser  map[string]bool
 	failedGroup map[string]bool
+	replaced    map[string]bool // Entra groups whose new Atlassian group replaces a retired one (renames)
 	marks       []store.Entry
 	mappings    []store.Mapping
 
@@ -343,13 +353,13 @@ func (a *applier) run(ctx context.Context, u *unit) (OpResult, []store.Mapping) 
 	case report.AdoptGroup:
 		return OpResult{Result: report.ResultSucceeded, SCIMID: op.SCIMID}, []store.Mapping{{Kind: "group", EntraID: op.EntraID, SCIMID: op.SCIMID, Managed: true}}
 	case report.RetireGroup:
-		return ok, []store.Mapping{{Kind: "group", EntraID: op.EntraID}}
+		return ok, a.unmap(op)
 	case report.DeleteGroup:
 		err := a.retry(ctx, func() error { return t.DeleteGroup(ctx, op.SCIMID) })
 		if err != nil && apperr.CodeOf(err) != apperr.AtlassianNotFound {
 			return fail(err), nil
 		}
-		return ok, []store.Mapping{{Kind: "group", EntraID: op.EntraID}}
+		return ok, a.unmap(op)
 	case report.CreateGroup:
 		return a.createGroup(ctx, op)
 	case report.CreateUser:
@@ -377,6 +387,15 @@ func (a *applier) run(ctx context.Context, u *unit) (OpResult, []store.Mapping) 
 		return a.members(ctx, u)
 	}
 	return fail(apperr.New(apperr.Internal, "unknown operation %s", u.Action)), nil
+}
+
+// unmap forgets a retired group, unless it was the old group of a rename whose new group now
+// holds the mapping.
+func (a *applier) unmap(op *Op) []store.Mapping {
+	if a.replaced[op.EntraID] {
+		return nil
+	}
+	return []store.Mapping{{Kind: "group", EntraID: op.EntraID}}
 }
 
 func (a *applier) userID(entraID, scimID string) string {
@@ -453,7 +472,11 @@ func (a *applier) createGroup(ctx context.Context, op *Op) (OpResult, []store.Ma
 	var g atlassian.Group
 	err := a.retry(ctx, func() error {
 		var err error
-		g, err = t.CreateGroup(ctx, op.Name, op.EntraID)
+		ext := op.EntraID
+		if op.NoExternalID {
+			ext = ""
+		}
+		g, err = t.CreateGroup(ctx, op.Name, ext)
 		return err
 	})
 	if apperr.CodeOf(err) == apperr.AtlassianConflict {
@@ -463,7 +486,9 @@ func (a *applier) createGroup(ctx context.Context, op *Op) (OpResult, []store.Ma
 			g, found, err = t.FindGroupByDisplayName(ctx, op.Name)
 			return err
 		})
-		if err == nil && (!found || g.ExternalID != op.EntraID) {
+		// Ours when it carries the Entra id, or, for a group made without it after a rename, when
+		// it has none (an earlier attempt that a crash kept from being recorded).
+		if err == nil && (!found || (g.ExternalID != op.EntraID && !(op.NoExternalID && g.ExternalID == ""))) {
 			err = apperr.New(apperr.ConflictUnresolved, "a group named %q appeared in Atlassian after the preview and is not managed by IdP Sync", op.Name).
 				WithAction("Preview again and decide whether to take it over.")
 		}

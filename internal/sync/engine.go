@@ -71,13 +71,6 @@ func (e *Engine) Prepare(ctx context.Context, o PrepareOptions) (*Plan, error) {
 			full = true
 		}
 	}
-	if !full {
-		if runs, err := e.State.Runs(ctx, e.DirectoryID, string(report.StatusRunning), 1); err != nil {
-			return nil, err
-		} else if len(runs) > 0 {
-			full = true // an interrupted run: only the live state tells what happened
-		}
-	}
 	var phases []report.Phase
 	timed := func(name string, f func() error) error {
 		start := e.now()
@@ -144,6 +137,9 @@ func (e *Engine) Prepare(ctx context.Context, o PrepareOptions) (*Plan, error) {
 	plan.Created = e.now()
 	plan.Phases = phases
 	plan.Snapshot, plan.Links, plan.SettingsHash = snap, links, shash
+	if ds != nil {
+		plan.runsSinceFull = ds.RunsSinceFull
+	}
 	return plan, nil
 }
 
@@ -438,6 +434,7 @@ func (e *Engine) loadSnapshot() (*savedSnapshot, error) {
 // and delta links (so the next run can be incremental); otherwise nothing, so the next run reads
 // everything and retries what failed.
 func (e *Engine) Commit(ctx context.Context, p *Plan, out *Outcome) error {
+	ctx = context.WithoutCancel(ctx) // a canceled run still records where it stopped
 	clean := out != nil && out.Status == report.StatusSucceeded
 	for i := range p.Ops {
 		if p.Ops[i].Action == report.ConflictGroup {
@@ -464,9 +461,7 @@ func (e *Engine) Commit(ctx context.Context, p *Plan, out *Outcome) error {
 	sum := sha256.Sum256(buf.Bytes())
 	runs := 0
 	if !p.Full {
-		if ds, _ := e.State.DeltaState(ctx, e.DirectoryID); ds != nil {
-			runs = ds.RunsSinceFull + 1
-		}
+		runs = p.runsSinceFull + 1
 	}
 	return e.State.SetDeltaState(ctx, e.DirectoryID, &store.DeltaState{UsersLink: p.Links.Users, GroupsLink: p.Links.Groups,
 		SnapshotDigest: hex.EncodeToString(sum[:]), RunsSinceFull: runs})

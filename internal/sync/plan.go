@@ -43,6 +43,10 @@ type Op struct {
 	Group   *GroupRef       `json:"group,omitempty"`
 	Chain   []string        `json:"chain,omitempty"` // group names from the synced group down to the direct group
 	Reason  string          `json:"reason,omitempty"`
+	// NoExternalID creates a group without its externalId: after a rename the old group keeps
+	// the Entra id (Atlassian refuses two groups with one externalId and cannot change it through
+	// the client), so the new group is known by its mapping.
+	NoExternalID bool `json:"noExternalId,omitempty"`
 }
 
 // Object is the report's object type of the op.
@@ -89,6 +93,7 @@ type Plan struct {
 	Snapshot     *directory.Snapshot
 	Links        directory.DeltaLinks
 	SettingsHash string
+	runsSinceFull int
 	// Matches found by the plan (adopted by externalId, already linked) that the store lacks.
 	Mappings []store.Mapping
 }
@@ -440,7 +445,7 @@ func (pl *planner) groups() {
 			}
 		}
 		if cur == nil {
-			pl.add(Op{Action: report.CreateGroup, EntraID: id, Name: g.Name, Group: gref})
+			pl.add(Op{Action: report.CreateGroup, EntraID: id, Name: g.Name, Group: gref, NoExternalID: len(byExt[id]) > 0})
 		} else {
 			claimed[cur.ID] = true
 			gref.SCIMID = cur.ID

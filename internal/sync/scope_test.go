@@ -20,7 +20,7 @@ func fixture() *directory.Snapshot {
 			{Name: "unverified.com"}, {Name: "contoso.onmicrosoft.com", IsVerified: true, IsInitial: true}},
 		Users: []directory.User{
 			u("u1", "ann@contoso.com", "ann@contoso.onmicrosoft.com", true, "Member"),
-			u("u2", "", "bob@eu.contoso.com", true, "Member"),                         // no mail: UPN is the userName
+			u("u2", "", "bob@eu.contoso.com", true, "Member"),                            // no mail: UPN is the userName
 			u("u3", "cid@unverified.com", "cid@contoso.onmicrosoft.com", true, "Member"), // unverified domain
 			u("u4", "dan@contoso.com", "dan@contoso.onmicrosoft.com", false, "Member"),   // disabled
 			u("u5", "eve@gmail.com", "eve_gmail.com#EXT#@contoso.onmicrosoft.com", true, "Guest"),
@@ -66,13 +66,13 @@ func TestScopeRules(t *testing.T) {
 	noGuests := DefaultSettings()
 	noGuests.IncludeExternal = false
 	cases := []struct {
-		name     string
-		s        Settings
-		in       []string          // users in scope
-		skipped  map[string]string // user or group id → reason
-		domains  []string
-		groups   []string
-		members  map[string][]string
+		name    string
+		s       Settings
+		in      []string          // users in scope
+		skipped map[string]string // user or group id → reason
+		domains []string
+		groups  []string
+		members map[string][]string
 	}{
 		{name: "all verified domains", s: all, in: []string{"u1", "u2", "u4", "u5", "u8"},
 			skipped: map[string]string{"u3": ReasonUnverifiedDomain, "u6": ReasonDuplicateEmail, "u7": ReasonNoEmail, "gZdup": ReasonDuplicateGroupName, "gEmpty": ReasonNoGroupName, "sp1": ReasonUnsupportedMember},

@@ -1,0 +1,450 @@
+package sync
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/idpsync/idpsync/internal/apperr"
+	"github.com/idpsync/idpsync/internal/atlassian"
+	"github.com/idpsync/idpsync/internal/directory"
+	atlemu "github.com/idpsync/idpsync/internal/emulator/atlassian"
+	"github.com/idpsync/idpsync/internal/emulator/graph"
+	"github.com/idpsync/idpsync/internal/emulator/loopbacktls"
+	"github.com/idpsync/idpsync/internal/emulator/tenant"
+	"github.com/idpsync/idpsync/internal/entra"
+	"github.com/idpsync/idpsync/internal/report"
+	"github.com/idpsync/idpsync/internal/store"
+)
+
+// harness runs the real engine against the Graph and Atlassian emulators over loopback HTTPS,
+// with the real Graph reader, SCIM client and SQLite store.
+type harness struct {
+	t        *testing.T
+	ten      *tenant.Tenant
+	g        *graph.Server
+	a        *atlemu.Server
+	st       *store.Store
+	home     string
+	settings Settings
+	src      Source
+	tgt      *atlassian.SCIM
+}
+
+const dirID = "d1"
+
+func newHarness(t *testing.T, spec tenant.Spec, ao atlemu.Options, faults graph.Faults) *harness {
+	t.Helper()
+	auth, err := loopbacktls.Shared()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &harness{t: t, ten: tenant.Generate(spec), home: t.TempDir()}
+	h.g = graph.New(graph.Options{Tenant: h.ten, Authority: auth, NoThrottle: true, Faults: faults})
+	if err := h.g.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(h.g.Close)
+	ao.Authority = auth
+	if h.a, err = atlemu.New(ao); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.a.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.a.Close() })
+	h.open()
+	if err := h.st.CreateDirectory(context.Background(), store.Directory{ID: dirID, Name: "Test", Cloud: "global", ClientID: "c", SCIMBaseURL: h.a.SCIMURL()}); err != nil {
+		t.Fatal(err)
+	}
+	h.settings = norm(t, DefaultSettings())
+	h.settings.DeactivationMaxCount, h.settings.DeactivationMaxPercent = 0, 0
+	h.clients(auth)
+	return h
+}
+
+func (h *harness) open() {
+	st, err := store.Open(context.Background(), h.home)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.st = st
+	h.t.Cleanup(func() { st.Close() })
+}
+
+func (h *harness) clients(auth *loopbacktls.Authority) {
+	u, _ := url.Parse(h.g.URL())
+	r, err := entra.New(entra.Config{BaseURL: h.g.URL() + "/v1.0", Tokens: entra.StaticToken("test-token", u.Hostname(), u.Host), Transport: auth.Transport()})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.src = source{r}
+	h.tgt, err = atlassian.NewSCIM(atlassian.SCIMConfig{BaseURL: h.a.SCIMURL(), APIKey: h.a.APIKey(), Transport: auth.Transport(), AllowCustomHost: true,
+		LimiterConfig: atlassian.LimiterConfig{Initial: 2000, Max: 20000, Increase: 500},
+		Retry:         atlassian.RetryPolicy{BaseDelay: 5 * time.Millisecond, MaxDelay: 200 * time.Millisecond}})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+type source struct{ r *entra.Reader }
+
+func (s source) ReadFull(ctx context.Context) (*directory.Snapshot, directory.DeltaLinks, error) {
+	return s.r.ReadFull(ctx, nil)
+}
+
+func (s source) ReadDelta(ctx context.Context, l directory.DeltaLinks) (*directory.Delta, error) {
+	return s.r.ReadDelta(ctx, l, nil)
+}
+
+func (h *harness) engine() *Engine {
+	return &Engine{DirectoryID: dirID, Source: h.src, Target: h.tgt, State: h.st, SnapshotDir: h.home + "/snapshots"}
+}
+
+type runResult struct {
+	plan *Plan
+	out  *Outcome
+	err  error
+}
+
+// run is one sync as the backend does it: record the run, close interrupted ones, plan, apply, commit.
+func (h *harness) run(ctx context.Context, full, override bool, hook func(int)) runResult {
+	h.t.Helper()
+	e := h.engine()
+	runID := fmt.Sprintf("r%d", time.Now().UnixNano())
+	if err := h.st.PutRun(ctx, store.Run{ID: runID, DirectoryID: dirID, Kind: "apply", Status: string(report.StatusRunning), Started: time.Now(), PID: os.Getpid()}); err != nil {
+		h.t.Fatal(err)
+	}
+	if _, err := e.ResumeInterrupted(ctx, runID); err != nil {
+		h.t.Fatal(err)
+	}
+	p, err := e.Prepare(ctx, PrepareOptions{Settings: h.settings, Full: full})
+	if err != nil {
+		return runResult{err: err}
+	}
+	out, err := e.Apply(ctx, p, ApplyOptions{RunID: runID, OverrideThreshold: override, Hook: hook})
+	if err != nil {
+		_ = h.st.PutRun(ctx, store.Run{ID: runID, DirectoryID: dirID, Kind: "apply", Status: string(report.StatusBlocked), Started: time.Now()})
+		return runResult{plan: p, err: err}
+	}
+	if err := e.Commit(ctx, p, out); err != nil {
+		h.t.Fatal(err)
+	}
+	if err := h.st.PutRun(context.WithoutCancel(ctx), store.Run{ID: runID, DirectoryID: dirID, Kind: "apply", Status: string(out.Status), Started: out.Started, Ended: out.Ended}); err != nil {
+		h.t.Fatal(err)
+	}
+	return runResult{plan: p, out: out}
+}
+
+func (h *harness) mustRun(ctx context.Context, full bool) *Plan {
+	h.t.Helper()
+	r := h.run(ctx, full, true, nil)
+	if r.err != nil {
+		h.t.Fatal(r.err)
+	}
+	if r.out.Status != report.StatusSucceeded {
+		for i, res := range r.out.Results {
+			if res.Result == report.ResultFailed {
+				h.t.Errorf("op %+v failed: %+v", r.plan.Ops[i], res)
+			}
+		}
+		h.t.Fatalf("status %s", r.out.Status)
+	}
+	return r.plan
+}
+
+// preview plans without applying.
+func (h *harness) preview(ctx context.Context, full bool) *Plan {
+	h.t.Helper()
+	p, err := h.engine().Prepare(ctx, PrepareOptions{Settings: h.settings, Full: full})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return p
+}
+
+func fromEmu(u atlemu.User) atlassian.User {
+	return atlassian.User{ID: u.ID, ExternalID: u.ExternalID, UserName: u.UserName, DisplayName: u.DisplayName, GivenName: u.GivenName,
+		FamilyName: u.FamilyName, Email: u.Email(), Title: u.Title, PreferredLanguage: u.PreferredLanguage, MobilePhone: u.Phone("mobile"),
+		WorkPhone: u.Phone("work"), Department: u.Department, Active: u.Active}
+}
+
+// checkExact asserts that the organization is exactly the desired state of the tenant as it is
+// now: every user once with every attribute, active flags, every group with exactly its
+// flattened members, and managed users out of scope deactivated.
+func (h *harness) checkExact(held ...string) {
+	h.t.Helper()
+	d := Scope(h.ten.Snapshot(), h.settings, nil)
+	state := h.a.State()
+	byExt := map[string]atlassian.User{}
+	names := map[string]int{}
+	for _, u := range state.Users {
+		names[strings.ToLower(u.UserName)]++
+		if u.ExternalID != "" {
+			if _, dup := byExt[u.ExternalID]; dup {
+				h.t.Errorf("externalId %s twice", u.ExternalID)
+			}
+			byExt[u.ExternalID] = fromEmu(u)
+		}
+	}
+	for n, c := range names {
+		if c > 1 {
+			h.t.Errorf("user %s exists %d times", n, c)
+		}
+	}
+	bad := 0
+	for id, du := range d.Users {
+		cur, ok := byExt[id]
+		if !ok {
+			if du.SCIM.Active {
+				h.t.Errorf("user %s (%s) missing", du.SCIM.UserName, id)
+				bad++
+			}
+			continue
+		}
+		if ch := atlassian.DiffUser(cur, du.SCIM); len(ch) > 0 {
+			h.t.Errorf("user %s differs: %+v", du.SCIM.UserName, ch)
+			bad++
+		}
+		if bad > 10 {
+			h.t.FailNow()
+		}
+	}
+	for ext, u := range byExt {
+		if _, ok := d.Users[ext]; !ok && u.Active {
+			h.t.Errorf("user %s (%s) out of scope but active", u.UserName, ext)
+		}
+	}
+	groups := map[string]atlemu.Group{}
+	for _, g := range state.Groups {
+		if _, dup := groups[strings.ToLower(g.DisplayName)]; dup {
+			h.t.Errorf("group %s twice", g.DisplayName)
+		}
+		groups[strings.ToLower(g.DisplayName)] = g
+	}
+	for id, dg := range d.Groups {
+		if slices.Contains(held, dg.Name) {
+			continue
+		}
+		g, ok := groups[strings.ToLower(dg.Name)]
+		if !ok {
+			h.t.Errorf("group %s missing", dg.Name)
+			continue
+		}
+		if g.ExternalID != id && g.ExternalID != "" {
+			h.t.Errorf("group %s has externalId %s, want %s", dg.Name, g.ExternalID, id)
+		}
+		var want []string
+		for _, m := range dg.Members {
+			if u, ok := byExt[m]; ok {
+				want = append(want, u.ID)
+			}
+		}
+		slices.Sort(want)
+		got := slices.Clone(g.Members)
+		slices.Sort(got)
+		if !slices.Equal(got, want) {
+			h.t.Errorf("group %s has %d members, want %d", dg.Name, len(got), len(want))
+		}
+	}
+	if err := h.st.IntegrityCheck(context.Background()); err != nil {
+		h.t.Error(err)
+	}
+}
+
+func opKeys(p *Plan) []string {
+	var out []string
+	for _, o := range p.Ops {
+		k := string(o.Action) + "|" + o.EntraID + "|" + o.SCIMID
+		if o.Group != nil {
+			k += "|" + o.Group.EntraID
+		}
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func ctxT(t *testing.T, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func TestEndToEndFullDeltaAndDomainChange(t *testing.T) {
+	ctx := ctxT(t, 90*time.Second)
+	h := newHarness(t, tenant.Spec{Seed: 11, Users: 300, Groups: 30, Depth: 3}, atlemu.Options{}, graph.Faults{})
+	p := h.mustRun(ctx, true)
+	if !p.Full || len(p.Ops) == 0 {
+		t.Fatalf("first run: full=%v ops=%d", p.Full, len(p.Ops))
+	}
+	h.checkExact()
+
+	// Nothing changed: an incremental run and a full reconcile both plan nothing.
+	if p := h.preview(ctx, false); p.Full || len(p.Ops) != 0 {
+		t.Fatalf("second run: full=%v ops=%d: %v", p.Full, len(p.Ops), opKeys(p))
+	}
+	if p := h.preview(ctx, true); len(p.Ops) != 0 {
+		t.Fatalf("full reconcile after sync plans %d ops: %v", len(p.Ops), opKeys(p))
+	}
+
+	for round := 1; round <= 3; round++ {
+		ch := h.ten.Mutate(0.08, uint64(round))
+		t.Logf("round %d: +%d users, %d updated (%d renamed, %d disabled), -%d users, +%d/-%d memberships, groups +%d ~%d -%d", round,
+			len(ch.AddedUsers), len(ch.UpdatedUsers), len(ch.RenamedUsers), len(ch.DisabledUsers), len(ch.RemovedUsers),
+			len(ch.MembersAdded), len(ch.MembersRemoved), len(ch.AddedGroups), len(ch.UpdatedGroups), len(ch.RemovedGroups))
+		// The delta plan is exactly what a full reconcile would plan at this moment.
+		fullPlan := h.preview(ctx, true)
+		r := h.run(ctx, false, true, nil)
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		if r.plan.Full {
+			t.Fatalf("round %d was not incremental", round)
+		}
+		if a, b := opKeys(r.plan), opKeys(fullPlan); !slices.Equal(a, b) {
+			t.Fatalf("round %d: delta plan (%d ops) differs from the full plan (%d ops)\ndelta: %v\nfull: %v", round, len(a), len(b), a, b)
+		}
+		if r.out.Status != report.StatusSucceeded {
+			for i, res := range r.out.Results {
+				if res.Result == report.ResultFailed {
+					t.Errorf("op %+v failed: %+v", r.plan.Ops[i], res)
+				}
+			}
+			t.Fatalf("round %d: %s", round, r.out.Status)
+		}
+		h.checkExact()
+		if p := h.preview(ctx, true); len(p.Ops) != 0 {
+			t.Fatalf("round %d: full reconcile after the delta plans %v", round, opKeys(p))
+		}
+	}
+
+	// A domain deselected: its users are deactivated (never deleted); the settings change forces a full read.
+	var doms []string
+	for _, d := range h.ten.Domains {
+		if d.IsVerified {
+			doms = append(doms, d.Name)
+		}
+	}
+	h.settings.DomainMode, h.settings.Domains = DomainsSpecific, doms[1:]
+	h.settings = norm(t, h.settings)
+	p = h.mustRun(ctx, false)
+	if !p.Full || p.Deactivations == 0 {
+		t.Fatalf("deselecting %s: full=%v deactivations=%d", doms[0], p.Full, p.Deactivations)
+	}
+	h.checkExact()
+}
+
+func TestThresholdAndConfirmationBlockBeforeWriting(t *testing.T) {
+	ctx := ctxT(t, 60*time.Second)
+	h := newHarness(t, tenant.Spec{Seed: 12, Users: 120, Groups: 10}, atlemu.Options{}, graph.Faults{})
+	h.mustRun(ctx, true)
+	var doms []string
+	for _, d := range h.ten.Domains {
+		if d.IsVerified {
+			doms = append(doms, d.Name)
+		}
+	}
+	h.settings.DomainMode, h.settings.Domains = DomainsSpecific, doms[:1]
+	h.settings.DeactivationMaxCount, h.settings.DeactivationMaxPercent = 5, 10
+	h.settings = norm(t, h.settings)
+	writes := len(h.a.Writes())
+	r := h.run(ctx, false, false, nil)
+	if apperr.CodeOf(r.err) != apperr.ThresholdExceeded || !r.plan.ThresholdTripped {
+		t.Fatalf("want threshold_exceeded, got %v", r.err)
+	}
+	if n := len(h.a.Writes()); n != writes {
+		t.Fatalf("%d writes after a blocked apply", n-writes)
+	}
+	if err := CheckConfirmation(r.plan, Confirmation{TenantID: r.plan.Tenant.ID, Domains: doms}); apperr.CodeOf(err) != apperr.ConfirmationRequired {
+		t.Fatalf("a changed domain set must be refused, got %v", err)
+	}
+	// Overridden for this run, it applies.
+	if r := h.run(ctx, false, true, nil); r.err != nil || r.out.Status != report.StatusSucceeded {
+		t.Fatalf("override: %v", r.err)
+	}
+	h.checkExact()
+}
+
+func TestConflictHeldThenTakenOver(t *testing.T) {
+	ctx := ctxT(t, 60*time.Second)
+	ten := tenant.Generate(tenant.Spec{Seed: 13, Users: 80, Groups: 8})
+	var name string
+	for _, g := range ten.Snapshot().Groups {
+		if strings.TrimSpace(g.DisplayName) != "" {
+			name = g.DisplayName
+			break
+		}
+	}
+	h := newHarness(t, tenant.Spec{Seed: 13, Users: 80, Groups: 8}, atlemu.Options{
+		Users:  []atlemu.User{{UserName: "hand@made.example", DisplayName: "Hand Made", Active: true}},
+		Groups: []atlemu.SeedGroup{{DisplayName: name, Members: []string{"hand@made.example"}}}}, graph.Faults{})
+	p := h.mustRun(ctx, true)
+	if len(p.Conflicts) != 1 || p.Conflicts[0].DisplayName != name || len(ops(p, report.ConflictGroup)) != 1 {
+		t.Fatalf("conflicts %+v", p.Conflicts)
+	}
+	g, _ := h.a.State().GroupByName(name)
+	if len(g.Members) != 1 {
+		t.Fatalf("the held group was written: %d members", len(g.Members))
+	}
+	h.checkExact(name)
+	if err := h.st.SetDecision(ctx, dirID, p.Conflicts[0].GroupEntraID, DecisionTakeOver); err != nil {
+		t.Fatal(err)
+	}
+	p = h.mustRun(ctx, false)
+	if len(ops(p, report.AdoptGroup)) != 1 || len(ops(p, report.RemoveMember)) != 1 {
+		t.Fatalf("take over plan: %v", opKeys(p))
+	}
+	h.checkExact()
+	if u, _ := h.a.State().UserByUserName("hand@made.example"); !u.Active {
+		t.Fatal("the account made by hand was deactivated")
+	}
+}
+
+func TestCancelThenResume(t *testing.T) {
+	ctx := ctxT(t, 60*time.Second)
+	h := newHarness(t, tenant.Spec{Seed: 14, Users: 200, Groups: 20}, atlemu.Options{}, graph.Faults{})
+	cctx, cancel := context.WithCancel(ctx)
+	r := h.run(cctx, true, true, func(seq int) {
+		if seq == 60 {
+			cancel()
+		}
+	})
+	if r.err != nil || r.out.Status != report.StatusCanceled {
+		t.Fatalf("want canceled, got %v %v", r.err, r.out)
+	}
+	notDone := 0
+	for _, res := range r.out.Results {
+		if res.Code == string(apperr.Canceled) {
+			notDone++
+		}
+	}
+	if notDone == 0 {
+		t.Fatal("nothing recorded as not done")
+	}
+	p := h.mustRun(ctx, false)
+	if !p.Full {
+		t.Fatal("the run after a cancel must reconcile the live state")
+	}
+	h.checkExact()
+}
+
+func TestFaultStormsOnBothSides(t *testing.T) {
+	ctx := ctxT(t, 100*time.Second)
+	h := newHarness(t, tenant.Spec{Seed: 15, Users: 150, Groups: 15},
+		atlemu.Options{FaultRate: 0.1, ResetRate: 0.03, RateLimit: 300, Burst: 20, RetryAfter: 50 * time.Millisecond, Seed: 5},
+		graph.Faults{Seed: 3, Rate429: 0.08, Rate503: 0.05, Rate504: 0.03, RateReset: 0.02})
+	h.mustRun(ctx, true)
+	h.checkExact()
+	h.ten.Mutate(0.1, 9)
+	h.mustRun(ctx, false)
+	h.checkExact()
+	if h.a.StatusCount(429) == 0 || h.a.StatusCount(500)+h.a.StatusCount(503)+h.a.StatusCount(504) == 0 {
+		t.Fatalf("no faults injected: 429=%d", h.a.StatusCount(429))
+	}
+}
