@@ -111,8 +111,12 @@ func decodeHTML(br *bufio.Reader, lim Limits, v Visitor) (*Report, Info, error) 
 	var head []byte
 	for {
 		b, err := br.ReadSlice('>')
+		from := max(0, len(head)-len(dataElementOpen))
 		head = append(head, b...)
-		if i := bytes.Index(head, []byte(dataElementOpen)); i >= 0 {
+		// Search only the new bytes (and a marker's length before them): pages with many '>'
+		// must not make this quadratic.
+		if i := bytes.Index(head[from:], []byte(dataElementOpen)); i >= 0 {
+			i += from
 			if !bytes.Contains(head[:i], []byte(generatorMeta)) {
 				return refuse("it was not written by IdP Sync")
 			}
@@ -124,7 +128,7 @@ func decodeHTML(br *bufio.Reader, lim Limits, v Visitor) (*Report, Info, error) 
 		if err != nil && !errors.Is(err, bufio.ErrBufferFull) {
 			var le *limitError
 			if errors.As(err, &le) {
-				return nil, Info{Format: FormatHTML}, classify(err, &guard{})
+				return nil, Info{Format: FormatHTML}, classify(err)
 			}
 			return refuse("no report data in the page")
 		}

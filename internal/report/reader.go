@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 
 	"github.com/idpsync/idpsync/internal/apperr"
 )
@@ -48,17 +49,14 @@ type Visitor struct {
 // Decode reads one JSON report from r within lim, streaming operations and skips to v. It returns
 // the report without its operations and skips (those went to v).
 func Decode(r io.Reader, lim Limits, v Visitor) (*Report, Info, error) {
-	g := newGuard(r, lim)
-	rep, late, err := decode(g, lim, v)
-	info := Info{Format: FormatJSON, Bytes: g.n, InvalidUTF8: g.invalid, late: late}
-	if g.seqWant > 0 {
-		info.InvalidUTF8++
-	}
+	p := newParser(r, lim)
+	rep, late, err := p.run(v)
+	info := Info{Format: FormatJSON, Bytes: p.off + int64(p.pos), InvalidUTF8: p.invalid, late: late}
 	if info.InvalidUTF8 > 0 {
 		info.Warnings = append(info.Warnings, fmt.Sprintf("%d invalid UTF-8 sequence(s) were replaced with U+FFFD", info.InvalidUTF8))
 	}
 	if err != nil {
-		return nil, info, classify(err, g)
+		return nil, info, classify(err)
 	}
 	return rep, info, nil
 }
@@ -76,99 +74,100 @@ func (w *where) String() string {
 	return fmt.Sprintf(" in %s #%d", w.section, w.index+1)
 }
 
-type decodeError struct {
-	where string
-	err   error
-}
-
-func (e *decodeError) Error() string { return e.err.Error() + e.where }
-func (e *decodeError) Unwrap() error { return e.err }
-
 var errNotObject = errors.New("the file does not hold a JSON object")
 
-func decode(g *guard, lim Limits, v Visitor) (*Report, []string, error) {
-	rep, late, err := decodeObject(json.NewDecoder(g), lim, v)
-	return rep, late, err
-}
-
-func decodeObject(dec *json.Decoder, lim Limits, v Visitor) (rep *Report, late []string, err error) {
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, nil, err
-	}
-	if d, ok := tok.(json.Delim); !ok || d != '{' {
+// run decodes the top-level object: summary fields are gathered and checked, the two lists are
+// streamed. It returns the top-level fields that came after a list (see Info.late).
+func (p *parser) run(v Visitor) (rep *Report, late []string, err error) {
+	w := &where{}
+	defer func() {
+		if x := recover(); x != nil {
+			pe, ok := x.(*parseError)
+			if !ok {
+				panic(x)
+			}
+			pe.where = w.String()
+			rep, late, err = nil, nil, pe
+		}
+	}()
+	switch p.next() {
+	case '{':
+	case 0:
+		p.truncated()
+	default:
 		return nil, nil, errNotObject
 	}
-	hdr := map[string]json.RawMessage{}
-	hdrBytes := 0
+	hdr := map[string]any{}
+	hdrBytes := int64(0)
 	began := false
-	begin := func() error {
+	seen := map[string]bool{}
+	raise := func(err error) {
+		if err != nil {
+			panic(&parseError{cause: err, line: p.line, off: p.offset()})
+		}
+	}
+	begin := func() {
 		if began {
-			return nil
+			return
 		}
 		began = true
 		// Refuse a non-report before reading its body when it says what it is; a file whose
 		// schema comes later is checked at the end.
 		_, hasSchema := hdr["schema"]
-		p, err := headerReport(hdr, !hasSchema)
-		if err != nil {
-			return err
-		}
+		h, err := headerReport(hdr, !hasSchema)
+		raise(err)
 		if v.Begin != nil {
-			return v.Begin(p)
+			raise(v.Begin(h))
 		}
-		return nil
 	}
-	seen := map[string]bool{}
-	w := &where{}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, nil, err
-		}
-		key, _ := tok.(string)
+	var op Operation
+	var sk Skip
+	p.object(func(keyb []byte) {
+		key := string(keyb)
 		if seen[key] {
-			return nil, nil, fmt.Errorf("the field %q appears twice", key)
+			p.fail("the field %q appears twice", key)
 		}
 		seen[key] = true
 		switch key {
 		case "operations", "skips":
-			if err := begin(); err != nil {
-				return nil, nil, err
+			begin()
+			if c := p.next(); c != '[' && c != 'n' {
+				p.wrongType("a list for " + key)
 			}
-			if err := decodeArray(dec, key, w, v); err != nil {
-				return nil, nil, &decodeError{where: w.String(), err: err}
-			}
+			w.section, w.index = key[:len(key)-1], 0
+			p.array(func() {
+				if key == "operations" {
+					op = Operation{}
+					p.operation(&op)
+					if v.Operation != nil {
+						raise(v.Operation(&op))
+					}
+				} else {
+					sk = Skip{}
+					p.skip(&sk)
+					if v.Skip != nil {
+						raise(v.Skip(&sk))
+					}
+				}
+				w.index++
+			})
 			w.section = ""
 		default:
-			var raw json.RawMessage
-			if err := dec.Decode(&raw); err != nil {
-				return nil, nil, err
+			start := p.offset()
+			val := p.value(true)
+			hdrBytes += p.offset() - start
+			if hdrBytes > int64(p.lim.MaxHeader) {
+				p.failLimit(apperr.ReportTooLarge, "the report's summary fields are larger than %s", humanBytes(int64(p.lim.MaxHeader)))
 			}
-			hdrBytes += len(raw) + len(key)
-			if hdrBytes > lim.MaxHeader {
-				return nil, nil, &limitError{code: apperr.ReportTooLarge, msg: fmt.Sprintf("the report's summary fields are larger than %s", humanBytes(int64(lim.MaxHeader)))}
-			}
-			if began && key != "schema" && key != "version" {
-				// After the body: keep it for the full report, and note that a streaming
-				// consumer's partial header missed it.
+			if began {
+				// After a list: kept for the full report; a streaming consumer's Begin missed it.
 				late = append(late, key)
 			}
-			hdr[key] = raw
+			hdr[key] = val
 		}
-	}
-	if _, err := dec.Token(); err != nil { // the closing brace
-		return nil, nil, err
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		if err == nil {
-			return nil, nil, errors.New("data follows the report")
-		}
-		return nil, nil, err
-	}
-	if err := begin(); err != nil {
-		return nil, nil, err
-	}
+	})
+	p.finish()
+	begin()
 	full, err := headerReport(hdr, false)
 	if err != nil {
 		return nil, nil, err
@@ -179,87 +178,31 @@ func decodeObject(dec *json.Decoder, lim Limits, v Visitor) (rep *Report, late [
 	return full, late, nil
 }
 
-func decodeArray(dec *json.Decoder, key string, w *where, v Visitor) error {
-	tok, err := dec.Token()
-	if err != nil {
-		return err
-	}
-	if tok == nil { // null: an empty list
-		return nil
-	}
-	if d, ok := tok.(json.Delim); !ok || d != '[' {
-		return fmt.Errorf("%s is not a list", key)
-	}
-	w.section, w.index = key[:len(key)-1], 0
-	var op Operation
-	var sk Skip
-	for dec.More() {
-		if key == "operations" {
-			op = Operation{}
-			if err := dec.Decode(&op); err != nil {
-				return err
-			}
-			if v.Operation != nil {
-				if err := v.Operation(&op); err != nil {
-					return err
-				}
-			}
-		} else {
-			sk = Skip{}
-			if err := dec.Decode(&sk); err != nil {
-				return err
-			}
-			if v.Skip != nil {
-				if err := v.Skip(&sk); err != nil {
-					return err
-				}
-			}
-		}
-		w.index++
-	}
-	_, err = dec.Token()
-	return err
-}
-
-// headerReport builds a Report from the top-level fields and checks it is a report of a known version.
-func headerReport(hdr map[string]json.RawMessage, lenient bool) (*Report, error) {
-	var schema string
-	if raw, ok := hdr["schema"]; ok {
-		if err := json.Unmarshal(raw, &schema); err != nil {
-			return nil, fmt.Errorf("schema: %w", err)
-		}
-	}
+// headerReport builds a Report from the top-level fields and checks it is a report of a known
+// version (unless lenient).
+func headerReport(hdr map[string]any, lenient bool) (*Report, error) {
 	if !lenient {
-		if schema != SchemaName {
+		if schema, _ := hdr["schema"].(string); schema != SchemaName {
 			return nil, errNotReport
 		}
-		var version int
-		if _, ok := hdr["version"]; !ok {
+		raw, ok := hdr["version"]
+		if !ok {
 			return nil, errors.New("the report has no version field")
 		}
-		if err := json.Unmarshal(hdr["version"], &version); err != nil {
-			return nil, fmt.Errorf("version: %w", err)
+		num, ok := raw.(json.Number)
+		if !ok {
+			return nil, errors.New("the version field is not a number")
 		}
-		if version != SchemaVersion {
-			return nil, &versionError{version}
+		if version, err := strconv.Atoi(string(num)); err != nil || version != SchemaVersion {
+			return nil, &versionError{string(num)}
 		}
 	}
-	var b bytes.Buffer
-	b.WriteByte('{')
-	first := true
-	for k, raw := range hdr {
-		if !first {
-			b.WriteByte(',')
-		}
-		first = false
-		kb, _ := json.Marshal(k)
-		b.Write(kb)
-		b.WriteByte(':')
-		b.Write(raw)
+	b, err := json.Marshal(hdr)
+	if err != nil {
+		return nil, err
 	}
-	b.WriteByte('}')
 	var r Report
-	if err := json.Unmarshal(b.Bytes(), &r); err != nil {
+	if err := json.Unmarshal(b, &r); err != nil {
 		return nil, err
 	}
 	r.Operations, r.Skips = nil, nil
@@ -268,21 +211,21 @@ func headerReport(hdr map[string]json.RawMessage, lenient bool) (*Report, error)
 
 var errNotReport = errors.New("not an IdP Sync report (the schema field is missing or different)")
 
-type versionError struct{ v int }
+type versionError struct{ v string }
 
 func (e *versionError) Error() string {
-	return fmt.Sprintf("report schema version %d is not supported (this app reads version %d)", e.v, SchemaVersion)
+	return fmt.Sprintf("report schema version %s is not supported (this app reads version %d)", e.v, SchemaVersion)
 }
 
 // classify turns any decode failure into the apperr the screens and CLI show.
-func classify(err error, g *guard) error {
+func classify(err error) error {
 	var ae *apperr.Error
 	if errors.As(err, &ae) {
 		return err
 	}
 	var le *limitError
 	if errors.As(err, &le) {
-		e := apperr.Wrap(err, le.code, "%s", err.Error())
+		e := apperr.Wrap(err, le.code, "%s", le.msg)
 		if le.code == apperr.ReportTooLarge {
 			return e.WithAction("Open a smaller report, or export it again with fewer operations.")
 		}
@@ -293,29 +236,24 @@ func classify(err error, g *guard) error {
 		return apperr.Wrap(err, apperr.ReportUnsupported, "%s", ve.Error()).
 			WithAction("Open it with the version of IdP Sync that wrote it, or update IdP Sync.")
 	}
-	at := fmt.Sprintf(" (line %d, byte %d)", g.ln, g.n)
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
+	var pe *parseError
+	if errors.As(err, &pe) && pe.cause == nil {
+		if pe.truncated {
+			return apperr.Wrap(err, apperr.ReportInvalid, "the report is truncated%s%s", pe.where, pe.at()).
+				WithAction("The file was cut short (an interrupted copy or download?); copy or export it again.")
+		}
+		return apperr.Wrap(err, apperr.ReportInvalid, "the report is not valid: %s%s%s", pe.msg, pe.where, pe.at()).
+			WithAction("The file is damaged or was not written by IdP Sync; export the report again.")
+	}
 	switch {
 	case errors.Is(err, errNotReport), errors.Is(err, errNotObject):
 		return apperr.Wrap(err, apperr.ReportInvalid, "%s", err.Error()).
 			WithAction("Choose a report exported by IdP Sync (.json, .json.gz or .html).")
-	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
-		var de *decodeError
-		w := ""
-		if errors.As(err, &de) {
-			w = de.where
-		}
-		return apperr.Wrap(err, apperr.ReportInvalid, "the report is truncated%s%s", w, at).
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return apperr.Wrap(err, apperr.ReportInvalid, "the report is truncated").
 			WithAction("The file was cut short (an interrupted copy or download?); copy or export it again.")
-	case errors.As(err, &se):
-		return apperr.Wrap(err, apperr.ReportInvalid, "the report is not valid JSON: %s%s", err.Error(), at).
-			WithAction("The file is damaged; export the report again.")
-	case errors.As(err, &te):
-		return apperr.Wrap(err, apperr.ReportInvalid, "a field has the wrong type: %s%s", err.Error(), at).
-			WithAction("The file is damaged or was not written by IdP Sync; export the report again.")
 	}
-	return apperr.Wrap(err, apperr.ReportInvalid, "the report cannot be read: %s%s", err.Error(), at).
+	return apperr.Wrap(err, apperr.ReportInvalid, "the report cannot be read: %s", err.Error()).
 		WithAction("The file is damaged or was not written by IdP Sync; export the report again.")
 }
 
@@ -446,7 +384,7 @@ func gzipErr(err error) error {
 	if errors.Is(err, gzip.ErrChecksum) || errors.Is(err, gzip.ErrHeader) {
 		return apperr.Wrap(err, apperr.ReportInvalid, "the gzip data is damaged").WithAction("The file is damaged; export the report again.")
 	}
-	return classify(err, &guard{})
+	return classify(err)
 }
 
 // sniff looks at the first bytes: gzip magic, '<' for HTML, '{' for JSON (after a BOM and spaces).
@@ -467,7 +405,7 @@ func sniff(br *bufio.Reader) (Format, error) {
 			if err2 != nil && !errors.Is(err2, io.EOF) {
 				var le *limitError
 				if errors.As(err2, &le) {
-					return "", classify(err2, &guard{})
+					return "", classify(err2)
 				}
 				return "", apperr.Wrap(err2, apperr.ReportInvalid, "the report file cannot be read").WithAction("Choose the file again.")
 			}
