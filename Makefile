@@ -1,0 +1,95 @@
+# IdP Sync: `make demo` opens the app, `make test` runs every test. See README.md.
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+ROOT    := $(CURDIR)
+WAILS   := $(ROOT)/build/.tools/bin/wails
+# WebKitGTK 4.1 (libwebkit2gtk-4.1-dev); ignored on macOS and Windows.
+TAGS    ?= webkit2_41
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X github.com/idpsync/idpsync/internal/version.Version=$(VERSION)
+WAILS_FLAGS := -m -nosyncgomod -nocolour
+NPM_STAMP := frontend/node_modules/.package-lock.json
+
+# Debian/Ubuntu packages: building the app, then running its tests (display, window capture,
+# browser, Secret Service). Never dbus-x11: it autolaunches session buses that outlive the tests.
+APT_BUILD := build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev
+APT_TEST  := xvfb xauth xdotool imagemagick x11-utils chromium gnome-keyring libsecret-tools dbus-user-session curl
+
+.PHONY: help deps deps-apt deps-tools bindings frontend build build-windows dev demo test bench clean
+
+help:
+	@echo "make demo           install what is missing, build, open the app (IDPSYNC_DEMO=1)"
+	@echo "make test           install what is missing, run every test (Go, frontend, e2e, window, Windows build)"
+	@echo "make build          production binary for this machine: build/bin/idpsync"
+	@echo "make build-windows  cross-built build/bin/idpsync.exe (+ NSIS installer if makensis exists)"
+	@echo "make dev            wails dev (live reload)"
+	@echo "make bench          Go benchmarks"
+	@echo "make deps           only install what is missing (apt, npm, Wails CLI)"
+
+deps: deps-apt deps-tools
+
+# Installs only the missing packages; `apt-get update` only when something is missing.
+deps-apt:
+	@if ! command -v dpkg-query >/dev/null; then \
+	  echo "deps: not a Debian/Ubuntu system; install the equivalents of: $(APT_BUILD) (see README.md)"; exit 0; fi; \
+	missing=""; \
+	for p in $(APT_BUILD) $(APT_TEST); do \
+	  dpkg-query -W -f='$${Status}' "$$p" 2>/dev/null | grep -q '^install ok installed$$' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+	  echo "deps: installing$$missing"; \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 update -q; \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends $$missing; \
+	fi; \
+	if dpkg-query -W -f='$${Status}' dbus-x11 2>/dev/null | grep -q '^install ok installed$$'; then \
+	  echo "deps: warning: dbus-x11 is installed; it can leave stray D-Bus daemons behind (tests use dbus-run-session)"; fi
+
+deps-tools: $(WAILS) $(NPM_STAMP)
+
+# The Wails CLI v2.9.2 from its own module: `go install .../wails@v2.9.2` does not compile on
+# Go 1.26 (it pins golang.org/x/tools v0.17.0); build/tools/wails raises x/tools.
+$(WAILS): build/tools/wails/go.mod build/tools/wails/go.sum
+	@command -v go >/dev/null || { echo "Go 1.26 or newer is required: https://go.dev/dl/"; exit 1; }
+	go -C build/tools/wails build -o $(WAILS) github.com/wailsapp/wails/v2/cmd/wails
+
+$(NPM_STAMP): frontend/package.json frontend/package-lock.json
+	@command -v npm >/dev/null || { echo "Node.js 20.19+ with npm is required: https://nodejs.org/"; exit 1; }
+	cd frontend && npm ci --no-audit --no-fund
+	@touch $(NPM_STAMP)
+
+# Only the .d.ts and models.ts of the generated bindings are committed (tsc and Vitest work from
+# a fresh clone); the .js that Vite bundles is generated here, as `wails build` and `wails dev` do.
+bindings: $(WAILS)
+	$(WAILS) generate module -tags "$(TAGS)"
+
+frontend: $(NPM_STAMP) bindings
+	npm --prefix frontend run build
+
+build: deps-tools frontend
+	$(WAILS) build $(WAILS_FLAGS) -s -skipbindings -tags "$(TAGS)" -ldflags "$(LDFLAGS)"
+
+build-windows: deps-tools frontend
+	WAILS=$(WAILS) LDFLAGS="$(LDFLAGS)" build/scripts/build-windows.sh
+
+dev: deps-tools bindings
+	$(WAILS) dev $(WAILS_FLAGS) -tags "$(TAGS)"
+
+# Opens the app. IDPSYNC_DEMO=1 makes it start on the built-in demo tenant once the emulators
+# are wired in (internal/backend); until then it shows the empty shell. Without a desktop
+# session bus (e.g. under xvfb-run) it gets a private one with an unlocked keyring.
+demo: deps build
+	@if [ -n "$${DBUS_SESSION_BUS_ADDRESS:-}" ]; then IDPSYNC_DEMO=1 ./build/bin/idpsync; \
+	else IDPSYNC_DEMO=1 build/scripts/with-session.sh --keep-display ./build/bin/idpsync; fi
+
+test: deps
+	@WAILS=$(WAILS) TAGS="$(TAGS)" LDFLAGS="$(LDFLAGS)" build/scripts/test.sh
+
+bench:
+	go test -bench . -run '^$$' ./...
+
+clean:
+	rm -rf build/bin frontend/dist/assets frontend/dist/index.html frontend/dist/favicon.svg

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Runs every test `make test` promises, in order, and keeps going after a failure so one run
+# shows everything that is broken. Prints each runner's own summary lines, then a table of
+# steps; exits non-zero if any step failed. Expects `make deps` to have run.
+# Env: WAILS, TAGS, LDFLAGS (from the Makefile); ARTIFACTS (default: a new temp dir).
+set -uo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$root"
+wails=${WAILS:-$root/build/.tools/bin/wails}
+tags=${TAGS:-webkit2_41}
+ldflags=${LDFLAGS:-}
+artifacts=${ARTIFACTS:-$(mktemp -d -t idpsync-test-XXXXXX)}
+mkdir -p "$artifacts"
+strip_ansi() { sed -u 's/\x1b\[[0-9;]*[A-Za-z]//g'; }
+
+declare -a names results times
+failed=0
+# step NAME SUMMARY-FILTER COMMAND...: runs COMMAND with its output in $artifacts/NAME.log,
+# shows the lines matching SUMMARY-FILTER (the runner's own summary), and the log's tail on failure.
+step() {
+  local name=$1 filter=$2; shift 2
+  local log="$artifacts/$name.log" start rc=0
+  start=$(date +%s)
+  echo "==> $name"
+  "$@" >"$log" 2>&1 || rc=$?
+  strip_ansi <"$log" | grep -E -- "$filter" || true
+  if [ "$rc" != 0 ]; then
+    echo "--- $name failed (exit $rc); last lines of $log:"
+    strip_ansi <"$log" | tail -n 40
+    failed=1
+  fi
+  names+=("$name"); results+=("$([ "$rc" = 0 ] && echo ok || echo FAIL)"); times+=("$(( $(date +%s) - start ))s")
+}
+
+step go-vet '^(#|vet:)' go vet ./...
+# Inside a private D-Bus session with an unlocked gnome-keyring, for the keychain tests.
+step go-test '^(ok|FAIL|---|panic:)|no test files' build/scripts/with-session.sh go test -race -count=1 ./...
+step bindings 'Generating|error' "$wails" generate module -tags "$tags"
+if ! git diff --quiet -- frontend/wailsjs 2>/dev/null; then
+  echo "note: the generated bindings under frontend/wailsjs differ from the committed ones; commit them."
+fi
+step frontend-typecheck 'error' npm --prefix frontend run --silent typecheck
+step frontend-lint 'problem|error' npm --prefix frontend run --silent lint
+step frontend-unit 'Test Files|Tests |FAIL' npm --prefix frontend run --silent test
+step frontend-build 'built in|error' npm --prefix frontend run --silent build
+step e2e '^e2e:|^  (ok|FAIL) ' env WAILS="$wails" WAILS_TAGS="$tags" E2E_OUT="$artifacts/e2e" build/scripts/e2e.sh
+step build-linux "Built '|ERROR|error" "$wails" build -m -nosyncgomod -nocolour -s -skipbindings -tags "$tags" -ldflags "$ldflags"
+step window-smoke '^window smoke:' build/scripts/window-smoke.sh build/bin/idpsync "$artifacts/window"
+step build-windows '^build-windows:|ERROR' env WAILS="$wails" LDFLAGS="$ldflags" build/scripts/build-windows.sh
+
+echo
+echo "Summary (logs and screenshots in $artifacts):"
+for i in "${!names[@]}"; do
+  printf '  %-20s %-5s %s\n' "${names[$i]}" "${results[$i]}" "${times[$i]}"
+done
+if [ "$failed" != 0 ]; then
+  echo "make test: FAILED"
+  exit 1
+fi
+echo "make test: all passed"
