@@ -1,0 +1,211 @@
+// Command bench measures IdP Sync's sync engine against the physical limits of the services it
+// talks to. In one run it generates tenants with the seeded generator, starts the identity, Graph
+// and Atlassian emulators on loopback HTTPS with the latency, throttling and rate-limit settings
+// given as flags, signs in through the real MSAL code, and runs real syncs (the entra reader on
+// the Graph SDK, the SCIM client, the SQLite store, the engine) each in its own child process so
+// that peak RSS and CPU time are the sync's own. It prints one table and writes it as JSON.
+//
+//	go run ./internal/bench                   # scenarios M and L, the defaults of the issue
+//	go run ./internal/bench -scenarios M      # only M (with the naive comparison)
+//	go run ./internal/bench -l-users 20000    # a smaller L while developing
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/idpsync/idpsync/internal/atlassian"
+	idsync "github.com/idpsync/idpsync/internal/sync"
+)
+
+type options struct {
+	Scenarios string
+	JSON      string
+	Runs      int
+	Seed      uint64
+
+	LUsers, LGroups, MUsers, MGroups int
+	Members, Depth                   int
+	Changes                          string
+	Naive                            bool
+
+	GraphLatency   time.Duration
+	GraphRU        int
+	GraphWindow    time.Duration
+	GraphDeltaPage int
+	GraphPage      int
+
+	AtlLatency    time.Duration
+	AtlRate       float64
+	AtlBurst      int
+	AtlRetryAfter time.Duration
+
+	Concurrency int
+	Chunk       int
+	Limiter     atlassian.LimiterConfig
+	Verbose     bool
+}
+
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == "-child" {
+		os.Exit(childMain())
+	}
+	var o options
+	flag.StringVar(&o.Scenarios, "scenarios", "M,L", "scenarios to run, comma-separated: M (10,000 users, with the naive comparison), L (100,000 users)")
+	flag.StringVar(&o.JSON, "json", "bench-results.json", "where to write the results as JSON (\"\" for nowhere)")
+	flag.IntVar(&o.Runs, "runs", 1, "repeat each scenario this many times and report medians")
+	flag.Uint64Var(&o.Seed, "seed", 1, "tenant generator seed")
+	flag.IntVar(&o.LUsers, "l-users", 100_000, "users in scenario L")
+	flag.IntVar(&o.LGroups, "l-groups", 10_000, "groups in scenario L")
+	flag.IntVar(&o.MUsers, "m-users", 10_000, "users in scenario M")
+	flag.IntVar(&o.MGroups, "m-groups", 1_000, "groups in scenario M")
+	flag.IntVar(&o.Members, "members", 100, "average direct user members per group (L: 10,000 × 100 ≈ 1,000,000)")
+	flag.IntVar(&o.Depth, "depth", 6, "group nesting depth")
+	flag.StringVar(&o.Changes, "changes", "0.001,0.01,0.1", "fractions of users changed before each incremental run")
+	flag.BoolVar(&o.Naive, "naive", true, "run the naive strategy in scenario M")
+	flag.DurationVar(&o.GraphLatency, "graph-latency", 20*time.Millisecond, "Graph emulator latency per request")
+	flag.IntVar(&o.GraphRU, "graph-ru", 8000, "Graph resource units per window (Graph's figure for tenants over 500 users)")
+	flag.DurationVar(&o.GraphWindow, "graph-window", 10*time.Second, "Graph throttling window")
+	flag.IntVar(&o.GraphDeltaPage, "graph-delta-page", 200, "entries (objects plus members@delta) per Graph delta page, the emulator's choice as Graph's")
+	flag.IntVar(&o.GraphPage, "graph-page", 999, "$top the reader asks for on /users")
+	flag.DurationVar(&o.AtlLatency, "atl-latency", 20*time.Millisecond, "Atlassian emulator latency per request")
+	flag.Float64Var(&o.AtlRate, "atl-rate", 1000, "Atlassian emulator rate limit, requests per second (429 with Retry-After past it)")
+	flag.IntVar(&o.AtlBurst, "atl-burst", 0, "Atlassian emulator token bucket size (0: one second of the rate)")
+	flag.DurationVar(&o.AtlRetryAfter, "atl-retry-after", 0, "Retry-After the Atlassian emulator sends (0: until a token is back, in whole seconds)")
+	flag.IntVar(&o.Concurrency, "concurrency", 48, "engine write concurrency (settings.concurrency)")
+	flag.IntVar(&o.Chunk, "chunk", 100, "members per group PATCH (settings.memberChunkSize)")
+	flag.Float64Var(&o.Limiter.Initial, "scim-initial", 100, "SCIM client's AIMD limiter: starting rate, requests/s")
+	flag.Float64Var(&o.Limiter.Max, "scim-max", 10000, "SCIM client's AIMD limiter: ceiling, requests/s")
+	flag.Float64Var(&o.Limiter.Increase, "scim-increase", 400, "SCIM client's AIMD limiter: requests/s gained per second of successes")
+	flag.BoolVar(&o.Verbose, "v", false, "log each run's details to stderr")
+	flag.Parse()
+
+	ctx := context.Background()
+	var all []row
+	var raws []rawRun
+	start := time.Now()
+	for _, name := range strings.Split(o.Scenarios, ",") {
+		name = strings.ToUpper(strings.TrimSpace(name))
+		if name == "" {
+			continue
+		}
+		sc, ok := scenarioByName(name, o)
+		if !ok {
+			fmt.Fprintf(os.Stderr, "bench: unknown scenario %q (M or L)\n", name)
+			os.Exit(2)
+		}
+		var reps [][]row
+		for i := 0; i < max(1, o.Runs); i++ {
+			rows, rr, err := runScenario(ctx, sc, o)
+			raws = append(raws, rr...)
+			if err != nil {
+				fmt.Fprintf(os.Stderr, "bench: scenario %s: %v\n", sc.Name, err)
+				os.Exit(1)
+			}
+			reps = append(reps, rows)
+		}
+		all = append(all, medians(reps)...)
+	}
+	printTable(os.Stdout, all, o, time.Since(start))
+	if o.JSON != "" {
+		doc := map[string]any{"settings": o, "rows": all, "runs": raws, "elapsedSeconds": time.Since(start).Seconds(),
+			"repetitions": max(1, o.Runs)}
+		js, _ := json.MarshalIndent(doc, "", "  ")
+		if err := os.WriteFile(o.JSON, js, 0o644); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		fmt.Fprintf(os.Stdout, "\nJSON written to %s\n", o.JSON)
+	}
+}
+
+type scenario struct {
+	Name          string
+	Users, Groups int
+	Naive         bool
+}
+
+func scenarioByName(n string, o options) (scenario, bool) {
+	switch n {
+	case "L":
+		return scenario{Name: "L", Users: o.LUsers, Groups: o.LGroups}, true
+	case "M":
+		return scenario{Name: "M", Users: o.MUsers, Groups: o.MGroups, Naive: o.Naive}, true
+	}
+	return scenario{}, false
+}
+
+func (o options) settings(naive bool) idsync.Settings {
+	s := idsync.DefaultSettings()
+	// The bench applies every plan as an admin who confirmed it; the deactivation threshold is the
+	// admin's guard, not a performance matter.
+	s.DeactivationMaxCount, s.DeactivationMaxPercent = 0, 0
+	s.Concurrency, s.MemberChunkSize = o.Concurrency, o.Chunk
+	if naive {
+		s.Concurrency = 1
+	}
+	return s
+}
+
+// spawn runs one sync in a child process of this same binary.
+func spawn(ctx context.Context, cfg childConfig) (childResult, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return childResult{}, err
+	}
+	in, _ := json.Marshal(cfg)
+	cmd := exec.CommandContext(ctx, exe, "-child")
+	cmd.Stdin = bytes.NewReader(in)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, os.Stderr
+	runErr := cmd.Run()
+	var res childResult
+	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+		return res, fmt.Errorf("%s: child failed (%v) without a result", cfg.Label, runErr)
+	}
+	if res.Error != "" {
+		return res, fmt.Errorf("%s: %s", cfg.Label, res.Error)
+	}
+	return res, nil
+}
+
+func pct(f float64) string {
+	return strconv.FormatFloat(f*100, 'f', -1, 64) + "%"
+}
+
+func medians(reps [][]row) []row {
+	if len(reps) == 1 {
+		return reps[0]
+	}
+	out := make([]row, len(reps[0]))
+	for i := range out {
+		out[i] = reps[0][i]
+		pick := func(f func(r row) float64) float64 {
+			var v []float64
+			for _, rs := range reps {
+				if i < len(rs) {
+					v = append(v, f(rs[i]))
+				}
+			}
+			sort.Float64s(v)
+			return v[len(v)/2]
+		}
+		out[i].Wall = pick(func(r row) float64 { return r.Wall })
+		out[i].Bound = pick(func(r row) float64 { return r.Bound })
+		out[i].Ratio = pick(func(r row) float64 { return r.Ratio })
+		out[i].CPU = pick(func(r row) float64 { return r.CPU })
+		out[i].PeakRSS = int64(pick(func(r row) float64 { return float64(r.PeakRSS) }))
+		out[i].Requests = int64(pick(func(r row) float64 { return float64(r.Requests) }))
+		out[i].Runs = len(reps)
+	}
+	return out
+}

@@ -1,0 +1,246 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/idpsync/idpsync/internal/auth"
+	"github.com/idpsync/idpsync/internal/directory"
+	atlemu "github.com/idpsync/idpsync/internal/emulator/atlassian"
+	"github.com/idpsync/idpsync/internal/emulator/graph"
+	"github.com/idpsync/idpsync/internal/emulator/identity"
+	"github.com/idpsync/idpsync/internal/emulator/loopbacktls"
+	"github.com/idpsync/idpsync/internal/emulator/tenant"
+	"github.com/idpsync/idpsync/internal/keychain"
+)
+
+// rawRun is one child's result with what the parent saw of it.
+type rawRun struct {
+	Scenario    string      `json:"scenario"`
+	Run         string      `json:"run"`
+	Child       childResult `json:"child"`
+	GraphUnits  int         `json:"graphUnits"`
+	GraphThrott int         `json:"graphThrottled"`
+	Atl429      int         `json:"atlassian429"`
+	Wall        float64     `json:"wallSeconds"` // as the parent timed the child process
+	Changes     string      `json:"changes,omitempty"`
+}
+
+// env is one scenario's emulators.
+type env struct {
+	auth     *loopbacktls.Authority
+	t        *tenant.Tenant
+	id       *identity.Server
+	graph    *graph.Server
+	atl      *atlemu.Server
+	token    string
+	home     string
+	gen      time.Duration
+	counts   string
+	directMs int
+}
+
+func startAtlassian(a *loopbacktls.Authority, o options) (*atlemu.Server, error) {
+	s, err := atlemu.New(atlemu.Options{Authority: a, RateLimit: o.AtlRate, Burst: o.AtlBurst, RetryAfter: o.AtlRetryAfter,
+		Latency: o.AtlLatency, NoRequestLog: true})
+	if err != nil {
+		return nil, err
+	}
+	return s, s.Start()
+}
+
+func startEnv(ctx context.Context, sc scenario, o options) (*env, error) {
+	a, err := loopbacktls.Shared()
+	if err != nil {
+		return nil, err
+	}
+	e := &env{auth: a}
+	t0 := time.Now()
+	e.t = tenant.Generate(tenant.Spec{Seed: o.Seed, Name: "contoso", Users: sc.Users, Groups: sc.Groups, Depth: o.Depth,
+		MembersPerGroup: o.Members, GuestFraction: 0.03, DisabledFrac: 0.02})
+	e.gen = time.Since(t0)
+	snap := e.t.Snapshot()
+	guests, disabled, nested := 0, 0, 0
+	for _, u := range snap.Users {
+		if u.IsExternal() {
+			guests++
+		}
+		if !u.AccountEnabled {
+			disabled++
+		}
+	}
+	for _, ms := range snap.Members {
+		e.directMs += len(ms)
+		for _, m := range ms {
+			if m.Kind == directory.MemberGroup {
+				nested++
+			}
+		}
+	}
+	verified := 0
+	for _, d := range snap.Domains {
+		if d.IsVerified {
+			verified++
+		}
+	}
+	e.counts = fmt.Sprintf("%d users (%d guests, %d disabled), %d groups, %d direct memberships (%d of them nested groups), depth %d, %d verified + %d unverified domains",
+		len(snap.Users), guests, disabled, len(snap.Groups), e.directMs, nested, o.Depth, verified, len(snap.Domains)-verified)
+
+	admin := "admin@" + e.t.Org().InitialDomain
+	e.id, err = identity.New(identity.Options{Authority: a, AccessTokenLifetime: 3 * time.Hour,
+		Accounts: []identity.Account{{UPN: admin, Name: "Bench Admin", TenantID: e.t.ID, Admin: true}}})
+	if err != nil {
+		return nil, err
+	}
+	if err := e.id.Start(); err != nil {
+		return nil, err
+	}
+	verify := func(tok string) (graph.Principal, error) {
+		c, err := e.id.Verify(tok)
+		if err != nil {
+			return graph.Principal{}, err
+		}
+		return graph.Principal{AppID: c.AppID, TenantID: c.TenantID, Scopes: c.Scopes}, nil
+	}
+	e.graph = graph.New(graph.Options{Tenant: e.t, Verify: verify, Authority: a, Latency: o.GraphLatency,
+		ThrottleLimit: o.GraphRU, ThrottleWindow: o.GraphWindow, DeltaPageSize: o.GraphDeltaPage})
+	if err := e.graph.Start(); err != nil {
+		e.close()
+		return nil, err
+	}
+	if e.atl, err = startAtlassian(a, o); err != nil {
+		e.close()
+		return nil, err
+	}
+	if e.home, err = os.MkdirTemp("", "idpsync-bench-"+sc.Name+"-"); err != nil {
+		e.close()
+		return nil, err
+	}
+	// The real sign-in: MSAL's interactive flow (PKCE, loopback redirect) against the identity
+	// emulator, whose browser signs the admin in. The sync processes then use that access token
+	// as an admin's static token (what IDPSYNC_GRAPH_TOKEN does), so that every one of them does
+	// not repeat the sign-in.
+	ac, err := auth.New(auth.Config{DirectoryID: "bench", ClientID: e.id.ClientID(), Cloud: directory.CloudGlobal, Tenant: e.t.ID,
+		AuthorityURL: e.id.URL(), GraphURL: e.graph.URL() + "/v1.0", HTTPClient: a.Client(), Secrets: keychain.NewMemory(),
+		CacheDir: e.home, OpenURL: identity.NewBrowser(e.id).Open})
+	if err != nil {
+		e.close()
+		return nil, err
+	}
+	if _, err := ac.SignInInteractive(ctx, admin); err != nil {
+		e.close()
+		return nil, fmt.Errorf("sign-in: %w", err)
+	}
+	if e.token, err = ac.AccessToken(ctx); err != nil {
+		e.close()
+		return nil, err
+	}
+	return e, nil
+}
+
+func (e *env) close() {
+	if e.atl != nil {
+		_ = e.atl.Close()
+	}
+	if e.graph != nil {
+		e.graph.Close()
+	}
+	if e.id != nil {
+		_ = e.id.Close()
+	}
+	if e.home != "" {
+		_ = os.RemoveAll(e.home)
+	}
+}
+
+func (e *env) config(label string, o options, atl *atlemu.Server, home string, naive bool) childConfig {
+	return childConfig{Label: label, Home: home, DirectoryID: "bench", GraphURL: e.graph.URL() + "/v1.0", Token: e.token,
+		SCIMURL: atl.SCIMURL(), SCIMKey: atl.APIKey(), CAPEM: e.auth.PEM, Settings: o.settings(naive), Limiter: o.Limiter,
+		GraphPage: o.GraphPage, Naive: naive}
+}
+
+// runOne runs one sync in a child and turns it into table rows.
+func (e *env) runOne(ctx context.Context, sc scenario, run string, cfg childConfig, atl *atlemu.Server, o options, changes string) ([]row, rawRun, error) {
+	g0 := e.graph.Counters()
+	a0 := atl.StatusCount(429)
+	t0 := time.Now()
+	fmt.Fprintf(os.Stderr, "bench: %s %s: running…\n", sc.Name, run)
+	res, err := spawn(ctx, cfg)
+	wall := time.Since(t0)
+	g1 := e.graph.Counters()
+	rr := rawRun{Scenario: sc.Name, Run: run, Child: res, GraphUnits: g1.Units - g0.Units, GraphThrott: g1.Throttled - g0.Throttled,
+		Atl429: atl.StatusCount(429) - a0, Wall: wall.Seconds(), Changes: changes}
+	if err != nil {
+		return nil, rr, err
+	}
+	rows := rowsOf(sc.Name, run, res, rr, o)
+	fmt.Fprintf(os.Stderr, "bench: %s %s: %.1fs, %d ops %v, status %s, %d failed%s; limiter %+v\n", sc.Name, run, wall.Seconds(), res.Ops,
+		res.ByAction, res.Status, res.Failed, firstFail(res), res.Limiter)
+	return rows, rr, nil
+}
+
+func firstFail(r childResult) string {
+	if r.FirstFail == "" {
+		return ""
+	}
+	return " (first: " + r.FirstFail + ")"
+}
+
+func runScenario(ctx context.Context, sc scenario, o options) ([]row, []rawRun, error) {
+	fmt.Fprintf(os.Stderr, "bench: scenario %s: generating the tenant…\n", sc.Name)
+	e, err := startEnv(ctx, sc, o)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer e.close()
+	fmt.Fprintf(os.Stderr, "bench: scenario %s: %s (generated in %.1fs)\n", sc.Name, e.counts, e.gen.Seconds())
+	var rows []row
+	var raws []rawRun
+	add := func(rs []row, rr rawRun, err error) error {
+		raws = append(raws, rr)
+		rows = append(rows, rs...)
+		return err
+	}
+	if err := add(e.runOne(ctx, sc, "initial", e.config(sc.Name+" initial", o, e.atl, e.home, false), e.atl, o, "")); err != nil {
+		return rows, raws, err
+	}
+	if sc.Naive {
+		atl, err := startAtlassian(e.auth, o)
+		if err != nil {
+			return rows, raws, err
+		}
+		home, err := os.MkdirTemp("", "idpsync-bench-naive-")
+		if err != nil {
+			return rows, raws, err
+		}
+		err = add(e.runOne(ctx, sc, "naive", e.config(sc.Name+" naive", o, atl, home, true), atl, o, ""))
+		_ = atl.Close()
+		_ = os.RemoveAll(home)
+		if err != nil {
+			return rows, raws, err
+		}
+	}
+	if err := add(e.runOne(ctx, sc, "no change", e.config(sc.Name+" no change", o, e.atl, e.home, false), e.atl, o, "")); err != nil {
+		return rows, raws, err
+	}
+	for i, f := range strings.Split(o.Changes, ",") {
+		frac, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+		if err != nil || frac <= 0 {
+			return rows, raws, fmt.Errorf("bad -changes entry %q", f)
+		}
+		ch := e.t.Mutate(frac, o.Seed*1000+uint64(i)+1)
+		desc := fmt.Sprintf("+%d users, %d updated (%d renamed, %d disabled), %d deleted, +%d/-%d memberships, +%d groups, %d renamed, %d deleted",
+			len(ch.AddedUsers), len(ch.UpdatedUsers), len(ch.RenamedUsers), len(ch.DisabledUsers), len(ch.RemovedUsers),
+			len(ch.MembersAdded), len(ch.MembersRemoved), len(ch.AddedGroups), len(ch.UpdatedGroups), len(ch.RemovedGroups))
+		fmt.Fprintf(os.Stderr, "bench: %s changes %s: %s\n", sc.Name, pct(frac), desc)
+		run := "incr " + pct(frac)
+		if err := add(e.runOne(ctx, sc, run, e.config(sc.Name+" "+run, o, e.atl, e.home, false), e.atl, o, desc)); err != nil {
+			return rows, raws, err
+		}
+	}
+	return rows, raws, nil
+}

@@ -1,0 +1,229 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"strings"
+	"time"
+)
+
+// row is one line of the table: a phase of one run, or the run's total.
+type row struct {
+	Scenario string  `json:"scenario"`
+	Run      string  `json:"run"`
+	Phase    string  `json:"phase"`
+	Wall     float64 `json:"wallSeconds"`
+	Requests int64   `json:"requests"`
+	Bound    float64 `json:"boundSeconds"` // 0: no network bound (local CPU work)
+	Ratio    float64 `json:"measuredOverBound"`
+	PeakRSS  int64   `json:"peakRssBytes"`
+	CPU      float64 `json:"cpuSeconds"`
+	Ops      int     `json:"ops,omitempty"`
+	How      string  `json:"bound,omitempty"` // how the bound was computed
+	Runs     int     `json:"runs,omitempty"`  // repetitions the medians are taken over
+}
+
+// Table phases.
+const (
+	phGraph = "Graph read"
+	phAtl   = "Atlassian read"
+	phPlan  = "plan"
+	phApply = "apply"
+	phOther = "setup+commit+report"
+	phTotal = "total"
+)
+
+func phaseOf(seg string) string {
+	switch {
+	case seg == segGraph:
+		return phGraph
+	case seg == segAtlRead:
+		return phAtl
+	case seg == segScope || seg == segPlan:
+		return phPlan
+	case seg == segJournal || strings.HasPrefix(seg, segApplyPfx):
+		return phApply
+	}
+	return phOther
+}
+
+func rowsOf(scen, run string, res childResult, rr rawRun, o options) []row {
+	order := []string{phGraph, phAtl, phPlan, phApply, phOther}
+	rows := map[string]*row{}
+	for _, p := range order {
+		rows[p] = &row{Scenario: scen, Run: run, Phase: p}
+	}
+	atlNeeded, applyNeeded, applyChain := int64(0), int64(0), 0
+	var gby, aby map[string]int64
+	for _, s := range res.Segments {
+		r := rows[phaseOf(s.Name)]
+		r.Wall += s.Wall
+		r.CPU += s.CPU
+		r.PeakRSS = max(r.PeakRSS, s.PeakRSS)
+		switch r.Phase {
+		case phGraph:
+			r.Requests += s.Graph.Total
+			gby = s.Graph.ByClass
+		case phAtl:
+			r.Requests += s.SCIM.Total
+			atlNeeded += s.SCIM.Total - s.SCIM.Throttled
+			aby = s.SCIM.ByClass
+		case phApply:
+			r.Requests += s.SCIM.Total
+			applyNeeded += s.SCIM.Total - s.SCIM.Throttled
+			if s.SCIM.Total > 0 {
+				applyChain++
+			}
+		default:
+			r.Requests += s.Graph.Total + s.SCIM.Total
+		}
+	}
+	lat := func(d time.Duration) float64 { return d.Seconds() }
+	ruRate := float64(o.GraphRU) / o.GraphWindow.Seconds()
+
+	// Graph: the resource units the emulator charged over its refill rate, or the longest chain
+	// of requests that each need the previous one's nextLink, times the latency.
+	g := rows[phGraph]
+	chain := gby["organization"] + gby["domains"] + max(gby["users"]+gby["users/delta"], gby["groups/delta"], gby["groups"]+min(1, gby["transitiveMembers"]))
+	ruBound, chainBound := float64(rr.GraphUnits)/ruRate, float64(chain)*lat(o.GraphLatency)
+	g.Bound = max(ruBound, chainBound)
+	g.How = fmt.Sprintf("max(%d RU / %.0f RU/s = %.1fs, chain %d × %v = %.1fs)", rr.GraphUnits, ruRate, ruBound, chain, o.GraphLatency, chainBound)
+
+	// Atlassian read: answered requests over the rate limit, or the longest page chain (a full
+	// read pages users and groups side by side; an incremental one looks an object up in at most
+	// three dependent requests).
+	a := rows[phAtl]
+	achain := int64(0)
+	if res.Full {
+		achain = max(aby["GET Users"], aby["GET Groups"])
+	} else {
+		achain = min(atlNeeded, 3)
+	}
+	a.Bound = max(float64(atlNeeded)/o.AtlRate, float64(achain)*lat(o.AtlLatency))
+	a.How = fmt.Sprintf("max(%d requests / %.0f/s, chain %d × %v)", atlNeeded, o.AtlRate, achain, o.AtlLatency)
+
+	// Apply: answered requests over the rate limit, or one request per dependent phase
+	// (groups and users must exist before their memberships are written).
+	p := rows[phApply]
+	p.Bound = max(float64(applyNeeded)/o.AtlRate, float64(applyChain)*lat(o.AtlLatency))
+	p.How = fmt.Sprintf("max(%d requests / %.0f/s = %.1fs, chain %d × %v)", applyNeeded, o.AtlRate, float64(applyNeeded)/o.AtlRate, applyChain, o.AtlLatency)
+
+	tot := &row{Scenario: scen, Run: run, Phase: phTotal, Ops: res.Ops, How: "sum of the phase bounds"}
+	var out []row
+	for _, ph := range order {
+		r := rows[ph]
+		if r.Bound > 0 {
+			r.Ratio = r.Wall / r.Bound
+		}
+		tot.Wall += r.Wall
+		tot.CPU += r.CPU
+		tot.Requests += r.Requests
+		tot.Bound += r.Bound
+		tot.PeakRSS = max(tot.PeakRSS, r.PeakRSS)
+		out = append(out, *r)
+	}
+	if tot.Bound > 0 {
+		tot.Ratio = tot.Wall / tot.Bound
+	}
+	return append(out, *tot)
+}
+
+func printTable(w io.Writer, rows []row, o options, elapsed time.Duration) {
+	fmt.Fprintf(w, "IdP Sync benchmark — Graph: latency %v, %d RU per %v; Atlassian: latency %v, %.0f requests/s (429 + Retry-After past it)\n",
+		o.GraphLatency, o.GraphRU, o.GraphWindow, o.AtlLatency, o.AtlRate)
+	fmt.Fprintf(w, "engine: concurrency %d, %d members per PATCH, SCIM limiter start %.0f/s, +%.0f/s per s, ceiling %.0f/s\n\n",
+		o.Concurrency, o.Chunk, o.Limiter.Initial, o.Limiter.Increase, o.Limiter.Max)
+	fmt.Fprintf(w, "%-3s %-11s %-20s %9s %9s %9s %8s %9s %8s %8s\n", "", "run", "phase", "wall s", "requests", "bound s", "×bound", "peak MB", "CPU s", "ops")
+	last := ""
+	for _, r := range rows {
+		key := r.Scenario + r.Run
+		if key != last && last != "" {
+			fmt.Fprintln(w)
+		}
+		last = key
+		bound, ratio := "—", "—"
+		if r.Bound > 0 {
+			bound, ratio = fmt.Sprintf("%.2f", r.Bound), fmt.Sprintf("%.2f", r.Ratio)
+		}
+		ops := ""
+		if r.Phase == phTotal {
+			ops = fmt.Sprint(r.Ops)
+		}
+		fmt.Fprintf(w, "%-3s %-11s %-20s %9.2f %9d %9s %8s %9.0f %8.2f %8s\n", r.Scenario, r.Run, r.Phase, r.Wall, r.Requests, bound, ratio,
+			float64(r.PeakRSS)/(1<<20), r.CPU, ops)
+	}
+	fmt.Fprintln(w, "\nBounds, from each run's own counts:")
+	fmt.Fprintln(w, "  Graph read      max(resource units charged / (RU per window ÷ window), longest chain of nextLink-dependent requests × latency)")
+	fmt.Fprintln(w, "  Atlassian read  max(answered requests / rate limit, page chain × latency); incremental lookups chain ≤ 3")
+	fmt.Fprintln(w, "  apply           max(answered requests / rate limit, dependent phases × latency); 429s are not counted as needed")
+	fmt.Fprintln(w, "  plan            local CPU work: no network bound")
+	for _, r := range rows {
+		if r.How != "" && (r.Phase == phGraph || r.Phase == phApply) && r.Bound > 0 {
+			fmt.Fprintf(w, "  %s %-10s %-10s %s\n", r.Scenario, r.Run, r.Phase, r.How)
+		}
+	}
+	fmt.Fprintln(w)
+	targets(w, rows)
+	fmt.Fprintf(w, "\nbench finished in %s\n", elapsed.Round(time.Second))
+}
+
+func find(rows []row, scen, run, phase string) (row, bool) {
+	for _, r := range rows {
+		if r.Scenario == scen && r.Run == run && r.Phase == phase {
+			return r, true
+		}
+	}
+	return row{}, false
+}
+
+// targets checks the issue's targets against the rows present.
+func targets(w io.Writer, rows []row) {
+	check := func(ok bool, text string, args ...any) {
+		mark := "MET    "
+		if !ok {
+			mark = "NOT MET"
+		}
+		fmt.Fprintf(w, "  %s %s\n", mark, fmt.Sprintf(text, args...))
+	}
+	fmt.Fprintln(w, "Targets:")
+	if r, ok := find(rows, "L", "initial", phGraph); ok {
+		check(r.Ratio <= 1.25, "L Graph full read ≤ 1.25× bound: %.2f×", r.Ratio)
+	}
+	if r, ok := find(rows, "L", "initial", phPlan); ok {
+		check(r.Wall < 5, "L plan < 5 s: %.2f s", r.Wall)
+	}
+	if r, ok := find(rows, "L", "initial", phTotal); ok {
+		peak := r.PeakRSS
+		for _, x := range rows {
+			if x.Scenario == "L" && x.Phase == phTotal {
+				peak = max(peak, x.PeakRSS)
+			}
+		}
+		check(peak < 1<<30, "L peak RSS of a sync < 1 GB: %.0f MB", float64(peak)/(1<<20))
+	}
+	if r, ok := find(rows, "L", "initial", phApply); ok {
+		check(r.Ratio <= 1.15, "L initial apply ≤ 1.15× bound: %.2f×", r.Ratio)
+	}
+	if r, ok := find(rows, "L", "no change", phTotal); ok {
+		check(r.Ops == 0 && r.Wall < 30, "L no-change run plans 0 operations in < 30 s: %d operations, %.2f s", r.Ops, r.Wall)
+	}
+	if r, ok := find(rows, "L", "incr 1%", phTotal); ok {
+		check(r.Wall < 30, "L incremental after 1%% changes < 30 s: %.2f s", r.Wall)
+	}
+	a, ok1 := find(rows, "L", "incr 0.1%", phTotal)
+	b, ok2 := find(rows, "L", "incr 1%", phTotal)
+	c, ok3 := find(rows, "L", "incr 10%", phTotal)
+	if ok1 && ok2 && ok3 {
+		check(a.Wall < b.Wall && b.Wall < c.Wall, "L incremental time grows with the change: %.2f s < %.2f s < %.2f s (0.1%%, 1%%, 10%%)", a.Wall, b.Wall, c.Wall)
+	}
+	e, ok1 := find(rows, "M", "initial", phTotal)
+	n, ok2 := find(rows, "M", "naive", phTotal)
+	if ok1 && ok2 && e.Wall > 0 {
+		ratio := n.Wall / e.Wall
+		if math.IsInf(ratio, 0) {
+			ratio = 0
+		}
+		check(ratio >= 10, "M engine ≥ 10× faster than naive: %.1f× (%.1f s vs %.1f s)", ratio, e.Wall, n.Wall)
+	}
+}
