@@ -106,6 +106,7 @@ func (e *Engine) Apply(ctx context.Context, p *Plan, o ApplyOptions) (*Outcome, 
 			a.groupID[op.Group.EntraID] = op.Group.SCIMID
 		}
 	}
+	a.wg.Add(1)
 	go a.writer()
 	for phase := 0; phase <= 5; phase++ {
 		var batch []*unit
@@ -220,7 +221,6 @@ type applier struct {
 // writer batches journal marks and mappings into few transactions: a unit marked done late is
 // still pending after a crash, which the next run reconciles against the live state.
 func (a *applier) writer() {
-	a.wg.Add(1)
 	defer a.wg.Done()
 	t := time.NewTicker(100 * time.Millisecond)
 	defer t.Stop()
@@ -472,9 +472,9 @@ func (a *applier) createGroup(ctx context.Context, op *Op) (OpResult, []store.Ma
 	var g atlassian.Group
 	err := a.retry(ctx, func() error {
 		var err error
-		ext := op.EntraID
-		if op.NoExternalID {
-			ext = ""
+		ext := op.ExternalID
+		if ext == "" {
+			ext = op.EntraID
 		}
 		g, err = t.CreateGroup(ctx, op.Name, ext)
 		return err
@@ -486,9 +486,9 @@ func (a *applier) createGroup(ctx context.Context, op *Op) (OpResult, []store.Ma
 			g, found, err = t.FindGroupByDisplayName(ctx, op.Name)
 			return err
 		})
-		// Ours when it carries the Entra id, or, for a group made without it after a rename, when
-		// it has none (an earlier attempt that a crash kept from being recorded).
-		if err == nil && (!found || (g.ExternalID != op.EntraID && !(op.NoExternalID && g.ExternalID == ""))) {
+		// Ours when its externalId names the Entra group: an earlier attempt that a crash kept
+		// from being recorded.
+		if err == nil && (!found || ExternalOwner(g.ExternalID) != op.EntraID) {
 			err = apperr.New(apperr.ConflictUnresolved, "a group named %q appeared in Atlassian after the preview and is not managed by IdP Sync", op.Name).
 				WithAction("Preview again and decide whether to take it over.")
 		}

@@ -236,7 +236,7 @@ func (h *harness) checkExact(held ...string) {
 			h.t.Errorf("group %s missing", dg.Name)
 			continue
 		}
-		if g.ExternalID != id && g.ExternalID != "" {
+		if ExternalOwner(g.ExternalID) != id && g.ExternalID != "" {
 			h.t.Errorf("group %s has externalId %s, want %s", dg.Name, g.ExternalID, id)
 		}
 		var want []string

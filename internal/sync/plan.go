@@ -43,10 +43,10 @@ type Op struct {
 	Group   *GroupRef       `json:"group,omitempty"`
 	Chain   []string        `json:"chain,omitempty"` // group names from the synced group down to the direct group
 	Reason  string          `json:"reason,omitempty"`
-	// NoExternalID creates a group without its externalId: after a rename the old group keeps
-	// the Entra id (Atlassian refuses two groups with one externalId and cannot change it through
-	// the client), so the new group is known by its mapping.
-	NoExternalID bool `json:"noExternalId,omitempty"`
+	// ExternalID is the externalId a created group gets: the Entra id, or after a rename a
+	// derived one (see GroupExternalID), because the old group keeps the Entra id and Atlassian
+	// refuses two groups with one externalId.
+	ExternalID string `json:"externalId,omitempty"`
 }
 
 // Object is the report's object type of the op.
@@ -90,9 +90,9 @@ type Plan struct {
 	Phases           []report.Phase
 
 	// What a successful apply commits for the next incremental run.
-	Snapshot     *directory.Snapshot
-	Links        directory.DeltaLinks
-	SettingsHash string
+	Snapshot      *directory.Snapshot
+	Links         directory.DeltaLinks
+	SettingsHash  string
 	runsSinceFull int
 	// Matches found by the plan (adopted by externalId, already linked) that the store lacks.
 	Mappings []store.Mapping
@@ -336,7 +336,7 @@ func (pl *planner) groups() {
 		g := &pl.in.Live.Groups[i]
 		liveByID[g.ID] = g
 		if g.ExternalID != "" {
-			byExt[g.ExternalID] = append(byExt[g.ExternalID], g)
+			byExt[ExternalOwner(g.ExternalID)] = append(byExt[ExternalOwner(g.ExternalID)], g)
 		}
 		byName[strings.ToLower(g.DisplayName)] = g
 	}
@@ -401,7 +401,7 @@ func (pl *planner) groups() {
 		gref := &GroupRef{EntraID: id, Name: g.Name}
 		if cur == nil {
 			if lg := byName[strings.ToLower(g.Name)]; lg != nil {
-				if claimed[lg.ID] || lg.ExternalID != id {
+				if claimed[lg.ID] || ExternalOwner(lg.ExternalID) != id {
 					adds, removes := pl.memberDiff(g, lg)
 					c := Conflict{GroupEntraID: id, DisplayName: g.Name, AtlassianID: lg.ID, Decision: pl.in.Decisions[id]}
 					for _, op := range adds {
@@ -445,7 +445,11 @@ func (pl *planner) groups() {
 			}
 		}
 		if cur == nil {
-			pl.add(Op{Action: report.CreateGroup, EntraID: id, Name: g.Name, Group: gref, NoExternalID: len(byExt[id]) > 0})
+			ext := id
+			if len(byExt[id]) > 0 {
+				ext = GroupExternalID(id, g.Name)
+			}
+			pl.add(Op{Action: report.CreateGroup, EntraID: id, Name: g.Name, Group: gref, ExternalID: ext})
 		} else {
 			claimed[cur.ID] = true
 			gref.SCIMID = cur.ID
@@ -623,3 +627,19 @@ func Counts(ops []Op, result func(i int) report.Result) []report.Count {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// GroupExternalID is the externalId of the group a rename creates: the Entra id with a suffix
+// derived from the new name, so the group is recognized as this Entra group's even when a crash
+// kept its creation from being recorded.
+func GroupExternalID(entraID, name string) string {
+	h := sha256.Sum256([]byte(strings.ToLower(name)))
+	return entraID + "~" + hex.EncodeToString(h[:4])
+}
+
+// ExternalOwner is the Entra id an Atlassian group's externalId names.
+func ExternalOwner(ext string) string {
+	if i := strings.IndexByte(ext, '~'); i > 0 {
+		return ext[:i]
+	}
+	return ext
+}
