@@ -448,3 +448,66 @@ func TestFaultStormsOnBothSides(t *testing.T) {
 		t.Fatalf("no faults injected: 429=%d", h.a.StatusCount(429))
 	}
 }
+
+func TestExpiredDeltaFallsBackToFull(t *testing.T) {
+	ctx := ctxT(t, 60*time.Second)
+	h := newHarness(t, tenant.Spec{Seed: 17, Users: 100, Groups: 10}, atlemu.Options{}, graph.Faults{})
+	h.mustRun(ctx, true)
+	h.ten.Mutate(0.1, 4)
+	h.g.ExpireDeltaTokens()
+	p := h.mustRun(ctx, false)
+	if !p.Full {
+		t.Fatal("an expired delta token must fall back to a full read")
+	}
+	h.checkExact()
+	if p := h.preview(ctx, false); p.Full || len(p.Ops) != 0 {
+		t.Fatalf("after the fallback: full=%v ops=%v", p.Full, opKeys(p))
+	}
+}
+
+// Between the preview and the apply, someone creates one of the planned users by hand (409 on
+// create: adopted) and deletes a user that the plan updates (404 on update: created again).
+func TestConflictAndNotFoundDuringApply(t *testing.T) {
+	ctx := ctxT(t, 60*time.Second)
+	h := newHarness(t, tenant.Spec{Seed: 18, Users: 60, Groups: 6}, atlemu.Options{}, graph.Faults{})
+	h.mustRun(ctx, true)
+	ch := h.ten.Mutate(0.2, 5)
+	if len(ch.AddedUsers) == 0 || len(ch.UpdatedUsers) == 0 {
+		t.Fatal("the seeded mutation must add and update users")
+	}
+	e := h.engine()
+	p, err := e.Prepare(ctx, PrepareOptions{Settings: h.settings})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var created, updated *Op
+	for i := range p.Ops {
+		switch {
+		case p.Ops[i].Action == report.CreateUser && created == nil:
+			created = &p.Ops[i]
+		case p.Ops[i].Action == report.UpdateUser && updated == nil:
+			updated = &p.Ops[i]
+		}
+	}
+	if created == nil || updated == nil {
+		t.Fatalf("plan lacks a create and an update: %v", opKeys(p))
+	}
+	if _, err := h.a.SeedUser(atlemu.User{UserName: created.User.UserName, ExternalID: created.EntraID, Active: true}); err != nil {
+		t.Fatal(err)
+	}
+	if !h.a.DeleteUserByHand(updated.SCIMID) {
+		t.Fatal("could not delete by hand")
+	}
+	_ = h.st.PutRun(ctx, store.Run{ID: "r-409", DirectoryID: dirID, Kind: "apply", Status: "running", Started: time.Now()})
+	out, err := e.Apply(ctx, p, ApplyOptions{RunID: "r-409", OverrideThreshold: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range out.Results {
+		if r.Result == report.ResultFailed {
+			t.Errorf("op %s %s failed: %+v", p.Ops[i].Action, p.Ops[i].Email, r)
+		}
+	}
+	h.mustRun(ctx, true) // memberships of the re-created user are restored by the next full reconcile
+	h.checkExact()
+}
