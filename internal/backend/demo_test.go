@@ -1,12 +1,17 @@
 package backend
 
 import (
+	"bytes"
 	"context"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/idpsync/idpsync/internal/apperr"
 	"github.com/idpsync/idpsync/internal/emulator/demo"
+	"github.com/idpsync/idpsync/internal/keychain"
 )
 
 type recorder struct{ n int }
@@ -69,4 +74,146 @@ func TestDemoSyncEndToEnd(t *testing.T) {
 	if em.n == 0 {
 		t.Fatal("no progress events")
 	}
+}
+
+func TestBackendRails(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	env, err := demo.Start(ctx, demo.Options{Users: 80, Groups: 10, NoThrottle: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer env.Close()
+	home := t.TempDir()
+	b, err := Open(ctx, DemoOptions(env, home, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	d, err := b.SetupDemo(ctx, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doms, err := b.Domains(ctx, d.ID)
+	if err != nil || len(doms) == 0 {
+		t.Fatalf("domains %v %v", doms, err)
+	}
+	claimed := false
+	for _, dm := range doms {
+		claimed = claimed || dm.AtlassianStatus == "verified"
+	}
+	if !claimed {
+		t.Fatalf("no Atlassian claim status beside the domains: %+v", doms)
+	}
+	page, err := b.Groups(ctx, d.ID, GroupQuery{})
+	if err != nil || page.Total == 0 {
+		t.Fatalf("group picker: %+v %v", page, err)
+	}
+
+	p, err := b.Preview(ctx, d.ID, PreviewOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ops, err := b.Operations(ctx, p.PlanID, OpQuery{Action: "add_member", Limit: 5})
+	if err != nil || len(ops.Operations) != 5 || len(ops.Operations[0].Chain) == 0 {
+		t.Fatalf("paged operations: %+v %v", ops, err)
+	}
+	// The confirmation binds tenant, domains and digest.
+	for _, c := range []Confirmation{{TenantID: p.TenantID, Domains: p.Domains}, {TenantID: p.TenantID, Domains: p.Domains, PlanDigest: "bad"},
+		{TenantID: "other", Domains: p.Domains, PlanDigest: p.Digest}} {
+		if _, err := b.Apply(ctx, p.PlanID, c); apperr.CodeOf(err) != apperr.ConfirmationRequired {
+			t.Fatalf("%+v: want confirmation_required, got %v", c, err)
+		}
+	}
+	// A second sync of the directory (another process's lock) is refused with the holder named.
+	other, err := Open(ctx, DemoOptions(env, home, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lock, err := other.Store().LockDirectory(ctx, d.ID, "headless sync")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Apply(ctx, p.PlanID, Confirmation{TenantID: p.TenantID, Domains: p.Domains, PlanDigest: p.Digest}); apperr.CodeOf(err) != apperr.SyncLocked {
+		t.Fatalf("want sync_locked, got %v", err)
+	}
+	lock.Unlock()
+	other.Close()
+	// Decide the conflict, then apply the new plan.
+	if len(p.Conflicts) != 1 {
+		t.Fatalf("conflicts %+v", p.Conflicts)
+	}
+	p, err = b.DecideConflict(ctx, p.PlanID, p.Conflicts[0].GroupEntraID, "take_over")
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := b.Apply(ctx, p.PlanID, Confirmation{TenantID: p.TenantID, Domains: p.Domains, PlanDigest: p.Digest})
+	if err != nil || run.Status != "succeeded" {
+		t.Fatalf("apply: %+v %v", run, err)
+	}
+	if _, err := b.Apply(ctx, p.PlanID, Confirmation{TenantID: p.TenantID, Domains: p.Domains, PlanDigest: p.Digest}); apperr.CodeOf(err) != apperr.NotFound {
+		t.Fatalf("a plan applies once, got %v", err)
+	}
+	dir, _ := b.GetDirectory(ctx, d.ID)
+	if dir.TenantID != p.TenantID || dir.SyncedUsers == 0 || dir.LastRun == nil {
+		t.Fatalf("overview after the sync: %+v", dir)
+	}
+
+	// Automatic sync: proceeds while tenant and domains are those confirmed, stops before
+	// writing when the domain set changed.
+	if _, err := b.AutoSync(ctx, d.ID); err != nil {
+		t.Fatalf("automatic sync with the standing confirmation: %v", err)
+	}
+	s, _ := b.Settings(ctx, d.ID)
+	s.DomainMode, s.Domains = "specific", p.Domains[:1]
+	if _, err := b.SaveSettings(ctx, d.ID, s); err != nil {
+		t.Fatal(err)
+	}
+	writes := len(env.Atlassian.Writes())
+	if _, err := b.AutoSync(ctx, d.ID); apperr.CodeOf(err) != apperr.ConfirmationRequired {
+		t.Fatalf("want confirmation_required, got %v", err)
+	}
+	if n := len(env.Atlassian.Writes()); n != writes {
+		t.Fatalf("%d writes by a blocked automatic sync", n-writes)
+	}
+	runs, _ := b.Runs(ctx, d.ID, 5)
+	if len(runs) == 0 || runs[0].Status != "blocked" || runs[0].ErrorCode != string(apperr.ConfirmationRequired) {
+		t.Fatalf("the blocked run is not recorded: %+v", runs[0])
+	}
+	if _, err := b.RunOperations(ctx, run.RunID, OpQuery{Limit: 3}); err != nil {
+		t.Fatalf("run operations from the report: %v", err)
+	}
+
+	// No secret in the store or the reports.
+	for _, secret := range []string{env.Atlassian.APIKey(), env.Atlassian.OrgAPIKey()} {
+		if leaked := grepDir(t, home, secret); leaked != "" {
+			t.Fatalf("secret found in %s", leaked)
+		}
+	}
+	// Disconnect wipes the keys and everything stored.
+	if err := b.Disconnect(ctx, d.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.Secrets.Get(ctx, keychain.APIKeyItem(d.ID, keychain.SCIMKey)); err == nil {
+		t.Fatal("the SCIM key survived the disconnect")
+	}
+	if list, _ := b.ListDirectories(ctx); len(list) != 0 {
+		t.Fatalf("directories after disconnect: %+v", list)
+	}
+}
+
+func grepDir(t *testing.T, dir, needle string) string {
+	t.Helper()
+	found := ""
+	_ = filepath.WalkDir(dir, func(path string, de fs.DirEntry, err error) error {
+		if err != nil || de.IsDir() {
+			return nil
+		}
+		data, err := os.ReadFile(path)
+		if err == nil && bytes.Contains(data, []byte(needle)) {
+			found = path
+		}
+		return nil
+	})
+	return found
 }
