@@ -1,6 +1,7 @@
 package report
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -36,8 +37,14 @@ type parser struct {
 	keyBuf  []byte
 
 	strs   map[string]string
-	groups map[ObjectRef]*ObjectRef
+	groups map[string]*ObjectRef // by raw field values, see group
 	chains map[string][]string
+	gkey   []byte
+	ckey   []byte
+	slots  struct {
+		object, skip                            refSlots
+		action, attribute, reason, result, code slot
+	}
 }
 
 // internMax bounds the intern tables so that a report of unique strings does not grow them forever.
@@ -77,7 +84,7 @@ func (e *parseError) at() string { return fmt.Sprintf(" (line %d, byte %d)", e.l
 
 func newParser(r io.Reader, lim Limits) *parser {
 	return &parser{r: r, lim: lim, buf: make([]byte, 64<<10), line: 1,
-		strs: map[string]string{}, groups: map[ObjectRef]*ObjectRef{}, chains: map[string][]string{}}
+		strs: map[string]string{}, groups: map[string]*ObjectRef{}, chains: map[string][]string{}}
 }
 
 func (p *parser) offset() int64 { return p.off + int64(p.pos) }
@@ -205,6 +212,123 @@ func (p *parser) object(field func(key []byte)) {
 			p.fail("expected ',' or '}' after a field")
 		}
 	}
+}
+
+// fields iterates over an object's keys without a callback (the hot path allocates nothing):
+//
+//	for it := p.fields(); p.nextField(&it); { switch string(p.keyBuf) { ... } }
+//
+// "null" is an empty object.
+type fieldIter struct {
+	started, done bool
+}
+
+func (p *parser) fields() fieldIter {
+	switch p.next() {
+	case 'n':
+		p.literal("null")
+		return fieldIter{done: true}
+	case '{':
+		p.pos++
+		p.push()
+		return fieldIter{}
+	}
+	p.wrongType("an object")
+	return fieldIter{done: true}
+}
+
+func (p *parser) nextField(it *fieldIter) bool {
+	if it.done {
+		return false
+	}
+	c := p.next()
+	if !it.started {
+		it.started = true
+		if c == '}' {
+			p.pos++
+			p.depth--
+			it.done = true
+			return false
+		}
+	} else {
+		switch c {
+		case ',':
+			p.pos++
+			c = p.next()
+		case '}':
+			p.pos++
+			p.depth--
+			it.done = true
+			return false
+		case 0:
+			p.truncated()
+		default:
+			p.fail("expected ',' or '}' after a field")
+		}
+	}
+	if c != '"' {
+		if c == 0 {
+			p.truncated()
+		}
+		p.fail("expected a field name")
+	}
+	p.keyBuf = append(p.keyBuf[:0], p.rawString()...)
+	p.expect(':')
+	return true
+}
+
+// elems iterates over a list without a callback; it reports false at once for "null" and sets
+// it.null.
+type elemIter struct {
+	started, done, null bool
+}
+
+func (p *parser) elems() elemIter {
+	switch p.next() {
+	case 'n':
+		p.literal("null")
+		return elemIter{done: true, null: true}
+	case '[':
+		p.pos++
+		p.push()
+		return elemIter{}
+	}
+	p.wrongType("a list")
+	return elemIter{done: true}
+}
+
+func (p *parser) nextElem(it *elemIter) bool {
+	if it.done {
+		return false
+	}
+	c := p.next()
+	if !it.started {
+		it.started = true
+		if c == ']' {
+			p.pos++
+			p.depth--
+			it.done = true
+			return false
+		}
+		if c == 0 {
+			p.truncated()
+		}
+		return true
+	}
+	switch c {
+	case ',':
+		p.pos++
+		return true
+	case ']':
+		p.pos++
+		p.depth--
+		it.done = true
+		return false
+	case 0:
+		p.truncated()
+	}
+	p.fail("expected ',' or ']' in a list")
+	return false
 }
 
 // array calls elem for each element of the array at the cursor; it reports false for "null".
@@ -416,15 +540,23 @@ func (p *parser) intern(b []byte) string {
 	return s
 }
 
-// str reads a string field (null is ""); shared says whether the value is worth interning.
-func (p *parser) str(shared bool) string {
+// slot remembers the last value of one field: consecutive operations of one user repeat it, and
+// a comparison is much cheaper than an intern-table lookup.
+type slot struct{ last string }
+
+// str reads a string field (null is ""); with a slot the value is interned.
+func (p *parser) str(sl *slot) string {
 	switch p.next() {
 	case '"':
 		b := p.rawString()
-		if shared {
-			return p.intern(b)
+		if sl == nil {
+			return string(b)
 		}
-		return string(b)
+		if string(b) == sl.last {
+			return sl.last
+		}
+		sl.last = p.intern(b)
+		return sl.last
 	case 'n':
 		p.literal("null")
 		return ""
@@ -549,60 +681,130 @@ func (p *parser) value(keep bool) any {
 	return nil
 }
 
-func (p *parser) objectRef(o *ObjectRef) {
-	p.object(func(key []byte) {
-		switch string(key) {
+// refSlots are the last-value slots of one kind of object reference.
+type refSlots struct{ typ, name, email, entra, atlassian slot }
+
+func (p *parser) objectRef(o *ObjectRef, sl *refSlots) {
+	for it := p.fields(); p.nextField(&it); {
+		switch string(p.keyBuf) {
 		case "type":
-			o.Type = p.str(true)
+			o.Type = p.str(&sl.typ)
 		case "name":
-			o.Name = p.str(true)
+			o.Name = p.str(&sl.name)
 		case "email":
-			o.Email = p.str(true)
+			o.Email = p.str(&sl.email)
 		case "entraId":
-			o.EntraID = p.str(true)
+			o.EntraID = p.str(&sl.entra)
 		case "atlassianId":
-			o.AtlassianID = p.str(true)
+			o.AtlassianID = p.str(&sl.atlassian)
 		default:
 			p.value(false)
 		}
-	})
+	}
 }
 
-// group reads an operation's group; equal groups share one pointer (read-only for callers).
+// appendKey appends one length-prefixed part to a cache key (a prefix, unlike a separator, cannot
+// be forged by a value that contains it).
+func appendKey(key []byte, tag byte, v []byte) []byte {
+	key = append(key, tag)
+	key = binary.AppendUvarint(key, uint64(len(v)))
+	return append(key, v...)
+}
+
+// group reads an operation's group. A run has a few thousand groups repeated over a million
+// memberships, so the group is looked up by its raw field values in a small table before any
+// string is made; equal groups share one pointer (read-only for callers).
 func (p *parser) group() *ObjectRef {
 	if p.next() == 'n' {
 		p.literal("null")
 		return nil
 	}
-	var g ObjectRef
-	p.objectRef(&g)
-	if s, ok := p.groups[g]; ok {
-		return s
+	key := p.gkey[:0]
+	for it := p.fields(); p.nextField(&it); {
+		var tag byte
+		switch string(p.keyBuf) {
+		case "type":
+			tag = 't'
+		case "name":
+			tag = 'n'
+		case "email":
+			tag = 'm'
+		case "entraId":
+			tag = 'e'
+		case "atlassianId":
+			tag = 'a'
+		default:
+			p.value(false)
+			continue
+		}
+		switch p.next() {
+		case '"':
+			key = appendKey(key, tag, p.rawString())
+		case 'n':
+			p.literal("null")
+			key = appendKey(key, tag, nil)
+		default:
+			p.wrongType("a string")
+		}
 	}
-	s := &g
+	p.gkey = key
+	if g, ok := p.groups[string(key)]; ok {
+		return g
+	}
+	g := new(ObjectRef)
+	for k := key; len(k) > 0; {
+		tag := k[0]
+		n, w := binary.Uvarint(k[1:])
+		v := p.intern(k[1+w : 1+w+int(n)])
+		k = k[1+w+int(n):]
+		switch tag {
+		case 't':
+			g.Type = v
+		case 'n':
+			g.Name = v
+		case 'm':
+			g.Email = v
+		case 'e':
+			g.EntraID = v
+		case 'a':
+			g.AtlassianID = v
+		}
+	}
 	if len(p.groups) < internMax {
-		p.groups[g] = s
+		p.groups[string(key)] = g
 	}
-	return s
+	return g
 }
 
-// chain reads a membership chain; equal chains share one slice (read-only for callers).
+// chain reads a membership chain, looked up like groups; equal chains share one slice (read-only).
 func (p *parser) chain() []string {
-	var c []string
-	if !p.array(func() { c = append(c, p.str(true)) }) {
+	key := p.ckey[:0]
+	n := 0
+	it := p.elems()
+	for p.nextElem(&it) {
+		switch p.next() {
+		case '"':
+			key = appendKey(key, 's', p.rawString())
+		case 'n':
+			p.literal("null")
+			key = appendKey(key, 's', nil)
+		default:
+			p.wrongType("a string")
+		}
+		n++
+	}
+	p.ckey = key
+	if it.null {
 		return nil
 	}
-	if c == nil {
-		return []string{}
+	if c, ok := p.chains[string(key)]; ok {
+		return c
 	}
-	key := p.scratch[:0]
-	for _, s := range c {
-		key = append(key, s...)
-		key = append(key, 0)
-	}
-	p.scratch = key
-	if s, ok := p.chains[string(key)]; ok {
-		return s
+	c := make([]string, 0, n)
+	for k := key; len(k) > 0; {
+		l, w := binary.Uvarint(k[1:])
+		c = append(c, p.intern(k[1+w:1+w+int(l)]))
+		k = k[1+w+int(l):]
 	}
 	if len(p.chains) < internMax {
 		p.chains[string(key)] = c
@@ -614,69 +816,72 @@ func (p *parser) operation(op *Operation) {
 	if p.next() != '{' {
 		p.wrongType("an object")
 	}
-	p.object(func(key []byte) {
-		switch string(key) {
+	sl := &p.slots
+	for it := p.fields(); p.nextField(&it); {
+		switch string(p.keyBuf) {
 		case "seq":
 			op.Seq = p.integer()
 		case "action":
-			op.Action = Action(p.str(true))
+			op.Action = Action(p.str(&sl.action))
 		case "object":
-			p.objectRef(&op.Object)
+			p.objectRef(&op.Object, &sl.object)
 		case "group":
 			op.Group = p.group()
 		case "chain":
 			op.Chain = p.chain()
 		case "changes":
 			var cs []Change
-			if p.array(func() {
+			ci := p.elems()
+			for p.nextElem(&ci) {
 				var c Change
-				p.object(func(key []byte) {
-					switch string(key) {
+				for f := p.fields(); p.nextField(&f); {
+					switch string(p.keyBuf) {
 					case "attribute":
-						c.Attribute = p.str(true)
+						c.Attribute = p.str(&sl.attribute)
 					case "old":
-						c.Old = p.str(false)
+						c.Old = p.str(nil)
 					case "new":
-						c.New = p.str(false)
+						c.New = p.str(nil)
 					default:
 						p.value(false)
 					}
-				})
+				}
 				cs = append(cs, c)
-			}) && cs == nil {
+			}
+			if !ci.null && cs == nil {
 				cs = []Change{}
 			}
 			op.Changes = cs
 		case "reason":
-			op.Reason = p.str(true)
+			op.Reason = p.str(&sl.reason)
 		case "result":
-			op.Result = Result(p.str(true))
+			op.Result = Result(p.str(&sl.result))
 		case "code":
-			op.Code = p.str(true)
+			op.Code = p.str(&sl.code)
 		case "message":
-			op.Message = p.str(false)
+			op.Message = p.str(nil)
 		default:
 			p.value(false)
 		}
-	})
+	}
 }
 
 func (p *parser) skip(s *Skip) {
 	if p.next() != '{' {
 		p.wrongType("an object")
 	}
-	p.object(func(key []byte) {
-		switch string(key) {
+	for it := p.fields(); p.nextField(&it); {
+		switch string(p.keyBuf) {
 		case "object":
-			p.objectRef(&s.Object)
+			p.objectRef(&s.Object, &p.slots.skip)
 		case "reason":
-			s.Reason = p.str(true)
+			s.Reason = p.str(&p.slots.reason)
 		case "detail":
-			s.Detail = p.str(false)
+			s.Detail = p.str(nil)
 		default:
 			p.value(false)
 		}
-	})
+	}
 }
 
 // finish checks that nothing but white space follows the report.

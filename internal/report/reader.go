@@ -269,23 +269,48 @@ func Load(r io.Reader) (*Loaded, error) { return LoadLimits(r, DefaultLimits) }
 
 // LoadLimits is Load with explicit limits.
 func LoadLimits(r io.Reader, lim Limits) (*Loaded, error) {
-	var ops []Operation
-	var skips []Skip
+	// Operations are gathered in chunks and copied once into an exact-size slice: appending to one
+	// slice would copy 1,000,000 operations repeatedly and peak at three times their size.
+	var ops chunks[Operation]
+	var skips chunks[Skip]
 	rep, info, err := DecodeAny(r, lim, Visitor{
-		Operation: func(op *Operation) error { ops = append(ops, *op); return nil },
-		Skip:      func(s *Skip) error { skips = append(skips, *s); return nil },
+		Operation: func(op *Operation) error { ops.add(op); return nil },
+		Skip:      func(s *Skip) error { skips.add(s); return nil },
 	})
 	if err != nil {
 		return nil, err
 	}
-	if ops == nil {
-		ops = []Operation{}
-	}
-	if skips == nil {
-		skips = []Skip{}
-	}
-	rep.Operations, rep.Skips = ops, skips
+	rep.Operations, rep.Skips = ops.all(), skips.all()
 	return &Loaded{Report: rep, Info: info}, nil
+}
+
+type chunks[T any] struct {
+	full [][]T
+	cur  []T
+	n    int
+}
+
+const chunkLen = 1 << 14
+
+func (c *chunks[T]) add(v *T) {
+	if len(c.cur) == cap(c.cur) {
+		if c.cur != nil {
+			c.full = append(c.full, c.cur)
+		}
+		c.cur = make([]T, 0, chunkLen)
+	}
+	c.cur = append(c.cur, *v)
+	c.n++
+}
+
+func (c *chunks[T]) all() []T {
+	out := make([]T, 0, c.n)
+	for _, f := range c.full {
+		out = append(out, f...)
+	}
+	out = append(out, c.cur...)
+	c.full, c.cur = nil, nil
+	return out
 }
 
 // LoadFile opens and loads path. A file larger than the limit is refused before it is read.
