@@ -25,7 +25,7 @@ import (
 // harness runs the real engine against the Graph and Atlassian emulators over loopback HTTPS,
 // with the real Graph reader, SCIM client and SQLite store.
 type harness struct {
-	t        *testing.T
+	t        testing.TB
 	ten      *tenant.Tenant
 	g        *graph.Server
 	a        *atlemu.Server
@@ -39,6 +39,11 @@ type harness struct {
 const dirID = "d1"
 
 func newHarness(t *testing.T, spec tenant.Spec, ao atlemu.Options, faults graph.Faults) *harness {
+	t.Helper()
+	return newHarnessTB(t, spec, ao, faults)
+}
+
+func newHarnessTB(t testing.TB, spec tenant.Spec, ao atlemu.Options, faults graph.Faults) *harness {
 	t.Helper()
 	auth, err := loopbacktls.Shared()
 	if err != nil {
@@ -268,6 +273,10 @@ func opKeys(p *Plan) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+func runRow(id string) store.Run {
+	return store.Run{ID: id, DirectoryID: dirID, Kind: "apply", Status: "running", Started: time.Now()}
 }
 
 func ctxT(t *testing.T, d time.Duration) context.Context {

@@ -48,7 +48,7 @@ func skipReason(d *Desired, id string) string {
 	return ""
 }
 
-func norm(t *testing.T, s Settings) Settings {
+func norm(t testing.TB, s Settings) Settings {
 	t.Helper()
 	n, err := s.Normalize()
 	if err != nil {
