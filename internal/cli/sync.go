@@ -141,36 +141,44 @@ func runSync(ctx context.Context, args []string, stdout, stderr io.Writer, apply
 	}
 
 	start := time.Now()
-	_, plan, err := b.Headless(ctx, dirID, backend.HeadlessOptions{Full: *full})
-	pr.done()
-	if err != nil {
-		return Fail(stderr, err)
-	}
-	printPlan(stdout, plan)
-	if !apply {
-		fmt.Fprintf(stdout, "Report: %s\n", plan.ReportPath)
-		if len(plan.Blocked) > 0 {
-			return ExitFailure
-		}
-		return ExitOK
-	}
+	ask := apply && !*yes && tty && isTerminal(os.Stdin)
 	ct, cd := *tenantID, splitList(*domains)
-	if *isDemo && ct == "" {
-		ct, cd = plan.TenantID, plan.Domains
-		fmt.Fprintf(stdout, "Demo: confirming tenant %s and domains %s.\n", ct, strings.Join(cd, ", "))
-	}
-	if !*yes && tty && isTerminal(os.Stdin) {
-		fmt.Fprintf(stderr, "Apply %d operations to Atlassian for tenant %s (%s), domains %s? [y/N] ", plan.Operations, plan.TenantName, plan.TenantID, strings.Join(plan.Domains, ", "))
-		line, _ := bufio.NewReader(os.Stdin).ReadString('\n')
-		if a := strings.ToLower(strings.TrimSpace(line)); a != "y" && a != "yes" {
-			fmt.Fprintln(stderr, "Nothing applied.")
-			return ExitFailure
+	if !apply || ask || (*isDemo && ct == "") {
+		// A preview first: the plan command itself, the question on a terminal, or the demo's
+		// confirmation of what it read.
+		_, plan, err := b.Headless(ctx, dirID, backend.HeadlessOptions{Full: *full})
+		pr.done()
+		if err != nil {
+			return Fail(stderr, err)
+		}
+		printPlan(stdout, plan)
+		if !apply {
+			fmt.Fprintf(stdout, "Report: %s\n", plan.ReportPath)
+			if len(plan.Blocked) > 0 {
+				return ExitFailure
+			}
+			return ExitOK
+		}
+		if *isDemo && ct == "" {
+			ct, cd = plan.TenantID, plan.Domains
+			fmt.Fprintf(stdout, "Demo: confirming tenant %s and domains %s.\n", ct, strings.Join(cd, ", "))
+		}
+		if ask {
+			fmt.Fprintf(stderr, "Apply %d operations to Atlassian for tenant %s (%s), domains %s? [y/N] ", plan.Operations, plan.TenantName, plan.TenantID, strings.Join(plan.Domains, ", "))
+			line, _ := bufio.NewReader(os.Stdin).ReadString('\n')
+			if a := strings.ToLower(strings.TrimSpace(line)); a != "y" && a != "yes" {
+				fmt.Fprintln(stderr, "Nothing applied.")
+				return ExitFailure
+			}
 		}
 	}
-	// Headless re-reads and re-checks under the directory's lock: the plan applied is the one
-	// whose tenant and domains were confirmed, even if the tenant changed since the preview above.
-	run, _, err := b.Headless(ctx, dirID, backend.HeadlessOptions{Apply: true, Full: *full, ConfirmTenant: ct, ConfirmDomains: cd, Yes: *yes, OverrideThreshold: *override})
+	// Headless reads and checks again under the directory's lock: the plan applied is the one
+	// whose tenant and domains match the confirmation, even if the tenant changed meanwhile.
+	run, plan, err := b.Headless(ctx, dirID, backend.HeadlessOptions{Apply: true, Full: *full, ConfirmTenant: ct, ConfirmDomains: cd, Yes: *yes, OverrideThreshold: *override})
 	pr.done()
+	if !ask && plan.PlanID != "" {
+		printPlan(stdout, plan)
+	}
 	if err != nil {
 		if run.ReportPath != "" {
 			fmt.Fprintf(stdout, "Report: %s\n", run.ReportPath)
