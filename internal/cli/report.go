@@ -52,21 +52,12 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-func printReportErr(stderr io.Writer, err error) int {
-	e := apperr.As(err)
-	fmt.Fprintf(stderr, "error [%s]: %s\n", e.Code, e.Message)
-	if e.Action != "" {
-		fmt.Fprintln(stderr, e.Action)
-	}
-	return 1
-}
-
 func reportUsage(stderr io.Writer, msg string) int {
 	if msg != "" {
 		fmt.Fprintf(stderr, "error [%s]: %s\n", apperr.InvalidInput, msg)
 	}
 	fmt.Fprint(stderr, reportHelp)
-	return 2
+	return ExitUsage
 }
 
 func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -84,12 +75,12 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		}
 		v, err := report.OpenView(pos[0])
 		if err != nil {
-			return printReportErr(stderr, err)
+			return Fail(stderr, err)
 		}
 		if err := report.WriteSummaryText(stdout, v.Summary()); err != nil {
-			return printReportErr(stderr, err)
+			return Fail(stderr, err)
 		}
-		return 0
+		return ExitOK
 	case "export":
 		format := fs.String("format", "", "html, csv or json")
 		gz := fs.Bool("gzip", false, "gzip the json")
@@ -113,12 +104,12 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		}
 		files, err := report.ExportFile(pos[0], report.ExportOptions{Format: f, Gzip: *gz, Pseudonymize: *pseudo, KeepDomains: *keep, Out: dst})
 		if err != nil {
-			return printReportErr(stderr, err)
+			return Fail(stderr, err)
 		}
 		for _, p := range files {
 			fmt.Fprintln(stdout, p)
 		}
-		return 0
+		return ExitOK
 	case "diff":
 		asJSON := fs.Bool("json", false, "print the comparison as JSON")
 		limit := fs.Int("limit", 200, "objects to print (0 = all)")
@@ -128,28 +119,28 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		}
 		a, err := report.LoadFile(pos[0])
 		if err != nil {
-			return printReportErr(stderr, err)
+			return Fail(stderr, err)
 		}
 		b, err := report.LoadFile(pos[1])
 		if err != nil {
-			return printReportErr(stderr, err)
+			return Fail(stderr, err)
 		}
 		d := report.Diff(a.Report, b.Report)
 		if *asJSON {
 			enc := json.NewEncoder(stdout)
 			enc.SetIndent("", "  ")
 			if err := enc.Encode(d); err != nil {
-				return printReportErr(stderr, err)
+				return Fail(stderr, err)
 			}
-			return 0
+			return ExitOK
 		}
 		if err := report.WriteDiffText(stdout, d, *limit); err != nil {
-			return printReportErr(stderr, err)
+			return Fail(stderr, err)
 		}
-		return 0
+		return ExitOK
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, reportHelp)
-		return 0
+		return ExitOK
 	}
 	return reportUsage(stderr, fmt.Sprintf("unknown report command %q", sub))
 }
