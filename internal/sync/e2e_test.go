@@ -520,3 +520,26 @@ func TestConflictAndNotFoundDuringApply(t *testing.T) {
 	h.mustRun(ctx, true) // memberships of the re-created user are restored by the next full reconcile
 	h.checkExact()
 }
+
+func TestFullReconcileEveryNRunsCatchesHandEdits(t *testing.T) {
+	ctx := ctxT(t, 60*time.Second)
+	h := newHarness(t, tenant.Spec{Seed: 19, Users: 60, Groups: 6}, atlemu.Options{}, graph.Faults{})
+	h.settings.FullReconcileEvery = 3
+	var kinds []bool
+	for i := 0; i < 4; i++ {
+		if i == 1 {
+			// A change made by hand in Atlassian: invisible to a delta, caught by the periodic full reconcile.
+			for _, u := range h.a.State().Users {
+				if u.Active {
+					h.a.DeleteUserByHand(u.ID)
+					break
+				}
+			}
+		}
+		kinds = append(kinds, h.mustRun(ctx, false).Full)
+	}
+	if !slices.Equal(kinds, []bool{true, false, false, true}) {
+		t.Fatalf("full runs %v, want full every 3rd run", kinds)
+	}
+	h.checkExact()
+}
