@@ -31,6 +31,7 @@ type core struct {
 	mu          sync.Mutex
 	signIns     map[string]context.CancelFunc // by directory: the sign-in the admin may cancel
 	deviceCodes map[string]backend.DeviceCode // the last code shown, for the demo's emulated browser
+	conflicts   []string                      // demo: names of the unmanaged same-named groups
 
 	// open builds the backend; tests replace it.
 	open func(c *core) (*backend.Backend, error)
@@ -89,7 +90,10 @@ func openBackend(c *core) (*backend.Backend, error) {
 	c.mu.Lock()
 	c.demoEnv = env
 	c.mu.Unlock()
-	prepareDemo(env)
+	names := prepareDemo(env)
+	c.mu.Lock()
+	c.conflicts = names
+	c.mu.Unlock()
 	home := os.Getenv("IDPSYNC_HOME")
 	if home == "" {
 		// The emulators are new on every start, so the demo keeps nothing: a fresh folder per run.
@@ -112,12 +116,15 @@ func openBackend(c *core) (*backend.Backend, error) {
 // prepareDemo makes the demo show every screen: a second same-named unmanaged group, so that one
 // conflict can be taken over and another skipped, and (IDPSYNC_DEMO_LATENCY, e.g. "30ms") a slower
 // Atlassian so that progress and cancel can be watched.
-func prepareDemo(env *demo.Env) {
+func prepareDemo(env *demo.Env) []string {
+	names := []string{env.ConflictGroup}
 	for _, g := range env.Tenant.Snapshot().Groups {
 		name := strings.TrimSpace(g.DisplayName)
 		if name != "" && name != env.ConflictGroup && !strings.ContainsAny(name, "<>&\"'") {
 			if _, err := env.Atlassian.SeedGroup(atlassian.SeedGroup{DisplayName: name}); err != nil {
 				slog.Warn("demo: second conflict group not seeded", "err", err)
+			} else {
+				names = append(names, name)
 			}
 			break
 		}
@@ -125,6 +132,13 @@ func prepareDemo(env *demo.Env) {
 	if d, err := time.ParseDuration(os.Getenv("IDPSYNC_DEMO_LATENCY")); err == nil && d > 0 {
 		env.Atlassian.SetLatency(d)
 	}
+	return names
+}
+
+func (c *core) conflictGroups() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.conflicts...)
 }
 
 // demo returns the running demo environment, or nil outside demo mode.

@@ -183,6 +183,9 @@ type DemoConnection struct {
 	SCIMAPIKey  string `json:"scimApiKey,omitempty"`
 	OrgID       string `json:"orgId,omitempty"`
 	OrgAPIKey   string `json:"orgApiKey,omitempty"`
+	// ConflictGroups are the Entra groups whose names the demo organization already holds as
+	// unmanaged groups, so that a tester knows which groups to pick to see the conflict screen.
+	ConflictGroups []string `json:"conflictGroups,omitempty"`
 }
 
 // DemoDefaults returns the demo's connection values, or {demo:false} outside demo mode.
@@ -193,6 +196,6 @@ func (s *DirectoryService) DemoDefaults() (DemoConnection, error) {
 			return DemoConnection{}, nil
 		}
 		return DemoConnection{Demo: true, ClientID: d.ClientID(), SCIMBaseURL: d.Atlassian.SCIMURL(), SCIMAPIKey: d.Atlassian.APIKey(),
-			OrgID: d.Atlassian.OrgID(), OrgAPIKey: d.Atlassian.OrgAPIKey()}, nil
+			OrgID: d.Atlassian.OrgID(), OrgAPIKey: d.Atlassian.OrgAPIKey(), ConflictGroups: s.core.conflictGroups()}, nil
 	})
 }

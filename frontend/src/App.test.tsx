@@ -9,6 +9,13 @@ vi.mock('../wailsjs/go/app/AppService', () => ({
   Ping: vi.fn(),
 }));
 vi.mock('@atlaskit/tokens/set-global-theme', () => ({ setGlobalTheme: vi.fn(() => Promise.resolve()) }));
+// The admin screens' services (their own tests cover them): no directory and no run yet.
+vi.mock('../wailsjs/go/app/DirectoryService', () => ({
+  List: vi.fn(() => Promise.resolve([])),
+  DemoDefaults: vi.fn(() => Promise.resolve({ demo: false })),
+}));
+vi.mock('../wailsjs/go/app/SyncService', () => ({ History: vi.fn(() => Promise.resolve([])) }));
+vi.mock('../wailsjs/go/app/ReportService', () => ({}));
 
 import * as AppService from '../wailsjs/go/app/AppService';
 import { setGlobalTheme } from '@atlaskit/tokens/set-global-theme';
@@ -27,7 +34,7 @@ describe('shell', () => {
     expect(screen.getByTestId('top-bar')).toHaveTextContent('IdP Sync');
     expect(screen.getByTestId('page-identity-providers')).toBeInTheDocument();
     expect(screen.getByRole('heading', { level: 1, name: 'Identity providers' })).toBeInTheDocument();
-    expect(screen.getByRole('button', { name: 'Add identity provider' })).toBeInTheDocument();
+    expect(await screen.findByRole('button', { name: 'Add identity provider' })).toBeInTheDocument();
     await waitFor(() => expect(AppService.About).toHaveBeenCalled());
   });
 
@@ -37,7 +44,7 @@ describe('shell', () => {
     const nav = screen.getByTestId('side-nav');
     expect(within(nav).getByText('Security')).toBeInTheDocument();
     await user.click(within(nav).getByText('Sync history'));
-    expect(screen.getByTestId('page-sync-history')).toHaveTextContent('No sync runs yet');
+    expect(await screen.findByText('No sync runs yet')).toBeInTheDocument();
     expect(window.location.hash).toBe('#/sync-history');
     await user.click(within(nav).getByText('Identity providers'));
     expect(screen.getByTestId('page-identity-providers')).toBeInTheDocument();
@@ -49,13 +56,13 @@ describe('shell', () => {
     expect(screen.getByTestId('page-groups')).toHaveTextContent('No synced groups yet');
   });
 
-  it('explains that adding a provider is not available yet', async () => {
+  it('starts the add flow with the provider choice', async () => {
     const user = userEvent.setup();
     render(<App />);
-    await user.click(screen.getByRole('button', { name: 'Add identity provider' }));
-    const dialog = await screen.findByTestId('choose-idp');
-    expect(dialog).toHaveTextContent('Microsoft Azure AD');
-    expect(dialog).toHaveTextContent('Not available in this build yet');
+    await user.click(await screen.findByRole('button', { name: 'Add identity provider' }));
+    const step = await screen.findByTestId('add-step-provider');
+    expect(step).toHaveTextContent('Microsoft Azure AD');
+    expect(step).toHaveTextContent('Not available in this app');
   });
 
   it('shows the demo lozenge only for the demo tenant', async () => {

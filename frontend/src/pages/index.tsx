@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
 import { DirectoryPlaceholderPage } from './DirectoryPlaceholder';
 import { IdentityProvidersPage } from './IdentityProviders';
+import { ReportsPage } from './Reports';
 import { SyncHistoryPage } from './SyncHistory';
 
 /** One entry per screen; the navigation and the router are built from this list. */
@@ -16,6 +17,7 @@ export const pages: PageDef[] = [
   { path: 'groups', section: 'Directory', title: 'Groups', render: () => <DirectoryPlaceholderPage kind="Groups" /> },
   { path: 'identity-providers', section: 'Security', title: 'Identity providers', render: () => <IdentityProvidersPage /> },
   { path: 'sync-history', section: 'Security', title: 'Sync history', render: () => <SyncHistoryPage /> },
+  { path: 'reports', section: 'Security', title: 'Sync reports', render: () => <ReportsPage /> },
 ];
 
 export const sections: PageDef['section'][] = ['Directory', 'Security'];

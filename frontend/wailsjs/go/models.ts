@@ -18,6 +18,7 @@ export namespace app {
 	    scimApiKey?: string;
 	    orgId?: string;
 	    orgApiKey?: string;
+	    conflictGroups?: string[];
 	}
 	export interface Done {
 	    ok: boolean;

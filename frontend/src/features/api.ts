@@ -1,0 +1,69 @@
+// The admin screens' door to the Go services. Tests replace the generated bindings with vi.mock,
+// so every screen imports them from here and from nowhere else.
+import * as directoryBindings from '../../wailsjs/go/app/DirectoryService';
+import * as reportBindings from '../../wailsjs/go/app/ReportService';
+import * as syncBindings from '../../wailsjs/go/app/SyncService';
+import * as runtime from '../../wailsjs/runtime/runtime';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Fn = (...args: any[]) => Promise<any>;
+
+/**
+ * Makes every binding reject instead of throwing: outside Wails (a plain browser, a broken bridge)
+ * the generated code throws synchronously. The module is read at call time, so tests' mocks apply.
+ */
+function rejecting<T extends Record<string, Fn>>(m: T): T {
+  const out: Record<string, Fn> = {};
+  for (const k of Object.keys(m)) out[k] = (...args) => Promise.resolve().then(() => m[k](...args));
+  return out as T;
+}
+
+export const DirectoryService = rejecting(directoryBindings);
+export const SyncService = rejecting(syncBindings);
+export const ReportService = rejecting(reportBindings);
+
+/** Subscribes to a backend event; without the Wails runtime (tests, a plain browser) it is a no-op. */
+export function EventsOn(name: string, cb: (...data: never[]) => void): () => void {
+  try {
+    return runtime.EventsOn(name, cb as (...data: unknown[]) => void) ?? (() => {});
+  } catch {
+    return () => {};
+  }
+}
+export type { app, atlassian, backend, report, sync } from '../../wailsjs/go/models';
+export { toAppError, type AppError } from '../lib/api';
+
+/** Event names emitted by internal/backend (backend.Event*). */
+export const events = {
+  progress: 'sync:progress',
+  done: 'sync:done',
+  deviceCode: 'auth:devicecode',
+  schedule: 'sync:schedule',
+} as const;
+
+/** Payload of auth:devicecode (backend.DeviceCode). */
+export interface DeviceCode {
+  directoryId: string;
+  userCode: string;
+  url: string;
+  message: string;
+}
+
+/** Payload of sync:progress (backend.Progress). */
+export interface Progress {
+  directoryId: string;
+  runId: string;
+  phase: string;
+  done: number;
+  total: number;
+  rate: number;
+  etaSeconds: number;
+  message?: string;
+}
+
+/** Payload of sync:schedule (backend.ScheduleNotice). */
+export interface ScheduleNotice {
+  directoryId: string;
+  error: { code: string; message: string; action?: string };
+  at: string;
+}

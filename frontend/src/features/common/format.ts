@@ -1,0 +1,65 @@
+// Small formatting helpers shared by the screens. Everything returns plain text.
+
+export function formatDate(iso?: string | null): string {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime()) || d.getFullYear() < 2000) return '—';
+  return d.toLocaleString(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+}
+
+export function formatDuration(ms?: number): string {
+  if (!ms || ms < 0) return '—';
+  if (ms < 1000) return `${ms} ms`;
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min ${s % 60} s`;
+  return `${Math.floor(m / 60)} h ${m % 60} min`;
+}
+
+export function formatCount(n?: number): string {
+  return (n ?? 0).toLocaleString('en-US');
+}
+
+export function plural(n: number, one: string, many = one + 's'): string {
+  return `${formatCount(n)} ${n === 1 ? one : many}`;
+}
+
+/** Operation actions as the screens name them. */
+export const actionLabel: Record<string, string> = {
+  create_user: 'Create user',
+  update_user: 'Update user',
+  reactivate_user: 'Reactivate user',
+  deactivate_user: 'Deactivate user',
+  adopt_user: 'Adopt existing user',
+  create_group: 'Create group',
+  adopt_group: 'Adopt group',
+  take_over_group: 'Take over group',
+  conflict_group: 'Group conflict',
+  retire_group: 'Retire group',
+  delete_group: 'Delete group',
+  add_member: 'Add to group',
+  remove_member: 'Remove from group',
+};
+
+export function labelOf(action: string): string {
+  return actionLabel[action] ?? action.replace(/_/g, ' ');
+}
+
+export interface CountLike {
+  object: string;
+  action: string;
+  result: string;
+  n: number;
+}
+
+/** Sums counts by action (optionally by result). */
+export function sumBy(counts: CountLike[] | undefined, action: string, result?: string): number {
+  return (counts ?? []).filter((c) => c.action === action && (!result || c.result === result)).reduce((a, c) => a + c.n, 0);
+}
+
+export function secondsLeft(s: number): string {
+  if (!(s >= 0) || !Number.isFinite(s)) return 'estimating…';
+  if (s < 60) return `about ${Math.max(1, Math.round(s))} s left`;
+  return `about ${Math.round(s / 60)} min left`;
+}

@@ -1,0 +1,101 @@
+import Button from '@atlaskit/button/new';
+import DynamicTable from '@atlaskit/dynamic-table';
+import EmptyState from '@atlaskit/empty-state';
+import Spinner from '@atlaskit/spinner';
+import { useEffect, useState } from 'react';
+import { DirectoryIllustration } from '../../shell/Illustration';
+import { PageLayout } from '../../shell/PageLayout';
+import { DirectoryService, toAppError, type AppError, type backend } from '../api';
+import { ErrorMessage } from '../common/errors';
+import { formatCount, formatDate } from '../common/format';
+import { useNav } from '../common/nav';
+import { DirectoryStatus } from '../common/status';
+
+const head = {
+  cells: [
+    { key: 'name', content: 'Directory name' },
+    { key: 'provider', content: 'Identity provider' },
+    { key: 'provisioning', content: 'User provisioning' },
+    { key: 'status', content: 'Status' },
+    { key: 'last', content: 'Last sync' },
+    { key: 'synced', content: 'Users and groups synced' },
+  ],
+};
+
+/** Security > Identity providers: the organization's directories, or the empty state. */
+export function DirectoryList() {
+  const nav = useNav();
+  const [dirs, setDirs] = useState<backend.Directory[] | null>(null);
+  const [error, setError] = useState<AppError | null>(null);
+
+  useEffect(() => {
+    let live = true;
+    DirectoryService.List().then(
+      (d) => live && setDirs(d ?? []),
+      (e) => live && setError(toAppError(e)),
+    );
+    return () => {
+      live = false;
+    };
+  }, []);
+
+  const add = (
+    <Button appearance="primary" onClick={() => nav({ kind: 'add' })} testId="add-idp">
+      Add identity provider
+    </Button>
+  );
+  let body;
+  if (error) body = <ErrorMessage error={error} title="The directories could not be listed" />;
+  else if (dirs === null)
+    body = (
+      <div className="center-pad">
+        <Spinner label="Loading directories" />
+      </div>
+    );
+  else if (dirs.length === 0)
+    body = (
+      <EmptyState
+        testId="idp-empty"
+        header="Add an identity provider"
+        description="Sync users and groups from your identity provider's directory. Until you add one, your organization's users are managed in Atlassian only."
+        headingLevel={2}
+        renderImage={() => <DirectoryIllustration />}
+        primaryAction={add}
+      />
+    );
+  else
+    body = (
+      <DynamicTable
+        testId="idp-table"
+        head={head}
+        rows={dirs.map((d) => ({
+          key: d.id,
+          testId: `idp-row-${d.id}`,
+          cells: [
+            {
+              key: 'name',
+              content: (
+                <Button appearance="subtle" onClick={() => nav({ kind: 'directory', id: d.id })} testId="idp-open">
+                  {d.name}
+                </Button>
+              ),
+            },
+            { key: 'provider', content: 'Microsoft Azure AD' },
+            { key: 'provisioning', content: 'Automatic' },
+            { key: 'status', content: <DirectoryStatus status={d.status} /> },
+            { key: 'last', content: d.lastRun ? formatDate(d.lastRun.started) : 'Never' },
+            { key: 'synced', content: `${formatCount(d.syncedUsers)} users, ${formatCount(d.syncedGroups)} groups` },
+          ],
+        }))}
+      />
+    );
+  return (
+    <PageLayout
+      title="Identity providers"
+      description="Connect Microsoft Entra ID to your Atlassian organization to sync its users and groups, nested groups included. You see every change before it is made."
+      actions={dirs && dirs.length > 0 ? add : undefined}
+    >
+      {body}
+    </PageLayout>
+  );
+}

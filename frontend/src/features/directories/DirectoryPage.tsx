@@ -1,0 +1,375 @@
+import Breadcrumbs, { BreadcrumbsItem } from '@atlaskit/breadcrumbs';
+import Button from '@atlaskit/button/new';
+import ModalDialog, { ModalBody, ModalFooter, ModalHeader, ModalTitle, ModalTransition } from '@atlaskit/modal-dialog';
+import SectionMessage from '@atlaskit/section-message';
+import Spinner from '@atlaskit/spinner';
+import Tabs, { Tab, TabList, TabPanel } from '@atlaskit/tabs';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { useFlags } from '../../lib/flags';
+import { PageLayout } from '../../shell/PageLayout';
+import { DirectoryService, EventsOn, events, SyncService, toAppError, type AppError, type backend, type Progress } from '../api';
+import { ErrorMessage } from '../common/errors';
+import { formatCount, formatDate } from '../common/format';
+import { useNav, type DirectoryTab } from '../common/nav';
+import { DirectoryStatus } from '../common/status';
+import { ConfirmDialog } from '../sync/ConfirmDialog';
+import { History } from '../sync/History';
+import { PreviewPanel } from '../sync/PreviewPanel';
+import { SyncProgress, SyncResult } from '../sync/Progress';
+import { Troubleshooting } from '../sync/Troubleshooting';
+import { AtlassianStep, emptyInput } from './AddDirectory';
+import { SignIn, TenantCard } from './SignIn';
+import { SyncSettings } from './SyncSettings';
+
+const tabs: DirectoryTab[] = ['overview', 'settings', 'preview', 'history', 'troubleshooting', 'connection'];
+
+/** One directory: its overview and status panel, settings, preview, history and troubleshooting. */
+export function DirectoryPage({ id, tab = 'overview' }: { id: string; tab?: DirectoryTab }) {
+  const nav = useNav();
+  const flags = useFlags();
+  const [dir, setDir] = useState<backend.Directory | null>(null);
+  const [account, setAccount] = useState<backend.Account | null | undefined>(undefined);
+  const [loadError, setLoadError] = useState<AppError | null>(null);
+  const [current, setCurrent] = useState<DirectoryTab>(tab);
+  const [plan, setPlan] = useState<backend.PlanSummary | null>(null);
+  const [stale, setStale] = useState(false);
+  const [previewing, setPreviewing] = useState(false);
+  const [previewError, setPreviewError] = useState<AppError | null>(null);
+  const [confirming, setConfirming] = useState(false);
+  const [running, setRunning] = useState(false);
+  const [canceling, setCanceling] = useState(false);
+  const [progress, setProgress] = useState<Record<string, Progress>>({});
+  const [result, setResult] = useState<{ run: backend.RunSummary | null; error: AppError | null } | null>(null);
+  const [refreshKey, setRefreshKey] = useState(0);
+  const [disconnecting, setDisconnecting] = useState(false);
+  const live = useRef(true);
+
+  const reload = useCallback(() => {
+    DirectoryService.Get(id).then(
+      (d) => {
+        if (!live.current) return;
+        setDir(d);
+        if (d.status === 'running') setRunning(true);
+      },
+      (e) => live.current && setLoadError(toAppError(e)),
+    );
+    DirectoryService.Account(id).then(
+      (a) => live.current && setAccount(a ?? null),
+      () => live.current && setAccount(null),
+    );
+  }, [id]);
+
+  useEffect(() => {
+    live.current = true;
+    reload();
+    const offP = EventsOn(events.progress, (p: Progress) => {
+      if (p?.directoryId !== id) return;
+      setProgress((m) => ({ ...m, [p.phase]: p }));
+    });
+    const offD = EventsOn(events.done, (r: backend.RunSummary) => {
+      if (r?.directoryId !== id) return;
+      setRefreshKey((k) => k + 1);
+    });
+    return () => {
+      live.current = false;
+      offP?.();
+      offD?.();
+    };
+  }, [id, reload]);
+
+  const preview = async (thenConfirm: boolean) => {
+    setPreviewing(true);
+    setPreviewError(null);
+    try {
+      const p = await SyncService.Preview(id, false);
+      if (!live.current) return;
+      setPlan(p);
+      setStale(false);
+      setRefreshKey((k) => k + 1);
+      if (thenConfirm) setConfirming(true);
+    } catch (e) {
+      if (live.current) setPreviewError(toAppError(e));
+    } finally {
+      if (live.current) setPreviewing(false);
+    }
+  };
+
+  const apply = async (c: backend.Confirmation) => {
+    if (!plan) return;
+    setConfirming(false);
+    setRunning(true);
+    setProgress({});
+    setResult(null);
+    setCurrent('overview');
+    const planId = plan.planId;
+    setPlan(null); // a plan is applied once
+    try {
+      const run = await SyncService.Apply(planId, c);
+      if (live.current) setResult({ run, error: null });
+    } catch (e) {
+      const err = toAppError(e);
+      let run: backend.RunSummary | null = null;
+      try {
+        const h = await SyncService.History(id, 1);
+        if (h?.[0]?.run.kind === 'apply') run = h[0].run;
+      } catch {
+        // the error alone is shown
+      }
+      if (live.current) setResult({ run, error: err });
+    } finally {
+      if (live.current) {
+        setRunning(false);
+        setCanceling(false);
+        setRefreshKey((k) => k + 1);
+        reload();
+      }
+    }
+  };
+
+  const cancel = async () => {
+    setCanceling(true);
+    try {
+      await SyncService.Cancel(id);
+    } catch (e) {
+      setCanceling(false);
+      flags.showError('The sync could not be cancelled', toAppError(e));
+    }
+  };
+
+  const disconnect = async () => {
+    try {
+      await DirectoryService.Disconnect(id);
+      flags.showSuccess('Directory disconnected', 'Synced users keep their product access.');
+      nav({ kind: 'list' });
+    } catch (e) {
+      setDisconnecting(false);
+      flags.showError('The directory could not be disconnected', toAppError(e));
+    }
+  };
+
+  const openReport = (runId: string) => nav({ kind: 'report', runId, back: { kind: 'directory', id, tab: current } });
+
+  if (loadError) return <PageLayout title="Identity providers"><ErrorMessage error={loadError} title="The directory could not be opened" /></PageLayout>;
+  if (!dir)
+    return (
+      <PageLayout title="Identity providers">
+        <Spinner label="Loading" />
+      </PageLayout>
+    );
+
+  const tabIndex = Math.max(0, tabs.indexOf(current));
+  return (
+    <PageLayout
+      title={dir.name}
+      description={
+        <Breadcrumbs>
+          <BreadcrumbsItem text="Identity providers" onClick={() => nav({ kind: 'list' })} testId="crumb-idps" />
+          <BreadcrumbsItem text={dir.name} />
+        </Breadcrumbs>
+      }
+      actions={
+        <div className="row-gap">
+          <Button onClick={() => void preview(false).then(() => setCurrent('preview'))} isDisabled={running || previewing || !account} testId="preview-changes">
+            Preview changes
+          </Button>
+          <Button appearance="primary" onClick={() => void preview(true)} isDisabled={running || previewing || !account} isLoading={previewing} testId="sync-now">
+            Sync now
+          </Button>
+        </div>
+      }
+    >
+      {previewError && <ErrorMessage error={previewError} title="The preview could not be made" testId="preview-error" />}
+      {previewing && (
+        <SectionMessage appearance="information" title="Reading Entra ID and Atlassian…" testId="previewing">
+          <p>IdP Sync reads both sides and plans every change. Nothing is written.</p>
+        </SectionMessage>
+      )}
+      <Tabs id="directory-tabs" selected={tabIndex} onChange={(i) => setCurrent(tabs[i])}>
+        <TabList>
+          <Tab testId="tab-overview">Overview</Tab>
+          <Tab testId="tab-settings">Sync settings</Tab>
+          <Tab testId="tab-preview">Preview</Tab>
+          <Tab testId="tab-history">Sync history</Tab>
+          <Tab testId="tab-troubleshooting">Troubleshooting</Tab>
+          <Tab testId="tab-connection">Connection</Tab>
+        </TabList>
+        <TabPanel>
+          <div className="tab-pad" data-testid="overview">
+            {running && <SyncProgress progress={progress} onCancel={() => void cancel()} canceling={canceling} />}
+            {result && <SyncResult run={result.run} error={result.error} onReport={openReport} onDismiss={() => setResult(null)} />}
+            {account === null && (
+              <section className="panel">
+                <h3 className="subhead">Connect your Microsoft account</h3>
+                <SignIn directoryId={id} onSignedIn={() => reload()} />
+              </section>
+            )}
+            <Overview dir={dir} account={account ?? null} onEdit={() => setCurrent('settings')} onDisconnect={() => setDisconnecting(true)} />
+            {account && !dir.tenantId && (
+              <section className="panel">
+                <h3 className="subhead">Tenant</h3>
+                <TenantCard directoryId={id} />
+              </section>
+            )}
+          </div>
+        </TabPanel>
+        <TabPanel>
+          <div className="tab-pad">
+            {current === 'settings' &&
+              (account ? (
+                <SyncSettings
+                  directoryId={id}
+                  running={running || dir.status === 'running'}
+                  onSaved={() => {
+                    if (plan) setStale(true);
+                    reload();
+                  }}
+                />
+              ) : (
+                <SignIn directoryId={id} onSignedIn={() => reload()} />
+              ))}
+          </div>
+        </TabPanel>
+        <TabPanel>
+          <div className="tab-pad">
+            {plan ? (
+              <>
+                <PreviewPanel plan={plan} onPlan={(p) => { setPlan(p); setStale(false); }} stale={stale} />
+                <div className="footer-buttons">
+                  <Button onClick={() => void preview(false)} isLoading={previewing} testId="preview-again">
+                    Preview again
+                  </Button>
+                  <Button appearance="primary" onClick={() => setConfirming(true)} isDisabled={stale || running} testId="preview-sync">
+                    Sync these changes
+                  </Button>
+                </div>
+              </>
+            ) : (
+              <div className="center-pad">
+                <p className="muted">Preview the changes the next sync would make. Nothing is written.</p>
+                <Button onClick={() => void preview(false)} isLoading={previewing} isDisabled={!account || running} testId="preview-start">
+                  Preview changes
+                </Button>
+              </div>
+            )}
+          </div>
+        </TabPanel>
+        <TabPanel>
+          <div className="tab-pad">{current === 'history' && <History directoryId={id} onReport={openReport} refreshKey={refreshKey} />}</div>
+        </TabPanel>
+        <TabPanel>
+          <div className="tab-pad">{current === 'troubleshooting' && <Troubleshooting directoryId={id} onReport={openReport} refreshKey={refreshKey} />}</div>
+        </TabPanel>
+        <TabPanel>
+          <div className="tab-pad">{current === 'connection' && <EditConnection dir={dir} onSaved={setDir} />}</div>
+        </TabPanel>
+      </Tabs>
+      <ModalTransition>
+        {confirming && plan && <ConfirmDialog plan={plan} onConfirm={(c) => void apply(c)} onClose={() => setConfirming(false)} />}
+      </ModalTransition>
+      <ModalTransition>
+        {disconnecting && (
+          <ModalDialog onClose={() => setDisconnecting(false)} testId="disconnect-dialog">
+            <ModalHeader>
+              <ModalTitle appearance="danger">Disconnect {dir.name}?</ModalTitle>
+            </ModalHeader>
+            <ModalBody>
+              <ul>
+                <li>Users and groups synced so far stay in Atlassian and keep their product access; they are no longer updated.</li>
+                <li>This directory's sync settings, history and reports index are removed from IdP Sync.</li>
+                <li>Its Atlassian API keys and Microsoft sign-in are wiped from your keychain.</li>
+              </ul>
+            </ModalBody>
+            <ModalFooter>
+              <Button appearance="subtle" onClick={() => setDisconnecting(false)}>
+                Cancel
+              </Button>
+              <Button appearance="danger" onClick={() => void disconnect()} testId="disconnect-confirm">
+                Disconnect
+              </Button>
+            </ModalFooter>
+          </ModalDialog>
+        )}
+      </ModalTransition>
+    </PageLayout>
+  );
+}
+
+/** The status panel: Atlassian's three items, plus the account and the key's expiry. */
+function Overview({ dir, account, onEdit, onDisconnect }: { dir: backend.Directory; account: backend.Account | null; onEdit: () => void; onDisconnect: () => void }) {
+  return (
+    <section className="panel" aria-label="Sync status" data-testid="status-panel">
+      {dir.status === 'needs_attention' && (
+        <SectionMessage appearance="warning" title="The last sync needs your attention" testId="needs-attention">
+          <p>{dir.statusReason}</p>
+        </SectionMessage>
+      )}
+      {(dir.keyExpiresInDays ?? -1) >= 0 && (dir.keyExpiresInDays ?? 0) < 30 && (
+        <SectionMessage appearance="warning" title="The directory API key expires soon">
+          <p>Atlassian API keys expire after a year; this one expires in {dir.keyExpiresInDays} days. Create a new key and enter it in Connection.</p>
+        </SectionMessage>
+      )}
+      <dl className="kv status-kv">
+        <dt>Status</dt>
+        <dd>
+          <DirectoryStatus status={dir.status} />
+        </dd>
+        <dt>Last sync</dt>
+        <dd data-testid="last-sync">{dir.lastRun ? formatDate(dir.lastRun.started) : 'Never'}</dd>
+        <dt>Next sync</dt>
+        <dd>{dir.nextSync ? formatDate(dir.nextSync) : dir.status === 'enabled' ? 'After the first sync you confirm' : 'Automatic syncing is off'}</dd>
+        <dt>Synced users</dt>
+        <dd data-testid="synced-users">{formatCount(dir.syncedUsers)}</dd>
+        <dt>Synced groups</dt>
+        <dd data-testid="synced-groups">{formatCount(dir.syncedGroups)}</dd>
+        <dt>Synced domains</dt>
+        <dd data-testid="synced-domains">{formatCount(dir.syncedDomains)}</dd>
+        <dt>Tenant</dt>
+        <dd>{dir.tenantName ? `${dir.tenantName} (${dir.tenantId})` : 'Linked at the first sync'}</dd>
+        <dt>Microsoft account</dt>
+        <dd>{account ? account.username : 'Not signed in'}</dd>
+      </dl>
+      <div className="row-gap">
+        <Button onClick={onEdit} testId="edit-settings">
+          Edit
+        </Button>
+        <Button appearance="danger" onClick={onDisconnect} testId="disconnect">
+          Disconnect
+        </Button>
+      </div>
+    </section>
+  );
+}
+
+/** Edit the Atlassian connection and the app registration; keys are write-only. */
+function EditConnection({ dir, onSaved }: { dir: backend.Directory; onSaved: (d: backend.Directory) => void }) {
+  const flags = useFlags();
+  const [input, setInput] = useState<backend.DirectoryInput>(() => ({
+    ...emptyInput(),
+    name: dir.name,
+    cloud: dir.cloud,
+    clientId: dir.clientId,
+    scimBaseUrl: dir.scimBaseUrl,
+    orgId: dir.orgId ?? '',
+    allowCustomHost: dir.allowCustomHost,
+  }));
+  const [error, setError] = useState<AppError | null>(null);
+  const save = async () => {
+    setError(null);
+    try {
+      onSaved(await DirectoryService.Update(dir.id, input));
+      flags.showSuccess('Connection saved');
+    } catch (e) {
+      setError(toAppError(e));
+    }
+  };
+  return (
+    <div>
+      {error && <ErrorMessage error={error} title="The connection was not saved" />}
+      <p className="muted">
+        Directory API key {dir.hasScimKey ? `stored in the keychain${dir.scimKeyCreated ? `, created ${dir.scimKeyCreated}` : ''}` : 'missing'}. Organization key{' '}
+        {dir.hasOrgKey ? 'stored' : 'not set'}. Application (client) ID {dir.clientId}, cloud {dir.cloud}. {formatCount(dir.syncedUsers)} users synced.
+      </p>
+      <AtlassianStep input={input} set={(p) => setInput((i) => ({ ...i, ...p }))} demo={null} directoryId={dir.id} onNext={() => void save()} nextLabel="Save connection" />
+    </div>
+  );
+}

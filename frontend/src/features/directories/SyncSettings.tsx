@@ -1,0 +1,280 @@
+import Button from '@atlaskit/button/new';
+import { Checkbox } from '@atlaskit/checkbox';
+import DynamicTable from '@atlaskit/dynamic-table';
+import Heading from '@atlaskit/heading';
+import Lozenge from '@atlaskit/lozenge';
+import { RadioGroup } from '@atlaskit/radio';
+import SectionMessage from '@atlaskit/section-message';
+import Select from '@atlaskit/select';
+import Spinner from '@atlaskit/spinner';
+import Textfield from '@atlaskit/textfield';
+import { useEffect, useState } from 'react';
+import { useFlags } from '../../lib/flags';
+import { DirectoryService, toAppError, type AppError, type backend, type sync } from '../api';
+import { ErrorMessage } from '../common/errors';
+import { ClaimStatus } from '../common/status';
+import { GroupPicker } from './GroupPicker';
+
+const intervals = [
+  { label: 'Every hour', value: 60 },
+  { label: 'Every 2 hours', value: 120 },
+  { label: 'Every 4 hours (as Atlassian)', value: 240 },
+  { label: 'Every 8 hours', value: 480 },
+  { label: 'Every day', value: 1440 },
+];
+
+/** Splits the protected-groups field: one name per line or comma. */
+export function parseNames(s: string): string[] {
+  return s
+    .split(/[\n,]/)
+    .map((x) => x.trim())
+    .filter(Boolean);
+}
+
+/**
+ * Sync settings, with Atlassian's sections: sync status, domains to verify, users to sync; then
+ * IdP Sync's safety settings. Saving while a sync runs is allowed: it applies to the next sync.
+ */
+export function SyncSettings({ directoryId, running, onSaved }: { directoryId: string; running: boolean; onSaved: () => void }) {
+  const flags = useFlags();
+  const [s, setS] = useState<sync.Settings | null>(null);
+  const [domains, setDomains] = useState<backend.DomainRow[] | null>(null);
+  const [domainError, setDomainError] = useState<AppError | null>(null);
+  const [error, setError] = useState<AppError | null>(null);
+  const [saveError, setSaveError] = useState<AppError | null>(null);
+  const [protectedText, setProtectedText] = useState('');
+  const [saving, setSaving] = useState(false);
+
+  useEffect(() => {
+    let live = true;
+    DirectoryService.SyncSettings(directoryId).then(
+      (x) => {
+        if (!live) return;
+        setS(x);
+        setProtectedText((x.protectedGroups ?? []).join(', '));
+      },
+      (e) => live && setError(toAppError(e)),
+    );
+    DirectoryService.Domains(directoryId).then(
+      (d) => live && setDomains(d ?? []),
+      (e) => live && setDomainError(toAppError(e)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [directoryId]);
+
+  if (error) return <ErrorMessage error={error} title="The settings could not be read" />;
+  if (!s)
+    return (
+      <div className="center-pad">
+        <Spinner label="Loading settings" />
+      </div>
+    );
+  const set = (p: Partial<sync.Settings>) => setS({ ...s, ...p });
+  const chosenDomains = new Set(s.domains ?? []);
+
+  const save = async () => {
+    setSaving(true);
+    setSaveError(null);
+    try {
+      const saved = await DirectoryService.SaveSettings(directoryId, { ...s, protectedGroups: parseNames(protectedText) });
+      setS(saved);
+      flags.showSuccess('Settings saved', running ? 'Your changes apply to the next sync.' : 'Preview the changes before you sync.');
+      onSaved();
+    } catch (e) {
+      setSaveError(toAppError(e));
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  return (
+    <div className="settings" data-testid="sync-settings">
+      {running && (
+        <SectionMessage appearance="information" title="A sync is in progress" testId="settings-running">
+          <p>You can edit the settings now, but your changes apply only to the next sync.</p>
+        </SectionMessage>
+      )}
+
+      <section className="settings-section" aria-labelledby="set-status">
+        <Heading as="h2" size="small" id="set-status">
+          Set sync status
+        </Heading>
+        <RadioGroup
+          name="autoSync"
+          value={s.autoSync ? 'on' : 'off'}
+          onChange={(e) => set({ autoSync: e.currentTarget.value === 'on' })}
+          options={[
+            { name: 'autoSync', value: 'on', label: 'Enable automatic syncing', testId: 'auto-on' },
+            { name: 'autoSync', value: 'off', label: 'Disable automatic syncing', testId: 'auto-off' },
+          ]}
+        />
+        <p className="muted">
+          {s.autoSync
+            ? 'While IdP Sync runs, it syncs at the interval below, under your last confirmation of the tenant and domains. If either changed, it waits for you.'
+            : 'You start every sync yourself with Sync now.'}
+        </p>
+        {s.autoSync && (
+          <div className="narrow">
+            <label className="field-label" htmlFor="interval">
+              Sync interval
+            </label>
+            <Select
+              inputId="interval"
+              options={intervals}
+              value={intervals.find((i) => i.value === s.autoIntervalMinutes) ?? { label: `Every ${s.autoIntervalMinutes} minutes`, value: s.autoIntervalMinutes }}
+              onChange={(o) => set({ autoIntervalMinutes: o?.value ?? 240 })}
+            />
+          </div>
+        )}
+      </section>
+
+      <section className="settings-section" aria-labelledby="set-domains">
+        <Heading as="h2" size="small" id="set-domains">
+          Select domains to verify
+        </Heading>
+        <p className="muted">
+          During a sync, only users from the domains you verify sync. Only domains with the Verified status in Entra qualify. External
+          users always sync, whatever their domain.
+        </p>
+        <RadioGroup
+          name="domainMode"
+          value={s.domainMode}
+          onChange={(e) => set({ domainMode: e.currentTarget.value })}
+          options={[
+            { name: 'domainMode', value: 'all', label: 'Verify all available domains', testId: 'domains-all' },
+            { name: 'domainMode', value: 'specific', label: 'Verify only specific domains', testId: 'domains-specific' },
+          ]}
+        />
+        {domainError ? (
+          <ErrorMessage error={domainError} title="The domains could not be read" />
+        ) : domains === null ? (
+          <Spinner label="Loading domains" />
+        ) : (
+          <DynamicTable
+            testId="domain-table"
+            head={{
+              cells: [
+                { key: 'sel', content: <span className="visually-hidden">Selected</span>, width: 6 },
+                { key: 'name', content: 'Domain' },
+                { key: 'entra', content: 'Entra verification' },
+                { key: 'atl', content: 'Atlassian claim status' },
+              ],
+            }}
+            rows={domains.map((d) => {
+              const on = d.selectable && (s.domainMode === 'all' || chosenDomains.has(d.name));
+              return {
+                key: d.name,
+                testId: `domain-${d.name}`,
+                cells: [
+                  {
+                    key: 'sel',
+                    content: (
+                      <Checkbox
+                        isChecked={on}
+                        isDisabled={!d.selectable || s.domainMode === 'all'}
+                        aria-label={`Sync ${d.name}`}
+                        testId={`domain-check-${d.name}`}
+                        onChange={() => {
+                          const next = new Set(chosenDomains);
+                          if (next.has(d.name)) next.delete(d.name);
+                          else next.add(d.name);
+                          set({ domains: [...next].sort() });
+                        }}
+                      />
+                    ),
+                  },
+                  {
+                    key: 'name',
+                    content: (
+                      <span>
+                        {d.name} {d.isDefault && <Lozenge>Default</Lozenge>} {d.isInitial && <Lozenge>Initial</Lozenge>}
+                      </span>
+                    ),
+                  },
+                  { key: 'entra', content: d.verifiedInEntra ? <Lozenge appearance="success">Verified</Lozenge> : <Lozenge appearance="moved">Not verified</Lozenge> },
+                  { key: 'atl', content: <ClaimStatus status={d.atlassianStatus} /> },
+                ],
+              };
+            })}
+          />
+        )}
+      </section>
+
+      <section className="settings-section" aria-labelledby="set-users">
+        <Heading as="h2" size="small" id="set-users">
+          Select users to sync
+        </Heading>
+        <RadioGroup
+          name="userMode"
+          value={s.userMode}
+          onChange={(e) => set({ userMode: e.currentTarget.value })}
+          options={[
+            { name: 'userMode', value: 'all', label: 'Sync all users and groups', testId: 'users-all' },
+            { name: 'userMode', value: 'groups', label: 'Sync specific groups and their users', testId: 'users-groups' },
+          ]}
+        />
+        <p className="muted">
+          {s.userMode === 'all'
+            ? 'New users and groups in Entra are included in the next sync.'
+            : 'A selected group brings its nested subgroups; their users become members of every ancestor group in Atlassian.'}
+        </p>
+        {s.userMode === 'groups' && <GroupPicker directoryId={directoryId} selected={s.groups ?? []} onChange={(groups) => set({ groups })} />}
+        <div className="checks">
+          <Checkbox isChecked={s.includeExternal} onChange={(e) => set({ includeExternal: e.currentTarget.checked })} label="Sync external (guest) users whatever their domain" />
+          <Checkbox isChecked={s.includeDisabled} onChange={(e) => set({ includeDisabled: e.currentTarget.checked })} label="Create accounts for users disabled in Entra (as deactivated accounts)" />
+        </div>
+      </section>
+
+      <section className="settings-section" aria-labelledby="set-safety">
+        <Heading as="h2" size="small" id="set-safety">
+          Safety
+        </Heading>
+        <p className="muted">A sync that would deactivate more users than either limit stops before writing, until you override it for that sync.</p>
+        <div className="row-gap">
+          <div>
+            <label className="field-label" htmlFor="max-count">
+              Deactivation threshold (users)
+            </label>
+            <Textfield id="max-count" type="number" min={0} value={String(s.deactivationMaxCount)} onChange={(e) => set({ deactivationMaxCount: Math.max(0, Number(e.currentTarget.value) || 0) })} testId="max-count" />
+          </div>
+          <div>
+            <label className="field-label" htmlFor="max-percent">
+              Deactivation threshold (% of managed users)
+            </label>
+            <Textfield id="max-percent" type="number" min={0} max={100} value={String(s.deactivationMaxPercent)} onChange={(e) => set({ deactivationMaxPercent: Math.min(100, Math.max(0, Number(e.currentTarget.value) || 0)) })} testId="max-percent" />
+          </div>
+        </div>
+        <label className="field-label" htmlFor="protected">
+          Protected groups (Atlassian group names, separated by commas): never changed by IdP Sync
+        </label>
+        <Textfield id="protected" value={protectedText} onChange={(e) => setProtectedText(e.currentTarget.value)} placeholder="site-admins, jira-administrators" testId="protected-groups" />
+        <fieldset className="fieldset">
+          <legend>Groups that leave the sync scope</legend>
+          <RadioGroup
+            name="outOfScope"
+            value={s.deleteOutOfScopeGroups ? 'delete' : 'keep'}
+            onChange={(e) => set({ deleteOutOfScopeGroups: e.currentTarget.value === 'delete' })}
+            options={[
+              { name: 'outOfScope', value: 'keep', label: 'Leave them in Atlassian and stop managing them (recommended)' },
+              { name: 'outOfScope', value: 'delete', label: 'Delete them from Atlassian' },
+            ]}
+          />
+          {s.deleteOutOfScopeGroups && (
+            <SectionMessage appearance="warning" title="Deleting a group removes the permissions it grants">
+              <p>Users lose the product access and site permissions the group gives them, on every site.</p>
+            </SectionMessage>
+          )}
+        </fieldset>
+      </section>
+
+      {saveError && <ErrorMessage error={saveError} title="The settings were not saved" testId="settings-error" />}
+      <div className="footer-buttons">
+        <Button appearance="primary" onClick={save} isLoading={saving} testId="save-settings">
+          Save settings
+        </Button>
+      </div>
+    </div>
+  );
+}

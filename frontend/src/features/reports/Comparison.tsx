@@ -1,0 +1,78 @@
+import SectionMessage from '@atlaskit/section-message';
+import Spinner from '@atlaskit/spinner';
+import Textfield from '@atlaskit/textfield';
+import { useEffect, useMemo, useState } from 'react';
+import { ReportService, toAppError, type AppError, type app, type report } from '../api';
+import { ErrorMessage } from '../common/errors';
+import { formatCount, formatDate, labelOf } from '../common/format';
+import { VirtualList } from '../common/PagedList';
+
+function describe(o: report.ObjectDiff): string {
+  const parts: string[] = [];
+  for (const a of o.added ?? []) parts.push(`+ ${labelOf(a.action)}${a.group ? ` ${a.group}` : ''} (${a.result})`);
+  for (const r of o.removed ?? []) parts.push(`− ${labelOf(r.action)}${r.group ? ` ${r.group}` : ''}`);
+  for (const c of o.changed ?? []) parts.push(`~ ${labelOf(c.action)}${c.group ? ` ${c.group}` : ''}: ${c.resultA} → ${c.resultB}`);
+  if (o.skipA !== o.skipB) parts.push(`left out: ${o.skipA || 'no'} → ${o.skipB || 'no'}`);
+  if (o.membersAdded) parts.push(`${o.membersAdded} memberships new`);
+  if (o.membersRemoved) parts.push(`${o.membersRemoved} memberships gone`);
+  return parts.join('; ');
+}
+
+/** What changed between two reports, per user and group. */
+export function Comparison({ older, newer }: { older: app.ReportHandle; newer: app.ReportHandle }) {
+  const [cmp, setCmp] = useState<app.Comparison | null>(null);
+  const [error, setError] = useState<AppError | null>(null);
+  const [filter, setFilter] = useState('');
+  useEffect(() => {
+    let live = true;
+    ReportService.Compare(older.id, newer.id).then(
+      (c) => live && setCmp(c),
+      (e) => live && setError(toAppError(e)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [older.id, newer.id]);
+  const objects = useMemo(() => {
+    const f = filter.trim().toLowerCase();
+    const all = cmp?.diff?.objects ?? [];
+    return f ? all.filter((o) => `${o.name} ${o.email ?? ''}`.toLowerCase().includes(f)) : all;
+  }, [cmp, filter]);
+  if (error) return <ErrorMessage error={error} />;
+  if (!cmp?.diff) return <Spinner label="Comparing" />;
+  const d = cmp.diff;
+  return (
+    <div data-testid="comparison">
+      <p>
+        From <strong>{formatDate(d.a.started as unknown as string)}</strong> ({d.a.kind}, {d.a.status}) to{' '}
+        <strong>{formatDate(d.b.started as unknown as string)}</strong> ({d.b.kind}, {d.b.status}).
+      </p>
+      {!d.sameTenant && (
+        <SectionMessage appearance="warning" title="Different tenants">
+          <p>
+            These reports are of different tenants ({d.a.tenantName}, {d.b.tenantName}).
+          </p>
+        </SectionMessage>
+      )}
+      <p data-testid="comparison-totals">
+        {formatCount(d.totals.objects)} objects differ: {formatCount(d.totals.users)} users and {formatCount(d.totals.groups)} groups;{' '}
+        {formatCount(d.totals.added)} operations new, {formatCount(d.totals.removed)} gone, {formatCount(d.totals.resultChanged)} with another result.
+      </p>
+      {cmp.truncated && <p className="muted">Only the first {formatCount(d.objects.length)} objects are listed.</p>}
+      <Textfield aria-label="Filter objects" placeholder="Filter by name or email" value={filter} onChange={(e) => setFilter(e.currentTarget.value)} />
+      <VirtualList
+        label="Differences"
+        count={objects.length}
+        row={(i) => objects[i]}
+        rowHeight={52}
+        height={400}
+        renderRow={(o) => (
+          <div className="diff-row">
+            <strong>{o.name}</strong> <span className="muted small">{o.type}</span>
+            <div className="small">{describe(o)}</div>
+          </div>
+        )}
+      />
+    </div>
+  );
+}

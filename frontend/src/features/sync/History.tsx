@@ -1,0 +1,90 @@
+import Button from '@atlaskit/button/new';
+import DynamicTable from '@atlaskit/dynamic-table';
+import EmptyState from '@atlaskit/empty-state';
+import Lozenge from '@atlaskit/lozenge';
+import Spinner from '@atlaskit/spinner';
+import { useEffect, useState } from 'react';
+import { SyncService, toAppError, type AppError, type app } from '../api';
+import { ErrorMessage } from '../common/errors';
+import { formatCount, formatDate, formatDuration, sumBy } from '../common/format';
+import { RunStatus } from '../common/status';
+
+function changes(r: app.HistoryRow['run']): string {
+  const c = r.counts ?? [];
+  const users = sumBy(c, 'create_user') + sumBy(c, 'update_user') + sumBy(c, 'reactivate_user') + sumBy(c, 'adopt_user');
+  const deact = sumBy(c, 'deactivate_user');
+  const groups = sumBy(c, 'create_group') + sumBy(c, 'adopt_group');
+  const members = sumBy(c, 'add_member') + sumBy(c, 'remove_member');
+  return `${formatCount(users)} users, ${formatCount(deact)} deactivated, ${formatCount(groups)} groups, ${formatCount(members)} memberships`;
+}
+
+/** Sync history: every preview and sync with status, duration, counts and errors; opens the report. */
+export function History({ directoryId = '', onReport, showDirectory = false, refreshKey = 0 }: { directoryId?: string; onReport: (runId: string) => void; showDirectory?: boolean; refreshKey?: number }) {
+  const [rows, setRows] = useState<app.HistoryRow[] | null>(null);
+  const [error, setError] = useState<AppError | null>(null);
+  useEffect(() => {
+    let live = true;
+    SyncService.History(directoryId, 200).then(
+      (r) => live && setRows(r ?? []),
+      (e) => live && setError(toAppError(e)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [directoryId, refreshKey]);
+  if (error) return <ErrorMessage error={error} title="The history could not be read" />;
+  if (!rows)
+    return (
+      <div className="center-pad">
+        <Spinner label="Loading history" />
+      </div>
+    );
+  const head = {
+    cells: [
+      { key: 'started', content: 'Started' },
+      ...(showDirectory ? [{ key: 'dir', content: 'Directory' }] : []),
+      { key: 'kind', content: 'Type' },
+      { key: 'status', content: 'Result' },
+      { key: 'duration', content: 'Duration' },
+      { key: 'changes', content: 'Changes' },
+      { key: 'error', content: 'Error' },
+      { key: 'report', content: <span className="visually-hidden">Report</span> },
+    ],
+  };
+  return (
+    <DynamicTable
+      testId="history-table"
+      head={head}
+      rowsPerPage={25}
+      emptyView={<EmptyState header="No sync runs yet" description="Previews and syncs appear here with their reports." headingLevel={2} />}
+      rows={rows.map(({ run, directoryName }) => ({
+        key: run.runId,
+        testId: `history-${run.kind}-${run.status}`,
+        cells: [
+          { key: 'started', content: formatDate(run.started) },
+          ...(showDirectory ? [{ key: 'dir', content: directoryName }] : []),
+          {
+            key: 'kind',
+            content: (
+              <span>
+                {run.kind === 'apply' ? 'Sync' : 'Preview'} {run.automatic && <Lozenge>Automatic</Lozenge>} {run.full && <Lozenge>Full</Lozenge>}
+              </span>
+            ),
+          },
+          { key: 'status', content: <RunStatus status={run.status} /> },
+          { key: 'duration', content: formatDuration(run.durationMillis) },
+          { key: 'changes', content: changes(run) },
+          { key: 'error', content: run.errorMessage ? <span title={run.errorCode}>{run.errorMessage}</span> : '—' },
+          {
+            key: 'report',
+            content: run.reportPath ? (
+              <Button appearance="subtle" onClick={() => onReport(run.runId)} testId="history-report">
+                View report
+              </Button>
+            ) : null,
+          },
+        ],
+      }))}
+    />
+  );
+}

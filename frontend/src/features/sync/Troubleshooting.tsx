@@ -1,0 +1,79 @@
+import EmptyState from '@atlaskit/empty-state';
+import Spinner from '@atlaskit/spinner';
+import Button from '@atlaskit/button/new';
+import { useEffect, useState } from 'react';
+import { SyncService, toAppError, type AppError, type app } from '../api';
+import { codeAction, codeTitle, ErrorMessage } from '../common/errors';
+import { formatDate, labelOf } from '../common/format';
+
+/** The errors of the last runs: code, what it means, the object it concerned and what to do. */
+export function Troubleshooting({ directoryId, onReport, refreshKey = 0 }: { directoryId: string; onReport: (runId: string) => void; refreshKey?: number }) {
+  const [items, setItems] = useState<app.Problem[] | null>(null);
+  const [error, setError] = useState<AppError | null>(null);
+  useEffect(() => {
+    let live = true;
+    SyncService.Troubleshooting(directoryId).then(
+      (p) => live && setItems(p ?? []),
+      (e) => live && setError(toAppError(e)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [directoryId, refreshKey]);
+  if (error) return <ErrorMessage error={error} title="The troubleshooting log could not be read" />;
+  if (!items)
+    return (
+      <div className="center-pad">
+        <Spinner label="Loading" />
+      </div>
+    );
+  if (items.length === 0)
+    return <EmptyState header="No errors in the last runs" description="Errors of previews and syncs, with what to do about them, appear here." headingLevel={2} testId="trouble-empty" />;
+  return (
+    <table className="data-table" data-testid="trouble-table">
+      <thead>
+        <tr>
+          <th>When</th>
+          <th>Error</th>
+          <th>Affected object</th>
+          <th>What to do</th>
+          <th>
+            <span className="visually-hidden">Report</span>
+          </th>
+        </tr>
+      </thead>
+      <tbody>
+        {items.map((p, i) => (
+          <tr key={i} data-testid="trouble-row">
+            <td>
+              {formatDate(p.started)}
+              <div className="muted small">{p.kind === 'apply' ? 'Sync' : 'Preview'}</div>
+            </td>
+            <td>
+              <strong>{codeTitle(p.code)}</strong>
+              <div>{p.message}</div>
+              <div className="muted small">Code: {p.code}</div>
+            </td>
+            <td>
+              {p.object ? (
+                <>
+                  {p.action && <div className="muted small">{labelOf(p.action)}</div>}
+                  {p.object.name} {p.object.email && <span className="muted">{p.object.email}</span>}
+                  {p.group && <div className="muted small">Group: {p.group.name}</div>}
+                </>
+              ) : (
+                'The whole run'
+              )}
+            </td>
+            <td>{codeAction(p.code)}</td>
+            <td>
+              <Button appearance="subtle" onClick={() => onReport(p.runId)}>
+                Report
+              </Button>
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
