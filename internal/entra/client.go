@@ -220,6 +220,7 @@ func (r *Reader) send(ctx context.Context, req request) error {
 			}
 		}
 		var handled error
+		status := 0
 		h := abs.NewRequestHandlerOption()
 		h.SetResponseHandler(func(resp any, _ abs.ErrorMappings) (any, error) {
 			hr, ok := resp.(*http.Response)
@@ -228,12 +229,21 @@ func (r *Reader) send(ctx context.Context, req request) error {
 				return nil, nil
 			}
 			defer hr.Body.Close()
+			status = hr.StatusCode
 			handled = r.handle(hr, req)
 			return nil, nil
 		})
 		req.info.AddRequestOptions([]abs.RequestOption{h})
 		_, err := r.adapter.Send(ctx, req.info, nil, nil)
 		if err == nil {
+			// A page that did not arrive whole, and a 500/502 (kiota retries only 429/503/504),
+			// are transient like a reset: every request here is a GET, and a page is decoded
+			// whole before any of it is used, so sending it again is safe.
+			var pe pageError
+			if handled != nil && attempt < r.cfg.NetworkRetries && (status == http.StatusInternalServerError || status == http.StatusBadGateway || errors.As(handled, &pe)) {
+				last = handled
+				continue
+			}
 			return handled
 		}
 		if ctx.Err() != nil {

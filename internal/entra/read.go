@@ -113,14 +113,21 @@ func jsonInto(v any) func(io.Reader) error {
 	return func(rd io.Reader) error { return strictDecode(rd, v) }
 }
 
+// pageError is a page whose JSON did not arrive whole or is not JSON: nothing of it was used,
+// so the request may be sent again.
+type pageError struct{ err error }
+
+func (e pageError) Error() string { return e.err.Error() }
+func (e pageError) Unwrap() error { return e.err }
+
 // strictDecode decodes one JSON document and insists nothing but whitespace follows it.
 func strictDecode(rd io.Reader, v any) error {
 	dec := json.NewDecoder(rd)
 	if err := dec.Decode(v); err != nil {
-		return err
+		return pageError{err}
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return errors.New("trailing data after the JSON document")
+		return pageError{errors.New("trailing data after the JSON document")}
 	}
 	return nil
 }

@@ -1,0 +1,176 @@
+package entra
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/idpsync/idpsync/internal/apperr"
+	"github.com/idpsync/idpsync/internal/directory"
+	"github.com/idpsync/idpsync/internal/emulator/graph"
+	"github.com/idpsync/idpsync/internal/emulator/loopbacktls"
+	"github.com/idpsync/idpsync/internal/emulator/tenant"
+)
+
+// hostile serves the Graph emulator through mangle, which may rewrite any answer (status and
+// body) by path, so each test can put one hostile page among correct ones.
+func hostile(t *testing.T, spec tenant.Spec, mangle func(n int, path string, status int, body []byte) (int, []byte)) env {
+	t.Helper()
+	tn := tenant.Generate(spec)
+	g := graph.New(graph.Options{Tenant: tn, NoThrottle: true, Verify: graph.StaticTokens(map[string]graph.Principal{token: {AppID: "idpsync", TenantID: tn.ID}})})
+	var mu sync.Mutex
+	n := 0
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := httptest.NewRecorder()
+		r.Header.Del("Accept-Encoding")
+		g.ServeHTTP(rec, r)
+		mu.Lock()
+		n++
+		i := n
+		mu.Unlock()
+		status, body := mangle(i, r.URL.Path, rec.Code, rec.Body.Bytes())
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		w.WriteHeader(status)
+		_, _ = w.Write(body)
+	}))
+	a, err := loopbacktls.Shared()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.TLS = a.ServerConfig()
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	r, err := New(Config{BaseURL: srv.URL + "/v1.0", Tokens: StaticToken(token, "127.0.0.1"), Transport: a.Transport(), NetworkRetries: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return env{tenant: tn, reader: r}
+}
+
+// A page cut half-way (valid framing, the JSON stops) is a transient fault like a reset: a GET
+// is safe to send again, and a read that gives up on the first one fails whole syncs.
+func TestTruncatedPageIsRetried(t *testing.T) {
+	cut := map[string]bool{}
+	e := hostile(t, tenant.Spec{Seed: 41, Users: 120, Groups: 12}, func(_ int, path string, status int, body []byte) (int, []byte) {
+		if status == 200 && !cut[path] && len(body) > 10 {
+			cut[path] = true
+			return status, body[:len(body)/2]
+		}
+		return status, body
+	})
+	snap, _, err := e.reader.ReadFull(context.Background(), nil)
+	if err != nil {
+		t.Fatalf("a truncated page was not retried: %v", err)
+	}
+	assertSnapshot(t, snap, e.tenant.Snapshot())
+}
+
+// A 500 on a GET is retried like 503/504 (kiota's retry handler only knows those two).
+func TestServerErrorIsRetried(t *testing.T) {
+	failed := map[string]bool{}
+	e := hostile(t, tenant.Spec{Seed: 42, Users: 60, Groups: 6}, func(_ int, path string, status int, body []byte) (int, []byte) {
+		if !failed[path] {
+			failed[path] = true
+			return 500, []byte(`{"error":{"code":"generalException","message":"transient"}}`)
+		}
+		return status, body
+	})
+	snap, _, err := e.reader.ReadFull(context.Background(), nil)
+	if err != nil {
+		t.Fatalf("a 500 was not retried: %v", err)
+	}
+	assertSnapshot(t, snap, e.tenant.Snapshot())
+}
+
+// Pages that stay broken end the read with GraphBadResponse naming the request: never a panic,
+// never a partial snapshot taken for the whole tenant.
+func TestHostilePagesAreCodedErrors(t *testing.T) {
+	cases := []struct {
+		name string
+		path string
+		edit func([]byte) []byte
+		code apperr.Code
+	}{
+		{"not JSON", "/v1.0/users", func([]byte) []byte { return []byte("<html>captive portal</html>") }, apperr.GraphBadResponse},
+		{"always truncated", "/v1.0/users", func(b []byte) []byte { return b[:len(b)/2] }, apperr.GraphBadResponse},
+		{"no value array", "/v1.0/users", func([]byte) []byte { return []byte(`{"@odata.context":"x"}`) }, apperr.GraphBadResponse},
+		{"null value", "/v1.0/users", func([]byte) []byte { return []byte(`{"value":null}`) }, apperr.GraphBadResponse},
+		{"user without accountEnabled", "/v1.0/users", func(b []byte) []byte {
+			return bytes.Replace(b, []byte(`"accountEnabled":true`), []byte(`"accountEnabled":null`), 1)
+		}, apperr.GraphBadResponse},
+		{"user without id", "/v1.0/users", func([]byte) []byte {
+			return []byte(`{"value":[{"userPrincipalName":"a@b.c","accountEnabled":true}]}`)
+		}, apperr.GraphBadResponse},
+		{"nextLink to another host", "/v1.0/users", func(b []byte) []byte {
+			return []byte(`{"value":[],"@odata.nextLink":"https://evil.example/v1.0/users?$skiptoken=x"}`)
+		}, apperr.GraphBadResponse},
+		{"nextLink over http", "/v1.0/users", func(b []byte) []byte {
+			return []byte(`{"value":[],"@odata.nextLink":"http://127.0.0.1/v1.0/users?$skiptoken=x"}`)
+		}, apperr.GraphBadResponse},
+		{"member without type", "/v1.0/groups/delta", func(b []byte) []byte {
+			return bytes.Replace(b, []byte(`"#microsoft.graph.user"`), []byte(`""`), 1)
+		}, apperr.GraphBadResponse},
+		{"trailing garbage", "/v1.0/domains", func(b []byte) []byte { return append(b, []byte(`{"value":[]}`)...) }, apperr.GraphBadResponse},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := hostile(t, tenant.Spec{Seed: 43, Users: 30, Groups: 4}, func(_ int, path string, status int, body []byte) (int, []byte) {
+				if status == 200 && strings.TrimSuffix(path, "()") == tc.path {
+					return status, tc.edit(body)
+				}
+				return status, body
+			})
+			snap, _, err := e.reader.ReadFull(context.Background(), nil)
+			if apperr.CodeOf(err) != tc.code || snap != nil {
+				t.Fatalf("got %v (snapshot %v), want %s", err, snap != nil, tc.code)
+			}
+			if !strings.Contains(err.Error(), "GET /") {
+				t.Errorf("the error does not name the request: %v", err)
+			}
+		})
+	}
+}
+
+// Odd but valid data passes through unchanged: 10,000-character names, invalid UTF-8 (which
+// encoding/json turns into U+FFFD), emails that differ by case, unexpected member types.
+func TestOddValuesPassThrough(t *testing.T) {
+	long := strings.Repeat("Ж", 10000)
+	e := hostile(t, tenant.Spec{Seed: 44, Users: 40, Groups: 4, CaseTwins: 2, OtherMembers: 5}, func(_ int, path string, status int, body []byte) (int, []byte) {
+		if status == 200 && path == "/v1.0/users" {
+			b := bytes.Replace(body, []byte(`"givenName":"`), []byte(`"givenName":"`+long), 1)
+			return status, bytes.Replace(b, []byte(`"surname":"`), []byte("\"surname\":\"\xff\xfe"), 1)
+		}
+		return status, body
+	})
+	snap, _, err := e.reader.ReadFull(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sawLong, sawFFFD bool
+	for _, u := range snap.Users {
+		sawLong = sawLong || strings.HasPrefix(u.GivenName, long)
+		sawFFFD = sawFFFD || strings.HasPrefix(u.Surname, "\uFFFD\uFFFD")
+	}
+	if !sawLong || !sawFFFD {
+		t.Fatalf("long name kept %v, invalid UTF-8 replaced %v", sawLong, sawFFFD)
+	}
+	others := 0
+	for _, ms := range snap.Members {
+		for _, m := range ms {
+			if m.Kind == directory.MemberOther && m.ODataType != "" {
+				others++
+			}
+		}
+	}
+	if others == 0 {
+		t.Fatal("members of other types were dropped by the reader; the engine must see them to report them")
+	}
+}
