@@ -1,0 +1,342 @@
+package reliability
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/idpsync/idpsync/internal/atlassian"
+	"github.com/idpsync/idpsync/internal/directory"
+	atlemu "github.com/idpsync/idpsync/internal/emulator/atlassian"
+	"github.com/idpsync/idpsync/internal/emulator/graph"
+	"github.com/idpsync/idpsync/internal/emulator/loopbacktls"
+	"github.com/idpsync/idpsync/internal/emulator/tenant"
+	"github.com/idpsync/idpsync/internal/entra"
+	"github.com/idpsync/idpsync/internal/report"
+	"github.com/idpsync/idpsync/internal/store"
+	idsync "github.com/idpsync/idpsync/internal/sync"
+)
+
+// soak is true under `make soak` (IDPSYNC_SOAK=1): bigger tenants, more runs, more crashes.
+var soak = os.Getenv("IDPSYNC_SOAK") == "1"
+
+const dirID = "rel"
+
+// env is the real engine, Graph reader, SCIM client and SQLite store against the Graph and
+// Atlassian emulators, each behind a FaultProxy.
+type env struct {
+	t        *testing.T
+	auth     *loopbacktls.Authority
+	ten      *tenant.Tenant
+	g        *graph.Server
+	a        *atlemu.Server
+	gp, ap   *FaultProxy
+	st       *store.Store
+	home     string
+	settings idsync.Settings
+	src      idsync.Source
+	tgt      *atlassian.SCIM
+}
+
+type envOpts struct {
+	spec        tenant.Spec
+	atl         atlemu.Options
+	graph       graph.Options
+	graphFaults Faults
+	atlFaults   Faults
+}
+
+func newEnv(t *testing.T, o envOpts) *env {
+	t.Helper()
+	auth, err := loopbacktls.Shared()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{t: t, auth: auth, ten: tenant.Generate(o.spec), home: t.TempDir()}
+	o.graph.Tenant, o.graph.Authority, o.graph.NoThrottle = e.ten, auth, true
+	e.g = graph.New(o.graph)
+	if err := e.g.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(e.g.Close)
+	o.atl.Authority = auth
+	if e.a, err = atlemu.New(o.atl); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.a.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.a.Close() })
+	e.gp = NewFaultProxy(e.g.URL(), auth, o.graphFaults)
+	t.Cleanup(e.gp.Close)
+	e.ap = NewFaultProxy(e.a.URL(), auth, o.atlFaults)
+	t.Cleanup(e.ap.Close)
+	e.st = openStore(t, e.home)
+	if err := e.st.CreateDirectory(context.Background(), store.Directory{ID: dirID, Name: "Reliability", Cloud: "global", ClientID: "c", SCIMBaseURL: e.scimURL()}); err != nil {
+		t.Fatal(err)
+	}
+	s := idsync.DefaultSettings()
+	s.DeactivationMaxCount, s.DeactivationMaxPercent = 0, 0
+	e.settings = mustNorm(t, s)
+	e.src, e.tgt = e.clients()
+	return e
+}
+
+func openStore(t *testing.T, home string) *store.Store {
+	st, err := store.Open(context.Background(), home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+func mustNorm(t *testing.T, s idsync.Settings) idsync.Settings {
+	t.Helper()
+	n, err := s.Normalize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// scimURL is the directory's base URL through the proxy.
+func (e *env) scimURL() string {
+	return e.ap.URL() + strings.TrimPrefix(e.a.SCIMURL(), e.a.URL())
+}
+
+func (e *env) clients() (idsync.Source, *atlassian.SCIM) {
+	u, _ := url.Parse(e.gp.URL())
+	r, err := entra.New(entra.Config{BaseURL: e.gp.URL() + "/v1.0", Tokens: entra.StaticToken("test-token", u.Hostname(), u.Host), Transport: e.auth.Transport()})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	tgt, err := atlassian.NewSCIM(atlassian.SCIMConfig{BaseURL: e.scimURL(), APIKey: e.a.APIKey(), Transport: e.auth.Transport(), AllowCustomHost: true,
+		LimiterConfig: atlassian.LimiterConfig{Initial: 2000, Max: 20000, Increase: 500},
+		Retry:         atlassian.RetryPolicy{BaseDelay: 5 * time.Millisecond, MaxDelay: 200 * time.Millisecond, MaxRetries: 8}})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return source{r}, tgt
+}
+
+type source struct{ r *entra.Reader }
+
+func (s source) ReadFull(ctx context.Context) (*directory.Snapshot, directory.DeltaLinks, error) {
+	return s.r.ReadFull(ctx, nil)
+}
+
+func (s source) ReadDelta(ctx context.Context, l directory.DeltaLinks) (*directory.Delta, error) {
+	return s.r.ReadDelta(ctx, l, nil)
+}
+
+func (e *env) engine() *idsync.Engine {
+	return &idsync.Engine{DirectoryID: dirID, Source: e.src, Target: e.tgt, State: e.st, SnapshotDir: e.home + "/snapshots"}
+}
+
+type result struct {
+	plan *idsync.Plan
+	out  *idsync.Outcome
+	rep  *report.Report
+	err  error
+}
+
+// run is one sync as the backend runs it: record the run, close interrupted ones, plan, apply,
+// commit, build the report.
+func (e *env) run(ctx context.Context, full, override bool) result {
+	e.t.Helper()
+	eng := e.engine()
+	runID := fmt.Sprintf("r%d", time.Now().UnixNano())
+	started := time.Now()
+	if err := e.st.PutRun(ctx, store.Run{ID: runID, DirectoryID: dirID, Kind: "apply", Status: string(report.StatusRunning), Started: started, PID: os.Getpid()}); err != nil {
+		e.t.Fatal(err)
+	}
+	if _, err := eng.ResumeInterrupted(ctx, runID); err != nil {
+		e.t.Fatal(err)
+	}
+	info := idsync.RunInfo{RunID: runID, DirectoryID: dirID, DirectoryName: "Reliability", Kind: report.KindApply, Started: started}
+	finish := func(status report.Status) {
+		_ = e.st.PutRun(context.WithoutCancel(ctx), store.Run{ID: runID, DirectoryID: dirID, Kind: "apply", Status: string(status), Started: started, Ended: time.Now()})
+	}
+	p, err := eng.Prepare(ctx, idsync.PrepareOptions{Settings: e.settings, Full: full})
+	if err != nil {
+		finish(report.StatusFailed)
+		info.Err = err
+		return result{err: err, rep: idsync.BuildReport(info, nil, nil)}
+	}
+	out, err := eng.Apply(ctx, p, idsync.ApplyOptions{RunID: runID, OverrideThreshold: override})
+	if err != nil {
+		finish(report.StatusBlocked)
+		info.Err = err
+		return result{plan: p, err: err, rep: idsync.BuildReport(info, p, nil)}
+	}
+	if err := eng.Commit(ctx, p, out); err != nil {
+		e.t.Fatal(err)
+	}
+	finish(out.Status)
+	return result{plan: p, out: out, rep: idsync.BuildReport(info, p, out)}
+}
+
+// mustRun runs a sync that must succeed completely.
+func (e *env) mustRun(ctx context.Context, full bool) result {
+	e.t.Helper()
+	r := e.run(ctx, full, true)
+	if r.err != nil {
+		e.t.Fatalf("sync failed: %v", r.err)
+	}
+	if r.out.Status != report.StatusSucceeded {
+		for i, res := range r.out.Results {
+			if res.Result == report.ResultFailed {
+				e.t.Errorf("op %s %s %s failed: %s %s", r.plan.Ops[i].Action, r.plan.Ops[i].Name, r.plan.Ops[i].Email, res.Code, res.Message)
+			}
+		}
+		e.t.Fatalf("status %s, errors %+v", r.out.Status, r.out.Errors)
+	}
+	checkReport(e.t, r.rep)
+	return r
+}
+
+// checkReport asserts that the report accounts for every operation: each has a final result,
+// every failure has a code, and the counts add up to the operations, key by key.
+func checkReport(t *testing.T, r *report.Report) {
+	t.Helper()
+	tally := map[string]int{}
+	for _, op := range r.Operations {
+		if r.Kind == report.KindApply && op.Result == report.ResultPlanned {
+			t.Errorf("op %d %s %s has no result", op.Seq, op.Action, op.Object.Name)
+		}
+		if op.Result == report.ResultFailed && op.Code == "" {
+			t.Errorf("op %d %s failed without a code", op.Seq, op.Action)
+		}
+		tally[fmt.Sprint(op.Action, "|", op.Result)]++
+	}
+	sum := 0
+	for _, c := range r.Counts {
+		sum += c.N
+		tally[fmt.Sprint(c.Action, "|", c.Result)] -= c.N
+	}
+	if sum != len(r.Operations) {
+		t.Errorf("counts add up to %d, the report has %d operations", sum, len(r.Operations))
+	}
+	for k, v := range tally {
+		if v != 0 {
+			t.Errorf("count %s is off by %d", k, -v)
+		}
+	}
+	for _, s := range r.Skips {
+		if s.Reason == "" {
+			t.Errorf("skip of %s has no reason", s.Object.Name)
+		}
+	}
+}
+
+func fromEmu(u atlemu.User) atlassian.User {
+	return atlassian.User{ID: u.ID, ExternalID: u.ExternalID, UserName: u.UserName, DisplayName: u.DisplayName, GivenName: u.GivenName,
+		FamilyName: u.FamilyName, Email: u.Email(), Title: u.Title, PreferredLanguage: u.PreferredLanguage, MobilePhone: u.Phone("mobile"),
+		WorkPhone: u.Phone("work"), Department: u.Department, Active: u.Active}
+}
+
+// lost counts objects of the desired state missing or wrong in the organization (users,
+// attributes, active flags, groups, memberships); checkExact reports each and returns the count.
+func (e *env) checkExact(held ...string) int {
+	e.t.Helper()
+	return checkExact(e.t, e.ten.Snapshot(), e.settings, e.a.State(), held...) + integrity(e.t, e.st)
+}
+
+func integrity(t *testing.T, st *store.Store) int {
+	t.Helper()
+	if err := st.IntegrityCheck(context.Background()); err != nil {
+		t.Errorf("store integrity: %v", err)
+		return 1
+	}
+	return 0
+}
+
+func checkExact(t *testing.T, snap *directory.Snapshot, st idsync.Settings, state atlemu.State, held ...string) int {
+	t.Helper()
+	d := idsync.Scope(snap, st, nil)
+	bad := 0
+	fail := func(format string, a ...any) {
+		bad++
+		if bad <= 20 {
+			t.Errorf(format, a...)
+		}
+	}
+	byExt := map[string]atlassian.User{}
+	names := map[string]int{}
+	for _, u := range state.Users {
+		names[strings.ToLower(u.UserName)]++
+		if u.ExternalID != "" {
+			if _, dup := byExt[u.ExternalID]; dup {
+				fail("externalId %s twice", u.ExternalID)
+			}
+			byExt[u.ExternalID] = fromEmu(u)
+		}
+	}
+	for n, c := range names {
+		if c > 1 {
+			fail("user %s exists %d times", n, c)
+		}
+	}
+	for id, du := range d.Users {
+		cur, ok := byExt[id]
+		if !ok {
+			if du.SCIM.Active {
+				fail("user %s (%s) missing", du.SCIM.UserName, id)
+			}
+			continue
+		}
+		if ch := atlassian.DiffUser(cur, du.SCIM); len(ch) > 0 {
+			fail("user %s differs: %+v", du.SCIM.UserName, ch)
+		}
+	}
+	for ext, u := range byExt {
+		if _, ok := d.Users[ext]; !ok && u.Active {
+			fail("user %s (%s) out of scope but active", u.UserName, ext)
+		}
+	}
+	groups := map[string]atlemu.Group{}
+	for _, g := range state.Groups {
+		if _, dup := groups[strings.ToLower(g.DisplayName)]; dup {
+			fail("group %s twice", g.DisplayName)
+		}
+		groups[strings.ToLower(g.DisplayName)] = g
+	}
+	for id, dg := range d.Groups {
+		if slices.Contains(held, dg.Name) {
+			continue
+		}
+		g, ok := groups[strings.ToLower(dg.Name)]
+		if !ok {
+			fail("group %s missing", dg.Name)
+			continue
+		}
+		if g.ExternalID != "" && idsync.ExternalOwner(g.ExternalID) != id {
+			fail("group %s has externalId %s, want %s", dg.Name, g.ExternalID, id)
+		}
+		var want []string
+		for _, m := range dg.Members {
+			if u, ok := byExt[m]; ok {
+				want = append(want, u.ID)
+			}
+		}
+		slices.Sort(want)
+		got := slices.Clone(g.Members)
+		slices.Sort(got)
+		if !slices.Equal(got, want) {
+			fail("group %s has %d members, want %d", dg.Name, len(got), len(want))
+		}
+	}
+	return bad
+}
+
+func ctxT(t *testing.T, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
+}
