@@ -142,7 +142,48 @@ func (p *Pseudonymizer) skip(s *Skip) {
 	s.Detail = p.scrub(s.Detail, &s.Object, name, email)
 }
 
-func (p *Pseudonymizer) runErrors(errs []RunError) []RunError { return errs }
+// runErrors scrubs run-level messages, written last, of every email and full name seen in the
+// report (single words are left: "Bob" would also match inside ordinary words).
+func (p *Pseudonymizer) runErrors(errs []RunError) []RunError {
+	if len(errs) == 0 {
+		return errs
+	}
+	out := make([]RunError, len(errs))
+	for i, e := range errs {
+		for orig, ps := range p.emails {
+			e.Message = replaceFold(e.Message, orig, ps)
+		}
+		for orig, ps := range p.names {
+			if strings.Contains(orig, " ") {
+				e.Message = strings.ReplaceAll(e.Message, orig, ps)
+			}
+		}
+		out[i] = e
+	}
+	return out
+}
+
+// replaceFold replaces old (lower case) in s whatever its case.
+func replaceFold(s, old, repl string) string {
+	if old == "" {
+		return s
+	}
+	ls := strings.ToLower(s)
+	if len(ls) != len(s) || !strings.Contains(ls, old) {
+		return strings.ReplaceAll(s, old, repl)
+	}
+	var b strings.Builder
+	for {
+		i := strings.Index(ls, old)
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		b.WriteString(s[:i])
+		b.WriteString(repl)
+		s, ls = s[i+len(old):], ls[i+len(old):]
+	}
+}
 
 // attribute pseudonymizes one SCIM attribute value by what the attribute holds.
 func (p *Pseudonymizer) attribute(attr, v string) string {
@@ -169,6 +210,7 @@ func (p *Pseudonymizer) Pseudonymize(r *Report) *Report {
 	c.Confirmed = h.Confirmed
 	c.Pseudonymized = true
 	c.Operations = make([]Operation, len(r.Operations))
+	defer func() { c.Errors = p.runErrors(r.Errors) }()
 	for i := range r.Operations {
 		c.Operations[i] = r.Operations[i]
 		p.operation(&c.Operations[i])

@@ -9,7 +9,8 @@ import (
 
 func TestPseudonymizeAllFormats(t *testing.T) {
 	r := sampleReport()
-	personal := []string{"Zoë", "zoe@", "mallory", "Mallory", "Bob", "bob@", "Carol", "carol@", "admin@contoso.com", "555 01", "eve@"}
+	r.Errors = append(r.Errors, RunError{Code: "x", Message: "ZOE@contoso.com and Zoë Ångström failed"})
+	personal := []string{"Zoë", "zoe@", "ZOE@", "mallory", "Mallory", "Bob", "bob@", "Carol", "carol@", "admin@contoso.com", "555 01", "eve@"}
 	p := NewPseudonymizer(false)
 	var js, page, ops, skips bytes.Buffer
 	if err := Write(&js, r, WriteOptions{Pseudonymize: p}); err != nil {

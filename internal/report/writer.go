@@ -64,20 +64,19 @@ const (
 // section closes the current one. The output is HTML-safe (<, >, &, U+2028 and U+2029 are escaped),
 // which is what lets the HTML export embed it verbatim.
 type Writer struct {
-	out     *bufio.Writer
-	gz      *gzip.Writer
-	buf     bytes.Buffer
-	enc     *json.Encoder
-	pseudo  *Pseudonymizer
-	cur     section
-	done    [3]bool
-	first   bool
-	tally   map[countKey]int
-	nOps    int
-	nSkips  int
-	closed  bool
-	err     error
-	written func() int64
+	out    *bufio.Writer
+	gz     *gzip.Writer
+	buf    bytes.Buffer
+	enc    *json.Encoder
+	pseudo *Pseudonymizer
+	cur    section
+	done   [3]bool
+	first  bool
+	tally  map[countKey]int
+	nOps   int
+	nSkips int
+	closed bool
+	err    error
 }
 
 type countKey struct {
