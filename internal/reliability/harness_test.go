@@ -39,6 +39,7 @@ type env struct {
 	st       *store.Store
 	home     string
 	settings idsync.Settings
+	pageSize int
 	src      idsync.Source
 	tgt      *atlassian.SCIM
 }
@@ -49,6 +50,7 @@ type envOpts struct {
 	graph       graph.Options
 	graphFaults Faults
 	atlFaults   Faults
+	pageSize    int // Graph $top for users; small pages mean many requests to fault
 }
 
 func newEnv(t *testing.T, o envOpts) *env {
@@ -83,6 +85,7 @@ func newEnv(t *testing.T, o envOpts) *env {
 	s := idsync.DefaultSettings()
 	s.DeactivationMaxCount, s.DeactivationMaxPercent = 0, 0
 	e.settings = mustNorm(t, s)
+	e.pageSize = o.pageSize
 	e.src, e.tgt = e.clients()
 	return e
 }
@@ -112,7 +115,8 @@ func (e *env) scimURL() string {
 
 func (e *env) clients() (idsync.Source, *atlassian.SCIM) {
 	u, _ := url.Parse(e.gp.URL())
-	r, err := entra.New(entra.Config{BaseURL: e.gp.URL() + "/v1.0", Tokens: entra.StaticToken("test-token", u.Hostname(), u.Host), Transport: e.auth.Transport()})
+	r, err := entra.New(entra.Config{BaseURL: e.gp.URL() + "/v1.0", Tokens: entra.StaticToken("test-token", u.Hostname(), u.Host),
+		Transport: e.auth.Transport(), PageSize: e.pageSize, NetworkRetries: 5})
 	if err != nil {
 		e.t.Fatal(err)
 	}

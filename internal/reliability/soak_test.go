@@ -5,6 +5,7 @@ import (
 	"time"
 
 	atlemu "github.com/idpsync/idpsync/internal/emulator/atlassian"
+	"github.com/idpsync/idpsync/internal/emulator/graph"
 	"github.com/idpsync/idpsync/internal/emulator/tenant"
 )
 
@@ -20,11 +21,12 @@ func TestFaultSoak(t *testing.T) {
 	ctx := ctxT(t, 15*time.Minute)
 	// Graph side: 429/500/503/504/reset/slow/cut from the proxy, plus the emulator's own
 	// truncated pages (valid framing, JSON cut half-way).
-	gf := Faults{Seed: 21, Rate429: 0.03, Rate500: 0.02, Rate503: 0.03, Rate504: 0.02, RateReset: 0.02, RateSlow: 0.02, RateCut: 0.02, RetryAfter: 1, SlowDelay: 200 * time.Millisecond}
+	gf := Faults{Seed: 21, Rate429: 0.03, Rate500: 0.03, Rate503: 0.03, Rate504: 0.03, RateReset: 0.03, RateSlow: 0.03, RateCut: 0.03, RetryAfter: 1, SlowDelay: 200 * time.Millisecond}
 	af := Faults{Seed: 22, Rate429: 0.03, Rate500: 0.02, Rate503: 0.02, Rate504: 0.02, RateReset: 0.02, RateSlow: 0.02, RateCut: 0.02, RetryAfter: 1, SlowDelay: 200 * time.Millisecond}
 	e := newEnv(t, envOpts{spec: tenant.Spec{Seed: 31, Users: users, Groups: groups, Depth: 3},
 		atl:         atlemu.Options{FaultRate: 0.02, ResetRate: 0.01, Seed: 23},
-		graphFaults: gf, atlFaults: af})
+		graph:       graph.Options{DeltaPageSize: 12},
+		graphFaults: gf, atlFaults: af, pageSize: 12})
 	lost := 0
 	for run := 0; run < runs; run++ {
 		full := run%2 == 0
