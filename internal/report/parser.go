@@ -172,48 +172,6 @@ func (p *parser) push() {
 	}
 }
 
-// object calls field for each key of the object at the cursor ("null" is an empty object).
-func (p *parser) object(field func(key []byte)) {
-	c := p.next()
-	if c == 'n' {
-		p.literal("null")
-		return
-	}
-	if c != '{' {
-		p.wrongType("an object")
-	}
-	p.pos++
-	p.push()
-	if p.next() == '}' {
-		p.pos++
-		p.depth--
-		return
-	}
-	for {
-		if p.next() != '"' {
-			if p.next() == 0 {
-				p.truncated()
-			}
-			p.fail("expected a field name")
-		}
-		p.keyBuf = append(p.keyBuf[:0], p.rawString()...)
-		p.expect(':')
-		field(p.keyBuf)
-		switch p.next() {
-		case ',':
-			p.pos++
-		case '}':
-			p.pos++
-			p.depth--
-			return
-		case 0:
-			p.truncated()
-		default:
-			p.fail("expected ',' or '}' after a field")
-		}
-	}
-}
-
 // fields iterates over an object's keys without a callback (the hot path allocates nothing):
 //
 //	for it := p.fields(); p.nextField(&it); { switch string(p.keyBuf) { ... } }
@@ -329,40 +287,6 @@ func (p *parser) nextElem(it *elemIter) bool {
 	}
 	p.fail("expected ',' or ']' in a list")
 	return false
-}
-
-// array calls elem for each element of the array at the cursor; it reports false for "null".
-func (p *parser) array(elem func()) bool {
-	c := p.next()
-	if c == 'n' {
-		p.literal("null")
-		return false
-	}
-	if c != '[' {
-		p.wrongType("a list")
-	}
-	p.pos++
-	p.push()
-	if p.next() == ']' {
-		p.pos++
-		p.depth--
-		return true
-	}
-	for {
-		elem()
-		switch p.next() {
-		case ',':
-			p.pos++
-		case ']':
-			p.pos++
-			p.depth--
-			return true
-		case 0:
-			p.truncated()
-		default:
-			p.fail("expected ',' or ']' in a list")
-		}
-	}
 }
 
 func (p *parser) wrongType(want string) {
@@ -636,25 +560,25 @@ func (p *parser) value(keep bool) any {
 		if keep {
 			m = map[string]any{}
 		}
-		p.object(func(key []byte) {
-			k := string(key)
+		for it := p.fields(); p.nextField(&it); {
+			k := string(p.keyBuf)
 			v := p.value(keep)
 			if keep {
 				m[k] = v
 			}
-		})
+		}
 		if keep {
 			return m
 		}
 		return nil
 	case c == '[':
 		var l []any
-		p.array(func() {
+		for it := p.elems(); p.nextElem(&it); {
 			v := p.value(keep)
 			if keep {
 				l = append(l, v)
 			}
-		})
+		}
 		if keep && l == nil {
 			l = []any{}
 		}

@@ -122,8 +122,8 @@ func (p *parser) run(v Visitor) (rep *Report, late []string, err error) {
 	}
 	var op Operation
 	var sk Skip
-	p.object(func(keyb []byte) {
-		key := string(keyb)
+	for it := p.fields(); p.nextField(&it); {
+		key := string(p.keyBuf)
 		if seen[key] {
 			p.fail("the field %q appears twice", key)
 		}
@@ -135,7 +135,7 @@ func (p *parser) run(v Visitor) (rep *Report, late []string, err error) {
 				p.wrongType("a list for " + key)
 			}
 			w.section, w.index = key[:len(key)-1], 0
-			p.array(func() {
+			for el := p.elems(); p.nextElem(&el); {
 				if key == "operations" {
 					op = Operation{}
 					p.operation(&op)
@@ -150,7 +150,7 @@ func (p *parser) run(v Visitor) (rep *Report, late []string, err error) {
 					}
 				}
 				w.index++
-			})
+			}
 			w.section = ""
 		default:
 			start := p.offset()
@@ -165,7 +165,7 @@ func (p *parser) run(v Visitor) (rep *Report, late []string, err error) {
 			}
 			hdr[key] = val
 		}
-	})
+	}
 	p.finish()
 	begin()
 	full, err := headerReport(hdr, false)

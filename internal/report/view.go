@@ -173,60 +173,49 @@ func (q *Query) bounds() (int, int) {
 	return off, limit
 }
 
-// Operations returns the page of operations matching q.
-func (v *View) Operations(q Query) OperationPage {
+// page filters items by keep and the query's text (against hay, built on first use) and returns
+// the total and the rows of the page.
+func page[T any](items []T, hay *[]string, mkHay func(*T) string, q Query, keep func(*T) bool) (total int, rows []T, index []int) {
 	ts := terms(q.Text)
-	if len(ts) > 0 && v.opsHay == nil {
-		v.opsHay = make([]string, len(v.Report.Operations))
-		for i := range v.Report.Operations {
-			v.opsHay[i] = opHay(&v.Report.Operations[i])
+	if len(ts) > 0 && *hay == nil {
+		h := make([]string, len(items))
+		for i := range items {
+			h[i] = mkHay(&items[i])
 		}
+		*hay = h
 	}
 	off, limit := q.bounds()
-	p := OperationPage{Offset: off, Rows: []Operation{}, Index: []int{}}
-	for i := range v.Report.Operations {
-		op := &v.Report.Operations[i]
-		if !in(q.Actions, op.Action) || !in(q.Results, op.Result) || !in(q.ObjectTypes, op.Object.Type) {
+	rows, index = []T{}, []int{}
+	for i := range items {
+		it := &items[i]
+		if !keep(it) || (len(ts) > 0 && !matchTerms((*hay)[i], ts)) {
 			continue
 		}
-		if len(ts) > 0 && !matchTerms(v.opsHay[i], ts) {
-			continue
+		if total >= off && len(rows) < limit {
+			rows = append(rows, *it)
+			index = append(index, i)
 		}
-		if p.Total >= off && len(p.Rows) < limit {
-			p.Rows = append(p.Rows, *op)
-			p.Index = append(p.Index, i)
-		}
-		p.Total++
+		total++
 	}
-	return p
+	return total, rows, index
+}
+
+// Operations returns the page of operations matching q.
+func (v *View) Operations(q Query) OperationPage {
+	total, rows, index := page(v.Report.Operations, &v.opsHay, opHay, q, func(op *Operation) bool {
+		return in(q.Actions, op.Action) && in(q.Results, op.Result) && in(q.ObjectTypes, op.Object.Type)
+	})
+	off, _ := q.bounds()
+	return OperationPage{Total: total, Offset: off, Rows: rows, Index: index}
 }
 
 // Skips returns the page of skips matching q (Actions and Results do not apply).
 func (v *View) Skips(q Query) SkipPage {
-	ts := terms(q.Text)
-	if len(ts) > 0 && v.skipHay == nil {
-		v.skipHay = make([]string, len(v.Report.Skips))
-		for i := range v.Report.Skips {
-			v.skipHay[i] = skipHay(&v.Report.Skips[i])
-		}
-	}
-	off, limit := q.bounds()
-	p := SkipPage{Offset: off, Rows: []Skip{}, Index: []int{}}
-	for i := range v.Report.Skips {
-		s := &v.Report.Skips[i]
-		if !in(q.ObjectTypes, s.Object.Type) {
-			continue
-		}
-		if len(ts) > 0 && !matchTerms(v.skipHay[i], ts) {
-			continue
-		}
-		if p.Total >= off && len(p.Rows) < limit {
-			p.Rows = append(p.Rows, *s)
-			p.Index = append(p.Index, i)
-		}
-		p.Total++
-	}
-	return p
+	total, rows, index := page(v.Report.Skips, &v.skipHay, skipHay, q, func(s *Skip) bool {
+		return in(q.ObjectTypes, s.Object.Type)
+	})
+	off, _ := q.bounds()
+	return SkipPage{Total: total, Offset: off, Rows: rows, Index: index}
 }
 
 // Operation returns the operation at index i (from a page's Index), or false.
