@@ -1,0 +1,222 @@
+package reliability
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/idpsync/idpsync/internal/apperr"
+	"github.com/idpsync/idpsync/internal/atlassian"
+	"github.com/idpsync/idpsync/internal/backend"
+	"github.com/idpsync/idpsync/internal/emulator/tenant"
+	"github.com/idpsync/idpsync/internal/keychain"
+	"github.com/idpsync/idpsync/internal/report"
+	idsync "github.com/idpsync/idpsync/internal/sync"
+)
+
+// backendOn opens the real backend (the GUI's and the CLI's) on home, wired to the env's proxies,
+// with the Graph token from IDPSYNC_GRAPH_TOKEN and an in-memory keychain holding the SCIM key.
+func backendOn(ctx context.Context, home, graphURL, dirID, scimKey string, tr http.RoundTripper) (*backend.Backend, error) {
+	sec := keychain.NewMemory()
+	if dirID != "" {
+		if err := keychain.PutAPIKey(ctx, sec, dirID, keychain.SCIMKey, scimKey, time.Now()); err != nil {
+			return nil, err
+		}
+	}
+	return backend.Open(ctx, backend.Options{Home: home, Secrets: sec, Transport: tr, AllowCustomHost: true,
+		Endpoints:   backend.Endpoints{GraphURL: graphURL},
+		SCIMLimiter: atlassian.LimiterConfig{Initial: 2000, Max: 20000, Increase: 500}})
+}
+
+// crashChild is one headless sync (backend.Headless, as `idpsync sync` runs it) in a child
+// process, which the parent SIGKILLs from outside at a chosen point.
+func crashChild() {
+	ctx := context.Background()
+	pemBytes, err := os.ReadFile(os.Getenv("REL_CHILD_PEM"))
+	if err != nil {
+		os.Exit(3)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(pemBytes)
+	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}
+	b, err := backendOn(ctx, os.Getenv("REL_CHILD_HOME"), os.Getenv("REL_CHILD_GRAPH"), os.Getenv("REL_CHILD_DIR"), os.Getenv("REL_CHILD_KEY"), tr)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(3)
+	}
+	_, _, err = b.Headless(ctx, os.Getenv("REL_CHILD_DIR"), backend.HeadlessOptions{Apply: true, Yes: true, OverrideThreshold: true,
+		ConfirmTenant: os.Getenv("REL_CHILD_TENANT"), ConfirmDomains: strings.Split(os.Getenv("REL_CHILD_DOMAINS"), ",")})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(4)
+	}
+	os.Exit(0)
+}
+
+func TestMain(m *testing.M) {
+	if os.Getenv("REL_CHILD") == "crash" {
+		crashChild()
+	}
+	os.Exit(m.Run())
+}
+
+// crashEnv is an env plus a backend directory for headless syncs.
+type crashEnv struct {
+	*env
+	b     *backend.Backend
+	dirID string
+}
+
+func newCrashEnv(t *testing.T, spec tenant.Spec, f Faults) *crashEnv {
+	t.Helper()
+	t.Setenv("IDPSYNC_GRAPH_TOKEN", "test-token")
+	e := newEnv(t, envOpts{spec: spec, graphFaults: f, atlFaults: f})
+	ctx := context.Background()
+	b, err := backendOn(ctx, e.home, e.gp.URL()+"/v1.0", "", "", e.auth.Transport())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	d, err := b.CreateDirectory(ctx, backend.DirectoryInput{Name: "Crash", ClientID: "c", SCIMBaseURL: e.scimURL(), SCIMAPIKey: e.a.APIKey(), AllowCustomHost: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := b.Settings(ctx, d.ID)
+	s.DeactivationMaxCount, s.DeactivationMaxPercent = 0, 0
+	if _, err := b.SaveSettings(ctx, d.ID, s); err != nil {
+		t.Fatal(err)
+	}
+	e.settings = mustNorm(t, s)
+	return &crashEnv{env: e, b: b, dirID: d.ID}
+}
+
+func (c *crashEnv) confirm() (string, []string) {
+	d := idsync.Scope(c.ten.Snapshot(), c.settings, nil)
+	return c.ten.ID, d.Domains
+}
+
+// headless runs one sync in this process as `idpsync sync --confirm-tenant --confirm-domains`.
+func (c *crashEnv) headless(ctx context.Context) (backend.RunSummary, backend.PlanSummary, error) {
+	ten, doms := c.confirm()
+	return c.b.Headless(ctx, c.dirID, backend.HeadlessOptions{Apply: true, Yes: true, OverrideThreshold: true, ConfirmTenant: ten, ConfirmDomains: doms})
+}
+
+func (c *crashEnv) child(t *testing.T) *exec.Cmd {
+	ten, doms := c.confirm()
+	pem := c.home + "/emulator.pem"
+	if err := os.WriteFile(pem, c.auth.PEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "REL_CHILD=crash", "REL_CHILD_PEM="+pem, "REL_CHILD_HOME="+c.home, "REL_CHILD_GRAPH="+c.gp.URL()+"/v1.0",
+		"REL_CHILD_DIR="+c.dirID, "REL_CHILD_KEY="+c.a.APIKey(), "REL_CHILD_TENANT="+ten, "REL_CHILD_DOMAINS="+strings.Join(doms, ","))
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	t.Cleanup(func() {
+		if cmd.Process != nil {
+			_ = cmd.Process.Kill()
+		}
+	})
+	return cmd
+}
+
+// Twenty SIGKILLs of a headless sync process from outside: most once the organization has seen
+// a random number of writes (mid-apply, requests in flight), some at a random moment of the read.
+// While the child runs, a second sync of the same directory from this process is refused with
+// SyncLocked naming the holder. After each kill the store passes PRAGMA integrity_check, the lock
+// is free, and the next sync resumes to exactly the desired state with nothing left running.
+func TestCrashAtTwentyPointsThenResume(t *testing.T) {
+	users, groups := 200, 20
+	if soak {
+		users, groups = 1200, 60
+	}
+	ctx := ctxT(t, 10*time.Minute)
+	c := newCrashEnv(t, tenant.Spec{Seed: 51, Users: users, Groups: groups, Depth: 3}, Faults{Seed: 52, Rate503: 0.01, RateReset: 0.01})
+	rng := rand.New(rand.NewPCG(51, 1))
+	killed, refused, lost := 0, 0, 0
+	for round := 0; round < 20; round++ {
+		if round > 0 {
+			c.ten.Mutate(0.08, uint64(200+round))
+		}
+		before := len(c.a.Writes())
+		cmd := c.child(t)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		target := 1 + rng.IntN(12)
+		if round == 0 {
+			target = 1 + rng.IntN(users)
+		}
+		duringRead := round%5 == 4
+		var deadline <-chan time.Time
+		if duringRead {
+			deadline = time.After(time.Duration(20+rng.IntN(200)) * time.Millisecond)
+		}
+		tick := time.NewTicker(time.Millisecond)
+		var err error
+		triedLock := false
+	wait:
+		for {
+			select {
+			case err = <-done:
+				break wait
+			case <-deadline:
+				_ = cmd.Process.Signal(syscall.SIGKILL)
+				deadline = nil
+			case <-tick.C:
+				n := len(c.a.Writes()) - before
+				if n > 0 && !triedLock {
+					// The child holds the directory's lock from its read to its last write.
+					triedLock = true
+					_, _, lerr := c.headless(ctx)
+					if apperr.CodeOf(lerr) != apperr.SyncLocked || !strings.Contains(lerr.Error(), "another sync of this directory is running") {
+						t.Fatalf("round %d: a second sync while the child applies: %v", round, lerr)
+					}
+					refused++
+				}
+				if !duringRead && n >= target {
+					_ = cmd.Process.Signal(syscall.SIGKILL)
+				}
+			}
+		}
+		tick.Stop()
+		if ee, ok := err.(*exec.ExitError); ok {
+			ws, _ := ee.Sys().(syscall.WaitStatus)
+			if !ws.Signaled() {
+				t.Fatalf("round %d: child failed: %v %s", round, err, cmd.Stderr)
+			}
+			killed++
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.st.IntegrityCheck(ctx); err != nil {
+			t.Fatalf("round %d: after the kill: %v", round, err)
+		}
+		run, _, err := c.headless(ctx)
+		if err != nil || run.Status != string(report.StatusSucceeded) {
+			t.Fatalf("round %d: resume: %v %+v", round, err, run)
+		}
+		lost += c.checkExact()
+		if runs, _ := c.st.Runs(ctx, c.dirID, string(report.StatusRunning), 10); len(runs) != 0 {
+			t.Fatalf("round %d: %d runs left running", round, len(runs))
+		}
+	}
+	if killed < 18 {
+		t.Fatalf("only %d of 20 children were killed before they finished", killed)
+	}
+	if refused == 0 {
+		t.Fatal("no concurrent sync was attempted")
+	}
+	t.Logf("FIGURES crash: %d processes killed, %d concurrent syncs refused with sync_locked, objects lost %d", killed, refused, lost)
+}
