@@ -124,7 +124,7 @@ func (e *Engine) Prepare(ctx context.Context, o PrepareOptions) (*Plan, error) {
 		if full {
 			return e.readLive(ctx, live)
 		}
-		return e.readTouched(ctx, live, desired, touched, maps)
+		return e.readTouched(ctx, live, desired, touched, maps, st.Concurrency)
 	}); err != nil {
 		return nil, err
 	}
@@ -164,7 +164,7 @@ func (e *Engine) readLive(ctx context.Context, live *Live) error {
 
 // readTouched reads only the Atlassian objects an incremental plan touches, by id when the
 // mapping knows it, else by externalId, then by userName or display name (adoption, conflicts).
-func (e *Engine) readTouched(ctx context.Context, live *Live, d *Desired, t *Touched, maps []store.Mapping) error {
+func (e *Engine) readTouched(ctx context.Context, live *Live, d *Desired, t *Touched, maps []store.Mapping, width int) error {
 	umap, gmap := map[string]string{}, map[string]string{}
 	for _, m := range maps {
 		if m.Kind == "group" {
@@ -198,6 +198,10 @@ func (e *Engine) readTouched(ctx context.Context, live *Live, d *Desired, t *Tou
 				u, err := e.Target.GetUser(ctx, sid)
 				if err == nil {
 					addU(u)
+					if u.ExternalID == id {
+						// externalId is unique: the lookups below could only find this user again.
+						return nil
+					}
 				} else if apperr.CodeOf(err) != apperr.AtlassianNotFound {
 					return err
 				}
@@ -228,6 +232,11 @@ func (e *Engine) readTouched(ctx context.Context, live *Live, d *Desired, t *Tou
 				g, err := e.Target.GetGroup(ctx, sid)
 				if err == nil {
 					addG(g)
+					if dg, ok := d.Groups[id]; g.ExternalID == id && (!ok || dg.Name == g.DisplayName) {
+						// externalId and display name are unique: the lookups below could only
+						// find this group again.
+						return nil
+					}
 				} else if apperr.CodeOf(err) != apperr.AtlassianNotFound {
 					return err
 				}
@@ -251,7 +260,8 @@ func (e *Engine) readTouched(ctx context.Context, live *Live, d *Desired, t *Tou
 			return nil
 		})
 	}
-	return parallel(ctx, 8, jobs)
+	// Lookups are reads paced by the client's limiter like the writes: as wide as the apply.
+	return parallel(ctx, max(8, width), jobs)
 }
 
 func parallel(ctx context.Context, n int, jobs []func() error) error {
@@ -292,7 +302,7 @@ func parallel(ctx context.Context, n int, jobs []func() error) error {
 }
 
 // Touch compares two desired states and returns the users and groups whose desired state differs,
-// plus every group of a touched user (its membership may now exist or not).
+// plus every group of a user new to the desired state (its memberships may exist already).
 func Touch(old, cur *Desired) *Touched {
 	t := &Touched{Users: map[string]bool{}, Groups: map[string]bool{}}
 	for id, u := range cur.Users {
@@ -316,6 +326,12 @@ func Touch(old, cur *Desired) *Touched {
 		}
 	}
 	for id := range t.Users {
+		if _, existed := old.Users[id]; existed {
+			// An attribute change leaves the groups alone; a membership change shows above as
+			// a changed member list. Expanding every touched user to all of its groups made an
+			// incremental run read most of a large tenant's groups.
+			continue
+		}
 		for _, g := range cur.Flat.UserGroups(id) {
 			if _, ok := cur.Groups[g]; ok {
 				t.Groups[g] = true

@@ -1,0 +1,62 @@
+package main
+
+import (
+	"testing"
+
+	"github.com/idpsync/idpsync/internal/emulator/tenant"
+	idsync "github.com/idpsync/idpsync/internal/sync"
+)
+
+// The local CPU work of a sync, apart from the network: scoping and flattening a generated
+// tenant, and planning an initial sync into an empty organization (scenario M's shape).
+func mTenant(b *testing.B) *tenant.Tenant {
+	b.Helper()
+	return tenant.Generate(tenant.Spec{Seed: 1, Users: 10_000, Groups: 1_000, Depth: 6, MembersPerGroup: 100, GuestFraction: 0.03, DisabledFrac: 0.02})
+}
+
+func BenchmarkScopeM(b *testing.B) {
+	snap := mTenant(b).Snapshot()
+	s := idsync.DefaultSettings()
+	b.ReportAllocs()
+	for b.Loop() {
+		idsync.Scope(snap, s, nil)
+	}
+}
+
+func BenchmarkPlanInitialM(b *testing.B) {
+	snap := mTenant(b).Snapshot()
+	s := idsync.DefaultSettings()
+	d := idsync.Scope(snap, s, nil)
+	b.ReportAllocs()
+	for b.Loop() {
+		p := idsync.Compute(idsync.PlanInput{Desired: d, Live: &idsync.Live{}, Settings: s})
+		if len(p.Ops) == 0 {
+			b.Fatal("empty plan")
+		}
+	}
+}
+
+// TestRowsOfBounds checks the bound arithmetic on a made-up run: the Graph bound is the chain
+// when the budget is ample, the apply bound is requests over the rate.
+func TestRowsOfBounds(t *testing.T) {
+	o := options{GraphLatency: 20e6, GraphRU: 8000, GraphWindow: 10e9, AtlLatency: 20e6, AtlRate: 1000}
+	res := childResult{Full: true, Segments: []segment{
+		{Name: segGraph, Wall: 2.2, Graph: reqs{Total: 105, ByClass: map[string]int64{"organization": 1, "domains": 1, "users/delta": 1, "users": 11, "groups/delta": 101}}},
+		{Name: segAtlRead, Wall: 0.05, SCIM: reqs{Total: 2, ByClass: map[string]int64{"GET Users": 1, "GET Groups": 1}}},
+		{Name: segPlan, Wall: 0.5},
+		{Name: segApplyPfx + "users", Wall: 11, SCIM: reqs{Total: 10_050, Throttled: 50}},
+	}}
+	rows := rowsOf("M", "initial", res, rawRun{GraphUnits: 115}, o)
+	if len(rows) != 6 {
+		t.Fatalf("%d rows", len(rows))
+	}
+	if g := rows[0]; g.Bound < 2.059 || g.Bound > 2.061 {
+		t.Fatalf("graph bound %v (%s), want 103 × 20ms", g.Bound, g.How)
+	}
+	if a := rows[3]; a.Bound != 10 || a.Ratio != 1.1 {
+		t.Fatalf("apply bound %v ratio %v, want 10 s and 1.1", a.Bound, a.Ratio)
+	}
+	if tot := rows[5]; tot.Wall != 13.75 {
+		t.Fatalf("total wall %v", tot.Wall)
+	}
+}
