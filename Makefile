@@ -89,7 +89,7 @@ test: deps
 	@WAILS=$(WAILS) TAGS="$(TAGS)" LDFLAGS="$(LDFLAGS)" build/scripts/test.sh
 
 bench:
-	go test -bench . -run '^$$' ./...
+	go run ./internal/bench -json build/bench-results.json $(BENCH_FLAGS)
 
 clean:
 	rm -rf build/bin frontend/dist/assets frontend/dist/index.html frontend/dist/favicon.svg
