@@ -35,8 +35,15 @@ func TestFaultSoak(t *testing.T) {
 			t.Logf("run %d: +%d users, %d updated, -%d users, +%d/-%d memberships, groups +%d ~%d -%d", run, len(ch.AddedUsers), len(ch.UpdatedUsers),
 				len(ch.RemovedUsers), len(ch.MembersAdded), len(ch.MembersRemoved), len(ch.AddedGroups), len(ch.UpdatedGroups), len(ch.RemovedGroups))
 		}
+		expired := run == 3
+		if expired {
+			e.g.ExpireDeltaTokens() // Graph forgot the delta state between runs
+		}
 		r := e.mustRun(ctx, full)
-		if !full && run > 1 && r.plan.Full {
+		switch {
+		case expired && !r.plan.Full:
+			t.Errorf("run %d: an expired delta token did not fall back to a full read", run)
+		case !full && !expired && run > 1 && r.plan.Full:
 			t.Errorf("run %d: an incremental run after a clean one read everything", run)
 		}
 		lost += e.checkExact()
