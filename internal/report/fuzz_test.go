@@ -2,8 +2,12 @@ package report
 
 import (
 	"bytes"
+	"encoding/json"
 	"io"
+	"reflect"
+	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/idpsync/idpsync/internal/apperr"
 )
@@ -49,6 +53,68 @@ func FuzzLoad(f *testing.F) {
 		Write(&second, l2.Report, WriteOptions{})
 		if !bytes.Equal(first.Bytes(), second.Bytes()) {
 			t.Fatalf("round trip changed the report:\n%s\n%s", first.Bytes(), second.Bytes())
+		}
+	})
+}
+
+// schemaKeys are the field names the parser reads; encoding/json also matches them
+// case-insensitively, which the parser does not (see FuzzParserMatchesEncodingJSON).
+var schemaKeys = []string{"seq", "action", "object", "group", "chain", "changes", "reason", "result", "code", "message",
+	"type", "name", "email", "entraId", "atlassianId", "attribute", "old", "new", "detail", "operations", "skips"}
+
+func caseVariantKey(v any) bool {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			for _, s := range schemaKeys {
+				if k != s && strings.EqualFold(k, s) {
+					return true
+				}
+			}
+			if caseVariantKey(e) {
+				return true
+			}
+		}
+	case []any:
+		for _, e := range x {
+			if caseVariantKey(e) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// FuzzParserMatchesEncodingJSON checks the hand-written parser against encoding/json: on valid
+// UTF-8 JSON that both accept, the operations and skips must be identical.
+func FuzzParserMatchesEncodingJSON(f *testing.F) {
+	f.Add([]byte(`{"schema":"idpsync.report","version":1,"operations":[{"seq":1,"action":"add_member","object":{"type":"user","name":"a\u00e9\ud83d\ude00"},"group":{"name":"g","entraId":"e"},"chain":["x","y"],"changes":[{"attribute":"a","old":"\ud800","new":"\ud800\u0041"}],"result":"ok","unknown":[1,{"a":null}]}],"skips":[{"object":{"name":"s"},"reason":"r","detail":"d"}]}`))
+	f.Add([]byte(`{"schema":"idpsync.report","version":1,"operations":[{"seq":-0,"group":null,"chain":[],"changes":null},{"seq":2,"chain":null,"changes":[]}],"skips":null}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if !utf8.Valid(b) || !json.Valid(b) {
+			return
+		}
+		var generic any
+		if json.Unmarshal(b, &generic) != nil || caseVariantKey(generic) {
+			return
+		}
+		var want Report
+		if json.Unmarshal(b, &want) != nil {
+			return
+		}
+		l, err := Load(bytes.NewReader(b))
+		if err != nil {
+			return // the parser is stricter (limits, duplicate top-level keys, schema checks)
+		}
+		got := l.Report
+		if len(want.Operations) == 0 && len(got.Operations) == 0 {
+			want.Operations, got.Operations = nil, nil
+		}
+		if len(want.Skips) == 0 && len(got.Skips) == 0 {
+			want.Skips, got.Skips = nil, nil
+		}
+		if !reflect.DeepEqual(want.Operations, got.Operations) || !reflect.DeepEqual(want.Skips, got.Skips) {
+			t.Fatalf("parser and encoding/json differ on %q:\n%+v\n%+v", b, want.Operations, got.Operations)
 		}
 	})
 }
