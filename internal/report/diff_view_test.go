@@ -1,6 +1,8 @@
 package report
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -63,5 +65,31 @@ func TestViewPagesAndFilters(t *testing.T) {
 	}
 	if p := v.Operations(Query{Limit: 1 << 20}); len(p.Rows) != 1000 {
 		t.Fatalf("limit not capped: %d", len(p.Rows))
+	}
+}
+
+func TestSummarizeFileAndDiffPage(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "r.json.gz")
+	r := sampleReport()
+	r.Counts = nil
+	f, _ := os.Create(path)
+	if err := Write(f, r, WriteOptions{Gzip: true}); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	s, err := SummarizeFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Operations != 6 || s.Failed != 1 || s.Skips != 2 || s.Source.Format != FormatGzip || len(s.Counts) != 6 || s.Tenant.Name != "Contoso Ltd" {
+		t.Fatalf("summary %+v", s)
+	}
+	d := Diff(sampleReport(), nextRun())
+	p := d.Page(Query{ObjectTypes: []string{"user"}, Limit: 2, Offset: 1})
+	if p.Total != 5 || len(p.Objects) != 2 || p.Objects[0].Name != "Bob" {
+		t.Fatalf("diff page %+v", p)
+	}
+	if p := d.Page(Query{Text: "CAROL@"}); p.Total != 1 {
+		t.Fatalf("diff search %+v", p)
 	}
 }

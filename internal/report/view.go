@@ -225,3 +225,50 @@ func (v *View) Operation(i int) (Operation, bool) {
 	}
 	return v.Report.Operations[i], true
 }
+
+// SummarizeFile reads the summary of a report file without holding its operations (for a list of
+// report files): the counts come from the file, or are tallied while streaming.
+func SummarizeFile(path string) (Summary, error) {
+	tally := map[countKey]int{}
+	var s Summary
+	rep, info, err := DecodeFile(path, DefaultLimits, Visitor{
+		Operation: func(op *Operation) error {
+			s.Operations++
+			if op.Result == ResultFailed {
+				s.Failed++
+			}
+			tally[countKey{op.CountObject(), op.Action, op.Result}]++
+			return nil
+		},
+		Skip: func(*Skip) error { s.Skips++; return nil },
+	})
+	if err != nil {
+		return Summary{}, err
+	}
+	ops, skips, failed := s.Operations, s.Skips, s.Failed
+	s = Summarize(rep)
+	s.Operations, s.Skips, s.Failed = ops, skips, failed
+	if rep.Counts == nil {
+		s.Counts = sortedCounts(tally)
+	}
+	s.Source = &info
+	return s, nil
+}
+
+// DiffPage is one page of a comparison's objects.
+type DiffPage struct {
+	Total   int          `json:"total"`
+	Offset  int          `json:"offset"`
+	Objects []ObjectDiff `json:"objects"`
+}
+
+// Page filters a comparison's objects by q.Text (name, email, ids) and q.ObjectTypes, and pages
+// them, for screens comparing two large runs.
+func (d *ReportDiff) Page(q Query) DiffPage {
+	var hay []string
+	total, rows, _ := page(d.Objects, &hay, func(o *ObjectDiff) string {
+		return strings.ToLower(o.Type + "\x01" + o.Name + "\x01" + o.Email + "\x01" + o.EntraID + "\x01" + o.AtlassianID)
+	}, q, func(o *ObjectDiff) bool { return in(q.ObjectTypes, o.Type) })
+	off, _ := q.bounds()
+	return DiffPage{Total: total, Offset: off, Objects: rows}
+}
