@@ -549,23 +549,7 @@ func (pl *planner) chain(groupID, userID string) []string {
 
 func (pl *planner) finish() {
 	p := pl.p
-	slices.SortStableFunc(p.Ops, func(a, b Op) int {
-		if c := phaseOf[a.Action] - phaseOf[b.Action]; c != 0 {
-			return c
-		}
-		if a.Group != nil && b.Group != nil {
-			if c := strings.Compare(a.Group.Name, b.Group.Name); c != 0 {
-				return c
-			}
-		}
-		if c := strings.Compare(a.Email, b.Email); c != 0 {
-			return c
-		}
-		if c := strings.Compare(a.Name, b.Name); c != 0 {
-			return c
-		}
-		return strings.Compare(a.EntraID+a.SCIMID, b.EntraID+b.SCIMID)
-	})
+	sortOps(p.Ops)
 	for i := range p.Ops {
 		p.Ops[i].Seq = i + 1
 	}
@@ -582,6 +566,77 @@ func (pl *planner) finish() {
 	p.ThresholdTripped = p.Deactivations > 0 && ((st.DeactivationMaxCount > 0 && p.Deactivations > st.DeactivationMaxCount) ||
 		(st.DeactivationMaxPercent > 0 && pct > st.DeactivationMaxPercent))
 	p.Digest = Digest(p.Tenant.ID, p.Domains, p.Ops)
+}
+
+// sortOps orders ops by phase, group, email, name and ids, stable. It sorts indices and then
+// moves each op once: a stable sort of the ops themselves swaps their large structs
+// O(n log² n) times, which dominated planning millions of memberships.
+func sortOps(ops []Op) {
+	idx := make([]int32, len(ops))
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	slices.SortFunc(idx, func(x, y int32) int {
+		a, b := &ops[x], &ops[y]
+		if c := phaseOf[a.Action] - phaseOf[b.Action]; c != 0 {
+			return c
+		}
+		if a.Group != nil && b.Group != nil {
+			if c := strings.Compare(a.Group.Name, b.Group.Name); c != 0 {
+				return c
+			}
+		}
+		if c := strings.Compare(a.Email, b.Email); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.Name, b.Name); c != 0 {
+			return c
+		}
+		if c := compareConcat(a.EntraID, a.SCIMID, b.EntraID, b.SCIMID); c != 0 {
+			return c
+		}
+		return int(x - y)
+	})
+	// Apply the permutation in place, one cycle at a time: ops[j] becomes the old ops[idx[j]].
+	for i := range idx {
+		if idx[i] < 0 {
+			continue
+		}
+		tmp, j := ops[i], int32(i)
+		for {
+			k := idx[j]
+			idx[j] = -1
+			if k == int32(i) {
+				ops[j] = tmp
+				break
+			}
+			ops[j] = ops[k]
+			j = k
+		}
+	}
+}
+
+// compareConcat compares a1+a2 with b1+b2 without building either string.
+func compareConcat(a1, a2, b1, b2 string) int {
+	if a1 == b1 {
+		return strings.Compare(a2, b2)
+	}
+	la, lb := len(a1)+len(a2), len(b1)+len(b2)
+	at := func(s1, s2 string, i int) byte {
+		if i < len(s1) {
+			return s1[i]
+		}
+		return s2[i-len(s1)]
+	}
+	for i := 0; i < min(la, lb); i++ {
+		if x, y := at(a1, a2, i), at(b1, b2, i); x != y {
+			if x < y {
+				return -1
+			}
+			return 1
+		}
+	}
+	return la - lb
 }
 
 // Digest is the sha256 of a canonical encoding of the tenant, the domain set and the operations
