@@ -40,6 +40,10 @@ func BenchmarkFullSync(b *testing.B) {
 		if out.Status != report.StatusSucceeded {
 			b.Fatalf("status %s", out.Status)
 		}
+		for _, ph := range append(p.Phases, out.Phases...) {
+			b.Logf("%-15s %v", ph.Name, ph.Duration.Round(time.Millisecond))
+		}
+		b.Logf("SCIM client: %+v", h.tgt.Stats())
 		b.ReportMetric(float64(len(p.Ops)), "ops")
 		b.ReportMetric(planned.Seconds(), "plan-s")
 		b.ReportMetric(time.Since(start).Seconds(), "total-s")
