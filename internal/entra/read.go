@@ -284,7 +284,13 @@ func (r *Reader) ReadFull(ctx context.Context, progress func(Progress)) (*direct
 			// A user is a member of many groups: one copy of each id string instead of one per
 			// membership saves about 40 MB on a million memberships.
 			intern := map[string]string{}
+			// A group whose displayName comes null is kept, nameless, so the engine reports it
+			// (no_group_name) instead of losing it and its members without a word.
+			nameless := map[string]bool{}
 			links.Groups, gs, err = r.groupsDelta(ctx, "", ps, func(g groupJSON, first bool) error {
+				if first && g.Removed == nil && g.DisplayName == nil {
+					nameless[g.ID] = true
+				}
 				for _, m := range g.Members {
 					mem, err := member(m)
 					if err != nil {
@@ -303,6 +309,12 @@ func (r *Reader) ReadFull(ctx context.Context, progress func(Progress)) (*direct
 				}
 				return nil
 			})
+			for _, g := range gs {
+				delete(nameless, g.ID)
+			}
+			for id := range nameless {
+				gs = append(gs, directory.Group{ID: id})
+			}
 			snap.Groups = gs
 			return err
 		})

@@ -174,3 +174,35 @@ func TestOddValuesPassThrough(t *testing.T) {
 		t.Fatal("members of other types were dropped by the reader; the engine must see them to report them")
 	}
 }
+
+// A group whose displayName comes null is kept with an empty name (the engine reports it as
+// no_group_name) instead of vanishing from the snapshot with its members.
+func TestNamelessGroupIsKept(t *testing.T) {
+	var id string
+	e := hostile(t, tenant.Spec{Seed: 45, Users: 40, Groups: 5}, func(_ int, path string, status int, body []byte) (int, []byte) {
+		if status == 200 && strings.HasPrefix(path, "/v1.0/groups/delta") && id == "" {
+			i := bytes.Index(body, []byte(`"displayName":`))
+			j := bytes.Index(body, []byte(`"id":"`))
+			if i < 0 || j < 0 {
+				return status, body
+			}
+			id = string(body[j+6 : j+6+bytes.IndexByte(body[j+6:], '"')])
+			end := i + len(`"displayName":`) + 1 + bytes.IndexByte(body[i+len(`"displayName":`)+1:], '"') + 1
+			return status, append(append(append([]byte{}, body[:i]...), []byte(`"displayName":null`)...), body[end:]...)
+		}
+		return status, body
+	})
+	snap, _, err := e.reader.ReadFull(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range snap.Groups {
+		if g.ID == id {
+			if g.DisplayName != "" {
+				t.Fatalf("nameless group %s got name %q", id, g.DisplayName)
+			}
+			return
+		}
+	}
+	t.Fatalf("group %s with a null displayName vanished from the snapshot (%d groups)", id, len(snap.Groups))
+}
