@@ -52,10 +52,21 @@ type FaultProxy struct {
 	srv      *httptest.Server
 
 	mu       sync.Mutex
+	mangle   Mangle
 	faults   Faults
 	rng      *rand.Rand
 	counts   map[string]int
 	requests int
+}
+
+// Mangle rewrites an upstream answer before it reaches the client (hostile-input tests).
+type Mangle func(r *http.Request, status int, body []byte) (int, []byte)
+
+// SetMangle installs (nil: removes) a rewrite of every forwarded answer.
+func (p *FaultProxy) SetMangle(m Mangle) {
+	p.mu.Lock()
+	p.mangle = m
+	p.mu.Unlock()
 }
 
 // NewFaultProxy starts a proxy in front of upstream (an https:// root) trusting only a's
@@ -200,6 +211,11 @@ func (p *FaultProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		out.Header.Del(h)
 	}
 	out.Host = r.Host
+	p.mu.Lock()
+	if p.mangle != nil {
+		out.Header.Del("Accept-Encoding") // a mangler reads plain bodies
+	}
+	p.mu.Unlock()
 	resp, err := p.client.Do(out)
 	if err != nil {
 		hangUp(w) // the upstream reset us: pass it on
@@ -215,6 +231,13 @@ func (p *FaultProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, http.StatusGatewayTimeout)
 		return
 	}
+	status := resp.StatusCode
+	p.mu.Lock()
+	m := p.mangle
+	p.mu.Unlock()
+	if m != nil {
+		status, rb = m(r, status, rb)
+	}
 	for k, vs := range resp.Header {
 		w.Header()[k] = vs
 	}
@@ -228,7 +251,7 @@ func (p *FaultProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		// Declare the whole body, send half: the client sees an unexpected EOF.
 		w.Header().Set("Content-Length", strconv.Itoa(len(rb)))
-		w.WriteHeader(resp.StatusCode)
+		w.WriteHeader(status)
 		_, _ = w.Write(rb[:len(rb)/2])
 		if fl, ok := w.(http.Flusher); ok {
 			fl.Flush()
@@ -237,6 +260,6 @@ func (p *FaultProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Length", strconv.Itoa(len(rb)))
-	w.WriteHeader(resp.StatusCode)
+	w.WriteHeader(status)
 	_, _ = w.Write(rb)
 }
