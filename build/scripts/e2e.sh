@@ -20,9 +20,13 @@ url="http://localhost:$port/"
 cd "$root"
 # -m: never tidy go.mod; -nosyncgomod: never rewrite it; -s: `make` already installed and built
 # the frontend (dev serves it from Vite anyway); -skipbindings: `make bindings` made them.
-# Started directly (not in a subshell) so that SIGINT reaches wails dev itself, which then
-# stops Vite and the app.
-IDPSYNC_HOME=$home "$wails" dev -m -nosyncgomod -nocolour -s -skipbindings \
+# -compiler go-nodebug: reuse the build cache instead of wails dev's debugger-only flags (see
+# that script). Started directly (not in a subshell) so that SIGINT reaches wails dev itself,
+# which then stops Vite and the app.
+# Demo mode (the admin screens' scenarios): the real backend on loopback emulators, starting
+# with no directory, and a slower emulated Atlassian so that progress and cancel can be seen.
+IDPSYNC_DEMO=${IDPSYNC_DEMO-1} IDPSYNC_DEMO_SETUP=${IDPSYNC_DEMO_SETUP-0} IDPSYNC_DEMO_LATENCY=${IDPSYNC_DEMO_LATENCY-40ms} \
+IDPSYNC_HOME=$home "$wails" dev -m -nosyncgomod -nocolour -s -skipbindings -compiler "$root/build/scripts/go-nodebug" \
   -tags "${WAILS_TAGS:-webkit2_41}" -devserver "localhost:$port" -loglevel Warning \
   >"$out/wails-dev.log" 2>&1 &
 wpid=$!
@@ -38,10 +42,11 @@ stop_dev() {
 }
 trap stop_dev EXIT
 
-# wails dev prints its URL even when the app fails to start, so ask the server itself.
+# wails dev prints its URL even when the app fails to start, so ask the server itself. The
+# first run on a machine compiles the app and its dependencies: allow for a cold build cache.
 start=$(date +%s)
 ready=0
-for _ in $(seq 1 600); do
+while [ $(( $(date +%s) - start )) -lt "${E2E_START_TIMEOUT:-1200}" ]; do
   if curl -fs -o /dev/null "$url"; then ready=1; break; fi
   kill -0 "$wpid" 2>/dev/null || break
   sleep 0.5

@@ -1,5 +1,6 @@
 // Every e2e scenario, in run order. A later screen adds its own file here and one line below.
 // A scenario is { name, run({ page, url, shot, env }) } and throws to fail.
+import { admin } from './admin.mjs';
 import { shell } from './shell.mjs';
 
-export const scenarios = [...shell];
+export const scenarios = [...shell, ...admin];

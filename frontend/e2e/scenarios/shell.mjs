@@ -30,12 +30,10 @@ export const shell = [
       await page.getByTestId('idp-empty').waitFor();
       await shot('identity-providers');
       await page.getByRole('button', { name: 'Add identity provider' }).click();
-      const dialog = page.getByTestId('choose-idp');
-      await dialog.getByText('Microsoft Azure AD').waitFor();
-      await dialog.getByText('Not available in this build yet').waitFor();
+      const step = page.getByTestId('add-step-provider');
+      await step.getByText('Microsoft Azure AD').waitFor();
+      await step.getByText('Not available in this app', { exact: false }).first().waitFor();
       await shot('choose-provider');
-      await dialog.getByRole('button', { name: 'Close' }).click();
-      await dialog.waitFor({ state: 'detached' });
     },
   },
   {

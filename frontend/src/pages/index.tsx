@@ -1,3 +1,4 @@
+import '../features/features.css';
 import type { ReactNode } from 'react';
 import { DirectoryPlaceholderPage } from './DirectoryPlaceholder';
 import { IdentityProvidersPage } from './IdentityProviders';

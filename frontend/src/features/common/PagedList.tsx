@@ -1,5 +1,5 @@
 import Spinner from '@atlaskit/spinner';
-import { useVirtualizer } from '@tanstack/react-virtual';
+import { observeElementRect, useVirtualizer } from '@tanstack/react-virtual';
 import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import { toAppError, type AppError } from '../api';
 import { ErrorMessage } from './errors';
@@ -88,6 +88,9 @@ export function VirtualList<T>({
     estimateSize: () => rowHeight,
     overscan: 8,
     initialRect: { width: 800, height },
+    // A list measured at zero height (a hidden tab, a test without layout) still renders a first
+    // window of rows instead of none.
+    observeElementRect: (instance, cb) => observeElementRect(instance, (r) => cb(r.height > 0 ? r : { width: r.width || 800, height })),
   });
   return (
     <div className="vlist" data-testid={testId}>

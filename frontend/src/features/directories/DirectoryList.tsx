@@ -65,9 +65,9 @@ export function DirectoryList() {
     );
   else
     body = (
+      <div data-testid="idp-table">
       <DynamicTable
-        testId="idp-table"
-        head={head}
+                head={head}
         rows={dirs.map((d) => ({
           key: d.id,
           testId: `idp-row-${d.id}`,
@@ -88,6 +88,7 @@ export function DirectoryList() {
           ],
         }))}
       />
+      </div>
     );
   return (
     <PageLayout

@@ -152,9 +152,9 @@ export function SyncSettings({ directoryId, running, onSaved }: { directoryId: s
         ) : domains === null ? (
           <Spinner label="Loading domains" />
         ) : (
+          <div data-testid="domain-table">
           <DynamicTable
-            testId="domain-table"
-            head={{
+                        head={{
               cells: [
                 { key: 'sel', content: <span className="visually-hidden">Selected</span>, width: 6 },
                 { key: 'name', content: 'Domain' },
@@ -199,6 +199,7 @@ export function SyncSettings({ directoryId, running, onSaved }: { directoryId: s
               };
             })}
           />
+          </div>
         )}
       </section>
 

@@ -52,9 +52,9 @@ export function History({ directoryId = '', onReport, showDirectory = false, ref
     ],
   };
   return (
+    <div data-testid="history-table">
     <DynamicTable
-      testId="history-table"
-      head={head}
+            head={head}
       rowsPerPage={25}
       emptyView={<EmptyState header="No sync runs yet" description="Previews and syncs appear here with their reports." headingLevel={2} />}
       rows={rows.map(({ run, directoryName }) => ({
@@ -86,5 +86,6 @@ export function History({ directoryId = '', onReport, showDirectory = false, ref
         ],
       }))}
     />
+    </div>
   );
 }

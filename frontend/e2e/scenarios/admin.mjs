@@ -1,0 +1,229 @@
+// The admin screens end to end, in demo mode (IDPSYNC_DEMO=1): the real Go backend, MSAL,
+// Graph reader and SCIM client against the loopback emulators. The scenarios run in this order
+// and share the app's state: the first adds the directory the others use.
+import { expectEqual, expectMatch } from './expect.mjs';
+
+const dirName = 'E2E <b>Contoso</b>'; // shown as text, never as HTML
+
+async function open(page, url, path = '') {
+  await page.goto(url + (path ? `#/${path}` : ''), { waitUntil: 'domcontentloaded' });
+  await page.getByTestId('top-bar').waitFor();
+}
+
+async function openDirectory(page, url) {
+  await open(page, url, 'identity-providers');
+  await page.getByTestId('idp-table').getByRole('button', { name: dirName }).click();
+  await page.getByTestId('status-panel').waitFor();
+}
+
+// Walks the add flow up to the Atlassian step, with the demo's values filled in.
+async function toAtlassianStep(page, url, name) {
+  await open(page, url, 'identity-providers');
+  await page.getByTestId('add-idp').first().click();
+  await page.getByTestId('provider-azure').click();
+  await page.getByTestId('dir-name').fill(name);
+  await page.getByTestId('name-next').click();
+  await page.getByTestId('add-step-atlassian').waitFor();
+  await page.getByTestId('fill-demo').click();
+}
+
+async function conflictNames(page) {
+  const d = await page.evaluate(() => window.go.app.DirectoryService.DemoDefaults());
+  if (!d.demo || !d.conflictGroups || d.conflictGroups.length < 2) throw new Error(`demo mode is off or has no conflict groups: ${JSON.stringify(d)}`);
+  return d.conflictGroups;
+}
+
+// Sync now: preview, then the confirmation dialog; returns the dialog.
+async function syncNow(page) {
+  await page.getByTestId('sync-now').click();
+  const dialog = page.getByTestId('confirm-dialog');
+  await dialog.waitFor({ timeout: 60000 });
+  return dialog;
+}
+
+export const admin = [
+  {
+    name: 'add-directory-sign-in-tenant-card',
+    async run({ page, url, shot }) {
+      await open(page, url, 'identity-providers');
+      await page.getByTestId('idp-empty').waitFor();
+      await page.getByTestId('add-idp').click();
+      await page.getByTestId('add-step-provider').waitFor();
+      await shot('provider-choice');
+      await page.getByTestId('provider-azure').click();
+      // The name is required.
+      await page.getByTestId('name-next').click();
+      expectMatch(await page.getByTestId('dir-name-error').textContent(), /Enter a name/, 'empty name refused');
+      await page.getByTestId('dir-name').fill(dirName);
+      await page.getByTestId('name-next').click();
+      await page.getByTestId('fill-demo').click();
+      await page.getByTestId('test-connection').click();
+      const result = page.getByTestId('connection-result');
+      await result.waitFor();
+      for (const part of ['scimUrl', 'scimKey', 'orgKey', 'orgFound']) {
+        expectEqual(await page.getByTestId(`check-${part}`).getAttribute('data-state'), 'ok', `connection part ${part}`);
+      }
+      await shot('connection-ok');
+      await page.getByTestId('atlassian-next').click();
+      await page.getByTestId('add-step-microsoft').waitFor();
+      expectMatch(await page.getByTestId('client-id').inputValue(), /\S/, 'client id from the demo');
+      await shot('app-registration');
+      await page.getByTestId('create-directory').click();
+      await page.getByTestId('signin-microsoft').click();
+      // The real MSAL interactive flow, with the emulator's browser standing in for the admin.
+      await page.getByTestId('tenant-card').waitFor({ timeout: 60000 });
+      await page.getByTestId('tenant-warning').waitFor();
+      expectMatch(await page.getByTestId('tenant-id').textContent(), /^[0-9a-f-]{36}$/i, 'tenant id');
+      await shot('tenant-card');
+      await page.getByTestId('tenant-continue').click();
+      await page.getByTestId('sync-settings').waitFor();
+      // The name is text: the heading shows the angle brackets, and no <b> element was made.
+      await page.getByRole('heading', { level: 1, name: dirName }).waitFor();
+      expectEqual(await page.locator('h1 b').count(), 0, 'HTML elements made from the directory name');
+    },
+  },
+  {
+    name: 'wrong-atlassian-key-is-explained',
+    async run({ page, url, shot }) {
+      await toAtlassianStep(page, url, 'Wrong key');
+      await page.getByTestId('scim-key').fill('not-the-right-key');
+      await page.getByTestId('test-connection').click();
+      const part = page.getByTestId('check-scimKey');
+      await part.waitFor();
+      expectEqual(await part.getAttribute('data-state'), 'failed', 'SCIM key part');
+      expectMatch(await part.textContent(), /atlassian_unauthorized/, 'error code shown');
+      expectEqual(await page.getByTestId('check-scimUrl').getAttribute('data-state'), 'ok', 'URL part still ok');
+      await shot('wrong-key');
+    },
+  },
+  {
+    name: 'settings-specific-domains-and-groups',
+    async run({ page, url, shot }) {
+      const [c1, c2] = await conflictNames(page);
+      await openDirectory(page, url);
+      await page.getByTestId('tab-settings').click();
+      await page.getByTestId('domain-table').waitFor({ timeout: 60000 });
+      await page.getByText('Verify only specific domains').click();
+      const boxes = page.getByTestId('domain-table').getByRole('checkbox', { disabled: false });
+      const n = await boxes.count();
+      if (n < 1) throw new Error('no selectable domain');
+      for (let i = 0; i < n; i++) await boxes.nth(i).check({ force: true });
+      await page.getByText('Sync specific groups and their users').click();
+      await page.getByTestId('group-tree').waitFor({ timeout: 60000 });
+      await shot('group-tree');
+      for (const g of [c1, c2]) {
+        await page.getByTestId('group-search').fill(g);
+        const box = page.getByTestId('group-tree').getByRole('checkbox', { name: g, exact: true }).first();
+        await box.waitFor();
+        await box.check({ force: true });
+      }
+      await page.getByTestId('group-search').fill('');
+      // One more group, from the tree itself.
+      const first = page.getByTestId('group-tree').getByRole('checkbox', { disabled: false }).first();
+      await first.waitFor();
+      if (!(await first.isChecked())) await first.check({ force: true });
+      expectMatch(await page.getByTestId('group-selected-count').textContent(), /^[3-9] selected|^\d\d+ selected/, 'groups selected');
+      await shot('settings');
+      await page.getByTestId('save-settings').click();
+      await page.getByText('Settings saved').waitFor();
+    },
+  },
+  {
+    name: 'preview-conflicts-confirm-and-sync',
+    async run({ page, url, shot }) {
+      const [c1, c2] = await conflictNames(page);
+      await openDirectory(page, url);
+      await page.getByTestId('preview-changes').click();
+      await page.getByTestId('preview').waitFor({ timeout: 60000 });
+      await page.getByTestId('ops-list').waitFor();
+      // Filter by change type and search as you type.
+      await page.getByTestId('ops-search').fill('zzzz-nobody');
+      await page.getByText('No change matches.').waitFor();
+      await page.getByTestId('ops-search').fill('');
+      await page.getByTestId('ops-list').waitFor();
+      await shot('preview');
+      // One conflict taken over, the other skipped.
+      const take = page.getByTestId(`conflict-${c1}`);
+      await take.getByTestId('conflict-take-over').click();
+      await take.getByText('Taking over').waitFor({ timeout: 60000 });
+      const skip = page.getByTestId(`conflict-${c2}`);
+      await skip.getByTestId('conflict-skip').click();
+      await skip.getByText('Skipped').waitFor({ timeout: 60000 });
+      await page.getByTestId(`conflict-${c1}`).getByText('Taking over').waitFor();
+      await shot('conflicts');
+      // A user's detail with the chain of groups.
+      await page.getByTestId('ops-list').getByTestId('op-row').first().click();
+      await page.getByTestId('op-detail').waitFor();
+      await shot('detail');
+      await page.getByTestId('op-detail').getByRole('button', { name: 'Close' }).click();
+
+      await page.getByTestId('preview-sync').click();
+      const dialog = page.getByTestId('confirm-dialog');
+      await dialog.waitFor();
+      expectMatch(await dialog.getByTestId('confirm-domains').textContent(), /\./, 'domains listed');
+      await dialog.getByTestId('confirm-conflicts').waitFor();
+      // Refused while unticked.
+      expectEqual(await dialog.getByTestId('confirm-sync').isDisabled(), true, 'Sync disabled before the tick');
+      await dialog.getByTestId('confirm-sync').click({ force: true });
+      await dialog.waitFor();
+      await shot('confirm-unticked');
+      await dialog.getByText(/I confirm that/).click();
+      expectEqual(await dialog.getByTestId('confirm-sync').isDisabled(), false, 'Sync enabled after the tick');
+      await shot('confirm-ticked');
+      await dialog.getByTestId('confirm-sync').click();
+      const result = page.getByTestId('sync-result');
+      await result.waitFor({ timeout: 120000 });
+      await shot('result');
+      expectEqual(await result.getAttribute('data-status'), 'succeeded', 'sync result');
+      // The overview shows the synced counts.
+      await page.getByTestId('synced-users').filter({ hasNotText: /^0$/ }).waitFor({ timeout: 20000 });
+      expectMatch(await page.getByTestId('synced-domains').textContent(), /^[1-9]/, 'synced domains');
+      await page.getByTestId('tab-history').click();
+      await page.getByTestId('history-table').getByTestId('history-apply-succeeded--row').or(page.getByTestId('history-apply-succeeded')).first().waitFor();
+      await shot('history');
+    },
+  },
+  {
+    name: 'cancel-a-running-sync',
+    async run({ page, url, shot }) {
+      await openDirectory(page, url);
+      await page.getByTestId('tab-settings').click();
+      await page.getByTestId('domain-table').waitFor({ timeout: 60000 });
+      await page.getByText('Verify all available domains').click();
+      await page.getByText('Sync all users and groups').click();
+      await page.getByTestId('save-settings').click();
+      await page.getByText('Settings saved').waitFor();
+      await page.getByTestId('tab-overview').click();
+      const dialog = await syncNow(page);
+      await dialog.getByText(/I confirm that/).click();
+      await dialog.getByTestId('confirm-sync').click();
+      await page.getByTestId('sync-progress').waitFor({ timeout: 30000 });
+      await page.locator('[data-testid^="phase-"]').first().waitFor({ timeout: 30000 });
+      await shot('progress');
+      await page.getByTestId('sync-cancel').click();
+      await page.getByTestId('cancel-dialog').waitFor();
+      await shot('cancel-dialog');
+      await page.getByTestId('cancel-confirm').click();
+      const result = page.getByTestId('sync-result');
+      await result.waitFor({ timeout: 120000 });
+      await shot('cancelled');
+      expectEqual(await result.getAttribute('data-status'), 'canceled', 'cancelled sync result');
+    },
+  },
+  {
+    name: 'history-opens-the-report',
+    async run({ page, url, shot }) {
+      await open(page, url, 'sync-history');
+      await page.getByTestId('history-table').waitFor();
+      await shot('history');
+      await page.getByTestId('history-report').first().click();
+      await page.getByTestId('report-view').waitFor();
+      await page.getByTestId('report-chart').waitFor({ timeout: 30000 });
+      await page.getByTestId('export-bar').waitFor();
+      await shot('report');
+      await open(page, url, 'identity-providers');
+      await page.getByTestId('idp-table').waitFor();
+      await shot('list');
+    },
+  },
+];
