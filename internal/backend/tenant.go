@@ -29,13 +29,19 @@ func (b *Backend) afterSignIn(ctx context.Context, d store.Directory, a auth.Acc
 	return accountDTO(a), nil
 }
 
-// SignIn runs the interactive sign-in (system browser through Options.OpenURL).
-func (b *Backend) SignIn(ctx context.Context, id string) (Account, error) {
+// dirAuth returns a directory and its sign-in client.
+func (b *Backend) dirAuth(ctx context.Context, id string) (store.Directory, *auth.Client, error) {
 	d, err := b.st.GetDirectory(ctx, id)
 	if err != nil {
-		return Account{}, err
+		return d, nil, err
 	}
 	c, err := b.authClient(ctx, d)
+	return d, c, err
+}
+
+// SignIn runs the interactive sign-in (system browser through Options.OpenURL).
+func (b *Backend) SignIn(ctx context.Context, id string) (Account, error) {
+	d, c, err := b.dirAuth(ctx, id)
 	if err != nil {
 		return Account{}, err
 	}
@@ -48,11 +54,7 @@ func (b *Backend) SignIn(ctx context.Context, id string) (Account, error) {
 
 // SignInDeviceCode signs in with a device code, emitting EventDeviceCode with the code to enter.
 func (b *Backend) SignInDeviceCode(ctx context.Context, id string) (Account, error) {
-	d, err := b.st.GetDirectory(ctx, id)
-	if err != nil {
-		return Account{}, err
-	}
-	c, err := b.authClient(ctx, d)
+	d, c, err := b.dirAuth(ctx, id)
 	if err != nil {
 		return Account{}, err
 	}
@@ -66,11 +68,7 @@ func (b *Backend) SignInDeviceCode(ctx context.Context, id string) (Account, err
 }
 
 func (b *Backend) SignOut(ctx context.Context, id string) error {
-	d, err := b.st.GetDirectory(ctx, id)
-	if err != nil {
-		return err
-	}
-	c, err := b.authClient(ctx, d)
+	d, c, err := b.dirAuth(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -83,11 +81,7 @@ func (b *Backend) SignOut(ctx context.Context, id string) error {
 
 // CurrentAccount returns the cached account, or nil when nobody is signed in.
 func (b *Backend) CurrentAccount(ctx context.Context, id string) (*Account, error) {
-	d, err := b.st.GetDirectory(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	c, err := b.authClient(ctx, d)
+	_, c, err := b.dirAuth(ctx, id)
 	if err != nil {
 		return nil, err
 	}

@@ -326,11 +326,15 @@ func Touch(old, cur *Desired) *Touched {
 		}
 	}
 	for id := range t.Users {
-		if _, existed := old.Users[id]; existed {
+		if o, existed := old.Users[id]; existed {
 			// An attribute change leaves the groups alone; a membership change shows above as
 			// a changed member list. Expanding every touched user to all of its groups made an
-			// incremental run read most of a large tenant's groups.
-			continue
+			// incremental run read most of a large tenant's groups. But a disabled user is a
+			// listed member that may not exist in Atlassian: enabled again, it is created and
+			// must join its groups, whose member lists did not change.
+			if n, ok := cur.Users[id]; !ok || n.SCIM.Active == o.SCIM.Active {
+				continue
+			}
 		}
 		for _, g := range cur.Flat.UserGroups(id) {
 			if _, ok := cur.Groups[g]; ok {
