@@ -1,0 +1,79 @@
+package atlassian_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/idpsync/idpsync/internal/apperr"
+	"github.com/idpsync/idpsync/internal/atlassian"
+	emu "github.com/idpsync/idpsync/internal/emulator/atlassian"
+	"github.com/idpsync/idpsync/internal/emulator/loopbacktls"
+)
+
+// The SCIM and organization clients verify certificates: against the emulator without its
+// certificate in the pool (the system roots, or another loopback authority) every call fails
+// with InsecureURL naming the host, and the key never reaches the server.
+func TestUntrustedCertificateRefused(t *testing.T) {
+	s := startEmu(t, emu.Options{})
+	other, err := loopbacktls.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, tr := range map[string]http.RoundTripper{
+		"system roots":    http.DefaultTransport.(*http.Transport).Clone(),
+		"another emulator": other.Transport(),
+	} {
+		cfg := fastCfg(s)
+		cfg.Transport = tr
+		c := newClient(t, cfg)
+		err := c.ListUsers(context.Background(), func(atlassian.User) error { return nil })
+		if apperr.CodeOf(err) != apperr.InsecureURL || !strings.Contains(err.Error(), "not trusted") {
+			t.Errorf("%s: SCIM got %v, want insecure_url", name, err)
+		}
+		o, err := atlassian.NewOrg(atlassian.OrgConfig{BaseURL: s.URL(), OrgID: s.OrgID(), APIKey: s.OrgAPIKey(), Transport: tr, AllowCustomHost: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := o.ListDomains(context.Background()); apperr.CodeOf(err) != apperr.InsecureURL {
+			t.Errorf("%s: org got %v, want insecure_url", name, err)
+		}
+	}
+	if n := len(s.Requests()); n != 0 {
+		t.Fatalf("%d requests reached the server over an untrusted connection", n)
+	}
+}
+
+// http:// and other hosts are refused before any request; another host only with the flag.
+func TestBaseURLRules(t *testing.T) {
+	cases := []struct {
+		url    string
+		custom bool
+		code   apperr.Code
+	}{
+		{"http://api.atlassian.com/scim/directory/abc", false, apperr.InsecureURL},
+		{"http://api.atlassian.com/scim/directory/abc", true, apperr.InsecureURL},
+		{"https://evil.example/scim/directory/abc", false, apperr.InsecureURL},
+		{"https://api.atlassian.com.evil.example/scim/directory/abc", false, apperr.InsecureURL},
+		{"https://user:pw@api.atlassian.com/scim/directory/abc", false, apperr.InvalidInput},
+		{"https://api.atlassian.com/scim/directory/abc?x=1", false, apperr.InvalidInput},
+		{"https://api.atlassian.com/other/abc", false, apperr.InvalidInput},
+		{"https://api.atlassian.com/scim/directory/../../admin", false, apperr.InvalidInput},
+		{"api.atlassian.com/scim/directory/abc", false, apperr.InvalidInput},
+		{"", false, apperr.InvalidInput},
+		{"https://evil.example/scim/directory/abc", true, ""},
+		{"https://API.Atlassian.com/scim/directory/abc/", false, ""},
+	}
+	for _, tc := range cases {
+		_, err := atlassian.NewSCIM(atlassian.SCIMConfig{BaseURL: tc.url, APIKey: "k", AllowCustomHost: tc.custom})
+		if apperr.CodeOf(err) != tc.code && !(tc.code == "" && err == nil) {
+			t.Errorf("%q (custom %v): got %v, want %q", tc.url, tc.custom, err, tc.code)
+		}
+	}
+	for _, key := range []string{"", "   "} {
+		if _, err := atlassian.NewSCIM(atlassian.SCIMConfig{BaseURL: "https://api.atlassian.com/scim/directory/abc", APIKey: key}); apperr.CodeOf(err) != apperr.SecretMissing {
+			t.Errorf("key %q: %v", key, err)
+		}
+	}
+}
