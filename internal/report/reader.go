@@ -264,7 +264,8 @@ type Loaded struct {
 }
 
 // Load reads a report in any supported format (JSON, gzip JSON, or an HTML report written by this
-// package) from r, holding it whole.
+// package) from r, holding it whole. Equal groups and chains are shared between operations (one
+// copy per group, not per membership): treat Operation.Group and Operation.Chain as read-only.
 func Load(r io.Reader) (*Loaded, error) { return LoadLimits(r, DefaultLimits) }
 
 // LoadLimits is Load with explicit limits.

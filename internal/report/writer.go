@@ -62,7 +62,8 @@ const (
 //
 // Operations and skips may come in either order, but each section only once: starting the other
 // section closes the current one. The output is HTML-safe (<, >, &, U+2028 and U+2029 are escaped),
-// which is what lets the HTML export embed it verbatim.
+// which is what lets the HTML export embed it verbatim. A Writer is not safe for concurrent use:
+// the engine serializes its calls (e.g. from the goroutine that records results).
 type Writer struct {
 	out    *bufio.Writer
 	gz     *gzip.Writer
@@ -235,6 +236,9 @@ func (w *Writer) Counts() []Count { return sortedCounts(w.tally) }
 func (w *Writer) Close(t *Report) error {
 	if w.closed {
 		return errors.New("report writer: already closed")
+	}
+	if t == nil {
+		t = &Report{}
 	}
 	w.closeSection()
 	for _, s := range []section{secOperations, secSkips} {
