@@ -45,5 +45,7 @@ export default defineConfig({
     setupFiles: ['./src/test/setup.ts'],
     include: ['src/**/*.test.{ts,tsx}'],
     css: false,
+    // jsdom plus Atlaskit renders slowly on a busy 2-core machine; a hung test still fails.
+    testTimeout: 30_000,
   },
 });

@@ -45,7 +45,7 @@ in_session() {
 stop_session_daemons() {
   local run=$1 pid
   for pid in $(pgrep -x gnome-keyring-d 2>/dev/null; pgrep -f '^gnome-keyring-daemon' 2>/dev/null); do
-    if tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qx "XDG_RUNTIME_DIR=$run"; then
+    if tr '\0' '\n' 2>/dev/null <"/proc/$pid/environ" | grep -qx "XDG_RUNTIME_DIR=$run"; then
       kill "$pid" 2>/dev/null || true
     fi
   done
