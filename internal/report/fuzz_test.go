@@ -118,3 +118,33 @@ func FuzzParserMatchesEncodingJSON(f *testing.F) {
 		}
 	})
 }
+
+// FuzzAppendMatchesEncodingJSON holds the hand-written encoder to encoding/json's bytes (with
+// HTML escaping), for any field values.
+func FuzzAppendMatchesEncodingJSON(f *testing.F) {
+	f.Add(1, "add_member", "Zoë \u2028</script>&<!--", "a\xffb\x00\x1f\x7f", "g", "", "x\ty\"z\\", true, 2)
+	f.Add(-5, "", "", "", "", "\ud7ff\ue000\U0001F600", "\u2029", false, 0)
+	f.Fuzz(func(t *testing.T, seq int, action, name, email, group, msg, attr string, hasGroup bool, nChain int) {
+		op := Operation{Seq: seq, Action: Action(action), Object: ObjectRef{Type: "user", Name: name, Email: email, EntraID: msg},
+			Reason: attr, Result: Result(msg), Code: email, Message: msg}
+		if hasGroup {
+			op.Group = &ObjectRef{Type: group, Name: group, AtlassianID: name}
+		}
+		for i := 0; i < nChain%4; i++ {
+			op.Chain = append(op.Chain, group+name)
+			op.Changes = append(op.Changes, Change{Attribute: attr, Old: name, New: email})
+		}
+		want, err := json.Marshal(&op)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := appendOperation(nil, &op); !bytes.Equal(got, want) {
+			t.Fatalf("operation:\n got %s\nwant %s", got, want)
+		}
+		sk := Skip{Object: op.Object, Reason: name, Detail: msg}
+		want, _ = json.Marshal(&sk)
+		if got := appendSkip(nil, &sk); !bytes.Equal(got, want) {
+			t.Fatalf("skip:\n got %s\nwant %s", got, want)
+		}
+	})
+}

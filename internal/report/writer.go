@@ -68,6 +68,7 @@ type Writer struct {
 	out    *bufio.Writer
 	gz     *gzip.Writer
 	buf    bytes.Buffer
+	elem   []byte // the element being written, reused
 	enc    *json.Encoder
 	pseudo *Pseudonymizer
 	cur    section
@@ -185,9 +186,19 @@ func (s section) key() string {
 }
 
 func (w *Writer) element(v any) error {
-	b, err := w.marshal(v)
-	if err != nil {
-		return err
+	var b []byte
+	switch x := v.(type) {
+	case *Operation:
+		w.elem = appendOperation(w.elem[:0], x)
+		b = w.elem
+	case *Skip:
+		w.elem = appendSkip(w.elem[:0], x)
+		b = w.elem
+	default:
+		var err error
+		if b, err = w.marshal(v); err != nil {
+			return err
+		}
 	}
 	if w.first {
 		w.write([]byte("\n"))
