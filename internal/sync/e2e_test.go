@@ -448,12 +448,15 @@ func TestFaultStormsOnBothSides(t *testing.T) {
 	h := newHarness(t, tenant.Spec{Seed: 15, Users: 150, Groups: 15},
 		atlemu.Options{FaultRate: 0.1, ResetRate: 0.03, RateLimit: 300, Burst: 20, RetryAfter: 50 * time.Millisecond, Seed: 5},
 		graph.Faults{Seed: 3, Rate429: 0.08, Rate503: 0.05, Rate504: 0.03, RateReset: 0.02})
+	// A deterministic 429 storm on top of the random faults: 40 creates in a row refused.
+	h.a.Inject(atlemu.Fault{Method: "POST", Status: 429, RetryAfter: "0", Times: 40}, atlemu.Fault{Method: "PATCH", Status: 503, Times: 10})
 	h.mustRun(ctx, true)
 	h.checkExact()
 	h.ten.Mutate(0.1, 9)
+	h.a.Inject(atlemu.Fault{Method: "PATCH", Status: 429, RetryAfter: "0", Times: 20})
 	h.mustRun(ctx, false)
 	h.checkExact()
-	if h.a.StatusCount(429) == 0 || h.a.StatusCount(500)+h.a.StatusCount(503)+h.a.StatusCount(504) == 0 {
+	if h.a.StatusCount(429) < 60 || h.a.StatusCount(500)+h.a.StatusCount(503)+h.a.StatusCount(504) == 0 {
 		t.Fatalf("no faults injected: 429=%d", h.a.StatusCount(429))
 	}
 }
