@@ -5,10 +5,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"os/signal"
 	"syscall"
 
 	"github.com/idpsync/idpsync/internal/emulator/demo"
+	"github.com/idpsync/idpsync/internal/store"
 )
 
 func init() {
@@ -44,7 +47,14 @@ func runEmulate(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	}
 	defer env.Close()
 	fmt.Fprint(stdout, env.Describe())
-	fmt.Fprintf(stdout, "Certificate: the emulators serve HTTPS with IdP Sync's loopback test certificate; only --demo trusts it.\n")
+	// The emulators' certificate is generated per start; written out, it lets another process
+	// (idpsync plan --graph-url …, curl) trust exactly it, on Linux through SSL_CERT_FILE.
+	if home, err := store.Home(); err == nil && os.MkdirAll(home, 0o700) == nil {
+		pem := filepath.Join(home, "emulator.pem")
+		if err := os.WriteFile(pem, env.Authority.PEM, 0o600); err == nil {
+			fmt.Fprintf(stdout, "Certificate %s (e.g. SSL_CERT_FILE=%s); trust it only for the emulators.\n", pem, pem)
+		}
+	}
 	fmt.Fprintf(stdout, "Press Ctrl-C to stop.\n")
 	<-ctx.Done()
 	return ExitOK
