@@ -117,6 +117,7 @@ func (b *Backend) prepare(ctx context.Context, d store.Directory, full bool, aut
 		return nil, werr
 	}
 	b.saveRun(ctx, store.Run{ID: runID, DirectoryID: d.ID, Kind: "preview", Status: string(report.StatusPlanned), Full: plan.Full, Automatic: automatic, Started: started}, rep, path, nil)
+	go b.cacheGroups(d.ID, plan.Snapshot)
 	pe := &planEntry{id: plan.ID, dirID: d.ID, runID: runID, plan: plan, report: path, created: b.opts.Now()}
 	pe.summary = summarize(pe)
 	b.mu.Lock()

@@ -187,11 +187,20 @@ func (b *Backend) groupTree(ctx context.Context, d store.Directory) (*groupCache
 	if err != nil {
 		return nil, err
 	}
-	gc = &groupCache{at: time.Now(), snap: snap, flat: directory.Flatten(snap)}
+	return b.cacheGroups(d.ID, snap), nil
+}
+
+// cacheGroups keeps a snapshot for the picker; a preview leaves its snapshot here so that the
+// picker opened after it costs no read.
+func (b *Backend) cacheGroups(dirID string, snap *directory.Snapshot) *groupCache {
+	gc := &groupCache{at: time.Now(), snap: snap, flat: directory.Flatten(snap)}
 	b.mu.Lock()
-	b.groups[d.ID] = gc
+	if b.groups == nil {
+		b.groups = map[string]*groupCache{}
+	}
+	b.groups[dirID] = gc
 	b.mu.Unlock()
-	return gc, nil
+	return gc
 }
 
 func (b *Backend) Groups(ctx context.Context, id string, q GroupQuery) (GroupPage, error) {
