@@ -273,4 +273,3 @@ func TestTwoSyncsAtOnceRefused(t *testing.T) {
 		t.Fatalf("after the first ended: %v", err)
 	}
 }
-
