@@ -172,121 +172,82 @@ func (p *parser) push() {
 	}
 }
 
-// fields iterates over an object's keys without a callback (the hot path allocates nothing):
+// iter walks an object's fields or a list's elements without a callback (the hot path allocates
+// nothing):
 //
 //	for it := p.fields(); p.nextField(&it); { switch string(p.keyBuf) { ... } }
+//	for it := p.elems(); p.nextElem(&it); { ... }
 //
-// "null" is an empty object.
-type fieldIter struct {
-	started, done bool
+// "null" is an empty object or list, and sets null.
+type iter struct {
+	started, done, null bool
+	close               byte
 }
 
-func (p *parser) fields() fieldIter {
+func (p *parser) open(open, close byte, what string) iter {
 	switch p.next() {
 	case 'n':
 		p.literal("null")
-		return fieldIter{done: true}
-	case '{':
+		return iter{done: true, null: true}
+	case open:
 		p.pos++
 		p.push()
-		return fieldIter{}
+		return iter{close: close}
 	}
-	p.wrongType("an object")
-	return fieldIter{done: true}
+	p.wrongType(what)
+	return iter{done: true}
 }
 
-func (p *parser) nextField(it *fieldIter) bool {
+// more reports whether another field or element follows, consuming the comma before it. A comma
+// before the closing bracket is refused by what reads the next item.
+func (p *parser) more(it *iter) bool {
 	if it.done {
 		return false
 	}
 	c := p.next()
-	if !it.started {
+	switch {
+	case c == it.close:
+		p.pos++
+		p.depth--
+		it.done = true
+		return false
+	case c == 0:
+		p.truncated()
+	case !it.started:
 		it.started = true
-		if c == '}' {
-			p.pos++
-			p.depth--
-			it.done = true
-			return false
-		}
-	} else {
-		switch c {
-		case ',':
-			p.pos++
-			c = p.next()
-		case '}':
-			p.pos++
-			p.depth--
-			it.done = true
-			return false
-		case 0:
-			p.truncated()
-		default:
-			p.fail("expected ',' or '}' after a field")
-		}
+		return true
+	case c == ',':
+		p.pos++
+		return true
 	}
-	if c != '"' {
-		if c == 0 {
-			p.truncated()
-		}
+	if it.close == '}' {
+		p.fail("expected ',' or '}' after a field")
+	}
+	p.fail("expected ',' or ']' in a list")
+	return false
+}
+
+func (p *parser) fields() iter { return p.open('{', '}', "an object") }
+
+func (p *parser) elems() iter { return p.open('[', ']', "a list") }
+
+func (p *parser) nextElem(it *iter) bool { return p.more(it) }
+
+// nextField moves to the next field and reads its name into p.keyBuf.
+func (p *parser) nextField(it *iter) bool {
+	if !p.more(it) {
+		return false
+	}
+	switch p.next() {
+	case '"':
+	case 0:
+		p.truncated()
+	default:
 		p.fail("expected a field name")
 	}
 	p.keyBuf = append(p.keyBuf[:0], p.rawString()...)
 	p.expect(':')
 	return true
-}
-
-// elems iterates over a list without a callback; it reports false at once for "null" and sets
-// it.null.
-type elemIter struct {
-	started, done, null bool
-}
-
-func (p *parser) elems() elemIter {
-	switch p.next() {
-	case 'n':
-		p.literal("null")
-		return elemIter{done: true, null: true}
-	case '[':
-		p.pos++
-		p.push()
-		return elemIter{}
-	}
-	p.wrongType("a list")
-	return elemIter{done: true}
-}
-
-func (p *parser) nextElem(it *elemIter) bool {
-	if it.done {
-		return false
-	}
-	c := p.next()
-	if !it.started {
-		it.started = true
-		if c == ']' {
-			p.pos++
-			p.depth--
-			it.done = true
-			return false
-		}
-		if c == 0 {
-			p.truncated()
-		}
-		return true
-	}
-	switch c {
-	case ',':
-		p.pos++
-		return true
-	case ']':
-		p.pos++
-		p.depth--
-		it.done = true
-		return false
-	case 0:
-		p.truncated()
-	}
-	p.fail("expected ',' or ']' in a list")
-	return false
 }
 
 func (p *parser) wrongType(want string) {
