@@ -41,7 +41,9 @@ func TestAdminInputRefused(t *testing.T) {
 		{"http SCIM URL even with the flag", func(in *backend.DirectoryInput) {
 			in.SCIMBaseURL, in.AllowCustomHost = "http://proxy.example/scim/directory/abc", true
 		}, apperr.InsecureURL},
-		{"another host", func(in *backend.DirectoryInput) { in.SCIMBaseURL = "https://api.atlassian.com.evil.example/scim/directory/abc" }, apperr.InsecureURL},
+		{"another host", func(in *backend.DirectoryInput) {
+			in.SCIMBaseURL = "https://api.atlassian.com.evil.example/scim/directory/abc"
+		}, apperr.InsecureURL},
 		{"not a URL", func(in *backend.DirectoryInput) { in.SCIMBaseURL = "api.atlassian.com scim" }, apperr.InvalidInput},
 		{"wrong path", func(in *backend.DirectoryInput) { in.SCIMBaseURL = "https://api.atlassian.com/admin/v1/orgs/x" }, apperr.InvalidInput},
 		{"credentials in the URL", func(in *backend.DirectoryInput) { in.SCIMBaseURL = "https://a:b@api.atlassian.com/scim/directory/abc" }, apperr.InvalidInput},
