@@ -179,7 +179,7 @@ export const admin = [
       await page.getByTestId('synced-users').filter({ hasNotText: /^0$/ }).waitFor({ timeout: 20000 });
       expectMatch(await page.getByTestId('synced-domains').textContent(), /^[1-9]/, 'synced domains');
       await page.getByTestId('tab-history').click();
-      await page.getByTestId('history-table').getByTestId('history-apply-succeeded--row').or(page.getByTestId('history-apply-succeeded')).first().waitFor();
+      await page.getByTestId('history-table').getByText('Succeeded').first().waitFor();
       await shot('history');
     },
   },
@@ -208,6 +208,9 @@ export const admin = [
       await result.waitFor({ timeout: 120000 });
       await shot('cancelled');
       expectEqual(await result.getAttribute('data-status'), 'canceled', 'cancelled sync result');
+      await page.getByTestId('tab-troubleshooting').click();
+      await page.getByTestId('trouble-table').or(page.getByTestId('trouble-empty')).first().waitFor();
+      await shot('troubleshooting');
     },
   },
   {
@@ -224,6 +227,20 @@ export const admin = [
       await open(page, url, 'identity-providers');
       await page.getByTestId('idp-table').waitFor();
       await shot('list');
+      // Dark theme (design tokens) and 200% zoom: the same screen stays readable.
+      await page.getByTestId('theme-toggle').click(); // system -> light
+      await page.getByTestId('theme-toggle').click(); // light -> dark
+      await page.getByTestId('idp-table').getByRole('button', { name: dirName }).click();
+      await page.getByTestId('status-panel').waitFor();
+      await shot('overview-dark');
+      await page.evaluate(() => {
+        document.documentElement.style.zoom = '2';
+      });
+      await shot('overview-dark-200');
+      await page.evaluate(() => {
+        document.documentElement.style.zoom = '';
+      });
+      await page.getByTestId('theme-toggle').click(); // dark -> system
     },
   },
 ];
