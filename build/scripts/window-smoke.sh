@@ -48,6 +48,12 @@ for _ in $(seq 1 60); do
   fi
   sleep 0.5
 done
+# Data the page loads from the backend arrives a moment after the first paint.
+if [ "$colours" -ge 64 ]; then
+  sleep "${SMOKE_SETTLE:-3}"
+  import -window "$wid" "$shot" 2>/dev/null || true
+  colours=$(convert "$shot" -format '%k' info: 2>/dev/null || echo 0)
+fi
 [ -s "$shot" ] || fail "could not capture the window"
 [ "$colours" -gt 1 ] || fail "the window is blank (one colour); screenshot $shot"
 [ "$colours" -ge 64 ] || fail "the window shows almost nothing ($colours colours); screenshot $shot"
