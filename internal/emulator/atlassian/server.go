@@ -10,13 +10,11 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"crypto/tls"
 	"encoding/hex"
 	"fmt"
 	"io"
 	"math"
 	mrand "math/rand/v2"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -133,8 +131,7 @@ type Server struct {
 	logGen int // bumped by ResetRequests, so in-flight requests do not write into the new log
 	hits   map[int]int
 
-	ln  net.Listener
-	srv *http.Server
+	srv *loopbacktls.Listener
 	url string
 }
 
@@ -215,19 +212,12 @@ func (s *Server) Start() error {
 		}
 	}
 	s.auth = a
-	addr := s.opts.Addr
-	if addr == "" {
-		addr = "127.0.0.1:0"
-	}
-	ln, err := net.Listen("tcp", addr)
+	l, err := loopbacktls.Serve(a, s.opts.Addr, s)
 	if err != nil {
-		return fmt.Errorf("atlassian emulator: listen %s: %w", addr, err)
+		return fmt.Errorf("atlassian emulator: %w", err)
 	}
-	s.ln = ln
-	s.url = "https://" + ln.Addr().String()
-	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, ErrorLog: nil}
-	// HTTP/1.1 only (no h2 in NextProtos), so that a fault can hijack and reset the connection.
-	go func() { _ = s.srv.Serve(tls.NewListener(ln, a.ServerConfig())) }()
+	s.srv = l
+	s.url = l.URL()
 	return nil
 }
 
@@ -251,13 +241,7 @@ func (s *Server) Close() error {
 	if s.srv == nil {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	err := s.srv.Shutdown(ctx)
-	if err != nil {
-		err = s.srv.Close()
-	}
-	return err
+	return s.srv.Close()
 }
 
 // Serve runs an emulator until ctx ends: the standalone mode behind `idpsync emulate`. ready is
@@ -427,7 +411,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if fault != nil {
 		switch {
 		case fault.Reset:
-			reset(w)
+			loopbacktls.ResetConnection(w)
 			return
 		case fault.HTML:
 			rec.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -514,26 +498,6 @@ func (s *Server) admit(method, rel string) (delay time.Duration, fault *Fault, r
 		return delay, &Fault{Status: []int{500, 503, 504}[s.rng.IntN(3)]}, 0
 	}
 	return delay, nil, 0
-}
-
-// reset closes the connection with an RST, as a broken proxy or a dropped link would.
-func reset(w http.ResponseWriter) {
-	hj, ok := w.(http.Hijacker)
-	if !ok {
-		panic(http.ErrAbortHandler)
-	}
-	conn, _, err := hj.Hijack()
-	if err != nil {
-		return
-	}
-	if tc, ok := conn.(*tls.Conn); ok {
-		if tcp, ok := tc.NetConn().(*net.TCPConn); ok {
-			_ = tcp.SetLinger(0)
-			_ = tcp.Close()
-			return
-		}
-	}
-	_ = conn.Close()
 }
 
 func (s *Server) authorized(w http.ResponseWriter, r *http.Request, key string, scim bool) bool {

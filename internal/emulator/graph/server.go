@@ -12,7 +12,6 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -104,7 +103,7 @@ type Counters struct {
 // Server is a running emulator.
 type Server struct {
 	opts Options
-	srv  *httptest.Server
+	srv  *loopbacktls.Listener
 
 	mu        sync.Mutex
 	log       []Entry
@@ -142,35 +141,21 @@ func (s *Server) Start() error {
 			return err
 		}
 	}
-	s.srv = httptest.NewUnstartedServer(s)
-	if s.opts.Addr != "" {
-		host, _, err := net.SplitHostPort(s.opts.Addr)
-		if err != nil {
-			return err
-		}
-		if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
-			return fmt.Errorf("graph emulator: %s is not a loopback address", s.opts.Addr)
-		}
-		l, err := net.Listen("tcp", s.opts.Addr)
-		if err != nil {
-			return err
-		}
-		_ = s.srv.Listener.Close()
-		s.srv.Listener = l
+	l, err := loopbacktls.Serve(a, s.opts.Addr, s)
+	if err != nil {
+		return fmt.Errorf("graph emulator: %w", err)
 	}
-	s.srv.TLS = a.ServerConfig()
-	s.srv.StartTLS()
+	s.srv = l
 	return nil
 }
 
 // URL is the server root; Graph's base URL is URL()+"/v1.0".
-func (s *Server) URL() string { return s.srv.URL }
+func (s *Server) URL() string { return s.srv.URL() }
 
 // Close stops the server.
 func (s *Server) Close() {
 	if s.srv != nil {
-		s.srv.CloseClientConnections()
-		s.srv.Close()
+		_ = s.srv.Close()
 	}
 }
 
@@ -334,18 +319,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		switch name {
 		case "reset":
 			s.record(entry)
-			if hj, ok := w.(http.Hijacker); ok {
-				if conn, _, err := hj.Hijack(); err == nil {
-					if tc, ok := conn.(interface{ NetConn() net.Conn }); ok {
-						if tcp, ok := tc.NetConn().(*net.TCPConn); ok {
-							_ = tcp.SetLinger(0) // an RST, not a clean close
-						}
-					}
-					_ = conn.Close()
-					return
-				}
-			}
-			panic(http.ErrAbortHandler)
+			loopbacktls.ResetConnection(w)
+			return
 		case "truncate":
 			rec := httptest.NewRecorder()
 			s.dispatch(rec, r, p, &entry)

@@ -3,10 +3,8 @@ package identity
 import (
 	"context"
 	"crypto/rand"
-	"crypto/tls"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -72,8 +70,7 @@ type Server struct {
 	opts Options
 	key  []byte
 	auth *loopbacktls.Authority
-	ln   net.Listener
-	srv  *http.Server
+	srv  *loopbacktls.Listener
 	url  string
 
 	mu             sync.Mutex
@@ -171,18 +168,12 @@ func (s *Server) Start() error {
 		}
 	}
 	s.auth = a
-	addr := s.opts.Addr
-	if addr == "" {
-		addr = "127.0.0.1:0"
-	}
-	ln, err := net.Listen("tcp", addr)
+	l, err := loopbacktls.Serve(a, s.opts.Addr, s)
 	if err != nil {
-		return fmt.Errorf("identity emulator: listen %s: %w", addr, err)
+		return fmt.Errorf("identity emulator: %w", err)
 	}
-	s.ln = ln
-	s.url = "https://" + ln.Addr().String()
-	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = s.srv.Serve(tls.NewListener(ln, a.ServerConfig())) }()
+	s.srv = l
+	s.url = l.URL()
 	return nil
 }
 
@@ -210,12 +201,7 @@ func (s *Server) Close() error {
 	if s.srv == nil {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	if err := s.srv.Shutdown(ctx); err != nil {
-		return s.srv.Close()
-	}
-	return nil
+	return s.srv.Close()
 }
 
 // Serve runs an emulator until ctx ends: the standalone mode behind `idpsync emulate`. ready is

@@ -39,3 +39,35 @@ func TestClientTrustsOnlyItsOwnCertificate(t *testing.T) {
 		t.Fatal("the system roots must not trust the emulator certificate")
 	}
 }
+
+func TestServeRefusesNonLoopbackAndResetsConnections(t *testing.T) {
+	a, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Serve(a, "0.0.0.0:0", http.NotFoundHandler()); err == nil {
+		t.Fatal("a wildcard address must be refused")
+	}
+	l, err := Serve(a, "", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/reset" {
+			ResetConnection(w)
+			return
+		}
+		fmt.Fprint(w, "ok")
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if !strings.HasPrefix(l.URL(), "https://127.0.0.1:") {
+		t.Fatalf("url %s", l.URL())
+	}
+	resp, err := a.Client().Get(l.URL() + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if _, err := a.Client().Get(l.URL() + "/reset"); err == nil || !strings.Contains(err.Error(), "reset") && !strings.Contains(err.Error(), "EOF") {
+		t.Fatalf("want a reset connection, got %v", err)
+	}
+}

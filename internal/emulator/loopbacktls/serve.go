@@ -1,0 +1,76 @@
+package loopbacktls
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+)
+
+// Listener is an emulator's HTTPS server on a loopback address.
+type Listener struct {
+	url string
+	srv *http.Server
+}
+
+// Serve listens on addr ("" means 127.0.0.1 on a free port) and serves h over HTTPS with a's
+// certificate in the background. Only loopback addresses are accepted: the emulators must never
+// be reachable from another machine. HTTP/1.1 only, so a fault can hijack and reset a connection.
+func Serve(a *Authority, addr string, h http.Handler) (*Listener, error) {
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen %s: %w", addr, err)
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return nil, fmt.Errorf("listen %s: not a loopback address", addr)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen %s: %w", addr, err)
+	}
+	l := &Listener{
+		url: "https://" + ln.Addr().String(),
+		srv: &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second},
+	}
+	go func() { _ = l.srv.Serve(tls.NewListener(ln, a.ServerConfig())) }()
+	return l, nil
+}
+
+// URL is the server's root, https://127.0.0.1:PORT.
+func (l *Listener) URL() string { return l.url }
+
+// Close stops accepting, gives in-flight requests two seconds, then closes every connection.
+func (l *Listener) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := l.srv.Shutdown(ctx); err != nil {
+		return l.srv.Close()
+	}
+	return nil
+}
+
+// ResetConnection drops the request's connection with a TCP RST, as a broken proxy or a lost
+// link would, so clients see "connection reset by peer" rather than a clean close.
+func ResetConnection(w http.ResponseWriter) {
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		panic(http.ErrAbortHandler)
+	}
+	conn, _, err := hj.Hijack()
+	if err != nil {
+		return
+	}
+	if tc, ok := conn.(*tls.Conn); ok {
+		if tcp, ok := tc.NetConn().(*net.TCPConn); ok {
+			_ = tcp.SetLinger(0)
+			_ = tcp.Close()
+			return
+		}
+	}
+	_ = conn.Close()
+}
