@@ -515,6 +515,13 @@ func (r *Reader) ReadDelta(ctx context.Context, links directory.DeltaLinks, prog
 	if links.Users == "" || links.Groups == "" {
 		return nil, apperr.New(apperr.GraphDeltaExpired, "no stored delta link; a full read is needed")
 	}
+	// Stored links from another Graph endpoint (the cloud or the endpoint override changed) are
+	// never followed, so the token stays on the configured host; they are as good as expired.
+	for _, l := range []string{links.Users, links.Groups} {
+		if u, err := url.Parse(l); err != nil || u.Scheme != "https" || !strings.EqualFold(u.Host, r.base.Host) {
+			return nil, apperr.New(apperr.GraphDeltaExpired, "the stored delta links are not for %s; a full read is needed", r.base.Host)
+		}
+	}
 	ps := &progressSink{fn: progress, r: r}
 	d := &directory.Delta{}
 	err := r.parallel(ctx,

@@ -206,3 +206,19 @@ func TestNamelessGroupIsKept(t *testing.T) {
 	}
 	t.Fatalf("group %s with a null displayName vanished from the snapshot (%d groups)", id, len(snap.Groups))
 }
+
+// Delta links saved from another Graph endpoint (the cloud or the override changed) are not
+// followed, so no token goes to that host, and they mean "read everything", not a failure that
+// repeats on every incremental run.
+func TestDeltaLinksOfAnotherHostMeanFullRead(t *testing.T) {
+	e := hostile(t, tenant.Spec{Seed: 47, Users: 20, Groups: 3}, func(_ int, _ string, status int, body []byte) (int, []byte) { return status, body })
+	for _, links := range []directory.DeltaLinks{
+		{Users: "https://graph.old.example/v1.0/users/delta()?$deltatoken=a", Groups: "https://graph.old.example/v1.0/groups/delta()?$deltatoken=b"},
+		{Users: "http://127.0.0.1/v1.0/users/delta()?$deltatoken=a", Groups: "http://127.0.0.1/v1.0/groups/delta()?$deltatoken=b"},
+	} {
+		_, err := e.reader.ReadDelta(context.Background(), links, nil)
+		if apperr.CodeOf(err) != apperr.GraphDeltaExpired {
+			t.Errorf("links %v: got %v, want graph_delta_expired", links, err)
+		}
+	}
+}
