@@ -123,6 +123,11 @@ func TestRailConfirmationBindsTenantAndDomains(t *testing.T) {
 	if _, _, err := b2.Headless(ctx, c.dirID, backend.HeadlessOptions{Apply: true, Yes: true, Full: true, ConfirmTenant: ten, ConfirmDomains: doms}); apperr.CodeOf(err) != apperr.TenantMismatch {
 		t.Errorf("headless sync of another tenant: %v", err)
 	}
+	// The automatic sync's incremental read finds delta links of the old endpoint: it reads
+	// everything instead, and meets the pin.
+	if _, err := b2.AutoSync(ctx, c.dirID); apperr.CodeOf(err) != apperr.TenantMismatch {
+		t.Errorf("automatic sync of another tenant: %v", err)
+	}
 	if _, err := b2.Preview(ctx, c.dirID, backend.PreviewOptions{Full: true}); apperr.CodeOf(err) != apperr.TenantMismatch {
 		t.Errorf("preview of another tenant: %v", err)
 	}
