@@ -83,9 +83,9 @@ func main() {
 	flag.DurationVar(&o.AtlRetryAfter, "atl-retry-after", 0, "Retry-After the Atlassian emulator sends (0: until a token is back, in whole seconds)")
 	flag.IntVar(&o.Concurrency, "concurrency", 48, "engine write concurrency (settings.concurrency)")
 	flag.IntVar(&o.Chunk, "chunk", 100, "members per group PATCH (settings.memberChunkSize)")
-	flag.Float64Var(&o.Limiter.Initial, "scim-initial", 100, "SCIM client's AIMD limiter: starting rate, requests/s")
+	flag.Float64Var(&o.Limiter.Initial, "scim-initial", 200, "SCIM client's AIMD limiter: starting rate, requests/s")
 	flag.Float64Var(&o.Limiter.Max, "scim-max", 10000, "SCIM client's AIMD limiter: ceiling, requests/s")
-	flag.Float64Var(&o.Limiter.Increase, "scim-increase", 400, "SCIM client's AIMD limiter: requests/s gained per second of successes")
+	flag.Float64Var(&o.Limiter.Increase, "scim-increase", 1000, "SCIM client's AIMD limiter: requests/s gained per second of successes")
 	flag.BoolVar(&o.Verbose, "v", false, "log each run's details to stderr")
 	flag.Parse()
 
