@@ -232,11 +232,15 @@ func (c *SCIM) ListGroups(ctx context.Context, fn func(Group) error) error {
 	})
 }
 
-// EqFilter builds Atlassian's only filter form, attr eq "value", escaping backslashes and quotes
-// as SCIM's JSON string rules require.
+// EqFilter builds Atlassian's only filter form, attr eq "value", with the value as a JSON string
+// (RFC 7644's compValue): quotes, backslashes and control characters are escaped, so a hostile
+// name can neither break the filter nor widen it.
 func EqFilter(attr, value string) string {
-	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`)
-	return attr + ` eq "` + r.Replace(value) + `"`
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(value) // a string always encodes
+	return attr + " eq " + strings.TrimSuffix(b.String(), "\n")
 }
 
 func (c *SCIM) findUser(ctx context.Context, attr, value string) (User, bool, error) {
