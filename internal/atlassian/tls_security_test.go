@@ -22,7 +22,7 @@ func TestUntrustedCertificateRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, tr := range map[string]http.RoundTripper{
-		"system roots":    http.DefaultTransport.(*http.Transport).Clone(),
+		"system roots":     http.DefaultTransport.(*http.Transport).Clone(),
 		"another emulator": other.Transport(),
 	} {
 		cfg := fastCfg(s)
