@@ -124,10 +124,15 @@ func TestCrashAtTwentyPointsThenResume(t *testing.T) {
 					// The child holds the directory's lock from its read to its last write.
 					triedLock = true
 					_, _, lerr := c.headless(ctx)
-					if apperr.CodeOf(lerr) != apperr.SyncLocked || !strings.Contains(lerr.Error(), "another sync of this directory is running") {
+					switch {
+					case lerr == nil:
+						// The child finished between its first write and this attempt: the lock
+						// was free, and this sync ran after it.
+					case apperr.CodeOf(lerr) != apperr.SyncLocked || !strings.Contains(lerr.Error(), "another sync of this directory is running"):
 						t.Fatalf("round %d: a second sync while the child applies: %v", round, lerr)
+					default:
+						refused++
 					}
-					refused++
 				}
 				if !duringRead && n >= target {
 					_ = cmd.Process.Signal(syscall.SIGKILL)
@@ -159,8 +164,8 @@ func TestCrashAtTwentyPointsThenResume(t *testing.T) {
 	if killed < 18 {
 		t.Fatalf("only %d of 20 children were killed before they finished", killed)
 	}
-	if refused == 0 {
-		t.Fatal("no concurrent sync was attempted")
+	if refused < 10 {
+		t.Fatalf("only %d concurrent syncs met the child's lock", refused)
 	}
 	t.Logf("FIGURES crash: %d processes killed, %d concurrent syncs refused with sync_locked, objects lost %d", killed, refused, lost)
 }
