@@ -201,3 +201,35 @@ func TestAppPageHasStrictCSP(t *testing.T) {
 		t.Error("no form-action directive")
 	}
 }
+
+// Names from Entra and Atlassian reach the screens only as React text, which React escapes: the
+// screens' source never uses an API that turns a string into markup or code.
+func TestScreensNeverInjectMarkup(t *testing.T) {
+	bad := regexp.MustCompile(`dangerouslySetInnerHTML|\.innerHTML\s*=|\.outerHTML\s*=|insertAdjacentHTML|document\.write|\beval\s*\(|new\s+Function\s*\(|createContextualFragment|srcdoc`)
+	files := 0
+	err := filepath.WalkDir("../../frontend/src", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		if !(strings.HasSuffix(p, ".ts") || strings.HasSuffix(p, ".tsx")) || strings.Contains(p, ".test.") {
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		files++
+		for i, line := range strings.Split(string(b), "\n") {
+			if bad.MatchString(line) {
+				t.Errorf("%s:%d: %s", p, i+1, strings.TrimSpace(line))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if files < 10 {
+		t.Fatalf("read only %d screen sources", files)
+	}
+}
