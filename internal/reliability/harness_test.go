@@ -30,18 +30,19 @@ const dirID = "rel"
 // env is the real engine, Graph reader, SCIM client and SQLite store against the Graph and
 // Atlassian emulators, each behind a FaultProxy.
 type env struct {
-	t        *testing.T
-	auth     *loopbacktls.Authority
-	ten      *tenant.Tenant
-	g        *graph.Server
-	a        *atlemu.Server
-	gp, ap   *FaultProxy
-	st       *store.Store
-	home     string
-	settings idsync.Settings
-	pageSize int
-	src      idsync.Source
-	tgt      *atlassian.SCIM
+	t           *testing.T
+	auth        *loopbacktls.Authority
+	ten         *tenant.Tenant
+	g           *graph.Server
+	a           *atlemu.Server
+	gp, ap      *FaultProxy
+	st          *store.Store
+	home        string
+	settings    idsync.Settings
+	pageSize    int
+	scimRetries int
+	src         idsync.Source
+	tgt         *atlassian.SCIM
 }
 
 type envOpts struct {
@@ -51,6 +52,7 @@ type envOpts struct {
 	graphFaults Faults
 	atlFaults   Faults
 	pageSize    int // Graph $top for users; small pages mean many requests to fault
+	scimRetries int // the SCIM client's 5xx retries; default 8
 }
 
 func newEnv(t *testing.T, o envOpts) *env {
@@ -85,7 +87,10 @@ func newEnv(t *testing.T, o envOpts) *env {
 	s := idsync.DefaultSettings()
 	s.DeactivationMaxCount, s.DeactivationMaxPercent = 0, 0
 	e.settings = mustNorm(t, s)
-	e.pageSize = o.pageSize
+	e.pageSize, e.scimRetries = o.pageSize, o.scimRetries
+	if e.scimRetries == 0 {
+		e.scimRetries = 8
+	}
 	e.src, e.tgt = e.clients()
 	return e
 }
@@ -122,7 +127,7 @@ func (e *env) clients() (idsync.Source, *atlassian.SCIM) {
 	}
 	tgt, err := atlassian.NewSCIM(atlassian.SCIMConfig{BaseURL: e.scimURL(), APIKey: e.a.APIKey(), Transport: e.auth.Transport(), AllowCustomHost: true,
 		LimiterConfig: atlassian.LimiterConfig{Initial: 2000, Max: 20000, Increase: 500},
-		Retry:         atlassian.RetryPolicy{BaseDelay: 5 * time.Millisecond, MaxDelay: 200 * time.Millisecond, MaxRetries: 8}})
+		Retry:         atlassian.RetryPolicy{BaseDelay: 5 * time.Millisecond, MaxDelay: 200 * time.Millisecond, MaxRetries: e.scimRetries}})
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -4,9 +4,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/idpsync/idpsync/internal/apperr"
 	atlemu "github.com/idpsync/idpsync/internal/emulator/atlassian"
 	"github.com/idpsync/idpsync/internal/emulator/graph"
 	"github.com/idpsync/idpsync/internal/emulator/tenant"
+	"github.com/idpsync/idpsync/internal/report"
+	"github.com/idpsync/idpsync/internal/store"
+	idsync "github.com/idpsync/idpsync/internal/sync"
 )
 
 // Both sides hit with every fault kind at 5–20% (proxy and emulator knobs together), alternating
@@ -57,4 +61,54 @@ func TestFaultSoak(t *testing.T) {
 			t.Errorf("fault %s was never injected (Graph %d, Atlassian %d)", k, gc[k], ac[k])
 		}
 	}
+}
+
+// Operations that fail for good (Atlassian refuses six creates and two member patches with 400):
+// the run ends partial, every operation has a result and every failure a code (the memberships
+// of users never created are marked as dependants), the store stays sound, and the next run
+// repairs everything exactly.
+func TestFailedApplyAccountedThenRepaired(t *testing.T) {
+	ctx := ctxT(t, 2*time.Minute)
+	e := newEnv(t, envOpts{spec: tenant.Spec{Seed: 33, Users: 80, Groups: 8, Depth: 3}})
+	eng := e.engine()
+	p, err := eng.Prepare(ctx, idsync.PrepareOptions{Settings: e.settings, Full: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runID := "burst"
+	if err := e.st.PutRun(ctx, store.Run{ID: runID, DirectoryID: dirID, Kind: "apply", Status: "running", Started: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	e.a.Inject(atlemu.Fault{Method: "POST", PathSuffix: "/Users", Status: 400, Times: 6},
+		atlemu.Fault{Method: "PATCH", PathSuffix: "", Status: 400, Times: 2})
+	out, err := eng.Apply(ctx, p, idsync.ApplyOptions{RunID: runID, OverrideThreshold: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := eng.Commit(ctx, p, out); err != nil {
+		t.Fatal(err)
+	}
+	_ = e.st.PutRun(ctx, store.Run{ID: runID, DirectoryID: dirID, Kind: "apply", Status: string(out.Status), Started: out.Started, Ended: out.Ended})
+	rep := idsync.BuildReport(idsync.RunInfo{RunID: runID, Kind: report.KindApply}, p, out)
+	checkReport(t, rep)
+	failed, codes := 0, map[string]int{}
+	for _, op := range rep.Operations {
+		if op.Result == report.ResultFailed {
+			failed++
+			codes[op.Code]++
+		}
+	}
+	t.Logf("failures by code: %v", codes)
+	if out.Status != report.StatusPartial || codes[string(apperr.AtlassianRejected)] < 6 {
+		t.Fatalf("a burst past the retries: status %s, %d failed", out.Status, failed)
+	}
+	integrity(t, e.st)
+	r := e.mustRun(ctx, false)
+	if !r.plan.Full {
+		t.Error("the run after a partial apply was incremental")
+	}
+	if lost := e.checkExact(); lost != 0 {
+		t.Fatalf("%d objects wrong after the repair", lost)
+	}
+	t.Logf("FIGURES burst: %d of %d operations failed with codes, all repaired by the next run", failed, len(rep.Operations))
 }
