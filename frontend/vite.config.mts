@@ -7,8 +7,8 @@ import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defineConfig, type Plugin } from 'vite';
 
-// The dev server needs two things the strict policy in index.html refuses: React's refresh
-// preamble (an inline script) and the HMR websocket. Only `vite serve` gets them.
+// The dev server needs what the strict policy in index.html refuses: React's refresh preamble
+// (an inline script), the HMR websocket and the dev client's blob worker. Only `vite serve` gets them.
 function devCsp(): Plugin {
   return {
     name: 'idpsync-dev-csp',
@@ -16,7 +16,7 @@ function devCsp(): Plugin {
     transformIndexHtml(html) {
       return html
         .replace("script-src 'self'", "script-src 'self' 'unsafe-inline'")
-        .replace("connect-src 'self'", "connect-src 'self' ws://localhost:* http://localhost:*");
+        .replace("connect-src 'self'", "connect-src 'self' ws://localhost:* http://localhost:*; worker-src 'self' blob:");
     },
   };
 }

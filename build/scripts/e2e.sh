@@ -19,14 +19,16 @@ url="http://localhost:$port/"
 
 cd "$root"
 # -m: never tidy go.mod; -nosyncgomod: never rewrite it; -s: `make` already installed and built
-# the frontend (dev serves it from Vite anyway); -skipbindings: `make bindings` made them.
+# the frontend (dev serves it from Vite anyway); -skipbindings: `make bindings` made them;
+# -nogorebuild -noreload: a test must not restart the app or reload the page when a file
+# changes under it (an editor, another checkout's build).
 # -compiler go-nodebug: reuse the build cache instead of wails dev's debugger-only flags (see
 # that script). Started directly (not in a subshell) so that SIGINT reaches wails dev itself,
 # which then stops Vite and the app.
 # Demo mode (the admin screens' scenarios): the real backend on loopback emulators, starting
 # with no directory, and a slower emulated Atlassian so that progress and cancel can be seen.
 IDPSYNC_DEMO=${IDPSYNC_DEMO-1} IDPSYNC_DEMO_SETUP=${IDPSYNC_DEMO_SETUP-0} IDPSYNC_DEMO_LATENCY=${IDPSYNC_DEMO_LATENCY-150ms} \
-IDPSYNC_HOME=$home "$wails" dev -m -nosyncgomod -nocolour -s -skipbindings -compiler "$root/build/scripts/go-nodebug" \
+IDPSYNC_HOME=$home "$wails" dev -m -nosyncgomod -nocolour -s -skipbindings -nogorebuild -noreload -compiler "$root/build/scripts/go-nodebug" \
   -tags "${WAILS_TAGS:-webkit2_41}" -devserver "localhost:$port" -loglevel Warning \
   >"$out/wails-dev.log" 2>&1 &
 wpid=$!

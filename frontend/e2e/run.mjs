@@ -43,9 +43,11 @@ let failed = 0;
 for (const s of selected) {
   const page = await context.newPage();
   const problems = [];
+  const consoleErrors = [];
   page.on('pageerror', (e) => problems.push(`uncaught: ${e.message}`));
   page.on('console', (m) => {
     if (m.text().includes('Content Security Policy')) problems.push(`CSP: ${m.text()}`);
+    if (m.type() === 'error') consoleErrors.push(m.text().slice(0, 500));
   });
   const started = Date.now();
   const shot = (name) => page.screenshot({ path: join(out, `${s.name}-${name}.png`) });
@@ -59,6 +61,8 @@ for (const s of selected) {
     failed++;
     await page.screenshot({ path: join(out, `${s.name}-failed.png`) }).catch(() => {});
     console.log(`  FAIL ${s.name} (${Date.now() - started} ms)\n       ${String(e?.stack ?? e).split('\n').join('\n       ')}`);
+    // What the page itself complained about is often the real cause.
+    for (const line of [...problems, ...consoleErrors.slice(-5)]) console.log(`       page: ${line}`);
   }
   await page.close();
 }

@@ -1,5 +1,4 @@
 import '@atlaskit/css-reset';
-import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
 import './app.css';
@@ -7,8 +6,7 @@ import { applyThemeMode, loadThemeMode } from './lib/theme';
 
 void applyThemeMode(loadThemeMode());
 
-createRoot(document.getElementById('root')!).render(
-  <StrictMode>
-    <App />
-  </StrictMode>,
-);
+// No <StrictMode>: under React 19's development double mount, Atlaskit's ModalTransition never
+// shows its dialog (seen in `wails dev` and the e2e test), while production builds are fine.
+// Development must behave like what ships.
+createRoot(document.getElementById('root')!).render(<App />);
