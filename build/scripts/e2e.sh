@@ -27,7 +27,7 @@ cd "$root"
 # which then stops Vite and the app.
 # Demo mode (the admin screens' scenarios): the real backend on loopback emulators, starting
 # with no directory, and a slower emulated Atlassian so that progress and cancel can be seen.
-IDPSYNC_DEMO=${IDPSYNC_DEMO-1} IDPSYNC_DEMO_SETUP=${IDPSYNC_DEMO_SETUP-0} IDPSYNC_DEMO_LATENCY=${IDPSYNC_DEMO_LATENCY-150ms} \
+IDPSYNC_DEMO=${IDPSYNC_DEMO-1} IDPSYNC_DEMO_SETUP=${IDPSYNC_DEMO_SETUP-0} IDPSYNC_DEMO_LATENCY=${IDPSYNC_DEMO_LATENCY-60ms} \
 IDPSYNC_HOME=$home "$wails" dev -m -nosyncgomod -nocolour -s -skipbindings -nogorebuild -noreload -compiler "$root/build/scripts/go-nodebug" \
   -tags "${WAILS_TAGS:-webkit2_41}" -devserver "localhost:$port" -loglevel Warning \
   >"$out/wails-dev.log" 2>&1 &
