@@ -33,6 +33,18 @@ async function conflictNames(page) {
   return d.conflictGroups;
 }
 
+async function setConcurrency(page, n) {
+  await page.evaluate(
+    async ([name, n]) => {
+      const svc = window.go.app.DirectoryService;
+      const d = (await svc.List()).find((x) => x.name === name);
+      const s = await svc.SyncSettings(d.id);
+      await svc.SaveSettings(d.id, { ...s, concurrency: n });
+    },
+    [dirName, n],
+  );
+}
+
 // Sync now: preview, then the confirmation dialog; returns the dialog.
 async function syncNow(page) {
   await page.getByTestId('sync-now').click();
@@ -102,6 +114,9 @@ export const admin = [
       // A new directory syncs all users and groups: the largest plan of the demo, slowed down
       // by IDPSYNC_DEMO_LATENCY, so the sync is still running when Cancel is pressed.
       await openDirectory(page, url);
+      // One write at a time (a real setting, not on the screens) keeps the sync running long
+      // enough to be cancelled; the later scenarios set it back.
+      await setConcurrency(page, 1);
       const dialog = await syncNow(page);
       await dialog.getByText(/I confirm that/).click();
       await dialog.getByTestId('confirm-sync').click();
@@ -126,6 +141,7 @@ export const admin = [
     async run({ page, url, shot }) {
       await openDirectory(page, url);
       const [c1, c2] = await conflictNames(page);
+      await setConcurrency(page, 8);
       await page.getByTestId('tab-settings').click();
       await page.getByTestId('domain-table').waitFor({ timeout: 60000 });
       await page.getByText('Verify only specific domains').click();

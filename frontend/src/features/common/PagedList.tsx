@@ -18,21 +18,31 @@ export function usePaged<T>(key: string, fetchPage: (offset: number, limit: numb
     error: null,
   });
   const inflight = useRef(new Set<string>());
+  const latest = useRef(key); // answers for an older filter are dropped
 
   const load = useCallback(
     (page: number) => {
       const id = `${key}#${page}`;
       if (inflight.current.has(id)) return;
       inflight.current.add(id);
+      // Forgotten once answered: coming back to an earlier filter must fetch it again.
+      const done = () => inflight.current.delete(id);
       fetchPage(page * pageSize, pageSize).then(
-        (p) =>
+        (p) => {
+          done();
+          if (latest.current !== key) return;
           setState((s) => {
             const base = s.key === key ? s : { key, total: null, pages: new Map<number, T[]>(), error: null };
             const pages = new Map(base.pages);
             pages.set(page, p.rows);
             return { ...base, total: p.total, pages };
-          }),
-        (e) => setState((s) => ({ ...(s.key === key ? s : { key, pages: new Map<number, T[]>() }), key, error: toAppError(e), total: 0 })),
+          });
+        },
+        (e) => {
+          done();
+          if (latest.current !== key) return;
+          setState((s) => ({ ...(s.key === key ? s : { key, pages: new Map<number, T[]>() }), key, error: toAppError(e), total: 0 }));
+        },
       );
     },
     // fetchPage changes exactly when key does (the caller memoizes it on the same inputs).
@@ -41,8 +51,9 @@ export function usePaged<T>(key: string, fetchPage: (offset: number, limit: numb
   );
 
   useEffect(() => {
+    latest.current = key;
     load(0);
-  }, [load]);
+  }, [key, load]);
 
   const current = state.key === key ? state : { total: null, pages: new Map<number, T[]>(), error: null };
   const row = (i: number): T | undefined => {

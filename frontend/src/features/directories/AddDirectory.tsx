@@ -89,13 +89,11 @@ export function AddDirectory() {
   return (
     <PageLayout
       title="Add identity provider"
-      description={
-        <Breadcrumbs>
-          <BreadcrumbsItem text="Identity providers" onClick={() => nav({ kind: 'list' })} />
-          <BreadcrumbsItem text="Microsoft Azure AD" />
-        </Breadcrumbs>
-      }
     >
+      <div className="crumbs"><Breadcrumbs>
+            <BreadcrumbsItem text="Identity providers" onClick={() => nav({ kind: 'list' })} />
+            <BreadcrumbsItem text="Microsoft Azure AD" />
+          </Breadcrumbs></div>
       <ol className="steps" aria-label="Steps">
         {order.map((s, i) => (
           <li key={s} className={i === stepIndex ? 'step current' : i < stepIndex ? 'step done' : 'step'} aria-current={i === stepIndex ? 'step' : undefined}>

@@ -161,12 +161,6 @@ export function DirectoryPage({ id, tab = 'overview' }: { id: string; tab?: Dire
   return (
     <PageLayout
       title={dir.name}
-      description={
-        <Breadcrumbs>
-          <BreadcrumbsItem text="Identity providers" onClick={() => nav({ kind: 'list' })} testId="crumb-idps" />
-          <BreadcrumbsItem text={dir.name} />
-        </Breadcrumbs>
-      }
       actions={
         <div className="row-gap">
           <Button onClick={() => void preview(false).then(() => setCurrent('preview'))} isDisabled={running || previewing || !account} testId="preview-changes">
@@ -178,6 +172,10 @@ export function DirectoryPage({ id, tab = 'overview' }: { id: string; tab?: Dire
         </div>
       }
     >
+      <div className="crumbs"><Breadcrumbs>
+            <BreadcrumbsItem text="Identity providers" onClick={() => nav({ kind: 'list' })} testId="crumb-idps" />
+            <BreadcrumbsItem text={dir.name} />
+          </Breadcrumbs></div>
       {previewError && <ErrorMessage error={previewError} title="The preview could not be made" testId="preview-error" />}
       {previewing && (
         <SectionMessage appearance="information" title="Reading Entra ID and Atlassian…" testId="previewing">
