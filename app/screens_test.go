@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/idpsync/idpsync/internal/apperr"
 	"github.com/idpsync/idpsync/internal/backend"
@@ -149,12 +150,17 @@ func TestScreensOnTheDemo(t *testing.T) {
 	c := backend.Confirmation{TenantID: plan.TenantID, Domains: plan.Domains, PlanDigest: plan.Digest}
 	short := c
 	short.Domains = nil
-	if _, err := ss.Apply(plan.PlanID, short); apperr.CodeOf(err) != apperr.ConfirmationRequired {
+	if _, err := ss.Apply(d.ID, plan.PlanID, short); apperr.CodeOf(err) != apperr.ConfirmationRequired {
 		t.Fatalf("an unconfirmed domain set: %v", err)
 	}
-	run := must(ss.Apply(plan.PlanID, c))
-	if run.Status != "succeeded" {
-		t.Fatalf("run %+v", run)
+	ss.wait = 2 * time.Minute
+	res := must(ss.Apply(d.ID, plan.PlanID, c))
+	if res.Started || res.Run == nil || res.Run.Status != "succeeded" {
+		t.Fatalf("apply %+v", res)
+	}
+	run := *res.Run
+	if ui.count(EventApplied) != 2 { // the refused one and this one
+		t.Fatalf("sync:applied emitted %d times", ui.count(EventApplied))
 	}
 	if ui.count(backend.EventProgress) == 0 || ui.count(backend.EventRunDone) == 0 {
 		t.Fatalf("events %+v", ui.events)

@@ -1,9 +1,13 @@
 package app
 
 import (
+	"log/slog"
+	"runtime/debug"
 	"slices"
 	"strings"
+	"time"
 
+	"github.com/idpsync/idpsync/internal/apperr"
 	"github.com/idpsync/idpsync/internal/backend"
 )
 
@@ -12,6 +16,7 @@ import (
 type SyncService struct {
 	env  *env
 	core *core
+	wait time.Duration // tests: how long Apply waits for the end (0: applyWait)
 }
 
 // Preview reads both sides and returns the plan's summary; its operations are paged by Operations.
@@ -43,11 +48,67 @@ func (s *SyncService) DecideConflict(planID, groupEntraID, decision string) (bac
 	})
 }
 
-// Apply runs a previewed plan once the dialog's confirmation matches it; it returns when the run
-// ends, and progress arrives meanwhile as events.
-func (s *SyncService) Apply(planID string, c backend.Confirmation) (backend.RunSummary, error) {
-	return with(s.core, "Apply", func(b *backend.Backend) (backend.RunSummary, error) {
-		return b.Apply(s.core.ctx, planID, c)
+// EventApplied is emitted by Apply when a sync it started ends: Applied.
+const EventApplied = "sync:applied"
+
+// Applied is how a sync started by Apply ended: its run (when one was recorded) and its error.
+type Applied struct {
+	DirectoryID string              `json:"directoryId"`
+	Run         *backend.RunSummary `json:"run,omitempty"`
+	Error       *ErrorPayload       `json:"error,omitempty"`
+}
+
+// ApplyResult is Apply's answer: the finished run, or Started when the sync still runs (its end
+// then arrives as the sync:applied event, its progress as sync:progress).
+type ApplyResult struct {
+	Started bool                `json:"started"`
+	Run     *backend.RunSummary `json:"run,omitempty"`
+}
+
+// applyWait is how long Apply waits before answering "started": refusals (confirmation, lock)
+// come back as errors at once, while a long sync does not hold the call. A held call would block
+// every other call of the page under wails dev, whose bridge answers one message at a time, and
+// with it the Cancel button.
+const applyWait = 1500 * time.Millisecond
+
+// Apply runs a previewed plan of directory id once the dialog's confirmation matches it.
+func (s *SyncService) Apply(id, planID string, c backend.Confirmation) (ApplyResult, error) {
+	return with(s.core, "Apply", func(b *backend.Backend) (ApplyResult, error) {
+		done := make(chan struct{})
+		var rs backend.RunSummary
+		var err error
+		go func() {
+			defer close(done)
+			defer func() {
+				if p := recover(); p != nil {
+					slog.Error("sync panicked", "panic", p, "stack", string(debug.Stack()))
+					err = apperr.New(apperr.Internal, "the sync failed unexpectedly").WithAction("This is a bug in IdP Sync. Try again; if it happens again, report it.")
+				}
+				a := Applied{DirectoryID: id}
+				if rs.RunID != "" {
+					a.Run = &rs
+				}
+				if err != nil {
+					e := FormatError(err).(ErrorPayload)
+					a.Error = &e
+				}
+				s.core.Emit(EventApplied, a)
+			}()
+			rs, err = b.Apply(s.core.ctx, planID, c)
+		}()
+		wait := s.wait
+		if wait == 0 {
+			wait = applyWait
+		}
+		select {
+		case <-done:
+			if err != nil {
+				return ApplyResult{}, err
+			}
+			return ApplyResult{Run: &rs}, nil
+		case <-time.After(wait):
+			return ApplyResult{Started: true}, nil
+		}
 	})
 }
 

@@ -37,6 +37,7 @@ export { toAppError, type AppError } from '../lib/api';
 export const events = {
   progress: 'sync:progress',
   done: 'sync:done',
+  applied: 'sync:applied', // app.Applied: a sync started by Apply ended
   deviceCode: 'auth:devicecode',
   schedule: 'sync:schedule',
 } as const;
@@ -66,4 +67,11 @@ export interface ScheduleNotice {
   directoryId: string;
   error: { code: string; message: string; action?: string };
   at: string;
+}
+
+/** Payload of sync:applied (app.Applied): how a sync started by Apply ended. */
+export interface Applied {
+  directoryId: string;
+  run?: import('../../wailsjs/go/models').backend.RunSummary;
+  error?: { code: string; message: string; action?: string };
 }

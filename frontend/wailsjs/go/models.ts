@@ -7,6 +7,10 @@ export namespace app {
 	    dataDir: string;
 	    demo: boolean;
 	}
+	export interface ApplyResult {
+	    started: boolean;
+	    run?: backend.RunSummary;
+	}
 	export interface Comparison {
 	    diff?: report.ReportDiff;
 	    truncated: boolean;

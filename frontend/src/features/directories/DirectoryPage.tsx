@@ -7,7 +7,7 @@ import Tabs, { Tab, TabList, TabPanel } from '@atlaskit/tabs';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useFlags } from '../../lib/flags';
 import { PageLayout } from '../../shell/PageLayout';
-import { DirectoryService, EventsOn, events, SyncService, toAppError, type AppError, type backend, type Progress } from '../api';
+import { DirectoryService, EventsOn, events, SyncService, toAppError, type AppError, type Applied, type backend, type Progress } from '../api';
 import { ErrorMessage } from '../common/errors';
 import { formatCount, formatDate } from '../common/format';
 import { useNav, type DirectoryTab } from '../common/nav';
@@ -59,6 +59,19 @@ export function DirectoryPage({ id, tab = 'overview' }: { id: string; tab?: Dire
     );
   }, [id]);
 
+  // A sync's end: from Apply itself when quick, else from the sync:applied event.
+  const finish = useCallback(
+    (run: backend.RunSummary | null, error: AppError | null) => {
+      if (!live.current) return;
+      setResult({ run, error });
+      setRunning(false);
+      setCanceling(false);
+      setRefreshKey((k) => k + 1);
+      reload();
+    },
+    [reload],
+  );
+
   useEffect(() => {
     live.current = true;
     reload();
@@ -70,12 +83,17 @@ export function DirectoryPage({ id, tab = 'overview' }: { id: string; tab?: Dire
       if (r?.directoryId !== id) return;
       setRefreshKey((k) => k + 1);
     });
+    const offA = EventsOn(events.applied, (a: Applied) => {
+      if (a?.directoryId !== id) return;
+      finish(a.run ?? null, a.error ? toAppError(a.error) : null);
+    });
     return () => {
       live.current = false;
       offP?.();
       offD?.();
+      offA?.();
     };
-  }, [id, reload]);
+  }, [id, reload, finish]);
 
   const preview = async (thenConfirm: boolean) => {
     setPreviewing(true);
@@ -104,25 +122,10 @@ export function DirectoryPage({ id, tab = 'overview' }: { id: string; tab?: Dire
     const planId = plan.planId;
     setPlan(null); // a plan is applied once
     try {
-      const run = await SyncService.Apply(planId, c);
-      if (live.current) setResult({ run, error: null });
+      const r = await SyncService.Apply(id, planId, c);
+      if (!r.started) finish(r.run ?? null, null);
     } catch (e) {
-      const err = toAppError(e);
-      let run: backend.RunSummary | null = null;
-      try {
-        const h = await SyncService.History(id, 1);
-        if (h?.[0]?.run.kind === 'apply') run = h[0].run;
-      } catch {
-        // the error alone is shown
-      }
-      if (live.current) setResult({ run, error: err });
-    } finally {
-      if (live.current) {
-        setRunning(false);
-        setCanceling(false);
-        setRefreshKey((k) => k + 1);
-        reload();
-      }
+      finish(null, toAppError(e));
     }
   };
 

@@ -3,7 +3,7 @@
 import {backend} from '../models';
 import {app} from '../models';
 
-export function Apply(arg1:string,arg2:backend.Confirmation):Promise<backend.RunSummary>;
+export function Apply(arg1:string,arg2:string,arg3:backend.Confirmation):Promise<app.ApplyResult>;
 
 export function Cancel(arg1:string):Promise<app.Done>;
 
