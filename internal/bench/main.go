@@ -87,7 +87,15 @@ func main() {
 	flag.Float64Var(&o.Limiter.Max, "scim-max", 10000, "SCIM client's AIMD limiter: ceiling, requests/s")
 	flag.Float64Var(&o.Limiter.Increase, "scim-increase", 1000, "SCIM client's AIMD limiter: requests/s gained per second of successes")
 	flag.BoolVar(&o.Verbose, "v", false, "log each run's details to stderr")
+	reprint := flag.String("reprint", "", "print the table again from an earlier run's JSON instead of running")
 	flag.Parse()
+	if *reprint != "" {
+		if err := reprintTable(*reprint); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 
 	ctx := context.Background()
 	var all []row
@@ -208,4 +216,26 @@ func medians(reps [][]row) []row {
 		out[i].Runs = len(reps)
 	}
 	return out
+}
+
+// reprintTable rebuilds the table from the raw runs of a results file (one repetition).
+func reprintTable(path string) error {
+	js, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	var doc struct {
+		Settings options  `json:"settings"`
+		Runs     []rawRun `json:"runs"`
+		Elapsed  float64  `json:"elapsedSeconds"`
+	}
+	if err := json.Unmarshal(js, &doc); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	var rows []row
+	for _, r := range doc.Runs {
+		rows = append(rows, rowsOf(r.Scenario, r.Run, r.Child, r, doc.Settings)...)
+	}
+	printTable(os.Stdout, rows, doc.Settings, time.Duration(doc.Elapsed*float64(time.Second)))
+	return nil
 }
