@@ -64,3 +64,6 @@ require (
 	modernc.org/mathutil v1.7.1 // indirect
 	modernc.org/memory v1.12.1 // indirect
 )
+
+// npm packages may ship Go files (flatted does); they are not part of this module.
+ignore ./frontend/node_modules
