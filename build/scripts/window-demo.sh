@@ -49,11 +49,11 @@ sleep "${WINDOW_DEMO_SETTLE:-5}"
 import -window "$wid" "$out/1-list.png" 2>/dev/null || true
 
 # The directory's name in the first row of the Identity providers table.
-xdotool mousemove --window "$wid" "${ROW_X:-400}" "${ROW_Y:-262}" click 1
+xdotool mousemove --window "$wid" "${ROW_X:-340}" "${ROW_Y:-246}" click 1
 sleep 2
 import -window "$wid" "$out/2-overview.png" 2>/dev/null || true
 # "Preview changes" in the overview's page actions.
-xdotool mousemove --window "$wid" "${PREVIEW_X:-1000}" "${PREVIEW_Y:-120}" click 1
+xdotool mousemove --window "$wid" "${PREVIEW_X:-1070}" "${PREVIEW_Y:-104}" click 1
 
 for _ in $(seq 1 120); do
   ls "$home"/reports/*-preview-*.json >/dev/null 2>&1 && break

@@ -7,7 +7,7 @@ import { DirectoryIllustration } from '../../shell/Illustration';
 import { PageLayout } from '../../shell/PageLayout';
 import { DirectoryService, toAppError, type AppError, type backend } from '../api';
 import { ErrorMessage } from '../common/errors';
-import { formatCount, formatDate } from '../common/format';
+import { formatDate, plural } from '../common/format';
 import { useNav } from '../common/nav';
 import { DirectoryStatus } from '../common/status';
 
@@ -84,7 +84,7 @@ export function DirectoryList() {
             { key: 'provisioning', content: 'Automatic' },
             { key: 'status', content: <DirectoryStatus status={d.status} /> },
             { key: 'last', content: d.lastRun ? formatDate(d.lastRun.started) : 'Never' },
-            { key: 'synced', content: `${formatCount(d.syncedUsers)} users, ${formatCount(d.syncedGroups)} groups` },
+            { key: 'synced', content: `${plural(d.syncedUsers, 'user')}, ${plural(d.syncedGroups, 'group')}` },
           ],
         }))}
       />
