@@ -13,6 +13,7 @@ import { ErrorMessage } from '../common/errors';
 import { formatCount, formatDate, formatDuration, labelOf } from '../common/format';
 import { PagedState, useDebounced, usePaged, VirtualList } from '../common/PagedList';
 import { RunStatus } from '../common/status';
+import { ChangesTable, OpLine, SkipLine } from '../common/ops';
 import { Comparison } from './Comparison';
 
 const results = ['succeeded', 'failed', 'skipped', 'planned'] as const;
@@ -221,17 +222,7 @@ function ReportBody({ handle }: { handle: app.ReportHandle }) {
                 testId="report-ops"
                 renderRow={(op) => (
                   <button type="button" className="row-button" onClick={() => setDetail(op)}>
-                    <div className="op-line">
-                      <span className="op-action">{labelOf(op.action)}</span>
-                      <span className="op-object">
-                        {op.object.name} {op.object.email && <span className="muted">{op.object.email}</span>}
-                      </span>
-                      <span className="op-group">
-                        {op.group?.name}
-                        {op.chain && op.chain.length > 1 && <span className="muted small"> via {op.chain.join(' › ')}</span>}
-                      </span>
-                      <span className={`op-result res-${op.result}`}>{op.result}</span>
-                    </div>
+                    <OpLine op={op} showResult />
                   </button>
                 )}
               />
@@ -246,15 +237,7 @@ function ReportBody({ handle }: { handle: app.ReportHandle }) {
                 label="Left out"
                 count={skips.total ?? 0}
                 row={skips.row}
-                renderRow={(sk) => (
-                  <div className="op-line">
-                    <span className="op-action">{sk.object.type}</span>
-                    <span className="op-object">{sk.object.name}</span>
-                    <span className="op-group">
-                      {sk.reason.replace(/_/g, ' ')} <span className="muted small">{sk.detail}</span>
-                    </span>
-                  </div>
-                )}
+                renderRow={(sk) => <SkipLine skip={sk} />}
               />
             </PagedState>
           </div>
@@ -301,26 +284,7 @@ function ReportBody({ handle }: { handle: app.ReportHandle }) {
                   </>
                 )}
               </dl>
-              {(detail.changes ?? []).length > 0 && (
-                <table className="data-table">
-                  <thead>
-                    <tr>
-                      <th>Attribute</th>
-                      <th>Before</th>
-                      <th>After</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {(detail.changes ?? []).map((c) => (
-                      <tr key={c.attribute}>
-                        <td>{c.attribute}</td>
-                        <td>{c.old || '—'}</td>
-                        <td>{c.new || '—'}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              )}
+              <ChangesTable changes={detail.changes} />
             </ModalBody>
             <ModalFooter>
               <Button appearance="primary" onClick={() => setDetail(null)} autoFocus>

@@ -9,6 +9,7 @@ import { SyncService, toAppError, type AppError, type backend } from '../api';
 import { codeAction } from '../common/errors';
 import { formatCount, formatDate, labelOf } from '../common/format';
 import { PagedState, useDebounced, usePaged, VirtualList } from '../common/PagedList';
+import { ChangesTable, OpLine, SkipLine } from '../common/ops';
 import { Conflicts } from './Conflicts';
 import { CountTable } from './Counts';
 
@@ -27,28 +28,6 @@ const changeTypes = [
   { label: 'Group no longer managed', value: 'retire_group' },
   { label: 'Delete group', value: 'delete_group' },
 ];
-
-/** One operation as a line: action, object, and for memberships the group and the chain. */
-export function OpLine({ op }: { op: backend.Operation }) {
-  return (
-    <div className="op-line">
-      <span className={`op-action op-${op.action}`}>{labelOf(op.action)}</span>
-      <span className="op-object">
-        {op.object.name}
-        {op.object.email && op.object.email !== op.object.name && <span className="muted"> {op.object.email}</span>}
-      </span>
-      <span className="op-group">
-        {op.group && (
-          <>
-            {op.group.name}
-            {op.chain && op.chain.length > 1 && <span className="muted small"> via {op.chain.join(' › ')}</span>}
-          </>
-        )}
-        {op.changes && op.changes.length > 0 && <span className="muted small">{op.changes.map((c) => c.attribute).join(', ')}</span>}
-      </span>
-    </div>
-  );
-}
 
 /**
  * The plan, browsable before applying: its counts, the conflicts to decide, every operation
@@ -167,18 +146,7 @@ export function PreviewPanel({
                 count={skips.total ?? 0}
                 row={skips.row}
                 testId="skips-list"
-                renderRow={(s) => (
-                  <div className="op-line">
-                    <span className="op-action">{s.object.type}</span>
-                    <span className="op-object">
-                      {s.object.name} {s.object.email && <span className="muted">{s.object.email}</span>}
-                    </span>
-                    <span className="op-group">
-                      {s.reason.replace(/_/g, ' ')}
-                      {s.detail && <span className="muted small"> {s.detail}</span>}
-                    </span>
-                  </div>
-                )}
+                renderRow={(s) => <SkipLine skip={s} />}
               />
             </PagedState>
           </div>
@@ -249,26 +217,7 @@ export function OperationDetail({ planId, op, onClose }: { planId: string; op: b
             </>
           )}
         </dl>
-        {op.changes && op.changes.length > 0 && (
-          <table className="data-table">
-            <thead>
-              <tr>
-                <th>Attribute</th>
-                <th>In Atlassian now</th>
-                <th>After the sync</th>
-              </tr>
-            </thead>
-            <tbody>
-              {op.changes.map((c) => (
-                <tr key={c.attribute}>
-                  <td>{c.attribute}</td>
-                  <td>{c.old || '—'}</td>
-                  <td>{c.new || '—'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <ChangesTable changes={op.changes} before="In Atlassian now" after="After the sync" />
         {op.group && (
           <p>
             Group: <strong>{op.group.name}</strong>
