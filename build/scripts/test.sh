@@ -47,6 +47,7 @@ step frontend-build 'built in|error' npm --prefix frontend run --silent build
 step e2e '^e2e:|^  (ok|FAIL) ' env WAILS="$wails" WAILS_TAGS="$tags" E2E_OUT="$artifacts/e2e" build/scripts/e2e.sh
 step build-linux "Built '|ERROR|error" "$wails" build -m -nosyncgomod -nocolour -s -skipbindings -tags "$tags" -ldflags "$ldflags"
 step window-smoke '^window smoke:' build/scripts/window-smoke.sh build/bin/idpsync "$artifacts/window"
+step window-demo '^window demo:' build/scripts/window-demo.sh build/bin/idpsync "$artifacts/window-demo"
 step build-windows '^build-windows:|ERROR' env WAILS="$wails" LDFLAGS="$ldflags" build/scripts/build-windows.sh
 
 echo
