@@ -94,6 +94,7 @@ type Plan struct {
 	Links         directory.DeltaLinks
 	SettingsHash  string
 	runsSinceFull int
+	keptDigest    string // the saved snapshot's digest when Snapshot is it unchanged (an empty delta)
 	// Matches found by the plan (adopted by externalId, already linked) that the store lacks.
 	Mappings []store.Mapping
 }
