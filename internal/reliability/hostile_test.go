@@ -145,6 +145,10 @@ func TestHostileGraphValues(t *testing.T) {
 				return status, body
 			}
 			return status, editPage(t, body, func(v []map[string]any) {
+				if len(v) < 5 {
+					t.Errorf("only %d groups on the first delta page", len(v))
+					return
+				}
 				v[0]["displayName"] = long
 				v[1]["displayName"] = xssImg + xssScript
 				v[2]["displayName"] = "Bad" + badUTF8
