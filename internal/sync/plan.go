@@ -500,6 +500,9 @@ func (pl *planner) memberDiff(g *DesiredGroup, lg *atlassian.Group) (adds, remov
 		}
 	}
 	want := map[string]bool{}
+	// A chain depends only on the group and the direct group it ends at, so the ops of one group
+	// share a slice per direct group: millions of memberships need a few thousand chains.
+	chains := map[string][]string{}
 	for _, uid := range g.Members {
 		if !pl.exists[uid] {
 			continue
@@ -513,7 +516,7 @@ func (pl *planner) memberDiff(g *DesiredGroup, lg *atlassian.Group) (adds, remov
 		}
 		du := pl.d.Users[uid]
 		adds = append(adds, Op{Action: report.AddMember, EntraID: uid, SCIMID: sid, Name: du.SCIM.DisplayName, Email: du.SCIM.UserName,
-			Group: gref, Chain: pl.chain(g.ID, uid)})
+			Group: gref, Chain: pl.chain(chains, g.ID, uid)})
 	}
 	if lg != nil {
 		members := slices.Clone(lg.Members)
@@ -539,9 +542,16 @@ func (pl *planner) memberDiff(g *DesiredGroup, lg *atlassian.Group) (adds, remov
 	return adds, removes
 }
 
-func (pl *planner) chain(groupID, userID string) []string {
+func (pl *planner) chain(cache map[string][]string, groupID, userID string) []string {
 	ids := pl.d.Flat.Chain(groupID, userID)
+	if len(ids) == 0 {
+		return nil
+	}
+	if c, ok := cache[ids[len(ids)-1]]; ok {
+		return c
+	}
 	out := make([]string, len(ids))
+	defer func() { cache[ids[len(ids)-1]] = out }()
 	for i, id := range ids {
 		out[i] = pl.d.names[id]
 	}
@@ -641,14 +651,61 @@ func compareConcat(a1, a2, b1, b2 string) int {
 }
 
 // Digest is the sha256 of a canonical encoding of the tenant, the domain set and the operations
-// (in plan order): the confirmation binds to it.
+// (in plan order): the confirmation binds to it. Strings are length-prefixed and the rare
+// attribute payloads (a user, its changes) JSON-encoded: encoding millions of membership ops
+// through encoding/json's reflection took seconds of the plan.
 func Digest(tenantID string, domains []string, ops []Op) string {
 	h := sha256.New()
-	enc := json.NewEncoder(h)
-	_ = enc.Encode([]any{"idpsync.plan.v1", tenantID, domains})
-	for i := range ops {
-		_ = enc.Encode(&ops[i])
+	b := make([]byte, 0, 64<<10)
+	str := func(s string) {
+		b = strconv.AppendInt(b, int64(len(s)), 10)
+		b = append(b, ':')
+		b = append(b, s...)
 	}
+	num := func(n int) {
+		b = strconv.AppendInt(b, int64(n), 10)
+		b = append(b, ';')
+	}
+	str("idpsync.plan.v2")
+	str(tenantID)
+	num(len(domains))
+	for _, d := range domains {
+		str(d)
+	}
+	for i := range ops {
+		op := &ops[i]
+		num(op.Seq)
+		for _, x := range [...]string{string(op.Action), op.EntraID, op.SCIMID, op.Name, op.Email, op.Reason, op.ExternalID} {
+			str(x)
+		}
+		if op.Group != nil {
+			b = append(b, 'g')
+			str(op.Group.EntraID)
+			str(op.Group.SCIMID)
+			str(op.Group.Name)
+		} else {
+			b = append(b, '-')
+		}
+		num(len(op.Chain))
+		for _, c := range op.Chain {
+			str(c)
+		}
+		if op.User != nil || len(op.Changes) > 0 {
+			js, _ := json.Marshal(struct {
+				U *atlassian.User
+				C []report.Change
+			}{op.User, op.Changes})
+			b = append(b, 'u')
+			str(string(js))
+		} else {
+			b = append(b, '-')
+		}
+		if len(b) >= 60<<10 {
+			h.Write(b)
+			b = b[:0]
+		}
+	}
+	h.Write(b)
 	return hex.EncodeToString(h.Sum(nil))
 }
 

@@ -76,8 +76,10 @@ func BuildReport(info RunInfo, p *Plan, out *Outcome) *report.Report {
 	}
 	r.Counts = Counts(p.Ops, result)
 	r.Operations = make([]report.Operation, len(p.Ops))
+	// One group reference per group, shared by its memberships (read-only in the report package).
+	groups := map[*GroupRef]*report.ObjectRef{}
 	for i := range p.Ops {
-		r.Operations[i] = ReportOp(&p.Ops[i], out, i, result(i))
+		r.Operations[i] = reportOp(&p.Ops[i], out, i, result(i), groups)
 	}
 	r.Skips = append(r.Skips, p.Skips...)
 	return r
@@ -85,16 +87,24 @@ func BuildReport(info RunInfo, p *Plan, out *Outcome) *report.Report {
 
 // ReportOp converts one op (and its outcome, when applied) to the report's shape.
 func ReportOp(op *Op, out *Outcome, i int, res report.Result) report.Operation {
+	return reportOp(op, out, i, res, nil)
+}
+
+// reportOp is ReportOp sharing the group references of groups (when not nil).
+func reportOp(op *Op, out *Outcome, i int, res report.Result, groups map[*GroupRef]*report.ObjectRef) report.Operation {
 	ro := report.Operation{Seq: op.Seq, Action: op.Action, Chain: op.Chain, Changes: op.Changes, Reason: op.Reason, Result: res}
 	typ := op.Object()
 	if typ == "membership" {
 		typ = "user"
 	}
 	ro.Object = report.ObjectRef{Type: typ, Name: op.Name, Email: op.Email, EntraID: op.EntraID, AtlassianID: op.SCIMID}
-	if op.Group != nil {
-		ro.Group = &report.ObjectRef{Type: "group", Name: op.Group.Name, EntraID: op.Group.EntraID, AtlassianID: op.Group.SCIMID}
-		if typ == "group" {
-			ro.Group = nil
+	if op.Group != nil && typ != "group" {
+		ro.Group = groups[op.Group]
+		if ro.Group == nil {
+			ro.Group = &report.ObjectRef{Type: "group", Name: op.Group.Name, EntraID: op.Group.EntraID, AtlassianID: op.Group.SCIMID}
+			if groups != nil {
+				groups[op.Group] = ro.Group
+			}
 		}
 	}
 	if out != nil {
