@@ -3,6 +3,7 @@ package backend
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -105,14 +106,12 @@ func (b *Backend) prepare(ctx context.Context, d store.Directory, full bool, aut
 	}
 	info := idsync.RunInfo{RunID: runID, AppVersion: version.Version, DirectoryID: d.ID, DirectoryName: d.Name, Kind: report.KindPreview, Started: started, Err: err}
 	if err != nil {
-		rep := idsync.BuildReport(info, nil, nil)
-		path, _ := b.writeReport(rep)
+		rep, path, _ := b.writeReport(info, nil, nil)
 		b.saveRun(ctx, store.Run{ID: runID, DirectoryID: d.ID, Kind: "preview", Status: string(rep.Status), Full: full, Automatic: automatic, Started: started}, rep, path, err)
 		return nil, err
 	}
 	plan.ID = newID()
-	rep := idsync.BuildReport(info, plan, nil)
-	path, werr := b.writeReport(rep)
+	rep, path, werr := b.writeReport(info, plan, nil)
 	if werr != nil {
 		return nil, werr
 	}
@@ -170,24 +169,30 @@ func head(s []string, n int) []string {
 	return s[:min(n, len(s))]
 }
 
-func (b *Backend) writeReport(r *report.Report) (string, error) {
+// writeReport writes a run's report (streamed: the operations are never all held as report
+// rows) and returns the document without its operations, with its path. The document is
+// returned even when writing fails, for the run's row.
+func (b *Backend) writeReport(info idsync.RunInfo, p *idsync.Plan, out *idsync.Outcome) (*report.Report, string, error) {
 	if err := os.MkdirAll(b.reportDir(), 0o700); err != nil {
-		return "", apperr.Wrap(err, apperr.Internal, "cannot create the reports folder")
+		rep, _ := idsync.WriteReport(io.Discard, info, p, out, report.WriteOptions{})
+		return rep, "", apperr.Wrap(err, apperr.Internal, "cannot create the reports folder")
 	}
-	name := r.Started.UTC().Format("20060102-150405") + "-" + string(r.Kind) + "-" + r.RunID + ".json"
+	name := info.Started.UTC().Format("20060102-150405") + "-" + string(info.Kind) + "-" + info.RunID + ".json"
 	path := filepath.Join(b.reportDir(), name)
 	f, err := os.OpenFile(path+".tmp", os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
 	if err != nil {
-		return "", apperr.Wrap(err, apperr.Internal, "cannot write the report")
+		rep, _ := idsync.WriteReport(io.Discard, info, p, out, report.WriteOptions{})
+		return rep, "", apperr.Wrap(err, apperr.Internal, "cannot write the report")
 	}
-	if err := report.Write(f, r, report.WriteOptions{}); err != nil {
+	rep, err := idsync.WriteReport(f, info, p, out, report.WriteOptions{})
+	if err != nil {
 		f.Close()
-		return "", apperr.Wrap(err, apperr.Internal, "cannot write the report")
+		return rep, "", apperr.Wrap(err, apperr.Internal, "cannot write the report")
 	}
 	if err := f.Close(); err != nil {
-		return "", apperr.Wrap(err, apperr.Internal, "cannot write the report")
+		return rep, "", apperr.Wrap(err, apperr.Internal, "cannot write the report")
 	}
-	return path, os.Rename(path+".tmp", path)
+	return rep, path, os.Rename(path+".tmp", path)
 }
 
 func (b *Backend) saveRun(ctx context.Context, r store.Run, rep *report.Report, path string, err error) {
@@ -421,8 +426,7 @@ func (b *Backend) apply(ctx context.Context, d store.Directory, p *idsync.Plan, 
 	}
 	info := idsync.RunInfo{RunID: runID, AppVersion: version.Version, DirectoryID: d.ID, DirectoryName: d.Name, Kind: report.KindApply,
 		Confirmed: conf, Started: started, Err: err}
-	rep := idsync.BuildReport(info, p, out)
-	path, werr := b.writeReport(rep)
+	rep, path, werr := b.writeReport(info, p, out)
 	run.Status = string(rep.Status)
 	b.saveRun(context.WithoutCancel(ctx), run, rep, path, err)
 	if err == nil {

@@ -364,7 +364,6 @@ func (b *Backend) recordBlocked(ctx context.Context, d store.Directory, pe *plan
 	started := b.opts.Now()
 	info := idsync.RunInfo{RunID: runID, DirectoryID: d.ID, DirectoryName: d.Name, Kind: "apply", Started: started, Err: err,
 		Confirmed: reportConfirmation(pe.plan, automatic)}
-	rep := idsync.BuildReport(info, pe.plan, nil)
-	path, _ := b.writeReport(rep)
+	rep, path, _ := b.writeReport(info, pe.plan, nil)
 	b.saveRun(ctx, store.Run{ID: runID, DirectoryID: d.ID, Kind: "apply", Status: string(rep.Status), Full: pe.plan.Full, Automatic: automatic, Started: started}, rep, path, err)
 }

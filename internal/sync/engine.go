@@ -503,7 +503,9 @@ func (e *Engine) Commit(ctx context.Context, p *Plan, out *Outcome) error {
 			SnapshotDigest: p.keptDigest, RunsSinceFull: runs})
 	}
 	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
+	// BestSpeed: the default level spent seconds of CPU per run on a 100,000-user snapshot for
+	// a file only a little smaller.
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
 	if err := gob.NewEncoder(zw).Encode(savedSnapshot{Version: 1, SettingsHash: p.SettingsHash, Snapshot: p.Snapshot}); err != nil {
 		return apperr.Wrap(err, apperr.Internal, "cannot encode the snapshot")
 	}

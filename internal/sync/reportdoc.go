@@ -1,6 +1,7 @@
 package sync
 
 import (
+	"io"
 	"time"
 
 	"github.com/idpsync/idpsync/internal/apperr"
@@ -23,6 +24,47 @@ type RunInfo struct {
 // with its result, every skip with its reason, run errors with their codes. p may be nil when the
 // run failed before planning.
 func BuildReport(info RunInfo, p *Plan, out *Outcome) *report.Report {
+	r, result := buildReport(info, p, out)
+	if p == nil {
+		return r
+	}
+	r.Operations = make([]report.Operation, len(p.Ops))
+	// One group reference per group, shared by its memberships (read-only in the report package).
+	groups := map[*GroupRef]*report.ObjectRef{}
+	for i := range p.Ops {
+		r.Operations[i] = reportOp(&p.Ops[i], out, i, result(i), groups)
+	}
+	return r
+}
+
+// WriteReport writes the report BuildReport would fill to w, converting the operations one at a
+// time instead of holding them all (millions of memberships on a large initial sync: the report
+// copy was the peak of the run's memory), and returns the document without its operations.
+func WriteReport(w io.Writer, info RunInfo, p *Plan, out *Outcome, opts report.WriteOptions) (*report.Report, error) {
+	r, result := buildReport(info, p, out)
+	rw, err := report.NewWriter(w, r, opts)
+	if err != nil {
+		return r, err
+	}
+	if p != nil {
+		groups := map[*GroupRef]*report.ObjectRef{}
+		for i := range p.Ops {
+			ro := reportOp(&p.Ops[i], out, i, result(i), groups)
+			if err := rw.WriteOperation(&ro); err != nil {
+				return r, err
+			}
+		}
+	}
+	for i := range r.Skips {
+		if err := rw.WriteSkip(&r.Skips[i]); err != nil {
+			return r, err
+		}
+	}
+	return r, rw.Close(r)
+}
+
+// buildReport fills everything but the operations, and says each operation's result.
+func buildReport(info RunInfo, p *Plan, out *Outcome) (*report.Report, func(int) report.Result) {
 	r := &report.Report{Schema: "idpsync.report", Version: report.SchemaVersion, AppVersion: info.AppVersion, RunID: info.RunID,
 		Kind: info.Kind, Directory: report.DirectoryRef{ID: info.DirectoryID, Name: info.DirectoryName},
 		Confirmed: info.Confirmed, Started: info.Started, Ended: time.Now(), Operations: []report.Operation{}, Skips: []report.Skip{}}
@@ -43,7 +85,7 @@ func BuildReport(info RunInfo, p *Plan, out *Outcome) *report.Report {
 		r.Errors = append(r.Errors, report.RunError{Code: string(ae.Code), Message: ae.Message, Action: ae.Action})
 	}
 	if p == nil {
-		return r
+		return r, nil
 	}
 	r.Tenant = report.TenantRef{ID: p.Tenant.ID, Name: p.Tenant.DisplayName, InitialDomain: p.Tenant.InitialDomain}
 	if r.Confirmed.Domains == nil {
@@ -75,14 +117,8 @@ func BuildReport(info RunInfo, p *Plan, out *Outcome) *report.Report {
 		r.Ended = out.Ended
 	}
 	r.Counts = Counts(p.Ops, result)
-	r.Operations = make([]report.Operation, len(p.Ops))
-	// One group reference per group, shared by its memberships (read-only in the report package).
-	groups := map[*GroupRef]*report.ObjectRef{}
-	for i := range p.Ops {
-		r.Operations[i] = reportOp(&p.Ops[i], out, i, result(i), groups)
-	}
 	r.Skips = append(r.Skips, p.Skips...)
-	return r
+	return r, result
 }
 
 // ReportOp converts one op (and its outcome, when applied) to the report's shape.
