@@ -178,11 +178,36 @@ func Compute(in PlanInput) *Plan {
 		pl.protected[strings.ToLower(g)] = true
 	}
 	pl.p.Skips = slices.Clone(in.Desired.Skips)
+	pl.reserve()
 	pl.users()
 	pl.deactivations()
 	pl.groups()
 	pl.finish()
 	return pl.p
+}
+
+// reserve makes room for the ops the plan will at least hold: users and groups missing from the
+// live state, and memberships to add (desired minus live). Growing a slice of millions of ops by
+// appending copied it over and over and left each smaller copy behind as garbage; a run with
+// nothing to do reserves (almost) nothing.
+func (pl *planner) reserve() {
+	users, groups, members := 0, 0, 0
+	for id := range pl.d.Users {
+		if pl.touchedUser(id) {
+			users++
+		}
+	}
+	for id, g := range pl.d.Groups {
+		if pl.touchedGroup(id) {
+			groups++
+			members += len(g.Members)
+		}
+	}
+	for i := range pl.in.Live.Groups {
+		members -= len(pl.in.Live.Groups[i].Members)
+	}
+	est := max(0, users-len(pl.in.Live.Users)) + max(0, groups-len(pl.in.Live.Groups)) + max(0, members)
+	pl.p.Ops = slices.Grow(pl.p.Ops, est)
 }
 
 func (pl *planner) touchedUser(id string) bool {
