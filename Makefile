@@ -18,7 +18,7 @@ NPM_STAMP := frontend/node_modules/.package-lock.json
 APT_BUILD := build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev
 APT_TEST  := xvfb xauth xdotool imagemagick x11-utils chromium gnome-keyring libsecret-tools dbus-user-session curl
 
-.PHONY: help deps deps-apt deps-tools bindings frontend build build-windows dev demo test bench clean
+.PHONY: help deps deps-apt deps-tools bindings frontend build build-windows dev demo test bench soak clean
 
 help:
 	@echo "make demo           install what is missing, build, open the app (IDPSYNC_DEMO=1)"
@@ -27,6 +27,7 @@ help:
 	@echo "make build-windows  cross-built build/bin/idpsync.exe (+ NSIS installer if makensis exists)"
 	@echo "make dev            wails dev (live reload)"
 	@echo "make bench          Go benchmarks"
+	@echo "make soak           the long fault soak and crash series (internal/reliability; about 10 minutes)"
 	@echo "make deps           only install what is missing (apt, npm, Wails CLI)"
 
 deps: deps-apt deps-tools
@@ -87,6 +88,12 @@ demo: deps build
 
 test: deps
 	@WAILS=$(WAILS) TAGS="$(TAGS)" LDFLAGS="$(LDFLAGS)" build/scripts/test.sh
+
+# The long versions of internal/reliability's fault soak (ten alternating full and incremental
+# syncs of a 1,500-user tenant under every fault kind on both sides) and crash series (twenty
+# SIGKILLs of a 1,200-user sync); `make test` runs the short versions of the same tests.
+soak:
+	IDPSYNC_SOAK=1 go test -count=1 -timeout 60m -v -run 'TestFaultSoak|TestCrashAtTwentyPointsThenResume|TestGroupBeyondAtlassianLimit' ./internal/reliability/
 
 bench:
 	go run ./internal/bench -json build/bench-results.json $(BENCH_FLAGS)
