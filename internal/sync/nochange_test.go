@@ -1,0 +1,51 @@
+package sync
+
+import (
+	"os"
+	"slices"
+	"testing"
+	"time"
+
+	atlemu "github.com/idpsync/idpsync/internal/emulator/atlassian"
+	"github.com/idpsync/idpsync/internal/emulator/graph"
+	"github.com/idpsync/idpsync/internal/emulator/tenant"
+)
+
+// A run with an empty delta keeps the saved snapshot as it is (no rewrite) and still leaves the
+// next run incremental, which then plans exactly what a full reconcile would.
+func TestEmptyDeltaKeepsTheSnapshotAndTheNextRunIncremental(t *testing.T) {
+	ctx := ctxT(t, 60*time.Second)
+	h := newHarness(t, tenant.Spec{Seed: 13, Users: 150, Groups: 15, Depth: 3}, atlemu.Options{}, graph.Faults{})
+	h.mustRun(ctx, true)
+	path := h.engine().snapshotPath()
+	before, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 2; i++ {
+		p := h.mustRun(ctx, false)
+		if p.Full || len(p.Ops) != 0 || p.keptDigest == "" {
+			t.Fatalf("no-change run %d: full=%v ops=%d kept=%q", i, p.Full, len(p.Ops), p.keptDigest)
+		}
+	}
+	after, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !after.ModTime().Equal(before.ModTime()) || after.Size() != before.Size() {
+		t.Fatalf("the snapshot was rewritten by a run with nothing to change")
+	}
+	h.ten.Mutate(0.05, 3)
+	fullPlan := h.preview(ctx, true)
+	r := h.run(ctx, false, true, nil)
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	if r.plan.Full || r.plan.keptDigest != "" {
+		t.Fatalf("the run after the no-change runs: full=%v kept=%q", r.plan.Full, r.plan.keptDigest)
+	}
+	if a, b := opKeys(r.plan), opKeys(fullPlan); len(a) == 0 || !slices.Equal(a, b) {
+		t.Fatalf("delta plan %d ops, full plan %d ops", len(a), len(b))
+	}
+	h.checkExact()
+}
