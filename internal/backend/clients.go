@@ -125,6 +125,10 @@ func (s source) ReadDelta(ctx context.Context, links directory.DeltaLinks) (*dir
 	return s.r.ReadDelta(ctx, links, s.progress)
 }
 
+func (s source) ReadTenant(ctx context.Context) (directory.Tenant, []directory.Domain, error) {
+	return s.r.ReadTenant(ctx)
+}
+
 func (b *Backend) snapshotDir() string { return filepath.Join(b.home, "snapshots") }
 
 func (b *Backend) reportDir() string { return filepath.Join(b.home, "reports") }

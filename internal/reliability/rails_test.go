@@ -91,10 +91,22 @@ func TestRailConfirmationBindsTenantAndDomains(t *testing.T) {
 	if !grew {
 		t.Fatal("the tenant has no unverified domain to verify")
 	}
-	// (Full reads: an incremental read keeps the domains of the last full read; see the report.)
-	if _, _, err := c.b.Headless(ctx, c.dirID, backend.HeadlessOptions{Apply: true, Yes: true, Full: true, ConfirmTenant: ten, ConfirmDomains: doms}); apperr.CodeOf(err) != apperr.ConfirmationRequired {
+	// The automatic sync (an incremental read) sees it and waits for the admin.
+	if _, err := c.b.AutoSync(ctx, c.dirID); apperr.CodeOf(err) != apperr.ConfirmationRequired {
+		t.Fatalf("automatic sync after a domain was verified in Entra: %v", err)
+	}
+	if _, _, err := c.b.Headless(ctx, c.dirID, backend.HeadlessOptions{Apply: true, Yes: true, ConfirmTenant: ten, ConfirmDomains: doms}); apperr.CodeOf(err) != apperr.ConfirmationRequired {
 		t.Fatalf("headless with the old domain set: %v", err)
 	}
+	// Confirmed with the new set, an incremental sync brings the newly verified domain's users in.
+	_, grown := c.confirm()
+	if run, plan, err := c.b.Headless(ctx, c.dirID, backend.HeadlessOptions{Apply: true, Yes: true, OverrideThreshold: true, ConfirmTenant: ten, ConfirmDomains: grown}); err != nil || run.Status != "succeeded" || plan.Full {
+		t.Fatalf("incremental sync with the new domain set: %v %s full=%v", err, run.Status, plan.Full)
+	}
+	if c.checkExact() != 0 {
+		t.Fatal("not exact after the domain set grew")
+	}
+	writes = len(c.a.Writes())
 	// A plan previewed, then confirmed with the old domain set, another tenant or another digest.
 	p, err = c.b.Preview(ctx, c.dirID, backend.PreviewOptions{Full: true})
 	if err != nil {

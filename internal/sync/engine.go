@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	gosync "sync"
 	"time"
@@ -91,6 +92,22 @@ func (e *Engine) Prepare(ctx context.Context, o PrepareOptions) (*Plan, error) {
 			snap, links = prev.Snapshot, delta.Links
 			if !deltaEmpty(delta) {
 				snap = ApplyDelta(prev.Snapshot, delta)
+			}
+			// Graph's delta carries no tenant or domains: read them again (two cheap requests),
+			// or a domain verified or removed in Entra would go unseen — and the confirmation
+			// bound to the domain set with it — until the next full reconcile.
+			if tr, ok := e.Source.(TenantSource); ok {
+				t, doms, err := tr.ReadTenant(ctx)
+				if err != nil {
+					return err
+				}
+				if !sameTenant(snap, t, doms) {
+					if snap == prev.Snapshot {
+						cp := *snap
+						snap = &cp
+					}
+					snap.Tenant, snap.Domains = t, doms
+				}
 			}
 			return nil
 		})
@@ -367,6 +384,23 @@ func Touch(old, cur *Desired) *Touched {
 		}
 	}
 	return t
+}
+
+// sameTenant reports whether s already holds this tenant and exactly these domains.
+func sameTenant(s *directory.Snapshot, t directory.Tenant, doms []directory.Domain) bool {
+	if !reflect.DeepEqual(s.Tenant, t) || len(s.Domains) != len(doms) {
+		return false
+	}
+	byName := make(map[string]directory.Domain, len(doms))
+	for _, d := range doms {
+		byName[d.Name] = d
+	}
+	for _, d := range s.Domains {
+		if byName[d.Name] != d {
+			return false
+		}
+	}
+	return true
 }
 
 func deltaEmpty(d *directory.Delta) bool {

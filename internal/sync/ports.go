@@ -22,6 +22,12 @@ type Source interface {
 	ReadDelta(ctx context.Context, links directory.DeltaLinks) (*directory.Delta, error)
 }
 
+// TenantSource is a Source that can read the tenant and its domains alone; an incremental run
+// uses it to see domain changes, which Graph's delta does not carry.
+type TenantSource interface {
+	ReadTenant(ctx context.Context) (directory.Tenant, []directory.Domain, error)
+}
+
 // Target is the Atlassian SCIM side (internal/atlassian.SCIM satisfies it).
 type Target interface {
 	ListUsers(ctx context.Context, fn func(atlassian.User) error) error
