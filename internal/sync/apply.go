@@ -320,13 +320,26 @@ func (a *applier) runPhase(ctx context.Context, phase int, batch []*unit) {
 // retry runs f again when Atlassian stayed throttled or unavailable through the client's own
 // retries: a long storm must not lose the operation.
 func (a *applier) retry(ctx context.Context, f func() error) error {
+	return retryTransient(ctx, applyAttempts, f, func(d time.Duration) <-chan time.Time { return time.After(d) })
+}
+
+// applyAttempts is how often one operation is tried when Atlassian keeps failing it transiently
+// (after the client's own retries).
+const applyAttempts = 4
+
+// retryTransient calls f up to attempts times while it fails with a transient Atlassian code,
+// waiting 0.5 s, 1 s, 2 s … between attempts — never after the last one, whose error is final.
+func retryTransient(ctx context.Context, attempts int, f func() error, after func(time.Duration) <-chan time.Time) error {
 	var err error
-	for attempt := 0; attempt < 4; attempt++ {
+	for attempt := 0; attempt < attempts; attempt++ {
 		err = f()
 		switch apperr.CodeOf(err) {
 		case apperr.AtlassianThrottled, apperr.AtlassianUnavailable, apperr.AtlassianBadResponse:
+			if attempt == attempts-1 {
+				return err
+			}
 			select {
-			case <-time.After(time.Duration(1<<attempt) * 500 * time.Millisecond):
+			case <-after(time.Duration(1<<attempt) * 500 * time.Millisecond):
 			case <-ctx.Done():
 				return err
 			}
