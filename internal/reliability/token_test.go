@@ -31,7 +31,8 @@ func TestTokenExpiryMidReadAndMidApply(t *testing.T) {
 		t.Fatal(err)
 	}
 	env.Graph.SetLatency(700 * time.Millisecond)
-	env.Atlassian.SetLatency(80 * time.Millisecond)
+	// 32 operations in flight: 320 ms per write keeps the apply longer than a token's life.
+	env.Atlassian.SetLatency(320 * time.Millisecond)
 	codes := env.Identity.CountGrant("authorization_code")
 	refreshes := env.Identity.CountGrant("refresh_token")
 

@@ -62,7 +62,7 @@ func DefaultSettings() Settings {
 		DeactivationMaxPercent: 10,
 		FullReconcileEvery:     10,
 		MemberChunkSize:        100,
-		Concurrency:            8,
+		Concurrency:            32, // operations in flight; the adaptive limiter, not this, paces Atlassian
 	}
 }
 

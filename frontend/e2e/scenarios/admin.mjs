@@ -141,7 +141,7 @@ export const admin = [
     async run({ page, url, shot }) {
       await openDirectory(page, url);
       const [c1, c2] = await conflictNames(page);
-      await setConcurrency(page, 8);
+      await setConcurrency(page, 32);
       await page.getByTestId('tab-settings').click();
       await page.getByTestId('domain-table').waitFor({ timeout: 60000 });
       await page.getByText('Verify only specific domains').click();

@@ -250,7 +250,7 @@ const settings = {
   deleteOutOfScopeGroups: false,
   fullReconcileEvery: 10,
   memberChunkSize: 100,
-  concurrency: 8,
+  concurrency: 32,
 };
 
 describe('sync settings', () => {
