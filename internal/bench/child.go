@@ -364,9 +364,10 @@ func runChild(cfg childConfig) (res childResult) {
 		return res
 	}
 	rec.mark(segReport)
-	rep := idsync.BuildReport(idsync.RunInfo{RunID: runID, AppVersion: "bench", DirectoryID: cfg.DirectoryID, DirectoryName: cfg.DirectoryID,
-		Kind: report.KindApply, Started: started}, plan, out)
-	if err := writeReport(filepath.Join(cfg.Home, "reports", runID+".json"), rep); err != nil {
+	// Streamed operation by operation, as the backend writes it.
+	rep, err := writeReport(filepath.Join(cfg.Home, "reports", runID+".json"), idsync.RunInfo{RunID: runID, AppVersion: "bench",
+		DirectoryID: cfg.DirectoryID, DirectoryName: cfg.DirectoryID, Kind: report.KindApply, Started: started}, plan, out)
+	if err != nil {
 		res.Error = "report: " + err.Error()
 		return res
 	}
@@ -377,19 +378,20 @@ func runChild(cfg childConfig) (res childResult) {
 	return res
 }
 
-func writeReport(path string, r *report.Report) error {
+func writeReport(path string, info idsync.RunInfo, plan *idsync.Plan, out *idsync.Outcome) (*report.Report, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return err
+		return nil, err
 	}
 	f, err := os.Create(path)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if err := report.Write(f, r, report.WriteOptions{}); err != nil {
+	rep, err := idsync.WriteReport(f, info, plan, out, report.WriteOptions{})
+	if err != nil {
 		f.Close()
-		return err
+		return nil, err
 	}
-	return f.Close()
+	return rep, f.Close()
 }
 
 // naiveSource is the comparison strategy of the M scenario: everything one request at a time,
