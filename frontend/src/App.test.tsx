@@ -53,7 +53,7 @@ describe('shell', () => {
   it('opens a page from the URL hash', () => {
     window.location.hash = '#/groups';
     render(<App />);
-    expect(screen.getByTestId('page-groups')).toHaveTextContent('No synced groups yet');
+    expect(screen.getByTestId('page-groups')).toHaveTextContent('Groups are listed in Atlassian administration');
   });
 
   it('starts the add flow with the provider choice', async () => {
