@@ -343,25 +343,6 @@ func (s *Server) StatusCount(status int) int {
 
 // ---- HTTP ----
 
-type recorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (r *recorder) WriteHeader(code int) {
-	if r.status == 0 {
-		r.status = code
-	}
-	r.ResponseWriter.WriteHeader(code)
-}
-
-func (r *recorder) Write(b []byte) (int, error) {
-	if r.status == 0 {
-		r.status = http.StatusOK
-	}
-	return r.ResponseWriter.Write(b)
-}
-
 const maxRequestBody = 32 << 20
 
 // ServeHTTP records the request, applies the knobs, checks the key and routes.
@@ -385,13 +366,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.log = append(s.log, Request{Method: r.Method, Path: rel, Query: r.URL.Query(), Body: string(body), Time: time.Now()})
 	}
 	s.mu.Unlock()
-	rec := &recorder{ResponseWriter: w}
+	rec := &loopbacktls.StatusRecorder{ResponseWriter: w}
 	defer func() {
 		s.mu.Lock()
 		if idx >= 0 && gen == s.logGen { // unless the log was reset meanwhile
-			s.log[idx].Status = rec.status
+			s.log[idx].Status = rec.Status
 		}
-		s.hits[rec.status]++
+		s.hits[rec.Status]++
 		s.mu.Unlock()
 	}()
 

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/idpsync/idpsync/internal/directory"
+	"github.com/idpsync/idpsync/internal/emulator/loopbacktls"
 )
 
 // route is a parsed request: which resource, and the id when the path names one.
@@ -110,8 +111,8 @@ func parseQuery(r *http.Request) (query, string) {
 
 // dispatch answers one request (top level or inside a $batch) after authentication.
 func (s *Server) dispatch(w http.ResponseWriter, r *http.Request, p Principal, e *Entry) {
-	sw := &statusWriter{ResponseWriter: w}
-	defer func() { e.Status = sw.status }()
+	sw := &loopbacktls.StatusRecorder{ResponseWriter: w}
+	defer func() { e.Status = sw.Status }()
 	w = sw
 	rt, msg := parseRoute(r.Method, r.URL.Path)
 	if msg != "" {

@@ -57,13 +57,9 @@ func (l *Listener) Close() error {
 // ResetConnection drops the request's connection with a TCP RST, as a broken proxy or a lost
 // link would, so clients see "connection reset by peer" rather than a clean close.
 func ResetConnection(w http.ResponseWriter) {
-	hj, ok := w.(http.Hijacker)
-	if !ok {
-		panic(http.ErrAbortHandler)
-	}
-	conn, _, err := hj.Hijack()
+	conn, _, err := http.NewResponseController(w).Hijack() // sees through StatusRecorder
 	if err != nil {
-		return
+		panic(http.ErrAbortHandler)
 	}
 	if tc, ok := conn.(*tls.Conn); ok {
 		if tcp, ok := tc.NetConn().(*net.TCPConn); ok {
@@ -74,3 +70,26 @@ func ResetConnection(w http.ResponseWriter) {
 	}
 	_ = conn.Close()
 }
+
+// StatusRecorder remembers the status a handler wrote, for an emulator's request log.
+type StatusRecorder struct {
+	http.ResponseWriter
+	Status int
+}
+
+func (r *StatusRecorder) WriteHeader(code int) {
+	if r.Status == 0 {
+		r.Status = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *StatusRecorder) Write(b []byte) (int, error) {
+	if r.Status == 0 {
+		r.Status = http.StatusOK
+	}
+	return r.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection (hijack, flush) underneath.
+func (r *StatusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
