@@ -6,6 +6,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // OperationColumns and SkipColumns are the CSV headers, in the words a spreadsheet user expects.
@@ -51,14 +53,23 @@ func NewSkipsCSV(w io.Writer, runID string, pseudo *Pseudonymizer) (*CSVWriter, 
 	return newCSV(w, runID, SkipColumns, pseudo)
 }
 
-// CSVSafe neutralizes a cell that a spreadsheet would run as a formula (OWASP's list: a leading
-// = + - @, tab or carriage return) by prefixing it with an apostrophe, which spreadsheets hide.
+// CSVSafe neutralizes a cell that a spreadsheet would run as a formula by prefixing it with an
+// apostrophe, which spreadsheets hide. Guarded first characters: OWASP's list (= + - @, tab,
+// carriage return), a line feed and any other white space (Excel and LibreOffice skip leading
+// blanks before they look for "=", so " =1+1" runs), and the full-width and small forms
+// ＝ ＋ － ＠ ﹦ ﹢ ﹣ ﹫, which a Japanese or Chinese input method types and Excel takes as = + - @.
 func CSVSafe(s string) string {
 	if s == "" {
 		return s
 	}
-	switch s[0] {
-	case '=', '+', '-', '@', '\t', '\r':
+	r, _ := utf8.DecodeRuneInString(s)
+	switch r {
+	case '=', '+', '-', '@', '\t', '\r', '\n',
+		'\uFF1D', '\uFF0B', '\uFF0D', '\uFF20', // ＝ ＋ － ＠
+		'\uFE66', '\uFE62', '\uFE63', '\uFE6B': // ﹦ ﹢ ﹣ ﹫
+		return "'" + s
+	}
+	if unicode.IsSpace(r) {
 		return "'" + s
 	}
 	return s

@@ -6,6 +6,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Pseudonymizer replaces personal data in a report for sharing: user names become "User 4f2a9c",
@@ -110,10 +112,10 @@ func (p *Pseudonymizer) scrub(text string, o *ObjectRef, name, email string) str
 		return text
 	}
 	if email != "" {
-		text = strings.ReplaceAll(text, email, o.Email)
+		text = replaceLoose(text, email, o.Email)
 	}
 	if name != "" && len(name) > 2 {
-		text = strings.ReplaceAll(text, name, o.Name)
+		text = replaceLoose(text, name, o.Name)
 	}
 	return text
 }
@@ -151,11 +153,11 @@ func (p *Pseudonymizer) runErrors(errs []RunError) []RunError {
 	out := make([]RunError, len(errs))
 	for i, e := range errs {
 		for orig, ps := range p.emails {
-			e.Message = replaceFold(e.Message, orig, ps)
+			e.Message = replaceLoose(e.Message, orig, ps)
 		}
 		for orig, ps := range p.names {
 			if strings.Contains(orig, " ") {
-				e.Message = strings.ReplaceAll(e.Message, orig, ps)
+				e.Message = replaceLoose(e.Message, orig, ps)
 			}
 		}
 		out[i] = e
@@ -163,26 +165,94 @@ func (p *Pseudonymizer) runErrors(errs []RunError) []RunError {
 	return out
 }
 
-// replaceFold replaces old (lower case) in s whatever its case.
-func replaceFold(s, old, repl string) string {
-	if old == "" {
+// replaceLoose replaces every occurrence of old in s by repl, where an occurrence may differ
+// from old in case (Unicode simple folding, so "ALICE@CONTOSO.COM" and "ſam" match) and may
+// spell any of its characters percent-encoded, in either hex case ("alice%40contoso.com",
+// "o%27neil%2Bsales"), with "+" for a space (query encoding). Messages quote emails the way
+// the service that refused them saw them: in a SCIM filter, a URL, or as the admin typed them.
+func replaceLoose(s, old, repl string) string {
+	if old == "" || s == "" {
 		return s
 	}
-	ls := strings.ToLower(s)
-	if len(ls) != len(s) || !strings.Contains(ls, old) {
-		return strings.ReplaceAll(s, old, repl)
-	}
 	var b strings.Builder
-	for {
-		i := strings.Index(ls, old)
-		if i < 0 {
-			b.WriteString(s)
-			return b.String()
+	last := 0
+	for i := 0; i < len(s); {
+		if n := matchLoose(s[i:], old); n > 0 {
+			if b.Len() == 0 && last == 0 {
+				b.Grow(len(s))
+			}
+			b.WriteString(s[last:i])
+			b.WriteString(repl)
+			i += n
+			last = i
+			continue
 		}
-		b.WriteString(s[:i])
-		b.WriteString(repl)
-		s, ls = s[i+len(old):], ls[i+len(old):]
+		_, w := utf8.DecodeRuneInString(s[i:])
+		i += w
 	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+// matchLoose returns the length of the prefix of s that spells old (see replaceLoose), or 0.
+func matchLoose(s, old string) int {
+	i := 0
+	for _, r := range old {
+		if i < len(s) {
+			sr, w := utf8.DecodeRuneInString(s[i:])
+			if equalFoldRune(sr, r) {
+				i += w
+				continue
+			}
+			if r == ' ' && s[i] == '+' {
+				i++
+				continue
+			}
+		}
+		// The rune's UTF-8 bytes, each as %HH.
+		var buf [utf8.UTFMax]byte
+		k := utf8.EncodeRune(buf[:], r)
+		for _, want := range buf[:k] {
+			if i+3 > len(s) || s[i] != '%' {
+				return 0
+			}
+			hi, ok1 := unhex(s[i+1])
+			lo, ok2 := unhex(s[i+2])
+			got := hi<<4 | lo
+			if !ok1 || !ok2 || (got != want && !(want < utf8.RuneSelf && equalFoldRune(rune(got), rune(want)))) {
+				return 0
+			}
+			i += 3
+		}
+	}
+	return i
+}
+
+func equalFoldRune(a, b rune) bool {
+	if a == b {
+		return true
+	}
+	for f := unicode.SimpleFold(a); f != a; f = unicode.SimpleFold(f) {
+		if f == b {
+			return true
+		}
+	}
+	return false
+}
+
+func unhex(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
 }
 
 // attribute pseudonymizes one SCIM attribute value by what the attribute holds.
