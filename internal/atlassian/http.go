@@ -115,6 +115,29 @@ type response struct {
 // legitimate answer (about 200 MB in the worst case).
 const maxBody = 256 << 20
 
+// withPath appends path, whose segments callers escaped once with url.PathEscape, to the base
+// path. Both forms are set so that url.URL sends the escaped form as it is: setting only the
+// decoded Path made "a b" go out as a%2520b. An empty, "." or ".." segment is refused: a
+// server resolves it against the path (GET /Users/.. is the directory, DELETE /Groups/ may
+// mean every group to a lenient proxy), so an id read from a hostile answer or typed by hand
+// never addresses another resource.
+func withPath(u url.URL, method, path string) (url.URL, error) {
+	for _, seg := range strings.Split(strings.TrimPrefix(path, "/"), "/") {
+		dec, err := url.PathUnescape(seg)
+		if err != nil || dec == "" || dec == "." || dec == ".." {
+			return u, apperr.New(apperr.InvalidInput, "%s %s: refusing a request path with an empty, \".\" or \"..\" id segment (it would address another resource)", method, path).
+				WithAction("Run a full reconcile; if the id came from Atlassian, report it with the log.")
+		}
+	}
+	raw := strings.TrimSuffix(u.EscapedPath(), "/") + path
+	dec, err := url.PathUnescape(raw)
+	if err != nil {
+		return u, apperr.Wrap(err, apperr.InvalidInput, "%s %s: malformed request path", method, path)
+	}
+	u.Path, u.RawPath = dec, raw
+	return u, nil
+}
+
 type callOpts struct {
 	noRetry bool // connection checks want the first answer, fast
 }
@@ -129,9 +152,10 @@ func (e *endpoint) do(ctx context.Context, method, path string, query url.Values
 			return nil, apperr.Wrap(err, apperr.Internal, "encode request body")
 		}
 	}
-	u := *e.base
-	u.Path = strings.TrimSuffix(e.base.Path, "/") + path
-	u.RawPath = ""
+	u, err := withPath(*e.base, method, path)
+	if err != nil {
+		return nil, err
+	}
 	if query != nil {
 		u.RawQuery = query.Encode()
 	}
