@@ -51,6 +51,9 @@ func Open(ctx context.Context, home string) (*Store, error) {
 	if err := os.MkdirAll(home, 0o700); err != nil {
 		return nil, apperr.Wrap(err, apperr.Internal, "cannot create %s", home)
 	}
+	if err := tighten(home); err != nil {
+		return nil, err
+	}
 	q := url.Values{}
 	// busy_timeout lets the GUI and a headless run share the file; WAL lets readers run beside the
 	// writer; synchronous NORMAL is durable across process crashes (only power loss may lose the
@@ -70,6 +73,30 @@ func Open(ctx context.Context, home string) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// tighten makes the home folder private (0700) and the database with its WAL and shared-memory
+// files private to the user (0600), also when an earlier version or another tool made them
+// with the umask's 0755/0644: they hold every synced user's name, email and group memberships.
+// SQLite creates -wal and -shm with the database file's mode, so the database is created here,
+// empty, with 0600 before the driver opens it. On Windows, Chmod only sets the read-only bit and
+// the folder's ACL (the user profile's) keeps it private.
+func tighten(home string) error {
+	if err := os.Chmod(home, 0o700); err != nil {
+		return apperr.Wrap(err, apperr.Internal, "cannot make %s private", home)
+	}
+	db := filepath.Join(home, FileName)
+	f, err := os.OpenFile(db, os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return apperr.Wrap(err, apperr.Internal, "cannot create the local database in %s", home)
+	}
+	f.Close()
+	for _, p := range []string{db, db + "-wal", db + "-shm"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return apperr.Wrap(err, apperr.Internal, "cannot make %s private", p)
+		}
+	}
+	return nil
 }
 
 // Close closes the database.
