@@ -115,9 +115,7 @@ func New(cfg Config) (*Client, error) {
 	if custom {
 		opts = append(opts, public.WithInstanceDiscovery(false))
 	}
-	if cfg.HTTPClient != nil {
-		opts = append(opts, public.WithHTTPClient(cfg.HTTPClient))
-	}
+	opts = append(opts, public.WithHTTPClient(noRedirects(cfg.HTTPClient)))
 	app, err := public.New(cfg.ClientID, opts...)
 	if err != nil {
 		return nil, apperr.Wrap(err, apperr.InvalidInput, "cannot set up Microsoft sign-in")
@@ -127,6 +125,47 @@ func New(cfg Config) (*Client, error) {
 		lg = slog.New(slog.DiscardHandler)
 	}
 	return &Client{cfg: cfg, ep: ep, scopes: scopes, app: app, cache: cache, log: lg}, nil
+}
+
+// noRedirects returns a copy of hc (MSAL's default, an empty http.Client, when nil) that follows
+// no redirect. A 307 or 308 re-sends the POST body, which on the token endpoint is the refresh
+// token or authorization code with the PKCE verifier; Entra's endpoints answer directly, so a
+// redirect means a proxy or a hostile answer and ends the call with a coded error instead.
+func noRedirects(hc *http.Client) *http.Client {
+	c := &http.Client{}
+	if hc != nil {
+		*c = *hc
+	}
+	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		from := ""
+		if len(via) > 0 {
+			from = via[len(via)-1].URL.Host
+		}
+		return apperr.New(apperr.InsecureURL, "the Microsoft sign-in service at %s redirected to %s; IdP Sync follows no redirect on sign-in", from, req.URL.Host).
+			WithAction("Check the directory's cloud and authority settings, and any proxy between this computer and Microsoft.")
+	}
+	return c
+}
+
+// checkVerificationURL refuses a device-code verification URL that is not one of the cloud's
+// device-login pages (DeviceLoginURLAllowed) before it is shown or opened: the screen offers to
+// open it in the system browser, which runs whatever a file: or custom-scheme URL names.
+func (c *Client) checkVerificationURL(raw string) error {
+	custom := ""
+	if c.cfg.AuthorityURL != "" {
+		if u, err := url.Parse(c.cfg.AuthorityURL); err == nil {
+			custom = u.Host
+		}
+	}
+	if DeviceLoginURLAllowed(c.cfg.Cloud, custom, raw) {
+		return nil
+	}
+	shown := raw
+	if len(shown) > 200 {
+		shown = shown[:200] + "…"
+	}
+	return apperr.New(apperr.InsecureURL, "the sign-in service sent the device-code page %q, which is not a Microsoft device-login page of this cloud", shown).
+		WithAction("Sign in with the browser instead, and check the directory's cloud and authority settings.")
 }
 
 func knownAuthorityHost(h string) bool {
@@ -161,6 +200,10 @@ func (c *Client) SignInDeviceCode(ctx context.Context, show func(DeviceCode)) (A
 	dc, err := c.app.AcquireTokenByDeviceCode(ctx, c.scopes)
 	if err != nil {
 		return Account{}, c.mapError(ctx, err, true)
+	}
+	if err := c.checkVerificationURL(dc.Result.VerificationURL); err != nil {
+		c.log.Warn("Microsoft sign-in refused", "directory", c.cfg.DirectoryID, "flow", "device code", "code", apperr.CodeOf(err))
+		return Account{}, err
 	}
 	if show != nil {
 		show(DeviceCode{UserCode: dc.Result.UserCode, VerificationURL: dc.Result.VerificationURL, Message: dc.Result.Message, ExpiresAt: dc.Result.ExpiresOn})

@@ -1,0 +1,163 @@
+package auth_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/idpsync/idpsync/internal/apperr"
+	"github.com/idpsync/idpsync/internal/auth"
+	"github.com/idpsync/idpsync/internal/directory"
+	"github.com/idpsync/idpsync/internal/emulator/identity"
+	"github.com/idpsync/idpsync/internal/emulator/loopbacktls"
+)
+
+// mangler sits between MSAL and the identity emulator and rewrites chosen answers, the way a
+// hostile proxy or a compromised authority would.
+type mangler struct {
+	next    http.RoundTripper
+	rewrite func(req *http.Request, resp *http.Response) *http.Response
+}
+
+func (m *mangler) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := m.next.RoundTrip(req)
+	if err != nil || m.rewrite == nil {
+		return resp, err
+	}
+	return m.rewrite(req, resp), nil
+}
+
+// Issue 14 point 4: a redirect from the token endpoint is not followed. A 307 re-sends the POST
+// body, so following it handed the refresh token to another host.
+func TestIssue14_04_TokenRedirectRefused(t *testing.T) {
+	a, err := loopbacktls.Shared()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stolen atomic.Int64
+	var body atomic.Value
+	evil := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		body.Store(string(b))
+		stolen.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"error":"invalid_grant","error_description":"AADSTS70008: gone"}`))
+	}))
+	evil.TLS = a.ServerConfig()
+	evil.StartTLS()
+	t.Cleanup(evil.Close)
+
+	e := newEnv(t, identity.Options{AccessTokenLifetime: 2 * time.Minute})
+	ctx := ctxT(t)
+	m := &mangler{}
+	c := e.client(t, tenantA, func(cfg *auth.Config) {
+		hc := *e.srv.HTTPClient()
+		m.next = hc.Transport
+		hc.Transport = m
+		cfg.HTTPClient = &hc
+	})
+	if _, err := c.SignInInteractive(ctx, ""); err != nil {
+		t.Fatal(err)
+	}
+	for _, status := range []int{http.StatusTemporaryRedirect, http.StatusPermanentRedirect, http.StatusFound} {
+		m.rewrite = func(req *http.Request, resp *http.Response) *http.Response {
+			if req.Method != http.MethodPost || !strings.HasSuffix(req.URL.Path, "/oauth2/v2.0/token") {
+				return resp
+			}
+			resp.Body.Close()
+			h := http.Header{}
+			h.Set("Location", evil.URL+"/common/oauth2/v2.0/token")
+			return &http.Response{StatusCode: status, Header: h, Body: io.NopCloser(strings.NewReader("")), Request: req, ProtoMajor: 1, ProtoMinor: 1}
+		}
+		// The 2-minute access token counts as expired for MSAL: this call redeems the refresh token.
+		_, err := c.AccessToken(ctx)
+		if apperr.CodeOf(err) != apperr.InsecureURL || !strings.Contains(err.Error(), "redirect") {
+			t.Fatalf("HTTP %d from the token endpoint: got %v, want insecure_url naming the redirect", status, err)
+		}
+		if apperr.As(err).Action == "" {
+			t.Fatalf("no action: %v", err)
+		}
+		if n := stolen.Load(); n != 0 {
+			t.Fatalf("HTTP %d: the redirect was followed %d times; the other host received %q", status, n, body.Load())
+		}
+	}
+	// Nothing was lost: with the authority answering again, the same sign-in still works.
+	m.rewrite = nil
+	if _, err := c.AccessToken(ctx); err != nil {
+		t.Fatalf("after the refused redirects: %v", err)
+	}
+}
+
+// Issue 14 point 5: the device-code verification URL is shown and opened only when it is https
+// on the cloud's device-login pages (or the configured authority's own host); anything else
+// ends the sign-in with a coded error before the screen sees it.
+func TestIssue14_05_DeviceCodeVerificationURLChecked(t *testing.T) {
+	ctx := ctxT(t)
+	for _, bad := range []string{
+		"file:///C:/Windows/System32/calc.exe",
+		"http://microsoft.com/devicelogin",
+		"https://evil.example/devicelogin",
+		"https://microsoft.com.evil.example/devicelogin",
+		"https://microsoft.com@evil.example/devicelogin",
+		"https://aka.ms/devicelogin",
+		"https://microsoft.com/deviceloginus", // another cloud's page
+		"https://microsoft.com:8443/devicelogin",
+		"ms-settings:privacy",
+		"javascript:alert(1)",
+		"",
+	} {
+		e := newEnv(t, identity.Options{})
+		hc := *e.srv.HTTPClient()
+		hc.Transport = &mangler{next: hc.Transport, rewrite: func(req *http.Request, resp *http.Response) *http.Response {
+			if !strings.HasSuffix(req.URL.Path, "/oauth2/v2.0/devicecode") {
+				return resp
+			}
+			var d map[string]any
+			_ = json.NewDecoder(resp.Body).Decode(&d)
+			resp.Body.Close()
+			d["verification_uri"] = bad
+			js, _ := json.Marshal(d)
+			resp.Body = io.NopCloser(bytes.NewReader(js))
+			resp.ContentLength = int64(len(js))
+			resp.Header.Set("Content-Length", strconv.Itoa(len(js)))
+			return resp
+		}}
+		c := e.client(t, "", func(cfg *auth.Config) { cfg.HTTPClient = &hc })
+		shown := false
+		_, err := c.SignInDeviceCode(ctx, func(auth.DeviceCode) { shown = true })
+		if shown || apperr.CodeOf(err) != apperr.InsecureURL || apperr.As(err).Action == "" {
+			t.Errorf("verification URL %q: shown %v, err %v; want insecure_url before anything is shown", bad, shown, err)
+		}
+	}
+	// The documented pages pass, per cloud, and nothing else of another cloud does.
+	for _, tc := range []struct {
+		cloud directory.Cloud
+		url   string
+		ok    bool
+	}{
+		{directory.CloudGlobal, "https://microsoft.com/devicelogin", true},
+		{directory.CloudGlobal, "https://www.microsoft.com/devicelogin/", true},
+		{directory.CloudGlobal, "HTTPS://Microsoft.com/DeviceLogin", true},
+		{directory.CloudGlobal, "https://login.microsoftonline.com/common/oauth2/deviceauth", true},
+		{directory.CloudGlobal, "https://login.microsoftonline.us/common/oauth2/deviceauth", false},
+		{directory.CloudUSGov, "https://microsoft.com/deviceloginus", true},
+		{directory.CloudUSGov, "https://login.microsoftonline.us/common/oauth2/deviceauth", true},
+		{directory.CloudUSGov, "https://microsoft.com/devicelogin", false},
+		{directory.CloudChina, "https://microsoft.com/deviceloginchina", true},
+		{directory.CloudChina, "https://login.chinacloudapi.cn/common/oauth2/deviceauth", true},
+		{directory.CloudChina, "https://login.partner.microsoftonline.cn/common/oauth2/deviceauth", true},
+		{directory.CloudChina, "https://microsoft.com/devicelogin", false},
+		{directory.CloudGlobal, "https://microsoft.com/devicelogin/../../evil", false},
+	} {
+		if got := auth.DeviceLoginURLAllowed(tc.cloud, "", tc.url); got != tc.ok {
+			t.Errorf("%s %q: allowed %v, want %v", tc.cloud, tc.url, got, tc.ok)
+		}
+	}
+}
