@@ -126,6 +126,13 @@ func New(cfg Config) (*Reader, error) {
 				ShouldRetry: func(time.Duration, int, *http.Request, *http.Response) bool { return true },
 			})
 		}
+		if _, ok := m.(*khttp.RedirectHandler); ok {
+			// kiota follows a redirect to any host, only dropping the token: the data from there
+			// would be read as the tenant's. A redirect off the configured host is not followed
+			// and handle() turns it into a coded error.
+			mw[i] = khttp.NewRedirectHandlerWithOptions(khttp.RedirectHandlerOptions{MaxRedirects: 5,
+				ShouldRedirect: func(req *http.Request, res *http.Response) bool { return r.sameHost(req.URL, res.Header.Get("Location")) }})
+		}
 	}
 	hc := &http.Client{
 		Transport: khttp.NewCustomTransportWithParentTransport(&countingTransport{next: cfg.Transport, c: &r.count}, mw...),
@@ -270,6 +277,18 @@ func (r *Reader) handle(resp *http.Response, req request) error {
 		}
 		return nil
 	}
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		to := resp.Header.Get("Location")
+		if resp.Request != nil && r.sameHost(resp.Request.URL, to) {
+			return apperr.New(apperr.GraphBadResponse, "%s: Microsoft Graph kept redirecting (HTTP %d, more than 5 times)", req.name, resp.StatusCode).
+				WithAction("Run the read again; if it persists, check any proxy between this computer and Microsoft Graph.")
+		}
+		if u, err := url.Parse(to); err == nil && u.Host != "" {
+			to = u.Scheme + "://" + u.Host // the query may carry anything; the host is what matters
+		}
+		return apperr.New(apperr.InsecureURL, "%s: Microsoft Graph at %s redirected (HTTP %d) to %s, which is not the configured Graph host; the answer was not used", req.name, r.base.Host, resp.StatusCode, to).
+			WithAction("Check the directory's cloud and Graph URL, and any proxy between this computer and Microsoft Graph.")
+	}
 	var oe odataErr
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	_ = json.Unmarshal(body, &oe)
@@ -295,6 +314,17 @@ func (r *Reader) handle(resp *http.Response, req request) error {
 			WithAction("Microsoft Graph is unavailable; try again later.")
 	}
 	return apperr.New(apperr.GraphBadResponse, "%s was rejected (%s)", req.name, detail)
+}
+
+// sameHost reports whether a redirect's Location, resolved against the request, stays on https
+// on the configured Graph host.
+func (r *Reader) sameHost(from *url.URL, location string) bool {
+	u, err := url.Parse(location)
+	if err != nil || (!u.IsAbs() && !strings.HasPrefix(location, "/")) {
+		return false // kiota resolves only absolute and "/…" locations
+	}
+	u = from.ResolveReference(u)
+	return u.Scheme == "https" && strings.EqualFold(u.Host, r.base.Host)
 }
 
 // linkInfo builds a request for an absolute nextLink/deltaLink. The link must stay on the base
