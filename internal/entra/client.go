@@ -131,7 +131,9 @@ func New(cfg Config) (*Reader, error) {
 			// would be read as the tenant's. A redirect off the configured host is not followed
 			// and handle() turns it into a coded error.
 			mw[i] = khttp.NewRedirectHandlerWithOptions(khttp.RedirectHandlerOptions{MaxRedirects: 5,
-				ShouldRedirect: func(req *http.Request, res *http.Response) bool { return r.sameHost(req.URL, res.Header.Get("Location")) }})
+				ShouldRedirect: func(req *http.Request, res *http.Response) bool {
+					return r.sameHost(req.URL, res.Header.Get("Location"))
+				}})
 		}
 	}
 	hc := &http.Client{
