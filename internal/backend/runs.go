@@ -488,7 +488,7 @@ func (b *Backend) Headless(ctx context.Context, id string, o HeadlessOptions) (R
 		r, _ := b.st.GetRun(ctx, pe.runID)
 		return runDTO(r), pe.summary, nil
 	}
-	if err := idsync.CheckConfirmation(pe.plan, idsync.Confirmation{TenantID: o.ConfirmTenant, Domains: o.ConfirmDomains}); err != nil {
+	if err := idsync.CheckConfirmation(pe.plan, idsync.Confirmation{TenantID: o.ConfirmTenant, Domains: o.ConfirmDomains, PlanDigest: o.ConfirmPlanDigest}); err != nil {
 		b.recordBlocked(ctx, d, pe, err, false)
 		return RunSummary{}, pe.summary, err
 	}

@@ -297,6 +297,9 @@ type HeadlessOptions struct {
 	ConfirmTenant     string
 	ConfirmDomains    []string
 	Yes               bool // skips the interactive prompt, never the tenant and domain check
+	// ConfirmPlanDigest is the digest of the plan the admin approved at the terminal prompt:
+	// when set, the apply refuses any other plan (the tenant changed between question and answer).
+	ConfirmPlanDigest string
 	OverrideThreshold bool
 	Full              bool
 	Apply             bool // false: plan only

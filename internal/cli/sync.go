@@ -110,7 +110,7 @@ func runSync(ctx context.Context, args []string, stdout, stderr io.Writer, apply
 		}
 		home = filepath.Join(home, "demo")
 		fmt.Fprintln(stderr, "Starting the built-in emulators (identity, Graph, Atlassian) with a generated demo tenant…")
-		env, err := demo.Start(ctx, demo.Options{})
+		env, err := startDemo(ctx, demo.Options{})
 		if err != nil {
 			return Fail(stderr, err)
 		}
@@ -141,8 +141,10 @@ func runSync(ctx context.Context, args []string, stdout, stderr io.Writer, apply
 	}
 
 	start := time.Now()
-	ask := apply && !*yes && tty && isTerminal(os.Stdin)
+	answers, interactive := promptInput(stderr)
+	ask := apply && !*yes && interactive
 	ct, cd := *tenantID, splitList(*domains)
+	approved := "" // the digest of the plan the admin said yes to
 	if !apply || ask || (*isDemo && ct == "") {
 		// A preview first: the plan command itself, the question on a terminal, or the demo's
 		// confirmation of what it read.
@@ -165,16 +167,19 @@ func runSync(ctx context.Context, args []string, stdout, stderr io.Writer, apply
 		}
 		if ask {
 			fmt.Fprintf(stderr, "Apply %d operations to Atlassian for tenant %s (%s), domains %s? [y/N] ", plan.Operations, plan.TenantName, plan.TenantID, strings.Join(plan.Domains, ", "))
-			line, _ := bufio.NewReader(os.Stdin).ReadString('\n')
+			line, _ := bufio.NewReader(answers).ReadString('\n')
 			if a := strings.ToLower(strings.TrimSpace(line)); a != "y" && a != "yes" {
 				fmt.Fprintln(stderr, "Nothing applied.")
 				return ExitFailure
 			}
+			approved = plan.Digest
 		}
 	}
 	// Headless reads and checks again under the directory's lock: the plan applied is the one
-	// whose tenant and domains match the confirmation, even if the tenant changed meanwhile.
-	run, plan, err := b.Headless(ctx, dirID, backend.HeadlessOptions{Apply: true, Full: *full, ConfirmTenant: ct, ConfirmDomains: cd, Yes: *yes, OverrideThreshold: *override})
+	// whose tenant and domains match the confirmation, and after a yes at the prompt exactly the
+	// plan shown, even if the tenant changed meanwhile.
+	run, plan, err := b.Headless(ctx, dirID, backend.HeadlessOptions{Apply: true, Full: *full, ConfirmTenant: ct, ConfirmDomains: cd,
+		ConfirmPlanDigest: approved, Yes: *yes, OverrideThreshold: *override})
 	pr.done()
 	if !ask && plan.PlanID != "" {
 		printPlan(stdout, plan)
@@ -232,6 +237,16 @@ func printRun(w io.Writer, r backend.RunSummary, took time.Duration) {
 	}
 	fmt.Fprintf(w, "Report: %s\n", r.ReportPath)
 }
+
+// promptInput is where the [y/N] answer is read from, and whether to ask at all: only when both
+// stderr (the question) and stdin are a terminal. startDemo starts the demo's emulators. Tests
+// replace both.
+var (
+	promptInput = func(stderr io.Writer) (io.Reader, bool) {
+		return os.Stdin, isTerminal(stderr) && isTerminal(os.Stdin)
+	}
+	startDemo = demo.Start
+)
 
 func isTerminal(w any) bool {
 	f, ok := w.(*os.File)
