@@ -294,9 +294,9 @@ type ScheduleNotice struct {
 
 // HeadlessOptions are the CLI's `sync` flags: the headless confirmation dialog.
 type HeadlessOptions struct {
-	ConfirmTenant     string
-	ConfirmDomains    []string
-	Yes               bool // skips the interactive prompt, never the tenant and domain check
+	ConfirmTenant  string
+	ConfirmDomains []string
+	Yes            bool // skips the interactive prompt, never the tenant and domain check
 	// ConfirmPlanDigest is the digest of the plan the admin approved at the terminal prompt:
 	// when set, the apply refuses any other plan (the tenant changed between question and answer).
 	ConfirmPlanDigest string
