@@ -95,7 +95,10 @@ func openBackend(c *core) (*backend.Backend, error) {
 	c.conflicts = names
 	c.mu.Unlock()
 	home := os.Getenv("IDPSYNC_HOME")
-	if home == "" {
+	if home != "" {
+		// Never the real directories' folder: the demo's own inside it when it holds them.
+		home = backend.DemoHome(home)
+	} else {
 		// The emulators are new on every start, so the demo keeps nothing: a fresh folder per run.
 		if home, err = os.MkdirTemp("", "idpsync-demo-"); err != nil {
 			return nil, apperr.Wrap(err, apperr.Internal, "cannot create the demo's folder")

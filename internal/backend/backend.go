@@ -44,6 +44,8 @@ type Options struct {
 	// SCIMLimiter sets the Atlassian client's adaptive pacing (zero: DefaultSCIMLimiter).
 	SCIMLimiter atlassian.LimiterConfig
 	Now         func() time.Time
+	// Demo opens only the demo's own folder (see DemoMarker); DemoOptions sets it.
+	Demo bool
 }
 
 // Backend is safe for concurrent use by the GUI's bound calls.
@@ -78,6 +80,11 @@ func Open(ctx context.Context, opts Options) (*Backend, error) {
 	if home == "" {
 		var err error
 		if home, err = store.Home(); err != nil {
+			return nil, err
+		}
+	}
+	if opts.Demo {
+		if err := claimDemoHome(home); err != nil {
 			return nil, err
 		}
 	}
