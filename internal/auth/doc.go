@@ -2,7 +2,8 @@
 // hands out delegated Microsoft Graph tokens for one directory.
 //
 // Flows: interactive (system browser, loopback redirect on http://localhost, PKCE), device code
-// (the screen shows a code and a URL), and silent (AcquireTokenSilent with the cached account
+// (the screen shows a code and a URL, which must be one of the cloud's Microsoft device-login
+// pages), and silent (AcquireTokenSilent with the cached account
 // before every Graph call, redeeming the refresh token when the access token is due). The token
 // cache is sealed with the keychain package's Envelope: an AES-256-GCM file in the app's folder
 // whose key is a keychain item, because the cache (6–10 KB) does not fit a Windows or macOS item.
@@ -10,7 +11,8 @@
 // Every token passes one gate before use: the three permissions (User.Read.All,
 // GroupMember.Read.All, Domain.Read.All) were granted, and the token's tenant is the tenant the
 // directory is pinned to. Entra's AADSTS errors map to stable apperr codes with the action that
-// fixes them. TokenProvider adapts the client to kiota's AccessTokenProvider with an
+// fixes them. The HTTP client to the authority follows no redirect, so a refresh token or code
+// never goes to a host it names. TokenProvider adapts the client to kiota's AccessTokenProvider with an
 // allowed-hosts list, so internal/entra never sees MSAL.
 //
 // # Register the app in Entra ID
