@@ -175,7 +175,7 @@ func Compute(in PlanInput) *Plan {
 		pl.userByNam[strings.ToLower(u.UserName)] = u
 	}
 	for _, g := range in.Settings.ProtectedGroups {
-		pl.protected[strings.ToLower(g)] = true
+		pl.protected[foldName(g)] = true
 	}
 	pl.p.Skips = slices.Clone(in.Desired.Skips)
 	pl.reserve()
@@ -219,6 +219,10 @@ func (pl *planner) touchedGroup(id string) bool {
 }
 
 func (pl *planner) add(op Op) { pl.p.Ops = append(pl.p.Ops, op) }
+
+// isProtected reports whether an Entra or Atlassian group name is one of the protected groups,
+// under the matcher's folding (see foldName).
+func (pl *planner) isProtected(name string) bool { return pl.protected[foldName(name)] }
 
 func (pl *planner) users() {
 	for _, id := range sortedKeys(pl.d.Users) {
@@ -408,18 +412,24 @@ func (pl *planner) groups() {
 			continue
 		}
 		ref := report.ObjectRef{Type: "group", Name: g.Name, EntraID: id}
-		if pl.protected[strings.ToLower(g.Name)] {
+		mt := matches[id]
+		cur := mt.cur
+		// Protection holds on the Atlassian group the Entra group is matched to (by mapping,
+		// externalId or name), whatever Entra calls it, as well as on the Entra name itself.
+		target := cur
+		if target == nil {
+			target = byName[strings.ToLower(g.Name)]
+		}
+		if pl.isProtected(g.Name) || (target != nil && pl.isProtected(target.DisplayName)) {
 			pl.p.Skips = append(pl.p.Skips, report.Skip{Object: ref, Reason: ReasonProtectedGroup})
 			continue
 		}
-		mt := matches[id]
-		cur := mt.cur
 		for _, o := range mt.olds {
 			act := report.RetireGroup
 			if pl.in.Settings.DeleteOutOfScopeGroups {
 				act = report.DeleteGroup
 			}
-			if pl.protected[strings.ToLower(o.DisplayName)] {
+			if pl.isProtected(o.DisplayName) {
 				continue
 			}
 			pl.add(Op{Action: act, EntraID: id, SCIMID: o.ID, Name: o.DisplayName, Reason: "renamed in Entra to " + g.Name})
@@ -498,7 +508,7 @@ func (pl *planner) groups() {
 			continue
 		}
 		lg := liveByID[m.SCIMID]
-		if lg == nil || claimed[lg.ID] || pl.protected[strings.ToLower(lg.DisplayName)] {
+		if lg == nil || claimed[lg.ID] || pl.isProtected(lg.DisplayName) {
 			continue
 		}
 		act := report.RetireGroup
