@@ -4,11 +4,15 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/idpsync/idpsync/internal/backend"
 	"github.com/idpsync/idpsync/internal/emulator/demo"
+	"github.com/idpsync/idpsync/internal/store"
 )
 
 // answerAfter is the admin at the terminal: before the answer is read, change runs (the tenant
@@ -73,5 +77,48 @@ func TestIssue14_06_PromptIsBoundToThePreviewedPlan(t *testing.T) {
 				t.Fatalf("%d writes reached Atlassian, want writes=%v:\n%s", len(env.Atlassian.Writes()), tc.applies, all)
 			}
 		})
+	}
+}
+
+// Issue 14 point 7, headless: `idpsync plan --demo` on a home whose demo/ folder holds a real
+// store (no demo marker) runs in a fresh folder and leaves that store's bytes as they were.
+func TestIssue14_07_HeadlessDemoNeverOpensARealFolder(t *testing.T) {
+	base := t.TempDir()
+	t.Setenv("IDPSYNC_HOME", base)
+	real := filepath.Join(base, "demo")
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	st, err := store.Open(ctx, real)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CreateDirectory(ctx, store.Directory{ID: "real1", Name: "Contoso production", Cloud: "global", ClientID: "c",
+		SCIMBaseURL: "https://api.atlassian.com/scim/directory/0b1c"}); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	db := filepath.Join(real, store.FileName)
+	before, err := os.ReadFile(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	if code := Run(ctx, []string{"plan", "--demo"}, &out, &errb); code != ExitOK {
+		t.Fatalf("exit %d\n%s\n%s", code, out.String(), errb.String())
+	}
+	report := ""
+	for _, l := range strings.Split(out.String(), "\n") {
+		if p, ok := strings.CutPrefix(l, "Report: "); ok {
+			report = p
+		}
+	}
+	if report == "" || strings.HasPrefix(report, real+string(filepath.Separator)+"reports") {
+		t.Fatalf("the demo wrote its report %q into the real folder %s", report, real)
+	}
+	if after, err := os.ReadFile(db); err != nil || !bytes.Equal(after, before) {
+		t.Fatalf("the real store changed (%v)", err)
+	}
+	if _, err := os.Stat(filepath.Join(real, backend.DemoMarker)); err == nil {
+		t.Fatal("the real folder was marked as the demo's")
 	}
 }

@@ -108,7 +108,9 @@ func runSync(ctx context.Context, args []string, stdout, stderr io.Writer, apply
 		if err != nil {
 			return Fail(stderr, err)
 		}
-		home = filepath.Join(home, "demo")
+		// The demo's own folder: base/demo, or a fresh one inside it when an earlier version left
+		// base/demo unmarked (backend.Open refuses any folder that is not the demo's).
+		home = backend.DemoHome(filepath.Join(home, "demo"))
 		fmt.Fprintln(stderr, "Starting the built-in emulators (identity, Graph, Atlassian) with a generated demo tenant…")
 		env, err := startDemo(ctx, demo.Options{})
 		if err != nil {
