@@ -25,15 +25,20 @@ type Directory struct {
 	Account         string // signed-in UPN, for display
 	Demo            bool
 	Created         time.Time
+	// Endpoint overrides ("" keeps the cloud's default): Graph base URL, sign-in authority root,
+	// Atlassian organization API root.
+	GraphURL     string
+	AuthorityURL string
+	OrgURL       string
 }
 
-const dirCols = `id, name, cloud, client_id, tenant_id, tenant_name, scim_base_url, org_id, allow_custom_host, scim_key_created, account, demo, created`
+const dirCols = `id, name, cloud, client_id, tenant_id, tenant_name, scim_base_url, org_id, allow_custom_host, scim_key_created, account, demo, created, graph_url, authority_url, org_url`
 
 func scanDir(sc interface{ Scan(...any) error }) (Directory, error) {
 	var d Directory
 	var ach, demo int
 	var created string
-	err := sc.Scan(&d.ID, &d.Name, &d.Cloud, &d.ClientID, &d.TenantID, &d.TenantName, &d.SCIMBaseURL, &d.OrgID, &ach, &d.SCIMKeyCreated, &d.Account, &demo, &created)
+	err := sc.Scan(&d.ID, &d.Name, &d.Cloud, &d.ClientID, &d.TenantID, &d.TenantName, &d.SCIMBaseURL, &d.OrgID, &ach, &d.SCIMKeyCreated, &d.Account, &demo, &created, &d.GraphURL, &d.AuthorityURL, &d.OrgURL)
 	d.AllowCustomHost, d.Demo, d.Created = ach != 0, demo != 0, parseTS(created)
 	return d, err
 }
@@ -43,8 +48,11 @@ func (s *Store) CreateDirectory(ctx context.Context, d Directory) error {
 	if d.Created.IsZero() {
 		d.Created = time.Now()
 	}
-	_, err := s.db.ExecContext(ctx, `INSERT INTO directories (`+dirCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`,
-		d.ID, d.Name, d.Cloud, d.ClientID, d.TenantID, d.TenantName, d.SCIMBaseURL, d.OrgID, b2i(d.AllowCustomHost), d.SCIMKeyCreated, d.Account, b2i(d.Demo), ts(d.Created))
+	if err := s.nameTaken(ctx, d); err != nil {
+		return err
+	}
+	_, err := s.db.ExecContext(ctx, `INSERT INTO directories (`+dirCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		d.ID, d.Name, d.Cloud, d.ClientID, d.TenantID, d.TenantName, d.SCIMBaseURL, d.OrgID, b2i(d.AllowCustomHost), d.SCIMKeyCreated, d.Account, b2i(d.Demo), ts(d.Created), d.GraphURL, d.AuthorityURL, d.OrgURL)
 	if err != nil && strings.Contains(err.Error(), "UNIQUE") {
 		return apperr.New(apperr.InvalidInput, "a directory named %q exists already", d.Name).WithAction("Choose another name.")
 	}
@@ -53,8 +61,11 @@ func (s *Store) CreateDirectory(ctx context.Context, d Directory) error {
 
 // UpdateDirectory replaces every column but id and created.
 func (s *Store) UpdateDirectory(ctx context.Context, d Directory) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE directories SET name=?, cloud=?, client_id=?, tenant_id=?, tenant_name=?, scim_base_url=?, org_id=?, allow_custom_host=?, scim_key_created=?, account=?, demo=? WHERE id=?`,
-		d.Name, d.Cloud, d.ClientID, d.TenantID, d.TenantName, d.SCIMBaseURL, d.OrgID, b2i(d.AllowCustomHost), d.SCIMKeyCreated, d.Account, b2i(d.Demo), d.ID)
+	if err := s.nameTaken(ctx, d); err != nil {
+		return err
+	}
+	res, err := s.db.ExecContext(ctx, `UPDATE directories SET name=?, cloud=?, client_id=?, tenant_id=?, tenant_name=?, scim_base_url=?, org_id=?, allow_custom_host=?, scim_key_created=?, account=?, demo=?, graph_url=?, authority_url=?, org_url=? WHERE id=?`,
+		d.Name, d.Cloud, d.ClientID, d.TenantID, d.TenantName, d.SCIMBaseURL, d.OrgID, b2i(d.AllowCustomHost), d.SCIMKeyCreated, d.Account, b2i(d.Demo), d.GraphURL, d.AuthorityURL, d.OrgURL, d.ID)
 	if err != nil && strings.Contains(err.Error(), "UNIQUE") {
 		return apperr.New(apperr.InvalidInput, "a directory named %q exists already", d.Name).WithAction("Choose another name.")
 	}
@@ -79,10 +90,36 @@ func (s *Store) GetDirectory(ctx context.Context, id string) (Directory, error) 
 // DirectoryByName returns the directory with that name (case-insensitive).
 func (s *Store) DirectoryByName(ctx context.Context, name string) (Directory, error) {
 	d, err := scanDir(s.db.QueryRowContext(ctx, `SELECT `+dirCols+` FROM directories WHERE name=?`, name))
-	if err != nil {
-		return d, notFound(err, "no directory named %q", name)
+	if err == nil {
+		return d, nil
 	}
-	return d, nil
+	// SQLite's NOCASE folds only ASCII letters: "Ünïcode" and "ÜNÏCODE" are one name to the
+	// admin, so the fallback compares with Unicode case folding.
+	if err == sql.ErrNoRows {
+		if ds, lerr := s.ListDirectories(ctx); lerr == nil {
+			for _, x := range ds {
+				if strings.EqualFold(x.Name, name) {
+					return x, nil
+				}
+			}
+		}
+	}
+	return d, notFound(err, "no directory named %q", name)
+}
+
+// nameTaken refuses a name that another directory has in any case (Unicode case folding, which
+// the column's NOCASE collation does only for ASCII).
+func (s *Store) nameTaken(ctx context.Context, d Directory) error {
+	ds, err := s.ListDirectories(ctx)
+	if err != nil {
+		return err
+	}
+	for _, x := range ds {
+		if x.ID != d.ID && strings.EqualFold(x.Name, d.Name) {
+			return apperr.New(apperr.InvalidInput, "a directory named %q exists already", x.Name).WithAction("Choose another name.")
+		}
+	}
+	return nil
 }
 
 // ListDirectories returns all directories by name.

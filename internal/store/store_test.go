@@ -26,7 +26,7 @@ func TestMigrateTwiceAndIntegrity(t *testing.T) {
 	s := open(t, home)
 	ctx := context.Background()
 	v, err := s.SchemaVersion(ctx)
-	if err != nil || v != 1 {
+	if err != nil || v != 2 {
 		t.Fatalf("version %d, %v", v, err)
 	}
 	s.Close()
@@ -183,6 +183,65 @@ func TestLockReleasedWhenHolderDies(t *testing.T) {
 	}
 	l.Unlock()
 	if err := s.IntegrityCheck(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Issue 16 point 7: a directory's endpoint overrides survive a reopen and an update.
+func TestDirectoryEndpointsRoundTrip(t *testing.T) {
+	home := t.TempDir()
+	s := open(t, home)
+	ctx := context.Background()
+	d := Directory{ID: "d1", Name: "Contoso", Cloud: "global", ClientID: "c", SCIMBaseURL: "https://api.atlassian.com/scim/directory/x",
+		GraphURL: "https://graph.example/v1.0", AuthorityURL: "https://login.example", OrgURL: "https://org.example"}
+	if err := s.CreateDirectory(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s = open(t, home)
+	got, err := s.GetDirectory(ctx, "d1")
+	if err != nil || got.GraphURL != d.GraphURL || got.AuthorityURL != d.AuthorityURL || got.OrgURL != d.OrgURL {
+		t.Fatalf("%+v %v", got, err)
+	}
+	got.GraphURL, got.OrgURL = "", "https://org2.example"
+	if err := s.UpdateDirectory(ctx, got); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := s.ListDirectories(ctx)
+	if err != nil || len(ds) != 1 || ds[0].GraphURL != "" || ds[0].AuthorityURL != d.AuthorityURL || ds[0].OrgURL != "https://org2.example" {
+		t.Fatalf("%+v %v", ds, err)
+	}
+}
+
+// Issue 16: directory names are one name in any case, also outside ASCII (SQLite's NOCASE
+// folds only A–Z): the second add is refused and the lookup finds the first.
+func TestDirectoryNamesFoldUnicodeCase(t *testing.T) {
+	s := open(t, t.TempDir())
+	ctx := context.Background()
+	d := Directory{ID: "d1", Name: "Contoso Ünïcode", Cloud: "global", ClientID: "c", SCIMBaseURL: "https://api.atlassian.com/scim/directory/x"}
+	if err := s.CreateDirectory(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	d2 := d
+	d2.ID, d2.Name = "d2", "CONTOSO ÜNÏCODE"
+	if err := s.CreateDirectory(ctx, d2); apperr.CodeOf(err) != apperr.InvalidInput {
+		t.Fatalf("second add in other case: %v", err)
+	}
+	got, err := s.DirectoryByName(ctx, "contoso ünïcode")
+	if err != nil || got.ID != "d1" {
+		t.Fatalf("lookup: %+v %v", got, err)
+	}
+	d3 := d
+	d3.ID, d3.Name = "d3", "Other"
+	if err := s.CreateDirectory(ctx, d3); err != nil {
+		t.Fatal(err)
+	}
+	d3.Name = "CONTOSO ÜNÏCODE"
+	if err := s.UpdateDirectory(ctx, d3); apperr.CodeOf(err) != apperr.InvalidInput {
+		t.Fatalf("rename onto another name: %v", err)
+	}
+	d.Name = "CONTOSO ÜNÏCODE" // renaming a directory to its own name in another case is fine
+	if err := s.UpdateDirectory(ctx, d); err != nil {
 		t.Fatal(err)
 	}
 }
