@@ -150,7 +150,7 @@ func rfc(t time.Time) string {
 func (b *Backend) toDTO(ctx context.Context, d store.Directory) Directory {
 	out := Directory{ID: d.ID, Name: d.Name, Cloud: d.Cloud, ClientID: d.ClientID, TenantID: d.TenantID, TenantName: d.TenantName,
 		SCIMBaseURL: d.SCIMBaseURL, OrgID: d.OrgID, AllowCustomHost: d.AllowCustomHost, Account: d.Account, Created: rfc(d.Created),
-		Demo: d.Demo, Status: "disabled", KeyExpiresInDays: -1}
+		Demo: d.Demo, Status: "disabled", KeyExpiresInDays: -1, GraphURL: d.GraphURL, AuthorityURL: d.AuthorityURL, OrgURL: d.OrgURL}
 	if k, err := keychain.GetAPIKey(ctx, b.opts.Secrets, d.ID, keychain.SCIMKey); err == nil {
 		out.HasSCIMKey = true
 		out.SCIMKeyCreated = k.Stored.UTC().Format(time.DateOnly)
@@ -252,6 +252,9 @@ func validateInput(in *DirectoryInput, allowCustom bool) error {
 	if _, err := validateSCIMURL(in.SCIMBaseURL, in.AllowCustomHost || allowCustom); err != nil {
 		return err
 	}
+	if err := validateEndpoints(in); err != nil {
+		return err
+	}
 	for _, k := range []string{in.SCIMAPIKey, in.OrgAPIKey} {
 		if strings.ContainsAny(k, " \t\r\n") || len(k) > 4096 {
 			return apperr.New(apperr.InvalidInput, "an API key contains spaces or is too long").WithAction("Paste the key exactly as Atlassian shows it.")
@@ -265,7 +268,8 @@ func (b *Backend) CreateDirectory(ctx context.Context, in DirectoryInput) (Direc
 		return Directory{}, err
 	}
 	d := store.Directory{ID: newID(), Name: in.Name, Cloud: in.Cloud, ClientID: strings.TrimSpace(in.ClientID), SCIMBaseURL: strings.TrimSpace(in.SCIMBaseURL),
-		OrgID: strings.TrimSpace(in.OrgID), AllowCustomHost: in.AllowCustomHost, SCIMKeyCreated: in.SCIMKeyCreated, Created: b.opts.Now()}
+		OrgID: strings.TrimSpace(in.OrgID), AllowCustomHost: in.AllowCustomHost, SCIMKeyCreated: in.SCIMKeyCreated, Created: b.opts.Now(),
+		GraphURL: in.GraphURL, AuthorityURL: in.AuthorityURL, OrgURL: in.OrgURL}
 	if err := b.st.CreateDirectory(ctx, d); err != nil {
 		return Directory{}, err
 	}
@@ -306,6 +310,7 @@ func (b *Backend) UpdateDirectory(ctx context.Context, id string, in DirectoryIn
 		return Directory{}, err
 	}
 	d.Name, d.Cloud, d.ClientID, d.SCIMBaseURL, d.OrgID, d.AllowCustomHost = in.Name, in.Cloud, strings.TrimSpace(in.ClientID), strings.TrimSpace(in.SCIMBaseURL), strings.TrimSpace(in.OrgID), in.AllowCustomHost
+	d.GraphURL, d.AuthorityURL, d.OrgURL = in.GraphURL, in.AuthorityURL, in.OrgURL
 	if in.SCIMKeyCreated != "" {
 		d.SCIMKeyCreated = in.SCIMKeyCreated
 	}

@@ -36,7 +36,7 @@ func (b *Backend) authClient(ctx context.Context, d store.Directory) (*auth.Clie
 		return c, nil
 	}
 	c, err := auth.New(auth.Config{DirectoryID: d.ID, ClientID: d.ClientID, Cloud: directoryCloud(d.Cloud), Tenant: d.TenantID,
-		AuthorityURL: b.opts.Endpoints.Authority, GraphURL: b.opts.Endpoints.GraphURL, HTTPClient: &http.Client{Transport: b.opts.Transport, Timeout: 2 * time.Minute},
+		AuthorityURL: b.endpoints(d).Authority, GraphURL: b.endpoints(d).GraphURL, HTTPClient: &http.Client{Transport: b.opts.Transport, Timeout: 2 * time.Minute},
 		Secrets: b.opts.Secrets, CacheDir: b.home, OpenURL: b.opts.OpenURL})
 	if err != nil {
 		return nil, err
@@ -53,8 +53,8 @@ func (b *Backend) reader(ctx context.Context, d store.Directory) (*entra.Reader,
 		return nil, err
 	}
 	base := ep.GraphBaseURL
-	if b.opts.Endpoints.GraphURL != "" {
-		base = strings.TrimRight(b.opts.Endpoints.GraphURL, "/")
+	if g := b.endpoints(d).GraphURL; g != "" {
+		base = strings.TrimRight(g, "/")
 	}
 	cfg := entra.Config{BaseURL: base, Transport: b.opts.Transport}
 	if tok := os.Getenv("IDPSYNC_GRAPH_TOKEN"); tok != "" {
@@ -101,7 +101,7 @@ func (b *Backend) org(ctx context.Context, d store.Directory) (*atlassian.Org, e
 	if err != nil {
 		return nil, err
 	}
-	return atlassian.NewOrg(atlassian.OrgConfig{BaseURL: b.opts.Endpoints.OrgURL, OrgID: d.OrgID, APIKey: k.Secret, KeyCreated: k.Stored,
+	return atlassian.NewOrg(atlassian.OrgConfig{BaseURL: b.endpoints(d).OrgURL, OrgID: d.OrgID, APIKey: k.Secret, KeyCreated: k.Stored,
 		Transport: b.opts.Transport, AllowCustomHost: d.AllowCustomHost || b.opts.AllowCustomHost})
 }
 

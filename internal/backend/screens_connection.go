@@ -51,7 +51,11 @@ func (b *Backend) TestConnection(ctx context.Context, dirID string, in Directory
 		Transport: b.opts.Transport, AllowCustomHost: allow, Timeout: 20 * time.Second}
 	var orgCfg *atlassian.OrgConfig
 	if id := strings.TrimSpace(in.OrgID); id != "" && orgKey != "" {
-		orgCfg = &atlassian.OrgConfig{BaseURL: b.opts.Endpoints.OrgURL, OrgID: id, APIKey: strings.TrimSpace(orgKey),
+		orgURL := strings.TrimSpace(in.OrgURL)
+		if b.opts.Endpoints.OrgURL != "" {
+			orgURL = b.opts.Endpoints.OrgURL
+		}
+		orgCfg = &atlassian.OrgConfig{BaseURL: orgURL, OrgID: id, APIKey: strings.TrimSpace(orgKey),
 			Transport: b.opts.Transport, AllowCustomHost: allow}
 	}
 	return atlassian.CheckConnection(ctx, scimCfg, orgCfg), nil

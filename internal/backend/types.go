@@ -30,6 +30,11 @@ type DirectoryInput struct {
 	OrgID           string `json:"orgId,omitempty"`
 	OrgAPIKey       string `json:"orgApiKey,omitempty"`
 	AllowCustomHost bool   `json:"allowCustomHost"` // a non-Atlassian SCIM host (proxy, test); shown as a warning
+	// The Connection tab's Advanced endpoints ("" keeps the cloud's default): a proxy, a
+	// sovereign-cloud endpoint or a test tenant. Each must be https.
+	GraphURL     string `json:"graphUrl,omitempty"`     // e.g. https://graph.microsoft.com/v1.0
+	AuthorityURL string `json:"authorityUrl,omitempty"` // e.g. https://login.microsoftonline.com (the tenant is appended)
+	OrgURL       string `json:"orgUrl,omitempty"`       // e.g. https://api.atlassian.com
 }
 
 // Directory is one identity-provider directory as the list and overview screens show it.
@@ -57,6 +62,9 @@ type Directory struct {
 	SyncedDomains    int         `json:"syncedDomains"`
 	Created          string      `json:"created"`
 	Demo             bool        `json:"demo,omitempty"`
+	GraphURL         string      `json:"graphUrl,omitempty"`
+	AuthorityURL     string      `json:"authorityUrl,omitempty"`
+	OrgURL           string      `json:"orgUrl,omitempty"`
 }
 
 // Account is the signed-in Microsoft account of a directory.
