@@ -1,0 +1,147 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/idpsync/idpsync/internal/apperr"
+	"github.com/idpsync/idpsync/internal/backend"
+)
+
+// JSONVersion is the "version" field of every document printed by --json. It changes only when
+// a field is removed or changes meaning; fields are only ever added within one version.
+const JSONVersion = 1
+
+// stdin is where secrets and settings documents are read from; tests of the in-process
+// commands replace it.
+var stdin io.Reader = os.Stdin
+
+// openBackend opens the shared backend for a command. ep are the command line's endpoint
+// overrides for this run; the directory's stored endpoints apply otherwise.
+func openBackend(ctx context.Context, em backend.Emitter, ep backend.Endpoints) (*backend.Backend, error) {
+	return backend.Open(ctx, backend.Options{Emitter: em, Endpoints: ep})
+}
+
+// withDirectory opens the backend and finds the directory named on --directory.
+func withDirectory(ctx context.Context, name string, em backend.Emitter, ep backend.Endpoints) (*backend.Backend, backend.Directory, error) {
+	b, err := openBackend(ctx, em, ep)
+	if err != nil {
+		return nil, backend.Directory{}, err
+	}
+	d, err := b.FindDirectory(ctx, name)
+	if err != nil {
+		b.Close()
+		return nil, backend.Directory{}, err
+	}
+	return b, d, nil
+}
+
+// writeJSON prints one indented document wrapped with its kind and version, so a script can
+// check what it parsed: {"version":1,"kind":"directory","directory":{...}}.
+func writeJSON(w io.Writer, kind string, v any) error {
+	doc := map[string]any{"version": JSONVersion, "kind": kind, kind: v}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(doc)
+}
+
+// failDoc prints the error as usual on stderr and, for --json, as {"version":1,"kind":"error",
+// "error":{"code":…,"message":…,"action":…}} on stdout, so a script reading stdout sees why.
+func failDoc(stdout, stderr io.Writer, asJSON bool, err error) int {
+	if asJSON {
+		e := apperr.As(err)
+		_ = writeJSON(stdout, "error", backend.ErrorDTO{Code: string(e.Code), Message: e.Message, Action: e.Action})
+	}
+	return Fail(stderr, err)
+}
+
+// usageFail prints a command-line mistake with the command's help and returns ExitUsage.
+func usageFail(stderr io.Writer, help, format string, args ...any) int {
+	fmt.Fprintf(stderr, "error [%s]: %s\n", apperr.InvalidInput, fmt.Sprintf(format, args...))
+	fmt.Fprint(stderr, help)
+	return ExitUsage
+}
+
+// newFlags returns a flag set that reports errors itself (the command prints its help).
+func newFlags(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	return fs
+}
+
+// secretFlags refuses secrets on the command line: argv is readable by every user of the machine
+// (ps, /proc/PID/cmdline) and stays in shell history. The flags exist only to say so.
+func secretFlags(fs *flag.FlagSet) func() error {
+	var given []string
+	for _, n := range []string{"scim-key", "scim-api-key", "org-key", "org-api-key", "api-key", "key", "webhook", "webhook-url-value"} {
+		n := n
+		fs.Func(n, "refused", func(string) error { given = append(given, "--"+n); return nil })
+	}
+	return func() error {
+		if len(given) == 0 {
+			return nil
+		}
+		return apperr.New(apperr.InvalidInput, "%s: secrets are never taken from the command line (other users can read it in the process list, and the shell keeps it in its history)", strings.Join(given, ", ")).
+			WithAction("Pass the key on standard input (--scim-key-stdin, --org-key-stdin) or in IDPSYNC_SCIM_API_KEY / IDPSYNC_ORG_API_KEY.")
+	}
+}
+
+// secretReader hands out the lines of standard input in order: with both --scim-key-stdin and
+// --org-key-stdin, the first line is the SCIM key and the second the organization key.
+type secretReader struct {
+	r *bufio.Reader
+}
+
+func (s *secretReader) next(what string) (string, error) {
+	if s.r == nil {
+		if f, ok := stdin.(*os.File); ok && isTerminal(f) {
+			fmt.Fprintf(os.Stderr, "%s (the input is shown; prefer a pipe or an environment variable): ", what)
+		}
+		s.r = bufio.NewReader(stdin)
+	}
+	line, err := s.r.ReadString('\n')
+	line = strings.TrimRight(line, "\r\n")
+	if line == "" && err != nil {
+		return "", apperr.New(apperr.SecretMissing, "the %s was not on standard input", what).WithAction("Pipe the key in, one key per line.")
+	}
+	if strings.TrimSpace(line) == "" {
+		return "", apperr.New(apperr.SecretMissing, "the %s on standard input is empty", what).WithAction("Pipe the key in, one key per line.")
+	}
+	return strings.TrimSpace(line), nil
+}
+
+// secret returns a key from standard input (fromStdin) or from the environment variable env;
+// "" when neither is given.
+func (s *secretReader) secret(fromStdin bool, env, what string) (string, error) {
+	if fromStdin {
+		return s.next(what)
+	}
+	if v, ok := os.LookupEnv(env); ok {
+		if strings.TrimSpace(v) == "" {
+			return "", apperr.New(apperr.SecretMissing, "%s is set but empty", env).WithAction("Set it to the key, or unset it.")
+		}
+		return strings.TrimSpace(v), nil
+	}
+	return "", nil
+}
+
+// subcommand splits `COMMAND SUB …`: it prints the help for help/-h/--help and a usage error
+// when SUB is missing (done is then true and code the exit code).
+func subcommand(args []string, help, missing string, stdout, stderr io.Writer) (sub string, rest []string, code int, done bool) {
+	if len(args) == 0 {
+		return "", nil, usageFail(stderr, help, "%s", missing), true
+	}
+	switch args[0] {
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, help)
+		return "", nil, ExitOK, true
+	}
+	return args[0], args[1:], 0, false
+}
