@@ -258,6 +258,13 @@ func (r *Reader) send(ctx context.Context, req request) error {
 		if ctx.Err() != nil {
 			return apperr.Wrap(ctx.Err(), apperr.Canceled, "reading the directory was canceled")
 		}
+		// The token provider's own refusal (nobody signed in, consent missing, an insecure URL)
+		// is not the network: retrying cannot help, and "check the network" would send the
+		// admin the wrong way. It arrives coded; a transport failure does not.
+		var coded *apperr.Error
+		if errors.As(err, &coded) {
+			return err
+		}
 		last = err
 	}
 	return apperr.Wrap(last, apperr.GraphUnavailable, "%s failed after %d attempts", req.name, r.cfg.NetworkRetries+1).
