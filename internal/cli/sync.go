@@ -51,6 +51,7 @@ Flags:
   --authority URL          Microsoft identity platform root (the tenant is appended)
   --scim-url URL           the directory's SCIM base URL
   --org-url URL            Atlassian's organization API root
+  --json                   print one JSON document on stdout instead of the summary (README: JSON shapes)
 Exit status: 0 when the run succeeded, 1 when it failed, was blocked or partly failed, 2 on usage errors.
 Tokens come from the keychain (sign in once in the app) or from IDPSYNC_GRAPH_TOKEN.
 `
@@ -69,6 +70,7 @@ func runSync(ctx context.Context, args []string, stdout, stderr io.Writer, apply
 	override := fs.Bool("override-threshold", false, "")
 	full := fs.Bool("full", false, "")
 	isDemo := fs.Bool("demo", os.Getenv("IDPSYNC_DEMO") == "1", "")
+	asJSON := fs.Bool("json", false, "")
 	var ep backend.Endpoints
 	fs.StringVar(&ep.GraphURL, "graph-url", "", "")
 	fs.StringVar(&ep.Authority, "authority", "", "")
@@ -106,7 +108,7 @@ func runSync(ctx context.Context, args []string, stdout, stderr io.Writer, apply
 	if *isDemo {
 		home, err := store.Home()
 		if err != nil {
-			return Fail(stderr, err)
+			return failDoc(stdout, stderr, *asJSON, err)
 		}
 		// The demo's own folder: base/demo, or a fresh one inside it when an earlier version left
 		// base/demo unmarked (backend.Open refuses any folder that is not the demo's).
@@ -114,30 +116,30 @@ func runSync(ctx context.Context, args []string, stdout, stderr io.Writer, apply
 		fmt.Fprintln(stderr, "Starting the built-in emulators (identity, Graph, Atlassian) with a generated demo tenant…")
 		env, err := startDemo(ctx, demo.Options{})
 		if err != nil {
-			return Fail(stderr, err)
+			return failDoc(stdout, stderr, *asJSON, err)
 		}
 		defer env.Close()
 		b, err = backend.Open(ctx, backend.DemoOptions(env, home, pr))
 		if err != nil {
-			return Fail(stderr, err)
+			return failDoc(stdout, stderr, *asJSON, err)
 		}
 		defer b.Close()
 		d, err := b.SetupDemo(ctx, env)
 		if err != nil {
-			return Fail(stderr, err)
+			return failDoc(stdout, stderr, *asJSON, err)
 		}
 		fmt.Fprintf(stderr, "Signed in as %s to the emulated tenant %s.\n", d.Account, env.Tenant.ID)
 		dirID = d.ID
 	} else {
 		var err error
-		b, err = backend.Open(ctx, backend.Options{Emitter: pr, Endpoints: ep})
+		b, err = openBackend(ctx, pr, ep)
 		if err != nil {
-			return Fail(stderr, err)
+			return failDoc(stdout, stderr, *asJSON, err)
 		}
 		defer b.Close()
 		d, err := b.FindDirectory(ctx, *dir)
 		if err != nil {
-			return Fail(stderr, err)
+			return failDoc(stdout, stderr, *asJSON, err)
 		}
 		dirID = d.ID
 	}
@@ -153,19 +155,32 @@ func runSync(ctx context.Context, args []string, stdout, stderr io.Writer, apply
 		_, plan, err := b.Headless(ctx, dirID, backend.HeadlessOptions{Full: *full})
 		pr.done()
 		if err != nil {
-			return Fail(stderr, err)
+			return failDoc(stdout, stderr, *asJSON, err)
 		}
-		printPlan(stdout, plan)
 		if !apply {
-			fmt.Fprintf(stdout, "Report: %s\n", plan.ReportPath)
+			if *asJSON {
+				if err := writeJSON(stdout, "plan", planDoc(plan)); err != nil {
+					return Fail(stderr, err)
+				}
+			} else {
+				printPlan(stdout, plan)
+				fmt.Fprintf(stdout, "Report: %s\n", plan.ReportPath)
+			}
 			if len(plan.Blocked) > 0 {
 				return ExitFailure
 			}
 			return ExitOK
 		}
+		if !*asJSON {
+			printPlan(stdout, plan)
+		}
 		if *isDemo && ct == "" {
 			ct, cd = plan.TenantID, plan.Domains
-			fmt.Fprintf(stdout, "Demo: confirming tenant %s and domains %s.\n", ct, strings.Join(cd, ", "))
+			msgOut := stdout
+			if *asJSON {
+				msgOut = stderr // stdout carries only the JSON document
+			}
+			fmt.Fprintf(msgOut, "Demo: confirming tenant %s and domains %s.\n", ct, strings.Join(cd, ", "))
 		}
 		if ask {
 			fmt.Fprintf(stderr, "Apply %d operations to Atlassian for tenant %s (%s), domains %s? [y/N] ", plan.Operations, plan.TenantName, plan.TenantID, strings.Join(plan.Domains, ", "))
@@ -183,6 +198,18 @@ func runSync(ctx context.Context, args []string, stdout, stderr io.Writer, apply
 	run, plan, err := b.Headless(ctx, dirID, backend.HeadlessOptions{Apply: true, Full: *full, ConfirmTenant: ct, ConfirmDomains: cd,
 		ConfirmPlanDigest: approved, Yes: *yes, OverrideThreshold: *override})
 	pr.done()
+	if *asJSON {
+		if werr := writeJSON(stdout, "sync", syncDoc(plan, run, err)); werr != nil {
+			return Fail(stderr, werr)
+		}
+		if err != nil {
+			return Fail(stderr, err)
+		}
+		if run.Status != string(report.StatusSucceeded) {
+			return ExitFailure
+		}
+		return ExitOK
+	}
 	if !ask && plan.PlanID != "" {
 		printPlan(stdout, plan)
 	}

@@ -1,0 +1,159 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/idpsync/idpsync/internal/apperr"
+	"github.com/idpsync/idpsync/internal/backend"
+	idsync "github.com/idpsync/idpsync/internal/sync"
+)
+
+func init() {
+	Register(Command{
+		Name:    "conflicts",
+		Usage:   "idpsync conflicts list --directory NAME [--json] | decide --directory NAME --group NAME|ID (--take-over | --skip | --undecided)",
+		Summary: "list Atlassian groups named like an Entra group but not managed by IdP Sync, and decide each (take over or skip)",
+		Run:     runConflicts,
+	})
+}
+
+const conflictsHelp = `Usage:
+  idpsync conflicts list --directory NAME [--json]
+      Preview the sync (nothing is written) and list each unmanaged Atlassian group named like a
+      synced Entra group, with who taking it over would add and remove, and the decision.
+  idpsync conflicts decide --directory NAME --group NAME|ID (--take-over | --skip | --undecided) [--json]
+      --take-over   IdP Sync manages the group from now on: its members are overwritten
+      --skip        the group is left alone and the Entra group is not synced
+      --undecided   forget the decision (the sync waits for one again)
+      --group takes the group's display name (case-insensitive) or its Entra object id.
+A conflict without a decision is held, as in the app: the sync leaves that Atlassian group
+alone and does not sync the Entra group until it is decided.
+`
+
+func runConflicts(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	sub, _, code, done := subcommand(args, conflictsHelp, "conflicts needs list or decide", stdout, stderr)
+	if done {
+		return code
+	}
+	fs := newFlags("conflicts " + sub)
+	dir := fs.String("directory", "", "")
+	group := fs.String("group", "", "")
+	takeOver := fs.Bool("take-over", false, "")
+	skip := fs.Bool("skip", false, "")
+	undecided := fs.Bool("undecided", false, "")
+	asJSON := fs.Bool("json", false, "")
+	if err := fs.Parse(args[1:]); err != nil {
+		return usageFail(stderr, conflictsHelp, "%s", usageMsg(err, "bad arguments"))
+	}
+	if *dir == "" || fs.NArg() > 0 {
+		return usageFail(stderr, conflictsHelp, "conflicts %s needs --directory NAME", sub)
+	}
+	decision := ""
+	switch sub {
+	case "list":
+		if *group != "" || *takeOver || *skip || *undecided {
+			return usageFail(stderr, conflictsHelp, "conflicts list takes only --directory and --json")
+		}
+	case "decide":
+		n := 0
+		for _, c := range []struct {
+			on bool
+			d  string
+		}{{*takeOver, idsync.DecisionTakeOver}, {*skip, idsync.DecisionSkip}, {*undecided, ""}} {
+			if c.on {
+				n++
+				decision = c.d
+			}
+		}
+		if *group == "" || n != 1 {
+			return usageFail(stderr, conflictsHelp, "conflicts decide needs --group and exactly one of --take-over, --skip, --undecided")
+		}
+	default:
+		return usageFail(stderr, conflictsHelp, "unknown conflicts command %q", sub)
+	}
+	pr := &progressPrinter{w: stderr, tty: isTerminal(stderr)}
+	b, d, err := withDirectory(ctx, *dir, pr, backend.Endpoints{})
+	if err != nil {
+		return failDoc(stdout, stderr, *asJSON, err)
+	}
+	defer b.Close()
+	plan, err := b.Preview(ctx, d.ID, backend.PreviewOptions{Full: true})
+	pr.done()
+	if err != nil {
+		return failDoc(stdout, stderr, *asJSON, err)
+	}
+	if sub == "decide" {
+		c, ok := findConflict(plan.Conflicts, *group)
+		if !ok {
+			return failDoc(stdout, stderr, *asJSON, apperr.New(apperr.NotFound, "no conflict for a group %q in directory %q (%d conflicts)", *group, d.Name, len(plan.Conflicts)).
+				WithAction("List them with: idpsync conflicts list --directory "+shellQuote(d.Name)))
+		}
+		if plan, err = b.DecideConflict(ctx, plan.PlanID, c.GroupEntraID, decision); err != nil {
+			return failDoc(stdout, stderr, *asJSON, err)
+		}
+		c, _ = findConflict(plan.Conflicts, c.GroupEntraID)
+		if *asJSON {
+			return jsonExit(stdout, stderr, writeJSON(stdout, "conflict", c))
+		}
+		fmt.Fprintf(stdout, "Group %q: %s.\n", c.DisplayName, decisionWords(c.Decision))
+		return ExitOK
+	}
+	if *asJSON {
+		return jsonExit(stdout, stderr, writeJSON(stdout, "conflicts", plan.Conflicts))
+	}
+	if len(plan.Conflicts) == 0 {
+		fmt.Fprintln(stdout, "No conflict: every Atlassian group named like a synced Entra group is managed by IdP Sync.")
+		return ExitOK
+	}
+	for _, c := range plan.Conflicts {
+		fmt.Fprintf(stdout, "Group %q (Entra %s, Atlassian %s): %s\n", c.DisplayName, c.GroupEntraID, c.AtlassianID, decisionWords(c.Decision))
+		fmt.Fprintf(stdout, "  taking it over adds %d members and removes %d\n", c.AddCount, c.RemoveCount)
+		for _, u := range head(c.WouldAdd, 10) {
+			fmt.Fprintf(stdout, "    + %s\n", u)
+		}
+		for _, u := range head(c.WouldRemove, 10) {
+			fmt.Fprintf(stdout, "    - %s\n", u)
+		}
+	}
+	return ExitOK
+}
+
+func head(s []string, n int) []string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+func findConflict(cs []backend.Conflict, key string) (backend.Conflict, bool) {
+	for _, c := range cs {
+		if c.GroupEntraID == key {
+			return c, true
+		}
+	}
+	// By name only when exactly one group has it: two Entra groups may share a display name, and
+	// then only the object id says which one the admin means.
+	var found []backend.Conflict
+	for _, c := range cs {
+		if strings.EqualFold(strings.TrimSpace(c.DisplayName), strings.TrimSpace(key)) {
+			found = append(found, c)
+		}
+	}
+	if len(found) == 1 {
+		return found[0], true
+	}
+	return backend.Conflict{}, false
+}
+
+func decisionWords(d string) string {
+	switch d {
+	case idsync.DecisionTakeOver:
+		return "taken over (IdP Sync overwrites its members)"
+	case idsync.DecisionSkip:
+		return "skipped (left alone, not synced)"
+	}
+	return "waiting for a decision (held: the sync leaves the group alone until then)"
+}

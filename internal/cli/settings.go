@@ -1,0 +1,127 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"os"
+
+	"github.com/idpsync/idpsync/internal/apperr"
+	"github.com/idpsync/idpsync/internal/backend"
+)
+
+func init() {
+	Register(Command{
+		Name:    "settings",
+		Usage:   "idpsync settings get --directory NAME | set --directory NAME [--file PATH]",
+		Summary: "print or change a directory's sync settings as JSON, validated as the Sync settings screen validates them",
+		Run:     runSettings,
+	})
+}
+
+const settingsHelp = `Usage:
+  idpsync settings get --directory NAME
+      Print the sync settings: {"version":1,"kind":"settings","settings":{…}}.
+  idpsync settings set --directory NAME [--file PATH]
+      Read settings JSON from PATH or standard input: the document get prints, or just its
+      "settings" object, or only the fields to change. Fields not given keep their value;
+      an unknown field, a bad value or malformed JSON is refused and nothing is saved.
+`
+
+// maxSettingsDoc bounds the settings document read: the largest real one (a few thousand
+// selected group ids of 36 characters) is well under 1 MiB.
+const maxSettingsDoc = 4 << 20
+
+func runSettings(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	sub, _, code, done := subcommand(args, settingsHelp, "settings needs get or set", stdout, stderr)
+	if done {
+		return code
+	}
+	fs := newFlags("settings " + sub)
+	dir := fs.String("directory", "", "")
+	file := fs.String("file", "", "")
+	fs.Bool("json", true, "") // the output is always JSON; accepted for symmetry with the other commands
+	if err := fs.Parse(args[1:]); err != nil {
+		return usageFail(stderr, settingsHelp, "%s", usageMsg(err, "bad arguments"))
+	}
+	if *dir == "" || fs.NArg() > 0 {
+		return usageFail(stderr, settingsHelp, "settings %s needs --directory NAME and nothing else", sub)
+	}
+	if sub != "get" && sub != "set" {
+		return usageFail(stderr, settingsHelp, "unknown settings command %q", sub)
+	}
+	if sub == "get" && *file != "" {
+		return usageFail(stderr, settingsHelp, "--file is for settings set")
+	}
+	b, d, err := withDirectory(ctx, *dir, nil, backend.Endpoints{})
+	if err != nil {
+		return failDoc(stdout, stderr, true, err)
+	}
+	defer b.Close()
+	cur, err := b.Settings(ctx, d.ID)
+	if err != nil {
+		return failDoc(stdout, stderr, true, err)
+	}
+	if sub == "get" {
+		return jsonExit(stdout, stderr, writeJSON(stdout, "settings", cur))
+	}
+	var in io.Reader = stdin
+	if *file != "" {
+		f, err := os.Open(*file)
+		if err != nil {
+			return failDoc(stdout, stderr, true, apperr.Wrap(err, apperr.InvalidInput, "cannot read the settings file %s", *file))
+		}
+		defer f.Close()
+		in = f
+	}
+	next, err := decodeSettings(in, cur)
+	if err != nil {
+		return failDoc(stdout, stderr, true, err)
+	}
+	saved, err := b.SaveSettings(ctx, d.ID, next)
+	if err != nil {
+		return failDoc(stdout, stderr, true, err)
+	}
+	return jsonExit(stdout, stderr, writeJSON(stdout, "settings", saved))
+}
+
+// decodeSettings reads a settings document onto cur: the fields it carries replace cur's.
+func decodeSettings(r io.Reader, cur backend.Settings) (backend.Settings, error) {
+	raw, err := io.ReadAll(io.LimitReader(r, maxSettingsDoc+1))
+	if err != nil {
+		return cur, apperr.Wrap(err, apperr.InvalidInput, "cannot read the settings document")
+	}
+	if len(raw) > maxSettingsDoc {
+		return cur, apperr.New(apperr.InvalidInput, "the settings document is larger than %d bytes", maxSettingsDoc)
+	}
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return cur, apperr.New(apperr.InvalidInput, "the settings document is empty").WithAction("Pass the JSON that idpsync settings get prints, changed.")
+	}
+	// The wrapped form {"version":1,"kind":"settings","settings":{…}} as get prints it.
+	var wrapped struct {
+		Version  *int            `json:"version"`
+		Kind     string          `json:"kind"`
+		Settings json.RawMessage `json:"settings"`
+	}
+	if json.Unmarshal(raw, &wrapped) == nil && wrapped.Kind != "" {
+		if wrapped.Kind != "settings" || wrapped.Settings == nil {
+			return cur, apperr.New(apperr.InvalidInput, "the document is a %q, not settings", wrapped.Kind)
+		}
+		if wrapped.Version != nil && *wrapped.Version != JSONVersion {
+			return cur, apperr.New(apperr.InvalidInput, "the settings document is version %d; this idpsync reads version %d", *wrapped.Version, JSONVersion)
+		}
+		raw = wrapped.Settings
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	next := cur
+	if err := dec.Decode(&next); err != nil {
+		return cur, apperr.Wrap(err, apperr.InvalidInput, "the settings document is not valid: %v", err).
+			WithAction("Fix the JSON (see idpsync settings get for the fields); nothing was saved.")
+	}
+	if dec.More() {
+		return cur, apperr.New(apperr.InvalidInput, "the settings document has more than one JSON value").WithAction("Pass one JSON object; nothing was saved.")
+	}
+	return next, nil
+}
