@@ -182,7 +182,7 @@ func (e *endpoint) do(ctx context.Context, method, path string, query url.Values
 			req.Header.Set("Content-Type", e.accept)
 		}
 		e.stats.requests.Add(1)
-		if method == http.MethodGet {
+		if method == http.MethodGet || (method == http.MethodPost && strings.HasSuffix(path, "/search")) { // a search reads
 			e.stats.reads.Add(1)
 		} else {
 			e.stats.writes.Add(1)

@@ -80,7 +80,38 @@ func (b *Backend) engine(ctx context.Context, d store.Directory, s idsync.Settin
 		b.opts.Emitter.Emit(EventProgress, Progress{DirectoryID: d.ID, RunID: runID, Phase: p.Phase, Done: p.Done, Total: p.Total, Rate: p.Rate, ETASeconds: p.ETASeconds})
 	}
 	src := source{r: r, emit: func(phase string, done int) { emit(idsync.Progress{Phase: phase, Done: done, ETASeconds: -1}) }}
-	return &idsync.Engine{DirectoryID: d.ID, Source: src, Target: t, State: b.st, SnapshotDir: b.snapshotDir(), Emit: emit, Now: b.opts.Now}, nil
+	e := &idsync.Engine{DirectoryID: d.ID, Source: src, Target: t, State: b.st, SnapshotDir: b.snapshotDir(), Emit: emit, Now: b.opts.Now}
+	o, err := b.org(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	if o != nil {
+		e.Org = o // never a typed nil: the engine tells "no organization key" by e.Org == nil
+	}
+	return e, nil
+}
+
+// keyProver is a client that proves its key with one cheap documented request.
+type keyProver interface {
+	Verify(ctx context.Context) error
+}
+
+// proveKeys checks the directory API key, and the organization key when one is configured,
+// before a run reports anything: a wrong or expired key otherwise let an incremental run with
+// nothing touched report "Succeeded, 0 changes" and a headless run never notice a wrong
+// organization key (issue 18 point 5).
+func proveKeys(ctx context.Context, e *idsync.Engine) error {
+	if kp, ok := e.Target.(keyProver); ok {
+		if err := kp.Verify(ctx); err != nil {
+			return err
+		}
+	}
+	if kp, ok := e.Org.(keyProver); ok && e.Org != nil {
+		if err := kp.Verify(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // prepare computes a plan for d and records the preview run and its report.
@@ -99,7 +130,11 @@ func (b *Backend) prepare(ctx context.Context, d store.Directory, full bool, aut
 	if err != nil {
 		return nil, err
 	}
-	plan, err := e.Prepare(ctx, idsync.PrepareOptions{Settings: s, Full: full})
+	var plan *idsync.Plan
+	err = proveKeys(ctx, e)
+	if err == nil {
+		plan, err = e.Prepare(ctx, idsync.PrepareOptions{Settings: s, Full: full})
+	}
 	if err == nil && d.TenantID != "" && !strings.EqualFold(plan.Tenant.ID, d.TenantID) {
 		err = apperr.New(apperr.TenantMismatch, "this directory syncs tenant %s (%s), but the account read tenant %s (%s)",
 			d.TenantID, d.TenantName, plan.Tenant.ID, plan.Tenant.DisplayName).WithAction("Sign in with an account of the directory's tenant.")
@@ -135,7 +170,8 @@ func summarize(pe *planEntry) PlanSummary {
 	s := PlanSummary{PlanID: pe.id, DirectoryID: pe.dirID, RunID: pe.runID, TenantID: p.Tenant.ID, TenantName: p.Tenant.DisplayName,
 		InitialDomain: p.Tenant.InitialDomain, Domains: slices.Clone(p.Domains), Digest: p.Digest, Full: p.Full, Operations: len(p.Ops),
 		Skips: len(p.Skips), Deactivations: p.Deactivations, ManagedUsers: p.ManagedUsers, ThresholdTripped: p.ThresholdTripped,
-		ReportPath: pe.report, Created: rfc(pe.created), ExpiresInSeconds: int(PlanTTL.Seconds()), Conflicts: []Conflict{}, Blocked: []ErrorDTO{}}
+		ReportPath: pe.report, Created: rfc(pe.created), ExpiresInSeconds: int(PlanTTL.Seconds()), Conflicts: []Conflict{}, Blocked: []ErrorDTO{},
+		Notices: append([]string{}, p.Notices...), OrgChecked: p.OrgChecked}
 	if s.Domains == nil {
 		s.Domains = []string{}
 	}
@@ -149,6 +185,7 @@ func summarize(pe *planEntry) PlanSummary {
 	}
 	for _, c := range p.Conflicts {
 		dto := Conflict{GroupEntraID: c.GroupEntraID, DisplayName: c.DisplayName, AtlassianID: c.AtlassianID, Decision: c.Decision,
+			Scope: c.Scope, DefaultAccess: c.DefaultAccess, CanTakeOver: c.CanTakeOver, Hint: c.Hint,
 			AddCount: len(c.Add), RemoveCount: len(c.Remove), WouldAdd: head(c.Add, 200), WouldRemove: head(c.Remove, 200)}
 		s.Conflicts = append(s.Conflicts, dto)
 	}
@@ -349,13 +386,35 @@ func (b *Backend) DecideConflict(ctx context.Context, planID, groupEntraID, deci
 	if err != nil {
 		return PlanSummary{}, err
 	}
-	if decision != idsync.DecisionTakeOver && decision != idsync.DecisionSkip && decision != "" {
-		return PlanSummary{}, apperr.New(apperr.InvalidInput, "unknown decision %q (take_over or skip)", decision)
+	if decision != idsync.DecisionTakeOver && decision != idsync.DecisionSkip && decision != idsync.DecisionRetry && decision != "" {
+		return PlanSummary{}, apperr.New(apperr.InvalidInput, "unknown decision %q (take_over, skip or retry)", decision)
+	}
+	if err := checkDecision(pe.plan, groupEntraID, decision); err != nil {
+		return PlanSummary{}, err
 	}
 	if err := b.st.SetDecision(ctx, pe.dirID, groupEntraID, decision); err != nil {
 		return PlanSummary{}, err
 	}
 	return b.Preview(ctx, pe.dirID, PreviewOptions{Full: true})
+}
+
+// checkDecision refuses a decision the conflict cannot take: a group outside the SCIM directory
+// cannot be taken over (the SCIM API cannot see or write it), and retry is for those only.
+func checkDecision(p *idsync.Plan, groupEntraID, decision string) error {
+	for _, c := range p.Conflicts {
+		if c.GroupEntraID != groupEntraID {
+			continue
+		}
+		switch {
+		case decision == idsync.DecisionTakeOver && !c.CanTakeOver:
+			return apperr.New(apperr.InvalidInput, "the group %q is outside the SCIM directory: IdP Sync cannot take it over", c.DisplayName).
+				WithAction(c.Hint)
+		case decision == idsync.DecisionRetry && c.Scope != idsync.ConflictInOrganization:
+			return apperr.New(apperr.InvalidInput, "retry is for groups outside the SCIM directory; take %q over or skip it", c.DisplayName)
+		}
+		return nil
+	}
+	return nil
 }
 
 // Apply applies a previewed plan after checking the confirmation; it blocks until the run ends.

@@ -148,14 +148,21 @@ type CountRow struct {
 
 // Conflict is an unmanaged Atlassian group with the same name as a synced Entra group.
 type Conflict struct {
-	GroupEntraID string   `json:"groupEntraId"`
-	DisplayName  string   `json:"displayName"`
-	AtlassianID  string   `json:"atlassianId"`
-	Decision     string   `json:"decision"` // "" (pending) | "take_over" | "skip"
-	WouldAdd     []string `json:"wouldAdd"` // user names (first 200)
-	WouldRemove  []string `json:"wouldRemove"`
-	AddCount     int      `json:"addCount"`
-	RemoveCount  int      `json:"removeCount"`
+	GroupEntraID string `json:"groupEntraId"`
+	DisplayName  string `json:"displayName"`
+	AtlassianID  string `json:"atlassianId"`
+	Decision     string `json:"decision"` // "" (pending) | "take_over" | "skip" | "retry"
+	// Scope: "directory" (a SCIM group of this directory: take over or skip) or "organization"
+	// (outside the SCIM directory, read through the Organizations API or learnt from a 409: skip,
+	// or resolve it in admin.atlassian.com and retry).
+	Scope         string   `json:"scope"`
+	DefaultAccess bool     `json:"defaultAccess"` // an app's default access group: Atlassian cannot sync it
+	CanTakeOver   bool     `json:"canTakeOver"`
+	Hint          string   `json:"hint"`     // what the admin can do, in words
+	WouldAdd      []string `json:"wouldAdd"` // user names (first 200)
+	WouldRemove   []string `json:"wouldRemove"`
+	AddCount      int      `json:"addCount"`
+	RemoveCount   int      `json:"removeCount"`
 }
 
 // ErrorDTO is an apperr.Error for the screens.
@@ -180,7 +187,9 @@ type PlanSummary struct {
 	Operations       int        `json:"operations"`
 	Skips            int        `json:"skips"`
 	Conflicts        []Conflict `json:"conflicts"`
-	Blocked          []ErrorDTO `json:"blocked"` // plan errors: limits, unresolved conflicts, threshold
+	Notices          []string   `json:"notices"`    // the plan's blind spots, said plainly
+	OrgChecked       bool       `json:"orgChecked"` // new groups were looked up in the whole organization
+	Blocked          []ErrorDTO `json:"blocked"`    // plan errors: limits, unresolved conflicts, threshold
 	Deactivations    int        `json:"deactivations"`
 	ManagedUsers     int        `json:"managedUsers"`
 	ThresholdTripped bool       `json:"thresholdTripped"`

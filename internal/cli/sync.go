@@ -249,10 +249,26 @@ func printPlan(w io.Writer, p backend.PlanSummary) {
 	}
 	for _, c := range p.Conflicts {
 		d := c.Decision
-		if d == "" {
-			d = "held: decide in the app (take over or skip)"
+		switch {
+		case d == "" && c.CanTakeOver:
+			d = "held: decide with `idpsync decide` or in the app (take_over or skip)"
+		case d == "":
+			d = "held: decide with `idpsync decide` or in the app (skip, or retry after resolving it in admin.atlassian.com)"
 		}
-		fmt.Fprintf(w, "Conflict: Atlassian group %q is not managed by IdP Sync: %s\n", c.DisplayName, d)
+		where := "is not managed by IdP Sync"
+		if c.Scope == "organization" {
+			where = "exists in the organization outside the SCIM directory"
+			if c.DefaultAccess {
+				where += " and is a default access group"
+			}
+		}
+		fmt.Fprintf(w, "Conflict: Atlassian group %q %s: %s\n", c.DisplayName, where, d)
+		if c.Hint != "" {
+			fmt.Fprintf(w, "  %s\n", c.Hint)
+		}
+	}
+	for _, n := range p.Notices {
+		fmt.Fprintf(w, "Note: %s\n", n)
 	}
 	for _, e := range p.Blocked {
 		fmt.Fprintf(w, "Blocked [%s]: %s\n", e.Code, e.Message)

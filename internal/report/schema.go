@@ -45,7 +45,8 @@ type Report struct {
 	Ended         time.Time    `json:"ended"`
 	Phases        []Phase      `json:"phases"`
 	Counts        []Count      `json:"counts"`
-	Errors        []RunError   `json:"errors,omitempty"` // run-level errors (not tied to one operation)
+	Errors        []RunError   `json:"errors,omitempty"`  // run-level errors (not tied to one operation)
+	Notices       []string     `json:"notices,omitempty"` // what the plan could not see (no organization key…)
 	Operations    []Operation  `json:"operations"`
 	Skips         []Skip       `json:"skips"`
 	Pseudonymized bool         `json:"pseudonymized,omitempty"`

@@ -502,6 +502,12 @@ func (a *applier) adoptUser(ctx context.Context, want atlassian.User) (atlassian
 	return cur, nil
 }
 
+// heldStore is the part of the store that records a group held after a 409 (store.Store has it;
+// the engine's in-memory test states may not).
+type heldStore interface {
+	SetDecision(ctx context.Context, dirID, groupEntraID, decision string) error
+}
+
 func (a *applier) createGroup(ctx context.Context, op *Op) (OpResult, []store.Mapping) {
 	t := a.e.Target
 	var g atlassian.Group
@@ -523,7 +529,20 @@ func (a *applier) createGroup(ctx context.Context, op *Op) (OpResult, []store.Ma
 		})
 		// Ours when its externalId names the Entra group: an earlier attempt that a crash kept
 		// from being recorded.
-		if err == nil && (!found || ExternalOwner(g.ExternalID) != op.EntraID) {
+		switch {
+		case err == nil && !found:
+			// 409 with no such group in the SCIM directory: it exists elsewhere in the
+			// organization (made by hand, or by another directory). Record it, so that the next
+			// preview holds it as a conflict to decide instead of planning the create forever.
+			if hs, ok := a.e.State.(heldStore); ok {
+				if herr := hs.SetDecision(context.WithoutCancel(ctx), a.e.DirectoryID, op.EntraID, DecisionHeld); herr != nil {
+					err = herr
+					break
+				}
+			}
+			err = apperr.New(apperr.ConflictUnresolved, "Atlassian refused to create the group %q (409): a group with this name exists in the organization outside the SCIM directory", op.Name).
+				WithAction("Preview again: the group is held as a conflict for you to decide (skip it, or resolve it in admin.atlassian.com and retry).")
+		case err == nil && ExternalOwner(g.ExternalID) != op.EntraID:
 			err = apperr.New(apperr.ConflictUnresolved, "a group named %q appeared in Atlassian after the preview and is not managed by IdP Sync", op.Name).
 				WithAction("Preview again and decide whether to take it over.")
 		}

@@ -34,6 +34,7 @@ type harness struct {
 	settings Settings
 	src      Source
 	tgt      *atlassian.SCIM
+	org      OrgGroups // nil: no organization key
 }
 
 const dirID = "d1"
@@ -108,7 +109,7 @@ func (s source) ReadDelta(ctx context.Context, l directory.DeltaLinks) (*directo
 }
 
 func (h *harness) engine() *Engine {
-	return &Engine{DirectoryID: dirID, Source: h.src, Target: h.tgt, State: h.st, SnapshotDir: h.home + "/snapshots"}
+	return &Engine{DirectoryID: dirID, Source: h.src, Target: h.tgt, Org: h.org, State: h.st, SnapshotDir: h.home + "/snapshots"}
 }
 
 type runResult struct {

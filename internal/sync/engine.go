@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strings"
 	gosync "sync"
 	"time"
 
@@ -27,6 +28,9 @@ type Engine struct {
 	DirectoryID string
 	Source      Source
 	Target      Target
+	// Org reads the organization's groups outside the SCIM directory; nil when no organization
+	// key is configured (the plan then says that such conflicts cannot be detected).
+	Org         OrgGroups
 	State       State
 	SnapshotDir string         // where the last synced snapshot is kept for incremental runs
 	Emit        func(Progress) // nil: no progress
@@ -169,10 +173,16 @@ func (e *Engine) Prepare(ctx context.Context, o PrepareOptions) (*Plan, error) {
 		return nil, err
 	}
 	var plan *Plan
+	in := PlanInput{Desired: desired, Live: live, Mappings: maps, Decisions: decisions, Settings: st, Touched: touched}
 	_ = timed(PhasePlan, func() error {
-		plan = Compute(PlanInput{Desired: desired, Live: live, Mappings: maps, Decisions: decisions, Settings: st, Touched: touched})
+		plan = Compute(in)
 		return nil
 	})
+	if e.Org == nil {
+		_ = e.checkOrg(ctx, &in, &plan) // only notes what cannot be detected
+	} else if err := timed(PhaseReadOrg, func() error { return e.checkOrg(ctx, &in, &plan) }); err != nil {
+		return nil, err
+	}
 	plan.DirectoryID = e.DirectoryID
 	plan.Created = e.now()
 	plan.Phases = phases
@@ -182,6 +192,53 @@ func (e *Engine) Prepare(ctx context.Context, o PrepareOptions) (*Plan, error) {
 		plan.runsSinceFull = ds.RunsSinceFull
 	}
 	return plan, nil
+}
+
+// NoOrgKeyNotice is the plan's notice when no organization key is configured.
+const NoOrgKeyNotice = "Conflicts with groups outside the SCIM directory cannot be detected: no organization API key is set. " +
+	"A group that exists elsewhere in the organization makes its create fail (409), and the next preview holds it for your decision. " +
+	"Add the organization id and key (Connection) to see such conflicts before anything is written."
+
+// checkOrg looks the names of the groups the plan creates (and of the groups held after a 409)
+// up in the whole organization and plans again when one exists there: a conflict the admin
+// decides before anything is written. Compute is pure, so the second plan differs only there.
+func (e *Engine) checkOrg(ctx context.Context, in *PlanInput, plan **Plan) error {
+	p := *plan
+	var names []string
+	for i := range p.Ops {
+		op := &p.Ops[i]
+		if op.Action == report.CreateGroup || (op.Action == report.ConflictGroup && in.Decisions[op.EntraID] == DecisionHeld) {
+			names = append(names, op.Name)
+		}
+	}
+	for _, c := range p.Conflicts {
+		if c.Scope == ConflictInOrganization && c.Decision == DecisionSkip {
+			names = append(names, c.DisplayName) // so that the view still shows it as such
+		}
+	}
+	if e.Org == nil {
+		if len(names) > 0 {
+			p.Notices = append(p.Notices, NoOrgKeyNotice)
+		}
+		return nil
+	}
+	p.OrgChecked = true
+	if len(names) == 0 {
+		return nil
+	}
+	found, err := e.Org.FindGroupsByName(ctx, names)
+	if err != nil {
+		return err
+	}
+	view := &OrgView{Groups: map[string]atlassian.OrgGroup{}}
+	for _, g := range found {
+		view.Groups[strings.ToLower(g.Name)] = g
+	}
+	in.Org = view
+	np := Compute(*in)
+	np.OrgChecked = true
+	*plan = np
+	return nil
 }
 
 func (e *Engine) readLive(ctx context.Context, live *Live) error {

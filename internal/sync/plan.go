@@ -20,6 +20,20 @@ import (
 const (
 	DecisionTakeOver = "take_over"
 	DecisionSkip     = "skip"
+	// DecisionRetry: for a group outside the SCIM directory, which IdP Sync cannot take over,
+	// the admin resolved it in Atlassian Administration (renamed it, removed its default
+	// status, or synced it through "Review groups"): create it again.
+	DecisionRetry = "retry"
+	// DecisionHeld is recorded by the apply, not by the admin: POST /Groups answered 409 and
+	// the SCIM directory shows no such group, so the group exists outside it. The next preview
+	// holds it as a conflict to decide, with or without an organization key.
+	DecisionHeld = "held"
+)
+
+// Conflict scopes.
+const (
+	ConflictInDirectory    = "directory"    // a SCIM group of this directory, not managed by IdP Sync
+	ConflictInOrganization = "organization" // a group of the organization the SCIM directory cannot see
 )
 
 // GroupRef names a group on both sides.
@@ -62,26 +76,36 @@ func (o *Op) Object() string {
 
 // Conflict is an unmanaged Atlassian group with a synced group's name.
 type Conflict struct {
-	GroupEntraID string   `json:"groupEntraId"`
-	DisplayName  string   `json:"displayName"`
-	AtlassianID  string   `json:"atlassianId"`
-	Decision     string   `json:"decision"`
-	Add          []string `json:"add"`    // user names that taking over would add
-	Remove       []string `json:"remove"` // and remove
+	GroupEntraID string `json:"groupEntraId"`
+	DisplayName  string `json:"displayName"`
+	AtlassianID  string `json:"atlassianId"`
+	Decision     string `json:"decision"`
+	Scope        string `json:"scope"` // ConflictInDirectory | ConflictInOrganization
+	// DefaultAccess: the group is an app's default access group, which Atlassian cannot sync
+	// until its default status is removed.
+	DefaultAccess bool     `json:"defaultAccess,omitempty"`
+	CanTakeOver   bool     `json:"canTakeOver"` // only a SCIM group of this directory can be taken over
+	Hint          string   `json:"hint,omitempty"`
+	Add           []string `json:"add"`    // user names that taking over would add
+	Remove        []string `json:"remove"` // and remove
 }
 
 // Plan is the full list of operations that turns the live Atlassian state into the desired state.
 type Plan struct {
-	ID               string
-	DirectoryID      string
-	Tenant           directory.Tenant
-	Domains          []string
-	Settings         Settings
-	Full             bool
-	Ops              []Op
-	Skips            []report.Skip
-	Conflicts        []Conflict
-	Blocked          []*apperr.Error
+	ID          string
+	DirectoryID string
+	Tenant      directory.Tenant
+	Domains     []string
+	Settings    Settings
+	Full        bool
+	Ops         []Op
+	Skips       []report.Skip
+	Conflicts   []Conflict
+	Blocked     []*apperr.Error
+	// Notices are what the admin must know about the plan's blind spots (no organization key:
+	// conflicts outside the SCIM directory cannot be detected).
+	Notices          []string
+	OrgChecked       bool // the plan's new groups were looked up in the whole organization
 	ManagedUsers     int
 	Deactivations    int
 	ThresholdTripped bool
@@ -120,6 +144,12 @@ type PlanInput struct {
 	Decisions map[string]string
 	Settings  Settings
 	Touched   *Touched // nil: full reconcile
+	Org       *OrgView // nil: the organization was not read (no key, or not yet)
+}
+
+// OrgView is what the Organizations API said about the names of the groups the plan creates.
+type OrgView struct {
+	Groups map[string]atlassian.OrgGroup // lower-case name → the group outside the SCIM directory
 }
 
 var phaseOf = map[report.Action]int{
@@ -439,7 +469,11 @@ func (pl *planner) groups() {
 			if lg := byName[strings.ToLower(g.Name)]; lg != nil {
 				if claimed[lg.ID] || ExternalOwner(lg.ExternalID) != id {
 					adds, removes := pl.memberDiff(g, lg)
-					c := Conflict{GroupEntraID: id, DisplayName: g.Name, AtlassianID: lg.ID, Decision: pl.in.Decisions[id]}
+					c := Conflict{GroupEntraID: id, DisplayName: g.Name, AtlassianID: lg.ID, Decision: pl.in.Decisions[id],
+						Scope: ConflictInDirectory, CanTakeOver: true}
+					if c.Decision != DecisionTakeOver && c.Decision != DecisionSkip {
+						c.Decision = ""
+					}
 					for _, op := range adds {
 						c.Add = append(c.Add, op.Email)
 					}
@@ -479,6 +513,9 @@ func (pl *planner) groups() {
 				}
 				cur = lg
 			}
+		}
+		if cur == nil && pl.orgConflict(id, g, ref) {
+			continue
 		}
 		if cur == nil {
 			ext := id
@@ -790,4 +827,52 @@ func ExternalOwner(ext string) string {
 		return ext[:i]
 	}
 	return ext
+}
+
+// orgConflict plans a desired group that the SCIM directory does not have but the organization
+// does (read through the Organizations API, or learnt from a 409 of an earlier apply): a held
+// conflict unless the admin skipped it or, having resolved it in Atlassian, asked to retry. It
+// reports whether it planned the group (false: create it as usual).
+func (pl *planner) orgConflict(id string, g *DesiredGroup, ref report.ObjectRef) bool {
+	dec := pl.in.Decisions[id]
+	var og atlassian.OrgGroup
+	found := false
+	if pl.in.Org != nil {
+		og, found = pl.in.Org.Groups[strings.ToLower(g.Name)]
+	}
+	// Known: read in the organization; or, without an organization read, learnt from a 409 and
+	// since decided. A skip is honoured whatever the organization says: nothing is written to a
+	// group the admin chose to leave alone.
+	known := found || dec == DecisionSkip ||
+		(pl.in.Org == nil && (dec == DecisionHeld || dec == DecisionRetry))
+	if !known {
+		// Not in the organization (or the organization was read and the 409's cause is gone).
+		return false
+	}
+	c := Conflict{GroupEntraID: id, DisplayName: g.Name, AtlassianID: og.ID, Scope: ConflictInOrganization, DefaultAccess: og.DefaultAccess}
+	if dec == DecisionSkip || dec == DecisionRetry {
+		c.Decision = dec
+	}
+	switch {
+	case og.DefaultAccess:
+		c.Hint = "This is a default access group of an Atlassian app; Atlassian cannot sync it until its default status is removed " +
+			"(admin.atlassian.com > Apps > Product access: \"Don't make this group default\"). Then retry, or skip it."
+	case found:
+		c.Hint = "A group with this name exists in the organization outside the SCIM directory (made by hand or by another directory), " +
+			"so Atlassian refuses to create it. IdP Sync cannot take it over: rename or remove it in admin.atlassian.com, " +
+			"or sync it there through Identity providers > Review groups, then retry; or skip it."
+	default:
+		c.Hint = "Atlassian refused to create this group (409) although the SCIM directory has no group with this name: " +
+			"it exists elsewhere in the organization. Add an organization API key to see it, resolve it in admin.atlassian.com and retry, or skip it."
+	}
+	pl.p.Conflicts = append(pl.p.Conflicts, c)
+	switch {
+	case dec == DecisionSkip:
+		pl.p.Skips = append(pl.p.Skips, report.Skip{Object: ref, Reason: ReasonConflictSkipped, Detail: "outside the SCIM directory"})
+		return true
+	case dec == DecisionRetry && !og.DefaultAccess:
+		return false // the admin resolved it in Atlassian: create it; a new 409 holds it again
+	}
+	pl.add(Op{Action: report.ConflictGroup, EntraID: id, Name: g.Name, Reason: c.Hint})
+	return true
 }

@@ -47,6 +47,12 @@ type Target interface {
 	DeleteGroup(ctx context.Context, id string) error
 }
 
+// OrgGroups is the Organizations API side (internal/atlassian.Org satisfies it): the groups of
+// every directory of the organization, which the SCIM directory cannot see.
+type OrgGroups interface {
+	FindGroupsByName(ctx context.Context, names []string) ([]atlassian.OrgGroup, error)
+}
+
 // State is the part of the store the engine uses (internal/store.Store satisfies it).
 type State interface {
 	Mappings(ctx context.Context, dirID string) ([]store.Mapping, error)
@@ -75,6 +81,7 @@ const (
 	PhaseReadTenant    = "read_tenant"
 	PhaseReadAtlassian = "read_atlassian"
 	PhasePlan          = "plan"
+	PhaseReadOrg       = "read_organization" // the plan's new group names looked up in the organization
 	PhaseCreateGroups  = "create_groups"
 	PhaseUsers         = "users"
 	PhaseAddMembers    = "add_members"

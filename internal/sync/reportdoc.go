@@ -97,6 +97,7 @@ func buildReport(info RunInfo, p *Plan, out *Outcome) (*report.Report, func(int)
 		IncludeExternal: s.IncludeExternal, DeactivationMaxCount: s.DeactivationMaxCount, DeactivationMaxPercent: s.DeactivationMaxPercent,
 		ProtectedGroups: s.ProtectedGroups, DeleteOutOfScopeGroups: s.DeleteOutOfScopeGroups, Incremental: !p.Full}
 	r.Phases = append(r.Phases, p.Phases...)
+	r.Notices = append(r.Notices, p.Notices...)
 	for _, b := range p.Blocked {
 		if info.Err == nil || apperr.As(info.Err) != b {
 			r.Errors = append(r.Errors, report.RunError{Code: string(b.Code), Message: b.Message, Action: b.Action})

@@ -15,6 +15,15 @@ func (s *Server) serveOrg(w http.ResponseWriter, r *http.Request) {
 		writeOrgError(w, http.StatusNotFound, "Organization not found")
 		return
 	}
+	if len(parts) == 1 && r.Method == http.MethodGet {
+		// GET /admin/v1/orgs/{orgId} (api-group-orgs "Get an organization by ID"): the client's
+		// cheap proof that the organization key works.
+		w.Header().Set("Content-Type", "application/json")
+		writeJSON(w, 200, map[string]any{"data": map[string]any{"id": s.opts.OrgID, "type": "orgs",
+			"attributes": map[string]any{"name": "Emulated organization"},
+			"links":      map[string]any{"self": s.url + r.URL.Path}}})
+		return
+	}
 	if len(parts) != 2 || parts[1] != "domains" || r.Method != http.MethodGet {
 		writeOrgError(w, http.StatusNotFound, "Not found")
 		return
@@ -91,7 +100,7 @@ func (s *Server) SeedGroup(sg SeedGroup) (string, error) {
 // SeedOrgGroup adds a group made by hand in admin.atlassian.com (invisible to SCIM).
 func (s *Server) SeedOrgGroup(g OrgGroup) {
 	s.mu.Lock()
-	s.orgGroups[strings.ToLower(g.Name)] = g
+	s.orgGroups[strings.ToLower(g.Name)] = normOrgGroup(g)
 	s.mu.Unlock()
 }
 

@@ -111,6 +111,8 @@ type Account struct {
 // OrgGroup is a group made in admin.atlassian.com (not through SCIM): SCIM cannot list it, and a
 // SCIM group of the same name is refused (409, or 400 for a default access group).
 type OrgGroup struct {
+	ID            string `json:"id,omitempty"`          // v2 group id; derived from the name when empty
+	DirectoryID   string `json:"directoryId,omitempty"` // v2 directory; LocalDirectoryID when empty
 	Name          string `json:"name"`
 	DefaultAccess bool   `json:"defaultAccess"`
 }
