@@ -14,7 +14,7 @@ import (
 func init() {
 	Register(Command{
 		Name:    "conflicts",
-		Usage:   "idpsync conflicts list --directory NAME [--json] | decide --directory NAME --group NAME|ID (--take-over | --skip | --undecided)",
+		Usage:   "idpsync conflicts list --directory NAME [--json] | decide --directory NAME --group NAME|ID (--take-over | --skip | --retry | --undecided)",
 		Summary: "list Atlassian groups named like an Entra group but not managed by IdP Sync, and decide each (take over or skip)",
 		Run:     runConflicts,
 	})
@@ -24,9 +24,11 @@ const conflictsHelp = `Usage:
   idpsync conflicts list --directory NAME [--json]
       Preview the sync (nothing is written) and list each unmanaged Atlassian group named like a
       synced Entra group, with who taking it over would add and remove, and the decision.
-  idpsync conflicts decide --directory NAME --group NAME|ID (--take-over | --skip | --undecided) [--json]
+  idpsync conflicts decide --directory NAME --group NAME|ID (--take-over | --skip | --retry | --undecided) [--json]
       --take-over   IdP Sync manages the group from now on: its members are overwritten
       --skip        the group is left alone and the Entra group is not synced
+      --retry       a group outside the SCIM directory (which IdP Sync cannot take over) was
+                    resolved in admin.atlassian.com: create the Entra group again
       --undecided   forget the decision (the sync waits for one again)
       --group takes the group's display name (case-insensitive) or its Entra object id.
 A conflict without a decision is held, as in the app: the sync leaves that Atlassian group
@@ -44,6 +46,7 @@ func runConflicts(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	takeOver := fs.Bool("take-over", false, "")
 	skip := fs.Bool("skip", false, "")
 	undecided := fs.Bool("undecided", false, "")
+	retry := fs.Bool("retry", false, "")
 	asJSON := fs.Bool("json", false, "")
 	if err := fs.Parse(args[1:]); err != nil {
 		return usageFail(stderr, conflictsHelp, "%s", usageMsg(err, "bad arguments"))
@@ -54,7 +57,7 @@ func runConflicts(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	decision := ""
 	switch sub {
 	case "list":
-		if *group != "" || *takeOver || *skip || *undecided {
+		if *group != "" || *takeOver || *skip || *undecided || *retry {
 			return usageFail(stderr, conflictsHelp, "conflicts list takes only --directory and --json")
 		}
 	case "decide":
@@ -62,14 +65,14 @@ func runConflicts(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		for _, c := range []struct {
 			on bool
 			d  string
-		}{{*takeOver, idsync.DecisionTakeOver}, {*skip, idsync.DecisionSkip}, {*undecided, ""}} {
+		}{{*takeOver, idsync.DecisionTakeOver}, {*skip, idsync.DecisionSkip}, {*retry, idsync.DecisionRetry}, {*undecided, ""}} {
 			if c.on {
 				n++
 				decision = c.d
 			}
 		}
 		if *group == "" || n != 1 {
-			return usageFail(stderr, conflictsHelp, "conflicts decide needs --group and exactly one of --take-over, --skip, --undecided")
+			return usageFail(stderr, conflictsHelp, "conflicts decide needs --group and exactly one of --take-over, --skip, --retry, --undecided")
 		}
 	default:
 		return usageFail(stderr, conflictsHelp, "unknown conflicts command %q", sub)
@@ -110,6 +113,10 @@ func runConflicts(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	for _, c := range plan.Conflicts {
 		fmt.Fprintf(stdout, "Group %q (Entra %s, Atlassian %s): %s\n", c.DisplayName, c.GroupEntraID, c.AtlassianID, decisionWords(c.Decision))
+		if !c.CanTakeOver {
+			fmt.Fprintf(stdout, "  outside the SCIM directory%s: %s\n", map[bool]string{true: ", a default access group"}[c.DefaultAccess], c.Hint)
+			continue
+		}
 		fmt.Fprintf(stdout, "  taking it over adds %d members and removes %d\n", c.AddCount, c.RemoveCount)
 		for _, u := range head(c.WouldAdd, 10) {
 			fmt.Fprintf(stdout, "    + %s\n", u)
@@ -154,6 +161,8 @@ func decisionWords(d string) string {
 		return "taken over (IdP Sync overwrites its members)"
 	case idsync.DecisionSkip:
 		return "skipped (left alone, not synced)"
+	case idsync.DecisionRetry:
+		return "to be created again (resolved in admin.atlassian.com)"
 	}
 	return "waiting for a decision (held: the sync leaves the group alone until then)"
 }

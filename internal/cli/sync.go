@@ -251,9 +251,9 @@ func printPlan(w io.Writer, p backend.PlanSummary) {
 		d := c.Decision
 		switch {
 		case d == "" && c.CanTakeOver:
-			d = "held: decide with `idpsync decide` or in the app (take_over or skip)"
+			d = "held: decide with `idpsync conflicts decide` or in the app (take over or skip)"
 		case d == "":
-			d = "held: decide with `idpsync decide` or in the app (skip, or retry after resolving it in admin.atlassian.com)"
+			d = "held: decide with `idpsync conflicts decide` or in the app (skip, or retry after resolving it in admin.atlassian.com)"
 		}
 		where := "is not managed by IdP Sync"
 		if c.Scope == "organization" {
