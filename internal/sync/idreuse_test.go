@@ -117,18 +117,27 @@ func TestIssue14_09_CreatedUserReturningAnotherUsersIDRefused(t *testing.T) {
 			t.Errorf("the victim's mapping moved to %s", m.SCIMID)
 		}
 	}
-	// The account in Atlassian is still the victim's alone: no group it does not belong to
-	// holds it.
-	own := map[string]bool{}
-	for _, g := range Scope(h.ten.Snapshot(), h.settings, nil).Groups {
+	// The new user's groups did not get the victim's account (unless the victim belongs there
+	// too). Groups are told apart by the Entra id in their externalId: names are Unicode, and a
+	// group deleted in Entra keeps its members in Atlassian, so only these groups say anything.
+	own, theirs := map[string]bool{}, map[string]bool{}
+	for id, g := range Scope(h.ten.Snapshot(), h.settings, nil).Groups {
 		for _, m := range g.Members {
 			if m == victim.EntraID {
-				own[g.Name] = true
+				own[id] = true
 			}
 		}
 	}
+	for _, op := range p.Ops {
+		if op.EntraID == created.EntraID && op.Action == report.AddMember {
+			theirs[op.Group.EntraID] = true
+		}
+	}
+	if len(theirs) == 0 {
+		t.Fatal("the created user has no memberships to check")
+	}
 	for _, g := range h.a.State().Groups {
-		if own[g.DisplayName] {
+		if ext := ExternalOwner(g.ExternalID); !theirs[ext] || own[ext] {
 			continue
 		}
 		for _, mid := range g.Members {
