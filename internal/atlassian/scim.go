@@ -274,9 +274,13 @@ func (c *SCIM) FindUserByUserName(ctx context.Context, userName string) (User, b
 	return c.findUser(ctx, "userName", userName)
 }
 
-func (c *SCIM) findGroup(ctx context.Context, attr, value string) (Group, bool, error) {
+// FindGroupByDisplayName looks a group up by its name, with the only group filter Atlassian
+// documents ("a single exact match (eq) against the displayName attribute", Get groups). There is
+// no lookup by externalId: a server that follows the reference answers 400 invalidFilter. Callers
+// compare the externalId of the group found themselves.
+func (c *SCIM) FindGroupByDisplayName(ctx context.Context, name string) (Group, bool, error) {
 	var found []Group
-	err := c.list(ctx, "/Groups", EqFilter(attr, value), func(raw json.RawMessage) error {
+	err := c.list(ctx, "/Groups", EqFilter("displayName", name), func(raw json.RawMessage) error {
 		g, err := decodeGroup(raw)
 		if err == nil {
 			found = append(found, g)
@@ -286,22 +290,13 @@ func (c *SCIM) findGroup(ctx context.Context, attr, value string) (Group, bool, 
 	if err != nil {
 		return Group{}, false, err
 	}
+	// Check again in case a lenient server ignored the filter.
 	for _, g := range found {
-		if (attr == "externalId" && g.ExternalID == value) || (attr == "displayName" && strings.EqualFold(g.DisplayName, value)) {
+		if strings.EqualFold(g.DisplayName, name) {
 			return g, true, nil
 		}
 	}
 	return Group{}, false, nil
-}
-
-// FindGroupByDisplayName looks a group up by its name.
-func (c *SCIM) FindGroupByDisplayName(ctx context.Context, name string) (Group, bool, error) {
-	return c.findGroup(ctx, "displayName", name)
-}
-
-// FindGroupByExternalID looks a group up by externalId (the Entra group id).
-func (c *SCIM) FindGroupByExternalID(ctx context.Context, externalID string) (Group, bool, error) {
-	return c.findGroup(ctx, "externalId", externalID)
 }
 
 // GetUser reads one user; a missing one is AtlassianNotFound.
@@ -450,19 +445,13 @@ func (c *SCIM) CreateGroup(ctx context.Context, displayName, externalID string) 
 	return Group{}, c.ep.statusError("create group "+displayName, r)
 }
 
-// CreateOrAdoptGroup creates a group or finds the existing one by externalId, then by name.
-// Adopting a same-named group the app does not manage is the caller's decision to take.
+// CreateOrAdoptGroup creates a group or, when Atlassian says one of that name exists, finds it
+// by name (the only documented group filter) and returns it with adopted = true. Whether the
+// group found is ours is the caller's decision: its ExternalID says which Entra group made it.
 func (c *SCIM) CreateOrAdoptGroup(ctx context.Context, displayName, externalID string) (Group, bool, error) {
 	g, err := c.CreateGroup(ctx, displayName, externalID)
 	if err == nil || apperr.CodeOf(err) != apperr.AtlassianConflict {
 		return g, false, err
-	}
-	if externalID != "" {
-		if found, ok, ferr := c.FindGroupByExternalID(ctx, externalID); ferr != nil {
-			return Group{}, false, ferr
-		} else if ok {
-			return found, true, nil
-		}
 	}
 	if found, ok, ferr := c.FindGroupByDisplayName(ctx, displayName); ferr != nil {
 		return Group{}, false, ferr

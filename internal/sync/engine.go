@@ -261,7 +261,8 @@ func (e *Engine) readLive(ctx context.Context, live *Live) error {
 }
 
 // readTouched reads only the Atlassian objects an incremental plan touches, by id when the
-// mapping knows it, else by externalId, then by userName or display name (adoption, conflicts).
+// mapping knows it; users else by externalId, then by userName, groups else by display name
+// (adoption, conflicts).
 func (e *Engine) readTouched(ctx context.Context, live *Live, d *Desired, t *Touched, maps []store.Mapping, width int) error {
 	umap, gmap := map[string]string{}, map[string]string{}
 	for _, m := range maps {
@@ -326,25 +327,23 @@ func (e *Engine) readTouched(ctx context.Context, live *Live, d *Desired, t *Tou
 	}
 	for id := range t.Groups {
 		jobs = append(jobs, func() error {
+			// Atlassian documents one group filter, displayName eq (Get groups, user-provisioning
+			// REST API); an externalId filter is refused with 400 invalidFilter. So a group is
+			// read by the SCIM id its mapping holds (a rename's old group, a deleted group's
+			// group), else by its current name; whose it is, the plan decides from the
+			// externalId it carries.
 			if sid := gmap[id]; sid != "" {
 				g, err := e.Target.GetGroup(ctx, sid)
 				if err == nil {
 					addG(g)
-					if dg, ok := d.Groups[id]; g.ExternalID == id && (!ok || dg.Name == g.DisplayName) {
-						// externalId and display name are unique: the lookups below could only
-						// find this group again.
+					if dg, ok := d.Groups[id]; !ok || strings.EqualFold(dg.Name, g.DisplayName) {
+						// Display names are unique (case-insensitive): a name lookup could
+						// only find this group again.
 						return nil
 					}
 				} else if apperr.CodeOf(err) != apperr.AtlassianNotFound {
 					return err
 				}
-			}
-			g, found, err := e.Target.FindGroupByExternalID(ctx, id)
-			if err != nil {
-				return err
-			}
-			if found {
-				addG(g)
 			}
 			if dg, ok := d.Groups[id]; ok {
 				g, found, err := e.Target.FindGroupByDisplayName(ctx, dg.Name)

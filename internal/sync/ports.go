@@ -36,7 +36,7 @@ type Target interface {
 	GetGroup(ctx context.Context, id string) (atlassian.Group, error)
 	FindUserByExternalID(ctx context.Context, externalID string) (atlassian.User, bool, error)
 	FindUserByUserName(ctx context.Context, userName string) (atlassian.User, bool, error)
-	FindGroupByExternalID(ctx context.Context, externalID string) (atlassian.Group, bool, error)
+	// FindGroupByDisplayName is the only group lookup Atlassian documents (no externalId filter).
 	FindGroupByDisplayName(ctx context.Context, name string) (atlassian.Group, bool, error)
 	CreateUser(ctx context.Context, u atlassian.User) (atlassian.User, error)
 	PatchUser(ctx context.Context, id string, ops []atlassian.PatchOp) error

@@ -130,7 +130,13 @@ func (s *Server) listGroups(w http.ResponseWriter, r *http.Request) {
 	}
 	var all []*group
 	if f := r.URL.Query().Get("filter"); f != "" {
-		attr, val, e := parseFilter(f, "displayName", "externalId")
+		// Atlassian documents one group filter: "a single exact match (eq) against the
+		// displayName attribute" (Get groups, user-provisioning REST API).
+		allowed := []string{"displayName"}
+		if s.opts.Lenient {
+			allowed = append(allowed, "externalId")
+		}
+		attr, val, e := parseFilter(f, allowed...)
 		if e != nil {
 			writeErr(w, e)
 			return

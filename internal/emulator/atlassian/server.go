@@ -64,6 +64,12 @@ type Options struct {
 
 	NoRequestLog bool // keep no request log (large benchmarks); status counts are still kept
 
+	// Lenient accepts request shapes Atlassian does not document (today: an externalId eq filter
+	// on GET /Groups, which the strict default refuses with 400 invalidFilter as a server that
+	// follows the published reference does). Only for tests that prove the client copes with a
+	// lenient server; never for tests of what the client sends.
+	Lenient bool
+
 	Authority *loopbacktls.Authority // default loopbacktls.Shared()
 }
 

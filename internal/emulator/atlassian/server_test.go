@@ -85,6 +85,21 @@ func TestFiltersAreStrict(t *testing.T) {
 	}
 }
 
+// Atlassian documents one group filter, displayName eq; externalId eq on groups is refused as a
+// server that follows the reference refuses it, unless the Lenient knob is set.
+func TestGroupFilterIsDisplayNameOnly(t *testing.T) {
+	seed := []SeedGroup{{DisplayName: "Ops", ExternalID: "ext-ops"}}
+	r := newRig(t, Options{Groups: seed})
+	r.want(400, "invalidFilter", "GET", "/Groups?filter="+url.QueryEscape(`externalId eq "ext-ops"`), "")
+	if m := r.want(200, "", "GET", "/Groups?filter="+url.QueryEscape(`displayName eq "OPS"`), ""); m["totalResults"].(float64) != 1 {
+		t.Fatalf("displayName eq: %v", m)
+	}
+	lenient := newRig(t, Options{Groups: seed, Lenient: true})
+	if m := lenient.want(200, "", "GET", "/Groups?filter="+url.QueryEscape(`externalId eq "ext-ops"`), ""); m["totalResults"].(float64) != 1 {
+		t.Fatalf("lenient externalId eq: %v", m)
+	}
+}
+
 func TestPagingCapAndStartIndex(t *testing.T) {
 	var users []User
 	for i := range 130 {
