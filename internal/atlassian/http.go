@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -282,17 +281,13 @@ func retryAfter(h http.Header, now time.Time) time.Duration {
 func (e *endpoint) networkError(method, path string, err error) *apperr.Error {
 	host := e.base.Host
 	var (
-		unknownAuth x509.UnknownAuthorityError
-		hostErr     x509.HostnameError
-		certErr     x509.CertificateInvalidError
-		recordErr   tls.RecordHeaderError
-		certVerify  *tls.CertificateVerificationError
-		dnsErr      *net.DNSError
+		recordErr tls.RecordHeaderError
+		dnsErr    *net.DNSError
 	)
+	if e := apperr.UntrustedCertificate(err, host); e != nil {
+		return e
+	}
 	switch {
-	case errors.As(err, &unknownAuth), errors.As(err, &hostErr), errors.As(err, &certErr), errors.As(err, &certVerify):
-		return apperr.Wrap(err, apperr.InsecureURL, "the TLS certificate of %s is not trusted", host).
-			WithAction("Check the URL; on a network that inspects HTTPS, ask IT to exempt " + host + ".")
 	case errors.As(err, &recordErr):
 		return apperr.Wrap(err, apperr.InsecureURL, "%s did not answer with TLS (is it an http:// address?)", host).
 			WithAction("Check the URL.")

@@ -29,8 +29,13 @@ func TestUntrustedCertificateRefused(t *testing.T) {
 		cfg.Transport = tr
 		c := newClient(t, cfg)
 		err := c.ListUsers(context.Background(), func(atlassian.User) error { return nil })
-		if apperr.CodeOf(err) != apperr.InsecureURL || !strings.Contains(err.Error(), "not trusted") {
-			t.Errorf("%s: SCIM got %v, want insecure_url", name, err)
+		host := strings.TrimPrefix(s.URL(), "https://")
+		if ae := apperr.As(err); ae == nil || ae.Code != apperr.InsecureURL || !strings.Contains(ae.Message, "not trusted") || !strings.Contains(ae.Message, host) ||
+			!strings.Contains(ae.Action, "TLS-inspecting proxy") || !strings.Contains(ae.Action, "trusted by the operating system") {
+			t.Errorf("%s: SCIM got %v, want insecure_url naming %s and the proxy's root", name, err, host)
+		}
+		if n := c.Stats().Requests; n != 1 {
+			t.Errorf("%s: %d attempts, want 1 (an untrusted certificate is not retried)", name, n)
 		}
 		o, err := atlassian.NewOrg(atlassian.OrgConfig{BaseURL: s.URL(), OrgID: s.OrgID(), APIKey: s.OrgAPIKey(), Transport: tr, AllowCustomHost: true})
 		if err != nil {

@@ -2,8 +2,6 @@ package auth
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -77,14 +75,8 @@ func (c *Client) mapError(ctx context.Context, err error, interactive bool) erro
 	}
 	// An untrusted certificate (a TLS-inspecting proxy, a wrong authority URL) must say so: MSAL's
 	// own text is "server response error" and nothing else on its first line.
-	var (
-		unknownAuth x509.UnknownAuthorityError
-		hostErr     x509.HostnameError
-		certVerify  *tls.CertificateVerificationError
-	)
-	if errors.As(err, &unknownAuth) || errors.As(err, &hostErr) || errors.As(err, &certVerify) {
-		return apperr.New(apperr.InsecureURL, "the TLS certificate of %s is not trusted", c.ep.AuthorityHost).
-			WithAction("Check the authority URL; on a network that inspects HTTPS, ask IT to exempt " + c.ep.AuthorityHost + ". IdP Sync never turns certificate checks off.")
+	if e := apperr.UntrustedCertificate(err, c.ep.AuthorityHost); e != nil {
+		return e
 	}
 	var e aadError
 	var call msalerrors.CallErr

@@ -34,8 +34,11 @@ func TestUntrustedCertificateRefused(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		_, err := c.SignInInteractive(ctx, "")
 		cancel()
-		if apperr.CodeOf(err) != apperr.InsecureURL || !strings.Contains(err.Error(), "not trusted") {
-			t.Errorf("%s: got %v, want insecure_url saying the certificate is not trusted", name, err)
+		// Issue 18 point 7: the message names the host and the action the proxy's root.
+		ae := apperr.As(err)
+		if ae == nil || ae.Code != apperr.InsecureURL || !strings.Contains(ae.Message, "not trusted") || !strings.Contains(ae.Message, strings.TrimPrefix(e.srv.URL(), "https://")) ||
+			!strings.Contains(ae.Action, "TLS-inspecting proxy") || !strings.Contains(ae.Action, "trusted by the operating system") {
+			t.Errorf("%s: got %v, want insecure_url naming the host and the proxy's root", name, err)
 		}
 		if opened != 0 {
 			t.Errorf("%s: the browser was opened %d times", name, opened)

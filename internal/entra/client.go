@@ -265,6 +265,11 @@ func (r *Reader) send(ctx context.Context, req request) error {
 		if errors.As(err, &coded) {
 			return err
 		}
+		// An untrusted certificate does not heal by retrying (it took 4 attempts and ended as
+		// graph_unavailable, "check the network"): it is a TLS-inspecting proxy or a wrong host.
+		if e := apperr.UntrustedCertificate(err, r.base.Host); e != nil {
+			return e
+		}
 		last = err
 	}
 	return apperr.Wrap(last, apperr.GraphUnavailable, "%s failed after %d attempts", req.name, r.cfg.NetworkRetries+1).

@@ -3,6 +3,7 @@ package entra
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -13,8 +14,9 @@ import (
 )
 
 // The Graph reader verifies certificates: against the emulator with the system roots or another
-// loopback authority's pool, the read fails naming the certificate, and no request (so no token)
-// reaches the server.
+// loopback authority's pool, the read fails at once (one attempt, no retries) with insecure_url
+// naming the host and the TLS-inspecting proxy whose root the OS must trust, and no request (so
+// no token) reaches the server. Issue 18: it was retried 4 times and reported graph_unavailable.
 func TestUntrustedCertificateRefused(t *testing.T) {
 	srv := graph.New(graph.Options{Tenant: tenant.Generate(tenant.Spec{Seed: 46, Users: 5, Groups: 1})})
 	if err := srv.Start(); err != nil {
@@ -29,16 +31,34 @@ func TestUntrustedCertificateRefused(t *testing.T) {
 		"system roots":     http.DefaultTransport.(*http.Transport).Clone(),
 		"another emulator": other.Transport(),
 	} {
-		r, err := New(Config{BaseURL: srv.URL() + "/v1.0", Tokens: StaticToken(token, "127.0.0.1"), Transport: tr, NetworkRetries: 1})
+		r, err := New(Config{BaseURL: srv.URL() + "/v1.0", Tokens: StaticToken(token, "127.0.0.1"), Transport: tr, NetworkRetries: 3})
 		if err != nil {
 			t.Fatal(err)
 		}
 		_, _, err = r.ReadTenant(context.Background())
-		if apperr.CodeOf(err) != apperr.GraphUnavailable || !strings.Contains(err.Error(), "certificate") {
-			t.Errorf("%s: got %v, want graph_unavailable naming the certificate", name, err)
+		wantUntrusted(t, name, err, srvHost(srv.URL()))
+		if n := r.Counters().Requests; n != 1 {
+			t.Errorf("%s: %d attempts, want 1 (no retry of an untrusted certificate)", name, n)
 		}
 	}
 	if n := srv.Counters().Requests; n != 0 {
 		t.Fatalf("%d requests reached Graph over an untrusted connection", n)
+	}
+}
+
+func srvHost(raw string) string {
+	u, _ := url.Parse(raw)
+	return u.Host
+}
+
+func wantUntrusted(t *testing.T, name string, err error, host string) {
+	t.Helper()
+	e := apperr.As(err)
+	if e == nil {
+		t.Fatalf("%s: no error, want insecure_url", name)
+	}
+	if e.Code != apperr.InsecureURL || !strings.Contains(e.Message, host) || !strings.Contains(e.Message, "not trusted") ||
+		!strings.Contains(e.Action, "TLS-inspecting proxy") || !strings.Contains(e.Action, "trusted by the operating system") {
+		t.Errorf("%s: got %v (action %q), want insecure_url naming %s and the proxy's root", name, err, e.Action, host)
 	}
 }
