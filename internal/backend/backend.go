@@ -267,6 +267,9 @@ func (b *Backend) CreateDirectory(ctx context.Context, in DirectoryInput) (Direc
 	if err := validateInput(&in, b.opts.AllowCustomHost); err != nil {
 		return Directory{}, err
 	}
+	if err := b.refuseRefusedKeys(ctx, "", in); err != nil {
+		return Directory{}, err
+	}
 	d := store.Directory{ID: newID(), Name: in.Name, Cloud: in.Cloud, ClientID: strings.TrimSpace(in.ClientID), SCIMBaseURL: strings.TrimSpace(in.SCIMBaseURL),
 		OrgID: strings.TrimSpace(in.OrgID), AllowCustomHost: in.AllowCustomHost, SCIMKeyCreated: in.SCIMKeyCreated, Created: b.opts.Now(),
 		GraphURL: in.GraphURL, AuthorityURL: in.AuthorityURL, OrgURL: in.OrgURL}
@@ -307,6 +310,9 @@ func (b *Backend) UpdateDirectory(ctx context.Context, id string, in DirectoryIn
 		return Directory{}, err
 	}
 	if err := validateInput(&in, b.opts.AllowCustomHost); err != nil {
+		return Directory{}, err
+	}
+	if err := b.refuseRefusedKeys(ctx, id, in); err != nil {
 		return Directory{}, err
 	}
 	d.Name, d.Cloud, d.ClientID, d.SCIMBaseURL, d.OrgID, d.AllowCustomHost = in.Name, in.Cloud, strings.TrimSpace(in.ClientID), strings.TrimSpace(in.SCIMBaseURL), strings.TrimSpace(in.OrgID), in.AllowCustomHost

@@ -60,3 +60,37 @@ func (b *Backend) TestConnection(ctx context.Context, dirID string, in Directory
 	}
 	return atlassian.CheckConnection(ctx, scimCfg, orgCfg), nil
 }
+
+// refuseRefusedKeys tests a key the admin typed before it is saved and refuses to save it when
+// Atlassian answered and refused it (401, 403, or the organization not found for that key),
+// unless the admin chose to save it anyway (in.SaveUntested). A test that could not reach
+// Atlassian (offline, DNS) does not block: the key is untested, not refused, and every run
+// proves it again before reporting anything.
+func (b *Backend) refuseRefusedKeys(ctx context.Context, dirID string, in DirectoryInput) error {
+	if in.SaveUntested || (in.SCIMAPIKey == "" && in.OrgAPIKey == "") {
+		return nil
+	}
+	rep, err := b.TestConnection(ctx, dirID, in)
+	if err != nil {
+		return err
+	}
+	refused := func(p atlassian.Part) bool {
+		return !p.OK && !p.Skipped && (p.Code == apperr.AtlassianUnauthorized || p.Code == apperr.AtlassianForbidden || p.Code == apperr.AtlassianNotFound)
+	}
+	for _, c := range []struct {
+		typed bool
+		part  atlassian.Part
+		what  string
+	}{
+		{in.SCIMAPIKey != "", rep.SCIMKey, "directory API key"},
+		{in.SCIMAPIKey != "", rep.SCIMURL, "directory API key"},
+		{in.OrgAPIKey != "", rep.OrgKey, "organization API key"},
+		{in.OrgAPIKey != "", rep.OrgFound, "organization API key"},
+	} {
+		if c.typed && refused(c.part) {
+			return apperr.New(c.part.Code, "nothing was saved: the connection test failed for the %s: %s", c.what, c.part.Message).
+				WithAction(strings.TrimSpace(c.part.Action + " To save it anyway, choose \"Save even if the test fails\"."))
+		}
+	}
+	return nil
+}

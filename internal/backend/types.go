@@ -35,6 +35,9 @@ type DirectoryInput struct {
 	GraphURL     string `json:"graphUrl,omitempty"`     // e.g. https://graph.microsoft.com/v1.0
 	AuthorityURL string `json:"authorityUrl,omitempty"` // e.g. https://login.microsoftonline.com (the tenant is appended)
 	OrgURL       string `json:"orgUrl,omitempty"`       // e.g. https://api.atlassian.com
+	// SaveUntested is the admin's explicit choice to save keys that Atlassian refused in the
+	// connection test ("Save anyway"); without it a refused key is not saved (issue 18 point 5).
+	SaveUntested bool `json:"saveUntested,omitempty"`
 }
 
 // Directory is one identity-provider directory as the list and overview screens show it.
