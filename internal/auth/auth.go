@@ -115,7 +115,13 @@ func New(cfg Config) (*Client, error) {
 	if custom {
 		opts = append(opts, public.WithInstanceDiscovery(false))
 	}
-	opts = append(opts, public.WithHTTPClient(noRedirects(cfg.HTTPClient)))
+	hc := noRedirects(cfg.HTTPClient)
+	next := hc.Transport
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	hc.Transport = &scopeNormalizer{next: next, requested: scopes}
+	opts = append(opts, public.WithHTTPClient(hc))
 	app, err := public.New(cfg.ClientID, opts...)
 	if err != nil {
 		return nil, apperr.Wrap(err, apperr.InvalidInput, "cannot set up Microsoft sign-in")
@@ -309,12 +315,20 @@ func (c *Client) remember(ar public.AuthResult, acct Account) *memoToken {
 }
 
 // check is the gate every token passes before it is used: all three permissions granted, and
-// the token's tenant is the pinned one. It runs before any Graph call.
+// the token's tenant is the pinned one. It runs before any Graph call. The permissions granted
+// are read where Microsoft's access-token reference puts them, the token's scp claim; only a
+// token that is not a readable JWT falls back to the response's scope field, in any of Entra's
+// spellings (see scopes.go).
 func (c *Client) check(ar public.AuthResult) (Account, error) {
 	acct := accountOf(ar)
-	granted := map[string]bool{}
-	for _, s := range scopesToPermissions(ar.GrantedScopes) {
-		granted[strings.ToLower(s)] = true
+	granted, ok := grantedInToken(ar.AccessToken)
+	if !ok {
+		granted = map[string]bool{}
+		for _, s := range ar.GrantedScopes {
+			if p := graphPermission(s); p != "" {
+				granted[p] = true
+			}
+		}
 	}
 	var missing []string
 	for _, p := range Permissions {

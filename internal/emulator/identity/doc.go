@@ -20,7 +20,8 @@
 //
 // Knobs model what an admin meets: permissions declined or not consented, a non-admin account,
 // another tenant, an expired refresh token, short-lived access tokens, device codes waiting for
-// approval. A Browser completes the browser step (GET the authorize page, POST its form to MSAL's
+// approval, and the token response's scope field in each spelling Microsoft documents or MSAL's
+// issues report per flow (SetScopeForm: echoed, short, percent-encoded, empty, absent, reduced). A Browser completes the browser step (GET the authorize page, POST its form to MSAL's
 // loopback listener) for tests and for demo mode, so the demo needs no real browser and shows no
 // certificate warning.
 package identity

@@ -79,7 +79,8 @@ type Server struct {
 	consented      bool   // tenant-wide admin consent for the app's permissions
 	declineConsent bool   // the admin presses Cancel on the consent page
 	declined       map[string]bool
-	tokenTenant    string // non-empty: tokens name this tenant whatever was asked
+	scopeForms     map[string]ScopeForm // by grant_type; see SetScopeForm
+	tokenTenant    string               // non-empty: tokens name this tenant whatever was asked
 	atLife         time.Duration
 	codes          map[string]*authCode
 	refresh        map[string]*refreshRecord

@@ -54,14 +54,18 @@ func (s *Server) token(w *statusRecorder, r *http.Request, tenant string) {
 		s.oauthError(w, err.status, err.name, err.code, err.text, err.suberror)
 		return
 	}
-	s.issue(w, r.Host, g)
+	s.issue(w, r.Host, f.Get("grant_type"), g)
 }
 
 // issue writes a token response for g and keeps the refresh token it hands out.
-func (s *Server) issue(w *statusRecorder, host string, g grant) {
+func (s *Server) issue(w *statusRecorder, host, grantType string, g grant) {
 	now := time.Now()
 	s.mu.Lock()
 	life := s.atLife
+	if grantType == grantDeviceCodeURN {
+		grantType = "device_code"
+	}
+	form := s.scopeForms[grantType]
 	s.mu.Unlock()
 	body := map[string]any{
 		"token_type":     "Bearer",
@@ -69,14 +73,9 @@ func (s *Server) issue(w *statusRecorder, host string, g grant) {
 		"ext_expires_in": int(life.Seconds()),
 		"access_token":   s.accessToken(g, now, life),
 	}
-	var scopes []string
-	for _, p := range g.perms {
-		if g.resource != "" {
-			p = g.resource + "/" + p
-		}
-		scopes = append(scopes, p)
+	if sc, ok := scopeField(g, form); ok {
+		body["scope"] = sc
 	}
-	body["scope"] = strings.Join(scopes, " ")
 	if contains(g.oidc, "openid") {
 		body["id_token"] = s.idToken(g, host, now)
 		body["client_info"] = clientInfo(g.account)
