@@ -121,6 +121,9 @@ type Plan struct {
 	keptDigest    string // the saved snapshot's digest when Snapshot is it unchanged (an empty delta)
 	// Matches found by the plan (adopted by externalId, already linked) that the store lacks.
 	Mappings []store.Mapping
+	// userOwners is the planner's index of the stored user mappings by SCIM id, kept for the
+	// apply's check that a created user's id is nobody else's (nil: the apply reads the store).
+	userOwners map[string]store.Mapping
 }
 
 // Live is the Atlassian state the plan starts from: the whole directory on a full reconcile, or
@@ -213,6 +216,7 @@ func Compute(in PlanInput) *Plan {
 	pl.deactivations()
 	pl.groups()
 	pl.finish()
+	pl.p.userOwners = pl.userRev
 	return pl.p
 }
 
