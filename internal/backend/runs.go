@@ -536,7 +536,7 @@ func (b *Backend) Headless(ctx context.Context, id string, o HeadlessOptions) (R
 		}
 		defer lock.Unlock()
 	}
-	pe, err := b.prepare(ctx, d, o.Full, false)
+	pe, err := b.prepare(ctx, d, o.Full, o.Automatic)
 	if err != nil {
 		return RunSummary{}, PlanSummary{}, err
 	}
@@ -548,10 +548,10 @@ func (b *Backend) Headless(ctx context.Context, id string, o HeadlessOptions) (R
 		return runDTO(r), pe.summary, nil
 	}
 	if err := idsync.CheckConfirmation(pe.plan, idsync.Confirmation{TenantID: o.ConfirmTenant, Domains: o.ConfirmDomains, PlanDigest: o.ConfirmPlanDigest}); err != nil {
-		b.recordBlocked(ctx, d, pe, err, false)
+		b.recordBlocked(ctx, d, pe, err, o.Automatic)
 		return RunSummary{}, pe.summary, err
 	}
-	rs, err := b.apply(ctx, d, pe.plan, o.OverrideThreshold, false)
+	rs, err := b.apply(ctx, d, pe.plan, o.OverrideThreshold, o.Automatic)
 	return rs, pe.summary, err
 }
 

@@ -323,4 +323,7 @@ type HeadlessOptions struct {
 	OverrideThreshold bool
 	Full              bool
 	Apply             bool // false: plan only
+	// Automatic marks the run as the OS scheduler's (idpsync sync --scheduled): recorded as an
+	// automatic run, as the app's own schedule records its runs.
+	Automatic bool
 }

@@ -106,6 +106,12 @@ func (w *world) run(stdin string, extraEnv []string, args ...string) result {
 	cmd := exec.CommandContext(ctx, w.bin, args...)
 	cmd.Env = w.environ(extraEnv...)
 	cmd.Stdin = strings.NewReader(stdin)
+	return w.exec(cmd)
+}
+
+// exec runs cmd to its end and returns its exit code and output.
+func (w *world) exec(cmd *exec.Cmd) result {
+	w.t.Helper()
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
@@ -113,7 +119,7 @@ func (w *world) run(stdin string, extraEnv []string, args ...string) result {
 	if ee, ok := err.(*exec.ExitError); ok {
 		code = ee.ExitCode()
 	} else if err != nil {
-		w.t.Fatalf("idpsync %v: %v", args, err)
+		w.t.Fatalf("%v: %v", cmd.Args, err)
 	}
 	return result{code: code, out: out.String(), errOut: errb.String()}
 }

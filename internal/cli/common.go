@@ -34,12 +34,24 @@ func withDirectory(ctx context.Context, name string, em backend.Emitter, ep back
 	if err != nil {
 		return nil, backend.Directory{}, err
 	}
-	d, err := b.FindDirectory(ctx, name)
+	d, err := findDirectory(ctx, b, name)
 	if err != nil {
 		b.Close()
 		return nil, backend.Directory{}, err
 	}
 	return b, d, nil
+}
+
+// findDirectory finds a directory by name (any case) or by id: scheduler entries name it by id,
+// which a rename keeps.
+func findDirectory(ctx context.Context, b *backend.Backend, name string) (backend.Directory, error) {
+	d, err := b.FindDirectory(ctx, name)
+	if apperr.CodeOf(err) == apperr.NotFound {
+		if byID, ierr := b.GetDirectory(ctx, name); ierr == nil {
+			return byID, nil
+		}
+	}
+	return d, err
 }
 
 // writeJSON prints one indented document wrapped with its kind and version, so a script can

@@ -51,6 +51,9 @@ Flags:
   --authority URL          Microsoft identity platform root (the tenant is appended)
   --scim-url URL           the directory's SCIM base URL
   --org-url URL            Atlassian's organization API root
+  --scheduled              this is the OS scheduler's run (idpsync schedule install): recorded as
+                           automatic, and a failed, partly failed or blocked run raises an alert
+  --home DIR               IdP Sync's data folder (as IDPSYNC_HOME), for scheduler entries
   --json                   print one JSON document on stdout instead of the summary (README: JSON shapes)
 Exit status: 0 when the run succeeded, 1 when it failed, was blocked or partly failed, 2 on usage errors.
 Tokens come from the keychain (sign in once in the app) or from IDPSYNC_GRAPH_TOKEN.
@@ -71,6 +74,8 @@ func runSync(ctx context.Context, args []string, stdout, stderr io.Writer, apply
 	full := fs.Bool("full", false, "")
 	isDemo := fs.Bool("demo", os.Getenv("IDPSYNC_DEMO") == "1", "")
 	asJSON := fs.Bool("json", false, "")
+	scheduled := fs.Bool("scheduled", false, "")
+	home := fs.String("home", "", "")
 	var ep backend.Endpoints
 	fs.StringVar(&ep.GraphURL, "graph-url", "", "")
 	fs.StringVar(&ep.Authority, "authority", "", "")
@@ -99,6 +104,9 @@ func runSync(ctx context.Context, args []string, stdout, stderr io.Writer, apply
 		fmt.Fprintln(stderr, "idpsync: sync needs --confirm-tenant and --confirm-domains: the headless form of the domain confirmation")
 		fs.Usage()
 		return ExitUsage
+	}
+	if *home != "" {
+		os.Setenv("IDPSYNC_HOME", *home)
 	}
 	tty := isTerminal(stderr)
 	pr := &progressPrinter{w: stderr, tty: tty}
@@ -137,7 +145,7 @@ func runSync(ctx context.Context, args []string, stdout, stderr io.Writer, apply
 			return failDoc(stdout, stderr, *asJSON, err)
 		}
 		defer b.Close()
-		d, err := b.FindDirectory(ctx, *dir)
+		d, err := findDirectory(ctx, b, *dir)
 		if err != nil {
 			return failDoc(stdout, stderr, *asJSON, err)
 		}
@@ -196,7 +204,7 @@ func runSync(ctx context.Context, args []string, stdout, stderr io.Writer, apply
 	// whose tenant and domains match the confirmation, and after a yes at the prompt exactly the
 	// plan shown, even if the tenant changed meanwhile.
 	run, plan, err := b.Headless(ctx, dirID, backend.HeadlessOptions{Apply: true, Full: *full, ConfirmTenant: ct, ConfirmDomains: cd,
-		ConfirmPlanDigest: approved, Yes: *yes, OverrideThreshold: *override})
+		ConfirmPlanDigest: approved, Yes: *yes, OverrideThreshold: *override, Automatic: *scheduled})
 	pr.done()
 	if *asJSON {
 		if werr := writeJSON(stdout, "sync", syncDoc(plan, run, err)); werr != nil {
