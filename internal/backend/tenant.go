@@ -256,13 +256,17 @@ func (b *Backend) Groups(ctx context.Context, id string, q GroupQuery) (GroupPag
 	if q.Limit <= 0 || q.Limit > 1000 {
 		q.Limit = 200
 	}
+	perGroup := idsync.MaxUsersPerGroup
+	if ns, err := s.Normalize(); err == nil {
+		perGroup = ns.Limits.UsersPerGroup // the directory's limit, raised by Atlassian or not
+	}
 	page := GroupPage{Groups: []GroupNode{}, Total: len(ids)}
 	if q.Offset < len(ids) {
 		for _, gid := range ids[q.Offset:min(len(ids), q.Offset+q.Limit)] {
 			kids := len(gc.flat.Children(gid))
 			users := gc.flat.MemberCount(gid)
 			page.Groups = append(page.Groups, GroupNode{ID: gid, DisplayName: names[gid], Subgroups: kids, Users: users,
-				Selected: selected[gid], Implied: implied[gid] && !selected[gid], OverLimit: users > idsync.MaxUsersPerGroup, HasChildren: kids > 0})
+				Selected: selected[gid], Implied: implied[gid] && !selected[gid], OverLimit: users > perGroup, HasChildren: kids > 0})
 		}
 	}
 	return page, nil

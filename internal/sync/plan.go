@@ -641,9 +641,15 @@ func (pl *planner) finish() {
 		p.Ops[i].Seq = i + 1
 	}
 	if pl.d.OverLimit {
+		lim, _ := pl.in.Settings.Limits.normalize()
+		over := strings.Join(pl.d.Over, "; ")
+		if r := []rune(over); len(r) > 600 { // thousands of groups over the limit: the report lists them all
+			over = string(r[:600]) + "…"
+		}
 		p.Blocked = append(p.Blocked, apperr.New(apperr.PlanLimitExceeded,
-			"the plan is over Atlassian's limits (%d users per group, %d users per directory); nothing will be written", MaxUsersPerGroup, MaxUsersPerDirectory).
-			WithAction("Narrow the selected groups or domains; the report lists the groups and users over the limit."))
+			"the plan is over Atlassian's limits for this directory (%d users per group, %d users, %d groups, %d memberships): %s; nothing will be written",
+			lim.UsersPerGroup, lim.Users, lim.Groups, lim.Memberships, over).
+			WithAction("Narrow the selected groups or domains (the report lists what is over the limit), or, if Atlassian raised this organization's limits, enter them in the directory's settings (up to 1,000,000 users, 290,000 per group, 250,000 groups, 8,000,000 memberships)."))
 	}
 	st := pl.in.Settings
 	pct := 0.0

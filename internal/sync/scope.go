@@ -2,6 +2,7 @@ package sync
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/idpsync/idpsync/internal/atlassian"
@@ -17,6 +18,7 @@ const (
 	ReasonOutsideSelectedGroups = "outside_selected_groups"
 	ReasonOverGroupLimit        = "over_group_limit"
 	ReasonOverDirectoryLimit    = "over_directory_limit"
+	ReasonOverGroupCountLimit   = "over_group_count_limit" // beyond the directory's number of groups
 	ReasonUnsupportedMember     = "unsupported_member_type"
 	ReasonDuplicateEmail        = "duplicate_email"
 	ReasonDuplicateGroupName    = "duplicate_group_name"
@@ -40,6 +42,7 @@ type Desired struct {
 	Flat      *directory.Flat
 	names     map[string]string // entra group id → display name (all groups)
 	OverLimit bool
+	Over      []string // which limits the desired state exceeds, in words, for the plan error
 }
 
 // DesiredUser is one user in scope.
@@ -159,12 +162,17 @@ func Scope(snap *directory.Snapshot, st Settings, flat *directory.Flat) *Desired
 		d.Users[u.ID] = &DesiredUser{Entra: *u, SCIM: atlassian.UserFromEntra(*u)}
 	}
 
+	lim, err := st.Limits.normalize()
+	if err != nil {
+		lim = DefaultLimits()
+	}
 	// Atlassian caps a directory; over it the plan is refused (no partial write), and the users
 	// beyond the cap (in id order) are named.
-	if len(d.Users) > MaxUsersPerDirectory {
+	if len(d.Users) > lim.Users {
 		d.OverLimit = true
+		d.Over = append(d.Over, itoa(len(d.Users))+" users, over the directory's limit of "+itoa(lim.Users))
 		ids := sortedKeys(d.Users)
-		for _, id := range ids[MaxUsersPerDirectory:] {
+		for _, id := range ids[lim.Users:] {
 			u := d.Users[id].Entra
 			d.skipUser(&u, ReasonOverDirectoryLimit, "")
 			delete(d.Users, id)
@@ -193,8 +201,9 @@ func Scope(snap *directory.Snapshot, st Settings, flat *directory.Flat) *Desired
 				members = append(members, u)
 			}
 		}
-		if len(members) > MaxUsersPerGroup {
+		if len(members) > lim.UsersPerGroup {
 			d.OverLimit = true
+			d.Over = append(d.Over, "group "+strconv.Quote(name)+" has "+itoa(len(members))+" users, over the limit of "+itoa(lim.UsersPerGroup)+" per group")
 			d.Skips = append(d.Skips, report.Skip{Object: ref, Reason: ReasonOverGroupLimit, Detail: itoa(len(members)) + " users"})
 			continue
 		}
@@ -203,6 +212,23 @@ func Scope(snap *directory.Snapshot, st Settings, flat *directory.Flat) *Desired
 				Reason: ReasonUnsupportedMember, Detail: "member of " + g.DisplayName})
 		}
 		d.Groups[id] = &DesiredGroup{ID: id, Name: name, Members: members}
+	}
+	if len(d.Groups) > lim.Groups {
+		d.OverLimit = true
+		d.Over = append(d.Over, itoa(len(d.Groups))+" groups, over the directory's limit of "+itoa(lim.Groups))
+		for _, id := range sortedKeys(d.Groups)[lim.Groups:] {
+			g := d.Groups[id]
+			d.Skips = append(d.Skips, report.Skip{Object: report.ObjectRef{Type: "group", Name: g.Name, EntraID: id}, Reason: ReasonOverGroupCountLimit})
+			delete(d.Groups, id)
+		}
+	}
+	memberships := 0
+	for _, g := range d.Groups {
+		memberships += len(g.Members)
+	}
+	if memberships > lim.Memberships {
+		d.OverLimit = true
+		d.Over = append(d.Over, itoa(memberships)+" memberships, over the directory's limit of "+itoa(lim.Memberships))
 	}
 	if st.UserMode == UsersGroups {
 		for i := range snap.Groups {

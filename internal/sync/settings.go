@@ -16,11 +16,55 @@ const (
 	UsersGroups     = "groups"
 )
 
-// Atlassian's limits (DESIGN.md §3).
+// Atlassian's limits (DESIGN.md §3; support.atlassian.com "Users and Groups limits"): the
+// defaults of a synced directory, and the published maxima Atlassian raises them to on request.
 const (
-	MaxUsersPerGroup     = 35000
-	MaxUsersPerDirectory = 150000
+	MaxUsersPerGroup     = 35000  // default users per group
+	MaxUsersPerDirectory = 150000 // default users per directory
+
+	CeilingUsersPerDirectory = 1_000_000
+	CeilingUsersPerGroup     = 290_000
+	CeilingGroups            = 250_000
+	CeilingMemberships       = 8_000_000
 )
+
+// Limits are a directory's Atlassian limits: its defaults, or what Atlassian raised them to for
+// this organization. Zero means the default. Groups and memberships default to the published
+// maxima: Atlassian publishes no lower default for them.
+type Limits struct {
+	Users         int `json:"users"`
+	UsersPerGroup int `json:"usersPerGroup"`
+	Groups        int `json:"groups"`
+	Memberships   int `json:"memberships"`
+}
+
+// DefaultLimits are Atlassian's defaults for a synced directory.
+func DefaultLimits() Limits {
+	return Limits{Users: MaxUsersPerDirectory, UsersPerGroup: MaxUsersPerGroup, Groups: CeilingGroups, Memberships: CeilingMemberships}
+}
+
+func (l Limits) normalize() (Limits, error) {
+	d := DefaultLimits()
+	for _, f := range []struct {
+		v       *int
+		def, mx int
+		what    string
+	}{
+		{&l.Users, d.Users, CeilingUsersPerDirectory, "users per directory"},
+		{&l.UsersPerGroup, d.UsersPerGroup, CeilingUsersPerGroup, "users per group"},
+		{&l.Groups, d.Groups, CeilingGroups, "groups"},
+		{&l.Memberships, d.Memberships, CeilingMemberships, "memberships"},
+	} {
+		if *f.v == 0 {
+			*f.v = f.def
+		}
+		if *f.v < 0 || *f.v > f.mx {
+			return l, apperr.New(apperr.InvalidInput, "the limit of %s must be between 1 and %d, Atlassian's published maximum (got %d)", f.what, f.mx, *f.v).
+				WithAction("Enter the limit Atlassian set for your organization (the default, unless Atlassian raised it on request).")
+		}
+	}
+	return l, nil
+}
 
 // Settings are a directory's sync settings. They are stored as JSON and bound to the screens as
 // they are, so every field is a plain JSON value (durations in minutes, no maps).
@@ -49,6 +93,8 @@ type Settings struct {
 	FullReconcileEvery     int      `json:"fullReconcileEvery"` // a full read every N runs (0: every run)
 	MemberChunkSize        int      `json:"memberChunkSize"`
 	Concurrency            int      `json:"concurrency"`
+	// Limits are Atlassian's limits for this directory (raised by Atlassian on request).
+	Limits Limits `json:"limits"`
 }
 
 // DefaultSettings is what a new directory starts with.
@@ -63,6 +109,7 @@ func DefaultSettings() Settings {
 		FullReconcileEvery:     10,
 		MemberChunkSize:        100,
 		Concurrency:            32, // operations in flight; the adaptive limiter, not this, paces Atlassian
+		Limits:                 DefaultLimits(),
 	}
 }
 
@@ -108,6 +155,10 @@ func (s Settings) Normalize() (Settings, error) {
 	}
 	if s.Concurrency <= 0 || s.Concurrency > 64 {
 		s.Concurrency = d.Concurrency
+	}
+	var err error
+	if s.Limits, err = s.Limits.normalize(); err != nil {
+		return s, err
 	}
 	return s, nil
 }
