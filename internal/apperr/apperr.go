@@ -50,11 +50,13 @@ const (
 	InsecureURL           Code = "insecure_url"       // http:// or a non-Atlassian host without the admin's consent
 
 	// Sync engine
-	SyncLocked           Code = "sync_locked"           // another sync of this directory is running
-	ConfirmationRequired Code = "confirmation_required" // tenant, domains or plan changed since the preview
-	ThresholdExceeded    Code = "threshold_exceeded"    // too many deactivations
-	PlanLimitExceeded    Code = "plan_limit_exceeded"   // over Atlassian's directory or group limits
-	ConflictUnresolved   Code = "conflict_unresolved"   // unmanaged same-named group awaits a decision
+	SyncLocked           Code = "sync_locked"                // another sync of this directory is running
+	ConfirmationRequired Code = "confirmation_required"      // tenant, domains or plan changed since the preview
+	ThresholdExceeded    Code = "threshold_exceeded"         // too many deactivations
+	RemovalsExceeded     Code = "removal_threshold_exceeded" // too many memberships removed (deleted groups included)
+	ReadShrank           Code = "read_shrank"                // the read holds far fewer objects than the last synced one
+	PlanLimitExceeded    Code = "plan_limit_exceeded"        // over Atlassian's directory or group limits
+	ConflictUnresolved   Code = "conflict_unresolved"        // unmanaged same-named group awaits a decision
 	StoreCorrupt         Code = "store_corrupt"
 
 	// Reports

@@ -170,6 +170,8 @@ func summarize(pe *planEntry) PlanSummary {
 	s := PlanSummary{PlanID: pe.id, DirectoryID: pe.dirID, RunID: pe.runID, TenantID: p.Tenant.ID, TenantName: p.Tenant.DisplayName,
 		InitialDomain: p.Tenant.InitialDomain, Domains: slices.Clone(p.Domains), Digest: p.Digest, Full: p.Full, Operations: len(p.Ops),
 		Skips: len(p.Skips), Deactivations: p.Deactivations, ManagedUsers: p.ManagedUsers, ThresholdTripped: p.ThresholdTripped,
+		MembershipRemovals: p.MembershipRemovals, ManagedMemberships: p.ManagedMemberships, DeletedGroups: p.DeletedGroups,
+		RemovalThresholdTripped: p.RemovalThresholdTripped, ReadShrinkTripped: len(p.ReadShrink) > 0,
 		ReportPath: pe.report, Created: rfc(pe.created), ExpiresInSeconds: int(PlanTTL.Seconds()), Conflicts: []Conflict{}, Blocked: []ErrorDTO{},
 		Notices: append([]string{}, p.Notices...), OrgChecked: p.OrgChecked}
 	if s.Domains == nil {
@@ -192,8 +194,7 @@ func summarize(pe *planEntry) PlanSummary {
 	for _, e := range p.Blocked {
 		s.Blocked = append(s.Blocked, ErrorDTO{Code: string(e.Code), Message: e.Message, Action: e.Action})
 	}
-	if p.ThresholdTripped {
-		e := p.ThresholdError()
+	for _, e := range p.Rails() {
 		s.Blocked = append(s.Blocked, ErrorDTO{Code: string(e.Code), Message: e.Message, Action: e.Action})
 	}
 	return s
@@ -441,7 +442,7 @@ func (b *Backend) Apply(ctx context.Context, planID string, c Confirmation) (Run
 	b.mu.Lock()
 	delete(b.plans, planID) // a plan is applied once
 	b.mu.Unlock()
-	return b.apply(ctx, d, pe.plan, c.OverrideThreshold, false)
+	return b.apply(ctx, d, pe.plan, idsync.Overrides{Threshold: c.OverrideThreshold, RemovalThreshold: c.OverrideRemovalThreshold, ReadShrink: c.OverrideReadShrink}, false)
 }
 
 func (b *Backend) account(d store.Directory) string {
@@ -449,7 +450,7 @@ func (b *Backend) account(d store.Directory) string {
 }
 
 // apply runs an already confirmed plan under the directory's lock.
-func (b *Backend) apply(ctx context.Context, d store.Directory, p *idsync.Plan, override, automatic bool) (RunSummary, error) {
+func (b *Backend) apply(ctx context.Context, d store.Directory, p *idsync.Plan, override idsync.Overrides, automatic bool) (RunSummary, error) {
 	s := p.Settings
 	runID := newID()
 	started := b.opts.Now()
@@ -477,7 +478,8 @@ func (b *Backend) apply(ctx context.Context, d store.Directory, p *idsync.Plan, 
 		b.mu.Unlock()
 	}()
 	conf := report.Confirmation{TenantID: p.Tenant.ID, Domains: p.Domains, PlanDigest: p.Digest, Account: b.account(d), At: started, Automatic: automatic}
-	out, err := e.Apply(rctx, p, idsync.ApplyOptions{RunID: runID, OverrideThreshold: override})
+	out, err := e.Apply(rctx, p, idsync.ApplyOptions{RunID: runID, OverrideThreshold: override.Threshold,
+		OverrideRemovalThreshold: override.RemovalThreshold, OverrideReadShrink: override.ReadShrink})
 	if err == nil {
 		if cerr := e.Commit(context.WithoutCancel(ctx), p, out); cerr != nil {
 			out.Errors = append(out.Errors, report.RunError{Code: string(apperr.CodeOf(cerr)), Message: cerr.Error()})
@@ -551,7 +553,7 @@ func (b *Backend) Headless(ctx context.Context, id string, o HeadlessOptions) (R
 		b.recordBlocked(ctx, d, pe, err, o.Automatic)
 		return RunSummary{}, pe.summary, err
 	}
-	rs, err := b.apply(ctx, d, pe.plan, o.OverrideThreshold, o.Automatic)
+	rs, err := b.apply(ctx, d, pe.plan, idsync.Overrides{Threshold: o.OverrideThreshold, RemovalThreshold: o.OverrideRemovalThreshold, ReadShrink: o.OverrideReadShrink}, o.Automatic)
 	return rs, pe.summary, err
 }
 

@@ -354,12 +354,13 @@ func (b *Backend) AutoSync(ctx context.Context, id string) (RunSummary, error) {
 		b.recordBlocked(ctx, d, pe, err, true)
 		return RunSummary{}, err
 	}
-	if pe.plan.ThresholdTripped {
-		err := pe.plan.ThresholdError()
+	// An automatic run never overrides a rail: the deactivation and membership-removal
+	// thresholds and the read-shrink rail all stop it before writing.
+	if err := pe.plan.CheckRails(idsync.Overrides{}); err != nil {
 		b.recordBlocked(ctx, d, pe, err, true)
 		return RunSummary{}, err
 	}
-	return b.apply(ctx, d, pe.plan, false, true)
+	return b.apply(ctx, d, pe.plan, idsync.Overrides{}, true)
 }
 
 // recordBlocked records an automatic run that a safety rail stopped before writing.

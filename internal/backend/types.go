@@ -196,9 +196,15 @@ type PlanSummary struct {
 	Deactivations    int        `json:"deactivations"`
 	ManagedUsers     int        `json:"managedUsers"`
 	ThresholdTripped bool       `json:"thresholdTripped"`
-	ReportPath       string     `json:"reportPath"`
-	Created          string     `json:"created"`
-	ExpiresInSeconds int        `json:"expiresInSeconds"`
+	// The membership-removal threshold (deleted groups' members count) and the read-shrink rail.
+	MembershipRemovals      int    `json:"membershipRemovals"`
+	ManagedMemberships      int    `json:"managedMemberships"`
+	DeletedGroups           int    `json:"deletedGroups"`
+	RemovalThresholdTripped bool   `json:"removalThresholdTripped"`
+	ReadShrinkTripped       bool   `json:"readShrinkTripped"`
+	ReportPath              string `json:"reportPath"`
+	Created                 string `json:"created"`
+	ExpiresInSeconds        int    `json:"expiresInSeconds"`
 }
 
 // OpQuery filters and pages a plan's or run's operations.
@@ -274,6 +280,9 @@ type Confirmation struct {
 	Domains           []string `json:"domains"`
 	PlanDigest        string   `json:"planDigest"`
 	OverrideThreshold bool     `json:"overrideThreshold"`
+	// Each rail the plan trips needs its own override: one tick never lets another rail by.
+	OverrideRemovalThreshold bool `json:"overrideRemovalThreshold"`
+	OverrideReadShrink       bool `json:"overrideReadShrink"`
 }
 
 // RunSummary is one run (preview or apply) in the history.
@@ -321,8 +330,11 @@ type HeadlessOptions struct {
 	// when set, the apply refuses any other plan (the tenant changed between question and answer).
 	ConfirmPlanDigest string
 	OverrideThreshold bool
-	Full              bool
-	Apply             bool // false: plan only
+	// --override-removal-threshold and --override-read-shrink
+	OverrideRemovalThreshold bool
+	OverrideReadShrink       bool
+	Full                     bool
+	Apply                    bool // false: plan only
 	// Automatic marks the run as the OS scheduler's (idpsync sync --scheduled): recorded as an
 	// automatic run, as the app's own schedule records its runs.
 	Automatic bool

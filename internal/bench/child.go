@@ -343,7 +343,7 @@ func runChild(cfg childConfig) (res childResult) {
 		res.Error = err.Error()
 		return res
 	}
-	out, err := e.Apply(ctx, plan, idsync.ApplyOptions{RunID: runID, OverrideThreshold: true})
+	out, err := e.Apply(ctx, plan, idsync.ApplyOptions{RunID: runID, OverrideThreshold: true, OverrideRemovalThreshold: true, OverrideReadShrink: true})
 	if err != nil {
 		res.Error = "apply: " + err.Error()
 		return res

@@ -157,6 +157,7 @@ func (o options) settings(naive bool) idsync.Settings {
 	// The bench applies every plan as an admin who confirmed it; the deactivation threshold is the
 	// admin's guard, not a performance matter.
 	s.DeactivationMaxCount, s.DeactivationMaxPercent = 0, 0
+	s.RemovalMaxCount, s.RemovalMaxPercent = 0, 0
 	s.Concurrency, s.MemberChunkSize = o.Concurrency, o.Chunk
 	if naive {
 		s.Concurrency = 1

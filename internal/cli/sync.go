@@ -30,7 +30,7 @@ func init() {
 	})
 	Register(Command{
 		Name:    "sync",
-		Usage:   "idpsync sync (--directory NAME --confirm-tenant ID --confirm-domains a.com,b.com | --demo) [--yes] [--override-threshold] [--full] [endpoint overrides]",
+		Usage:   "idpsync sync (--directory NAME --confirm-tenant ID --confirm-domains a.com,b.com | --demo) [--yes] [--override-threshold] [--override-removal-threshold] [--override-read-shrink] [--full] [endpoint overrides]",
 		Summary: "sync a directory headlessly (for Task Scheduler, launchd, cron), only if the tenant and domains match the confirmation",
 		Run: func(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return runSync(ctx, args, stdout, stderr, true)
@@ -45,6 +45,11 @@ Flags:
   --confirm-domains LIST   the exact, comma-separated domain set the sync must use (sync only)
   --yes                    do not ask before applying; never skips the tenant and domain check
   --override-threshold     apply even when more users would be deactivated than the threshold allows
+  --override-removal-threshold
+                           apply even when more group memberships would be removed (deleted groups'
+                           members included) than the membership-removal threshold allows
+  --override-read-shrink   apply even when Entra returned far fewer users, groups or memberships
+                           than at the last sync
   --full                   full reconcile against the live Atlassian state instead of a delta
   --demo                   run against the built-in emulators with a generated demo tenant
   --graph-url URL          Microsoft Graph base URL (national clouds, proxies, emulators)
@@ -71,6 +76,8 @@ func runSync(ctx context.Context, args []string, stdout, stderr io.Writer, apply
 	domains := fs.String("confirm-domains", "", "")
 	yes := fs.Bool("yes", false, "")
 	override := fs.Bool("override-threshold", false, "")
+	overrideRemovals := fs.Bool("override-removal-threshold", false, "")
+	overrideShrink := fs.Bool("override-read-shrink", false, "")
 	full := fs.Bool("full", false, "")
 	isDemo := fs.Bool("demo", os.Getenv("IDPSYNC_DEMO") == "1", "")
 	asJSON := fs.Bool("json", false, "")
@@ -204,7 +211,8 @@ func runSync(ctx context.Context, args []string, stdout, stderr io.Writer, apply
 	// whose tenant and domains match the confirmation, and after a yes at the prompt exactly the
 	// plan shown, even if the tenant changed meanwhile.
 	run, plan, err := b.Headless(ctx, dirID, backend.HeadlessOptions{Apply: true, Full: *full, ConfirmTenant: ct, ConfirmDomains: cd,
-		ConfirmPlanDigest: approved, Yes: *yes, OverrideThreshold: *override, Automatic: *scheduled})
+		ConfirmPlanDigest: approved, Yes: *yes, OverrideThreshold: *override, Automatic: *scheduled,
+		OverrideRemovalThreshold: *overrideRemovals, OverrideReadShrink: *overrideShrink})
 	pr.done()
 	if *asJSON {
 		if werr := writeJSON(stdout, "sync", syncDoc(plan, run, err)); werr != nil {

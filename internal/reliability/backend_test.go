@@ -50,6 +50,7 @@ func newCrashEnv(t *testing.T, spec tenant.Spec, f Faults) *crashEnv {
 	}
 	s, _ := b.Settings(ctx, d.ID)
 	s.DeactivationMaxCount, s.DeactivationMaxPercent = 0, 0
+	s.RemovalMaxCount, s.RemovalMaxPercent = 0, 0
 	if _, err := b.SaveSettings(ctx, d.ID, s); err != nil {
 		t.Fatal(err)
 	}

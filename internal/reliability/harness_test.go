@@ -86,6 +86,7 @@ func newEnv(t *testing.T, o envOpts) *env {
 	}
 	s := idsync.DefaultSettings()
 	s.DeactivationMaxCount, s.DeactivationMaxPercent = 0, 0
+	s.RemovalMaxCount, s.RemovalMaxPercent = 0, 0
 	e.settings = mustNorm(t, s)
 	e.pageSize, e.scimRetries = o.pageSize, o.scimRetries
 	if e.scimRetries == 0 {

@@ -36,6 +36,7 @@ func TestRailThresholdBlocks(t *testing.T) {
 	s, _ := c.b.Settings(ctx, c.dirID)
 	s.DomainMode, s.Domains = idsync.DomainsSpecific, doms[:1]
 	s.DeactivationMaxCount, s.DeactivationMaxPercent = 3, 5
+	s.RemovalMaxCount, s.RemovalMaxPercent = 0, 0 // this test is the deactivation threshold's
 	if _, err := c.b.SaveSettings(ctx, c.dirID, s); err != nil {
 		t.Fatal(err)
 	}

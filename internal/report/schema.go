@@ -85,6 +85,8 @@ type Settings struct {
 	IncludeExternal        bool     `json:"includeExternal"`
 	DeactivationMaxCount   int      `json:"deactivationMaxCount"`
 	DeactivationMaxPercent float64  `json:"deactivationMaxPercent"`
+	RemovalMaxCount        int      `json:"removalMaxCount,omitempty"` // the membership-removal threshold (absent in older reports)
+	RemovalMaxPercent      float64  `json:"removalMaxPercent,omitempty"`
 	ProtectedGroups        []string `json:"protectedGroups,omitempty"`
 	DeleteOutOfScopeGroups bool     `json:"deleteOutOfScopeGroups"`
 	Incremental            bool     `json:"incremental"`

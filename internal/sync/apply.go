@@ -36,7 +36,11 @@ type Outcome struct {
 // ApplyOptions tune one apply.
 type ApplyOptions struct {
 	RunID             string
-	OverrideThreshold bool
+	OverrideThreshold bool // the deactivation threshold, for this run
+	// OverrideRemovalThreshold and OverrideReadShrink let this run past the membership-removal
+	// threshold and the read-shrink rail.
+	OverrideRemovalThreshold bool
+	OverrideReadShrink       bool
 	// Hook, when set, is called before each unit runs; tests use it to crash or cancel at a
 	// precise point.
 	Hook func(unitSeq int)
@@ -67,8 +71,8 @@ func (e *Engine) Apply(ctx context.Context, p *Plan, o ApplyOptions) (*Outcome, 
 	if len(p.Blocked) > 0 {
 		return nil, p.Blocked[0]
 	}
-	if p.ThresholdTripped && !o.OverrideThreshold {
-		return nil, p.ThresholdError()
+	if err := p.CheckRails(Overrides{Threshold: o.OverrideThreshold, RemovalThreshold: o.OverrideRemovalThreshold, ReadShrink: o.OverrideReadShrink}); err != nil {
+		return nil, err
 	}
 	out := &Outcome{RunID: o.RunID, Results: make([]OpResult, len(p.Ops)), Started: e.now()}
 	for i := range out.Results {

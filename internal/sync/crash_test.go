@@ -57,6 +57,7 @@ func crashChild() {
 	delay, _ := strconv.Atoi(os.Getenv("IDPSYNC_CRASH_DELAY_US"))
 	s := DefaultSettings()
 	s.DeactivationMaxCount, s.DeactivationMaxPercent = 0, 0
+	s.RemovalMaxCount, s.RemovalMaxPercent = 0, 0
 	s, _ = s.Normalize()
 	e := &Engine{DirectoryID: dirID, Source: source{r}, Target: tgt, State: st, SnapshotDir: home + "/snapshots"}
 	runID := "child-" + strconv.Itoa(os.Getpid())

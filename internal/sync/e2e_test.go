@@ -70,6 +70,7 @@ func newHarnessTB(t testing.TB, spec tenant.Spec, ao atlemu.Options, faults grap
 	}
 	h.settings = norm(t, DefaultSettings())
 	h.settings.DeactivationMaxCount, h.settings.DeactivationMaxPercent = 0, 0
+	h.settings.RemovalMaxCount, h.settings.RemovalMaxPercent = 0, 0
 	h.clients(auth)
 	return h
 }
@@ -362,6 +363,7 @@ func TestThresholdAndConfirmationBlockBeforeWriting(t *testing.T) {
 	}
 	h.settings.DomainMode, h.settings.Domains = DomainsSpecific, doms[:1]
 	h.settings.DeactivationMaxCount, h.settings.DeactivationMaxPercent = 5, 10
+	h.settings.RemovalMaxCount, h.settings.RemovalMaxPercent = 0, 0 // this test is the deactivation threshold's
 	h.settings = norm(t, h.settings)
 	writes := len(h.a.Writes())
 	r := h.run(ctx, false, false, nil)

@@ -173,7 +173,8 @@ func (e *Engine) Prepare(ctx context.Context, o PrepareOptions) (*Plan, error) {
 		return nil, err
 	}
 	var plan *Plan
-	in := PlanInput{Desired: desired, Live: live, Mappings: maps, Decisions: decisions, Settings: st, Touched: touched}
+	in := PlanInput{Desired: desired, Live: live, Mappings: maps, Decisions: decisions, Settings: st, Touched: touched,
+		Read: CountRead(snap), LastRead: e.lastRead()}
 	_ = timed(PhasePlan, func() error {
 		plan = Compute(in)
 		return nil
@@ -528,6 +529,7 @@ func ApplyDelta(prev *directory.Snapshot, d *directory.Delta) *directory.Snapsho
 // SettingsHash identifies the settings that shape the desired state: a change forces a full run.
 func SettingsHash(s Settings) string {
 	s.AutoSync, s.AutoIntervalMinutes, s.DeactivationMaxCount, s.DeactivationMaxPercent = false, 0, 0, 0
+	s.RemovalMaxCount, s.RemovalMaxPercent = 0, 0
 	s.FullReconcileEvery, s.MemberChunkSize, s.Concurrency = 0, 0, 0
 	js, _ := json.Marshal(s)
 	h := sha256.Sum256(js)
@@ -578,6 +580,12 @@ func (e *Engine) Commit(ctx context.Context, p *Plan, out *Outcome) error {
 	for i := range p.Ops {
 		if p.Ops[i].Action == report.ConflictGroup {
 			clean = false // a held conflict must come back in the next preview
+		}
+	}
+	if clean {
+		// The read this run synced is the next run's yardstick for the read-shrink rail.
+		if err := e.saveRead(CountRead(p.Snapshot)); err != nil {
+			return err
 		}
 	}
 	if !clean || e.SnapshotDir == "" || p.Links.Users == "" && p.Links.Groups == "" {

@@ -109,9 +109,18 @@ type Plan struct {
 	ManagedUsers     int
 	Deactivations    int
 	ThresholdTripped bool
-	Digest           string
-	Created          time.Time
-	Phases           []report.Phase
+	// The membership-removal threshold: memberships removed by this run, counting every member
+	// of a group it deletes, against the memberships of the groups it manages.
+	MembershipRemovals      int
+	DeletedGroups           int
+	ManagedMemberships      int
+	RemovalThresholdTripped bool
+	// ReadShrink lists what the read holds far fewer of than the last synced read (see
+	// ReadShrunk); non-empty trips the rail.
+	ReadShrink []Shrink
+	Digest     string
+	Created    time.Time
+	Phases     []report.Phase
 
 	// What a successful apply commits for the next incremental run.
 	Snapshot      *directory.Snapshot
@@ -147,7 +156,10 @@ type PlanInput struct {
 	Decisions map[string]string
 	Settings  Settings
 	Touched   *Touched // nil: full reconcile
-	Org       *OrgView // nil: the organization was not read (no key, or not yet)
+	// Read counts the snapshot this plan comes from; LastRead the one the last clean run
+	// synced (nil: none known, the read-shrink rail does not apply).
+	Read, LastRead *ReadCounts
+	Org            *OrgView // nil: the organization was not read (no key, or not yet)
 }
 
 // OrgView is what the Organizations API said about the names of the groups the plan creates.
@@ -170,19 +182,20 @@ func PhaseName(a report.Action) string {
 }
 
 type planner struct {
-	in        PlanInput
-	d         *Desired
-	p         *Plan
-	userMap   map[string]store.Mapping // entra id → mapping
-	userRev   map[string]store.Mapping // scim id → mapping
-	groupMap  map[string]store.Mapping
-	liveUser  map[string]*atlassian.User // by scim id
-	userByExt map[string]*atlassian.User
-	userByNam map[string]*atlassian.User
-	claimed   map[string]bool   // live user scim ids matched to a desired user
-	resolved  map[string]string // entra user id → scim id ("" when created by this apply)
-	exists    map[string]bool   // entra user ids that exist after the apply
-	protected map[string]bool
+	in              PlanInput
+	d               *Desired
+	p               *Plan
+	userMap         map[string]store.Mapping // entra id → mapping
+	userRev         map[string]store.Mapping // scim id → mapping
+	groupMap        map[string]store.Mapping
+	liveUser        map[string]*atlassian.User // by scim id
+	userByExt       map[string]*atlassian.User
+	userByNam       map[string]*atlassian.User
+	claimed         map[string]bool   // live user scim ids matched to a desired user
+	resolved        map[string]string // entra user id → scim id ("" when created by this apply)
+	exists          map[string]bool   // entra user ids that exist after the apply
+	protected       map[string]bool
+	removedByDelete int // members of the groups the plan deletes
 }
 
 // Compute plans the operations. It is pure: the same input gives the same plan and digest.
@@ -443,6 +456,12 @@ func (pl *planner) groups() {
 	for _, id := range gids {
 		g := pl.d.Groups[id]
 		if !pl.touchedGroup(id) {
+			// Unchanged since the last clean run: its members in Atlassian are the desired ones.
+			for _, uid := range g.Members {
+				if pl.exists[uid] {
+					pl.p.ManagedMemberships++
+				}
+			}
 			continue
 		}
 		ref := report.ObjectRef{Type: "group", Name: g.Name, EntraID: id}
@@ -466,7 +485,7 @@ func (pl *planner) groups() {
 			if pl.isProtected(o.DisplayName) {
 				continue
 			}
-			pl.add(Op{Action: act, EntraID: id, SCIMID: o.ID, Name: o.DisplayName, Reason: "renamed in Entra to " + g.Name})
+			pl.retire(Op{Action: act, EntraID: id, SCIMID: o.ID, Name: o.DisplayName, Reason: "renamed in Entra to " + g.Name}, o)
 		}
 		gref := &GroupRef{EntraID: id, Name: g.Name}
 		if cur == nil {
@@ -494,6 +513,7 @@ func (pl *planner) groups() {
 						pl.p.Conflicts = append(pl.p.Conflicts, c)
 						claimed[lg.ID] = true
 						gref.SCIMID = lg.ID
+						pl.p.ManagedMemberships += len(lg.Members)
 						pl.add(Op{Action: report.AdoptGroup, EntraID: id, SCIMID: lg.ID, Name: g.Name, Group: gref, Reason: "taken over by the admin's decision"})
 						for _, op := range adds {
 							pl.add(op)
@@ -530,6 +550,7 @@ func (pl *planner) groups() {
 		} else {
 			claimed[cur.ID] = true
 			gref.SCIMID = cur.ID
+			pl.p.ManagedMemberships += len(cur.Members)
 			if m, ok := pl.groupMap[id]; !ok || m.SCIMID != cur.ID {
 				pl.p.Mappings = append(pl.p.Mappings, store.Mapping{Kind: "group", EntraID: id, SCIMID: cur.ID, Managed: true})
 			}
@@ -560,8 +581,19 @@ func (pl *planner) groups() {
 		if _, ok := pl.d.names[id]; ok {
 			reason = "left scope"
 		}
-		pl.add(Op{Action: act, EntraID: id, SCIMID: lg.ID, Name: lg.DisplayName, Reason: reason})
+		pl.retire(Op{Action: act, EntraID: id, SCIMID: lg.ID, Name: lg.DisplayName, Reason: reason}, lg)
 	}
+}
+
+// retire adds the retire or delete op of a managed group; a deleted group's members all lose
+// what it grants, so they count toward the membership-removal threshold.
+func (pl *planner) retire(op Op, lg *atlassian.Group) {
+	pl.p.ManagedMemberships += len(lg.Members)
+	if op.Action == report.DeleteGroup {
+		pl.removedByDelete += len(lg.Members)
+		pl.p.DeletedGroups++
+	}
+	pl.add(op)
 }
 
 // memberDiff lists the adds (with their chains) and removes that make lg's members equal the
@@ -658,6 +690,15 @@ func (pl *planner) finish() {
 	}
 	p.ThresholdTripped = p.Deactivations > 0 && ((st.DeactivationMaxCount > 0 && p.Deactivations > st.DeactivationMaxCount) ||
 		(st.DeactivationMaxPercent > 0 && pct > st.DeactivationMaxPercent))
+	for i := range p.Ops {
+		if p.Ops[i].Action == report.RemoveMember {
+			p.MembershipRemovals++
+		}
+	}
+	p.MembershipRemovals += pl.removedByDelete
+	p.RemovalThresholdTripped = p.MembershipRemovals > 0 && ((st.RemovalMaxCount > 0 && p.MembershipRemovals > st.RemovalMaxCount) ||
+		(st.RemovalMaxPercent > 0 && p.RemovalPercent() > st.RemovalMaxPercent))
+	p.ReadShrink = ReadShrunk(pl.in.LastRead, pl.in.Read)
 	p.Digest = Digest(p.Tenant.ID, p.Domains, p.Ops)
 }
 
@@ -789,6 +830,18 @@ func Digest(tenantID string, domains []string, ops []Op) string {
 	}
 	h.Write(b)
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// RemovalPercent is the share of the managed memberships the plan removes (100 when it removes
+// some of none known).
+func (p *Plan) RemovalPercent() float64 {
+	if p.ManagedMemberships == 0 {
+		if p.MembershipRemovals > 0 {
+			return 100
+		}
+		return 0
+	}
+	return float64(p.MembershipRemovals) * 100 / float64(p.ManagedMemberships)
 }
 
 // ThresholdError is the error an apply gets when the plan trips the deactivation threshold.

@@ -62,6 +62,7 @@ func desc(p *Plan) string {
 func TestPlanRules(t *testing.T) {
 	st := norm(t, DefaultSettings())
 	st.DeactivationMaxCount, st.DeactivationMaxPercent = 0, 0
+	st.RemovalMaxCount, st.RemovalMaxPercent = 0, 0
 	base := func() (*Desired, *Live, []store.Mapping) {
 		d := Scope(fixture(), st, nil)
 		live, maps := synced(d)

@@ -95,6 +95,7 @@ func buildReport(info RunInfo, p *Plan, out *Outcome) (*report.Report, func(int)
 	s := p.Settings
 	r.Settings = report.Settings{DomainMode: s.DomainMode, Domains: s.Domains, UserMode: s.UserMode, Groups: s.Groups, IncludeDisabled: s.IncludeDisabled,
 		IncludeExternal: s.IncludeExternal, DeactivationMaxCount: s.DeactivationMaxCount, DeactivationMaxPercent: s.DeactivationMaxPercent,
+		RemovalMaxCount: s.RemovalMaxCount, RemovalMaxPercent: s.RemovalMaxPercent,
 		ProtectedGroups: s.ProtectedGroups, DeleteOutOfScopeGroups: s.DeleteOutOfScopeGroups, Incremental: !p.Full}
 	r.Phases = append(r.Phases, p.Phases...)
 	r.Notices = append(r.Notices, p.Notices...)

@@ -87,6 +87,12 @@ type Settings struct {
 	// unless overridden for that run. Zero disables that half of the check.
 	DeactivationMaxCount   int     `json:"deactivationMaxCount"`
 	DeactivationMaxPercent float64 `json:"deactivationMaxPercent"`
+	// The membership-removal threshold: an apply that would remove more group memberships than
+	// either (every member of a group it deletes counts, with deleteOutOfScopeGroups) is blocked
+	// unless overridden for that run. Percent of the memberships of the managed groups. Zero
+	// disables that half of the check.
+	RemovalMaxCount   int     `json:"removalMaxCount"`
+	RemovalMaxPercent float64 `json:"removalMaxPercent"`
 
 	ProtectedGroups        []string `json:"protectedGroups,omitempty"` // Atlassian group display names never written
 	DeleteOutOfScopeGroups bool     `json:"deleteOutOfScopeGroups"`
@@ -106,10 +112,14 @@ func DefaultSettings() Settings {
 		AutoIntervalMinutes:    240,
 		DeactivationMaxCount:   50,
 		DeactivationMaxPercent: 10,
-		FullReconcileEvery:     10,
-		MemberChunkSize:        100,
-		Concurrency:            32, // operations in flight; the adaptive limiter, not this, paces Atlassian
-		Limits:                 DefaultLimits(),
+		// Ten times the deactivation count, as a deactivated user takes several memberships
+		// with it; emptying one 1,000-member group trips it (issue 14 point 2).
+		RemovalMaxCount:    500,
+		RemovalMaxPercent:  10,
+		FullReconcileEvery: 10,
+		MemberChunkSize:    100,
+		Concurrency:        32, // operations in flight; the adaptive limiter, not this, paces Atlassian
+		Limits:             DefaultLimits(),
 	}
 }
 
@@ -146,6 +156,9 @@ func (s Settings) Normalize() (Settings, error) {
 	}
 	if s.DeactivationMaxCount < 0 || s.DeactivationMaxPercent < 0 || s.DeactivationMaxPercent > 100 {
 		return s, apperr.New(apperr.InvalidInput, "the deactivation threshold must be a count ≥ 0 and a percentage between 0 and 100")
+	}
+	if s.RemovalMaxCount < 0 || s.RemovalMaxPercent < 0 || s.RemovalMaxPercent > 100 {
+		return s, apperr.New(apperr.InvalidInput, "the membership-removal threshold must be a count ≥ 0 and a percentage between 0 and 100")
 	}
 	if s.FullReconcileEvery < 0 {
 		s.FullReconcileEvery = 0

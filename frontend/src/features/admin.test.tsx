@@ -113,6 +113,11 @@ const plan: backend.PlanSummary = {
   deactivations: 7,
   managedUsers: 50,
   thresholdTripped: false,
+  membershipRemovals: 12,
+  managedMemberships: 400,
+  deletedGroups: 0,
+  removalThresholdTripped: false,
+  readShrinkTripped: false,
   reportPath: '/r.json',
   created: '2026-11-27T01:00:00Z',
   expiresInSeconds: 1800,
@@ -247,6 +252,8 @@ const settings = {
   autoIntervalMinutes: 240,
   deactivationMaxCount: 50,
   deactivationMaxPercent: 10,
+  removalMaxCount: 500,
+  removalMaxPercent: 10,
   deleteOutOfScopeGroups: false,
   fullReconcileEvery: 10,
   memberChunkSize: 100,
@@ -348,7 +355,7 @@ describe('domain confirmation dialog', () => {
     await user.click(within(dialog).getByText(/I confirm that Contoso/));
     expect(sync).toBeEnabled();
     await user.click(sync);
-    expect(onConfirm).toHaveBeenCalledWith({ tenantId: plan.tenantId, domains: plan.domains, planDigest: 'dg', overrideThreshold: false });
+    expect(onConfirm).toHaveBeenCalledWith({ tenantId: plan.tenantId, domains: plan.domains, planDigest: 'dg', overrideThreshold: false, overrideRemovalThreshold: false, overrideReadShrink: false });
   });
 
   it('needs the override when the deactivation threshold trips', async () => {
@@ -360,6 +367,37 @@ describe('domain confirmation dialog', () => {
     expect(within(dialog).getByTestId('confirm-sync')).toBeDisabled();
     await user.click(within(dialog).getByText(/for this sync only/));
     expect(within(dialog).getByTestId('confirm-sync')).toBeEnabled();
+  });
+
+  it('needs its own override for each rail: membership removals, a shrunken read, deactivations (issue 14 point 2)', async () => {
+    const user = userEvent.setup();
+    const onConfirm = vi.fn();
+    const blocked = [
+      { code: 'threshold_exceeded', message: 'too many' },
+      { code: 'removal_threshold_exceeded', message: 'removes 1,000' },
+      { code: 'read_shrank', message: 'Entra returned far fewer objects than at the last sync: 20 users where the last sync read 150' },
+    ];
+    render(
+      <ConfirmDialog
+        plan={{ ...plan, thresholdTripped: true, removalThresholdTripped: true, readShrinkTripped: true, membershipRemovals: 1000, managedMemberships: 1200, deletedGroups: 2, blocked }}
+        onConfirm={onConfirm}
+        onClose={() => {}}
+      />,
+    );
+    const dialog = await screen.findByTestId('confirm-dialog');
+    expect(within(dialog).getByTestId('confirm-removal-threshold')).toHaveTextContent('1,000 of 1,200 group memberships would be removed, 2 deleted groups included');
+    expect(within(dialog).getByTestId('confirm-read-shrink')).toHaveTextContent('20 users where the last sync read 150');
+    expect(within(dialog).queryByTestId('confirm-blocked')).toBeNull();
+    const sync = within(dialog).getByTestId('confirm-sync');
+    await user.click(within(dialog).getByText(/I confirm that/));
+    await user.click(within(dialog).getByText(/Deactivate them anyway/));
+    expect(sync).toBeDisabled();
+    await user.click(within(dialog).getByText(/Remove them anyway/));
+    expect(sync).toBeDisabled();
+    await user.click(within(dialog).getByText(/really deleted: sync anyway/));
+    expect(sync).toBeEnabled();
+    await user.click(sync);
+    expect(onConfirm).toHaveBeenCalledWith({ tenantId: plan.tenantId, domains: plan.domains, planDigest: 'dg', overrideThreshold: true, overrideRemovalThreshold: true, overrideReadShrink: true });
   });
 });
 

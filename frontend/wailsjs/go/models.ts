@@ -108,6 +108,8 @@ export namespace backend {
 	    domains: string[];
 	    planDigest: string;
 	    overrideThreshold: boolean;
+	    overrideRemovalThreshold: boolean;
+	    overrideReadShrink: boolean;
 	}
 	export interface Conflict {
 	    groupEntraId: string;
@@ -260,6 +262,11 @@ export namespace backend {
 	    deactivations: number;
 	    managedUsers: number;
 	    thresholdTripped: boolean;
+	    membershipRemovals: number;
+	    managedMemberships: number;
+	    deletedGroups: number;
+	    removalThresholdTripped: boolean;
+	    readShrinkTripped: boolean;
 	    reportPath: string;
 	    created: string;
 	    expiresInSeconds: number;
@@ -444,6 +451,8 @@ export namespace report {
 	    includeExternal: boolean;
 	    deactivationMaxCount: number;
 	    deactivationMaxPercent: number;
+	    removalMaxCount?: number;
+	    removalMaxPercent?: number;
 	    protectedGroups?: string[];
 	    deleteOutOfScopeGroups: boolean;
 	    incremental: boolean;
@@ -503,6 +512,8 @@ export namespace sync {
 	    autoIntervalMinutes: number;
 	    deactivationMaxCount: number;
 	    deactivationMaxPercent: number;
+	    removalMaxCount: number;
+	    removalMaxPercent: number;
 	    protectedGroups?: string[];
 	    deleteOutOfScopeGroups: boolean;
 	    fullReconcileEvery: number;

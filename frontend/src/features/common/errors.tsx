@@ -36,6 +36,8 @@ const codeText: Record<string, { title: string; action: string }> = {
   sync_locked: { title: 'A sync is already running', action: 'Wait for it to finish, then try again.' },
   confirmation_required: { title: 'Confirm again', action: 'Preview again and confirm the tenant and domains.' },
   threshold_exceeded: { title: 'Too many deactivations', action: 'Review the deactivations in the preview; override the threshold for this sync only if they are expected.' },
+  removal_threshold_exceeded: { title: 'Too many membership removals', action: 'Review the membership removals in the preview; override the removal threshold for this sync only if they are expected.' },
+  read_shrank: { title: 'Entra returned far fewer objects than last time', action: "Check the app registration's permissions and the tenant; override this check for this sync only if the objects were really deleted." },
   plan_limit_exceeded: { title: "Over Atlassian's limits", action: 'Select fewer users or split large groups.' },
   conflict_unresolved: { title: 'A group conflict needs a decision', action: 'Take over or skip each conflicting group.' },
   store_corrupt: { title: 'Local data cannot be read', action: 'Restore the IdP Sync data folder from a backup, or remove the directory and add it again.' },

@@ -247,6 +247,21 @@ export function SyncSettings({ directoryId, running, onSaved }: { directoryId: s
             <Textfield id="max-percent" type="number" min={0} max={100} value={String(s.deactivationMaxPercent)} onChange={(e) => set({ deactivationMaxPercent: Math.min(100, Math.max(0, Number(e.currentTarget.value) || 0)) })} testId="max-percent" />
           </div>
         </div>
+        <p className="muted">A sync that would remove more group memberships than either limit (every member of a group it deletes counts) stops the same way.</p>
+        <div className="row-gap">
+          <div>
+            <label className="field-label" htmlFor="removal-count">
+              Membership-removal threshold (memberships)
+            </label>
+            <Textfield id="removal-count" type="number" min={0} value={String(s.removalMaxCount)} onChange={(e) => set({ removalMaxCount: Math.max(0, Number(e.currentTarget.value) || 0) })} testId="removal-count" />
+          </div>
+          <div>
+            <label className="field-label" htmlFor="removal-percent">
+              Membership-removal threshold (% of managed memberships)
+            </label>
+            <Textfield id="removal-percent" type="number" min={0} max={100} value={String(s.removalMaxPercent)} onChange={(e) => set({ removalMaxPercent: Math.min(100, Math.max(0, Number(e.currentTarget.value) || 0)) })} testId="removal-percent" />
+          </div>
+        </div>
         <label className="field-label" htmlFor="protected">
           Protected groups (Atlassian group names, separated by commas): never changed by IdP Sync
         </label>

@@ -26,9 +26,15 @@ export function ConfirmDialog({
 }) {
   const [ticked, setTicked] = useState(false);
   const [override, setOverride] = useState(false);
+  const [overrideRemovals, setOverrideRemovals] = useState(false);
+  const [overrideShrink, setOverrideShrink] = useState(false);
   const held = (plan.conflicts ?? []).filter((c) => c.decision !== 'take_over');
-  const blocked = (plan.blocked ?? []).filter((b) => b.code !== 'threshold_exceeded');
-  const canSync = ticked && blocked.length === 0 && (!plan.thresholdTripped || override);
+  const rails = ['threshold_exceeded', 'removal_threshold_exceeded', 'read_shrank'];
+  const blocked = (plan.blocked ?? []).filter((b) => !rails.includes(b.code));
+  // Each tripped rail needs its own tick: one never lets another by.
+  const canSync =
+    ticked && blocked.length === 0 && (!plan.thresholdTripped || override) && (!plan.removalThresholdTripped || overrideRemovals) && (!plan.readShrinkTripped || overrideShrink);
+  const railMessage = (code: string) => (plan.blocked ?? []).find((b) => b.code === code)?.message;
   return (
     <ModalDialog onClose={onClose} width="large" testId="confirm-dialog" shouldScrollInViewport>
       <ModalHeader>
@@ -61,6 +67,21 @@ export function ConfirmDialog({
               the preview first.
             </p>
             <Checkbox isChecked={override} onChange={(e) => setOverride(e.currentTarget.checked)} label="Deactivate them anyway, for this sync only" testId="confirm-override" />
+          </SectionMessage>
+        )}
+        {plan.removalThresholdTripped && (
+          <SectionMessage appearance="warning" title="This sync removes more group memberships than your threshold" testId="confirm-removal-threshold">
+            <p>
+              {formatCount(plan.membershipRemovals)} of {formatCount(plan.managedMemberships)} group memberships would be removed
+              {plan.deletedGroups > 0 ? `, ${formatCount(plan.deletedGroups)} deleted groups included` : ''}. Check the removals in the preview first.
+            </p>
+            <Checkbox isChecked={overrideRemovals} onChange={(e) => setOverrideRemovals(e.currentTarget.checked)} label="Remove them anyway, for this sync only" testId="confirm-override-removals" />
+          </SectionMessage>
+        )}
+        {plan.readShrinkTripped && (
+          <SectionMessage appearance="warning" title="Entra returned far fewer objects than at the last sync" testId="confirm-read-shrink">
+            <p>{railMessage('read_shrank')}</p>
+            <Checkbox isChecked={overrideShrink} onChange={(e) => setOverrideShrink(e.currentTarget.checked)} label="The objects were really deleted: sync anyway, for this sync only" testId="confirm-override-read-shrink" />
           </SectionMessage>
         )}
         {held.length > 0 && (
@@ -98,7 +119,7 @@ export function ConfirmDialog({
           appearance="primary"
           isDisabled={!canSync}
           isLoading={busy}
-          onClick={() => onConfirm({ tenantId: plan.tenantId, domains: plan.domains ?? [], planDigest: plan.digest, overrideThreshold: override })}
+          onClick={() => onConfirm({ tenantId: plan.tenantId, domains: plan.domains ?? [], planDigest: plan.digest, overrideThreshold: override, overrideRemovalThreshold: overrideRemovals, overrideReadShrink: overrideShrink })}
           testId="confirm-sync"
         >
           Sync

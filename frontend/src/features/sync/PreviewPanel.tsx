@@ -33,6 +33,13 @@ const changeTypes = [
  * The plan, browsable before applying: its counts, the conflicts to decide, every operation
  * (virtualized, searchable, filterable by change type) with each user's detail, and what is left out.
  */
+/** The safety rails a sync can be overridden past, for that sync only (see ConfirmDialog). */
+const railTitles: Record<string, string> = {
+  threshold_exceeded: 'Deactivation threshold exceeded',
+  removal_threshold_exceeded: 'Membership-removal threshold exceeded',
+  read_shrank: 'Entra returned far fewer objects than at the last sync',
+};
+
 export function PreviewPanel({
   plan,
   onPlan,
@@ -91,7 +98,7 @@ export function PreviewPanel({
         </div>
       </div>
       {(plan.blocked ?? []).map((b, i) => (
-        <SectionMessage key={i} appearance={b.code === 'threshold_exceeded' ? 'warning' : 'error'} title={b.code === 'threshold_exceeded' ? 'Deactivation threshold exceeded' : 'This plan cannot be applied'}>
+        <SectionMessage key={i} appearance={railTitles[b.code] ? 'warning' : 'error'} title={railTitles[b.code] ?? 'This plan cannot be applied'}>
           <p>{b.message}</p>
           <p>{codeAction(b.code, b.action)}</p>
         </SectionMessage>
