@@ -58,6 +58,8 @@ type Backend struct {
 	plans  map[string]*planEntry   // by plan id
 	groups map[string]*groupCache  // the group picker's snapshot per directory
 	runs   map[string]context.CancelFunc
+	// previews counts the previews being computed per directory, for the status.
+	previews map[string]int
 	stop   chan struct{}
 }
 
@@ -108,7 +110,7 @@ func Open(ctx context.Context, opts Options) (*Backend, error) {
 		opts.SCIMLimiter = DefaultSCIMLimiter
 	}
 	return &Backend{opts: opts, st: st, home: home, auths: map[string]*auth.Client{}, plans: map[string]*planEntry{},
-		runs: map[string]context.CancelFunc{}, stop: make(chan struct{})}, nil
+		runs: map[string]context.CancelFunc{}, previews: map[string]int{}, stop: make(chan struct{})}, nil
 }
 
 // Close stops the scheduler, cancels running syncs and closes the store.
@@ -150,42 +152,23 @@ func rfc(t time.Time) string {
 func (b *Backend) toDTO(ctx context.Context, d store.Directory) Directory {
 	out := Directory{ID: d.ID, Name: d.Name, Cloud: d.Cloud, ClientID: d.ClientID, TenantID: d.TenantID, TenantName: d.TenantName,
 		SCIMBaseURL: d.SCIMBaseURL, OrgID: d.OrgID, AllowCustomHost: d.AllowCustomHost, Account: d.Account, Created: rfc(d.Created),
-		Demo: d.Demo, Status: "disabled", KeyExpiresInDays: -1, GraphURL: d.GraphURL, AuthorityURL: d.AuthorityURL, OrgURL: d.OrgURL}
+		Demo: d.Demo, Status: StatusDisabled, KeyExpiresInDays: -1, GraphURL: d.GraphURL, AuthorityURL: d.AuthorityURL, OrgURL: d.OrgURL}
+	keyExpired := false
 	if k, err := keychain.GetAPIKey(ctx, b.opts.Secrets, d.ID, keychain.SCIMKey); err == nil {
 		out.HasSCIMKey = true
 		out.SCIMKeyCreated = k.Stored.UTC().Format(time.DateOnly)
 		out.KeyExpiresInDays = int(time.Until(k.ExpiresBy()).Hours() / 24)
+		keyExpired = !b.opts.Now().Before(k.ExpiresBy())
 	}
 	if _, err := keychain.GetAPIKey(ctx, b.opts.Secrets, d.ID, keychain.OrgKey); err == nil {
 		out.HasOrgKey = true
 	}
 	s, _ := b.settings(ctx, d.ID)
-	if s.AutoSync {
-		out.Status = "enabled"
-	}
-	b.mu.Lock()
-	_, running := b.runs[d.ID]
-	b.mu.Unlock()
-	if running {
-		out.Status = "running"
-	}
-	if runs, err := b.st.Runs(ctx, d.ID, "", 20); err == nil {
-		for _, r := range runs {
-			if r.Kind != "apply" {
-				continue
-			}
-			rs := runDTO(r)
-			out.LastRun = &rs
-			if r.Status == "blocked" || r.Status == "failed" {
-				out.Status, out.StatusReason = "needs_attention", r.ErrorMessage
-				if running {
-					out.Status = "running"
-				}
-			}
-			if s.AutoSync && !r.Started.IsZero() {
-				out.NextSync = rfc(r.Started.Add(time.Duration(s.AutoIntervalMinutes) * time.Minute))
-			}
-			break
+	st := b.status(ctx, d, s, out.HasSCIMKey, keyExpired)
+	out.Status, out.StatusReason, out.LastRun = st.Status, st.Reason, st.LastRun
+	if st.Status == StatusEnabled && st.LastRun != nil {
+		if t, err := time.Parse(time.RFC3339, st.LastRun.Started); err == nil {
+			out.NextSync = rfc(t.Add(time.Duration(s.AutoIntervalMinutes) * time.Minute))
 		}
 	}
 	if maps, err := b.st.Mappings(ctx, d.ID); err == nil {

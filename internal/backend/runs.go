@@ -126,6 +126,16 @@ func (b *Backend) prepare(ctx context.Context, d store.Directory, full bool, aut
 	}
 	runID := newID()
 	started := b.opts.Now()
+	b.mu.Lock()
+	b.previews[d.ID]++
+	b.mu.Unlock()
+	defer func() {
+		b.mu.Lock()
+		if b.previews[d.ID]--; b.previews[d.ID] <= 0 {
+			delete(b.previews, d.ID)
+		}
+		b.mu.Unlock()
+	}()
 	e, err := b.engine(ctx, d, s, runID)
 	if err != nil {
 		return nil, err
@@ -454,6 +464,18 @@ func (b *Backend) apply(ctx context.Context, d store.Directory, p *idsync.Plan, 
 	s := p.Settings
 	runID := newID()
 	started := b.opts.Now()
+	// The run is cancellable (and the directory "syncing") from its first step: a Cancel that
+	// arrives while the engine is still being set up must not be lost.
+	rctx, cancel := context.WithCancel(ctx)
+	b.mu.Lock()
+	b.runs[d.ID] = cancel
+	b.mu.Unlock()
+	defer func() {
+		cancel()
+		b.mu.Lock()
+		delete(b.runs, d.ID)
+		b.mu.Unlock()
+	}()
 	e, err := b.engine(ctx, d, s, runID)
 	if err != nil {
 		return RunSummary{}, err
@@ -467,16 +489,6 @@ func (b *Backend) apply(ctx context.Context, d store.Directory, p *idsync.Plan, 
 	if _, err := e.ResumeInterrupted(ctx, runID); err != nil {
 		return RunSummary{}, err
 	}
-	rctx, cancel := context.WithCancel(ctx)
-	b.mu.Lock()
-	b.runs[d.ID] = cancel
-	b.mu.Unlock()
-	defer func() {
-		cancel()
-		b.mu.Lock()
-		delete(b.runs, d.ID)
-		b.mu.Unlock()
-	}()
 	conf := report.Confirmation{TenantID: p.Tenant.ID, Domains: p.Domains, PlanDigest: p.Digest, Account: b.account(d), At: started, Automatic: automatic}
 	out, err := e.Apply(rctx, p, idsync.ApplyOptions{RunID: runID, OverrideThreshold: override.Threshold,
 		OverrideRemovalThreshold: override.RemovalThreshold, OverrideReadShrink: override.ReadShrink})
@@ -569,6 +581,18 @@ func runDTO(r store.Run) RunSummary {
 	_ = json.Unmarshal([]byte(r.Counts), &cs)
 	for _, c := range cs {
 		rs.Counts = append(rs.Counts, CountRow{Object: c.Object, Action: string(c.Action), Result: string(c.Result), N: c.N})
+		if r.Kind != "apply" {
+			continue
+		}
+		switch c.Result {
+		case report.ResultSucceeded:
+			rs.Done += c.N
+		case report.ResultFailed:
+			rs.Done += c.N
+			rs.Failed += c.N
+		case report.ResultPlanned:
+			rs.NotDone += c.N // an apply's planned operation is one it never ran (cancelled, stopped)
+		}
 	}
 	return rs
 }

@@ -303,6 +303,11 @@ func (b *Backend) scheduleTick(ctx context.Context) {
 		if err != nil || !s.AutoSync {
 			continue
 		}
+		// The status the screens show decides: a directory being synced or previewed, without
+		// an account or a valid key, or whose last sync the admin cancelled, waits for the admin.
+		if st, _, err := b.DirectoryStatus(ctx, d.ID); err != nil || !schedulable(st) {
+			continue
+		}
 		runs, _ := b.st.Runs(ctx, d.ID, "", 20)
 		var last time.Time
 		for _, r := range runs {
@@ -318,6 +323,12 @@ func (b *Backend) scheduleTick(ctx context.Context) {
 			b.opts.Emitter.Emit(EventSchedule, ScheduleNotice{DirectoryID: d.ID, Error: errDTO(err), At: rfc(b.opts.Now())})
 		}
 	}
+}
+
+// schedulable says whether an automatic sync may start in a directory of this status. A
+// blocked directory is tried again: what blocked it (a changed domain set) may have been undone.
+func schedulable(status string) bool {
+	return status == StatusEnabled || status == StatusBlocked
 }
 
 func errDTO(err error) ErrorDTO {

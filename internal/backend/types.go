@@ -56,7 +56,7 @@ type Directory struct {
 	SCIMKeyCreated   string      `json:"scimKeyCreated,omitempty"`
 	KeyExpiresInDays int         `json:"keyExpiresInDays,omitempty"` // -1 unknown
 	Account          string      `json:"account,omitempty"`          // signed-in Microsoft account (UPN)
-	Status           string      `json:"status"`                     // "enabled" | "disabled" | "running" | "needs_attention"
+	Status           string      `json:"status"`                     // one of the Status* constants (status.go)
 	StatusReason     string      `json:"statusReason,omitempty"`
 	LastRun          *RunSummary `json:"lastRun,omitempty"`
 	NextSync         string      `json:"nextSync,omitempty"`
@@ -297,9 +297,14 @@ type RunSummary struct {
 	Full           bool       `json:"full"`
 	Automatic      bool       `json:"automatic"`
 	Counts         []CountRow `json:"counts"`
-	ErrorCode      string     `json:"errorCode,omitempty"`
-	ErrorMessage   string     `json:"errorMessage,omitempty"`
-	ReportPath     string     `json:"reportPath,omitempty"`
+	// Of an apply's operations: run (succeeded or failed), failed, and never run (a cancel, or
+	// an error that stopped the run). Held conflicts are neither.
+	Done         int    `json:"done"`
+	Failed       int    `json:"failed"`
+	NotDone      int    `json:"notDone"`
+	ErrorCode    string `json:"errorCode,omitempty"`
+	ErrorMessage string `json:"errorMessage,omitempty"`
+	ReportPath   string `json:"reportPath,omitempty"`
 }
 
 // Progress is emitted during a run.

@@ -136,9 +136,16 @@ func (e *Engine) Apply(ctx context.Context, p *Plan, o ApplyOptions) (*Outcome, 
 	for phase := 0; phase <= 5; phase++ {
 		var batch []*unit
 		for i := range units {
-			if units[i].phase == phase {
-				batch = append(batch, &units[i])
+			if units[i].phase != phase {
+				continue
 			}
+			// A held conflict is not an operation of its phase: it is recorded, never run or
+			// counted, so "Create groups 2 of 2" cannot appear for a plan with no group to create.
+			if units[i].Action == report.ConflictGroup {
+				a.record(&units[i], heldConflict)
+				continue
+			}
+			batch = append(batch, &units[i])
 		}
 		if len(batch) == 0 {
 			continue
@@ -321,7 +328,8 @@ func (a *applier) runPhase(ctx context.Context, phase int, batch []*unit) {
 			defer wg.Done()
 			for u := range jobs {
 				if ctx.Err() != nil {
-					a.record(u, OpResult{Result: report.ResultSkipped, Code: string(apperr.Canceled), Message: "not done: the sync was canceled"})
+					// Still planned: the report and the history count it as not done.
+					a.record(u, OpResult{Result: report.ResultPlanned, Code: string(apperr.Canceled), Message: "not done: the sync was cancelled"})
 					continue
 				}
 				g.acquire()
@@ -384,12 +392,14 @@ func fail(err error) OpResult {
 
 var ok = OpResult{Result: report.ResultSucceeded}
 
+var heldConflict = OpResult{Result: report.ResultSkipped, Code: string(apperr.ConflictUnresolved), Message: "held for the admin's decision"}
+
 func (a *applier) run(ctx context.Context, u *unit) (OpResult, []store.Mapping) {
 	op := &a.p.Ops[u.Ops[0]]
 	t := a.e.Target
 	switch u.Action {
 	case report.ConflictGroup:
-		return OpResult{Result: report.ResultSkipped, Code: string(apperr.ConflictUnresolved), Message: "held for the admin's decision"}, nil
+		return heldConflict, nil
 	case report.AdoptGroup:
 		return OpResult{Result: report.ResultSucceeded, SCIMID: op.SCIMID}, []store.Mapping{{Kind: "group", EntraID: op.EntraID, SCIMID: op.SCIMID, Managed: true}}
 	case report.RetireGroup:
@@ -683,6 +693,12 @@ type meter struct {
 	last  time.Time
 }
 
+// The time left is shown once a phase has done etaMinDone operations or run etaMinSeconds.
+const (
+	etaMinDone    = 10
+	etaMinSeconds = 3.0
+)
+
 func newMeter(e *Engine, phase string, total int) *meter {
 	m := &meter{e: e, phase: phase, total: total, start: time.Now()}
 	m.emit()
@@ -710,7 +726,12 @@ func (m *meter) emit() {
 	p := Progress{Phase: m.phase, Done: m.done, Total: m.total, ETASeconds: -1}
 	if el := time.Since(m.start).Seconds(); el > 0 && m.done > 0 {
 		p.Rate = float64(m.done) / el
-		p.ETASeconds = float64(m.total-m.done) / p.Rate
+		// The time left is the measured rate of this phase applied to what is left of it, and
+		// only once the sample says something: one operation done (the first carries the
+		// connection set-up) gave "about 2 min left" for a phase that took seconds.
+		if m.done >= etaMinDone || el >= etaMinSeconds {
+			p.ETASeconds = float64(m.total-m.done) / p.Rate
+		}
 	}
 	m.mu.Unlock()
 	m.e.Emit(p)

@@ -138,6 +138,9 @@ export namespace backend {
 	    full: boolean;
 	    automatic: boolean;
 	    counts: CountRow[];
+	    done: number;
+	    failed: number;
+	    notDone: number;
 	    errorCode?: string;
 	    errorMessage?: string;
 	    reportPath?: string;
