@@ -122,6 +122,9 @@ export const admin = [
       await dialog.getByTestId('confirm-sync').click();
       await page.getByTestId('sync-progress').waitFor({ timeout: 30000 });
       await page.locator('[data-testid^="phase-"]').first().waitFor({ timeout: 30000 });
+      // While it runs, the status panel says so (it said "Sync disabled").
+      const status = page.getByTestId('status-panel').getByTestId('directory-status');
+      await status.filter({ hasText: 'Sync in progress' }).waitFor({ timeout: 10000 });
       await shot('progress');
       await page.getByTestId('sync-cancel').click();
       await page.getByTestId('cancel-dialog').waitFor();
@@ -131,6 +134,21 @@ export const admin = [
       await result.waitFor({ timeout: 120000 });
       await shot('cancelled');
       expectEqual(await result.getAttribute('data-status'), 'canceled', 'cancelled sync result');
+      expectMatch(await result.textContent(), /Sync cancelled/, 'result title');
+      // What was and was not made, in words, and they add up to the plan.
+      const doneText = await page.getByTestId('result-done').textContent();
+      const m = /^([\d,]+) of ([\d,]+) changes made, ([\d,]+) not made$/.exec(doneText ?? '');
+      if (!m) throw new Error(`cancelled result says ${JSON.stringify(doneText)}`);
+      const [done, total, notDone] = m.slice(1).map((x) => Number(x.replace(/,/g, '')));
+      if (!(done > 0 && notDone > 0 && done + notDone === total)) throw new Error(`counts ${doneText}`);
+      // The overview and the history say the same.
+      await status.filter({ hasText: 'Last sync cancelled' }).waitFor({ timeout: 10000 });
+      expectMatch(await page.getByTestId('last-sync').textContent(), new RegExp(`Cancelled.*${m[1]} of ${m[2]} changes made`), 'last sync line');
+      await page.getByTestId('tab-history').click();
+      const row = page.getByTestId('history-table').locator('[data-testid^="history-apply-canceled"]').first();
+      await row.waitFor();
+      expectMatch(await row.textContent(), new RegExp(`Cancelled.*${m[1]} of ${m[2]} changes made, ${m[3]} not made`), 'history row');
+      await shot('history-cancelled');
       await page.getByTestId('tab-troubleshooting').click();
       await page.getByTestId('trouble-table').or(page.getByTestId('trouble-empty')).first().waitFor();
       await shot('troubleshooting');

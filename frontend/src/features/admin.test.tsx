@@ -69,7 +69,7 @@ import { ReportView } from './reports/ReportView';
 import { ConfirmDialog } from './sync/ConfirmDialog';
 import { History } from './sync/History';
 import { PreviewPanel } from './sync/PreviewPanel';
-import { SyncProgress } from './sync/Progress';
+import { SyncProgress, SyncResult } from './sync/Progress';
 import { Troubleshooting } from './sync/Troubleshooting';
 
 const dir: backend.Directory = {
@@ -433,6 +433,22 @@ describe('preview', () => {
 });
 
 describe('progress, history and troubleshooting', () => {
+  it('says a cancelled sync is cancelled, with what was and was not made', () => {
+    render(
+      <SyncResult
+        run={{ runId: 'r', directoryId: 'd1', kind: 'apply', status: 'canceled', started: '2026-11-27T00:00:00Z', durationMillis: 3000, full: false, automatic: false, counts: [{ object: 'user', action: 'reactivate_user', result: 'succeeded', n: 1 }, { object: 'user', action: 'reactivate_user', result: 'planned', n: 81 }], done: 1, failed: 0, notDone: 81 }}
+        error={null}
+        onReport={() => {}}
+        onDismiss={() => {}}
+      />,
+    );
+    const r = screen.getByTestId('sync-result');
+    expect(r).toHaveTextContent('Sync cancelled');
+    expect(screen.getByTestId('result-done')).toHaveTextContent('1 of 82 changes made, 81 not made');
+    // Only what was made is counted as made.
+    expect(screen.getByTestId('count-reactivate_user')).toHaveTextContent('1');
+  });
+
   it('shows a bar per phase with counts, rate and time left, and a cancel that explains', async () => {
     const onCancel = vi.fn();
     const user = userEvent.setup();
@@ -458,7 +474,11 @@ describe('progress, history and troubleshooting', () => {
     vi.mocked(S.History).mockResolvedValue([
       {
         directoryName: 'Contoso',
-        run: { runId: 'r1', directoryId: 'd1', kind: 'apply', status: 'partial', started: '2026-11-27T01:00:00Z', durationMillis: 65000, full: false, automatic: true, counts: [{ object: 'user', action: 'create_user', result: 'succeeded', n: 5 }], errorCode: 'atlassian_rejected', errorMessage: 'one user was rejected', reportPath: '/r.json' },
+        run: { runId: 'r1', directoryId: 'd1', kind: 'apply', status: 'partial', started: '2026-11-27T01:00:00Z', durationMillis: 65000, full: false, automatic: true, counts: [{ object: 'user', action: 'create_user', result: 'succeeded', n: 5 }], done: 5, failed: 0, notDone: 0, errorCode: 'atlassian_rejected', errorMessage: 'one user was rejected', reportPath: '/r.json' },
+      },
+      {
+        directoryName: 'Contoso',
+        run: { runId: 'r2', directoryId: 'd1', kind: 'apply', status: 'canceled', started: '2026-11-27T00:00:00Z', durationMillis: 3000, full: false, automatic: false, counts: [{ object: 'user', action: 'create_user', result: 'succeeded', n: 12 }, { object: 'user', action: 'create_user', result: 'planned', n: 347 }], done: 12, failed: 0, notDone: 347, reportPath: '/c.json' },
       },
     ]);
     const onReport = vi.fn();
@@ -470,7 +490,10 @@ describe('progress, history and troubleshooting', () => {
     expect(table).toHaveTextContent('5 users');
     expect(table).toHaveTextContent('one user was rejected');
     expect(table).toHaveTextContent('Automatic');
-    await user.click(within(table).getByTestId('history-report'));
+    // A cancelled sync says how much it did and did not do.
+    expect(table).toHaveTextContent('Cancelled');
+    expect(table).toHaveTextContent('12 of 359 changes made, 347 not made');
+    await user.click(within(table).getAllByTestId('history-report')[0]);
     expect(onReport).toHaveBeenCalledWith('r1');
   });
 

@@ -63,3 +63,15 @@ export function secondsLeft(s: number): string {
   if (s < 60) return `about ${Math.max(1, Math.round(s))} s left`;
   return `about ${Math.round(s / 60)} min left`;
 }
+
+/** An apply's done and not-done operations in words: "12 of 359 changes made, 347 not made". */
+export function doneText(r: { done?: number; notDone?: number; failed?: number }): string {
+  const done = r.done ?? 0;
+  const notDone = r.notDone ?? 0;
+  const failed = r.failed ?? 0;
+  const total = done + notDone;
+  let s = `${formatCount(done)} of ${plural(total, 'change')} made`;
+  if (failed > 0) s += ` (${formatCount(failed)} failed)`;
+  if (notDone > 0) s += `, ${formatCount(notDone)} not made`;
+  return s;
+}

@@ -1,12 +1,22 @@
 import Lozenge from '@atlaskit/lozenge';
 
-// Atlassian's wording for the directory status panel: Sync enabled / in progress / disabled.
-const dirStatus: Record<string, { text: string; appearance: 'success' | 'inprogress' | 'default' | 'removed' }> = {
+// The directory's status as the backend decides it (internal/backend/status.go): one source of
+// truth for the overview, the list and the flags. Atlassian's wording where it has one.
+const dirStatus: Record<string, { text: string; appearance: 'success' | 'inprogress' | 'default' | 'removed' | 'moved' }> = {
   enabled: { text: 'Sync enabled', appearance: 'success' },
-  running: { text: 'Sync in progress', appearance: 'inprogress' },
   disabled: { text: 'Sync disabled', appearance: 'default' },
-  needs_attention: { text: 'Needs attention', appearance: 'removed' },
+  syncing: { text: 'Sync in progress', appearance: 'inprogress' },
+  previewing: { text: 'Previewing changes', appearance: 'inprogress' },
+  blocked: { text: 'Needs attention', appearance: 'removed' },
+  cancelled: { text: 'Last sync cancelled', appearance: 'moved' },
+  not_signed_in: { text: 'Not signed in', appearance: 'removed' },
+  key_expired: { text: 'API key expired', appearance: 'removed' },
 };
+
+/** The status in words (for text that is not a lozenge). */
+export function directoryStatusText(status: string): string {
+  return (dirStatus[status] ?? dirStatus.disabled).text;
+}
 
 export function DirectoryStatus({ status }: { status: string }) {
   const s = dirStatus[status] ?? dirStatus.disabled;

@@ -9,9 +9,9 @@ import { useFlags } from '../../lib/flags';
 import { PageLayout } from '../../shell/PageLayout';
 import { DirectoryService, EventsOn, events, SyncService, toAppError, type AppError, type Applied, type backend, type Progress } from '../api';
 import { ErrorMessage } from '../common/errors';
-import { formatCount, formatDate } from '../common/format';
+import { doneText, formatCount, formatDate } from '../common/format';
 import { useNav, type DirectoryTab } from '../common/nav';
-import { DirectoryStatus } from '../common/status';
+import { DirectoryStatus, directoryStatusText, RunStatus } from '../common/status';
 import { ConfirmDialog } from '../sync/ConfirmDialog';
 import { History } from '../sync/History';
 import { PreviewPanel } from '../sync/PreviewPanel';
@@ -49,7 +49,7 @@ export function DirectoryPage({ id, tab = 'overview' }: { id: string; tab?: Dire
       (d) => {
         if (!live.current) return;
         setDir(d);
-        if (d.status === 'running') setRunning(true);
+        if (d.status === 'syncing') setRunning(true);
       },
       (e) => live.current && setLoadError(toAppError(e)),
     );
@@ -118,12 +118,14 @@ export function DirectoryPage({ id, tab = 'overview' }: { id: string; tab?: Dire
     setRunning(true);
     setProgress({});
     setResult(null);
+    setPreviewError(null); // an older preview's failure says nothing about this sync
     setCurrent('overview');
     const planId = plan.planId;
     setPlan(null); // a plan is applied once
     try {
       const r = await SyncService.Apply(id, planId, c);
       if (!r.started) finish(r.run ?? null, null);
+      else reload(); // the backend's status now says the sync runs
     } catch (e) {
       finish(null, toAppError(e));
     }
@@ -219,7 +221,7 @@ export function DirectoryPage({ id, tab = 'overview' }: { id: string; tab?: Dire
               (account ? (
                 <SyncSettings
                   directoryId={id}
-                  running={running || dir.status === 'running'}
+                  running={running || dir.status === 'syncing'}
                   onSaved={() => {
                     if (plan) setStale(true);
                     reload();
@@ -299,8 +301,8 @@ export function DirectoryPage({ id, tab = 'overview' }: { id: string; tab?: Dire
 function Overview({ dir, account, onEdit, onDisconnect }: { dir: backend.Directory; account: backend.Account | null; onEdit: () => void; onDisconnect: () => void }) {
   return (
     <section className="panel" aria-label="Sync status" data-testid="status-panel">
-      {dir.status === 'needs_attention' && (
-        <SectionMessage appearance="warning" title="The last sync needs your attention" testId="needs-attention">
+      {['blocked', 'not_signed_in', 'key_expired'].includes(dir.status) && dir.statusReason && (
+        <SectionMessage appearance="warning" title={dir.status === 'blocked' ? 'The last sync needs your attention' : directoryStatusText(dir.status)} testId="needs-attention">
           <p>{dir.statusReason}</p>
         </SectionMessage>
       )}
@@ -315,9 +317,18 @@ function Overview({ dir, account, onEdit, onDisconnect }: { dir: backend.Directo
           <DirectoryStatus status={dir.status} />
         </dd>
         <dt>Last sync</dt>
-        <dd data-testid="last-sync">{dir.lastRun ? formatDate(dir.lastRun.started) : 'Never'}</dd>
+        <dd data-testid="last-sync">
+          {dir.lastRun ? (
+            <>
+              {formatDate(dir.lastRun.started)} <RunStatus status={dir.lastRun.status} />
+              {dir.lastRun.status !== 'succeeded' && <span className="muted"> {doneText(dir.lastRun)}</span>}
+            </>
+          ) : (
+            'Never'
+          )}
+        </dd>
         <dt>Next sync</dt>
-        <dd>{dir.nextSync ? formatDate(dir.nextSync) : dir.status === 'enabled' ? 'After the first sync you confirm' : 'Automatic syncing is off'}</dd>
+        <dd data-testid="next-sync">{nextSyncText(dir)}</dd>
         <dt>Synced users</dt>
         <dd data-testid="synced-users">{formatCount(dir.syncedUsers)}</dd>
         <dt>Synced groups</dt>
@@ -339,6 +350,20 @@ function Overview({ dir, account, onEdit, onDisconnect }: { dir: backend.Directo
       </div>
     </section>
   );
+}
+
+function nextSyncText(dir: backend.Directory): string {
+  if (dir.nextSync) return formatDate(dir.nextSync);
+  switch (dir.status) {
+    case 'enabled':
+      return 'After the first sync you confirm';
+    case 'disabled':
+      return 'Automatic syncing is off';
+    case 'syncing':
+      return 'After this sync';
+    default:
+      return 'Waits for you: ' + directoryStatusText(dir.status).toLowerCase();
+  }
 }
 
 /** Edit the Atlassian connection and the app registration; keys are write-only. */

@@ -6,16 +6,17 @@ import Spinner from '@atlaskit/spinner';
 import { useEffect, useState } from 'react';
 import { SyncService, toAppError, type AppError, type app } from '../api';
 import { ErrorMessage } from '../common/errors';
-import { formatCount, formatDate, formatDuration, sumBy } from '../common/format';
+import { doneText, formatCount, formatDate, formatDuration, plural, sumBy } from '../common/format';
 import { RunStatus } from '../common/status';
 
 function changes(r: app.HistoryRow['run']): string {
+  if (r.kind === 'apply' && ((r.notDone ?? 0) > 0 || r.status === 'canceled')) return doneText(r);
   const c = r.counts ?? [];
   const users = sumBy(c, 'create_user') + sumBy(c, 'update_user') + sumBy(c, 'reactivate_user') + sumBy(c, 'adopt_user');
   const deact = sumBy(c, 'deactivate_user');
   const groups = sumBy(c, 'create_group') + sumBy(c, 'adopt_group');
   const members = sumBy(c, 'add_member') + sumBy(c, 'remove_member');
-  return `${formatCount(users)} users, ${formatCount(deact)} deactivated, ${formatCount(groups)} groups, ${formatCount(members)} memberships`;
+  return `${plural(users, 'user')}, ${formatCount(deact)} deactivated, ${plural(groups, 'group')}, ${plural(members, 'membership')}`;
 }
 
 /** Sync history: every preview and sync with status, duration, counts and errors; opens the report. */
@@ -73,7 +74,7 @@ export function History({ directoryId = '', onReport, showDirectory = false, ref
           },
           { key: 'status', content: <RunStatus status={run.status} /> },
           { key: 'duration', content: formatDuration(run.durationMillis) },
-          { key: 'changes', content: changes(run) },
+          { key: 'changes', content: <span data-testid="history-changes">{changes(run)}</span> },
           { key: 'error', content: run.errorMessage ? <span title={run.errorCode}>{run.errorMessage}</span> : '—' },
           {
             key: 'report',

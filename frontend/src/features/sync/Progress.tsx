@@ -5,7 +5,7 @@ import SectionMessage, { SectionMessageAction } from '@atlaskit/section-message'
 import { useState } from 'react';
 import type { AppError, backend, Progress } from '../api';
 import { ErrorMessage } from '../common/errors';
-import { formatCount, formatDuration, secondsLeft } from '../common/format';
+import { doneText, formatCount, formatDuration, secondsLeft } from '../common/format';
 import { RunStatus } from '../common/status';
 import { CountTable } from './Counts';
 
@@ -13,7 +13,7 @@ export const phases: { key: string; label: string }[] = [
   { key: 'read_tenant', label: 'Read Entra ID' },
   { key: 'read_atlassian', label: 'Read Atlassian' },
   { key: 'plan', label: 'Plan' },
-  { key: 'create_groups', label: 'Create groups' },
+  { key: 'create_groups', label: 'Create and take over groups' },
   { key: 'users', label: 'Create and update users' },
   { key: 'add_members', label: 'Add memberships' },
   { key: 'remove_members', label: 'Remove memberships' },
@@ -112,11 +112,13 @@ export function SyncResult({ run, error, onReport, onDismiss }: { run: backend.R
       >
         {run && (
           <p>
-            <RunStatus status={run.status} /> Took {formatDuration(run.durationMillis)}.
-            {run.status === 'canceled' && ' The changes made before you cancelled stay; the next sync finishes the rest.'}
+            <RunStatus status={run.status} />{' '}
+            <span data-testid="result-done">{doneText(run)}</span>
+            {run.durationMillis > 0 && ` in ${formatDuration(run.durationMillis)}`}.
+            {run.status === 'canceled' && ' The changes made before you cancelled stay; the next sync makes the rest.'}
           </p>
         )}
-        {run && <CountTable counts={run.counts} result={run.status === 'succeeded' ? 'succeeded' : undefined} testId="result-counts" />}
+        {run && <CountTable counts={run.counts} result="succeeded" testId="result-counts" />}
       </SectionMessage>
       {error && error.code !== 'canceled' && <ErrorMessage error={error} />}
     </section>
