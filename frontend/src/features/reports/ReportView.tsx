@@ -13,7 +13,7 @@ import { ErrorMessage } from '../common/errors';
 import { formatCount, formatDate, formatDuration, labelOf } from '../common/format';
 import { PagedState, useDebounced, usePaged, VirtualList } from '../common/PagedList';
 import { RunStatus } from '../common/status';
-import { ChangesTable, OpLine, SkipLine } from '../common/ops';
+import { ChangesTable, OpLine, SkipDetail, SkipHead, SkipLine, type SkipLike } from '../common/ops';
 import { Comparison } from './Comparison';
 
 const results = ['succeeded', 'failed', 'skipped', 'planned'] as const;
@@ -109,6 +109,7 @@ function ReportBody({ handle }: { handle: app.ReportHandle }) {
   const [result, setResult] = useState('');
   const q = useDebounced(search.trim());
   const [detail, setDetail] = useState<report.Operation | null>(null);
+  const [skipDetail, setSkipDetail] = useState<SkipLike | null>(null);
   const fetchOps = useCallback(
     (offset: number, limit: number) =>
       ReportService.Operations(handle.id, { text: q, actions: action ? [action] : [], results: result ? [result] : [], offset, limit } as report.Query).then((p) => ({
@@ -237,12 +238,19 @@ function ReportBody({ handle }: { handle: app.ReportHandle }) {
                 label="Left out"
                 count={skips.total ?? 0}
                 row={skips.row}
-                renderRow={(sk) => <SkipLine skip={sk} />}
+                testId="report-skips"
+                header={<SkipHead />}
+                renderRow={(sk) => (
+                  <button type="button" className="row-button" onClick={() => setSkipDetail(sk)} data-testid="skip-row">
+                    <SkipLine skip={sk} />
+                  </button>
+                )}
               />
             </PagedState>
           </div>
         </TabPanel>
       </Tabs>
+      <ModalTransition>{skipDetail && <SkipDetail skip={skipDetail} onClose={() => setSkipDetail(null)} />}</ModalTransition>
       <ModalTransition>
         {detail && (
           <ModalDialog onClose={() => setDetail(null)} width="large" testId="report-op-detail">

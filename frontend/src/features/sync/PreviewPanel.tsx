@@ -1,5 +1,4 @@
-import Button from '@atlaskit/button/new';
-import ModalDialog, { ModalBody, ModalFooter, ModalHeader, ModalTitle, ModalTransition } from '@atlaskit/modal-dialog';
+import ModalDialog, { ModalBody, ModalHeader, ModalTitle, ModalTransition } from '@atlaskit/modal-dialog';
 import SectionMessage from '@atlaskit/section-message';
 import Select from '@atlaskit/select';
 import Tabs, { Tab, TabList, TabPanel } from '@atlaskit/tabs';
@@ -9,7 +8,7 @@ import { SyncService, toAppError, type AppError, type backend } from '../api';
 import { codeAction } from '../common/errors';
 import { formatCount, formatDate, labelOf } from '../common/format';
 import { PagedState, useDebounced, usePaged, VirtualList } from '../common/PagedList';
-import { ChangesTable, OpLine, SkipLine } from '../common/ops';
+import { ChangesTable, CloseFooter, OpLine, SkipDetail, SkipHead, SkipLine, type SkipLike } from '../common/ops';
 import { Conflicts } from './Conflicts';
 import { CountTable } from './Counts';
 
@@ -53,6 +52,7 @@ export function PreviewPanel({
   const [action, setAction] = useState('');
   const q = useDebounced(search.trim());
   const [detail, setDetail] = useState<backend.Operation | null>(null);
+  const [skipDetail, setSkipDetail] = useState<SkipLike | null>(null);
 
   const fetchOps = useCallback(
     (offset: number, limit: number) =>
@@ -153,13 +153,19 @@ export function PreviewPanel({
                 count={skips.total ?? 0}
                 row={skips.row}
                 testId="skips-list"
-                renderRow={(s) => <SkipLine skip={s} />}
+                header={<SkipHead />}
+                renderRow={(s) => (
+                  <button type="button" className="row-button" onClick={() => setSkipDetail(s)} data-testid="skip-row">
+                    <SkipLine skip={s} />
+                  </button>
+                )}
               />
             </PagedState>
           </div>
         </TabPanel>
       </Tabs>
       <ModalTransition>{detail && <OperationDetail planId={plan.planId} op={detail} onClose={() => setDetail(null)} />}</ModalTransition>
+      <ModalTransition>{skipDetail && <SkipDetail skip={skipDetail} onClose={() => setSkipDetail(null)} />}</ModalTransition>
     </div>
   );
 }
@@ -252,11 +258,7 @@ export function OperationDetail({ planId, op, onClose }: { planId: string; op: b
           </>
         )}
       </ModalBody>
-      <ModalFooter>
-        <Button appearance="primary" onClick={onClose} autoFocus>
-          Close
-        </Button>
-      </ModalFooter>
+      <CloseFooter onClose={onClose} />
     </ModalDialog>
   );
 }
