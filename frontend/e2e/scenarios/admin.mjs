@@ -184,7 +184,53 @@ export const admin = [
       expectMatch(await page.getByTestId('group-selected-count').textContent(), /^([2-9]|\d\d+) selected/, 'groups selected');
       await shot('settings');
       await page.getByTestId('save-settings').click();
-      await page.getByText('Settings saved').waitFor();
+      await page.getByText('Settings saved').first().waitFor();
+    },
+  },
+  {
+    name: 'sync-now-with-unsaved-settings-asks',
+    async run({ page, url, shot }) {
+      await openDirectory(page, url);
+      await page.getByTestId('tab-settings').click();
+      await page.getByTestId('domain-table').waitFor({ timeout: 60000 });
+      const checked = page.getByTestId('domain-table').getByRole('checkbox', { checked: true, disabled: false });
+      if ((await checked.count()) < 2) throw new Error('fewer than two domains selected by the settings scenario');
+      const unticked = (await checked.first().getAttribute('aria-label')).replace(/^Sync /, '');
+      await checked.first().uncheck({ force: true });
+      await page.getByTestId('settings-unsaved').waitFor();
+      // Sync now does not silently use the saved settings: it asks.
+      await page.getByTestId('sync-now').click();
+      const ask = page.getByTestId('unsaved-dialog');
+      await ask.waitFor();
+      expectMatch(await ask.textContent(), /Save and preview.*|Discard/s, 'choices');
+      await shot('unsaved-prompt');
+      // Discard: the preview and the dialog use the saved domains, the unticked one included.
+      await ask.getByTestId('unsaved-discard').click();
+      let dialog = page.getByTestId('confirm-dialog');
+      await dialog.waitFor({ timeout: 120000 });
+      const listedDomains = async () => (await dialog.getByTestId('confirm-domains').locator('li').allTextContents()).map((x) => x.trim());
+      if (!(await listedDomains()).includes(unticked)) throw new Error(`"${unticked}" missing after Discard: ${await listedDomains()}`);
+      // The preview is what Sync now shows under its dialog.
+      expectEqual(await page.getByTestId('preview').count(), 1, 'preview shown by Sync now');
+      await dialog.getByTestId('confirm-cancel').click();
+      await dialog.waitFor({ state: 'detached' });
+      // Save and preview: the domain is gone from the dialog, then put back for the next scenarios.
+      await page.getByTestId('tab-settings').click();
+      await page.getByTestId('domain-table').waitFor({ timeout: 60000 });
+      await page.getByTestId('domain-table').getByRole('checkbox', { name: `Sync ${unticked}` }).uncheck({ force: true });
+      await page.getByTestId('sync-now').click();
+      await page.getByTestId('unsaved-dialog').getByTestId('unsaved-save').click();
+      dialog = page.getByTestId('confirm-dialog');
+      await dialog.waitFor({ timeout: 120000 });
+      const listed = await listedDomains();
+      if (listed.includes(unticked)) throw new Error(`"${unticked}" still listed after Save and preview: ${listed}`);
+      await shot('saved-and-previewed');
+      await dialog.getByTestId('confirm-cancel').click();
+      await page.getByTestId('tab-settings').click();
+      await page.getByTestId('domain-table').waitFor({ timeout: 60000 });
+      await page.getByTestId('domain-table').getByRole('checkbox', { name: `Sync ${unticked}` }).check({ force: true });
+      await page.getByTestId('save-settings').click();
+      await page.getByTestId('settings-unsaved').waitFor({ state: 'detached' });
     },
   },
   {
@@ -201,6 +247,25 @@ export const admin = [
       await page.getByTestId('ops-search').fill('');
       await page.getByTestId('ops-list').waitFor();
       await shot('preview');
+      // What is left out says who and why, in words, and opens a detail with the code.
+      await page.getByTestId('tab-skips').click();
+      const skipRow = page.getByTestId('skips-list').getByTestId('skip-row').first();
+      await skipRow.waitFor();
+      const skipName = (await skipRow.getByTestId('skip-name').textContent())?.trim() ?? '';
+      if (!skipName || /^(user|group)$/i.test(skipName)) throw new Error(`left-out row names ${JSON.stringify(skipName)}`);
+      const why = (await skipRow.getByTestId('skip-reason').textContent()) ?? '';
+      expectMatch(why, /^[A-Z][a-z]+ [a-z]/, 'left-out reason in words');
+      if (/_/.test(why)) throw new Error(`left-out reason is a code: ${why}`);
+      await skipRow.scrollIntoViewIfNeeded();
+      await shot('left-out');
+      await skipRow.click();
+      const sd = page.getByTestId('skip-detail');
+      await sd.waitFor();
+      expectEqual((await sd.getByTestId('skip-detail-reason').textContent())?.trim(), why.replace(/\s*\(.*\)$/, '').trim(), 'detail reason');
+      await shot('left-out-detail');
+      await sd.getByRole('button', { name: 'Close' }).click();
+      await sd.waitFor({ state: 'detached' });
+      await page.getByTestId('tab-ops').click();
       // One conflict taken over, the other skipped.
       const take = page.getByTestId(`conflict-${c1}`);
       await take.getByTestId('conflict-take-over').click();

@@ -288,6 +288,28 @@ describe('sync settings', () => {
     expect(onSaved).toHaveBeenCalled();
   });
 
+  it('asks before saving the deletion of groups that leave the scope, and reports unsaved edits', async () => {
+    vi.mocked(D.SyncSettings).mockResolvedValue({ ...settings, deleteOutOfScopeGroups: false });
+    vi.mocked(D.Domains).mockResolvedValue([]);
+    vi.mocked(D.SaveSettings).mockImplementation(async (_id, s) => s);
+    const onDraft = vi.fn();
+    const user = userEvent.setup();
+    render(
+      <FlagsProvider>
+        <SyncSettings directoryId="d1" running={false} onSaved={() => {}} onDraft={onDraft} />
+      </FlagsProvider>,
+    );
+    await user.click(await screen.findByText('Delete them from Atlassian'));
+    expect(screen.getByTestId('settings-unsaved')).toHaveTextContent('Unsaved changes');
+    expect(onDraft).toHaveBeenLastCalledWith(expect.objectContaining({ save: expect.any(Function), discard: expect.any(Function) }));
+    await user.click(screen.getByTestId('save-settings'));
+    expect(await screen.findByTestId('confirm-delete-groups')).toHaveTextContent('cannot be restored');
+    expect(D.SaveSettings).not.toHaveBeenCalled();
+    await user.click(screen.getByTestId('confirm-delete-groups-yes'));
+    await waitFor(() => expect(D.SaveSettings).toHaveBeenCalledWith('d1', expect.objectContaining({ deleteOutOfScopeGroups: true })));
+    await waitFor(() => expect(onDraft).toHaveBeenLastCalledWith(null));
+  });
+
   it('shows a refused save with its message and action', async () => {
     vi.mocked(D.SyncSettings).mockResolvedValue(settings);
     vi.mocked(D.Domains).mockResolvedValue([]);
@@ -422,6 +444,27 @@ describe('preview', () => {
     await user.click(within(conflict).getByTestId('conflict-take-over'));
     await waitFor(() => expect(S.DecideConflict).toHaveBeenCalledWith('p1', 'g1', 'take_over'));
     expect(onPlan).toHaveBeenCalledWith(expect.objectContaining({ conflicts: [expect.objectContaining({ decision: 'take_over' })] }));
+  });
+
+  it('lists what is left out with name, email, type and the reason in words, and opens its detail', async () => {
+    vi.mocked(S.Operations).mockResolvedValue({ operations: [], total: 0 });
+    vi.mocked(S.Skips).mockResolvedValue({
+      skips: [{ object: { type: 'user', name: 'Zoë Ångström', email: 'zoe@fabrikam.example', entraId: 'u-9' }, reason: 'domain_not_selected', detail: 'fabrikam.example' }],
+      total: 1,
+    });
+    const user = userEvent.setup();
+    render(<PreviewPanel plan={plan} onPlan={() => {}} stale={false} />);
+    await user.click(screen.getByTestId('tab-skips'));
+    const row = await screen.findByTestId('skip-row');
+    expect(row).toHaveTextContent('Zoë Ångström');
+    expect(row).toHaveTextContent('zoe@fabrikam.example');
+    expect(row).toHaveTextContent('User');
+    expect(row).toHaveTextContent('Email domain not selected in the sync settings');
+    expect(row).not.toHaveTextContent('domain_not_selected');
+    await user.click(row);
+    const detail = await screen.findByTestId('skip-detail');
+    expect(detail).toHaveTextContent('Entra object IDu-9');
+    expect(detail).toHaveTextContent('Reason codedomain_not_selected');
   });
 
   it('says when the settings changed after the preview', () => {

@@ -19,7 +19,7 @@ import { SyncProgress, SyncResult } from '../sync/Progress';
 import { Troubleshooting } from '../sync/Troubleshooting';
 import { AtlassianStep, emptyInput } from './AddDirectory';
 import { SignIn, TenantCard } from './SignIn';
-import { SyncSettings } from './SyncSettings';
+import { SyncSettings, type SettingsDraft } from './SyncSettings';
 
 const tabs: DirectoryTab[] = ['overview', 'settings', 'preview', 'history', 'troubleshooting', 'connection'];
 
@@ -43,6 +43,12 @@ export function DirectoryPage({ id, tab = 'overview' }: { id: string; tab?: Dire
   const [refreshKey, setRefreshKey] = useState(0);
   const [disconnecting, setDisconnecting] = useState(false);
   const live = useRef(true);
+  // Unsaved edits in Sync settings: Sync now and Preview ask about them first.
+  const draft = useRef<SettingsDraft | null>(null);
+  const onDraft = useCallback((d: SettingsDraft | null) => {
+    draft.current = d;
+  }, []);
+  const [unsaved, setUnsaved] = useState<{ thenConfirm: boolean } | null>(null);
 
   const reload = useCallback(() => {
     DirectoryService.Get(id).then(
@@ -94,6 +100,27 @@ export function DirectoryPage({ id, tab = 'overview' }: { id: string; tab?: Dire
       offA?.();
     };
   }, [id, reload, finish]);
+
+  // Sync now and Preview changes: unsaved settings are saved or discarded first, then the
+  // preview is made and shown; Sync now opens the confirmation over it.
+  const start = (thenConfirm: boolean) => {
+    if (draft.current) setUnsaved({ thenConfirm });
+    else void preview(thenConfirm).then(() => live.current && setCurrent('preview'));
+  };
+
+  const resolveUnsaved = async (save: boolean) => {
+    const u = unsaved;
+    const d = draft.current;
+    setUnsaved(null);
+    if (!u) return;
+    if (d) {
+      if (save) {
+        if (!(await d.save())) return; // not saved: the settings say why (or ask their own confirmation)
+      } else d.discard();
+    }
+    await preview(u.thenConfirm);
+    if (live.current) setCurrent('preview');
+  };
 
   const preview = async (thenConfirm: boolean) => {
     setPreviewing(true);
@@ -168,10 +195,10 @@ export function DirectoryPage({ id, tab = 'overview' }: { id: string; tab?: Dire
       title={dir.name}
       actions={
         <div className="row-gap">
-          <Button onClick={() => void preview(false).then(() => setCurrent('preview'))} isDisabled={running || previewing || !account} testId="preview-changes">
+          <Button onClick={() => start(false)} isDisabled={running || previewing || !account} testId="preview-changes">
             Preview changes
           </Button>
-          <Button appearance="primary" onClick={() => void preview(true)} isDisabled={running || previewing || !account} isLoading={previewing} testId="sync-now">
+          <Button appearance="primary" onClick={() => start(true)} isDisabled={running || previewing || !account} isLoading={previewing} testId="sync-now">
             Sync now
           </Button>
         </div>
@@ -222,6 +249,7 @@ export function DirectoryPage({ id, tab = 'overview' }: { id: string; tab?: Dire
                 <SyncSettings
                   directoryId={id}
                   running={running || dir.status === 'syncing'}
+                  onDraft={onDraft}
                   onSaved={() => {
                     if (plan) setStale(true);
                     reload();
@@ -266,6 +294,29 @@ export function DirectoryPage({ id, tab = 'overview' }: { id: string; tab?: Dire
           <div className="tab-pad">{current === 'connection' && <EditConnection dir={dir} onSaved={setDir} />}</div>
         </TabPanel>
       </Tabs>
+      <ModalTransition>
+        {unsaved && (
+          <ModalDialog onClose={() => setUnsaved(null)} testId="unsaved-dialog">
+            <ModalHeader>
+              <ModalTitle appearance="warning">Save your settings first?</ModalTitle>
+            </ModalHeader>
+            <ModalBody>
+              <p>You changed the sync settings without saving them. A preview and a sync use the saved settings: save your changes to preview with them, or discard them to preview with the saved ones.</p>
+            </ModalBody>
+            <ModalFooter>
+              <Button appearance="subtle" onClick={() => setUnsaved(null)}>
+                Cancel
+              </Button>
+              <Button onClick={() => void resolveUnsaved(false)} testId="unsaved-discard">
+                Discard
+              </Button>
+              <Button appearance="primary" onClick={() => void resolveUnsaved(true)} testId="unsaved-save">
+                Save and preview
+              </Button>
+            </ModalFooter>
+          </ModalDialog>
+        )}
+      </ModalTransition>
       <ModalTransition>
         {confirming && plan && <ConfirmDialog plan={plan} onConfirm={(c) => void apply(c)} onClose={() => setConfirming(false)} />}
       </ModalTransition>

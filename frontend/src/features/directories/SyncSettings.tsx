@@ -3,12 +3,13 @@ import { Checkbox } from '@atlaskit/checkbox';
 import DynamicTable from '@atlaskit/dynamic-table';
 import Heading from '@atlaskit/heading';
 import Lozenge from '@atlaskit/lozenge';
+import ModalDialog, { ModalBody, ModalFooter, ModalHeader, ModalTitle, ModalTransition } from '@atlaskit/modal-dialog';
 import { RadioGroup } from '@atlaskit/radio';
 import SectionMessage from '@atlaskit/section-message';
 import Select from '@atlaskit/select';
 import Spinner from '@atlaskit/spinner';
 import Textfield from '@atlaskit/textfield';
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useFlags } from '../../lib/flags';
 import { DirectoryService, toAppError, type AppError, type backend, type sync } from '../api';
 import { ErrorMessage } from '../common/errors';
@@ -35,7 +36,29 @@ export function parseNames(s: string): string[] {
  * Sync settings, with Atlassian's sections: sync status, domains to verify, users to sync; then
  * IdP Sync's safety settings. Saving while a sync runs is allowed: it applies to the next sync.
  */
-export function SyncSettings({ directoryId, running, onSaved }: { directoryId: string; running: boolean; onSaved: () => void }) {
+/** Unsaved edits of the settings, which the page's Sync now asks about before it previews. */
+export interface SettingsDraft {
+  /** Saves the edits; false when they were not saved (an error, or a confirmation still open). */
+  save: () => Promise<boolean>;
+  discard: () => void;
+}
+
+// What the admin edits, comparable with what is saved.
+function draftKey(s: sync.Settings, protectedText: string): string {
+  return JSON.stringify({ ...s, protectedGroups: parseNames(protectedText) });
+}
+
+export function SyncSettings({
+  directoryId,
+  running,
+  onSaved,
+  onDraft,
+}: {
+  directoryId: string;
+  running: boolean;
+  onSaved: () => void;
+  onDraft?: (d: SettingsDraft | null) => void;
+}) {
   const flags = useFlags();
   const [s, setS] = useState<sync.Settings | null>(null);
   const [domains, setDomains] = useState<backend.DomainRow[] | null>(null);
@@ -44,6 +67,25 @@ export function SyncSettings({ directoryId, running, onSaved }: { directoryId: s
   const [saveError, setSaveError] = useState<AppError | null>(null);
   const [protectedText, setProtectedText] = useState('');
   const [saving, setSaving] = useState(false);
+  const [saved, setSaved] = useState<sync.Settings | null>(null);
+  const [askDelete, setAskDelete] = useState(false);
+  const dirty = s !== null && saved !== null && draftKey(s, protectedText) !== draftKey(saved, (saved.protectedGroups ?? []).join(', '));
+  const saveRef = useRef<(confirmed: boolean) => Promise<boolean>>(async () => false);
+  useEffect(() => {
+    if (!onDraft) return;
+    onDraft(
+      dirty && saved
+        ? {
+            save: () => saveRef.current(false),
+            discard: () => {
+              setS(saved);
+              setProtectedText((saved.protectedGroups ?? []).join(', '));
+            },
+          }
+        : null,
+    );
+  }, [dirty, saved, onDraft]);
+  useEffect(() => () => onDraft?.(null), [onDraft]);
 
   useEffect(() => {
     let live = true;
@@ -51,6 +93,7 @@ export function SyncSettings({ directoryId, running, onSaved }: { directoryId: s
       (x) => {
         if (!live) return;
         setS(x);
+        setSaved(x);
         setProtectedText((x.protectedGroups ?? []).join(', '));
       },
       (e) => live && setError(toAppError(e)),
@@ -64,6 +107,36 @@ export function SyncSettings({ directoryId, running, onSaved }: { directoryId: s
     };
   }, [directoryId]);
 
+  // Turning on the deletion of groups that leave the scope takes permissions away on every
+  // site: it is saved only after its own confirmation.
+  const save = async (confirmed: boolean): Promise<boolean> => {
+    if (!s) return false;
+    if (s.deleteOutOfScopeGroups && !saved?.deleteOutOfScopeGroups && !confirmed) {
+      setAskDelete(true);
+      return false;
+    }
+    setAskDelete(false);
+    setSaving(true);
+    setSaveError(null);
+    try {
+      const got = await DirectoryService.SaveSettings(directoryId, { ...s, protectedGroups: parseNames(protectedText) });
+      setS(got);
+      setSaved(got);
+      setProtectedText((got.protectedGroups ?? []).join(', '));
+      flags.showSuccess('Settings saved', running ? 'Your changes apply to the next sync.' : 'Preview the changes before you sync.');
+      onSaved();
+      return true;
+    } catch (e) {
+      setSaveError(toAppError(e));
+      return false;
+    } finally {
+      setSaving(false);
+    }
+  };
+  useEffect(() => {
+    saveRef.current = save;
+  });
+
   if (error) return <ErrorMessage error={error} title="The settings could not be read" />;
   if (!s)
     return (
@@ -74,20 +147,6 @@ export function SyncSettings({ directoryId, running, onSaved }: { directoryId: s
   const set = (p: Partial<sync.Settings>) => setS({ ...s, ...p });
   const chosenDomains = new Set(s.domains ?? []);
 
-  const save = async () => {
-    setSaving(true);
-    setSaveError(null);
-    try {
-      const saved = await DirectoryService.SaveSettings(directoryId, { ...s, protectedGroups: parseNames(protectedText) });
-      setS(saved);
-      flags.showSuccess('Settings saved', running ? 'Your changes apply to the next sync.' : 'Preview the changes before you sync.');
-      onSaved();
-    } catch (e) {
-      setSaveError(toAppError(e));
-    } finally {
-      setSaving(false);
-    }
-  };
 
   return (
     <div className="settings" data-testid="sync-settings">
@@ -287,10 +346,35 @@ export function SyncSettings({ directoryId, running, onSaved }: { directoryId: s
 
       {saveError && <ErrorMessage error={saveError} title="The settings were not saved" testId="settings-error" />}
       <div className="footer-buttons">
-        <Button appearance="primary" onClick={save} isLoading={saving} testId="save-settings">
+        {dirty && (
+          <span className="muted small" data-testid="settings-unsaved">
+            Unsaved changes
+          </span>
+        )}
+        <Button appearance="primary" onClick={() => void save(false)} isLoading={saving} testId="save-settings">
           Save settings
         </Button>
       </div>
+      <ModalTransition>
+        {askDelete && (
+          <ModalDialog onClose={() => setAskDelete(false)} testId="confirm-delete-groups">
+            <ModalHeader>
+              <ModalTitle appearance="danger">Delete groups that leave the sync scope?</ModalTitle>
+            </ModalHeader>
+            <ModalBody>
+              <p>From the next sync, a group that leaves the scope is deleted from Atlassian. Its members lose the product access and site permissions it grants, on every site. A deleted group cannot be restored.</p>
+            </ModalBody>
+            <ModalFooter>
+              <Button appearance="subtle" onClick={() => setAskDelete(false)}>
+                Cancel
+              </Button>
+              <Button appearance="danger" onClick={() => void save(true)} testId="confirm-delete-groups-yes">
+                Delete groups that leave the scope
+              </Button>
+            </ModalFooter>
+          </ModalDialog>
+        )}
+      </ModalTransition>
     </div>
   );
 }
