@@ -309,6 +309,9 @@ func TestPermissionsAndTokens(t *testing.T) {
 	verify := graph.StaticTokens(map[string]graph.Principal{
 		token:     {AppID: "a"},
 		"nousers": {AppID: "a", Scopes: []string{"User.Read", "GroupMember.Read.All", "Domain.Read.All"}},
+		// The three permissions IdP Sync asks for, without the registration's default User.Read
+		// that GET /organization needs (organization-get).
+		"nouserread": {AppID: "a", Scopes: []string{"User.Read.All", "GroupMember.Read.All", "Domain.Read.All"}},
 	})
 	e := setup(t, tenant.Spec{Seed: 17, Users: 20, Groups: 3}, graph.Options{Verify: verify}, Config{Tokens: StaticToken("", "127.0.0.1")})
 	_, _, err := e.reader.ReadFull(ctx, nil)
@@ -319,6 +322,11 @@ func TestPermissionsAndTokens(t *testing.T) {
 	_, _, err = e.reader.ReadFull(ctx, nil)
 	if apperr.CodeOf(err) != apperr.GraphPermission || !strings.Contains(err.Error(), "User.Read.All") {
 		t.Fatalf("missing User.Read.All: %v", err)
+	}
+	e = setup(t, tenant.Spec{Seed: 17, Users: 20, Groups: 3}, graph.Options{Verify: verify}, Config{Tokens: StaticToken("nouserread", "127.0.0.1")})
+	_, _, err = e.reader.ReadTenant(ctx)
+	if ae := apperr.As(err); ae == nil || ae.Code != apperr.GraphPermission || !strings.Contains(ae.Message, "GET /organization") || !strings.Contains(ae.Action, "User.Read") || strings.Contains(ae.Action, "User.Read.All") {
+		t.Fatalf("missing User.Read: %v", err)
 	}
 	// A token provider that would not send the token to the configured host is refused up front.
 	_, err = New(Config{BaseURL: e.srv.URL() + "/v1.0", Tokens: StaticToken(token)})

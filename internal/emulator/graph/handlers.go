@@ -25,6 +25,8 @@ var (
 	permUsers   = []string{"User.Read.All", "User.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"}
 	permGroups  = []string{"GroupMember.Read.All", "Group.Read.All", "Directory.Read.All", "Directory.ReadWrite.All"}
 	permDomains = []string{"Domain.Read.All", "Directory.Read.All", "Directory.ReadWrite.All"}
+	// GET /organization: User.Read is the least privileged delegated permission (organization-get).
+	permOrg = []string{"User.Read", "Directory.Read.All", "Organization.Read.All", "Organization.ReadWrite.All"}
 )
 
 func parseRoute(method, path string) (route, string) {
@@ -38,7 +40,7 @@ func parseRoute(method, path string) (route, string) {
 	case len(seg) == 1 && seg[0] == "$batch":
 		return route{kind: "batch"}, ""
 	case len(seg) == 1 && seg[0] == "organization":
-		return route{kind: "organization", cost: 1}, ""
+		return route{kind: "organization", cost: 1, perm: permOrg}, ""
 	case len(seg) == 1 && seg[0] == "domains":
 		return route{kind: "domains", cost: 1, perm: permDomains}, ""
 	case len(seg) == 1 && seg[0] == "users":

@@ -128,7 +128,9 @@ func TestPagingReturnsEveryUserOnce(t *testing.T) {
 
 func TestThrottlingAndPermissions(t *testing.T) {
 	s, c := start(t, Options{ThrottleLimit: 5, ThrottleWindow: 2 * time.Second,
-		Verify: StaticTokens(map[string]Principal{"full": {AppID: "a"}, "nousers": {AppID: "b", Scopes: []string{"GroupMember.Read.All"}}})})
+		Verify: StaticTokens(map[string]Principal{"full": {AppID: "a"}, "nousers": {AppID: "b", Scopes: []string{"GroupMember.Read.All"}},
+			"nouserread": {AppID: "c", Scopes: []string{"User.Read.All", "GroupMember.Read.All", "Domain.Read.All"}},
+			"userread":   {AppID: "d", Scopes: []string{"User.Read", "User.Read.All"}}})})
 	base := s.URL() + "/v1.0"
 	st, _, body := get(t, c, base+"/users", "nousers")
 	if st != 403 || errorCode(t, body) != "Authorization_RequestDenied" {
@@ -149,6 +151,14 @@ func TestThrottlingAndPermissions(t *testing.T) {
 	}
 	if c := s.Counters(); c.Throttled != 1 || c.Units != 4 {
 		t.Fatalf("counters %+v", c)
+	}
+	// GET /organization needs User.Read (or a directory/organization read permission): the
+	// organization-get permission table. User.Read.All is not among them.
+	if st, _, body := get(t, c, base+"/organization", "nouserread"); st != 403 || errorCode(t, body) != "Authorization_RequestDenied" {
+		t.Fatalf("organization without User.Read: %d %v", st, body)
+	}
+	if st, _, _ := get(t, c, base+"/organization", "userread"); st != 200 {
+		t.Fatalf("organization with User.Read: %d", st)
 	}
 }
 

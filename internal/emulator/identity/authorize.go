@@ -23,8 +23,10 @@ var graphPermissions = map[string]bool{
 	"Domain.Read.All": true, "Directory.Read.All": true,
 }
 
-// appPermissions are the permissions configured on the app registration (what .default asks).
-var appPermissions = []string{"User.Read.All", "GroupMember.Read.All", "Domain.Read.All"}
+// appPermissions are the permissions configured on the app registration (what .default asks):
+// the three IdP Sync needs and User.Read, which Entra adds to every new registration and which
+// GET /organization needs (Microsoft Graph's organization-get permission table).
+var appPermissions = []string{"User.Read", "User.Read.All", "GroupMember.Read.All", "Domain.Read.All"}
 
 var oidcScopes = map[string]bool{"openid": true, "profile": true, "offline_access": true, "email": true}
 
@@ -144,11 +146,7 @@ func (s *Server) signIn(hint, tenant string, ss scopeSet) (grant, *aadErr) {
 		s.consented = true // the admin ticked "Consent on behalf of your organization"
 	}
 	g := grant{account: *acct, tenant: tid, resource: ss.audience(), sid: randGUID()}
-	for _, p := range ss.perms {
-		if !s.declined[strings.ToLower(p)] && !contains(g.perms, p) {
-			g.perms = append(g.perms, p)
-		}
-	}
+	g.perms = s.grantedPerms(ss.perms)
 	for o := range ss.oidc {
 		g.oidc = append(g.oidc, o)
 	}
@@ -266,4 +264,28 @@ func (s *Server) authorize(w *statusRecorder, r *http.Request, tenant string) {
 		scopes: strings.Fields(q.Get("scope")), g: g, expires: time.Now().Add(10 * time.Minute)}
 	s.mu.Unlock()
 	reply(w, mode, redirect, map[string]string{"code": code, "state": state, "session_state": g.sid})
+}
+
+// grantedPerms is a token's scp for a request of perms (caller holds s.mu): the requested
+// permissions not declined, and, as Entra does, every other permission of the registration that
+// is consented (admin consent covers them all; User.Read needs none). Microsoft: a token carries
+// every permission consented for its resource, not only those named in the request.
+func (s *Server) grantedPerms(perms []string) []string {
+	var out []string
+	add := func(p string) {
+		if !s.declined[strings.ToLower(p)] && !contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	for _, p := range perms {
+		add(p)
+	}
+	if len(perms) > 0 {
+		for _, p := range s.registration {
+			if s.consented || !graphPermissions[p] {
+				add(p)
+			}
+		}
+	}
+	return out
 }

@@ -192,7 +192,9 @@ func TestCodeRedemptionAndTokens(t *testing.T) {
 	}
 	c2 := code(t, s)
 	st, a := post(t, s, "/organizations/oauth2/v2.0/token", form(c2))
-	if st != 200 || a.TokenType != "Bearer" || a.ExpiresIn < 3600 || a.Scope != "https://graph.microsoft.com/User.Read.All https://graph.microsoft.com/GroupMember.Read.All https://graph.microsoft.com/Domain.Read.All" {
+	if st != 200 || a.TokenType != "Bearer" || a.ExpiresIn < 3600 || a.Scope != "https://graph.microsoft.com/User.Read.All https://graph.microsoft.com/GroupMember.Read.All https://graph.microsoft.com/Domain.Read.All https://graph.microsoft.com/User.Read" {
+		// User.Read: Entra's default permission of every registration, consented with the others,
+		// is in every Graph token of the app whether asked or not.
 		t.Fatalf("%d %+v", st, a)
 	}
 	t.Logf("sizes: access token %d, id_token %d, refresh token %d bytes", len(a.AccessToken), len(a.IDToken), len(a.RefreshToken))

@@ -80,6 +80,7 @@ type Server struct {
 	declineConsent bool   // the admin presses Cancel on the consent page
 	declined       map[string]bool
 	scopeForms     map[string]ScopeForm // by grant_type; see SetScopeForm
+	registration   []string             // permissions configured on the app registration
 	tokenTenant    string               // non-empty: tokens name this tenant whatever was asked
 	atLife         time.Duration
 	codes          map[string]*authCode
@@ -133,7 +134,7 @@ func New(opts Options) (*Server, error) {
 		opts.RefreshTokenLifetime = 90 * 24 * time.Hour
 	}
 	s := &Server{
-		opts: opts, key: make([]byte, 32), consented: true, declined: map[string]bool{},
+		opts: opts, key: make([]byte, 32), consented: true, declined: map[string]bool{}, registration: appPermissions,
 		atLife: opts.AccessTokenLifetime, codes: map[string]*authCode{},
 		refresh: map[string]*refreshRecord{}, devices: map[string]*deviceCode{},
 	}
@@ -290,6 +291,15 @@ func (s *Server) SetDeclinedScopes(perms ...string) {
 	for _, p := range perms {
 		s.declined[strings.ToLower(p)] = true
 	}
+}
+
+// SetRegistrationPermissions replaces the delegated permissions configured on the app
+// registration (default: User.Read, User.Read.All, GroupMember.Read.All, Domain.Read.All), as when
+// an admin removed Entra's default User.Read.
+func (s *Server) SetRegistrationPermissions(perms ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.registration = append([]string(nil), perms...)
 }
 
 // IssueForTenant makes every token name tenant as its tid, whatever tenant was asked ("" to stop).

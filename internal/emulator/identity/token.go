@@ -147,15 +147,12 @@ func (s *Server) redeemRefresh(rt, scope, tenant string) (grant, *aadErr) {
 		g.tenant = s.tokenTenant
 	}
 	g.resource = ss.audience()
-	g.perms = nil
 	for _, p := range ss.perms {
 		if graphPermissions[p] && !s.consented {
 			return grant{}, &aadErr{400, "invalid_grant", 65001, fmt.Sprintf("The user or administrator has not consented to use the application with ID '%s' named 'IdP Sync'. Send an interactive authorization request for this user and resource.", s.opts.ClientID), "consent_required"}
 		}
-		if !s.declined[strings.ToLower(p)] && !contains(g.perms, p) {
-			g.perms = append(g.perms, p)
-		}
 	}
+	g.perms = s.grantedPerms(ss.perms)
 	g.oidc = nil
 	for o := range ss.oidc {
 		g.oidc = append(g.oidc, o)
