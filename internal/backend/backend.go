@@ -15,6 +15,7 @@ import (
 	gosync "sync"
 	"time"
 
+	"github.com/idpsync/idpsync/internal/alert"
 	"github.com/idpsync/idpsync/internal/apperr"
 	"github.com/idpsync/idpsync/internal/atlassian"
 	"github.com/idpsync/idpsync/internal/auth"
@@ -46,6 +47,9 @@ type Options struct {
 	Now         func() time.Time
 	// Demo opens only the demo's own folder (see DemoMarker); DemoOptions sets it.
 	Demo bool
+	// Alerts delivers the alerts of automatic syncs (zero: desktop notifications and webhooks
+	// over Transport).
+	Alerts alert.Sender
 }
 
 // Backend is safe for concurrent use by the GUI's bound calls.
@@ -105,6 +109,9 @@ func Open(ctx context.Context, opts Options) (*Backend, error) {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.Alerts.Transport == nil {
+		opts.Alerts.Transport = opts.Transport
 	}
 	if opts.SCIMLimiter == (atlassian.LimiterConfig{}) {
 		opts.SCIMLimiter = DefaultSCIMLimiter
@@ -183,6 +190,7 @@ func (b *Backend) toDTO(ctx context.Context, d store.Directory) Directory {
 	if c, _ := b.st.StandingConfirmation(ctx, d.ID); c != nil {
 		out.SyncedDomains = len(c.Domains)
 	}
+	out.LastAlert, _ = b.LastAlert(ctx, d.ID)
 	return out
 }
 
@@ -343,5 +351,7 @@ func (b *Backend) Disconnect(ctx context.Context, id string) error {
 	}
 	b.mu.Unlock()
 	_ = os.Remove(filepath.Join(b.home, "snapshots", id+".snapshot.gz"))
+	_ = alert.DeleteWebhook(ctx, b.opts.Secrets, id)
+	_ = os.Remove(b.alertPath(id))
 	return b.st.DeleteDirectory(ctx, id)
 }

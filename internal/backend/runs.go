@@ -537,10 +537,13 @@ func (b *Backend) Cancel(ctx context.Context, id string) error {
 }
 
 // Headless is `idpsync plan` / `idpsync sync`: preview, check the headless confirmation, apply.
-func (b *Backend) Headless(ctx context.Context, id string, o HeadlessOptions) (RunSummary, PlanSummary, error) {
+func (b *Backend) Headless(ctx context.Context, id string, o HeadlessOptions) (rs RunSummary, ps PlanSummary, err error) {
 	d, err := b.st.GetDirectory(ctx, id)
 	if err != nil {
 		return RunSummary{}, PlanSummary{}, err
+	}
+	if o.Automatic && o.Apply {
+		defer func() { b.afterAutomatic(ctx, d, rs, err) }()
 	}
 	var lock *store.Lock
 	if o.Apply {
@@ -565,7 +568,7 @@ func (b *Backend) Headless(ctx context.Context, id string, o HeadlessOptions) (R
 		b.recordBlocked(ctx, d, pe, err, o.Automatic)
 		return RunSummary{}, pe.summary, err
 	}
-	rs, err := b.apply(ctx, d, pe.plan, idsync.Overrides{Threshold: o.OverrideThreshold, RemovalThreshold: o.OverrideRemovalThreshold, ReadShrink: o.OverrideReadShrink}, o.Automatic)
+	rs, err = b.apply(ctx, d, pe.plan, idsync.Overrides{Threshold: o.OverrideThreshold, RemovalThreshold: o.OverrideRemovalThreshold, ReadShrink: o.OverrideReadShrink}, o.Automatic)
 	return rs, pe.summary, err
 }
 

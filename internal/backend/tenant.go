@@ -337,11 +337,12 @@ func errDTO(err error) ErrorDTO {
 }
 
 // AutoSync is one automatic sync under the standing confirmation rule.
-func (b *Backend) AutoSync(ctx context.Context, id string) (RunSummary, error) {
+func (b *Backend) AutoSync(ctx context.Context, id string) (rs RunSummary, err error) {
 	d, err := b.st.GetDirectory(ctx, id)
 	if err != nil {
 		return RunSummary{}, err
 	}
+	defer func() { b.afterAutomatic(ctx, d, rs, err) }()
 	conf, err := b.st.StandingConfirmation(ctx, id)
 	if err != nil {
 		return RunSummary{}, err

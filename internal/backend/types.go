@@ -68,6 +68,7 @@ type Directory struct {
 	GraphURL         string      `json:"graphUrl,omitempty"`
 	AuthorityURL     string      `json:"authorityUrl,omitempty"`
 	OrgURL           string      `json:"orgUrl,omitempty"`
+	LastAlert        *Alert      `json:"lastAlert,omitempty"` // the last alert of an automatic sync
 }
 
 // Account is the signed-in Microsoft account of a directory.

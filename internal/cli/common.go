@@ -157,3 +157,8 @@ func subcommand(args []string, help, missing string, stdout, stderr io.Writer) (
 	}
 	return args[0], args[1:], 0, false
 }
+
+func envSet(name string) bool {
+	_, ok := os.LookupEnv(name)
+	return ok
+}

@@ -1,0 +1,129 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/idpsync/idpsync/internal/apperr"
+	"github.com/idpsync/idpsync/internal/backend"
+)
+
+func init() {
+	Register(Command{
+		Name:    "alerts",
+		Usage:   "idpsync alerts show|test|set-webhook|remove-webhook --directory NAME",
+		Summary: "alerts of scheduled syncs: the last one, a test, and the Teams or Slack webhook URL (kept in the keychain)",
+		Run:     runAlerts,
+	})
+}
+
+const alertsHelp = `Usage:
+  idpsync alerts show --directory NAME [--json]
+      The last alert: a scheduled or automatic sync that failed, partly failed or was blocked.
+  idpsync alerts set-webhook --directory NAME
+      Read an incoming-webhook URL (Microsoft Teams or Slack; https) from the first line of
+      standard input, or from IDPSYNC_WEBHOOK_URL, and keep it in the OS keychain. Alerts are
+      then also POSTed there as JSON: {"text": "…", "version": 1, "idpsync": {…}}.
+  idpsync alerts remove-webhook --directory NAME
+  idpsync alerts test --directory NAME [--json]
+      Send a test alert to the desktop and the webhook; exit 1 if a channel failed.
+Every alert is also a desktop notification of the signed-in user's session.
+`
+
+func runAlerts(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	sub, rest, code, done := subcommand(args, alertsHelp, "alerts needs show, test, set-webhook or remove-webhook", stdout, stderr)
+	if done {
+		return code
+	}
+	fs := newFlags("alerts " + sub)
+	dir := fs.String("directory", "", "")
+	asJSON := fs.Bool("json", false, "")
+	fs.Func("url", "refused", func(string) error {
+		return apperr.New(apperr.InvalidInput, "the webhook URL is a secret and is never taken from the command line")
+	})
+	if err := fs.Parse(rest); err != nil {
+		return usageFail(stderr, alertsHelp, "%s", usageMsg(err, "bad arguments"))
+	}
+	if *dir == "" || fs.NArg() > 0 {
+		return usageFail(stderr, alertsHelp, "alerts %s needs --directory NAME", sub)
+	}
+	switch sub {
+	case "show", "test", "set-webhook", "remove-webhook":
+	default:
+		return usageFail(stderr, alertsHelp, "unknown alerts command %q", sub)
+	}
+	b, d, err := withDirectory(ctx, *dir, nil, backend.Endpoints{})
+	if err != nil {
+		return failDoc(stdout, stderr, *asJSON, err)
+	}
+	defer b.Close()
+	switch sub {
+	case "show":
+		a, err := b.LastAlert(ctx, d.ID)
+		if err != nil {
+			return failDoc(stdout, stderr, *asJSON, err)
+		}
+		hook, _ := b.HasWebhook(ctx, d.ID)
+		if *asJSON {
+			return jsonExit(stdout, stderr, writeJSON(stdout, "alerts", struct {
+				Last    *backend.Alert `json:"last"`
+				Webhook bool           `json:"webhook"`
+			}{a, hook}))
+		}
+		if a == nil {
+			fmt.Fprintf(stdout, "No alert for %q.\n", d.Name)
+		} else {
+			printAlert(stdout, *a)
+		}
+		fmt.Fprintf(stdout, "Webhook: %s\n", map[bool]string{true: "set (in the keychain)", false: "none"}[hook])
+		return ExitOK
+	case "set-webhook":
+		var sr secretReader
+		url, err := sr.secret(!envSet("IDPSYNC_WEBHOOK_URL"), "IDPSYNC_WEBHOOK_URL", "webhook URL")
+		if err != nil {
+			return Fail(stderr, err)
+		}
+		if err := b.SetWebhook(ctx, d.ID, url); err != nil {
+			return Fail(stderr, err)
+		}
+		fmt.Fprintf(stdout, "Alerts of %q will also be posted to the webhook. Try it: idpsync alerts test --directory %s\n", d.Name, shellQuote(d.Name))
+		return ExitOK
+	case "remove-webhook":
+		if err := b.SetWebhook(ctx, d.ID, ""); err != nil {
+			return Fail(stderr, err)
+		}
+		fmt.Fprintf(stdout, "No webhook for %q any more.\n", d.Name)
+		return ExitOK
+	}
+	a, err := b.TestAlert(ctx, d.ID)
+	if err != nil {
+		return failDoc(stdout, stderr, *asJSON, err)
+	}
+	if *asJSON {
+		if err := writeJSON(stdout, "alert", a); err != nil {
+			return Fail(stderr, err)
+		}
+	} else {
+		fmt.Fprintf(stdout, "Test alert delivered to: %s\n", orDefault(strings.Join(a.Delivered, ", "), "nothing"))
+		for _, e := range a.Errors {
+			fmt.Fprintf(stdout, "  not delivered: %s\n", e)
+		}
+	}
+	if len(a.Errors) > 0 {
+		return ExitFailure
+	}
+	return ExitOK
+}
+
+func printAlert(w io.Writer, a backend.Alert) {
+	fmt.Fprintf(w, "Last alert (%s): %s\n  %s\n", a.At, a.Title(), a.Text())
+	if a.ReportPath != "" {
+		fmt.Fprintf(w, "  report: %s\n", a.ReportPath)
+	}
+	fmt.Fprintf(w, "  delivered to: %s\n", orDefault(strings.Join(a.Delivered, ", "), "nothing"))
+	for _, e := range a.Errors {
+		fmt.Fprintf(w, "  not delivered: %s\n", e)
+	}
+}
