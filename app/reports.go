@@ -29,8 +29,9 @@ type openReport struct {
 	view *report.View
 }
 
-// maxOpenReports bounds the reports held in memory (a 100,000-user report is large): opening
-// one more forgets the oldest, whose screen then asks to open it again.
+// maxOpenReports bounds the reports open at once (each pages from its own temporary file and
+// holds a few bytes per entry): opening one more forgets the oldest, whose screen then asks to
+// open it again.
 const maxOpenReports = 4
 
 // ReportHandle names an opened report for the calls that follow. ID is "" when the admin
@@ -53,10 +54,23 @@ func (s *ReportService) remember(path string, v *report.View) ReportHandle {
 	s.open[id] = &openReport{path: path, view: v}
 	s.order = append(s.order, id)
 	for len(s.order) > maxOpenReports {
-		delete(s.open, s.order[0])
+		s.drop(s.order[0])
 		s.order = s.order[1:]
 	}
 	return ReportHandle{ID: id, Path: path, Name: filepath.Base(path), Summary: v.Summary()}
+}
+
+// drop forgets an opened report and releases its temporary file, once no call is using it.
+// Callers hold s.mu.
+func (s *ReportService) drop(id string) {
+	if r := s.open[id]; r != nil {
+		delete(s.open, id)
+		go func() {
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			r.view.Close()
+		}()
+	}
 }
 
 func (s *ReportService) get(id string) (*openReport, error) {
@@ -132,7 +146,7 @@ func (s *ReportService) Forget(id string) (Done, error) {
 	return call("Forget", func() (Done, error) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		delete(s.open, id)
+		s.drop(id)
 		for i, x := range s.order {
 			if x == id {
 				s.order = append(s.order[:i], s.order[i+1:]...)
@@ -168,9 +182,12 @@ func (s *ReportService) Compare(a, b string) (Comparison, error) {
 		}
 		ra.mu.Lock()
 		rb.mu.Lock()
-		d := report.Diff(ra.view.Report, rb.view.Report)
+		d, err := report.DiffViews(ra.view, rb.view)
 		rb.mu.Unlock()
 		ra.mu.Unlock()
+		if err != nil {
+			return Comparison{}, err
+		}
 		c := Comparison{Diff: d}
 		if len(d.Objects) > maxDiffObjects {
 			d.Objects, c.Truncated = d.Objects[:maxDiffObjects], true

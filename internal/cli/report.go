@@ -73,11 +73,12 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		if err != nil || len(pos) != 1 {
 			return reportUsage(stderr, usageMsg(err, "report show takes one FILE"))
 		}
-		v, err := report.OpenView(pos[0])
+		// Streamed: the summary needs no operation held, nor paged.
+		sum, err := report.SummarizeFile(pos[0])
 		if err != nil {
 			return Fail(stderr, err)
 		}
-		if err := report.WriteSummaryText(stdout, v.Summary()); err != nil {
+		if err := report.WriteSummaryText(stdout, sum); err != nil {
 			return Fail(stderr, err)
 		}
 		return ExitOK
@@ -117,15 +118,20 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		if err != nil || len(pos) != 2 {
 			return reportUsage(stderr, usageMsg(err, "report diff takes two files, A and B"))
 		}
-		a, err := report.LoadFile(pos[0])
+		a, err := report.OpenView(pos[0])
 		if err != nil {
 			return Fail(stderr, err)
 		}
-		b, err := report.LoadFile(pos[1])
+		defer a.Close()
+		b, err := report.OpenView(pos[1])
 		if err != nil {
 			return Fail(stderr, err)
 		}
-		d := report.Diff(a.Report, b.Report)
+		defer b.Close()
+		d, err := report.DiffViews(a, b)
+		if err != nil {
+			return Fail(stderr, err)
+		}
 		if *asJSON {
 			enc := json.NewEncoder(stdout)
 			enc.SetIndent("", "  ")

@@ -1,9 +1,12 @@
 package report
 
 import (
+	"hash/maphash"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/idpsync/idpsync/internal/apperr"
 )
 
 // RunRef identifies one side of a comparison.
@@ -146,9 +149,133 @@ func changesEqual(a, b []Change) bool {
 // Diff compares run a with run b: per user and per group, the operations new in b, gone from a,
 // and those whose result or attribute changes differ, plus changes in what was left out of scope.
 func Diff(a, b *Report) *ReportDiff {
-	d := &ReportDiff{A: runRef(a), B: runRef(b),
-		SameTenant: a.Tenant.ID == b.Tenant.ID, SameDirectory: a.Directory.ID == b.Directory.ID}
+	d, _ := DiffViews(NewView(a, nil), NewView(b, nil))
+	return d
+}
+
+// Comparing bounds (issue 14 point 3): the comparison holds a 16-byte key and an index per
+// operation and skip of A (about 30 bytes with the map), and the differences themselves; past
+// these it stops with report_too_large instead of growing. 2,000,000 operations is a first sync
+// of Atlassian's default 150,000 users in 12 groups each; 1,000,000 differences is 200 times
+// what the screen lists.
+const (
+	maxCompareEntries = 2_000_000
+	maxDiffDetails    = 1_000_000
+)
+
+// lister is what a comparison reads of a report: its operations and skips in order, and one
+// operation of A again by index. A view opened from a file reads them from disk.
+type lister struct {
+	v          *View
+	cur        *cursor // random access into A's operations
+	nOps, nSks int
+}
+
+func newLister(v *View) *lister {
+	l := &lister{v: v}
+	if v.ops != nil {
+		l.nOps, l.nSks, l.cur = v.ops.n, v.skips.n, v.ops.cursor()
+	} else {
+		l.nOps, l.nSks = len(v.Report.Operations), len(v.Report.Skips)
+	}
+	return l
+}
+
+func (l *lister) eachOp(fn func(i int, op *Operation)) error {
+	if l.v.ops == nil {
+		for i := range l.v.Report.Operations {
+			fn(i, &l.v.Report.Operations[i])
+		}
+		return nil
+	}
+	c := l.v.ops.cursor()
+	for i := 0; i < l.nOps; i++ {
+		op, ok := c.operation(i)
+		if !ok {
+			return c.err
+		}
+		fn(i, &op)
+	}
+	return nil
+}
+
+func (l *lister) opAt(i int) (Operation, error) {
+	if l.v.ops == nil {
+		return l.v.Report.Operations[i], nil
+	}
+	op, ok := l.cur.operation(i)
+	if !ok {
+		return op, l.cur.err
+	}
+	return op, nil
+}
+
+func (l *lister) eachSkip(fn func(i int, s *Skip)) error {
+	if l.v.skips == nil {
+		for i := range l.v.Report.Skips {
+			fn(i, &l.v.Report.Skips[i])
+		}
+		return nil
+	}
+	c := l.v.skips.cursor()
+	for i := 0; i < l.nSks; i++ {
+		s, ok := c.skip(i)
+		if !ok {
+			return c.err
+		}
+		fn(i, &s)
+	}
+	return nil
+}
+
+// keyHash is a 128-bit digest of an operation's or skip's identity: the comparison's index holds
+// it instead of the strings, whose size the file decides.
+type keyHash [2]uint64
+
+var diffSeeds = [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}
+
+func hashKey(parts ...string) keyHash {
+	var k keyHash
+	for j := range k {
+		var h maphash.Hash
+		h.SetSeed(diffSeeds[j])
+		for _, p := range parts {
+			h.WriteString(p)
+			h.WriteByte(0)
+		}
+		k[j] = h.Sum64()
+	}
+	return k
+}
+
+func opHash(op *Operation) keyHash {
+	k := keyOf(op)
+	return hashKey(k.object, string(k.action), k.group)
+}
+
+func tooManyToCompare(what string, n int) error {
+	return apperr.New(apperr.ReportTooLarge, "a report with more than %d %s cannot be compared", n, what).
+		WithAction("Compare smaller reports, or export both as CSV and compare those.")
+}
+
+// DiffViews compares the reports of two views (opened from files: read from disk) within the
+// comparing bounds.
+func DiffViews(va, vb *View) (*ReportDiff, error) {
+	a, b := newLister(va), newLister(vb)
+	for _, l := range []*lister{a, b} {
+		if l.nOps > maxCompareEntries {
+			return nil, tooManyToCompare("operations", maxCompareEntries)
+		}
+		if l.nSks > maxCompareEntries {
+			return nil, tooManyToCompare("skips", maxCompareEntries)
+		}
+	}
+	d := &ReportDiff{A: runRef(va.Report), B: runRef(vb.Report),
+		SameTenant: va.Report.Tenant.ID == vb.Report.Tenant.ID, SameDirectory: va.Report.Directory.ID == vb.Report.Directory.ID}
+	d.A.Operations, d.A.Skips, d.B.Operations, d.B.Skips = a.nOps, a.nSks, b.nOps, b.nSks
 	objs := map[string]*ObjectDiff{}
+	details := 0
+	var over error
 	get := func(o *ObjectRef) *ObjectDiff {
 		k := objectKey(o)
 		od := objs[k]
@@ -163,6 +290,10 @@ func Diff(a, b *Report) *ReportDiff {
 		if od.AtlassianID == "" {
 			od.AtlassianID = o.AtlassianID
 		}
+		if details++; details > maxDiffDetails && over == nil {
+			over = apperr.New(apperr.ReportTooLarge, "the two reports differ in more than %d places", maxDiffDetails).
+				WithAction("Compare reports of runs closer in time, or export both as CSV and compare those.")
+		}
 		return od
 	}
 	groupCount := func(op *Operation, f func(*ObjectDiff)) {
@@ -173,28 +304,34 @@ func Diff(a, b *Report) *ReportDiff {
 		}
 	}
 
-	inA := make(map[opKey]int, len(a.Operations))
-	for i := range a.Operations {
-		inA[keyOf(&a.Operations[i])] = i
+	inA := make(map[keyHash]int32, a.nOps)
+	if err := a.eachOp(func(i int, op *Operation) { inA[opHash(op)] = int32(i) }); err != nil {
+		return nil, err
 	}
-	matched := make([]bool, len(a.Operations))
-	for i := range b.Operations {
-		opB := &b.Operations[i]
-		k := keyOf(opB)
-		j, ok := inA[k]
+	matched := make([]bool, a.nOps)
+	var aerr error
+	if err := b.eachOp(func(_ int, opB *Operation) {
+		if over != nil || aerr != nil {
+			return
+		}
+		j, ok := inA[opHash(opB)]
 		if !ok || matched[j] {
 			od := get(&opB.Object)
 			od.Added = append(od.Added, diffOp(opB))
 			d.Totals.Added++
 			groupCount(opB, func(g *ObjectDiff) { g.MembersAdded++ })
-			continue
+			return
 		}
 		matched[j] = true
-		opA := &a.Operations[j]
+		opA, err := a.opAt(int(j))
+		if err != nil {
+			aerr = err
+			return
+		}
 		rc := opA.Result != opB.Result || opA.Code != opB.Code
 		cd := !changesEqual(opA.Changes, opB.Changes)
 		if !rc && !cd {
-			continue
+			return
 		}
 		od := get(&opB.Object)
 		c := DiffChanged{Action: opB.Action, ResultA: opA.Result, ResultB: opB.Result, CodeA: opA.Code, CodeB: opB.Code,
@@ -213,43 +350,80 @@ func Diff(a, b *Report) *ReportDiff {
 			d.Totals.ChangesDiffer++
 		}
 		groupCount(opB, func(g *ObjectDiff) { g.MembersChanged++ })
+	}); err != nil {
+		return nil, err
 	}
-	for j := range a.Operations {
-		if matched[j] {
-			continue
+	if aerr != nil {
+		return nil, aerr
+	}
+	inA = nil
+	if err := a.eachOp(func(j int, opA *Operation) {
+		if matched[j] || over != nil {
+			return
 		}
-		opA := &a.Operations[j]
 		od := get(&opA.Object)
 		od.Removed = append(od.Removed, diffOp(opA))
 		d.Totals.Removed++
 		groupCount(opA, func(g *ObjectDiff) { g.MembersRemoved++ })
+	}); err != nil {
+		return nil, err
 	}
+	matched = nil
 
-	skipsA := map[string]string{}
-	for i := range a.Skips {
-		skipsA[objectKey(&a.Skips[i].Object)] = a.Skips[i].Reason
+	// Skips: A's by key (hashed) with the index of their reason; B's seen, by key.
+	type skipA struct {
+		i      int32
+		reason keyHash
 	}
-	seenB := map[string]bool{}
-	for i := range b.Skips {
-		s := &b.Skips[i]
-		k := objectKey(&s.Object)
+	skipsA := make(map[keyHash]skipA, a.nSks)
+	if err := a.eachSkip(func(i int, s *Skip) {
+		skipsA[hashKey(objectKey(&s.Object))] = skipA{int32(i), hashKey(s.Reason)}
+	}); err != nil {
+		return nil, err
+	}
+	reasonA := map[int32]string{} // the reasons of A's skips whose object B skips otherwise
+	seenB := make(map[keyHash]bool, b.nSks)
+	var changedB []Skip
+	if err := b.eachSkip(func(_ int, s *Skip) {
+		k := hashKey(objectKey(&s.Object))
 		seenB[k] = true
-		if ra, ok := skipsA[k]; ok && ra == s.Reason {
-			continue
+		if sa, ok := skipsA[k]; ok && sa.reason == hashKey(s.Reason) {
+			return
 		}
+		if over == nil {
+			changedB = append(changedB, *s)
+			get(&s.Object) // counts toward the bound
+		}
+	}); err != nil {
+		return nil, err
+	}
+	for _, s := range changedB {
+		if sa, ok := skipsA[hashKey(objectKey(&s.Object))]; ok {
+			reasonA[sa.i] = ""
+		}
+	}
+	if err := a.eachSkip(func(i int, s *Skip) {
+		if _, ok := reasonA[int32(i)]; ok {
+			reasonA[int32(i)] = s.Reason
+		}
+		if !seenB[hashKey(objectKey(&s.Object))] && over == nil {
+			od := get(&s.Object)
+			od.SkipA = s.Reason
+			d.Totals.SkipChanged++
+		}
+	}); err != nil {
+		return nil, err
+	}
+	for _, s := range changedB {
 		od := get(&s.Object)
-		od.SkipA, od.SkipB = skipsA[k], s.Reason
+		if sa, ok := skipsA[hashKey(objectKey(&s.Object))]; ok {
+			od.SkipA = reasonA[sa.i]
+		}
+		od.SkipB = s.Reason
 		d.Totals.SkipChanged++
 	}
-	for i := range a.Skips {
-		s := &a.Skips[i]
-		k := objectKey(&s.Object)
-		if seenB[k] {
-			continue
-		}
-		od := get(&s.Object)
-		od.SkipA = s.Reason
-		d.Totals.SkipChanged++
+	if over != nil {
+		return nil, over
 	}
 
 	d.Objects = make([]ObjectDiff, 0, len(objs))
@@ -276,5 +450,5 @@ func Diff(a, b *Report) *ReportDiff {
 		}
 		return x.EntraID < y.EntraID
 	})
-	return d
+	return d, nil
 }

@@ -165,7 +165,8 @@ var errLateHeader = errors.New("header fields after the operations")
 
 // ExportFile converts the report file src (any readable format) to opts, streaming: a
 // 1,000,000-operation report is converted without being held in memory. Files whose summary fields
-// follow their operations (not written by this package) are converted in memory instead.
+// follow their operations (not written by this package) are read twice instead: once for the
+// summary, once for the lists.
 func ExportFile(src string, opts ExportOptions) ([]string, error) {
 	if err := opts.check(); err != nil {
 		return nil, err
@@ -173,30 +174,38 @@ func ExportFile(src string, opts ExportOptions) ([]string, error) {
 	if same(src, opts.Out) {
 		return nil, apperr.New(apperr.InvalidInput, "the export would overwrite the report it reads").WithAction("Choose another output path.")
 	}
+	files, err := exportStream(src, opts, nil)
+	if errors.Is(err, errLateHeader) {
+		full, _, err := DecodeFile(src, DefaultLimits, Visitor{})
+		if err != nil {
+			return nil, err
+		}
+		return exportStream(src, opts, full)
+	}
+	return files, err
+}
+
+// exportStream streams src to opts; header, when set, replaces the fields read before the lists.
+func exportStream(src string, opts ExportOptions, header *Report) ([]string, error) {
 	o := &output{}
 	var s sink
 	pseudo := opts.pseudonymizer()
 	full, info, err := DecodeFile(src, DefaultLimits, Visitor{
 		Begin: func(h *Report) (err error) {
+			if header != nil {
+				h = header
+			}
 			s, err = opts.open(o, h, pseudo)
 			return err
 		},
 		Operation: func(op *Operation) error { return s.WriteOperation(op) },
 		Skip:      func(sk *Skip) error { return s.WriteSkip(sk) },
 	})
-	if err == nil && len(info.late) > 0 {
+	if err == nil && len(info.late) > 0 && header == nil {
 		err = errLateHeader
 	}
 	if err == nil {
 		err = s.Close(full)
-	}
-	if errors.Is(err, errLateHeader) {
-		o.abort()
-		l, err := LoadFile(src)
-		if err != nil {
-			return nil, err
-		}
-		return ExportReport(l.Report, opts)
 	}
 	if err != nil {
 		o.abort()

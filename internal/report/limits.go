@@ -24,6 +24,13 @@ type Limits struct {
 	// about 1032:1, reached only by runs of one byte, which is what a compression bomb is.
 	BombRatio int64
 	BombFloor int64
+	// MaxOperations and MaxSkips bound the entries of the two lists, and MaxItems the elements of
+	// one operation's chain or changes: an entry costs far more to handle than the 3 bytes of a
+	// "{}," that stands for it (issue 14 point 3: 3,000,000 of them gzip to 9 KB), so a byte limit
+	// alone does not bound the work.
+	MaxOperations int
+	MaxSkips      int
+	MaxItems      int
 }
 
 // DefaultLimits are the limits the app and the CLI use.
@@ -33,7 +40,14 @@ var DefaultLimits = Limits{
 	MaxString: 64 << 10,
 	MaxHeader: 16 << 20,
 	BombRatio: 200,
-	BombFloor: 64 << 20,
+	// The ratio is checked once 1 MiB is out: a real report of that size compresses about 10:1,
+	// far from 200:1, and a bomb is refused after 1 MiB instead of after 64 MiB.
+	BombFloor: 1 << 20,
+	// Atlassian's published maxima are 8,000,000 memberships and 1,000,000 users in a
+	// directory: a first sync of the largest directory plans at most about 9,000,000 operations.
+	MaxOperations: 10_000_000,
+	MaxSkips:      5_000_000, // users and groups left out: Entra tenants larger than the directory
+	MaxItems:      10_000,    // a chain as deep as 10,000 groups, or 10,000 attribute changes
 }
 
 // limitError is a limit that was hit; the loader turns it into an apperr with context.

@@ -83,6 +83,16 @@ func (e *parseError) Unwrap() error {
 func (e *parseError) at() string { return fmt.Sprintf(" (line %d, byte %d)", e.line, e.off) }
 
 func newParser(r io.Reader, lim Limits) *parser {
+	// A Limits built by hand without the count limits gets the defaults, never "none allowed".
+	if lim.MaxOperations <= 0 {
+		lim.MaxOperations = DefaultLimits.MaxOperations
+	}
+	if lim.MaxSkips <= 0 {
+		lim.MaxSkips = DefaultLimits.MaxSkips
+	}
+	if lim.MaxItems <= 0 {
+		lim.MaxItems = DefaultLimits.MaxItems
+	}
 	return &parser{r: r, lim: lim, buf: make([]byte, 64<<10), line: 1,
 		strs: map[string]string{}, groups: map[string]*ObjectRef{}, chains: map[string][]string{}}
 }
@@ -677,6 +687,9 @@ func (p *parser) chain() []string {
 			p.wrongType("a string")
 		}
 		n++
+		if n > p.lim.MaxItems {
+			p.failLimit(apperr.ReportTooLarge, "a chain holds more than %d groups", p.lim.MaxItems)
+		}
 	}
 	p.ckey = key
 	if it.null {
@@ -732,6 +745,9 @@ func (p *parser) operation(op *Operation) {
 					}
 				}
 				cs = append(cs, c)
+				if len(cs) > p.lim.MaxItems {
+					p.failLimit(apperr.ReportTooLarge, "an operation holds more than %d changes", p.lim.MaxItems)
+				}
 			}
 			if !ci.null && cs == nil {
 				cs = []Change{}

@@ -135,7 +135,14 @@ func (p *parser) run(v Visitor) (rep *Report, late []string, err error) {
 				p.wrongType("a list for " + key)
 			}
 			w.section, w.index = key[:len(key)-1], 0
+			max := p.lim.MaxOperations
+			if key == "skips" {
+				max = p.lim.MaxSkips
+			}
 			for el := p.elems(); p.nextElem(&el); {
+				if w.index >= max {
+					p.failLimit(apperr.ReportTooLarge, "the report holds more than %d %s", max, key)
+				}
 				if key == "operations" {
 					op = Operation{}
 					p.operation(&op)

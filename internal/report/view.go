@@ -1,9 +1,12 @@
 package report
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/idpsync/idpsync/internal/apperr"
 )
 
 // Summary is the report's first screen: everything but the operation and skip lists, plus totals.
@@ -75,29 +78,67 @@ type SkipPage struct {
 	Index  []int  `json:"index"`
 }
 
-// View serves a loaded report to the screens: the summary and filtered pages of 100,000+ rows.
-// Search text is lowercased once per row, on the first text query. Safe for one goroutine at a time.
+// View serves a report to the screens: the summary and filtered pages of 100,000+ rows. A view
+// opened from a file keeps its operations and skips on disk (see spool): memory is a few bytes
+// per entry whatever the file holds. A view of a report in memory (a run just made) pages it
+// there; search text is lowercased once per row, on the first text query. Safe for one goroutine
+// at a time; Close releases a file view's temporary file.
 type View struct {
 	Report  *Report
 	Info    *Info
 	opsHay  []string
 	skipHay []string
+
+	ops, skips *spool  // a file view: the lists are on disk and Report holds neither
+	summary    Summary // a file view's summary, tallied while its lists were spooled
 }
 
 // NewView wraps a report (info may be nil for a run from history).
 func NewView(r *Report, info *Info) *View { return &View{Report: r, Info: info} }
 
-// OpenView loads a report file for the screens.
-func OpenView(path string) (*View, error) {
-	l, err := LoadFile(path)
+// OpenView opens a report file for the screens, paged from disk.
+func OpenView(path string) (*View, error) { return OpenViewLimits(path, DefaultLimits) }
+
+// OpenViewLimits is OpenView with explicit limits.
+func OpenViewLimits(path string, lim Limits) (*View, error) {
+	ops, err := newSpool(3)
 	if err != nil {
 		return nil, err
 	}
-	return NewView(l.Report, &l.Info), nil
+	skips, err := newSpool(1)
+	if err != nil {
+		ops.close()
+		return nil, err
+	}
+	v := &View{ops: ops, skips: skips}
+	s, rep, info, err := summarizeFile(path, lim, ops.putOperation, skips.putSkip)
+	if err == nil {
+		err = ops.finish()
+	}
+	if err == nil {
+		err = skips.finish()
+	}
+	if err != nil {
+		v.Close()
+		return nil, err
+	}
+	v.Report, v.Info, v.summary = rep, &info, s
+	return v, nil
+}
+
+// Close releases the temporary file of a view opened from a file.
+func (v *View) Close() {
+	v.ops.close()
+	v.skips.close()
 }
 
 // Summary returns the report's summary.
 func (v *View) Summary() Summary {
+	if v.ops != nil {
+		s := v.summary
+		s.Source = v.Info
+		return s
+	}
 	s := Summarize(v.Report)
 	s.Source = v.Info
 	return s
@@ -202,6 +243,9 @@ func page[T any](items []T, hay *[]string, mkHay func(*T) string, q Query, keep 
 
 // Operations returns the page of operations matching q.
 func (v *View) Operations(q Query) OperationPage {
+	if v.ops != nil {
+		return v.spooledOps(q)
+	}
 	total, rows, index := page(v.Report.Operations, &v.opsHay, opHay, q, func(op *Operation) bool {
 		return in(q.Actions, op.Action) && in(q.Results, op.Result) && in(q.ObjectTypes, op.Object.Type)
 	})
@@ -211,6 +255,9 @@ func (v *View) Operations(q Query) OperationPage {
 
 // Skips returns the page of skips matching q (Actions and Results do not apply).
 func (v *View) Skips(q Query) SkipPage {
+	if v.skips != nil {
+		return v.spooledSkips(q)
+	}
 	total, rows, index := page(v.Report.Skips, &v.skipHay, skipHay, q, func(s *Skip) bool {
 		return in(q.ObjectTypes, s.Object.Type)
 	})
@@ -220,6 +267,12 @@ func (v *View) Skips(q Query) SkipPage {
 
 // Operation returns the operation at index i (from a page's Index), or false.
 func (v *View) Operation(i int) (Operation, bool) {
+	if v.ops != nil {
+		if i < 0 || i >= v.ops.n {
+			return Operation{}, false
+		}
+		return v.ops.cursor().operation(i)
+	}
 	if i < 0 || i >= len(v.Report.Operations) {
 		return Operation{}, false
 	}
@@ -229,21 +282,44 @@ func (v *View) Operation(i int) (Operation, bool) {
 // SummarizeFile reads the summary of a report file without holding its operations (for a list of
 // report files): the counts come from the file, or are tallied while streaming.
 func SummarizeFile(path string) (Summary, error) {
+	s, _, _, err := summarizeFile(path, DefaultLimits, nil, nil)
+	return s, err
+}
+
+// maxTally bounds the distinct object × action × result cells tallied from a file: a report
+// has at most 3 × 12 × 4 of them; a file naming millions of made-up actions is refused.
+const maxTally = 4096
+
+// summarizeFile streams path, tallying its summary and passing each entry on (when set).
+func summarizeFile(path string, lim Limits, onOp func(*Operation) error, onSkip func(*Skip) error) (Summary, *Report, Info, error) {
 	tally := map[countKey]int{}
 	var s Summary
-	rep, info, err := DecodeFile(path, DefaultLimits, Visitor{
+	rep, info, err := DecodeFile(path, lim, Visitor{
 		Operation: func(op *Operation) error {
 			s.Operations++
 			if op.Result == ResultFailed {
 				s.Failed++
 			}
-			tally[countKey{op.CountObject(), op.Action, op.Result}]++
+			k := countKey{op.CountObject(), op.Action, op.Result}
+			if _, ok := tally[k]; !ok && len(tally) >= maxTally {
+				return &limitError{code: apperr.ReportInvalid, msg: fmt.Sprintf("the report names more than %d kinds of operation", maxTally)}
+			}
+			tally[k]++
+			if onOp != nil {
+				return onOp(op)
+			}
 			return nil
 		},
-		Skip: func(*Skip) error { s.Skips++; return nil },
+		Skip: func(sk *Skip) error {
+			s.Skips++
+			if onSkip != nil {
+				return onSkip(sk)
+			}
+			return nil
+		},
 	})
 	if err != nil {
-		return Summary{}, err
+		return Summary{}, nil, info, classify(err)
 	}
 	ops, skips, failed := s.Operations, s.Skips, s.Failed
 	s = Summarize(rep)
@@ -252,7 +328,97 @@ func SummarizeFile(path string) (Summary, error) {
 		s.Counts = sortedCounts(tally)
 	}
 	s.Source = &info
-	return s, nil
+	return s, rep, info, nil
+}
+
+// codeSet is the set of codes a filter list admits (all when it is empty). Values outside the
+// table match no entry, as every entry's codes are known when the set is used.
+func codeSet[T comparable](table []T, want []T) (set [256]bool) {
+	for i := range set {
+		set[i] = len(want) == 0
+	}
+	for _, w := range want {
+		if c := codeOf(table, w); c != codeUnknown {
+			set[c] = true
+		}
+	}
+	return set
+}
+
+// spooledOps pages a file view's operations: by their codes when no text is searched (only the
+// rows of the page are read from disk), else by reading every operation once, in order.
+func (v *View) spooledOps(q Query) OperationPage {
+	sp, ts := v.ops, terms(q.Text)
+	off, limit := q.bounds()
+	pg := OperationPage{Offset: off, Rows: []Operation{}, Index: []int{}}
+	c := sp.cursor()
+	take := func(i int, op *Operation) {
+		if pg.Total >= off && len(pg.Rows) < limit {
+			if op == nil {
+				o, ok := c.operation(i)
+				if !ok {
+					return
+				}
+				op = &o
+			}
+			pg.Rows = append(pg.Rows, *op)
+			pg.Index = append(pg.Index, i)
+		}
+		pg.Total++
+	}
+	if len(ts) == 0 && sp.unknown == 0 {
+		acts, res, typ := codeSet(actionCodes, q.Actions), codeSet(resultCodes, q.Results), codeSet(typeCodes, q.ObjectTypes)
+		for i := 0; i < sp.n; i++ {
+			if m := sp.meta[3*i : 3*i+3]; acts[m[0]] && res[m[1]] && typ[m[2]] {
+				take(i, nil)
+			}
+		}
+		return pg
+	}
+	for i := 0; i < sp.n; i++ {
+		op, ok := c.operation(i)
+		if !ok {
+			break
+		}
+		if in(q.Actions, op.Action) && in(q.Results, op.Result) && in(q.ObjectTypes, op.Object.Type) && (len(ts) == 0 || matchTerms(opHay(&op), ts)) {
+			take(i, &op)
+		}
+	}
+	return pg
+}
+
+// spooledSkips pages a file view's skips like spooledOps.
+func (v *View) spooledSkips(q Query) SkipPage {
+	sp, ts := v.skips, terms(q.Text)
+	off, limit := q.bounds()
+	pg := SkipPage{Offset: off, Rows: []Skip{}, Index: []int{}}
+	c := sp.cursor()
+	typ := codeSet(typeCodes, q.ObjectTypes)
+	for i := 0; i < sp.n; i++ {
+		if len(ts) == 0 && sp.unknown == 0 {
+			if !typ[sp.meta[i]] {
+				continue
+			}
+			if pg.Total >= off && len(pg.Rows) < limit {
+				if s, ok := c.skip(i); ok {
+					pg.Rows, pg.Index = append(pg.Rows, s), append(pg.Index, i)
+				}
+			}
+			pg.Total++
+			continue
+		}
+		s, ok := c.skip(i)
+		if !ok {
+			break
+		}
+		if in(q.ObjectTypes, s.Object.Type) && (len(ts) == 0 || matchTerms(skipHay(&s), ts)) {
+			if pg.Total >= off && len(pg.Rows) < limit {
+				pg.Rows, pg.Index = append(pg.Rows, s), append(pg.Index, i)
+			}
+			pg.Total++
+		}
+	}
+	return pg
 }
 
 // DiffPage is one page of a comparison's objects.
