@@ -50,6 +50,7 @@ func TestIssue14_2_MembershipRemovalsAndShrunkenReadsTripARailBeforeWriting(t *t
 	if apperr.CodeOf(err) != apperr.RemovalsExceeded || !plan.RemovalThresholdTripped || plan.Deactivations != 0 || plan.MembershipRemovals <= 20 {
 		t.Fatalf("headless with only the deactivation override: %v (tripped %v, %d removals, %d deactivations)", err, plan.RemovalThresholdTripped, plan.MembershipRemovals, plan.Deactivations)
 	}
+	t.Logf("emptied 3 groups (%d direct memberships): the plan removes %d of %d managed memberships, 0 deactivations", removed, plan.MembershipRemovals, plan.ManagedMemberships)
 	if !strings.Contains(apperr.As(err).Message, "managed group memberships") {
 		t.Errorf("the message does not say what is removed: %q", apperr.As(err).Message)
 	}
