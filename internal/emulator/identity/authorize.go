@@ -268,8 +268,8 @@ func (s *Server) authorize(w *statusRecorder, r *http.Request, tenant string) {
 
 // grantedPerms is a token's scp for a request of perms (caller holds s.mu): the requested
 // permissions not declined, and, as Entra does, every other permission of the registration that
-// is consented (admin consent covers them all; User.Read needs none). Microsoft: a token carries
-// every permission consented for its resource, not only those named in the request.
+// is consented (admin consent covers them all; User.Read needs none). Microsoft's Q&A 43462:
+// consented permissions "may be included in the token response regardless of the requested scope".
 func (s *Server) grantedPerms(perms []string) []string {
 	var out []string
 	add := func(p string) {
