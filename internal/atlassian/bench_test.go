@@ -61,7 +61,7 @@ func BenchmarkCreateUsersParallel(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "creates/s")
 }
 
-// BenchmarkThrottledAdapt measures how the AIMD limiter settles against a 200 req/s limit:
+// BenchmarkThrottledAdapt measures how the limiter settles against a 200 req/s limit:
 // throughput, 429s per 100 operations, and the rate it settled at.
 func BenchmarkThrottledAdapt(b *testing.B) {
 	s := benchEmu(b, emu.Options{RateLimit: 200, Burst: 20})

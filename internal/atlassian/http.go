@@ -168,7 +168,8 @@ func (e *endpoint) do(ctx context.Context, method, path string, query url.Values
 		if attempt > 0 {
 			e.stats.retries.Add(1)
 		}
-		if err := e.lim.Wait(ctx); err != nil {
+		ticket, err := e.lim.Wait(ctx)
+		if err != nil {
 			return nil, canceled(err)
 		}
 		req, err := http.NewRequestWithContext(ctx, method, target, bytes.NewReader(payload))
@@ -206,20 +207,29 @@ func (e *endpoint) do(ctx context.Context, method, path string, query url.Values
 			}
 			continue
 		}
+		rh := ParseRateHeaders(r.header)
+		e.lim.Observe(rh, r.status == http.StatusTooManyRequests)
 		switch {
 		case r.status == http.StatusTooManyRequests:
 			e.stats.throttled.Add(1)
-			wait := retryAfter(r.header, time.Now())
-			if wait <= 0 {
-				wait = policy.backoff(throttles)
-			}
-			wait = min(wait, policy.MaxRetryAfter)
-			e.lim.OnThrottle(wait)
+			e.lim.OnThrottle(ticket)
 			if throttles >= policy.MaxThrottleRetries {
 				return nil, apperr.New(apperr.AtlassianThrottled, "%s %s: Atlassian is still rate limiting after %d retries", method, path, throttles).
 					WithAction("Wait a few minutes and sync again; the next run resumes where this one stopped.")
 			}
+			// Atlassian: reissuing the request before Retry-After has passed fails again with the
+			// same or a longer Retry-After. X-RateLimit-Reset, when it comes alone, says the same.
+			wait := retryAfter(r.header, time.Now())
+			if wait <= 0 && !rh.Reset.IsZero() {
+				wait = time.Until(rh.Reset)
+			}
+			if wait <= 0 {
+				wait = policy.backoff(throttles)
+			}
 			throttles++
+			if err := sleep(ctx, min(wait, policy.MaxRetryAfter)); err != nil {
+				return nil, canceled(err)
+			}
 			continue
 		case r.status >= 500:
 			e.stats.serverErrors.Add(1)
@@ -238,9 +248,8 @@ func (e *endpoint) do(ctx context.Context, method, path string, query url.Values
 			}
 			continue
 		}
-		if r.status < 300 {
-			e.lim.OnSuccess()
-		}
+		e.lim.OnSuccess(ticket) // a 404 or a 409 passed the rate limit too
+
 		return r, nil
 	}
 }

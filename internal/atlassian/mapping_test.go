@@ -1,9 +1,7 @@
 package atlassian_test
 
 import (
-	"context"
 	"testing"
-	"time"
 
 	"github.com/idpsync/idpsync/internal/atlassian"
 	"github.com/idpsync/idpsync/internal/directory"
@@ -69,34 +67,5 @@ func TestDiffAndPatchFor(t *testing.T) {
 		if ops[i] != wantOps[i] {
 			t.Fatalf("op %d: got %+v want %+v", i, ops[i], wantOps[i])
 		}
-	}
-}
-
-func TestLimiterAIMD(t *testing.T) {
-	l := atlassian.NewLimiter(atlassian.LimiterConfig{Initial: 40, Min: 5, Max: 50, Increase: 10})
-	l.OnThrottle(30 * time.Millisecond)
-	l.OnThrottle(30 * time.Millisecond) // same burst: no second cut
-	if st := l.Stats(); st.Rate != 20 || st.Cuts != 1 || st.Throttles != 2 {
-		t.Fatalf("%+v", st)
-	}
-	start := time.Now()
-	if err := l.Wait(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	if time.Since(start) < 25*time.Millisecond {
-		t.Fatal("Wait ignored the Retry-After pause")
-	}
-	for range 100 {
-		l.OnSuccess()
-	}
-	if st := l.Stats(); st.Rate <= 20 || st.Rate > 50 {
-		t.Fatalf("additive increase: %+v", st)
-	}
-	for range 10 {
-		time.Sleep(31 * time.Millisecond)
-		l.OnThrottle(30 * time.Millisecond)
-	}
-	if st := l.Stats(); st.Rate != 5 || st.Lowest != 5 {
-		t.Fatalf("floor: %+v", st)
 	}
 }

@@ -45,6 +45,10 @@ type Options struct {
 	RateLimit  float64       // requests per second over all endpoints; 0: unlimited
 	Burst      int           // token bucket size; default max(1, RateLimit)
 	RetryAfter time.Duration // the Retry-After sent with 429; 0: the time until a token is back, rounded up to whole seconds
+	// RateLimitHeaders makes the limit the fixed periods Atlassian's admin APIs document (Burst
+	// requests per Burst/RateLimit seconds) and adds their headers (X-RateLimit-Limit,
+	// -Remaining, -Reset) to every answer while RateLimit is set; see BEHAVIOUR.md, "Rate limiting".
+	RateLimitHeaders bool
 
 	Latency                 time.Duration // added to every request
 	FaultRate               float64       // fraction of requests answered 500, 503 or 504
@@ -127,6 +131,8 @@ type Server struct {
 		burst                          float64
 		tokens                         float64
 		last                           time.Time
+		periodEnd                      time.Time // RateLimitHeaders: the current fixed period's end
+		periodUsed                     int
 		retryAfter                     time.Duration
 		latency, slowDelay             time.Duration
 		faultRate, resetRate, slowRate float64
@@ -278,6 +284,7 @@ func (s *Server) SetRateLimit(rate float64, burst int) {
 		b = math.Max(1, rate)
 	}
 	s.knobs.rate, s.knobs.burst, s.knobs.tokens, s.knobs.last = rate, b, b, time.Now()
+	s.knobs.periodEnd, s.knobs.periodUsed = time.Time{}, 0
 }
 
 // SetKeyExpired makes the directory key expired (401 with a body that says so) or valid again.
@@ -387,7 +394,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 	}()
 
-	delay, fault, wait := s.admit(r.Method, rel)
+	now := time.Now()
+	delay, fault, wait, bucket := s.admit(r.Method, rel)
+	if bucket.limit > 0 {
+		rateHeaders(rec.Header(), bucket, now, wait)
+	}
 	if delay > 0 {
 		select {
 		case <-time.After(delay):
@@ -451,8 +462,29 @@ func formatSeconds(d time.Duration) string {
 	return strconv.FormatFloat(d.Seconds(), 'f', 3, 64)
 }
 
+// bucketState is the rate limit as one request left it.
+type bucketState struct {
+	limit     int       // requests allowed in one period
+	remaining int       // requests left in the current one
+	reset     time.Time // when the current period ends
+}
+
+// rateHeaders writes Atlassian's headers. Atlassian documents X-RateLimit-Limit as the requests
+// allowed in the current period, -Remaining as those left in it, and -Reset as the next period's
+// start in ISO 8601 UTC; on a 429, Reset is the request's time plus Retry-After (Jira's
+// rate-limiting page).
+func rateHeaders(h http.Header, b bucketState, now time.Time, retryAfter time.Duration) {
+	reset := b.reset
+	if retryAfter > 0 {
+		reset = now.Add(retryAfter)
+	}
+	h.Set("X-RateLimit-Limit", strconv.Itoa(b.limit))
+	h.Set("X-RateLimit-Remaining", strconv.Itoa(b.remaining))
+	h.Set("X-RateLimit-Reset", reset.UTC().Format("2006-01-02T15:04:05.000Z"))
+}
+
 // admit applies latency, random and injected faults and the token bucket to one request.
-func (s *Server) admit(method, rel string) (delay time.Duration, fault *Fault, retryAfter time.Duration) {
+func (s *Server) admit(method, rel string) (delay time.Duration, fault *Fault, retryAfter time.Duration, bucket bucketState) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	k := &s.knobs
@@ -469,10 +501,28 @@ func (s *Server) admit(method, rel string) (delay time.Duration, fault *Fault, r
 			if c.Status == 0 && !c.Reset && !c.HTML {
 				break
 			}
-			return delay, &c, 0
+			return delay, &c, 0, bucket
 		}
 	}
-	if k.rate > 0 {
+	switch {
+	case k.rate > 0 && s.opts.RateLimitHeaders:
+		// Fixed periods of burst requests each, as the headers describe them.
+		now := time.Now()
+		if !now.Before(k.periodEnd) {
+			period := time.Duration(k.burst / k.rate * float64(time.Second))
+			k.periodEnd, k.periodUsed = now.Add(period), 0
+		}
+		bucket = bucketState{limit: int(k.burst), reset: k.periodEnd}
+		if k.periodUsed >= int(k.burst) {
+			wait := k.retryAfter
+			if wait <= 0 {
+				wait = time.Duration(math.Ceil(k.periodEnd.Sub(now).Seconds())) * time.Second
+			}
+			return delay, nil, wait, bucket
+		}
+		k.periodUsed++
+		bucket.remaining = int(k.burst) - k.periodUsed
+	case k.rate > 0:
 		now := time.Now()
 		k.tokens = math.Min(k.burst, k.tokens+now.Sub(k.last).Seconds()*k.rate)
 		k.last = now
@@ -481,7 +531,7 @@ func (s *Server) admit(method, rel string) (delay time.Duration, fault *Fault, r
 			if wait <= 0 {
 				wait = time.Duration(math.Ceil((1-k.tokens)/k.rate)) * time.Second
 			}
-			return delay, nil, wait
+			return delay, nil, wait, bucket
 		}
 		k.tokens--
 	}
@@ -489,12 +539,12 @@ func (s *Server) admit(method, rel string) (delay time.Duration, fault *Fault, r
 		delay += k.slowDelay
 	}
 	if k.resetRate > 0 && s.rng.Float64() < k.resetRate {
-		return delay, &Fault{Reset: true}, 0
+		return delay, &Fault{Reset: true}, 0, bucket
 	}
 	if k.faultRate > 0 && s.rng.Float64() < k.faultRate {
-		return delay, &Fault{Status: []int{500, 503, 504}[s.rng.IntN(3)]}, 0
+		return delay, &Fault{Status: []int{500, 503, 504}[s.rng.IntN(3)]}, 0, bucket
 	}
-	return delay, nil, 0
+	return delay, nil, 0, bucket
 }
 
 func (s *Server) authorized(w http.ResponseWriter, r *http.Request, key string, scim bool) bool {
