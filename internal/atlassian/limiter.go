@@ -173,7 +173,10 @@ func (l *Limiter) OnSuccess(t Ticket) {
 	case l.rate < l.limit*headroom:
 		perSecond = l.limit * headroom // back under the limit within about a second
 	default:
-		perSecond = l.limit * probeSlope
+		// The probe doubles its slope every 10 s without a cut, so that a limit learned from a
+		// passing storm of 429s, or raised since, is left behind within a minute.
+		quiet := time.Since(l.lastCut).Seconds()
+		perSecond = l.limit * probeSlope * math.Exp2(math.Min(quiet/10, 10))
 	}
 	l.rate = math.Min(l.cfg.Max, l.rate+perSecond/l.rate)
 	if l.limit > 0 && l.rate > l.limit {
@@ -193,6 +196,11 @@ func (l *Limiter) OnThrottle(t Ticket) {
 		return // sent before the last cut, which already answered it
 	}
 	now := time.Now()
+	if !l.lastCut.IsZero() && now.Sub(l.lastCut) < minSampleTime && l.successes-l.cutAt < minSample {
+		// Too soon after the last cut to tell whether it sufficed: a run of 429s (a service
+		// refusing everything for a moment) must not cut the rate once per request.
+		return
+	}
 	rate := l.rate * firstCut
 	if !l.lastCut.IsZero() {
 		n, d := l.successes-l.cutAt, now.Sub(l.lastCut)
