@@ -319,10 +319,12 @@ func (a *applier) runPhase(ctx context.Context, phase int, batch []*unit) {
 		total += len(u.Ops)
 	}
 	prog := newMeter(a.e, phaseNames[phase], total)
-	g := newGate(max(1, a.p.Settings.Concurrency))
+	// A fixed number of operations in flight: the SCIM client's limiter alone paces Atlassian,
+	// and its retries are the only ones (an adaptive gate here and retries of whole calls
+	// reacted to the same 429 two more times; a failing operation could cost ~68 attempts).
 	jobs := make(chan *unit)
 	var wg gosync.WaitGroup
-	for w := 0; w < g.max; w++ {
+	for w := 0; w < max(1, a.p.Settings.Concurrency); w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -332,13 +334,11 @@ func (a *applier) runPhase(ctx context.Context, phase int, batch []*unit) {
 					a.record(u, OpResult{Result: report.ResultPlanned, Code: string(apperr.Canceled), Message: "not done: the sync was cancelled"})
 					continue
 				}
-				g.acquire()
 				if a.o.Hook != nil {
 					a.o.Hook(u.Seq)
 				}
 				// In-flight work finishes even when the admin cancels.
 				res, maps := a.run(context.WithoutCancel(ctx), u)
-				g.release(res.Code == string(apperr.AtlassianThrottled))
 				a.record(u, res, maps...)
 				prog.add(len(u.Ops))
 			}
@@ -350,39 +350,6 @@ func (a *applier) runPhase(ctx context.Context, phase int, batch []*unit) {
 	close(jobs)
 	wg.Wait()
 	prog.finish()
-}
-
-// retry runs f again when Atlassian stayed throttled or unavailable through the client's own
-// retries: a long storm must not lose the operation.
-func (a *applier) retry(ctx context.Context, f func() error) error {
-	return retryTransient(ctx, applyAttempts, f, func(d time.Duration) <-chan time.Time { return time.After(d) })
-}
-
-// applyAttempts is how often one operation is tried when Atlassian keeps failing it transiently
-// (after the client's own retries).
-const applyAttempts = 4
-
-// retryTransient calls f up to attempts times while it fails with a transient Atlassian code,
-// waiting 0.5 s, 1 s, 2 s … between attempts — never after the last one, whose error is final.
-func retryTransient(ctx context.Context, attempts int, f func() error, after func(time.Duration) <-chan time.Time) error {
-	var err error
-	for attempt := 0; attempt < attempts; attempt++ {
-		err = f()
-		switch apperr.CodeOf(err) {
-		case apperr.AtlassianThrottled, apperr.AtlassianUnavailable, apperr.AtlassianBadResponse:
-			if attempt == attempts-1 {
-				return err
-			}
-			select {
-			case <-after(time.Duration(1<<attempt) * 500 * time.Millisecond):
-			case <-ctx.Done():
-				return err
-			}
-			continue
-		}
-		return err
-	}
-	return err
 }
 
 func fail(err error) OpResult {
@@ -405,7 +372,7 @@ func (a *applier) run(ctx context.Context, u *unit) (OpResult, []store.Mapping) 
 	case report.RetireGroup:
 		return ok, a.unmap(op)
 	case report.DeleteGroup:
-		err := a.retry(ctx, func() error { return t.DeleteGroup(ctx, op.SCIMID) })
+		err := t.DeleteGroup(ctx, op.SCIMID)
 		if err != nil && apperr.CodeOf(err) != apperr.AtlassianNotFound {
 			return fail(err), nil
 		}
@@ -415,7 +382,7 @@ func (a *applier) run(ctx context.Context, u *unit) (OpResult, []store.Mapping) 
 	case report.CreateUser:
 		return a.createUser(ctx, op)
 	case report.AdoptUser, report.UpdateUser:
-		err := a.retry(ctx, func() error { return t.PatchUser(ctx, op.SCIMID, atlassian.PatchFor(op.Changes)) })
+		err := t.PatchUser(ctx, op.SCIMID, atlassian.PatchFor(op.Changes))
 		if apperr.CodeOf(err) == apperr.AtlassianNotFound && op.User != nil {
 			// Deleted by hand since the read: make it again.
 			return a.createUser(ctx, op)
@@ -428,7 +395,7 @@ func (a *applier) run(ctx context.Context, u *unit) (OpResult, []store.Mapping) 
 	case report.ReactivateUser, report.DeactivateUser:
 		active := u.Action == report.ReactivateUser
 		sid := a.userID(op.EntraID, op.SCIMID)
-		err := a.retry(ctx, func() error { return t.SetActive(ctx, sid, active) })
+		err := t.SetActive(ctx, sid, active)
 		if err != nil && !(apperr.CodeOf(err) == apperr.AtlassianNotFound && !active) {
 			return fail(err), nil
 		}
@@ -467,12 +434,7 @@ func (a *applier) createUser(ctx context.Context, op *Op) (OpResult, []store.Map
 	t := a.e.Target
 	want := *op.User
 	want.ID = ""
-	var created atlassian.User
-	err := a.retry(ctx, func() error {
-		var err error
-		created, err = t.CreateUser(ctx, want)
-		return err
-	})
+	created, err := t.CreateUser(ctx, want)
 	if apperr.CodeOf(err) == apperr.AtlassianConflict {
 		// It exists: made by an earlier, interrupted attempt, or by hand. Adopt it when it is ours
 		// or unlinked, then bring it to the desired state.
@@ -505,16 +467,10 @@ func (a *applier) createUser(ctx context.Context, op *Op) (OpResult, []store.Map
 
 func (a *applier) adoptUser(ctx context.Context, want atlassian.User) (atlassian.User, error) {
 	t := a.e.Target
-	var cur atlassian.User
-	var found bool
-	err := a.retry(ctx, func() error {
-		var err error
-		cur, found, err = t.FindUserByExternalID(ctx, want.ExternalID)
-		if err == nil && !found {
-			cur, found, err = t.FindUserByUserName(ctx, want.UserName)
-		}
-		return err
-	})
+	cur, found, err := t.FindUserByExternalID(ctx, want.ExternalID)
+	if err == nil && !found {
+		cur, found, err = t.FindUserByUserName(ctx, want.UserName)
+	}
 	if err != nil {
 		return cur, err
 	}
@@ -525,7 +481,7 @@ func (a *applier) adoptUser(ctx context.Context, want atlassian.User) (atlassian
 		return cur, apperr.New(apperr.AtlassianConflict, "the account %s is linked to another Entra user (%s)", want.UserName, cur.ExternalID)
 	}
 	if ch := atlassian.DiffUser(cur, want); len(ch) > 0 {
-		if err := a.retry(ctx, func() error { return t.PatchUser(ctx, cur.ID, atlassian.PatchFor(ch)) }); err != nil {
+		if err := t.PatchUser(ctx, cur.ID, atlassian.PatchFor(ch)); err != nil {
 			return cur, err
 		}
 	}
@@ -540,23 +496,14 @@ type heldStore interface {
 
 func (a *applier) createGroup(ctx context.Context, op *Op) (OpResult, []store.Mapping) {
 	t := a.e.Target
-	var g atlassian.Group
-	err := a.retry(ctx, func() error {
-		var err error
-		ext := op.ExternalID
-		if ext == "" {
-			ext = op.EntraID
-		}
-		g, err = t.CreateGroup(ctx, op.Name, ext)
-		return err
-	})
+	ext := op.ExternalID
+	if ext == "" {
+		ext = op.EntraID
+	}
+	g, err := t.CreateGroup(ctx, op.Name, ext)
 	if apperr.CodeOf(err) == apperr.AtlassianConflict {
 		var found bool
-		err = a.retry(ctx, func() error {
-			var err error
-			g, found, err = t.FindGroupByDisplayName(ctx, op.Name)
-			return err
-		})
+		g, found, err = t.FindGroupByDisplayName(ctx, op.Name)
 		// Ours when its externalId names the Entra group: an earlier attempt that a crash kept
 		// from being recorded.
 		switch {
@@ -616,9 +563,9 @@ func (a *applier) members(ctx context.Context, u *unit) (OpResult, []store.Mappi
 	var err error
 	if len(ids) > 0 {
 		if u.Action == report.AddMember {
-			err = a.retry(ctx, func() error { return a.e.Target.AddMembers(ctx, gid, ids) })
+			err = a.e.Target.AddMembers(ctx, gid, ids)
 		} else {
-			err = a.retry(ctx, func() error { return a.e.Target.RemoveMembers(ctx, gid, ids) })
+			err = a.e.Target.RemoveMembers(ctx, gid, ids)
 		}
 	}
 	if err != nil {
@@ -640,46 +587,6 @@ func (a *applier) members(ctx context.Context, u *unit) (OpResult, []store.Mappi
 		return OpResult{Result: report.ResultSucceeded}, nil
 	}
 	return ok, nil
-}
-
-// gate bounds concurrency and adapts it: a throttled operation halves the number of operations
-// in flight, a run of successes adds one back, up to max.
-type gate struct {
-	mu     gosync.Mutex
-	cond   *gosync.Cond
-	max    int
-	limit  int
-	active int
-	streak int
-}
-
-func newGate(n int) *gate {
-	g := &gate{max: n, limit: n}
-	g.cond = gosync.NewCond(&g.mu)
-	return g
-}
-
-func (g *gate) acquire() {
-	g.mu.Lock()
-	for g.active >= g.limit {
-		g.cond.Wait()
-	}
-	g.active++
-	g.mu.Unlock()
-}
-
-func (g *gate) release(throttled bool) {
-	g.mu.Lock()
-	g.active--
-	if throttled {
-		g.limit = max(1, g.limit/2)
-		g.streak = 0
-	} else if g.streak++; g.streak >= 20 && g.limit < g.max {
-		g.limit++
-		g.streak = 0
-	}
-	g.cond.Broadcast()
-	g.mu.Unlock()
 }
 
 // meter emits progress at most every 200 ms with a rate and an estimate.
