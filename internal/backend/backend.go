@@ -42,7 +42,8 @@ type Options struct {
 	OpenURL   func(string) error // opens the system browser for interactive sign-in
 	// AllowCustomHost lets every directory use a non-Atlassian SCIM host (emulators, demo).
 	AllowCustomHost bool
-	// SCIMLimiter sets the Atlassian client's adaptive pacing (zero: DefaultSCIMLimiter).
+	// SCIMLimiter sets the Atlassian client's adaptive pacing (zero: the client's own defaults,
+	// atlassian.LimiterConfig, the only ones).
 	SCIMLimiter atlassian.LimiterConfig
 	Now         func() time.Time
 	// Demo opens only the demo's own folder (see DemoMarker); DemoOptions sets it.
@@ -66,15 +67,6 @@ type Backend struct {
 	previews map[string]int
 	stop   chan struct{}
 }
-
-// DefaultSCIMLimiter is the pacing used against the real Atlassian service when Options leave it
-// zero. Atlassian publishes no SCIM rate limit, so the client has to find it: it starts at 100
-// requests/s, gains 200/s for every second without a 429 (so it reaches a service's limit within
-// seconds rather than the minutes the SCIM client's conservative defaults take: 20/s start and a
-// 100/s ceiling made a 124,000-request initial apply last ~21 minutes), halves on each 429 and
-// waits out its Retry-After. The 2,000/s ceiling only bounds a runaway probe; the service's 429s
-// are what set the pace.
-var DefaultSCIMLimiter = atlassian.LimiterConfig{Initial: 100, Increase: 200, Max: 2000}
 
 type nopEmitter struct{}
 
@@ -112,9 +104,6 @@ func Open(ctx context.Context, opts Options) (*Backend, error) {
 	}
 	if opts.Alerts.Transport == nil {
 		opts.Alerts.Transport = opts.Transport
-	}
-	if opts.SCIMLimiter == (atlassian.LimiterConfig{}) {
-		opts.SCIMLimiter = DefaultSCIMLimiter
 	}
 	return &Backend{opts: opts, st: st, home: home, auths: map[string]*auth.Client{}, plans: map[string]*planEntry{},
 		runs: map[string]context.CancelFunc{}, previews: map[string]int{}, stop: make(chan struct{})}, nil
