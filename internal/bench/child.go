@@ -39,7 +39,6 @@ type childConfig struct {
 	SCIMKey     string
 	CAPEM       []byte // the emulators' certificate, the only one trusted
 	Settings    idsync.Settings
-	Limiter     atlassian.LimiterConfig
 	GraphPage   int
 	Naive       bool
 	Full        bool
@@ -299,7 +298,7 @@ func runChild(cfg childConfig) (res childResult) {
 		return res
 	}
 	scim, err := atlassian.NewSCIM(atlassian.SCIMConfig{BaseURL: cfg.SCIMURL, APIKey: cfg.SCIMKey, KeyCreated: time.Now(), Transport: rec.scim,
-		AllowCustomHost: true, MemberChunkSize: s.MemberChunkSize, LimiterConfig: cfg.Limiter})
+		AllowCustomHost: true, MemberChunkSize: s.MemberChunkSize})
 	if err != nil {
 		res.Error = err.Error()
 		return res

@@ -23,7 +23,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/idpsync/idpsync/internal/atlassian"
 	idsync "github.com/idpsync/idpsync/internal/sync"
 )
 
@@ -48,10 +47,16 @@ type options struct {
 	AtlRate       float64
 	AtlBurst      int
 	AtlRetryAfter time.Duration
+	AtlHeaders    bool
+
+	// Pacing lists the emulated Atlassian limits (requests/s) of the pacing runs: one initial
+	// sync each of a tenant sized to PacingSeconds of requests at that limit, for the share of
+	// requests answered 429 without a full scenario L.
+	Pacing        string
+	PacingSeconds float64
 
 	Concurrency int
 	Chunk       int
-	Limiter     atlassian.LimiterConfig
 	Verbose     bool
 }
 
@@ -81,11 +86,12 @@ func main() {
 	flag.Float64Var(&o.AtlRate, "atl-rate", 1000, "Atlassian emulator rate limit, requests per second (429 with Retry-After past it)")
 	flag.IntVar(&o.AtlBurst, "atl-burst", 0, "Atlassian emulator token bucket size (0: one second of the rate)")
 	flag.DurationVar(&o.AtlRetryAfter, "atl-retry-after", 0, "Retry-After the Atlassian emulator sends (0: until a token is back, in whole seconds)")
-	flag.IntVar(&o.Concurrency, "concurrency", 48, "engine write concurrency (settings.concurrency)")
+	flag.BoolVar(&o.AtlHeaders, "atl-headers", false, "the Atlassian emulator limits in fixed periods and sends X-RateLimit-Limit, -Remaining and -Reset")
+	flag.StringVar(&o.Pacing, "pacing", "20,100,1000", "emulated Atlassian limits (requests/s) of the pacing runs, comma-separated (\"\" for none)")
+	flag.Float64Var(&o.PacingSeconds, "pacing-seconds", 30, "size each pacing run's tenant to about this many seconds of requests at its limit")
+	// The SCIM limiter is not a flag: the bench measures the pacing that ships.
+	flag.IntVar(&o.Concurrency, "concurrency", 0, "engine write concurrency (0: the shipped settings.concurrency)")
 	flag.IntVar(&o.Chunk, "chunk", 100, "members per group PATCH (settings.memberChunkSize)")
-	flag.Float64Var(&o.Limiter.Initial, "scim-initial", 200, "SCIM client's AIMD limiter: starting rate, requests/s")
-	flag.Float64Var(&o.Limiter.Max, "scim-max", 10000, "SCIM client's AIMD limiter: ceiling, requests/s")
-	flag.Float64Var(&o.Limiter.Increase, "scim-increase", 1000, "SCIM client's AIMD limiter: requests/s gained per second of successes")
 	flag.BoolVar(&o.Verbose, "v", false, "log each run's details to stderr")
 	reprint := flag.String("reprint", "", "print the table again from an earlier run's JSON instead of running")
 	flag.Parse()
@@ -101,6 +107,24 @@ func main() {
 	var all []row
 	var raws []rawRun
 	start := time.Now()
+	for _, f := range strings.Split(o.Pacing, ",") {
+		if strings.TrimSpace(f) == "" {
+			continue
+		}
+		limit, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+		if err != nil || limit <= 0 {
+			fmt.Fprintf(os.Stderr, "bench: bad -pacing entry %q\n", f)
+			os.Exit(2)
+		}
+		sc, po := pacingScenario(limit, o)
+		rows, rr, err := runScenario(ctx, sc, po)
+		raws = append(raws, rr...)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "bench: scenario %s: %v\n", sc.Name, err)
+			os.Exit(1)
+		}
+		all = append(all, rows...)
+	}
 	for _, name := range strings.Split(o.Scenarios, ",") {
 		name = strings.ToUpper(strings.TrimSpace(name))
 		if name == "" {
@@ -123,10 +147,13 @@ func main() {
 		}
 		all = append(all, medians(reps)...)
 	}
-	printTable(os.Stdout, all, o, time.Since(start))
+	printTable(os.Stdout, all, raws, o, time.Since(start))
 	if o.JSON != "" {
 		doc := map[string]any{"settings": o, "rows": all, "runs": raws, "elapsedSeconds": time.Since(start).Seconds(),
-			"repetitions": max(1, o.Runs)}
+			"repetitions": max(1, o.Runs), "pacing": pacingSummary(raws, o)}
+		if r, ok := find(all, "L", "initial", phApply); ok {
+			doc["lInitialApplyRatio"] = r.Ratio
+		}
 		js, _ := json.MarshalIndent(doc, "", "  ")
 		if err := os.WriteFile(o.JSON, js, 0o644); err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", err)
@@ -140,6 +167,17 @@ type scenario struct {
 	Name          string
 	Users, Groups int
 	Naive         bool
+	InitialOnly   bool    // pacing runs: only the initial sync
+	Limit         float64 // pacing runs: the emulated Atlassian limit
+}
+
+// pacingScenario is the initial sync of a tenant whose requests take about PacingSeconds at
+// limit: the generator's tenants need about 1.3 SCIM requests per user for an initial sync
+// (scenario M: 12,311 for 10,000 users), with one group per ten users.
+func pacingScenario(limit float64, o options) (scenario, options) {
+	users := max(100, int(limit*o.PacingSeconds/1.3))
+	o.AtlRate = limit
+	return scenario{Name: "P" + strconv.FormatFloat(limit, 'f', -1, 64), Users: users, Groups: max(10, users/10), InitialOnly: true, Limit: limit}, o
 }
 
 func scenarioByName(n string, o options) (scenario, bool) {
@@ -158,7 +196,10 @@ func (o options) settings(naive bool) idsync.Settings {
 	// admin's guard, not a performance matter.
 	s.DeactivationMaxCount, s.DeactivationMaxPercent = 0, 0
 	s.RemovalMaxCount, s.RemovalMaxPercent = 0, 0
-	s.Concurrency, s.MemberChunkSize = o.Concurrency, o.Chunk
+	if o.Concurrency > 0 {
+		s.Concurrency = o.Concurrency
+	}
+	s.MemberChunkSize = o.Chunk
 	if naive {
 		s.Concurrency = 1
 	}
@@ -235,8 +276,12 @@ func reprintTable(path string) error {
 	}
 	var rows []row
 	for _, r := range doc.Runs {
-		rows = append(rows, rowsOf(r.Scenario, r.Run, r.Child, r, doc.Settings)...)
+		o := doc.Settings
+		if r.Limit > 0 {
+			o.AtlRate = r.Limit
+		}
+		rows = append(rows, rowsOf(r.Scenario, r.Run, r.Child, r, o)...)
 	}
-	printTable(os.Stdout, rows, doc.Settings, time.Duration(doc.Elapsed*float64(time.Second)))
+	printTable(os.Stdout, rows, doc.Runs, doc.Settings, time.Duration(doc.Elapsed*float64(time.Second)))
 	return nil
 }

@@ -28,6 +28,8 @@ type rawRun struct {
 	Atl429      int         `json:"atlassian429"`
 	Wall        float64     `json:"wallSeconds"` // as the parent timed the child process
 	Changes     string      `json:"changes,omitempty"`
+	Limit       float64     `json:"atlassianLimit"` // requests/s the Atlassian emulator allowed
+	Users       int         `json:"users"`
 }
 
 // env is one scenario's emulators.
@@ -46,7 +48,7 @@ type env struct {
 
 func startAtlassian(a *loopbacktls.Authority, o options) (*atlemu.Server, error) {
 	s, err := atlemu.New(atlemu.Options{Authority: a, RateLimit: o.AtlRate, Burst: o.AtlBurst, RetryAfter: o.AtlRetryAfter,
-		Latency: o.AtlLatency, NoRequestLog: true})
+		RateLimitHeaders: o.AtlHeaders, Latency: o.AtlLatency, NoRequestLog: true})
 	if err != nil {
 		return nil, err
 	}
@@ -159,7 +161,7 @@ func (e *env) close() {
 
 func (e *env) config(label string, o options, atl *atlemu.Server, home string, naive bool) childConfig {
 	return childConfig{Label: label, Home: home, DirectoryID: "bench", GraphURL: e.graph.URL() + "/v1.0", Token: e.token,
-		SCIMURL: atl.SCIMURL(), SCIMKey: atl.APIKey(), CAPEM: e.auth.PEM, Settings: o.settings(naive), Limiter: o.Limiter,
+		SCIMURL: atl.SCIMURL(), SCIMKey: atl.APIKey(), CAPEM: e.auth.PEM, Settings: o.settings(naive),
 		GraphPage: o.GraphPage, Naive: naive}
 }
 
@@ -173,7 +175,7 @@ func (e *env) runOne(ctx context.Context, sc scenario, run string, cfg childConf
 	wall := time.Since(t0)
 	g1 := e.graph.Counters()
 	rr := rawRun{Scenario: sc.Name, Run: run, Child: res, GraphUnits: g1.Units - g0.Units, GraphThrott: g1.Throttled - g0.Throttled,
-		Atl429: atl.StatusCount(429) - a0, Wall: wall.Seconds(), Changes: changes}
+		Atl429: atl.StatusCount(429) - a0, Wall: wall.Seconds(), Changes: changes, Limit: o.AtlRate, Users: sc.Users}
 	if err != nil {
 		return nil, rr, err
 	}
@@ -205,7 +207,7 @@ func runScenario(ctx context.Context, sc scenario, o options) ([]row, []rawRun, 
 		rows = append(rows, rs...)
 		return err
 	}
-	if err := add(e.runOne(ctx, sc, "initial", e.config(sc.Name+" initial", o, e.atl, e.home, false), e.atl, o, "")); err != nil {
+	if err := add(e.runOne(ctx, sc, "initial", e.config(sc.Name+" initial", o, e.atl, e.home, false), e.atl, o, "")); err != nil || sc.InitialOnly {
 		return rows, raws, err
 	}
 	if sc.Naive {
@@ -228,6 +230,9 @@ func runScenario(ctx context.Context, sc scenario, o options) ([]row, []rawRun, 
 		return rows, raws, err
 	}
 	for i, f := range strings.Split(o.Changes, ",") {
+		if strings.TrimSpace(f) == "" {
+			continue // -changes "": no incremental runs
+		}
 		frac, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
 		if err != nil || frac <= 0 {
 			return rows, raws, fmt.Errorf("bad -changes entry %q", f)

@@ -147,11 +147,15 @@ func rowsOf(scen, run string, res childResult, rr rawRun, o options) []row {
 	return append(out, *tot)
 }
 
-func printTable(w io.Writer, rows []row, o options, elapsed time.Duration) {
+func printTable(w io.Writer, rows []row, raws []rawRun, o options, elapsed time.Duration) {
 	fmt.Fprintf(w, "IdP Sync benchmark — Graph: latency %v, %d RU per %v; Atlassian: latency %v, %.0f requests/s (429 + Retry-After past it)\n",
 		o.GraphLatency, o.GraphRU, o.GraphWindow, o.AtlLatency, o.AtlRate)
-	fmt.Fprintf(w, "engine: concurrency %d, %d members per PATCH, SCIM limiter start %.0f/s, +%.0f/s per s, ceiling %.0f/s\n\n",
-		o.Concurrency, o.Chunk, o.Limiter.Initial, o.Limiter.Increase, o.Limiter.Max)
+	conc := o.Concurrency
+	if conc <= 0 {
+		conc = o.settings(false).Concurrency
+	}
+	fmt.Fprintf(w, "engine: concurrency %d, %d members per PATCH, the shipped SCIM pacing; Atlassian rate-limit headers: %v\n\n",
+		conc, o.Chunk, o.AtlHeaders)
 	fmt.Fprintf(w, "%-3s %-11s %-20s %9s %9s %9s %8s %9s %8s %8s\n", "", "run", "phase", "wall s", "requests", "bound s", "×bound", "peak MB", "CPU s", "ops")
 	last := ""
 	for _, r := range rows {
@@ -182,7 +186,8 @@ func printTable(w io.Writer, rows []row, o options, elapsed time.Duration) {
 		}
 	}
 	fmt.Fprintln(w)
-	targets(w, rows)
+	printPacing(w, pacingSummary(raws, o))
+	targets(w, rows, pacingSummary(raws, o))
 	fmt.Fprintf(w, "\nbench finished in %s\n", elapsed.Round(time.Second))
 }
 
@@ -195,8 +200,62 @@ func find(rows []row, scen, run, phase string) (row, bool) {
 	return row{}, false
 }
 
+// pacing is one run's share of SCIM requests answered 429 under its emulated limit.
+type pacing struct {
+	Scenario  string  `json:"scenario"`
+	Run       string  `json:"run"`
+	Limit     float64 `json:"limitPerSecond"`
+	Users     int     `json:"users,omitempty"`
+	Requests  int64   `json:"requests"`    // SCIM attempts, 429s included
+	Throttled int     `json:"answered429"` // as the emulator counted them
+	Share     float64 `json:"share429"`
+	Apply     float64 `json:"applySeconds"`
+	Ratio     float64 `json:"applyOverBound"`
+}
+
+// pacingSummary takes the pacing runs and scenario L's initial sync (at the bench's limit).
+func pacingSummary(raws []rawRun, o options) []pacing {
+	var out []pacing
+	for _, r := range raws {
+		if !strings.HasPrefix(r.Scenario, "P") && !(r.Scenario == "L" && r.Run == "initial") {
+			continue
+		}
+		p := pacing{Scenario: r.Scenario, Run: r.Run, Limit: r.Limit, Users: r.Users, Throttled: r.Atl429}
+		if p.Limit == 0 {
+			p.Limit = o.AtlRate
+		}
+		for _, s := range r.Child.Segments {
+			p.Requests += s.SCIM.Total
+		}
+		if p.Requests > 0 {
+			p.Share = float64(p.Throttled) / float64(p.Requests)
+		}
+		ro := o
+		ro.AtlRate = p.Limit
+		for _, row := range rowsOf(r.Scenario, r.Run, r.Child, r, ro) {
+			if row.Phase == phApply {
+				p.Apply, p.Ratio = row.Wall, row.Ratio
+			}
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+func printPacing(w io.Writer, ps []pacing) {
+	if len(ps) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "Pacing: SCIM requests answered 429 under each emulated Atlassian limit (initial syncs; load-independent)")
+	fmt.Fprintf(w, "  %-4s %-8s %9s %8s %9s %6s %8s %9s %8s\n", "", "run", "limit/s", "users", "requests", "429s", "share", "apply s", "×bound")
+	for _, p := range ps {
+		fmt.Fprintf(w, "  %-4s %-8s %9.0f %8d %9d %6d %7.2f%% %9.2f %8.2f\n", p.Scenario, p.Run, p.Limit, p.Users, p.Requests, p.Throttled, 100*p.Share, p.Apply, p.Ratio)
+	}
+	fmt.Fprintln(w)
+}
+
 // targets checks the issue's targets against the rows present.
-func targets(w io.Writer, rows []row) {
+func targets(w io.Writer, rows []row, ps []pacing) {
 	check := func(ok bool, text string, args ...any) {
 		mark := "MET    "
 		if !ok {
@@ -222,6 +281,9 @@ func targets(w io.Writer, rows []row) {
 	}
 	if r, ok := find(rows, "L", "initial", phApply); ok {
 		check(r.Ratio <= 1.15, "L initial apply ≤ 1.15× bound: %.2f×", r.Ratio)
+	}
+	for _, p := range ps {
+		check(p.Share <= 0.05, "%s %s: ≤ 5 %% of requests answered 429 at %.0f requests/s: %.2f %% (%d of %d)", p.Scenario, p.Run, p.Limit, 100*p.Share, p.Throttled, p.Requests)
 	}
 	if r, ok := find(rows, "L", "no change", phTotal); ok {
 		check(r.Ops == 0 && r.Wall < 30, "L no-change run plans 0 operations in < 30 s: %d operations, %.2f s", r.Ops, r.Wall)
