@@ -175,3 +175,15 @@ func TestLimiterWaitsForTheReset(t *testing.T) {
 		}
 	})
 }
+
+// A limit learned by an earlier run starts the next one just under it, without a slow start
+// that would find it again through 429s.
+func TestLimiterStartsUnderALearnedLimit(t *testing.T) {
+	r := atlassian.NewLimiter(atlassian.LimiterConfig{Learned: 400}).Stats()
+	if r.Rate != 380 || r.Limit != 400 {
+		t.Fatalf("%+v", r)
+	}
+	if r := atlassian.NewLimiter(atlassian.LimiterConfig{}).Stats(); r.Rate != 50 || r.Limit != 0 {
+		t.Fatalf("defaults: %+v", r)
+	}
+}
