@@ -179,7 +179,8 @@ func (e *env) run(ctx context.Context, full, override bool) result {
 		info.Err = err
 		return result{err: err, rep: idsync.BuildReport(info, nil, nil)}
 	}
-	out, err := eng.Apply(ctx, p, idsync.ApplyOptions{RunID: runID, OverrideThreshold: override})
+	out, err := eng.Apply(ctx, p, idsync.ApplyOptions{RunID: runID, OverrideThreshold: override,
+		OverrideRemovalThreshold: override, OverrideReadShrink: override})
 	if err != nil {
 		finish(report.StatusBlocked)
 		info.Err = err

@@ -124,9 +124,18 @@ func TestIssue14_3_ReportFilesRunInBoundedMemoryWithCountLimits(t *testing.T) {
 			return err
 		}},
 		{"show", func() error { _, err := SummarizeFile(bomb); return err }},
-		{"export csv", func() error { _, err := ExportFile(bomb, ExportOptions{Format: "csv", Out: filepath.Join(dir, "bomb-csv")}); return err }},
-		{"export json", func() error { _, err := ExportFile(bomb, ExportOptions{Format: "json", Out: filepath.Join(dir, "bomb.json")}); return err }},
-		{"export html", func() error { _, err := ExportFile(bomb, ExportOptions{Format: "html", Out: filepath.Join(dir, "bomb.html")}); return err }},
+		{"export csv", func() error {
+			_, err := ExportFile(bomb, ExportOptions{Format: "csv", Out: filepath.Join(dir, "bomb-csv")})
+			return err
+		}},
+		{"export json", func() error {
+			_, err := ExportFile(bomb, ExportOptions{Format: "json", Out: filepath.Join(dir, "bomb.json")})
+			return err
+		}},
+		{"export html", func() error {
+			_, err := ExportFile(bomb, ExportOptions{Format: "html", Out: filepath.Join(dir, "bomb.html")})
+			return err
+		}},
 	}
 	for _, s := range steps {
 		var err error

@@ -1,6 +1,7 @@
 package sync
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/idpsync/idpsync/internal/apperr"
@@ -65,6 +66,18 @@ func TestIssue14_2_MembershipRemovalThresholdCountsRemovalsAndDeletedGroups(t *t
 		if err := p.CheckRails(Overrides{RemovalThreshold: true}); err != nil {
 			t.Errorf("%+v: its own override: %v", c, err)
 		}
+	}
+	// The settings refuse a threshold that makes no sense, as the deactivation threshold's do.
+	for _, bad := range []func(*Settings){func(s *Settings) { s.RemovalMaxCount = -1 }, func(s *Settings) { s.RemovalMaxPercent = -0.5 },
+		func(s *Settings) { s.RemovalMaxPercent = 100.1 }} {
+		s := DefaultSettings()
+		bad(&s)
+		if _, err := s.Normalize(); apperrCode(err) != "invalid_input" || !strings.Contains(err.Error(), "membership-removal threshold") {
+			t.Errorf("%+v accepted: %v", s, err)
+		}
+	}
+	if d := DefaultSettings(); d.RemovalMaxCount != 500 || d.RemovalMaxPercent != 10 {
+		t.Errorf("defaults %d / %.1f%%", d.RemovalMaxCount, d.RemovalMaxPercent)
 	}
 	// The read-shrink rail.
 	last := &ReadCounts{Users: 1000, Groups: 50, Memberships: 8000}

@@ -296,7 +296,12 @@ export const admin = [
       // for an override for this sync, and Sync stays disabled until it is given.
       if (await dialog.getByTestId('confirm-threshold').count()) {
         expectEqual(await dialog.getByTestId('confirm-sync').isDisabled(), true, 'Sync disabled over the threshold');
-        await dialog.getByText(/for this sync only/).click();
+        await dialog.getByText(/Deactivate them anyway/).click();
+      }
+      // It removes their memberships too: the membership-removal threshold needs its own tick.
+      if (await dialog.getByTestId('confirm-removal-threshold').count()) {
+        expectEqual(await dialog.getByTestId('confirm-sync').isDisabled(), true, 'Sync disabled over the removal threshold');
+        await dialog.getByText(/Remove them anyway/).click();
       }
       expectEqual(await dialog.getByTestId('confirm-sync').isDisabled(), false, 'Sync enabled after the tick');
       await shot('confirm-ticked');

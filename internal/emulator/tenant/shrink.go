@@ -59,3 +59,28 @@ func (t *Tenant) DeleteUsers(keep int) int {
 	t.reindex()
 	return n
 }
+
+// RenameGroup renames a group in Entra and removes its direct user members, as one new tenant
+// version: a change the next sync would write to the group's Atlassian copy.
+func (t *Tenant) RenameGroup(id, name string) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	g := t.groups[id]
+	if g == nil || g.Removed != "" {
+		return false
+	}
+	t.version++
+	v := t.version
+	g.DisplayName, g.Changed = name, v
+	var users []string
+	for _, m := range g.Members {
+		if m.Kind == directory.MemberUser {
+			users = append(users, m.ID)
+		}
+	}
+	for _, uid := range users {
+		t.removeMember(id, uid, v)
+	}
+	t.reindex()
+	return true
+}
