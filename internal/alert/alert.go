@@ -20,13 +20,14 @@ import (
 
 	"github.com/idpsync/idpsync/internal/apperr"
 	"github.com/idpsync/idpsync/internal/keychain"
+	"github.com/idpsync/idpsync/internal/report"
 )
 
-// Statuses that raise an alert (report.Status values).
+// Statuses that raise an alert: the report's own status values.
 const (
-	Failed       = "failed"
-	PartlyFailed = "partly_failed"
-	Blocked      = "blocked"
+	Failed       = string(report.StatusFailed)
+	PartlyFailed = string(report.StatusPartial)
+	Blocked      = string(report.StatusBlocked)
 )
 
 // Raises reports whether a run that ended with status raises an alert.
@@ -38,7 +39,7 @@ func Raises(status string) bool {
 type Alert struct {
 	Directory   string `json:"directory"`
 	DirectoryID string `json:"directoryId"`
-	Status      string `json:"status"` // failed | partly_failed | blocked
+	Status      string `json:"status"` // failed | partial | blocked (the report's status)
 	Code        string `json:"code,omitempty"`
 	Message     string `json:"message"`
 	Action      string `json:"action,omitempty"`
