@@ -45,7 +45,7 @@ func WriteSummaryText(w io.Writer, s Summary) error {
 	if s.Kind == KindApply {
 		kind = "apply"
 	}
-	p("Run", orDash(s.RunID)+" ("+kind+", "+orDash(string(s.Status))+")")
+	p("Run", orDash(s.RunID)+" ("+kind+", "+orDash(StatusWords(s.Status))+")")
 	p("App version", orDash(s.AppVersion))
 	p("Tenant", orDash(s.Tenant.Name)+"  "+orDash(s.Tenant.ID)+"  "+termSafe(s.Tenant.InitialDomain))
 	p("Directory", orDash(s.Directory.Name)+"  "+termSafe(s.Directory.ID))
@@ -60,10 +60,7 @@ func WriteSummaryText(w io.Writer, s Summary) error {
 		conf += " (standing confirmation)"
 	}
 	p("Confirmed domains", conf)
-	st := s.Settings
-	p("Settings", fmt.Sprintf("domains=%s users=%s disabled=%t external=%t deactivation-limit=%d/%.4g%% incremental=%t",
-		orDash(st.DomainMode), orDash(st.UserMode), st.IncludeDisabled, st.IncludeExternal, st.DeactivationMaxCount,
-		st.DeactivationMaxPercent, st.Incremental))
+	p("Settings", settingsWords(s.Settings))
 	p("Started", fmtWhen(s.Started))
 	p("Ended", fmtWhen(s.Ended))
 	p("Duration", s.DurationNs.Round(time.Millisecond).String())
@@ -72,7 +69,7 @@ func WriteSummaryText(w io.Writer, s Summary) error {
 		if ph.Requests > 0 {
 			extra = fmt.Sprintf(" (%d requests)", ph.Requests)
 		}
-		p("  "+termSafe(ph.Name), ph.Duration.Round(time.Millisecond).String()+extra)
+		p("  "+termSafe(strings.ReplaceAll(ph.Name, "_", " ")), ph.Duration.Round(time.Millisecond).String()+extra)
 	}
 	p("Operations", fmt.Sprintf("%d (%d failed)", s.Operations, s.Failed))
 	p("Left out of scope", fmt.Sprint(s.Skips))
@@ -89,13 +86,8 @@ func WriteSummaryText(w io.Writer, s Summary) error {
 		return err
 	}
 	if len(s.Counts) > 0 {
-		fmt.Fprintln(w, "\nChanges by type and result:")
-		tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintf(tw, "object\taction\tresult\tcount\t\n")
-		for _, c := range s.Counts {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t\n", termSafe(c.Object), termSafe(string(c.Action)), termSafe(string(c.Result)), c.N)
-		}
-		if err := tw.Flush(); err != nil {
+		fmt.Fprintln(w, "\nChanges:")
+		if err := WriteCountsWords(w, s.Counts); err != nil {
 			return err
 		}
 	}

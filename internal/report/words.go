@@ -1,0 +1,129 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+)
+
+// CountRows are the plan's counts in words, in the order and with the labels of the app's
+// confirmation dialog and overview (frontend/src/features/sync/Counts.tsx), so that a terminal
+// and the screens say the same thing and add up the same way: each row sums every count of its
+// action, whatever the object.
+var CountRows = []struct {
+	Action Action
+	Label  string
+}{
+	{CreateUser, "Users created"},
+	{UpdateUser, "Users updated"},
+	{AdoptUser, "Existing accounts adopted"},
+	{ReactivateUser, "Users reactivated"},
+	{DeactivateUser, "Users deactivated"},
+	{CreateGroup, "Groups created"},
+	{AdoptGroup, "Groups taken over"},
+	{ConflictGroup, "Group conflicts held for a decision"},
+	{AddMember, "Group memberships added"},
+	{RemoveMember, "Group memberships removed"},
+	{RetireGroup, "Groups no longer managed"},
+	{DeleteGroup, "Groups deleted"},
+}
+
+// StatusWords says a run's status in words.
+func StatusWords(s Status) string {
+	switch s {
+	case StatusPartial:
+		return "partly failed"
+	case StatusBlocked:
+		return "blocked before writing"
+	case StatusPlanned:
+		return "planned (preview, nothing written)"
+	}
+	return strings.ReplaceAll(string(s), "_", " ")
+}
+
+// WriteCountsWords prints one line per action that has operations: its label, its total and,
+// when not all share one result, how many ended each way ("239, 3 failed").
+func WriteCountsWords(w io.Writer, counts []Count) error {
+	width := 0
+	for _, r := range CountRows {
+		width = max(width, len(r.Label))
+	}
+	known := map[Action]bool{}
+	row := func(label string, a Action) error {
+		total, by := 0, map[Result]int{}
+		for _, c := range counts {
+			if c.Action == a {
+				total += c.N
+				by[c.Result] += c.N
+			}
+		}
+		if total == 0 {
+			return nil
+		}
+		var parts []string
+		for _, r := range []Result{ResultSucceeded, ResultPlanned, ResultFailed, ResultSkipped} {
+			if n := by[r]; n > 0 && n != total {
+				parts = append(parts, fmt.Sprintf("%d %s", n, r))
+			}
+		}
+		line := fmt.Sprintf("  %-*s %7d", width, label, total)
+		if len(parts) > 0 {
+			line += " (" + strings.Join(parts, ", ") + ")"
+		} else if by[ResultFailed] == total {
+			line += " (all failed)"
+		}
+		_, err := fmt.Fprintln(w, line)
+		return err
+	}
+	for _, r := range CountRows {
+		known[r.Action] = true
+		if err := row(r.Label, r.Action); err != nil {
+			return err
+		}
+	}
+	for _, c := range counts { // an action this build has no words for still counts
+		if !known[c.Action] {
+			known[c.Action] = true
+			if err := row(termSafe(strings.ReplaceAll(string(c.Action), "_", " ")), c.Action); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// settingsWords says the run's settings as the Sync settings screen does.
+func settingsWords(st Settings) string {
+	var parts []string
+	switch st.DomainMode {
+	case "specific":
+		parts = append(parts, "only specific domains")
+	case "all":
+		parts = append(parts, "all verified domains")
+	default:
+		parts = append(parts, "domains "+orDash(termSafe(st.DomainMode)))
+	}
+	switch st.UserMode {
+	case "groups":
+		parts = append(parts, "specific groups and their users")
+	case "all":
+		parts = append(parts, "all users and groups")
+	default:
+		parts = append(parts, "users "+orDash(termSafe(st.UserMode)))
+	}
+	if st.IncludeDisabled {
+		parts = append(parts, "disabled users created inactive")
+	}
+	if st.IncludeExternal {
+		parts = append(parts, "guests synced")
+	} else {
+		parts = append(parts, "guests not synced")
+	}
+	parts = append(parts, fmt.Sprintf("deactivation limit %d users or %.4g %%", st.DeactivationMaxCount, st.DeactivationMaxPercent))
+	if st.Incremental {
+		parts = append(parts, "incremental read")
+	} else {
+		parts = append(parts, "full read")
+	}
+	return strings.Join(parts, "; ")
+}
