@@ -119,6 +119,12 @@ func TestIssue16_02_HeadlessSetupSettingsConflictsAndSync(t *testing.T) {
 	if len(w.env.Atlassian.Writes()) != 0 {
 		t.Fatalf("plan wrote to Atlassian")
 	}
+	// --org-url reaches the plan: the organization API it names is the one asked (here a closed
+	// port, so the plan stops saying so) instead of the stored one.
+	r = w.run("", nil, "plan", "--directory", name, "--org-url", "https://127.0.0.1:1")
+	if r.code != ExitFailure || !strings.Contains(r.errOut, "127.0.0.1:1") {
+		t.Fatalf("plan with --org-url on a closed port:\n%s", r.all())
+	}
 	// sync --json with the wrong domains is blocked, writes nothing, and says why in the document.
 	r = w.run("", nil, "sync", "--directory", name, "--confirm-tenant", p.TenantID, "--confirm-domains", p.Domains[0], "--json")
 	var sd syncDocument

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -16,15 +15,16 @@ import (
 func init() {
 	Register(Command{
 		Name:    "report",
-		Usage:   "idpsync report show FILE | export FILE --format html|csv|json [--gzip] [--pseudonymize [--keep-domains]] [--out PATH] | diff A B [--json] [--limit N]",
+		Usage:   "idpsync report show FILE [--json] | export FILE --format html|csv|json [--gzip] [--pseudonymize [--keep-domains]] [--out PATH] | diff A B [--json] [--limit N]",
 		Summary: "show, export or compare sync reports (JSON, gzip or HTML report files)",
 		Run:     runReport,
 	})
 }
 
 const reportHelp = `Usage:
-  idpsync report show FILE
-      Print a report's summary: run, tenant, confirmed domains, settings, timings, counts.
+  idpsync report show FILE [--json]
+      Print a report's summary: run, tenant, confirmed domains, settings, timings, counts in
+      the app's words. --json: {"version":1,"kind":"report","report":{…}}.
   idpsync report export FILE --format html|csv|json [--gzip] [--pseudonymize [--keep-domains]] [--out PATH]
       Convert a report. html: one self-contained file to open in any browser, offline.
       csv: a folder with operations.csv and skips.csv. json: the canonical form (--gzip to compress).
@@ -33,6 +33,7 @@ const reportHelp = `Usage:
       Default --out: beside FILE, named after it.
   idpsync report diff A B [--json] [--limit N]
       What changed between two runs, per user and group (N objects printed, default 200, 0 = all).
+      --json: {"version":1,"kind":"diff","diff":{…}}.
 
 FILE may be a .json, .json.gz or an .html report written by IdP Sync.
 `
@@ -69,6 +70,7 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	fs.SetOutput(io.Discard)
 	switch sub {
 	case "show":
+		asJSON := fs.Bool("json", false, "print the summary as JSON")
 		pos, err := parseInterspersed(fs, rest)
 		if err != nil || len(pos) != 1 {
 			return reportUsage(stderr, usageMsg(err, "report show takes one FILE"))
@@ -76,7 +78,10 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		// Streamed: the summary needs no operation held, nor paged.
 		sum, err := report.SummarizeFile(pos[0])
 		if err != nil {
-			return Fail(stderr, err)
+			return failDoc(stdout, stderr, *asJSON, err)
+		}
+		if *asJSON {
+			return jsonExit(stdout, stderr, writeJSON(stdout, "report", sum))
 		}
 		if err := report.WriteSummaryText(stdout, sum); err != nil {
 			return Fail(stderr, err)
@@ -133,12 +138,7 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 			return Fail(stderr, err)
 		}
 		if *asJSON {
-			enc := json.NewEncoder(stdout)
-			enc.SetIndent("", "  ")
-			if err := enc.Encode(d); err != nil {
-				return Fail(stderr, err)
-			}
-			return ExitOK
+			return jsonExit(stdout, stderr, writeJSON(stdout, "diff", d))
 		}
 		if err := report.WriteDiffText(stdout, d, *limit); err != nil {
 			return Fail(stderr, err)

@@ -164,6 +164,7 @@ func runSync(ctx context.Context, args []string, stdout, stderr io.Writer, apply
 	ask := apply && !*yes && interactive
 	ct, cd := *tenantID, splitList(*domains)
 	approved := "" // the digest of the plan the admin said yes to
+	shown := ""    // the digest of the plan printed
 	if !apply || ask || (*isDemo && ct == "") {
 		// A preview first: the plan command itself, the question on a terminal, or the demo's
 		// confirmation of what it read.
@@ -188,6 +189,7 @@ func runSync(ctx context.Context, args []string, stdout, stderr io.Writer, apply
 		}
 		if !*asJSON {
 			printPlan(stdout, plan)
+			shown = plan.Digest
 		}
 		if *isDemo && ct == "" {
 			ct, cd = plan.TenantID, plan.Domains
@@ -226,7 +228,8 @@ func runSync(ctx context.Context, args []string, stdout, stderr io.Writer, apply
 		}
 		return ExitOK
 	}
-	if !ask && plan.PlanID != "" {
+	// The plan block once: again only when the plan applied is not the one shown.
+	if !ask && plan.PlanID != "" && plan.Digest != shown {
 		printPlan(stdout, plan)
 	}
 	if err != nil {
@@ -260,12 +263,14 @@ func printPlan(w io.Writer, p backend.PlanSummary) {
 	fmt.Fprintf(w, "Tenant:  %s (%s, %s)\n", p.TenantName, p.TenantID, p.InitialDomain)
 	fmt.Fprintf(w, "Domains: %s\n", strings.Join(p.Domains, ", "))
 	fmt.Fprintf(w, "Plan:    %d operations (%s), %d left out with a reason, digest %s\n", p.Operations, kind, p.Skips, p.Digest[:12])
-	for _, c := range p.Counts {
-		fmt.Fprintf(w, "  %-10s %-16s %-9s %d\n", c.Object, c.Action, c.Result, c.N)
-	}
+	// The counts as the confirmation dialog words them; conflicts are listed below instead, one
+	// line per conflict, as the dialog lists them.
+	writeCounts(w, p.Counts, report.ConflictGroup)
 	for _, c := range p.Conflicts {
 		d := c.Decision
 		switch {
+		case d != "":
+			d = decisionWords(d)
 		case d == "" && c.CanTakeOver:
 			d = "held: decide with `idpsync conflicts decide` or in the app (take over or skip)"
 		case d == "":
@@ -292,11 +297,20 @@ func printPlan(w io.Writer, p backend.PlanSummary) {
 }
 
 func printRun(w io.Writer, r backend.RunSummary, took time.Duration) {
-	fmt.Fprintf(w, "Sync %s in %s.\n", r.Status, took.Round(time.Millisecond))
-	for _, c := range r.Counts {
-		fmt.Fprintf(w, "  %-10s %-16s %-9s %d\n", c.Object, c.Action, c.Result, c.N)
-	}
+	fmt.Fprintf(w, "Sync %s in %s.\n", report.StatusWords(report.Status(r.Status)), took.Round(time.Millisecond))
+	writeCounts(w, r.Counts, "")
 	fmt.Fprintf(w, "Report: %s\n", r.ReportPath)
+}
+
+// writeCounts prints counts in words (report.CountRows), leaving out the action skip.
+func writeCounts(w io.Writer, rows []backend.CountRow, skip report.Action) {
+	cs := make([]report.Count, 0, len(rows))
+	for _, c := range rows {
+		if report.Action(c.Action) != skip {
+			cs = append(cs, report.Count{Object: c.Object, Action: report.Action(c.Action), Result: report.Result(c.Result), N: c.N})
+		}
+	}
+	_ = report.WriteCountsWords(w, cs)
 }
 
 // promptInput is where the [y/N] answer is read from, and whether to ask at all: only when both
