@@ -16,7 +16,10 @@ const (
 	Internal     Code = "internal"      // a bug: a panic recovered or an invariant broken
 	InvalidInput Code = "invalid_input" // the admin's input was refused
 	NotFound     Code = "not_found"
-	Canceled     Code = "canceled"
+	// DirectoryDuplicate: another IdP Sync directory already writes to this Atlassian SCIM
+	// directory (Atlassian allows one nested-groups directory per organization).
+	DirectoryDuplicate Code = "directory_duplicate"
+	Canceled           Code = "canceled"
 
 	// Keychain
 	KeychainUnavailable Code = "keychain_unavailable" // no Secret Service / Credential Manager / Keychain usable

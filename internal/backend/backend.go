@@ -65,7 +65,7 @@ type Backend struct {
 	runs   map[string]context.CancelFunc
 	// previews counts the previews being computed per directory, for the status.
 	previews map[string]int
-	stop   chan struct{}
+	stop     chan struct{}
 }
 
 type nopEmitter struct{}
@@ -180,6 +180,7 @@ func (b *Backend) toDTO(ctx context.Context, d store.Directory) Directory {
 		out.SyncedDomains = len(c.Domains)
 	}
 	out.LastAlert, _ = b.LastAlert(ctx, d.ID)
+	out.Warnings = append([]string{}, b.sameTenant(ctx, d.ID, d.TenantID)...)
 	return out
 }
 
@@ -247,6 +248,9 @@ func (b *Backend) CreateDirectory(ctx context.Context, in DirectoryInput) (Direc
 	if err := validateInput(&in, b.opts.AllowCustomHost); err != nil {
 		return Directory{}, err
 	}
+	if err := b.refuseSameSCIM(ctx, "", in.SCIMBaseURL); err != nil {
+		return Directory{}, err
+	}
 	if err := b.refuseRefusedKeys(ctx, "", in); err != nil {
 		return Directory{}, err
 	}
@@ -290,6 +294,9 @@ func (b *Backend) UpdateDirectory(ctx context.Context, id string, in DirectoryIn
 		return Directory{}, err
 	}
 	if err := validateInput(&in, b.opts.AllowCustomHost); err != nil {
+		return Directory{}, err
+	}
+	if err := b.refuseSameSCIM(ctx, id, in.SCIMBaseURL); err != nil {
 		return Directory{}, err
 	}
 	if err := b.refuseRefusedKeys(ctx, id, in); err != nil {

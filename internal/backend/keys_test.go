@@ -78,13 +78,19 @@ func TestIssue18_05_EveryRunProvesItsKeys(t *testing.T) {
 func TestIssue18_05_RefusedKeyIsNotSavedUnlessChosen(t *testing.T) {
 	ctx := context.Background()
 	b, env, d := demoBackend(t)
+	// A fresh home on the same emulators: the demo directory's SCIM directory is free there.
+	fresh, err := Open(ctx, DemoOptions(env, t.TempDir(), &recorder{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fresh.Close()
 	in := DirectoryInput{Name: "Second", Cloud: "global", ClientID: env.ClientID(), SCIMBaseURL: env.Atlassian.SCIMURL(),
 		SCIMAPIKey: "typo-in-the-key", AllowCustomHost: true}
-	_, err := b.CreateDirectory(ctx, in)
+	_, err = fresh.CreateDirectory(ctx, in)
 	if apperr.CodeOf(err) != apperr.AtlassianUnauthorized || !strings.Contains(err.Error(), "nothing was saved") || strings.Contains(err.Error(), "typo-in-the-key") {
 		t.Fatalf("create with a refused key: %v", err)
 	}
-	if ds, _ := b.ListDirectories(ctx); len(ds) != 1 {
+	if ds, _ := fresh.ListDirectories(ctx); len(ds) != 0 {
 		t.Fatalf("%d directories after a refused create", len(ds))
 	}
 	// Edit: a refused organization key leaves the stored one as it was.

@@ -156,6 +156,7 @@ func (b *Backend) prepare(ctx context.Context, d store.Directory, full bool, aut
 		return nil, err
 	}
 	plan.ID = newID()
+	plan.Notices = append(plan.Notices, b.sameTenant(ctx, d.ID, plan.Tenant.ID)...)
 	rep, path, werr := b.writeReport(info, plan, nil)
 	if werr != nil {
 		return nil, werr

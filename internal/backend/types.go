@@ -69,6 +69,8 @@ type Directory struct {
 	AuthorityURL     string      `json:"authorityUrl,omitempty"`
 	OrgURL           string      `json:"orgUrl,omitempty"`
 	LastAlert        *Alert      `json:"lastAlert,omitempty"` // the last alert of an automatic sync
+	// Warnings the overview shows: another directory syncs the same Entra tenant.
+	Warnings []string `json:"warnings"`
 }
 
 // Account is the signed-in Microsoft account of a directory.

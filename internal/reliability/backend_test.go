@@ -44,6 +44,11 @@ func newCrashEnv(t *testing.T, spec tenant.Spec, f Faults) *crashEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { b.Close() })
+	// The engine harness's directory writes to the same SCIM directory; the backend's directory
+	// replaces it (one IdP Sync directory per SCIM directory, issue 18 point 8).
+	if err := b.Store().DeleteDirectory(ctx, dirID); err != nil {
+		t.Fatal(err)
+	}
 	d, err := b.CreateDirectory(ctx, backend.DirectoryInput{Name: "Crash", ClientID: "c", SCIMBaseURL: e.scimURL(), SCIMAPIKey: e.a.APIKey(), AllowCustomHost: true})
 	if err != nil {
 		t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	gosync "sync"
 	"time"
 
@@ -502,12 +503,15 @@ func (a *applier) createGroup(ctx context.Context, op *Op) (OpResult, []store.Ma
 	}
 	g, err := t.CreateGroup(ctx, op.Name, ext)
 	if apperr.CodeOf(err) == apperr.AtlassianConflict {
+		// Atlassian's 409 detail names the attribute ("Resource [GROUP]: with displayName[…]
+		// already exists."); only a name clash can be a group outside the SCIM directory.
+		byExternalID := strings.Contains(apperr.As(err).Message, "externalId")
 		var found bool
 		g, found, err = t.FindGroupByDisplayName(ctx, op.Name)
 		// Ours when its externalId names the Entra group: an earlier attempt that a crash kept
 		// from being recorded.
 		switch {
-		case err == nil && !found:
+		case err == nil && !found && !byExternalID:
 			// 409 with no such group in the SCIM directory: it exists elsewhere in the
 			// organization (made by hand, or by another directory). Record it, so that the next
 			// preview holds it as a conflict to decide instead of planning the create forever.
@@ -519,7 +523,7 @@ func (a *applier) createGroup(ctx context.Context, op *Op) (OpResult, []store.Ma
 			}
 			err = apperr.New(apperr.ConflictUnresolved, "Atlassian refused to create the group %q (409): a group with this name exists in the organization outside the SCIM directory", op.Name).
 				WithAction("Preview again: the group is held as a conflict for you to decide (skip it, or resolve it in admin.atlassian.com and retry).")
-		case err == nil && ExternalOwner(g.ExternalID) != op.EntraID:
+		case err == nil && (!found || ExternalOwner(g.ExternalID) != op.EntraID):
 			err = apperr.New(apperr.ConflictUnresolved, "a group named %q appeared in Atlassian after the preview and is not managed by IdP Sync", op.Name).
 				WithAction("Preview again and decide whether to take it over.")
 		}
