@@ -1,3 +1,22 @@
+export namespace alert {
+	
+	export interface Alert {
+	    directory: string;
+	    directoryId: string;
+	    status: string;
+	    code?: string;
+	    message: string;
+	    action?: string;
+	    runId?: string;
+	    reportPath?: string;
+	    at: string;
+	    host?: string;
+	    delivered: string[];
+	    errors?: string[];
+	}
+
+}
+
 export namespace app {
 	
 	export interface AboutInfo {
@@ -116,6 +135,10 @@ export namespace backend {
 	    displayName: string;
 	    atlassianId: string;
 	    decision: string;
+	    scope: string;
+	    defaultAccess: boolean;
+	    canTakeOver: boolean;
+	    hint: string;
 	    wouldAdd: string[];
 	    wouldRemove: string[];
 	    addCount: number;
@@ -169,6 +192,10 @@ export namespace backend {
 	    syncedDomains: number;
 	    created: string;
 	    demo?: boolean;
+	    graphUrl?: string;
+	    authorityUrl?: string;
+	    orgUrl?: string;
+	    lastAlert?: alert.Alert;
 	}
 	export interface DirectoryInput {
 	    name: string;
@@ -180,6 +207,10 @@ export namespace backend {
 	    orgId?: string;
 	    orgApiKey?: string;
 	    allowCustomHost: boolean;
+	    graphUrl?: string;
+	    authorityUrl?: string;
+	    orgUrl?: string;
+	    saveUntested?: boolean;
 	}
 	export interface DomainRow {
 	    name: string;
@@ -261,6 +292,8 @@ export namespace backend {
 	    operations: number;
 	    skips: number;
 	    conflicts: Conflict[];
+	    notices: string[];
+	    orgChecked: boolean;
 	    blocked: ErrorDTO[];
 	    deactivations: number;
 	    managedUsers: number;
@@ -504,6 +537,12 @@ export namespace report {
 
 export namespace sync {
 	
+	export interface Limits {
+	    users: number;
+	    usersPerGroup: number;
+	    groups: number;
+	    memberships: number;
+	}
 	export interface Settings {
 	    domainMode: string;
 	    domains?: string[];
@@ -522,6 +561,7 @@ export namespace sync {
 	    fullReconcileEvery: number;
 	    memberChunkSize: number;
 	    concurrency: number;
+	    limits: Limits;
 	}
 
 }
