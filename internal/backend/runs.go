@@ -319,7 +319,7 @@ func matchOp(op *report.Operation, q OpQuery) bool {
 
 func opDTO(op report.Operation) Operation {
 	o := Operation{Seq: op.Seq, Action: string(op.Action), Object: ObjectRef(op.Object), Chain: op.Chain, Reason: op.Reason,
-		Result: string(op.Result), Code: op.Code, Message: op.Message}
+		Result: string(op.Result), Code: op.Code, Message: op.Message, Warning: op.Warning}
 	if op.Group != nil {
 		g := ObjectRef(*op.Group)
 		o.Group = &g

@@ -232,6 +232,7 @@ type Operation struct {
 	Result  string      `json:"result"`
 	Code    string      `json:"code,omitempty"`
 	Message string      `json:"message,omitempty"`
+	Warning string      `json:"warning,omitempty"` // a refusal the plan predicts ("Atlassian may refuse: …")
 }
 
 // ObjectRef names a user or group on both sides.

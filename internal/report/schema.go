@@ -164,6 +164,9 @@ type Operation struct {
 	Result  Result     `json:"result"`
 	Code    string     `json:"code,omitempty"` // apperr code on failure
 	Message string     `json:"message,omitempty"`
+	// Warning is a refusal the plan predicts, e.g. "Atlassian may refuse: the organization has
+	// not verified contoso.com", so that the plan and the result never disagree silently.
+	Warning string `json:"warning,omitempty"`
 }
 
 // Skip is an object left out of scope, with its reason.

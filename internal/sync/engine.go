@@ -181,7 +181,12 @@ func (e *Engine) Prepare(ctx context.Context, o PrepareOptions) (*Plan, error) {
 	})
 	if e.Org == nil {
 		_ = e.checkOrg(ctx, &in, &plan) // only notes what cannot be detected
-	} else if err := timed(PhaseReadOrg, func() error { return e.checkOrg(ctx, &in, &plan) }); err != nil {
+	} else if err := timed(PhaseReadOrg, func() error {
+		if err := e.checkOrg(ctx, &in, &plan); err != nil {
+			return err
+		}
+		return e.predictRefusals(ctx, desired, plan)
+	}); err != nil {
 		return nil, err
 	}
 	plan.DirectoryID = e.DirectoryID
@@ -239,6 +244,67 @@ func (e *Engine) checkOrg(ctx context.Context, in *PlanInput, plan **Plan) error
 	np := Compute(*in)
 	np.OrgChecked = true
 	*plan = np
+	return nil
+}
+
+// MayRefusePrefix starts the warning of a user Atlassian may refuse to create.
+const MayRefusePrefix = "Atlassian may refuse"
+
+// OrgDomains is the organization's domains with their claim status (internal/atlassian.Org).
+type OrgDomains interface {
+	ListDomains(ctx context.Context) ([]atlassian.OrgDomain, error)
+}
+
+// predictRefusals flags each user the plan creates on an email domain the organization has not
+// verified: older Atlassian docs say an account "can only be created if it has an email address
+// on a verified domain", newer ones that SCIM manages accounts outside the organization too. The
+// plan cannot know which answer it will get, so it says so (one domains read per plan, cursor
+// paged). Guests are flagged too: Atlassian syncs external users "outside your verified domain"
+// for directories set up since November 2020, and refuses them under the older rule.
+func (e *Engine) predictRefusals(ctx context.Context, d *Desired, p *Plan) error {
+	od, ok := e.Org.(OrgDomains)
+	if !ok {
+		return nil
+	}
+	var creates []int
+	for i := range p.Ops {
+		if p.Ops[i].Action == report.CreateUser {
+			creates = append(creates, i)
+		}
+	}
+	if len(creates) == 0 {
+		return nil
+	}
+	doms, err := od.ListDomains(ctx)
+	if err != nil {
+		return err
+	}
+	status := map[string]string{}
+	for _, dm := range doms {
+		status[strings.ToLower(dm.Name)] = dm.Status
+	}
+	n := 0
+	for _, i := range creates {
+		op := &p.Ops[i]
+		du := d.Users[op.EntraID]
+		if du == nil {
+			continue
+		}
+		dom := du.Entra.EmailDomain()
+		st := status[dom]
+		if st == atlassian.ClaimVerified {
+			continue
+		}
+		if st == "" {
+			st = "not claimed"
+		}
+		op.Warning = MayRefusePrefix + ": the organization has not verified " + dom + " (" + st + ")"
+		n++
+	}
+	if n > 0 {
+		p.Notices = append(p.Notices, itoa(n)+" user(s) to create are on domains the Atlassian organization has not verified: "+
+			MayRefusePrefix+" to create them. Verify the domains in admin.atlassian.com > Settings > Domains, or expect those creates to fail.")
+	}
 	return nil
 }
 

@@ -74,7 +74,7 @@ func TestOrgGroupOutsideSCIMIsAConflictBeforeAnyWrite(t *testing.T) {
 		t.Fatal(r.err)
 	}
 	p := r.plan
-	if !p.OrgChecked || len(p.Notices) != 0 {
+	if !p.OrgChecked || slices.Contains(p.Notices, NoOrgKeyNotice) {
 		t.Fatalf("org checked %v, notices %q", p.OrgChecked, p.Notices)
 	}
 	for _, name := range []string{plain, def} {
@@ -191,4 +191,65 @@ func TestHeldConflictClearsWhenTheOrganizationNoLongerHasIt(t *testing.T) {
 		t.Fatalf("held although the organization has no such group: %+v", p.Conflicts)
 	}
 	h.checkExact()
+}
+
+// Users to create on a domain the organization has not verified are flagged "Atlassian may
+// refuse" in the plan and the report, guests included; verified domains are not; and with a
+// server that does refuse them, every unflagged create succeeds.
+func TestIssue18_04_UnverifiedDomainsPredicted(t *testing.T) {
+	ctx := ctxT(t, 60*time.Second)
+	spec := tenant.Spec{Seed: 34, Users: 80, Groups: 6}
+	h := newHarness(t, spec, atlemu.Options{RejectUnverifiedDomains: true,
+		Domains: []atlemu.Domain{{Name: "contoso.example", ClaimType: "dns", Status: "verified"}, {Name: "eu.contoso.example", ClaimType: "dns", Status: "unverified"}}}, graph.Faults{})
+	h.org = h.orgClient()
+	r := h.run(ctx, true, true, nil)
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	flagged, plain := 0, 0
+	for i, op := range r.plan.Ops {
+		if op.Action != report.CreateUser {
+			continue
+		}
+		dom := strings.ToLower(op.Email[strings.LastIndexByte(op.Email, '@')+1:])
+		res := r.out.Results[i]
+		switch {
+		case op.Warning != "":
+			flagged++
+			if !strings.HasPrefix(op.Warning, MayRefusePrefix) || !strings.Contains(op.Warning, dom) {
+				t.Errorf("warning %q for %s", op.Warning, op.Email)
+			}
+			if dom == "contoso.example" {
+				t.Errorf("%s is on a verified domain but flagged", op.Email)
+			}
+		default:
+			plain++
+			if dom != "contoso.example" {
+				t.Errorf("%s (%s) is not flagged", op.Email, dom)
+			}
+			if res.Result != report.ResultSucceeded {
+				t.Errorf("an unflagged create failed: %s %+v", op.Email, res)
+			}
+		}
+	}
+	if flagged == 0 || plain == 0 {
+		t.Fatalf("flagged %d, plain %d: the tenant must have both", flagged, plain)
+	}
+	found := false
+	for _, n := range r.plan.Notices {
+		found = found || (strings.Contains(n, MayRefusePrefix) && strings.Contains(n, itoa(flagged)+" user"))
+	}
+	if !found {
+		t.Errorf("notices %q", r.plan.Notices)
+	}
+	rep := BuildReport(RunInfo{RunID: "r", Kind: report.KindApply}, r.plan, r.out)
+	inReport := 0
+	for _, o := range rep.Operations {
+		if strings.HasPrefix(o.Warning, MayRefusePrefix) {
+			inReport++
+		}
+	}
+	if inReport != flagged {
+		t.Errorf("%d warnings in the report, %d in the plan", inReport, flagged)
+	}
 }

@@ -61,6 +61,9 @@ type Op struct {
 	// derived one (see GroupExternalID), because the old group keeps the Entra id and Atlassian
 	// refuses two groups with one externalId.
 	ExternalID string `json:"externalId,omitempty"`
+	// Warning is a refusal the plan predicts (MayRefusePrefix…): shown in the preview and kept
+	// in the report, so that a refused create is never a surprise.
+	Warning string `json:"warning,omitempty"`
 }
 
 // Object is the report's object type of the op.

@@ -130,7 +130,7 @@ func ReportOp(op *Op, out *Outcome, i int, res report.Result) report.Operation {
 
 // reportOp is ReportOp sharing the group references of groups (when not nil).
 func reportOp(op *Op, out *Outcome, i int, res report.Result, groups map[*GroupRef]*report.ObjectRef) report.Operation {
-	ro := report.Operation{Seq: op.Seq, Action: op.Action, Chain: op.Chain, Changes: op.Changes, Reason: op.Reason, Result: res}
+	ro := report.Operation{Seq: op.Seq, Action: op.Action, Chain: op.Chain, Changes: op.Changes, Reason: op.Reason, Result: res, Warning: op.Warning}
 	typ := op.Object()
 	if typ == "membership" {
 		typ = "user"
