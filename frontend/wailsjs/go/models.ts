@@ -130,6 +130,11 @@ export namespace backend {
 	    overrideRemovalThreshold: boolean;
 	    overrideReadShrink: boolean;
 	}
+	export interface ConfirmedSet {
+	    tenantId: string;
+	    domains: string[];
+	    at: string;
+	}
 	export interface Conflict {
 	    groupEntraId: string;
 	    displayName: string;
@@ -196,6 +201,7 @@ export namespace backend {
 	    authorityUrl?: string;
 	    orgUrl?: string;
 	    lastAlert?: alert.Alert;
+	    warnings: string[];
 	}
 	export interface DirectoryInput {
 	    name: string;
@@ -308,6 +314,21 @@ export namespace backend {
 	    expiresInSeconds: number;
 	}
 	
+	export interface ScheduleStatus {
+	    directory: string;
+	    kind: string;
+	    label: string;
+	    installed: boolean;
+	    upToDate?: boolean;
+	    files: string[];
+	    cronLine?: string;
+	    command: string[];
+	    every?: string;
+	    lastScheduledRun?: RunSummary;
+	    confirmed?: ConfirmedSet;
+	    activated: boolean;
+	    activate?: string[][];
+	}
 	export interface SkipRow {
 	    object: ObjectRef;
 	    reason: string;

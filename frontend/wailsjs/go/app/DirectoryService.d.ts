@@ -21,6 +21,10 @@ export function Get(arg1:string):Promise<backend.Directory>;
 
 export function Groups(arg1:string,arg2:backend.GroupQuery):Promise<backend.GroupPage>;
 
+export function KeepSyncing(arg1:string,arg2:number):Promise<backend.ScheduleStatus>;
+
+export function KeepSyncingStatus(arg1:string,arg2:number):Promise<backend.ScheduleStatus>;
+
 export function List():Promise<Array<backend.Directory>>;
 
 export function OpenDeviceLogin(arg1:string):Promise<app.Done>;
@@ -32,6 +36,8 @@ export function SignIn(arg1:string):Promise<backend.Account>;
 export function SignInDeviceCode(arg1:string):Promise<backend.Account>;
 
 export function SignOut(arg1:string):Promise<app.Done>;
+
+export function StopKeepSyncing(arg1:string):Promise<app.Done>;
 
 export function SyncSettings(arg1:string):Promise<sync.Settings>;
 
