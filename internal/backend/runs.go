@@ -184,7 +184,7 @@ func summarize(pe *planEntry) PlanSummary {
 		MembershipRemovals: p.MembershipRemovals, ManagedMemberships: p.ManagedMemberships, DeletedGroups: p.DeletedGroups,
 		RemovalThresholdTripped: p.RemovalThresholdTripped, ReadShrinkTripped: len(p.ReadShrink) > 0,
 		ReportPath: pe.report, Created: rfc(pe.created), ExpiresInSeconds: int(PlanTTL.Seconds()), Conflicts: []Conflict{}, Blocked: []ErrorDTO{},
-		Notices: append([]string{}, p.Notices...), OrgChecked: p.OrgChecked}
+		Notices: append([]string{}, p.Notices...), OrgChecked: p.OrgChecked, Renames: append([]idsync.Rename{}, p.Renames...)}
 	if s.Domains == nil {
 		s.Domains = []string{}
 	}

@@ -194,6 +194,9 @@ type PlanSummary struct {
 	Skips            int        `json:"skips"`
 	Conflicts        []Conflict `json:"conflicts"`
 	Notices          []string   `json:"notices"`    // the plan's blind spots, said plainly
+	// Renames: create the new group, copy its members, retire the old one (which still grants
+	// its access to StillGrants people until the rename is finished).
+	Renames []idsync.Rename `json:"renames"`
 	OrgChecked       bool       `json:"orgChecked"` // new groups were looked up in the whole organization
 	Blocked          []ErrorDTO `json:"blocked"`    // plan errors: limits, unresolved conflicts, threshold
 	Deactivations    int        `json:"deactivations"`

@@ -288,6 +288,10 @@ func printPlan(w io.Writer, p backend.PlanSummary) {
 			fmt.Fprintf(w, "  %s\n", c.Hint)
 		}
 	}
+	for _, r := range p.Renames {
+		fmt.Fprintf(w, "Rename: %q → %q: create the new group, copy its members, then retire the old one; the old group still grants access to %d people\n",
+			r.OldName, r.NewName, r.StillGrants)
+	}
 	for _, n := range p.Notices {
 		fmt.Fprintf(w, "Note: %s\n", n)
 	}

@@ -107,8 +107,10 @@ type Plan struct {
 	Blocked     []*apperr.Error
 	// Notices are what the admin must know about the plan's blind spots (no organization key:
 	// conflicts outside the SCIM directory cannot be detected).
-	Notices          []string
-	OrgChecked       bool // the plan's new groups were looked up in the whole organization
+	Notices    []string
+	OrgChecked bool // the plan's new groups were looked up in the whole organization
+	// Renames are the Entra renames the plan carries out as create, copy members, retire.
+	Renames          []Rename
 	ManagedUsers     int
 	Deactivations    int
 	ThresholdTripped bool
@@ -163,6 +165,29 @@ type PlanInput struct {
 	// synced (nil: none known, the read-shrink rail does not apply).
 	Read, LastRead *ReadCounts
 	Org            *OrgView // nil: the organization was not read (no key, or not yet)
+}
+
+// Rename is one Entra group rename: Atlassian's SCIM API cannot rename a group and the
+// Organizations API documents no rename either (its v2 group endpoints create, delete, grant
+// and revoke roles, and add and remove members), so the plan creates the new group, copies the
+// members and retires the old one, which keeps its members and whatever access it grants.
+type Rename struct {
+	EntraID     string `json:"entraId"`
+	OldName     string `json:"oldName"`
+	NewName     string `json:"newName"`
+	OldSCIMID   string `json:"oldScimId"`
+	StillGrants int    `json:"stillGrants"` // members the old group keeps after the retire
+	Deleted     bool   `json:"deleted"`     // DeleteOutOfScopeGroups: the old group is deleted instead
+}
+
+func renameReason(act report.Action, newName string, members int) string {
+	if act == report.DeleteGroup {
+		return "renamed in Entra to " + strconv.Quote(newName) + ": IdP Sync creates the new group, copies its members, then deletes this one " +
+			"(Atlassian cannot rename a group); the product access and permissions this group grants go with it"
+	}
+	return "renamed in Entra to " + strconv.Quote(newName) + ": IdP Sync creates the new group, copies its members, then retires this one " +
+		"(Atlassian cannot rename a group). The old group keeps its " + itoa(members) + " members, so it still grants its access to " +
+		itoa(members) + " people until you move product access to the new group and finish the rename"
 }
 
 // OrgView is what the Organizations API said about the names of the groups the plan creates.
@@ -488,7 +513,9 @@ func (pl *planner) groups() {
 			if pl.isProtected(o.DisplayName) {
 				continue
 			}
-			pl.retire(Op{Action: act, EntraID: id, SCIMID: o.ID, Name: o.DisplayName, Reason: "renamed in Entra to " + g.Name}, o)
+			pl.retire(Op{Action: act, EntraID: id, SCIMID: o.ID, Name: o.DisplayName, Reason: renameReason(act, g.Name, len(o.Members))}, o)
+			pl.p.Renames = append(pl.p.Renames, Rename{EntraID: id, OldName: o.DisplayName, NewName: g.Name, OldSCIMID: o.ID,
+				StillGrants: len(o.Members), Deleted: act == report.DeleteGroup})
 		}
 		gref := &GroupRef{EntraID: id, Name: g.Name}
 		if cur == nil {
@@ -549,7 +576,11 @@ func (pl *planner) groups() {
 			if len(byExt[id]) > 0 {
 				ext = GroupExternalID(id, g.Name)
 			}
-			pl.add(Op{Action: report.CreateGroup, EntraID: id, Name: g.Name, Group: gref, ExternalID: ext})
+			reason := ""
+			if len(mt.olds) > 0 {
+				reason = "rename of " + strconv.Quote(mt.olds[0].DisplayName) + ": create the new group, copy its members, then retire the old one"
+			}
+			pl.add(Op{Action: report.CreateGroup, EntraID: id, Name: g.Name, Group: gref, ExternalID: ext, Reason: reason})
 		} else {
 			claimed[cur.ID] = true
 			gref.SCIMID = cur.ID
