@@ -73,6 +73,7 @@ import { SyncProgress, SyncResult } from './sync/Progress';
 import { Troubleshooting } from './sync/Troubleshooting';
 
 const dir: backend.Directory = {
+  warnings: [],
   id: 'd1',
   name: '<img src=x onerror=alert(1)> Contoso',
   cloud: 'global',
@@ -90,6 +91,8 @@ const dir: backend.Directory = {
 };
 
 const plan: backend.PlanSummary = {
+  notices: [],
+  orgChecked: false,
   planId: 'p1',
   directoryId: 'd1',
   runId: 'r1',
@@ -107,7 +110,7 @@ const plan: backend.PlanSummary = {
   operations: 100000,
   skips: 3,
   conflicts: [
-    { groupEntraId: 'g1', displayName: 'Engineering', atlassianId: 'a1', decision: '', wouldAdd: ['ann@contoso.com'], wouldRemove: ['bob@contoso.com'], addCount: 1, removeCount: 1 },
+    { groupEntraId: 'g1', displayName: 'Engineering', atlassianId: 'a1', decision: '', wouldAdd: ['ann@contoso.com'], wouldRemove: ['bob@contoso.com'], addCount: 1, removeCount: 1, scope: 'directory', defaultAccess: false, canTakeOver: true, hint: '' },
   ],
   blocked: [],
   deactivations: 7,
@@ -258,6 +261,7 @@ const settings = {
   fullReconcileEvery: 10,
   memberChunkSize: 100,
   concurrency: 32,
+  limits: { users: 150000, usersPerGroup: 35000, groups: 250000, memberships: 8000000 },
 };
 
 describe('sync settings', () => {
