@@ -15,6 +15,7 @@ import { DirectoryService, toAppError, type AppError, type backend, type sync } 
 import { ErrorMessage } from '../common/errors';
 import { ClaimStatus } from '../common/status';
 import { GroupPicker } from './GroupPicker';
+import { KeepSyncing } from './KeepSyncing';
 
 const intervals = [
   { label: 'Every hour', value: 60 },
@@ -185,6 +186,7 @@ export function SyncSettings({
               value={intervals.find((i) => i.value === s.autoIntervalMinutes) ?? { label: `Every ${s.autoIntervalMinutes} minutes`, value: s.autoIntervalMinutes }}
               onChange={(o) => set({ autoIntervalMinutes: o?.value ?? 240 })}
             />
+            <KeepSyncing directoryId={directoryId} everyMinutes={s.autoIntervalMinutes} />
           </div>
         )}
       </section>
