@@ -180,28 +180,28 @@ type ErrorDTO struct {
 
 // PlanSummary is what Preview returns; the operations themselves are paged with Operations.
 type PlanSummary struct {
-	PlanID           string     `json:"planId"`
-	DirectoryID      string     `json:"directoryId"`
-	RunID            string     `json:"runId"` // the preview's run (its report)
-	TenantID         string     `json:"tenantId"`
-	TenantName       string     `json:"tenantName"`
-	InitialDomain    string     `json:"initialDomain"`
-	Domains          []string   `json:"domains"` // the exact domain set the confirmation binds to
-	Digest           string     `json:"digest"`
-	Full             bool       `json:"full"`
-	Counts           []CountRow `json:"counts"`
-	Operations       int        `json:"operations"`
-	Skips            int        `json:"skips"`
-	Conflicts        []Conflict `json:"conflicts"`
-	Notices          []string   `json:"notices"`    // the plan's blind spots, said plainly
+	PlanID        string     `json:"planId"`
+	DirectoryID   string     `json:"directoryId"`
+	RunID         string     `json:"runId"` // the preview's run (its report)
+	TenantID      string     `json:"tenantId"`
+	TenantName    string     `json:"tenantName"`
+	InitialDomain string     `json:"initialDomain"`
+	Domains       []string   `json:"domains"` // the exact domain set the confirmation binds to
+	Digest        string     `json:"digest"`
+	Full          bool       `json:"full"`
+	Counts        []CountRow `json:"counts"`
+	Operations    int        `json:"operations"`
+	Skips         int        `json:"skips"`
+	Conflicts     []Conflict `json:"conflicts"`
+	Notices       []string   `json:"notices"` // the plan's blind spots, said plainly
 	// Renames: create the new group, copy its members, retire the old one (which still grants
 	// its access to StillGrants people until the rename is finished).
-	Renames []idsync.Rename `json:"renames"`
-	OrgChecked       bool       `json:"orgChecked"` // new groups were looked up in the whole organization
-	Blocked          []ErrorDTO `json:"blocked"`    // plan errors: limits, unresolved conflicts, threshold
-	Deactivations    int        `json:"deactivations"`
-	ManagedUsers     int        `json:"managedUsers"`
-	ThresholdTripped bool       `json:"thresholdTripped"`
+	Renames          []idsync.Rename `json:"renames"`
+	OrgChecked       bool            `json:"orgChecked"` // new groups were looked up in the whole organization
+	Blocked          []ErrorDTO      `json:"blocked"`    // plan errors: limits, unresolved conflicts, threshold
+	Deactivations    int             `json:"deactivations"`
+	ManagedUsers     int             `json:"managedUsers"`
+	ThresholdTripped bool            `json:"thresholdTripped"`
 	// The membership-removal threshold (deleted groups' members count) and the read-shrink rail.
 	MembershipRemovals      int    `json:"membershipRemovals"`
 	ManagedMemberships      int    `json:"managedMemberships"`
