@@ -70,7 +70,7 @@ type Directory struct {
 	OrgURL           string      `json:"orgUrl,omitempty"`
 	LastAlert        *Alert      `json:"lastAlert,omitempty"` // the last alert of an automatic sync
 	// Warnings the overview shows: another directory syncs the same Entra tenant.
-	Warnings []string `json:"warnings"`
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Account is the signed-in Microsoft account of a directory.
@@ -161,11 +161,11 @@ type Conflict struct {
 	// Scope: "directory" (a SCIM group of this directory: take over or skip) or "organization"
 	// (outside the SCIM directory, read through the Organizations API or learnt from a 409: skip,
 	// or resolve it in admin.atlassian.com and retry).
-	Scope         string   `json:"scope"`
-	DefaultAccess bool     `json:"defaultAccess"` // an app's default access group: Atlassian cannot sync it
-	CanTakeOver   bool     `json:"canTakeOver"`
-	Hint          string   `json:"hint"`     // what the admin can do, in words
-	WouldAdd      []string `json:"wouldAdd"` // user names (first 200)
+	Scope         string   `json:"scope,omitempty"`
+	DefaultAccess bool     `json:"defaultAccess,omitempty"` // an app's default access group: Atlassian cannot sync it
+	CanTakeOver   bool     `json:"canTakeOver,omitempty"`
+	Hint          string   `json:"hint,omitempty"` // what the admin can do, in words
+	WouldAdd      []string `json:"wouldAdd"`       // user names (first 200)
 	WouldRemove   []string `json:"wouldRemove"`
 	AddCount      int      `json:"addCount"`
 	RemoveCount   int      `json:"removeCount"`
@@ -193,12 +193,12 @@ type PlanSummary struct {
 	Operations    int        `json:"operations"`
 	Skips         int        `json:"skips"`
 	Conflicts     []Conflict `json:"conflicts"`
-	Notices       []string   `json:"notices"` // the plan's blind spots, said plainly
+	Notices       []string   `json:"notices,omitempty"` // the plan's blind spots, said plainly
 	// Renames: create the new group, copy its members, retire the old one (which still grants
 	// its access to StillGrants people until the rename is finished).
-	Renames          []idsync.Rename `json:"renames"`
-	OrgChecked       bool            `json:"orgChecked"` // new groups were looked up in the whole organization
-	Blocked          []ErrorDTO      `json:"blocked"`    // plan errors: limits, unresolved conflicts, threshold
+	Renames          []idsync.Rename `json:"renames,omitempty"`
+	OrgChecked       bool            `json:"orgChecked,omitempty"` // new groups were looked up in the whole organization
+	Blocked          []ErrorDTO      `json:"blocked"`              // plan errors: limits, unresolved conflicts, threshold
 	Deactivations    int             `json:"deactivations"`
 	ManagedUsers     int             `json:"managedUsers"`
 	ThresholdTripped bool            `json:"thresholdTripped"`

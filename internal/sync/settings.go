@@ -100,7 +100,7 @@ type Settings struct {
 	MemberChunkSize        int      `json:"memberChunkSize"`
 	Concurrency            int      `json:"concurrency"`
 	// Limits are Atlassian's limits for this directory (raised by Atlassian on request).
-	Limits Limits `json:"limits"`
+	Limits Limits `json:"limits,omitempty"`
 }
 
 // DefaultSettings is what a new directory starts with.

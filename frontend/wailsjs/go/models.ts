@@ -140,10 +140,10 @@ export namespace backend {
 	    displayName: string;
 	    atlassianId: string;
 	    decision: string;
-	    scope: string;
-	    defaultAccess: boolean;
-	    canTakeOver: boolean;
-	    hint: string;
+	    scope?: string;
+	    defaultAccess?: boolean;
+	    canTakeOver?: boolean;
+	    hint?: string;
 	    wouldAdd: string[];
 	    wouldRemove: string[];
 	    addCount: number;
@@ -201,7 +201,7 @@ export namespace backend {
 	    authorityUrl?: string;
 	    orgUrl?: string;
 	    lastAlert?: alert.Alert;
-	    warnings: string[];
+	    warnings?: string[];
 	}
 	export interface DirectoryInput {
 	    name: string;
@@ -270,6 +270,7 @@ export namespace backend {
 	    result: string;
 	    code?: string;
 	    message?: string;
+	    warning?: string;
 	}
 	export interface OpPage {
 	    operations: Operation[];
@@ -298,8 +299,9 @@ export namespace backend {
 	    operations: number;
 	    skips: number;
 	    conflicts: Conflict[];
-	    notices: string[];
-	    orgChecked: boolean;
+	    notices?: string[];
+	    renames?: sync.Rename[];
+	    orgChecked?: boolean;
 	    blocked: ErrorDTO[];
 	    deactivations: number;
 	    managedUsers: number;
@@ -451,6 +453,7 @@ export namespace report {
 	    result: string;
 	    code?: string;
 	    message?: string;
+	    warning?: string;
 	}
 	export interface OperationPage {
 	    total: number;
@@ -564,6 +567,14 @@ export namespace sync {
 	    groups: number;
 	    memberships: number;
 	}
+	export interface Rename {
+	    entraId: string;
+	    oldName: string;
+	    newName: string;
+	    oldScimId: string;
+	    stillGrants: number;
+	    deleted: boolean;
+	}
 	export interface Settings {
 	    domainMode: string;
 	    domains?: string[];
@@ -582,7 +593,7 @@ export namespace sync {
 	    fullReconcileEvery: number;
 	    memberChunkSize: number;
 	    concurrency: number;
-	    limits: Limits;
+	    limits?: Limits;
 	}
 
 }

@@ -1,4 +1,5 @@
 import Breadcrumbs, { BreadcrumbsItem } from '@atlaskit/breadcrumbs';
+import { Checkbox } from '@atlaskit/checkbox';
 import Button from '@atlaskit/button/new';
 import Form, { ErrorMessage as FieldError, Field, FormFooter, HelperMessage } from '@atlaskit/form';
 import Lozenge from '@atlaskit/lozenge';
@@ -336,6 +337,14 @@ export function AtlassianStep({
       </div>
       {error && <ErrorMessage error={error} />}
       {result && <ConnectionResult report={result} />}
+      <div className="top-gap">
+        <Checkbox
+          isChecked={!!input.saveUntested}
+          onChange={(e) => set({ saveUntested: e.currentTarget.checked })}
+          label="Save even if the connection test fails (otherwise a key Atlassian refuses is not saved)"
+          testId="save-untested"
+        />
+      </div>
       <div className="footer-buttons">
         {onBack && <Button onClick={onBack}>Back</Button>}
         <Button appearance="primary" onClick={onNext} isDisabled={!input.scimBaseUrl.trim() || (!editing && !input.scimApiKey)} testId="atlassian-next">

@@ -14,6 +14,7 @@ import { useFlags } from '../../lib/flags';
 import { DirectoryService, toAppError, type AppError, type backend, type sync } from '../api';
 import { ErrorMessage } from '../common/errors';
 import { ClaimStatus } from '../common/status';
+import { LimitsFields } from './LimitsFields';
 import { GroupPicker } from './GroupPicker';
 import { KeepSyncing } from './KeepSyncing';
 
@@ -327,6 +328,7 @@ export function SyncSettings({
           Protected groups (Atlassian group names, separated by commas): never changed by IdP Sync
         </label>
         <Textfield id="protected" value={protectedText} onChange={(e) => setProtectedText(e.currentTarget.value)} placeholder="site-admins, jira-administrators" testId="protected-groups" />
+        <LimitsFields limits={s.limits} onChange={(l) => set({ limits: l })} />
         <fieldset className="fieldset">
           <legend>Groups that leave the sync scope</legend>
           <RadioGroup

@@ -5,6 +5,7 @@ import { useState } from 'react';
 import { SyncService, toAppError, type AppError, type backend } from '../api';
 import { ErrorMessage } from '../common/errors';
 import { formatCount } from '../common/format';
+import { OrgConflict } from './OrgConflict';
 
 /**
  * Group conflicts: an Atlassian group with the name of a synced Entra group that IdP Sync does not
@@ -36,7 +37,10 @@ export function Conflicts({ plan, onPlan }: { plan: backend.PlanSummary; onPlan:
         </p>
       </SectionMessage>
       {error && <ErrorMessage error={error} />}
-      {conflicts.map((c) => (
+      {conflicts.map((c) =>
+        c.scope === 'organization' ? (
+          <OrgConflict key={c.groupEntraId} c={c} busy={busy} decide={decide} />
+        ) : (
         <div key={c.groupEntraId} className="conflict-card" data-testid={`conflict-${c.displayName}`}>
           <div className="conflict-head">
             <strong>{c.displayName}</strong>
@@ -89,7 +93,8 @@ export function Conflicts({ plan, onPlan }: { plan: backend.PlanSummary; onPlan:
             </Button>
           </div>
         </div>
-      ))}
+        ),
+      )}
     </section>
   );
 }

@@ -10,6 +10,7 @@ import { formatCount, formatDate, labelOf } from '../common/format';
 import { PagedState, useDebounced, usePaged, VirtualList } from '../common/PagedList';
 import { ChangesTable, CloseFooter, OpLine, SkipDetail, SkipHead, SkipLine, type SkipLike } from '../common/ops';
 import { Conflicts } from './Conflicts';
+import { PlanNotices } from './PlanNotices';
 import { CountTable } from './Counts';
 
 const changeTypes = [
@@ -103,6 +104,7 @@ export function PreviewPanel({
           <p>{codeAction(b.code, b.action)}</p>
         </SectionMessage>
       ))}
+      <PlanNotices plan={plan} />
       <Conflicts plan={plan} onPlan={onPlan} />
       <Tabs id="preview-tabs">
         <TabList>
