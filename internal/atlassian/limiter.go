@@ -179,10 +179,10 @@ func (l *Limiter) OnSuccess(t Ticket) {
 		quiet := time.Since(l.lastCut).Seconds()
 		perSecond = l.limit * probeSlope * math.Exp2(math.Min(quiet/10, 10))
 	}
+	// The learned limit is not raised with the rate: a request held back by the limiter may
+	// still be one of a burst the service's bucket absorbed, so only the next 429 or the
+	// headers say what the limit is now.
 	l.rate = math.Min(l.cfg.Max, l.rate+perSecond/l.rate)
-	if l.limit > 0 && l.rate > l.limit {
-		l.limit = l.rate // accepted above the old limit: it was raised
-	}
 }
 
 // OnThrottle records a 429 for the request sent with t. A request sent after the last cut means
