@@ -30,7 +30,7 @@ export function EventsOn(name: string, cb: (...data: never[]) => void): () => vo
     return () => {};
   }
 }
-export type { app, atlassian, backend, report, sync } from '../../wailsjs/go/models';
+export type { alert, app, atlassian, backend, report, sync } from '../../wailsjs/go/models';
 export { toAppError, type AppError } from '../lib/api';
 
 /** Event names emitted by internal/backend (backend.Event*). */

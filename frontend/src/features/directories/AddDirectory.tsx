@@ -7,6 +7,7 @@ import { RadioGroup } from '@atlaskit/radio';
 import SectionMessage, { SectionMessageAction } from '@atlaskit/section-message';
 import Select from '@atlaskit/select';
 import Textfield from '@atlaskit/textfield';
+import { AdvancedEndpoints } from './Advanced';
 import { useEffect, useState } from 'react';
 import { PageLayout } from '../../shell/PageLayout';
 import { DirectoryService, toAppError, type AppError, type app, type backend } from '../api';
@@ -325,6 +326,7 @@ export function AtlassianStep({
         </label>
         <Textfield id="org-key" type="password" autoComplete="off" value={input.orgApiKey ?? ''} onChange={(e) => set({ orgApiKey: e.currentTarget.value })} testId="org-key" />
       </fieldset>
+      <AdvancedEndpoints input={input} set={set} />
       {input.allowCustomHost && (
         <SectionMessage appearance="warning" title="A host other than api.atlassian.com is allowed">
           <p>Use this only for a proxy or the demo: keys are sent to the host in the URL.</p>

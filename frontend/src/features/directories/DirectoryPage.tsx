@@ -17,6 +17,7 @@ import { History } from '../sync/History';
 import { PreviewPanel } from '../sync/PreviewPanel';
 import { SyncProgress, SyncResult } from '../sync/Progress';
 import { Troubleshooting } from '../sync/Troubleshooting';
+import { LastAlert } from './Advanced';
 import { AtlassianStep, emptyInput } from './AddDirectory';
 import { SignIn, TenantCard } from './SignIn';
 import { SyncSettings, type SettingsDraft } from './SyncSettings';
@@ -352,6 +353,7 @@ export function DirectoryPage({ id, tab = 'overview' }: { id: string; tab?: Dire
 function Overview({ dir, account, onEdit, onDisconnect }: { dir: backend.Directory; account: backend.Account | null; onEdit: () => void; onDisconnect: () => void }) {
   return (
     <section className="panel" aria-label="Sync status" data-testid="status-panel">
+      <LastAlert last={dir.lastAlert} />
       {['blocked', 'not_signed_in', 'key_expired'].includes(dir.status) && dir.statusReason && (
         <SectionMessage appearance="warning" title={dir.status === 'blocked' ? 'The last sync needs your attention' : directoryStatusText(dir.status)} testId="needs-attention">
           <p>{dir.statusReason}</p>
@@ -418,7 +420,7 @@ function nextSyncText(dir: backend.Directory): string {
 }
 
 /** Edit the Atlassian connection and the app registration; keys are write-only. */
-function EditConnection({ dir, onSaved }: { dir: backend.Directory; onSaved: (d: backend.Directory) => void }) {
+export function EditConnection({ dir, onSaved }: { dir: backend.Directory; onSaved: (d: backend.Directory) => void }) {
   const flags = useFlags();
   const [input, setInput] = useState<backend.DirectoryInput>(() => ({
     ...emptyInput(),
@@ -428,6 +430,10 @@ function EditConnection({ dir, onSaved }: { dir: backend.Directory; onSaved: (d:
     scimBaseUrl: dir.scimBaseUrl,
     orgId: dir.orgId ?? '',
     allowCustomHost: dir.allowCustomHost,
+    // The stored endpoints go back as they are: an empty field would reset them to the defaults.
+    graphUrl: dir.graphUrl ?? '',
+    authorityUrl: dir.authorityUrl ?? '',
+    orgUrl: dir.orgUrl ?? '',
   }));
   const [error, setError] = useState<AppError | null>(null);
   const save = async () => {
