@@ -21,6 +21,7 @@ import (
 	"github.com/idpsync/idpsync/internal/atlassian"
 	"github.com/idpsync/idpsync/internal/directory"
 	"github.com/idpsync/idpsync/internal/entra"
+	"github.com/idpsync/idpsync/internal/procstat"
 	"github.com/idpsync/idpsync/internal/report"
 	"github.com/idpsync/idpsync/internal/store"
 	idsync "github.com/idpsync/idpsync/internal/sync"
@@ -173,11 +174,11 @@ func (r *recorder) mark(name string) {
 	g, _ := r.graph.snap()
 	s, w := r.scim.snap()
 	if r.cur != "" {
-		r.segs = append(r.segs, segment{Name: r.cur, Wall: now.Sub(r.start).Seconds(), CPU: (cpuTime() - r.cpu0).Seconds(),
-			PeakRSS: peakRSS(), Graph: diff(r.g0, g), SCIM: diff(r.s0, s), SCIMWrites: w - r.w0})
+		r.segs = append(r.segs, segment{Name: r.cur, Wall: now.Sub(r.start).Seconds(), CPU: (procstat.CPUTime() - r.cpu0).Seconds(),
+			PeakRSS: procstat.PeakRSS(), Graph: diff(r.g0, g), SCIM: diff(r.s0, s), SCIMWrites: w - r.w0})
 	}
-	r.resetHWM = resetPeakRSS()
-	r.cur, r.start, r.cpu0, r.g0, r.s0, r.w0 = name, time.Now(), cpuTime(), g, s, w
+	r.resetHWM = procstat.ResetPeakRSS()
+	r.cur, r.start, r.cpu0, r.g0, r.s0, r.w0 = name, time.Now(), procstat.CPUTime(), g, s, w
 }
 
 // markedSource marks the Graph read and what follows it (scoping and flattening).

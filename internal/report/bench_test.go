@@ -7,10 +7,9 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strconv"
-	"strings"
-	"syscall"
 	"testing"
-	"time"
+
+	"github.com/idpsync/idpsync/internal/procstat"
 )
 
 // The 100,000-user benchmark: 100,000 user creations, 1,000,000 membership additions over 5,000
@@ -96,16 +95,12 @@ func (d *benchData) each(op func(*Operation) error, sk func(*Skip) error) error 
 func resetPeak() {
 	runtime.GC()
 	debug.FreeOSMemory()
-	os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
+	procstat.ResetPeakRSS()
 }
 
 // cpuSeconds is the process's user+system CPU time: on a shared machine it moves far less than
 // the wall time, so both are reported.
-func cpuSeconds() float64 {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
-}
+func cpuSeconds() float64 { return procstat.CPUTime().Seconds() }
 
 // measure runs the step b.N times and reports its CPU time and peak RSS.
 func measure(b *testing.B, step func() error) {
@@ -122,19 +117,7 @@ func measure(b *testing.B, step func() error) {
 	b.ReportMetric(peakRSSMB(), "peak-RSS-MB")
 }
 
-func peakRSSMB() float64 {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return -1
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, "VmHWM:") {
-			kb, _ := strconv.Atoi(strings.Fields(line)[1])
-			return float64(kb) / 1024
-		}
-	}
-	return -1
-}
+func peakRSSMB() float64 { return float64(procstat.PeakRSS()) / (1 << 20) }
 
 func fileMB(b *testing.B, path string) float64 {
 	var total int64
