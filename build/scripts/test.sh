@@ -33,13 +33,22 @@ step() {
 }
 
 step go-vet '^(#|vet:)' go vet ./...
-# Inside a private D-Bus session with an unlocked gnome-keyring, for the keychain tests.
-step go-test '^(ok|FAIL|---|panic:)|no test files' build/scripts/with-session.sh go test -race -count=1 ./...
+# The shipped targets: the Windows binary (Wails needs no cgo there) and, for macOS, everything
+# under internal/ (the app/ and main packages need cgo on macOS, which this machine can't cross).
+step vet-windows '^(#|vet:)' env GOOS=windows GOARCH=amd64 go vet ./...
+step vet-darwin '^(#|vet:)' env GOOS=darwin GOARCH=arm64 CGO_ENABLED=0 go vet ./internal/...
+# Inside a private D-Bus session with an unlocked gnome-keyring, for the keychain tests. A plain
+# `go test ./...` skips the Secret Service and Chromium tests where those are missing
+# (internal/testenv); here every such skip is a failure.
+step go-test '^(ok|FAIL|---|panic:)|no test files' env IDPSYNC_TEST_REQUIRE_ALL=1 build/scripts/with-session.sh go test -race -count=1 ./...
 step bindings 'Generating|error' "$wails" generate module -tags "$tags"
-# File modes are ignored: the CLI writes the runtime files 0644 or 0755 depending on the run.
-if ! git -c core.fileMode=false diff --quiet -- frontend/wailsjs 2>/dev/null; then
-  echo "note: the generated bindings under frontend/wailsjs differ from the committed ones; commit them."
-fi
+# Binding drift fails: the committed .d.ts/models.ts are what tsc checks the screens against, so
+# a Go change that isn't regenerated would let tsc pass on a stale contract. File modes are
+# ignored: the CLI writes the runtime files 0644 or 0755 depending on the run.
+step bindings-drift '^(frontend/|error)' bash -c 'if ! git -c core.fileMode=false diff --quiet -- frontend/wailsjs; then
+  git -c core.fileMode=false diff --stat -- frontend/wailsjs
+  echo "error: the generated bindings under frontend/wailsjs differ from the committed ones: run make bindings and commit them"
+  exit 1; fi'
 step frontend-typecheck 'error' npm --prefix frontend run --silent typecheck
 step frontend-lint 'problem|error' npm --prefix frontend run --silent lint
 step frontend-unit 'Test Files|Tests |FAIL' npm --prefix frontend run --silent test

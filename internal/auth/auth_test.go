@@ -20,6 +20,7 @@ import (
 	"github.com/idpsync/idpsync/internal/directory"
 	"github.com/idpsync/idpsync/internal/emulator/identity"
 	"github.com/idpsync/idpsync/internal/keychain"
+	"github.com/idpsync/idpsync/internal/testenv"
 )
 
 const (
@@ -179,9 +180,7 @@ func TestPKCEMismatchFails(t *testing.T) {
 }
 
 func TestSilentSignInAfterRestartFromSealedCacheOnSecretService(t *testing.T) {
-	if os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" {
-		t.Fatal("no D-Bus session: this test needs a real Secret Service; run it via `make test`")
-	}
+	testenv.SecretService(t)
 	e := newEnv(t, identity.Options{})
 	e.store = keychain.New(keychain.Options{Service: fmt.Sprintf("idpsync-test-%d", os.Getpid())})
 	ctx := ctxT(t)

@@ -21,15 +21,14 @@ import (
 
 	"github.com/idpsync/idpsync/internal/apperr"
 	"github.com/idpsync/idpsync/internal/keychain"
+	"github.com/idpsync/idpsync/internal/testenv"
 )
 
-// requireSecretService fails (never skips) when the test runs outside a D-Bus session: these
-// tests exercise the real Secret Service and `make test` provides a fresh unlocked gnome-keyring.
-func requireSecretService(t *testing.T) {
+// requireSecretService skips outside a D-Bus session (fails under `make test`, which provides
+// a fresh unlocked gnome-keyring): these tests exercise the real Secret Service.
+func requireSecretService(t testing.TB) {
 	t.Helper()
-	if os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" {
-		t.Fatal("no D-Bus session: this test needs a real Secret Service; run it via `make test` (dbus-run-session with a fresh unlocked gnome-keyring)")
-	}
+	testenv.SecretService(t)
 }
 
 // realStore is the OS keychain under a service name unique to this test, cleaned up afterwards.
@@ -539,9 +538,7 @@ func errNotFound() error { return keyring.ErrNotFound }
 // BenchmarkSecretService measures one item read and one 10 KB envelope load (fresh key read)
 // on the real Secret Service.
 func BenchmarkSecretService(b *testing.B) {
-	if os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" {
-		b.Fatal("no D-Bus session: run it via `make test` or dbus-run-session with gnome-keyring")
-	}
+	requireSecretService(b)
 	s := keychain.New(keychain.Options{Service: fmt.Sprintf("idpsync-bench-%d", os.Getpid())})
 	ctx := context.Background()
 	dir := b.TempDir()

@@ -15,13 +15,13 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/idpsync/idpsync/internal/testenv"
 )
 
 // These tests open the HTML report in real Chromium from file:// with the network cut off, and
 // drive it through the Chrome DevTools Protocol over --remote-debugging-pipe (fd 3 in, fd 4 out,
 // NUL-terminated JSON messages), which needs no WebSocket client.
-
-const chromiumPath = "/usr/bin/chromium"
 
 type cdpMsg struct {
 	ID        int             `json:"id,omitempty"`
@@ -51,9 +51,7 @@ type browser struct {
 
 func startBrowser(t *testing.T) *browser {
 	t.Helper()
-	if _, err := os.Stat(chromiumPath); err != nil {
-		t.Fatalf("Chromium is required at %s for the HTML report tests and is missing: run `make test`, which installs it (apt-get install -y chromium)", chromiumPath)
-	}
+	chromiumPath := testenv.Chromium(t)
 	// A loopback "proxy" that every request goes to; it must see nothing from the page.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
