@@ -182,9 +182,6 @@ func knownAuthorityHost(h string) bool {
 	return false
 }
 
-// Endpoints are the client's cloud hosts.
-func (c *Client) Endpoints() Endpoints { return c.ep }
-
 // SignInInteractive opens the system browser (or the injected OpenURL) at Microsoft's sign-in
 // and consent page and waits for the loopback redirect (PKCE, form_post to http://localhost:port).
 // Canceling ctx stops the wait. On success the account replaces any earlier one of this directory.

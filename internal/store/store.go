@@ -102,9 +102,6 @@ func tighten(home string) error {
 // Close closes the database.
 func (s *Store) Close() error { return s.db.Close() }
 
-// HomeDir is the folder holding the database, locks, snapshots and reports.
-func (s *Store) HomeDir() string { return s.home }
-
 // DB exposes the database for tests of other packages' crash behaviour.
 func (s *Store) DB() *sql.DB { return s.db }
 

@@ -204,11 +204,6 @@ var phaseOf = map[report.Action]int{
 	report.RetireGroup:    5, report.DeleteGroup: 5,
 }
 
-// PhaseName is the progress phase of an action.
-func PhaseName(a report.Action) string {
-	return []string{PhaseCreateGroups, PhaseUsers, PhaseAddMembers, PhaseRemoveMembers, PhaseDeactivate, PhaseRetireGroups}[phaseOf[a]]
-}
-
 type planner struct {
 	in              PlanInput
 	d               *Desired
