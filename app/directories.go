@@ -199,3 +199,17 @@ func (s *DirectoryService) DemoDefaults() (DemoConnection, error) {
 			OrgID: d.Atlassian.OrgID(), OrgAPIKey: d.Atlassian.OrgAPIKey(), ConflictGroups: s.core.conflictGroups()}, nil
 	})
 }
+
+// RetiredGroups lists the groups Entra renames retired that still hold members (and access).
+func (s *DirectoryService) RetiredGroups(id string) ([]backend.RetiredGroup, error) {
+	return with(s.core, "RetiredGroups", func(b *backend.Backend) ([]backend.RetiredGroup, error) {
+		return b.RetiredGroups(s.core.ctx, id)
+	})
+}
+
+// FinishRename empties and deletes a retired group; confirmName must repeat its name.
+func (s *DirectoryService) FinishRename(id, scimID, confirmName string) ([]backend.RetiredGroup, error) {
+	return with(s.core, "FinishRename", func(b *backend.Backend) ([]backend.RetiredGroup, error) {
+		return b.FinishRename(s.core.ctx, id, scimID, confirmName)
+	})
+}

@@ -315,6 +315,13 @@ export namespace backend {
 	    created: string;
 	    expiresInSeconds: number;
 	}
+	export interface RetiredGroup {
+	    scimId: string;
+	    name: string;
+	    entraId: string;
+	    currentGroup: string;
+	    members: number;
+	}
 	
 	export interface ScheduleStatus {
 	    directory: string;

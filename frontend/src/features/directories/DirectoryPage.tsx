@@ -19,6 +19,7 @@ import { SyncProgress, SyncResult } from '../sync/Progress';
 import { Troubleshooting } from '../sync/Troubleshooting';
 import { LastAlert } from './Advanced';
 import { AtlassianStep, emptyInput } from './AddDirectory';
+import { RetiredGroups } from './RetiredGroups';
 import { SignIn, TenantCard } from './SignIn';
 import { SyncSettings, type SettingsDraft } from './SyncSettings';
 
@@ -235,6 +236,7 @@ export function DirectoryPage({ id, tab = 'overview' }: { id: string; tab?: Dire
               </section>
             )}
             <Overview dir={dir} account={account ?? null} onEdit={() => setCurrent('settings')} onDisconnect={() => setDisconnecting(true)} />
+            {dir.syncedGroups > 0 && <RetiredGroups directoryId={id} />}
             {account && !dir.tenantId && (
               <section className="panel">
                 <h3 className="subhead">Tenant</h3>

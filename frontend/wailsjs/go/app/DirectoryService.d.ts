@@ -17,6 +17,8 @@ export function Disconnect(arg1:string):Promise<app.Done>;
 
 export function Domains(arg1:string):Promise<Array<backend.DomainRow>>;
 
+export function FinishRename(arg1:string,arg2:string,arg3:string):Promise<Array<backend.RetiredGroup>>;
+
 export function Get(arg1:string):Promise<backend.Directory>;
 
 export function Groups(arg1:string,arg2:backend.GroupQuery):Promise<backend.GroupPage>;
@@ -28,6 +30,8 @@ export function KeepSyncingStatus(arg1:string,arg2:number):Promise<backend.Sched
 export function List():Promise<Array<backend.Directory>>;
 
 export function OpenDeviceLogin(arg1:string):Promise<app.Done>;
+
+export function RetiredGroups(arg1:string):Promise<Array<backend.RetiredGroup>>;
 
 export function SaveSettings(arg1:string,arg2:sync.Settings):Promise<sync.Settings>;
 
