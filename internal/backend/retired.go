@@ -24,11 +24,7 @@ type RetiredGroup struct {
 // RetiredGroups lists the directory's retired groups that still hold members (one full read of
 // the directory's groups: the overview asks for it on demand).
 func (b *Backend) RetiredGroups(ctx context.Context, dirID string) ([]RetiredGroup, error) {
-	d, err := b.st.GetDirectory(ctx, dirID)
-	if err != nil {
-		return nil, err
-	}
-	c, err := b.scim(ctx, d, 0)
+	c, err := b.scimOf(ctx, dirID)
 	if err != nil {
 		return nil, err
 	}
@@ -86,11 +82,7 @@ func (b *Backend) FinishRename(ctx context.Context, dirID, scimID, confirmName s
 		return nil, err
 	}
 	defer lock.Unlock()
-	d, err := b.st.GetDirectory(ctx, dirID)
-	if err != nil {
-		return nil, err
-	}
-	c, err := b.scim(ctx, d, 0)
+	c, err := b.scimOf(ctx, dirID)
 	if err != nil {
 		return nil, err
 	}
@@ -105,4 +97,12 @@ func (b *Backend) FinishRename(ctx context.Context, dirID, scimID, confirmName s
 		return nil, err
 	}
 	return b.RetiredGroups(ctx, dirID)
+}
+
+func (b *Backend) scimOf(ctx context.Context, dirID string) (*atlassian.SCIM, error) {
+	d, err := b.st.GetDirectory(ctx, dirID)
+	if err != nil {
+		return nil, err
+	}
+	return b.scim(ctx, d, 0)
 }
