@@ -164,6 +164,9 @@ func TestBackendRails(t *testing.T) {
 	if _, err := b.AutoSync(ctx, d.ID); err != nil {
 		t.Fatalf("automatic sync with the standing confirmation: %v", err)
 	}
+	if a, err := b.LastAlert(ctx, d.ID); err != nil || a != nil {
+		t.Fatalf("a good automatic sync raised an alert: %+v %v", a, err)
+	}
 	s, _ := b.Settings(ctx, d.ID)
 	s.DomainMode, s.Domains = "specific", p.Domains[:1]
 	if _, err := b.SaveSettings(ctx, d.ID, s); err != nil {
@@ -179,6 +182,11 @@ func TestBackendRails(t *testing.T) {
 	runs, _ := b.Runs(ctx, d.ID, 5)
 	if len(runs) == 0 || runs[0].Status != "blocked" || runs[0].ErrorCode != string(apperr.ConfirmationRequired) {
 		t.Fatalf("the blocked run is not recorded: %+v", runs[0])
+	}
+	// Issue 16 point 6: the app's own automatic sync alerts too, and the overview shows it.
+	if dir, _ := b.GetDirectory(ctx, d.ID); dir.LastAlert == nil || dir.LastAlert.Status != "blocked" || dir.LastAlert.Code != string(apperr.ConfirmationRequired) ||
+		dir.LastAlert.RunID != runs[0].RunID || dir.LastAlert.ReportPath == "" {
+		t.Fatalf("last alert after a blocked automatic sync: %+v", dir.LastAlert)
 	}
 	if _, err := b.RunOperations(ctx, run.RunID, OpQuery{Limit: 3}); err != nil {
 		t.Fatalf("run operations from the report: %v", err)
