@@ -51,9 +51,28 @@ describe('shell', () => {
   });
 
   it('opens a page from the URL hash', () => {
-    window.location.hash = '#/groups';
+    window.location.hash = '#/sync-history';
     render(<App />);
-    expect(screen.getByTestId('page-groups')).toHaveTextContent('Groups are listed in Atlassian administration');
+    expect(screen.getByTestId('page-sync-history')).toBeInTheDocument();
+  });
+
+  it('has no placeholder Users or Groups page', () => {
+    render(<App />);
+    const nav = screen.getByTestId('side-nav');
+    expect(within(nav).queryByText('Users')).toBeNull();
+    expect(within(nav).queryByText('Groups')).toBeNull();
+  });
+
+  it('"?" opens help for the current screen, with Microsoft\'s and Atlassian\'s pages, and About from there', async () => {
+    const user = userEvent.setup();
+    window.location.hash = '#/sync-history';
+    render(<App />);
+    await user.click(screen.getByRole('button', { name: 'Help for this screen' }));
+    const help = await screen.findByTestId('help-dialog');
+    expect(help).toHaveTextContent('Help: Sync history');
+    expect(help).toHaveTextContent('how many of its changes were made');
+    await user.click(within(help).getByTestId('help-about'));
+    expect(await screen.findByTestId('about-dialog')).toBeInTheDocument();
   });
 
   it('starts the add flow with the provider choice', async () => {
@@ -98,7 +117,8 @@ describe('About dialog', () => {
     const user = userEvent.setup();
     render(<App />);
     await waitFor(() => expect(AppService.About).toHaveBeenCalled());
-    await user.click(screen.getByRole('button', { name: 'About IdP Sync' }));
+    await user.click(screen.getByRole('button', { name: 'Help for this screen' }));
+    await user.click(await screen.findByTestId('help-about'));
     const dialog = await screen.findByTestId('about-dialog');
     expect(within(dialog).getByTestId('about-version')).toHaveTextContent('v1.2.3 (abc)');
     expect(within(dialog).getByTestId('about-datadir')).toHaveTextContent('/home/a/.config/idpsync');
@@ -112,7 +132,8 @@ describe('About dialog', () => {
     vi.mocked(AppService.Ping).mockRejectedValue({ code: 'invalid_input', message: 'the message is empty', action: 'Type a few characters.' });
     const user = userEvent.setup();
     render(<App />);
-    await user.click(screen.getByRole('button', { name: 'About IdP Sync' }));
+    await user.click(screen.getByRole('button', { name: 'Help for this screen' }));
+    await user.click(await screen.findByTestId('help-about'));
     const dialog = await screen.findByTestId('about-dialog');
     await user.click(within(dialog).getByTestId('ping-send'));
     const err = await within(dialog).findByTestId('ping-error');

@@ -5,6 +5,7 @@ import { FlagsProvider, useFlags } from './lib/flags';
 import { applyThemeMode, loadThemeMode, themeModes, type ThemeMode } from './lib/theme';
 import { defaultPath, pages } from './pages';
 import { AboutDialog } from './shell/AboutDialog';
+import { HelpDialog } from './shell/HelpDialog';
 import { SideNav } from './shell/SideNav';
 import { TopBar } from './shell/TopBar';
 
@@ -20,6 +21,10 @@ function Shell() {
   const [theme, setTheme] = useState<ThemeMode>(loadThemeMode);
   const [about, setAbout] = useState<app.AboutInfo | null>(null);
   const [aboutOpen, setAboutOpen] = useState(false);
+  const [helpOpen, setHelpOpen] = useState(false);
+  // Bumped by every click in the side navigation: the page starts over at its first screen, so
+  // "Identity providers" returns to the list from a directory or a report.
+  const [visit, setVisit] = useState(0);
 
   useEffect(() => {
     const onHash = () => setPath(pathFromHash());
@@ -41,6 +46,7 @@ function Shell() {
   const navigate = useCallback((p: string) => {
     window.location.hash = '/' + p;
     setPath(p);
+    setVisit((v) => v + 1);
   }, []);
 
   const cycleTheme = () => {
@@ -52,13 +58,27 @@ function Shell() {
   const page = pages.find((p) => p.path === path) ?? pages[0];
   return (
     <div className="shell">
-      <TopBar demo={about?.demo ?? false} theme={theme} onCycleTheme={cycleTheme} onAbout={() => setAboutOpen(true)} />
+      <TopBar demo={about?.demo ?? false} theme={theme} onCycleTheme={cycleTheme} onHelp={() => setHelpOpen(true)} />
       <nav className="sidenav">
         <SideNav current={page.path} onNavigate={navigate} />
       </nav>
       <main className="main" data-testid={`page-${page.path}`}>
-        {page.render()}
+        <div key={`${page.path}:${visit}`} className="page-frame">
+          {page.render()}
+        </div>
       </main>
+      <ModalTransition>
+        {helpOpen && (
+          <HelpDialog
+            path={page.path}
+            onClose={() => setHelpOpen(false)}
+            onAbout={() => {
+              setHelpOpen(false);
+              setAboutOpen(true);
+            }}
+          />
+        )}
+      </ModalTransition>
       <ModalTransition>{aboutOpen && <AboutDialog about={about} onClose={() => setAboutOpen(false)} />}</ModalTransition>
     </div>
   );

@@ -21,8 +21,11 @@ export const shell = [
   {
     name: 'navigate-the-shell',
     async run({ page, url, shot }) {
-      await open(page, url, 'users');
+      await open(page, url, 'sync-history');
       const nav = page.getByTestId('side-nav');
+      // No dead-end placeholder pages.
+      expectEqual(await nav.getByText('Users', { exact: true }).count(), 0, 'Users placeholder in the navigation');
+      expectEqual(await nav.getByText('Groups', { exact: true }).count(), 0, 'Groups placeholder in the navigation');
       await nav.getByText('Sync history', { exact: true }).click();
       await page.getByTestId('page-sync-history').getByText('No sync runs yet').waitFor();
       expectEqual(new URL(page.url()).hash, '#/sync-history', 'hash after navigation');
@@ -40,7 +43,14 @@ export const shell = [
     name: 'about-calls-the-go-backend',
     async run({ page, url, shot, env }) {
       await open(page, url);
-      await page.getByRole('button', { name: 'About IdP Sync' }).click();
+      // "?" opens help for the screen the admin is on, with the pages it relies on.
+      await page.getByRole('button', { name: 'Help for this screen' }).click();
+      const help = page.getByTestId('help-dialog');
+      await help.waitFor();
+      expectMatch(await help.textContent(), /Help: Identity providers.*Sync now always previews first/s, 'help of the current screen');
+      expectMatch(await help.getByTestId('help-links').textContent(), /Microsoft:.*Atlassian:|Atlassian:.*Microsoft:/s, 'links to both vendors');
+      await shot('help');
+      await help.getByTestId('help-about').click();
       const dialog = page.getByTestId('about-dialog');
       // The data folder comes from Go (IDPSYNC_HOME of the app under test), not from the page.
       const dataDir = dialog.getByTestId('about-datadir');

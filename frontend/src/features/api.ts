@@ -30,6 +30,14 @@ export function EventsOn(name: string, cb: (...data: never[]) => void): () => vo
     return () => {};
   }
 }
+/** Opens a documentation page in the system browser (window.open outside Wails). */
+export function openExternal(url: string): void {
+  try {
+    runtime.BrowserOpenURL(url);
+  } catch {
+    window.open(url, '_blank', 'noopener');
+  }
+}
 export type { alert, app, atlassian, backend, report, sync } from '../../wailsjs/go/models';
 export { toAppError, type AppError } from '../lib/api';
 

@@ -1,4 +1,4 @@
-import Flag, { FlagGroup } from '@atlaskit/flag';
+import Flag, { AutoDismissFlag, FlagGroup } from '@atlaskit/flag';
 import StatusErrorIcon from '@atlaskit/icon/core/status-error';
 import StatusSuccessIcon from '@atlaskit/icon/core/status-success';
 import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from 'react';
@@ -26,17 +26,17 @@ export function useFlags(): Flags {
 
 let nextId = 1;
 
+// At most this many flags show at once: a new one pushes out the oldest instead of piling up.
+const maxFlags = 3;
+
 export function FlagsProvider({ children }: { children: ReactNode }) {
   const [items, setItems] = useState<FlagItem[]>([]);
   const dismiss = useCallback((id: number | string) => setItems((xs) => xs.filter((x) => x.id !== id)), []);
   const flags = useMemo<Flags>(
     () => ({
       showError: (title, e) =>
-        setItems((xs) => [
-          { id: nextId++, kind: 'error', title, description: [e.message, e.action].filter(Boolean).join(' ') + ` (${e.code})` },
-          ...xs,
-        ]),
-      showSuccess: (title, description) => setItems((xs) => [{ id: nextId++, kind: 'success', title, description }, ...xs]),
+        setItems((xs) => [{ id: nextId++, kind: 'error' as const, title, description: [e.message, e.action].filter(Boolean).join(' ') + ` (${e.code})` }, ...xs].slice(0, maxFlags)),
+      showSuccess: (title, description) => setItems((xs) => [{ id: nextId++, kind: 'success' as const, title, description }, ...xs].slice(0, maxFlags)),
     }),
     [],
   );
@@ -44,8 +44,11 @@ export function FlagsProvider({ children }: { children: ReactNode }) {
     <FlagsContext.Provider value={flags}>
       {children}
       <FlagGroup onDismissed={dismiss}>
-        {items.map((f) => (
-          <Flag
+        {items.map((f) => {
+          // Success dismisses itself (Atlaskit's 8 s); an error stays until it is read.
+          const F = f.kind === 'success' ? AutoDismissFlag : Flag;
+          return (
+          <F
             key={f.id}
             id={f.id}
             title={f.title}
@@ -58,7 +61,8 @@ export function FlagsProvider({ children }: { children: ReactNode }) {
               )
             }
           />
-        ))}
+          );
+        })}
       </FlagGroup>
     </FlagsContext.Provider>
   );

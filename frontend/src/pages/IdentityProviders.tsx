@@ -1,3 +1,4 @@
+import Breadcrumbs, { BreadcrumbsItem } from '@atlaskit/breadcrumbs';
 import { useState } from 'react';
 import { PageLayout } from '../shell/PageLayout';
 import { NavContext, type View } from '../features/common/nav';
@@ -20,7 +21,14 @@ export function IdentityProvidersPage({ initial = { kind: 'list' } }: { initial?
     case 'report':
       body = (
         <PageLayout title="Sync report">
-          <ReportView runId={view.runId} onBack={() => setView(view.back)} />
+          <div className="crumbs">
+            <Breadcrumbs>
+              <BreadcrumbsItem text="Identity providers" onClick={() => setView({ kind: 'list' })} testId="crumb-idps" />
+              {view.back.kind === 'directory' && <BreadcrumbsItem text="Directory" onClick={() => setView(view.back)} testId="crumb-directory" />}
+              <BreadcrumbsItem text="Sync report" />
+            </Breadcrumbs>
+          </div>
+          <ReportView runId={view.runId} titled={false} />
         </PageLayout>
       );
       break;

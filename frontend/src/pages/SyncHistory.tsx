@@ -1,3 +1,4 @@
+import Breadcrumbs, { BreadcrumbsItem } from '@atlaskit/breadcrumbs';
 import { useState } from 'react';
 import { History } from '../features/sync/History';
 import { ReportView } from '../features/reports/ReportView';
@@ -10,7 +11,19 @@ export function SyncHistoryPage() {
       title={runId ? 'Sync report' : 'Sync history'}
       description={runId ? undefined : 'Every preview, dry run and sync, with its report. Reports can be exported and reviewed offline.'}
     >
-      {runId ? <ReportView runId={runId} onBack={() => setRunId(null)} /> : <History showDirectory onReport={setRunId} />}
+      {runId ? (
+        <>
+          <div className="crumbs">
+            <Breadcrumbs>
+              <BreadcrumbsItem text="Sync history" onClick={() => setRunId(null)} testId="crumb-history" />
+              <BreadcrumbsItem text="Sync report" />
+            </Breadcrumbs>
+          </div>
+          <ReportView runId={runId} titled={false} />
+        </>
+      ) : (
+        <History showDirectory onReport={setRunId} />
+      )}
     </PageLayout>
   );
 }

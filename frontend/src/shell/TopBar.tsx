@@ -10,12 +10,12 @@ export function TopBar({
   demo,
   theme,
   onCycleTheme,
-  onAbout,
+  onHelp,
 }: {
   demo: boolean;
   theme: ThemeMode;
   onCycleTheme: () => void;
-  onAbout: () => void;
+  onHelp: () => void;
 }) {
   return (
     <header className="topbar" data-testid="top-bar">
@@ -30,7 +30,7 @@ export function TopBar({
         <Button appearance="subtle" iconBefore={ThemeIcon} onClick={onCycleTheme} testId="theme-toggle">
           {themeLabel[theme]}
         </Button>
-        <IconButton appearance="subtle" icon={QuestionCircleIcon} label="About IdP Sync" onClick={onAbout} testId="about-open" />
+        <IconButton appearance="subtle" icon={QuestionCircleIcon} label="Help for this screen" onClick={onHelp} testId="help-open" />
       </div>
     </header>
   );

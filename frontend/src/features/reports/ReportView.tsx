@@ -67,7 +67,7 @@ const actionFilter = [
 const resultFilter = [{ label: 'All results', value: '' }, ...results.map((r) => ({ label: r[0].toUpperCase() + r.slice(1), value: r }))];
 
 /** The report of a run (runId) or of a file already opened (handle): summary, chart, tables, details, export, compare. */
-export function ReportView({ runId, handle: given, onBack }: { runId?: string; handle?: app.ReportHandle; onBack?: () => void }) {
+export function ReportView({ runId, handle: given, titled = true }: { runId?: string; handle?: app.ReportHandle; titled?: boolean }) {
   const [opened, setOpened] = useState<{ runId: string; handle: app.ReportHandle | null; error: AppError | null } | null>(null);
   const handle = given ?? (opened?.runId === runId ? opened?.handle : null) ?? null;
   const error = !given && opened?.runId === runId ? opened?.error ?? null : null;
@@ -84,11 +84,6 @@ export function ReportView({ runId, handle: given, onBack }: { runId?: string; h
   }, [runId, given]);
   return (
     <div className="report" data-testid="report-view">
-      {onBack && (
-        <Button appearance="subtle" onClick={onBack} testId="report-back">
-          ← Back
-        </Button>
-      )}
       {error ? (
         <ErrorMessage error={error} title="The report could not be opened" testId="report-error" />
       ) : !handle ? (
@@ -96,13 +91,13 @@ export function ReportView({ runId, handle: given, onBack }: { runId?: string; h
           <Spinner label="Opening the report" />
         </div>
       ) : (
-        <ReportBody handle={handle} />
+        <ReportBody handle={handle} titled={titled} />
       )}
     </div>
   );
 }
 
-function ReportBody({ handle }: { handle: app.ReportHandle }) {
+function ReportBody({ handle, titled }: { handle: app.ReportHandle; titled: boolean }) {
   const s = handle.summary;
   const [search, setSearch] = useState('');
   const [action, setAction] = useState('');
@@ -130,8 +125,9 @@ function ReportBody({ handle }: { handle: app.ReportHandle }) {
 
   return (
     <>
-      <h2 className="report-title">
-        {s.kind === 'apply' ? 'Sync report' : 'Preview report'} <RunStatus status={s.status} />
+      {/* One title per page: under a page titled "Sync report" only the status and kind show. */}
+      <h2 className={titled ? 'report-title' : 'report-title report-subtitle'} data-testid="report-heading">
+        {titled ? (s.kind === 'apply' ? 'Sync report' : 'Preview report') : s.kind === 'apply' ? 'Sync' : 'Preview'} <RunStatus status={s.status} />
       </h2>
       {s.pseudonymized && (
         <SectionMessage appearance="information" title="Pseudonymized report">
