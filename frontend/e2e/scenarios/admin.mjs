@@ -87,6 +87,12 @@ export const admin = [
       await page.getByTestId('tenant-warning').waitFor();
       expectMatch(await page.getByTestId('tenant-id').textContent(), /^[0-9a-f-]{36}$/i, 'tenant id');
       await shot('tenant-card');
+      // The way out of a wrong tenant: sign out, and sign in again.
+      const out = page.getByTestId('tenant-card').getByTestId('tenant-sign-out');
+      expectMatch(await page.getByTestId('tenant-card').textContent(), /Not this tenant\?\s*Sign out and sign in with another account/, 'wrong-tenant way out');
+      await out.click();
+      await page.getByTestId('signin-microsoft').click();
+      await page.getByTestId('tenant-card').waitFor({ timeout: 60000 });
       await page.getByTestId('tenant-continue').click();
       await page.getByTestId('sync-settings').waitFor();
       // The name is text: the heading shows the angle brackets, and no <b> element was made.
@@ -104,6 +110,10 @@ export const admin = [
       await part.waitFor();
       expectEqual(await part.getAttribute('data-state'), 'failed', 'SCIM key part');
       expectMatch(await part.textContent(), /atlassian_unauthorized/, 'error code shown');
+      // Next waits for a key that works (it went on to sign-in after a failed test).
+      expectEqual(await page.getByTestId('atlassian-next').isDisabled(), true, 'Next after a failed key test');
+      await page.getByTestId('atlassian-next-blocked').waitFor();
+      await page.getByTestId('atlassian-guide').getByText('Set up user provisioning').waitFor();
       expectEqual(await page.getByTestId('check-scimUrl').getAttribute('data-state'), 'ok', 'URL part still ok');
       await shot('wrong-key');
     },
@@ -316,6 +326,17 @@ export const admin = [
       await page.getByTestId('tab-history').click();
       await page.getByTestId('history-table').getByText('Succeeded').first().waitFor();
       await shot('history');
+      // A report opened from a directory: one title, breadcrumbs, and the side navigation
+      // goes back to the list (it did nothing from a directory or a report).
+      await page.getByTestId('history-table').getByTestId('history-report').first().click();
+      await page.getByTestId('report-view').waitFor();
+      expectEqual(await page.getByText('Sync report', { exact: true }).count(), 2, 'the page title and the breadcrumb say Sync report once each');
+      expectEqual(await page.getByRole('heading', { level: 1 }).count(), 1, 'one page title');
+      expectEqual(await page.getByText('← Back').count(), 0, 'stray back button');
+      await page.getByTestId('crumb-idps').waitFor();
+      await shot('report-from-directory');
+      await page.getByTestId('side-nav').getByText('Identity providers', { exact: true }).click();
+      await page.getByTestId('idp-table').waitFor();
     },
   },
   {

@@ -211,6 +211,10 @@ describe('add identity provider', () => {
     expect(within(res).getByTestId('check-scimKey')).toHaveTextContent('Enter the key again. (error code: atlassian_unauthorized)');
     expect(within(res).getByTestId('check-orgKey')).toHaveAttribute('data-state', 'skipped');
     expect(D.TestConnection).toHaveBeenCalledWith('', expect.objectContaining({ name: 'Fabrikam', scimApiKey: 'wrong' }));
+    // A refused key blocks Next until the key changes.
+    expect(screen.getByTestId('atlassian-next')).toBeDisabled();
+    await user.type(screen.getByTestId('scim-key'), '-fixed');
+    expect(screen.getByTestId('atlassian-next')).toBeEnabled();
     await user.click(screen.getByTestId('atlassian-next'));
     expect(screen.getByTestId('add-step-microsoft')).toHaveTextContent('GroupMember.Read.All');
     expect(screen.getByTestId('create-directory')).toBeDisabled();

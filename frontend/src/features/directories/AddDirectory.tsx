@@ -221,7 +221,7 @@ export function AddDirectory() {
 
         {step === 'tenant' && created && (
           <div>
-            <TenantCard directoryId={created.id} />
+            <TenantCard directoryId={created.id} onSignedOut={() => next('signin')} />
             <div className="footer-buttons">
               <Button appearance="primary" onClick={() => nav({ kind: 'directory', id: created.id, tab: 'settings' })} testId="tenant-continue">
                 Continue to sync settings
@@ -278,6 +278,13 @@ export function AtlassianStep({
       allowCustomHost: true,
     });
   const editing = directoryId !== '';
+  // A test that failed for the SCIM URL or key blocks Next until one of them changes (and may
+  // be tested again): the next steps would only fail later, further from the cause.
+  const failed = !editing && result !== null && (!result.scimUrl.ok || !result.scimKey.ok);
+  const edit = (p: Partial<backend.DirectoryInput>) => {
+    if ('scimBaseUrl' in p || 'scimApiKey' in p) setResult(null);
+    set(p);
+  };
   return (
     <div>
       {demo?.demo && !editing && (
@@ -293,10 +300,25 @@ export function AtlassianStep({
           <p>This app runs on emulated Microsoft and Atlassian services. Fill in their addresses and emulated keys to try every screen.</p>
         </SectionMessage>
       )}
-      <p className="muted">
-        In admin.atlassian.com, open Security &gt; Identity providers &gt; your directory &gt; Set up user provisioning to copy the SCIM base
-        URL and create an API key. Keys are stored in your system keychain only.
-      </p>
+      <SectionMessage appearance="information" title="Where these come from in admin.atlassian.com" testId="atlassian-guide">
+        <ol className="tight">
+          <li>
+            Go to <strong>admin.atlassian.com</strong> › <strong>Security</strong> › <strong>Identity providers</strong> › <strong>Add identity provider</strong> ›{' '}
+            <strong>Microsoft Azure AD</strong>, name the directory and choose <strong>Set up user provisioning</strong> (SCIM).
+          </li>
+          <li>
+            Atlassian shows the <strong>Directory base URL</strong> and the <strong>API key</strong> once. Copy both here: the URL looks like{' '}
+            <code>https://api.atlassian.com/scim/directory/1a2b3c4d-…</code>, the key is a long string of letters and digits. Leaving the page
+            without copying the key means creating a new one (Regenerate API key).
+          </li>
+          <li>
+            Optional: <strong>Settings</strong> › <strong>API keys</strong> › <strong>Create API key</strong> gives an organization ID (a UUID) and an
+            organization API key. With them IdP Sync shows each domain’s claim status and finds groups that exist in your organization but not in
+            the directory, before it writes.
+          </li>
+        </ol>
+        <p>Directory API keys created since 2025 expire after one year. Keys are stored in your system keychain only.</p>
+      </SectionMessage>
       <label className="field-label" htmlFor="scim-url">
         SCIM directory base URL
       </label>
@@ -304,13 +326,13 @@ export function AtlassianStep({
         id="scim-url"
         value={input.scimBaseUrl}
         placeholder="https://api.atlassian.com/scim/directory/…"
-        onChange={(e) => set({ scimBaseUrl: e.currentTarget.value })}
+        onChange={(e) => edit({ scimBaseUrl: e.currentTarget.value })}
         testId="scim-url"
       />
       <label className="field-label" htmlFor="scim-key">
         Directory API key{editing && ' (leave empty to keep the stored key)'}
       </label>
-      <Textfield id="scim-key" type="password" autoComplete="off" value={input.scimApiKey ?? ''} onChange={(e) => set({ scimApiKey: e.currentTarget.value })} testId="scim-key" />
+      <Textfield id="scim-key" type="password" autoComplete="off" value={input.scimApiKey ?? ''} onChange={(e) => edit({ scimApiKey: e.currentTarget.value })} testId="scim-key" />
       <label className="field-label" htmlFor="key-created">
         API key created on (optional, to warn before it expires after a year)
       </label>
@@ -349,7 +371,12 @@ export function AtlassianStep({
       </div>
       <div className="footer-buttons">
         {onBack && <Button onClick={onBack}>Back</Button>}
-        <Button appearance="primary" onClick={onNext} isDisabled={!input.scimBaseUrl.trim() || (!editing && !input.scimApiKey)} testId="atlassian-next">
+        {failed && (
+          <span className="muted small" data-testid="atlassian-next-blocked">
+            Fix what the test found, then test again.
+          </span>
+        )}
+        <Button appearance="primary" onClick={onNext} isDisabled={failed || !input.scimBaseUrl.trim() || (!editing && !input.scimApiKey)} testId="atlassian-next">
           {nextLabel}
         </Button>
       </div>

@@ -240,7 +240,7 @@ export function DirectoryPage({ id, tab = 'overview' }: { id: string; tab?: Dire
             {account && !dir.tenantId && (
               <section className="panel">
                 <h3 className="subhead">Tenant</h3>
-                <TenantCard directoryId={id} />
+                <TenantCard directoryId={id} onSignedOut={() => reload()} />
               </section>
             )}
           </div>

@@ -101,9 +101,24 @@ export function SignIn({ directoryId, onSignedIn }: { directoryId: string; onSig
 }
 
 /** Shows the signed-in tenant before anything else, so that a wrong tenant is caught early. */
-export function TenantCard({ directoryId }: { directoryId: string }) {
+export function TenantCard({ directoryId, onSignedOut }: { directoryId: string; onSignedOut?: () => void }) {
   const [tenant, setTenant] = useState<backend.TenantCard | null>(null);
   const [error, setError] = useState<AppError | null>(null);
+  const [signOutError, setSignOutError] = useState<AppError | null>(null);
+  const [signingOut, setSigningOut] = useState(false);
+  // The way out of a wrong tenant: forget this account, then sign in with another.
+  const signOut = async () => {
+    setSigningOut(true);
+    setSignOutError(null);
+    try {
+      await DirectoryService.SignOut(directoryId);
+      onSignedOut?.();
+    } catch (e) {
+      setSignOutError(toAppError(e));
+    } finally {
+      setSigningOut(false);
+    }
+  };
   useEffect(() => {
     let live = true;
     DirectoryService.Tenant(directoryId).then(
@@ -150,6 +165,15 @@ export function TenantCard({ directoryId }: { directoryId: string }) {
           </p>
         </SectionMessage>
       )}
+      {onSignedOut && (
+        <div className="row-gap top-gap">
+          <span className="muted">Not this tenant?</span>
+          <Button onClick={() => void signOut()} isLoading={signingOut} testId="tenant-sign-out">
+            Sign out and sign in with another account
+          </Button>
+        </div>
+      )}
+      {signOutError && <ErrorMessage error={signOutError} title="Could not sign out" />}
     </div>
   );
 }
