@@ -16,7 +16,9 @@ NPM_STAMP := frontend/node_modules/.package-lock.json
 # Debian/Ubuntu packages: building the app, then running its tests (display, window capture,
 # browser, Secret Service). Never dbus-x11: it autolaunches session buses that outlive the tests.
 APT_BUILD := build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev
-APT_TEST  := xvfb xauth xdotool imagemagick x11-utils chromium gnome-keyring libsecret-tools dbus-user-session curl
+# fonts-noto-core and fonts-noto-cjk: every script of the demo tenant's names (Arabic, Hebrew,
+# Greek, Cyrillic, Vietnamese, Chinese) renders, not as missing-glyph boxes; e2e checks it.
+APT_TEST  := xvfb xauth xdotool imagemagick x11-utils chromium gnome-keyring libsecret-tools dbus-user-session curl fonts-noto-core fonts-noto-cjk
 
 .PHONY: help deps deps-apt deps-tools bindings frontend build build-windows dev demo test bench soak clean
 
