@@ -119,6 +119,43 @@ export const admin = [
     },
   },
   {
+    // Before any sync, while every user is still to create. Every script of the demo tenant's names has a glyph in the fonts the test machine
+    // installs (Makefile APT_TEST: fonts-noto-core, fonts-noto-cjk): a character drawn in the
+    // page's font must not look like a private-use character, which no font has (a tofu box).
+    name: 'demo-names-render-in-every-script',
+    async run({ page, url, shot }) {
+      await openDirectory(page, url);
+      await page.getByTestId('preview-changes').click();
+      await page.getByTestId('preview').waitFor({ timeout: 120000 });
+      await page.getByTestId('ops-search').fill('李');
+      const cjkRow = page.getByTestId('ops-list').getByTestId('op-row').filter({ hasText: '李' }).first();
+      await cjkRow.waitFor({ timeout: 20000 });
+      await page.waitForTimeout(500); // the debounced search settles before the shot
+      await cjkRow.scrollIntoViewIfNeeded();
+      await shot('cjk-names');
+      // The change list takes the page's width (it was squeezed into ~400 px, cutting names).
+      const [list, tabs] = await Promise.all([page.getByTestId('ops-list').boundingBox(), page.getByTestId('preview').boundingBox()]);
+      if (!list || !tabs || list.width < tabs.width * 0.9) throw new Error(`change list ${list?.width} px wide in a ${tabs?.width} px preview`);
+      const missing = await page.evaluate(() => {
+        const font = getComputedStyle(document.body).fontFamily;
+        const draw = (ch) => {
+          const c = document.createElement('canvas');
+          c.width = 48;
+          c.height = 48;
+          const g = c.getContext('2d');
+          g.font = `32px ${font}`;
+          g.fillText(ch, 4, 36);
+          return Array.from(g.getImageData(0, 0, 48, 48).data).join(',');
+        };
+        const tofu = draw('\uE000');
+        // From internal/emulator/tenant: 李 王 (Chinese), محمد (Arabic), דוד (Hebrew),
+        // Ιωάννης (Greek), Анна (Cyrillic), Nguyễn (Vietnamese), Ō (Latin extended).
+        return ['李', '王', 'م', 'ד', 'Ι', 'А', 'ễ', 'Ō'].filter((ch) => draw(ch) === tofu);
+      });
+      if (missing.length) throw new Error(`no glyph for ${missing.join(' ')}: install fonts-noto-core and fonts-noto-cjk (make deps)`);
+    },
+  },
+  {
     name: 'cancel-a-running-sync',
     async run({ page, url, shot }) {
       // A new directory syncs all users and groups: the largest plan of the demo, slowed down
@@ -337,43 +374,6 @@ export const admin = [
       await shot('report-from-directory');
       await page.getByTestId('side-nav').getByText('Identity providers', { exact: true }).click();
       await page.getByTestId('idp-table').waitFor();
-    },
-  },
-  {
-    // Every script of the demo tenant's names has a glyph in the fonts the test machine
-    // installs (Makefile APT_TEST: fonts-noto-core, fonts-noto-cjk): a character drawn in the
-    // page's font must not look like a private-use character, which no font has (a tofu box).
-    name: 'demo-names-render-in-every-script',
-    async run({ page, url, shot }) {
-      await openDirectory(page, url);
-      await page.getByTestId('preview-changes').click();
-      await page.getByTestId('preview').waitFor({ timeout: 120000 });
-      await page.getByTestId('ops-search').fill('李');
-      const cjkRow = page.getByTestId('ops-list').getByTestId('op-row').filter({ hasText: '李' }).first();
-      await cjkRow.waitFor({ timeout: 20000 });
-      await page.waitForTimeout(500); // the debounced search settles before the shot
-      await cjkRow.scrollIntoViewIfNeeded();
-      await shot('cjk-names');
-      // The change list takes the page's width (it was squeezed into ~400 px, cutting names).
-      const [list, tabs] = await Promise.all([page.getByTestId('ops-list').boundingBox(), page.getByTestId('preview').boundingBox()]);
-      if (!list || !tabs || list.width < tabs.width * 0.9) throw new Error(`change list ${list?.width} px wide in a ${tabs?.width} px preview`);
-      const missing = await page.evaluate(() => {
-        const font = getComputedStyle(document.body).fontFamily;
-        const draw = (ch) => {
-          const c = document.createElement('canvas');
-          c.width = 48;
-          c.height = 48;
-          const g = c.getContext('2d');
-          g.font = `32px ${font}`;
-          g.fillText(ch, 4, 36);
-          return Array.from(g.getImageData(0, 0, 48, 48).data).join(',');
-        };
-        const tofu = draw('\uE000');
-        // From internal/emulator/tenant: 李 王 (Chinese), محمد (Arabic), דוד (Hebrew),
-        // Ιωάννης (Greek), Анна (Cyrillic), Nguyễn (Vietnamese), Ō (Latin extended).
-        return ['李', '王', 'م', 'ד', 'Ι', 'А', 'ễ', 'Ō'].filter((ch) => draw(ch) === tofu);
-      });
-      if (missing.length) throw new Error(`no glyph for ${missing.join(' ')}: install fonts-noto-core and fonts-noto-cjk (make deps)`);
     },
   },
   {

@@ -440,7 +440,7 @@ describe('preview', () => {
     const user = userEvent.setup();
     render(<PreviewPanel plan={plan} onPlan={onPlan} stale={false} />);
     const list = await screen.findByTestId('ops-list');
-    expect(await screen.findByTestId('ops-total')).toHaveTextContent('100,000 matching changes');
+    expect(await screen.findByTestId('ops-total')).toHaveTextContent('100,000 changes');
     expect(within(list).getAllByRole('listitem').length).toBeLessThan(60);
     expect(within(list).getAllByTestId('op-row')[0]).toHaveTextContent('via All › Team');
     await user.type(screen.getByTestId('ops-search'), 'nobody');
@@ -473,6 +473,17 @@ describe('preview', () => {
     const detail = await screen.findByTestId('skip-detail');
     expect(detail).toHaveTextContent('Entra object IDu-9');
     expect(detail).toHaveTextContent('Reason codedomain_not_selected');
+  });
+
+  it('says there is nothing to change (not "No change matches.") for an empty plan, in singular and plural', async () => {
+    vi.mocked(S.Operations).mockImplementation(async (_p, q) => (q.search ? { operations: [op(0)], total: 1 } : { operations: [], total: 0 }));
+    vi.mocked(S.Skips).mockResolvedValue({ skips: [], total: 0 });
+    const user = userEvent.setup();
+    render(<PreviewPanel plan={plan} onPlan={() => {}} stale={false} />);
+    expect(await screen.findByText('Nothing to change: Atlassian already matches Entra ID for this scope.')).toBeInTheDocument();
+    expect(screen.getByTestId('ops-total')).toHaveTextContent('0 changes');
+    await user.type(screen.getByTestId('ops-search'), 'ann');
+    await waitFor(() => expect(screen.getByTestId('ops-total')).toHaveTextContent(/^1 matching change$/));
   });
 
   it('says when the settings changed after the preview', () => {

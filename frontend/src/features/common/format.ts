@@ -8,8 +8,9 @@ export function formatDate(iso?: string | null): string {
 }
 
 export function formatDuration(ms?: number): string {
-  if (!ms || ms < 0) return '—';
-  if (ms < 1000) return `${ms} ms`;
+  if (ms === undefined || ms === null || ms < 0 || Number.isNaN(ms)) return '—';
+  if (ms < 1) return 'under 1 ms';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
   const s = Math.round(ms / 1000);
   if (s < 60) return `${s} s`;
   const m = Math.floor(s / 60);
@@ -33,7 +34,7 @@ export const actionLabel: Record<string, string> = {
   deactivate_user: 'Deactivate user',
   adopt_user: 'Adopt existing user',
   create_group: 'Create group',
-  adopt_group: 'Adopt group',
+  adopt_group: 'Take over group',
   take_over_group: 'Take over group',
   conflict_group: 'Group conflict',
   retire_group: 'Retire group',

@@ -4,7 +4,7 @@ import StatusInformationIcon from '@atlaskit/icon/core/status-information';
 import { token } from '@atlaskit/tokens';
 import type { atlassian } from '../api';
 import { codeAction } from '../common/errors';
-import { formatCount } from '../common/format';
+import { plural } from '../common/format';
 
 const parts: { key: 'scimUrl' | 'scimKey' | 'orgKey' | 'orgFound'; label: string }[] = [
   { key: 'scimUrl', label: 'SCIM directory URL' },
@@ -31,7 +31,7 @@ export function ConnectionResult({ report }: { report: atlassian.ConnectionRepor
             {icon}
             <div>
               <strong>{label}</strong>: {p.message}
-              {key === 'scimKey' && p.ok && report.userCount > 0 && <span className="muted"> ({formatCount(report.userCount)} users in the directory)</span>}
+              {key === 'scimKey' && p.ok && report.userCount > 0 && <span className="muted"> ({plural(report.userCount, 'user')} in the directory)</span>}
               {!p.ok && !p.skipped && (
                 <div className="muted">
                   {codeAction(p.code ?? '', p.action)} (error code: {p.code})

@@ -9,7 +9,7 @@ import { useFlags } from '../../lib/flags';
 import { PageLayout } from '../../shell/PageLayout';
 import { DirectoryService, EventsOn, events, SyncService, toAppError, type AppError, type Applied, type backend, type Progress } from '../api';
 import { ErrorMessage } from '../common/errors';
-import { doneText, formatCount, formatDate } from '../common/format';
+import { doneText, formatCount, formatDate, plural } from '../common/format';
 import { useNav, type DirectoryTab } from '../common/nav';
 import { DirectoryStatus, directoryStatusText, RunStatus } from '../common/status';
 import { ConfirmDialog } from '../sync/ConfirmDialog';
@@ -452,7 +452,7 @@ export function EditConnection({ dir, onSaved }: { dir: backend.Directory; onSav
       {error && <ErrorMessage error={error} title="The connection was not saved" />}
       <p className="muted">
         Directory API key {dir.hasScimKey ? `stored in the keychain${dir.scimKeyCreated ? `, created ${dir.scimKeyCreated}` : ''}` : 'missing'}. Organization key{' '}
-        {dir.hasOrgKey ? 'stored' : 'not set'}. Application (client) ID {dir.clientId}, cloud {dir.cloud}. {formatCount(dir.syncedUsers)} users synced.
+        {dir.hasOrgKey ? 'stored' : 'not set'}. Application (client) ID {dir.clientId}, cloud {dir.cloud}. {plural(dir.syncedUsers, 'user')} synced.
       </p>
       <AtlassianStep input={input} set={(p) => setInput((i) => ({ ...i, ...p }))} demo={null} directoryId={dir.id} onNext={() => void save()} nextLabel="Save connection" />
     </div>

@@ -8,7 +8,7 @@ import Textfield from '@atlaskit/textfield';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { DirectoryService, toAppError, type AppError, type backend } from '../api';
 import { ErrorMessage } from '../common/errors';
-import { formatCount } from '../common/format';
+import { formatCount, plural } from '../common/format';
 import { useDebounced, VirtualList } from '../common/PagedList';
 
 interface Row {
@@ -197,7 +197,7 @@ export function GroupPicker({ directoryId, selected, onChange }: { directoryId: 
                     testId={`group-check-${r.node.id}`}
                   />
                   {implied && <span className="muted small">included by a selected parent</span>}
-                  {r.node.subgroups > 0 && <span className="muted small">{formatCount(r.node.subgroups)} subgroups</span>}
+                  {r.node.subgroups > 0 && <span className="muted small">{plural(r.node.subgroups, 'subgroup')}</span>}
                   {r.node.overLimit && <Lozenge appearance="removed">Over 35,000 users</Lozenge>}
                 </span>
                 <span className="num">{formatCount(r.node.users)}</span>

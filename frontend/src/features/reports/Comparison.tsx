@@ -4,7 +4,7 @@ import Textfield from '@atlaskit/textfield';
 import { useEffect, useMemo, useState } from 'react';
 import { ReportService, toAppError, type AppError, type app, type report } from '../api';
 import { ErrorMessage } from '../common/errors';
-import { formatCount, formatDate, labelOf } from '../common/format';
+import { formatCount, formatDate, labelOf, plural } from '../common/format';
 import { VirtualList } from '../common/PagedList';
 
 function describe(o: report.ObjectDiff): string {
@@ -55,7 +55,7 @@ export function Comparison({ older, newer }: { older: app.ReportHandle; newer: a
         </SectionMessage>
       )}
       <p data-testid="comparison-totals">
-        {formatCount(d.totals.objects)} objects differ: {formatCount(d.totals.users)} users and {formatCount(d.totals.groups)} groups;{' '}
+        {plural(d.totals.objects, 'object')} differ: {plural(d.totals.users, 'user')} and {plural(d.totals.groups, 'group')};{' '}
         {formatCount(d.totals.added)} operations new, {formatCount(d.totals.removed)} gone, {formatCount(d.totals.resultChanged)} with another result.
       </p>
       {cmp.truncated && <p className="muted">Only the first {formatCount(d.objects.length)} objects are listed.</p>}

@@ -10,7 +10,8 @@ import { useCallback, useEffect, useState } from 'react';
 import { useFlags } from '../../lib/flags';
 import { ReportService, SyncService, toAppError, type AppError, type app, type report } from '../api';
 import { ErrorMessage } from '../common/errors';
-import { formatCount, formatDate, formatDuration, labelOf } from '../common/format';
+import { formatCount, formatDate, formatDuration, labelOf, plural } from '../common/format';
+import { phaseLabel } from '../sync/Progress';
 import { PagedState, useDebounced, usePaged, VirtualList } from '../common/PagedList';
 import { RunStatus } from '../common/status';
 import { ChangesTable, OpLine, SkipDetail, SkipHead, SkipLine, type SkipLike } from '../common/ops';
@@ -180,7 +181,7 @@ function ReportBody({ handle, titled }: { handle: app.ReportHandle; titled: bool
           <CountsChart counts={s.counts ?? []} />
           {(s.phases ?? []).length > 0 && (
             <p className="muted small">
-              Phases: {(s.phases ?? []).map((p) => `${p.name} ${formatDuration(Math.round((p.durationNs ?? 0) / 1e6))}`).join(' · ')}
+              Phases: {(s.phases ?? []).map((p) => `${phaseLabel(p.name)} ${formatDuration(Math.round((p.durationNs ?? 0) / 1e6))}`).join(' · ')}
             </p>
           )}
         </div>
@@ -209,7 +210,7 @@ function ReportBody({ handle, titled }: { handle: app.ReportHandle; titled: bool
               </div>
             </div>
             <p className="muted small" data-testid="report-total">
-              {ops.total === null ? 'Loading…' : `${formatCount(ops.total)} matching operations`}
+              {ops.total === null ? 'Loading…' : plural(ops.total, q || action || result ? 'matching operation' : 'operation')}
             </p>
             <PagedState total={ops.total} error={ops.error} empty={<p className="muted">No operation matches.</p>}>
               <VirtualList

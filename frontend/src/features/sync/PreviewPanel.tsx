@@ -6,7 +6,7 @@ import Textfield from '@atlaskit/textfield';
 import { useCallback, useEffect, useState } from 'react';
 import { SyncService, toAppError, type AppError, type backend } from '../api';
 import { codeAction } from '../common/errors';
-import { formatCount, formatDate, labelOf } from '../common/format';
+import { formatCount, formatDate, labelOf, plural } from '../common/format';
 import { PagedState, useDebounced, usePaged, VirtualList } from '../common/PagedList';
 import { ChangesTable, CloseFooter, OpLine, SkipDetail, SkipHead, SkipLine, type SkipLike } from '../common/ops';
 import { Conflicts } from './Conflicts';
@@ -129,9 +129,9 @@ export function PreviewPanel({
               </div>
             </div>
             <p className="muted small" data-testid="ops-total" aria-live="polite">
-              {ops.total === null ? 'Loading…' : `${formatCount(ops.total)} matching changes`}
+              {ops.total === null ? 'Loading…' : plural(ops.total, q || action ? 'matching change' : 'change')}
             </p>
-            <PagedState total={ops.total} error={ops.error} empty={<p className="muted">No change matches.</p>}>
+            <PagedState total={ops.total} error={ops.error} empty={<p className="muted">{q || action ? 'No change matches.' : 'Nothing to change: Atlassian already matches Entra ID for this scope.'}</p>}>
               <VirtualList
                 label="Planned changes"
                 count={ops.total ?? 0}

@@ -13,6 +13,7 @@ export const phases: { key: string; label: string }[] = [
   { key: 'read_tenant', label: 'Read Entra ID' },
   { key: 'read_atlassian', label: 'Read Atlassian' },
   { key: 'plan', label: 'Plan' },
+  { key: 'read_organization', label: 'Look up new groups in the organization' },
   { key: 'create_groups', label: 'Create and take over groups' },
   { key: 'users', label: 'Create and update users' },
   { key: 'add_members', label: 'Add memberships' },
@@ -20,6 +21,11 @@ export const phases: { key: string; label: string }[] = [
   { key: 'deactivate', label: 'Deactivate users' },
   { key: 'retire_groups', label: 'Retire groups' },
 ];
+
+/** A phase's name in words (reports carry the stable key). */
+export function phaseLabel(key: string): string {
+  return phases.find((p) => p.key === key)?.label ?? key.replace(/_/g, ' ');
+}
 
 /** During a sync: one bar per phase with counts, rate and time left, and a cancel that explains itself. */
 export function SyncProgress({ progress, onCancel, canceling }: { progress: Record<string, Progress>; onCancel: () => void; canceling: boolean }) {
