@@ -90,6 +90,10 @@ func runConflicts(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	if sub == "decide" {
 		c, ok := findConflict(plan.Conflicts, *group)
+		if !ok && sameNamed(plan.Conflicts, *group) > 1 {
+			return failDoc(stdout, stderr, *asJSON, apperr.New(apperr.InvalidInput, "%d conflicts are for groups named %q", sameNamed(plan.Conflicts, *group), *group).
+				WithAction("Pass the group's Entra object id instead (idpsync conflicts list shows it)."))
+		}
 		if !ok {
 			return failDoc(stdout, stderr, *asJSON, apperr.New(apperr.NotFound, "no conflict for a group %q in directory %q (%d conflicts)", *group, d.Name, len(plan.Conflicts)).
 				WithAction("List them with: idpsync conflicts list --directory "+shellQuote(d.Name)))
@@ -143,16 +147,25 @@ func findConflict(cs []backend.Conflict, key string) (backend.Conflict, bool) {
 	}
 	// By name only when exactly one group has it: two Entra groups may share a display name, and
 	// then only the object id says which one the admin means.
-	var found []backend.Conflict
-	for _, c := range cs {
-		if strings.EqualFold(strings.TrimSpace(c.DisplayName), strings.TrimSpace(key)) {
-			found = append(found, c)
+	if sameNamed(cs, key) == 1 {
+		for _, c := range cs {
+			if strings.EqualFold(strings.TrimSpace(c.DisplayName), strings.TrimSpace(key)) {
+				return c, true
+			}
 		}
 	}
-	if len(found) == 1 {
-		return found[0], true
-	}
 	return backend.Conflict{}, false
+}
+
+// sameNamed counts the conflicts whose group has the name key (any case, blanks trimmed).
+func sameNamed(cs []backend.Conflict, key string) int {
+	n := 0
+	for _, c := range cs {
+		if strings.EqualFold(strings.TrimSpace(c.DisplayName), strings.TrimSpace(key)) {
+			n++
+		}
+	}
+	return n
 }
 
 func decisionWords(d string) string {
