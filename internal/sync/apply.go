@@ -502,6 +502,12 @@ func (a *applier) createGroup(ctx context.Context, op *Op) (OpResult, []store.Ma
 		ext = op.EntraID
 	}
 	g, err := t.CreateGroup(ctx, op.Name, ext)
+	if apperr.CodeOf(err) == apperr.AtlassianConflict && ext == op.EntraID && strings.Contains(apperr.As(err).Message, "externalId") {
+		// The Entra id is taken by the group an earlier rename retired (it keeps the id), which
+		// an incremental read cannot see (groups are never looked up by externalId): the new
+		// group takes the derived externalId a rename gets.
+		g, err = t.CreateGroup(ctx, op.Name, GroupExternalID(op.EntraID, op.Name))
+	}
 	if apperr.CodeOf(err) == apperr.AtlassianConflict {
 		// Atlassian's 409 detail names the attribute ("Resource [GROUP]: with displayName[…]
 		// already exists."); only a name clash can be a group outside the SCIM directory.
