@@ -137,8 +137,9 @@ func (f *fakeUI) Emit(event string, _ any) {
 	f.events = append(f.events, event)
 	f.mu.Unlock()
 }
-func (f *fakeUI) OpenFile(FileDialog) (string, error) { return "/tmp/in.json", nil }
-func (f *fakeUI) SaveFile(FileDialog) (string, error) { return "", nil }
+func (f *fakeUI) OpenFile(FileDialog) (string, error)     { return "/tmp/in.json", nil }
+func (f *fakeUI) SaveFile(FileDialog) (string, error)     { return "", nil }
+func (f *fakeUI) ChooseFolder(FileDialog) (string, error) { return "", nil }
 func (f *fakeUI) OpenURL(u string) error {
 	f.mu.Lock()
 	f.opened = append(f.opened, u)

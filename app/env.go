@@ -31,6 +31,8 @@ type Dialogs interface {
 	OpenFile(d FileDialog) (string, error)
 	// SaveFile returns the chosen path, or "" when the admin cancelled.
 	SaveFile(d FileDialog) (string, error)
+	// ChooseFolder returns the chosen (or newly made) folder, or "" when the admin cancelled.
+	ChooseFolder(d FileDialog) (string, error)
 	// OpenURL opens url in the system browser (Microsoft sign-in, documentation links).
 	OpenURL(url string) error
 }
@@ -87,6 +89,13 @@ func (e *env) OpenFile(d FileDialog) (string, error) {
 func (e *env) SaveFile(d FileDialog) (string, error) {
 	if ui := e.current(); ui != nil {
 		return ui.SaveFile(d)
+	}
+	return "", errNoWindow()
+}
+
+func (e *env) ChooseFolder(d FileDialog) (string, error) {
+	if ui := e.current(); ui != nil {
+		return ui.ChooseFolder(d)
 	}
 	return "", errNoWindow()
 }

@@ -209,8 +209,9 @@ type ExportResult struct {
 	Files []string `json:"files"`
 }
 
-// Export asks where to save and writes the report in the chosen format (CSV: a folder holding
-// operations.csv and skips.csv).
+// Export asks where to save and writes the report in the chosen format. CSV asks for a folder
+// (the save dialog made a folder of the file name typed into it) and writes operations.csv and
+// skips.csv into the folder the admin chose or created.
 func (s *ReportService) Export(id string, req ExportRequest) (ExportResult, error) {
 	return call("Export", func() (ExportResult, error) {
 		r, err := s.get(id)
@@ -224,10 +225,13 @@ func (s *ReportService) Export(id string, req ExportRequest) (ExportResult, erro
 			d.Filters = []FileFilter{{Name: "HTML report (*.html)", Pattern: "*.html"}}
 		case "json":
 			d.Filters = []FileFilter{{Name: "JSON report (*.json, *.json.gz)", Pattern: "*.json;*.json.gz"}}
-		case "csv":
-			d.Title = "Export the sync report as CSV (a folder with operations.csv and skips.csv)"
 		}
-		out, err := s.env.SaveFile(d)
+		var out string
+		if req.Format == "csv" {
+			out, err = s.env.ChooseFolder(FileDialog{Title: "Choose or create the folder for operations.csv and skips.csv"})
+		} else {
+			out, err = s.env.SaveFile(d)
+		}
 		if err != nil || out == "" {
 			return ExportResult{Files: []string{}}, err
 		}

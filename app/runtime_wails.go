@@ -45,6 +45,14 @@ func (w wailsUI) SaveFile(d FileDialog) (string, error) {
 	return p, nil
 }
 
+func (w wailsUI) ChooseFolder(d FileDialog) (string, error) {
+	p, err := runtime.OpenDirectoryDialog(w.ctx, runtime.OpenDialogOptions{Title: d.Title, CanCreateDirectories: true})
+	if err != nil {
+		return "", apperr.Wrap(err, apperr.Internal, "the folder dialog failed")
+	}
+	return p, nil
+}
+
 func (w wailsUI) OpenURL(url string) error {
 	runtime.BrowserOpenURL(w.ctx, url)
 	return nil

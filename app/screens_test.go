@@ -19,6 +19,7 @@ type screensUI struct {
 	events   map[string]int
 	openPath string
 	savePath string
+	folder   string
 }
 
 func (f *screensUI) Emit(event string, _ any) {
@@ -29,6 +30,9 @@ func (f *screensUI) Emit(event string, _ any) {
 func (f *screensUI) OpenFile(FileDialog) (string, error) { return f.openPath, nil }
 func (f *screensUI) SaveFile(FileDialog) (string, error) { return f.savePath, nil }
 func (f *screensUI) OpenURL(string) error                { return nil }
+func (f *screensUI) ChooseFolder(FileDialog) (string, error) {
+	return f.folder, nil
+}
 
 func (f *screensUI) count(event string) int {
 	f.mu.Lock()
@@ -197,6 +201,16 @@ func TestScreensOnTheDemo(t *testing.T) {
 	out := must(rs.Export(h.ID, ExportRequest{Format: "html", Pseudonymize: true}))
 	if len(out.Files) != 1 {
 		t.Fatalf("export %+v", out)
+	}
+	// CSV goes into the folder the admin chose, not into a folder named after a file name.
+	ui.folder = t.TempDir()
+	ui.savePath = filepath.Join(t.TempDir(), "should-not-be-used.csv")
+	csvOut := must(rs.Export(h.ID, ExportRequest{Format: "csv"}))
+	if len(csvOut.Files) != 2 || filepath.Dir(csvOut.Files[0]) != ui.folder || filepath.Dir(csvOut.Files[1]) != ui.folder {
+		t.Fatalf("CSV export wrote %v, want operations.csv and skips.csv in %s", csvOut.Files, ui.folder)
+	}
+	if _, err := os.Stat(ui.savePath); err == nil {
+		t.Fatal("CSV export made a folder of the save dialog's file name")
 	}
 	ui.openPath = out.Files[0]
 	fromFile := must(rs.OpenFile())
