@@ -70,6 +70,7 @@ import { ConfirmDialog } from './sync/ConfirmDialog';
 import { History } from './sync/History';
 import { PreviewPanel } from './sync/PreviewPanel';
 import { SyncProgress, SyncResult } from './sync/Progress';
+import { describeDiff } from './reports/Comparison';
 import { Troubleshooting } from './sync/Troubleshooting';
 
 const dir: backend.Directory = {
@@ -570,6 +571,14 @@ describe('progress, history and troubleshooting', () => {
     expect(row).toHaveTextContent('ann@contoso.com');
     expect(row).toHaveTextContent('Code: atlassian_rejected');
     expect(row).toHaveTextContent('correct the object in Entra');
+  });
+});
+
+describe('report comparison', () => {
+  it('says what changed in words, not codes', () => {
+    const text = describeDiff({ type: 'user', name: 'Ann', skipA: 'domain_not_selected', skipB: '', membersAdded: 1, membersRemoved: 2, changed: [{ action: 'create_user', resultA: 'planned', resultB: 'succeeded' }] } as never);
+    expect(text).toBe('~ Create user: planned → made; left out (Email domain not selected in the sync settings) → in scope; 1 membership new; 2 memberships gone');
+    expect(text).not.toMatch(/_/);
   });
 });
 

@@ -6,15 +6,27 @@ import { ReportService, toAppError, type AppError, type app, type report } from 
 import { ErrorMessage } from '../common/errors';
 import { formatCount, formatDate, labelOf, plural } from '../common/format';
 import { VirtualList } from '../common/PagedList';
+import { objectTypeText, skipReasonText } from '../common/ops';
 
-function describe(o: report.ObjectDiff): string {
+const results: Record<string, string> = { planned: 'planned', succeeded: 'made', failed: 'failed', skipped: 'skipped' };
+
+function resultText(r: string): string {
+  return results[r] ?? r;
+}
+
+function leftOut(code?: string): string {
+  return code ? `left out (${skipReasonText(code)})` : 'in scope';
+}
+
+/** One object's differences in words; codes are never shown bare. */
+export function describeDiff(o: report.ObjectDiff): string {
   const parts: string[] = [];
-  for (const a of o.added ?? []) parts.push(`+ ${labelOf(a.action)}${a.group ? ` ${a.group}` : ''} (${a.result})`);
+  for (const a of o.added ?? []) parts.push(`+ ${labelOf(a.action)}${a.group ? ` ${a.group}` : ''} (${resultText(a.result)})`);
   for (const r of o.removed ?? []) parts.push(`− ${labelOf(r.action)}${r.group ? ` ${r.group}` : ''}`);
-  for (const c of o.changed ?? []) parts.push(`~ ${labelOf(c.action)}${c.group ? ` ${c.group}` : ''}: ${c.resultA} → ${c.resultB}`);
-  if (o.skipA !== o.skipB) parts.push(`left out: ${o.skipA || 'no'} → ${o.skipB || 'no'}`);
-  if (o.membersAdded) parts.push(`${o.membersAdded} memberships new`);
-  if (o.membersRemoved) parts.push(`${o.membersRemoved} memberships gone`);
+  for (const c of o.changed ?? []) parts.push(`~ ${labelOf(c.action)}${c.group ? ` ${c.group}` : ''}: ${resultText(c.resultA)} → ${resultText(c.resultB)}`);
+  if (o.skipA !== o.skipB) parts.push(`${leftOut(o.skipA)} → ${leftOut(o.skipB)}`);
+  if (o.membersAdded) parts.push(`${plural(o.membersAdded, 'membership')} new`);
+  if (o.membersRemoved) parts.push(`${plural(o.membersRemoved, 'membership')} gone`);
   return parts.join('; ');
 }
 
@@ -68,8 +80,8 @@ export function Comparison({ older, newer }: { older: app.ReportHandle; newer: a
         height={400}
         renderRow={(o) => (
           <div className="diff-row">
-            <strong>{o.name}</strong> <span className="muted small">{o.type}</span>
-            <div className="small">{describe(o)}</div>
+            <strong>{o.name}</strong> <span className="muted small">{objectTypeText(o.type)}</span>
+            <div className="small">{describeDiff(o)}</div>
           </div>
         )}
       />
