@@ -14,6 +14,7 @@ import (
 	"github.com/idpsync/idpsync/internal/apperr"
 	"github.com/idpsync/idpsync/internal/backend"
 	"github.com/idpsync/idpsync/internal/emulator/loopbacktls"
+	"github.com/idpsync/idpsync/internal/testenv"
 )
 
 // notifications is a desktop's notification server (org.freedesktop.Notifications, the
@@ -50,6 +51,7 @@ func (n *notifications) list() []string {
 
 func startNotifications(t *testing.T, about string) *notifications {
 	t.Helper()
+	testenv.SecretService(t) // the notification server lives on the session bus
 	conn, err := dbus.ConnectSessionBus()
 	if err != nil {
 		t.Fatalf("the tests need a D-Bus session (build/scripts/with-session.sh): %v", err)

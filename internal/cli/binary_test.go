@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/idpsync/idpsync/internal/emulator/demo"
+	"github.com/idpsync/idpsync/internal/testenv"
 )
 
 // TestMain lets this test binary stand in for idpsync: run with a command as its first
@@ -42,6 +43,8 @@ type world struct {
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
+	// The child binary keeps keys in the OS keychain: a real Secret Service on Linux.
+	testenv.SecretService(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	env, err := demo.Start(ctx, demo.Options{NoThrottle: true, Users: 60, Groups: 12})
