@@ -1,10 +1,10 @@
-import Button from '@atlaskit/button/new';
 import Lozenge from '@atlaskit/lozenge';
 import SectionMessage from '@atlaskit/section-message';
 import { useState } from 'react';
 import { SyncService, toAppError, type AppError, type backend } from '../api';
 import { ErrorMessage } from '../common/errors';
 import { formatCount } from '../common/format';
+import { DecisionButton } from './DecisionButton';
 import { OrgConflict } from './OrgConflict';
 
 /**
@@ -73,24 +73,12 @@ export function Conflicts({ plan, onPlan }: { plan: backend.PlanSummary; onPlan:
             </div>
           </div>
           <div className="row-gap">
-            <Button
-              appearance={c.decision === 'take_over' ? 'primary' : 'default'}
-              onClick={() => void decide(c, 'take_over')}
-              isLoading={busy === c.groupEntraId + 'take_over'}
-              isDisabled={busy !== null}
-              testId="conflict-take-over"
-            >
+            <DecisionButton c={c} decision="take_over" busy={busy} decide={decide} testId="conflict-take-over">
               Take over
-            </Button>
-            <Button
-              appearance={c.decision === 'skip' ? 'primary' : 'default'}
-              onClick={() => void decide(c, 'skip')}
-              isLoading={busy === c.groupEntraId + 'skip'}
-              isDisabled={busy !== null}
-              testId="conflict-skip"
-            >
+            </DecisionButton>
+            <DecisionButton c={c} decision="skip" busy={busy} decide={decide} testId="conflict-skip">
               Skip
-            </Button>
+            </DecisionButton>
           </div>
         </div>
         ),

@@ -1,6 +1,6 @@
-import Button from '@atlaskit/button/new';
 import Lozenge from '@atlaskit/lozenge';
 import type { backend } from '../api';
+import { DecisionButton } from './DecisionButton';
 
 /**
  * A conflict with a group outside the SCIM directory (read through the Organizations API, or
@@ -34,24 +34,12 @@ export function OrgConflict({
         {c.hint}
       </p>
       <div className="row-gap">
-        <Button
-          appearance={c.decision === 'skip' ? 'primary' : 'default'}
-          onClick={() => void decide(c, 'skip')}
-          isLoading={busy === c.groupEntraId + 'skip'}
-          isDisabled={busy !== null}
-          testId="conflict-skip"
-        >
+        <DecisionButton c={c} decision="skip" busy={busy} decide={decide} testId="conflict-skip">
           Skip
-        </Button>
-        <Button
-          appearance={c.decision === 'retry' ? 'primary' : 'default'}
-          onClick={() => void decide(c, 'retry')}
-          isLoading={busy === c.groupEntraId + 'retry'}
-          isDisabled={busy !== null}
-          testId="conflict-retry"
-        >
+        </DecisionButton>
+        <DecisionButton c={c} decision="retry" busy={busy} decide={decide} testId="conflict-retry">
           Resolved in Atlassian: retry
-        </Button>
+        </DecisionButton>
       </div>
     </div>
   );
