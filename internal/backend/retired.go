@@ -7,7 +7,7 @@ import (
 
 	"github.com/idpsync/idpsync/internal/apperr"
 	"github.com/idpsync/idpsync/internal/atlassian"
-	idsync "github.com/idpsync/idpsync/internal/sync"
+	"github.com/idpsync/idpsync/internal/engine"
 )
 
 // RetiredGroup is an Atlassian group an Entra rename retired (its externalId still names the
@@ -42,7 +42,7 @@ func (b *Backend) RetiredGroups(ctx context.Context, dirID string) ([]RetiredGro
 	var cands []atlassian.Group
 	if err := c.ListGroups(ctx, func(g atlassian.Group) error {
 		names[g.ID] = g.DisplayName
-		if owner := idsync.ExternalOwner(g.ExternalID); owner != "" && current[owner] != "" && current[owner] != g.ID && len(g.Members) > 0 {
+		if owner := engine.ExternalOwner(g.ExternalID); owner != "" && current[owner] != "" && current[owner] != g.ID && len(g.Members) > 0 {
 			cands = append(cands, g)
 		}
 		return nil
@@ -51,7 +51,7 @@ func (b *Backend) RetiredGroups(ctx context.Context, dirID string) ([]RetiredGro
 	}
 	out := []RetiredGroup{}
 	for _, g := range cands {
-		owner := idsync.ExternalOwner(g.ExternalID)
+		owner := engine.ExternalOwner(g.ExternalID)
 		out = append(out, RetiredGroup{SCIMID: g.ID, Name: g.DisplayName, EntraID: owner, CurrentGroup: names[current[owner]], Members: len(g.Members)})
 	}
 	slices.SortFunc(out, func(a, b RetiredGroup) int { return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)) })

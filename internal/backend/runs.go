@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"github.com/idpsync/idpsync/internal/apperr"
+	"github.com/idpsync/idpsync/internal/engine"
 	"github.com/idpsync/idpsync/internal/report"
 	"github.com/idpsync/idpsync/internal/store"
-	idsync "github.com/idpsync/idpsync/internal/sync"
 	"github.com/idpsync/idpsync/internal/version"
 )
 
@@ -24,20 +24,20 @@ type planEntry struct {
 	id      string
 	dirID   string
 	runID   string
-	plan    *idsync.Plan
+	plan    *engine.Plan
 	summary PlanSummary
 	report  string
 	created time.Time
 }
 
-func defaultSettings() idsync.Settings { return idsync.DefaultSettings() }
+func defaultSettings() engine.Settings { return engine.DefaultSettings() }
 
-func (b *Backend) settings(ctx context.Context, dirID string) (idsync.Settings, error) {
+func (b *Backend) settings(ctx context.Context, dirID string) (engine.Settings, error) {
 	js, err := b.st.Settings(ctx, dirID)
 	if err != nil {
-		return idsync.Settings{}, err
+		return engine.Settings{}, err
 	}
-	s := idsync.DefaultSettings()
+	s := engine.DefaultSettings()
 	if js != nil {
 		if err := json.Unmarshal(js, &s); err != nil {
 			return s, apperr.Wrap(err, apperr.StoreCorrupt, "the saved settings cannot be read")
@@ -67,7 +67,7 @@ func (b *Backend) SaveSettings(ctx context.Context, id string, s Settings) (Sett
 	return n, nil
 }
 
-func (b *Backend) engine(ctx context.Context, d store.Directory, s idsync.Settings, runID string) (*idsync.Engine, error) {
+func (b *Backend) engine(ctx context.Context, d store.Directory, s engine.Settings, runID string) (*engine.Engine, error) {
 	r, err := b.reader(ctx, d)
 	if err != nil {
 		return nil, err
@@ -76,11 +76,11 @@ func (b *Backend) engine(ctx context.Context, d store.Directory, s idsync.Settin
 	if err != nil {
 		return nil, err
 	}
-	emit := func(p idsync.Progress) {
+	emit := func(p engine.Progress) {
 		b.opts.Emitter.Emit(EventProgress, Progress{DirectoryID: d.ID, RunID: runID, Phase: p.Phase, Done: p.Done, Total: p.Total, Rate: p.Rate, ETASeconds: p.ETASeconds})
 	}
-	src := source{r: r, emit: func(phase string, done int) { emit(idsync.Progress{Phase: phase, Done: done, ETASeconds: -1}) }}
-	e := &idsync.Engine{DirectoryID: d.ID, Source: src, Target: t, State: b.st, SnapshotDir: b.snapshotDir(), Emit: emit, Now: b.opts.Now}
+	src := source{r: r, emit: func(phase string, done int) { emit(engine.Progress{Phase: phase, Done: done, ETASeconds: -1}) }}
+	e := &engine.Engine{DirectoryID: d.ID, Source: src, Target: t, State: b.st, SnapshotDir: b.snapshotDir(), Emit: emit, Now: b.opts.Now}
 	o, err := b.org(ctx, d)
 	if err != nil {
 		return nil, err
@@ -100,7 +100,7 @@ type keyProver interface {
 // before a run reports anything: a wrong or expired key otherwise let an incremental run with
 // nothing touched report "Succeeded, 0 changes" and a headless run never notice a wrong
 // organization key (issue 18 point 5).
-func proveKeys(ctx context.Context, e *idsync.Engine) error {
+func proveKeys(ctx context.Context, e *engine.Engine) error {
 	if kp, ok := e.Target.(keyProver); ok {
 		if err := kp.Verify(ctx); err != nil {
 			return err
@@ -140,16 +140,16 @@ func (b *Backend) prepare(ctx context.Context, d store.Directory, full bool, aut
 	if err != nil {
 		return nil, err
 	}
-	var plan *idsync.Plan
+	var plan *engine.Plan
 	err = proveKeys(ctx, e)
 	if err == nil {
-		plan, err = e.Prepare(ctx, idsync.PrepareOptions{Settings: s, Full: full})
+		plan, err = e.Prepare(ctx, engine.PrepareOptions{Settings: s, Full: full})
 	}
 	if err == nil && d.TenantID != "" && !strings.EqualFold(plan.Tenant.ID, d.TenantID) {
 		err = apperr.New(apperr.TenantMismatch, "this directory syncs tenant %s (%s), but the account read tenant %s (%s)",
 			d.TenantID, d.TenantName, plan.Tenant.ID, plan.Tenant.DisplayName).WithAction("Sign in with an account of the directory's tenant.")
 	}
-	info := idsync.RunInfo{RunID: runID, AppVersion: version.Version, DirectoryID: d.ID, DirectoryName: d.Name, Kind: report.KindPreview, Started: started, Err: err}
+	info := engine.RunInfo{RunID: runID, AppVersion: version.Version, DirectoryID: d.ID, DirectoryName: d.Name, Kind: report.KindPreview, Started: started, Err: err}
 	if err != nil {
 		rep, path, _ := b.writeReport(info, nil, nil)
 		b.saveRun(ctx, store.Run{ID: runID, DirectoryID: d.ID, Kind: "preview", Status: string(rep.Status), Full: full, Automatic: automatic, Started: started}, rep, path, err)
@@ -184,11 +184,11 @@ func summarize(pe *planEntry) PlanSummary {
 		MembershipRemovals: p.MembershipRemovals, ManagedMemberships: p.ManagedMemberships, DeletedGroups: p.DeletedGroups,
 		RemovalThresholdTripped: p.RemovalThresholdTripped, ReadShrinkTripped: len(p.ReadShrink) > 0,
 		ReportPath: pe.report, Created: rfc(pe.created), ExpiresInSeconds: int(PlanTTL.Seconds()), Conflicts: []Conflict{}, Blocked: []ErrorDTO{},
-		Notices: append([]string{}, p.Notices...), OrgChecked: p.OrgChecked, Renames: append([]idsync.Rename{}, p.Renames...)}
+		Notices: append([]string{}, p.Notices...), OrgChecked: p.OrgChecked, Renames: append([]engine.Rename{}, p.Renames...)}
 	if s.Domains == nil {
 		s.Domains = []string{}
 	}
-	for _, c := range idsync.Counts(p.Ops, func(i int) report.Result {
+	for _, c := range engine.Counts(p.Ops, func(i int) report.Result {
 		if p.Ops[i].Action == report.ConflictGroup {
 			return report.ResultSkipped
 		}
@@ -221,19 +221,19 @@ func head(s []string, n int) []string {
 // writeReport writes a run's report (streamed: the operations are never all held as report
 // rows) and returns the document without its operations, with its path. The document is
 // returned even when writing fails, for the run's row.
-func (b *Backend) writeReport(info idsync.RunInfo, p *idsync.Plan, out *idsync.Outcome) (*report.Report, string, error) {
+func (b *Backend) writeReport(info engine.RunInfo, p *engine.Plan, out *engine.Outcome) (*report.Report, string, error) {
 	if err := os.MkdirAll(b.reportDir(), 0o700); err != nil {
-		rep, _ := idsync.WriteReport(io.Discard, info, p, out, report.WriteOptions{})
+		rep, _ := engine.WriteReport(io.Discard, info, p, out, report.WriteOptions{})
 		return rep, "", apperr.Wrap(err, apperr.Internal, "cannot create the reports folder")
 	}
 	name := info.Started.UTC().Format("20060102-150405") + "-" + string(info.Kind) + "-" + info.RunID + ".json"
 	path := filepath.Join(b.reportDir(), name)
 	f, err := os.OpenFile(path+".tmp", os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
 	if err != nil {
-		rep, _ := idsync.WriteReport(io.Discard, info, p, out, report.WriteOptions{})
+		rep, _ := engine.WriteReport(io.Discard, info, p, out, report.WriteOptions{})
 		return rep, "", apperr.Wrap(err, apperr.Internal, "cannot write the report")
 	}
-	rep, err := idsync.WriteReport(f, info, p, out, report.WriteOptions{})
+	rep, err := engine.WriteReport(f, info, p, out, report.WriteOptions{})
 	if err != nil {
 		f.Close()
 		return rep, "", apperr.Wrap(err, apperr.Internal, "cannot write the report")
@@ -360,7 +360,7 @@ func (b *Backend) Operations(ctx context.Context, planID string, q OpQuery) (OpP
 			if p.Ops[i].Action == report.ConflictGroup {
 				res = report.ResultSkipped
 			}
-			if !yield(idsync.ReportOp(&p.Ops[i], nil, i, res)) {
+			if !yield(engine.ReportOp(&p.Ops[i], nil, i, res)) {
 				return
 			}
 		}
@@ -398,7 +398,7 @@ func (b *Backend) DecideConflict(ctx context.Context, planID, groupEntraID, deci
 	if err != nil {
 		return PlanSummary{}, err
 	}
-	if decision != idsync.DecisionTakeOver && decision != idsync.DecisionSkip && decision != idsync.DecisionRetry && decision != "" {
+	if decision != engine.DecisionTakeOver && decision != engine.DecisionSkip && decision != engine.DecisionRetry && decision != "" {
 		return PlanSummary{}, apperr.New(apperr.InvalidInput, "unknown decision %q (take_over, skip or retry)", decision)
 	}
 	if err := checkDecision(pe.plan, groupEntraID, decision); err != nil {
@@ -412,16 +412,16 @@ func (b *Backend) DecideConflict(ctx context.Context, planID, groupEntraID, deci
 
 // checkDecision refuses a decision the conflict cannot take: a group outside the SCIM directory
 // cannot be taken over (the SCIM API cannot see or write it), and retry is for those only.
-func checkDecision(p *idsync.Plan, groupEntraID, decision string) error {
+func checkDecision(p *engine.Plan, groupEntraID, decision string) error {
 	for _, c := range p.Conflicts {
 		if c.GroupEntraID != groupEntraID {
 			continue
 		}
 		switch {
-		case decision == idsync.DecisionTakeOver && !c.CanTakeOver:
+		case decision == engine.DecisionTakeOver && !c.CanTakeOver:
 			return apperr.New(apperr.InvalidInput, "the group %q is outside the SCIM directory: IdP Sync cannot take it over", c.DisplayName).
 				WithAction(c.Hint)
-		case decision == idsync.DecisionRetry && c.Scope != idsync.ConflictInOrganization:
+		case decision == engine.DecisionRetry && c.Scope != engine.ConflictInOrganization:
 			return apperr.New(apperr.InvalidInput, "retry is for groups outside the SCIM directory; take %q over or skip it", c.DisplayName)
 		}
 		return nil
@@ -435,7 +435,7 @@ func (b *Backend) Apply(ctx context.Context, planID string, c Confirmation) (Run
 	if err != nil {
 		return RunSummary{}, err
 	}
-	if err := idsync.CheckConfirmation(pe.plan, idsync.Confirmation{TenantID: c.TenantID, Domains: c.Domains, PlanDigest: c.PlanDigest}); err != nil {
+	if err := engine.CheckConfirmation(pe.plan, engine.Confirmation{TenantID: c.TenantID, Domains: c.Domains, PlanDigest: c.PlanDigest}); err != nil {
 		return RunSummary{}, err
 	}
 	if c.PlanDigest == "" {
@@ -453,7 +453,7 @@ func (b *Backend) Apply(ctx context.Context, planID string, c Confirmation) (Run
 	b.mu.Lock()
 	delete(b.plans, planID) // a plan is applied once
 	b.mu.Unlock()
-	return b.apply(ctx, d, pe.plan, idsync.Overrides{Threshold: c.OverrideThreshold, RemovalThreshold: c.OverrideRemovalThreshold, ReadShrink: c.OverrideReadShrink}, false)
+	return b.apply(ctx, d, pe.plan, engine.Overrides{Threshold: c.OverrideThreshold, RemovalThreshold: c.OverrideRemovalThreshold, ReadShrink: c.OverrideReadShrink}, false)
 }
 
 func (b *Backend) account(d store.Directory) string {
@@ -461,7 +461,7 @@ func (b *Backend) account(d store.Directory) string {
 }
 
 // apply runs an already confirmed plan under the directory's lock.
-func (b *Backend) apply(ctx context.Context, d store.Directory, p *idsync.Plan, override idsync.Overrides, automatic bool) (RunSummary, error) {
+func (b *Backend) apply(ctx context.Context, d store.Directory, p *engine.Plan, override engine.Overrides, automatic bool) (RunSummary, error) {
 	s := p.Settings
 	runID := newID()
 	started := b.opts.Now()
@@ -491,14 +491,14 @@ func (b *Backend) apply(ctx context.Context, d store.Directory, p *idsync.Plan, 
 		return RunSummary{}, err
 	}
 	conf := report.Confirmation{TenantID: p.Tenant.ID, Domains: p.Domains, PlanDigest: p.Digest, Account: b.account(d), At: started, Automatic: automatic}
-	out, err := e.Apply(rctx, p, idsync.ApplyOptions{RunID: runID, OverrideThreshold: override.Threshold,
+	out, err := e.Apply(rctx, p, engine.ApplyOptions{RunID: runID, OverrideThreshold: override.Threshold,
 		OverrideRemovalThreshold: override.RemovalThreshold, OverrideReadShrink: override.ReadShrink})
 	if err == nil {
 		if cerr := e.Commit(context.WithoutCancel(ctx), p, out); cerr != nil {
 			out.Errors = append(out.Errors, report.RunError{Code: string(apperr.CodeOf(cerr)), Message: cerr.Error()})
 		}
 	}
-	info := idsync.RunInfo{RunID: runID, AppVersion: version.Version, DirectoryID: d.ID, DirectoryName: d.Name, Kind: report.KindApply,
+	info := engine.RunInfo{RunID: runID, AppVersion: version.Version, DirectoryID: d.ID, DirectoryName: d.Name, Kind: report.KindApply,
 		Confirmed: conf, Started: started, Err: err}
 	rep, path, werr := b.writeReport(info, p, out)
 	run.Status = string(rep.Status)
@@ -565,11 +565,11 @@ func (b *Backend) Headless(ctx context.Context, id string, o HeadlessOptions) (r
 		r, _ := b.st.GetRun(ctx, pe.runID)
 		return runDTO(r), pe.summary, nil
 	}
-	if err := idsync.CheckConfirmation(pe.plan, idsync.Confirmation{TenantID: o.ConfirmTenant, Domains: o.ConfirmDomains, PlanDigest: o.ConfirmPlanDigest}); err != nil {
+	if err := engine.CheckConfirmation(pe.plan, engine.Confirmation{TenantID: o.ConfirmTenant, Domains: o.ConfirmDomains, PlanDigest: o.ConfirmPlanDigest}); err != nil {
 		b.recordBlocked(ctx, d, pe, err, o.Automatic)
 		return RunSummary{}, pe.summary, err
 	}
-	rs, err = b.apply(ctx, d, pe.plan, idsync.Overrides{Threshold: o.OverrideThreshold, RemovalThreshold: o.OverrideRemovalThreshold, ReadShrink: o.OverrideReadShrink}, o.Automatic)
+	rs, err = b.apply(ctx, d, pe.plan, engine.Overrides{Threshold: o.OverrideThreshold, RemovalThreshold: o.OverrideRemovalThreshold, ReadShrink: o.OverrideReadShrink}, o.Automatic)
 	return rs, pe.summary, err
 }
 
@@ -654,6 +654,6 @@ func (b *Backend) RunOperations(ctx context.Context, runID string, q OpQuery) (O
 	return page, err
 }
 
-func reportConfirmation(p *idsync.Plan, automatic bool) report.Confirmation {
+func reportConfirmation(p *engine.Plan, automatic bool) report.Confirmation {
 	return report.Confirmation{TenantID: p.Tenant.ID, Domains: p.Domains, PlanDigest: p.Digest, Automatic: automatic}
 }

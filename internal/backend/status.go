@@ -4,8 +4,8 @@ import (
 	"context"
 
 	"github.com/idpsync/idpsync/internal/apperr"
+	"github.com/idpsync/idpsync/internal/engine"
 	"github.com/idpsync/idpsync/internal/store"
-	idsync "github.com/idpsync/idpsync/internal/sync"
 )
 
 // A directory's status: the one answer the overview, the list, the flags and the scheduler all
@@ -30,7 +30,7 @@ type dirStatus struct {
 
 // status computes the directory's status. hasKey and keyExpired come from the keychain read the
 // caller made.
-func (b *Backend) status(ctx context.Context, d store.Directory, s idsync.Settings, hasKey, keyExpired bool) dirStatus {
+func (b *Backend) status(ctx context.Context, d store.Directory, s engine.Settings, hasKey, keyExpired bool) dirStatus {
 	out := dirStatus{Status: StatusDisabled}
 	if s.AutoSync {
 		out.Status = StatusEnabled

@@ -9,8 +9,8 @@ import (
 	"github.com/idpsync/idpsync/internal/apperr"
 	"github.com/idpsync/idpsync/internal/auth"
 	"github.com/idpsync/idpsync/internal/directory"
+	"github.com/idpsync/idpsync/internal/engine"
 	"github.com/idpsync/idpsync/internal/store"
-	idsync "github.com/idpsync/idpsync/internal/sync"
 )
 
 func accountDTO(a auth.Account) Account {
@@ -154,7 +154,7 @@ func (b *Backend) Domains(ctx context.Context, id string) ([]DomainRow, error) {
 				row.AtlassianStatus = st
 			}
 		}
-		row.Selected = dm.IsVerified && (s.DomainMode != idsync.DomainsSpecific || slices.Contains(s.Domains, name))
+		row.Selected = dm.IsVerified && (s.DomainMode != engine.DomainsSpecific || slices.Contains(s.Domains, name))
 		out = append(out, row)
 	}
 	slices.SortFunc(out, func(a, b DomainRow) int { return strings.Compare(a.Name, b.Name) })
@@ -256,7 +256,7 @@ func (b *Backend) Groups(ctx context.Context, id string, q GroupQuery) (GroupPag
 	if q.Limit <= 0 || q.Limit > 1000 {
 		q.Limit = 200
 	}
-	perGroup := idsync.MaxUsersPerGroup
+	perGroup := engine.MaxUsersPerGroup
 	if ns, err := s.Normalize(); err == nil {
 		perGroup = ns.Limits.UsersPerGroup // the directory's limit, raised by Atlassian or not
 	}
@@ -362,24 +362,24 @@ func (b *Backend) AutoSync(ctx context.Context, id string) (rs RunSummary, err e
 	b.mu.Lock()
 	delete(b.plans, pe.id)
 	b.mu.Unlock()
-	if err := idsync.CheckConfirmation(pe.plan, idsync.Confirmation{TenantID: conf.TenantID, Domains: conf.Domains}); err != nil {
+	if err := engine.CheckConfirmation(pe.plan, engine.Confirmation{TenantID: conf.TenantID, Domains: conf.Domains}); err != nil {
 		b.recordBlocked(ctx, d, pe, err, true)
 		return RunSummary{}, err
 	}
 	// An automatic run never overrides a rail: the deactivation and membership-removal
 	// thresholds and the read-shrink rail all stop it before writing.
-	if err := pe.plan.CheckRails(idsync.Overrides{}); err != nil {
+	if err := pe.plan.CheckRails(engine.Overrides{}); err != nil {
 		b.recordBlocked(ctx, d, pe, err, true)
 		return RunSummary{}, err
 	}
-	return b.apply(ctx, d, pe.plan, idsync.Overrides{}, true)
+	return b.apply(ctx, d, pe.plan, engine.Overrides{}, true)
 }
 
 // recordBlocked records an automatic run that a safety rail stopped before writing.
 func (b *Backend) recordBlocked(ctx context.Context, d store.Directory, pe *planEntry, err error, automatic bool) {
 	runID := newID()
 	started := b.opts.Now()
-	info := idsync.RunInfo{RunID: runID, DirectoryID: d.ID, DirectoryName: d.Name, Kind: "apply", Started: started, Err: err,
+	info := engine.RunInfo{RunID: runID, DirectoryID: d.ID, DirectoryName: d.Name, Kind: "apply", Started: started, Err: err,
 		Confirmed: reportConfirmation(pe.plan, automatic)}
 	rep, path, _ := b.writeReport(info, pe.plan, nil)
 	b.saveRun(ctx, store.Run{ID: runID, DirectoryID: d.ID, Kind: "apply", Status: string(rep.Status), Full: pe.plan.Full, Automatic: automatic, Started: started}, rep, path, err)

@@ -1,7 +1,7 @@
 package backend
 
 import (
-	idsync "github.com/idpsync/idpsync/internal/sync"
+	"github.com/idpsync/idpsync/internal/engine"
 )
 
 // The DTOs below cross into the frontend as JSON: times are RFC 3339 strings, durations are
@@ -136,8 +136,8 @@ type GroupPage struct {
 	Total  int         `json:"total"`
 }
 
-// Settings is the sync settings as stored (see sync.Settings).
-type Settings = idsync.Settings
+// Settings is the sync settings as stored (see engine.Settings).
+type Settings = engine.Settings
 
 // PreviewOptions asks for a plan.
 type PreviewOptions struct {
@@ -196,7 +196,7 @@ type PlanSummary struct {
 	Notices       []string   `json:"notices,omitempty"` // the plan's blind spots, said plainly
 	// Renames: create the new group, copy its members, retire the old one (which still grants
 	// its access to StillGrants people until the rename is finished).
-	Renames          []idsync.Rename `json:"renames,omitempty"`
+	Renames          []engine.Rename `json:"renames,omitempty"`
 	OrgChecked       bool            `json:"orgChecked,omitempty"` // new groups were looked up in the whole organization
 	Blocked          []ErrorDTO      `json:"blocked"`              // plan errors: limits, unresolved conflicts, threshold
 	Deactivations    int             `json:"deactivations"`

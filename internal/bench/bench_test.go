@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"github.com/idpsync/idpsync/internal/emulator/tenant"
-	idsync "github.com/idpsync/idpsync/internal/sync"
+	"github.com/idpsync/idpsync/internal/engine"
 )
 
 // The local CPU work of a sync, apart from the network: scoping and flattening a generated
@@ -16,20 +16,20 @@ func mTenant(b *testing.B) *tenant.Tenant {
 
 func BenchmarkScopeM(b *testing.B) {
 	snap := mTenant(b).Snapshot()
-	s := idsync.DefaultSettings()
+	s := engine.DefaultSettings()
 	b.ReportAllocs()
 	for b.Loop() {
-		idsync.Scope(snap, s, nil)
+		engine.Scope(snap, s, nil)
 	}
 }
 
 func BenchmarkPlanInitialM(b *testing.B) {
 	snap := mTenant(b).Snapshot()
-	s := idsync.DefaultSettings()
-	d := idsync.Scope(snap, s, nil)
+	s := engine.DefaultSettings()
+	d := engine.Scope(snap, s, nil)
 	b.ReportAllocs()
 	for b.Loop() {
-		p := idsync.Compute(idsync.PlanInput{Desired: d, Live: &idsync.Live{}, Settings: s})
+		p := engine.Compute(engine.PlanInput{Desired: d, Live: &engine.Live{}, Settings: s})
 		if len(p.Ops) == 0 {
 			b.Fatal("empty plan")
 		}

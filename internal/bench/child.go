@@ -20,11 +20,11 @@ import (
 	"github.com/idpsync/idpsync/internal/apperr"
 	"github.com/idpsync/idpsync/internal/atlassian"
 	"github.com/idpsync/idpsync/internal/directory"
+	"github.com/idpsync/idpsync/internal/engine"
 	"github.com/idpsync/idpsync/internal/entra"
 	"github.com/idpsync/idpsync/internal/procstat"
 	"github.com/idpsync/idpsync/internal/report"
 	"github.com/idpsync/idpsync/internal/store"
-	idsync "github.com/idpsync/idpsync/internal/sync"
 )
 
 // childConfig is what the parent hands one sync process on stdin. Each sync runs in its own
@@ -39,7 +39,7 @@ type childConfig struct {
 	SCIMURL     string
 	SCIMKey     string
 	CAPEM       []byte // the emulators' certificate, the only one trusted
-	Settings    idsync.Settings
+	Settings    engine.Settings
 	GraphPage   int
 	Naive       bool
 	Full        bool
@@ -183,7 +183,7 @@ func (r *recorder) mark(name string) {
 
 // markedSource marks the Graph read and what follows it (scoping and flattening).
 type markedSource struct {
-	next idsync.Source
+	next engine.Source
 	rec  *recorder
 }
 
@@ -279,7 +279,7 @@ func runChild(cfg childConfig) (res childResult) {
 		res.Error = err.Error()
 		return res
 	}
-	var src idsync.Source
+	var src engine.Source
 	if cfg.Naive {
 		src = &naiveSource{base: cfg.GraphURL, token: cfg.Token, hc: &http.Client{Transport: rec.graph, Timeout: 5 * time.Minute}}
 	} else {
@@ -304,22 +304,22 @@ func runChild(cfg childConfig) (res childResult) {
 		res.Error = err.Error()
 		return res
 	}
-	e := &idsync.Engine{DirectoryID: cfg.DirectoryID, Source: markedSource{src, rec}, Target: scim, State: st,
+	e := &engine.Engine{DirectoryID: cfg.DirectoryID, Source: markedSource{src, rec}, Target: scim, State: st,
 		SnapshotDir: filepath.Join(cfg.Home, "snapshots"),
-		Emit: func(p idsync.Progress) {
+		Emit: func(p engine.Progress) {
 			switch p.Phase {
-			case idsync.PhaseReadTenant:
+			case engine.PhaseReadTenant:
 				rec.mark(segGraph)
-			case idsync.PhaseReadAtlassian:
+			case engine.PhaseReadAtlassian:
 				rec.mark(segAtlRead)
-			case idsync.PhasePlan:
+			case engine.PhasePlan:
 				rec.mark(segPlan)
 			default:
 				rec.mark(segApplyPfx + p.Phase)
 			}
 		}}
 	started := time.Now()
-	plan, err := e.Prepare(ctx, idsync.PrepareOptions{Settings: s, Full: cfg.Full})
+	plan, err := e.Prepare(ctx, engine.PrepareOptions{Settings: s, Full: cfg.Full})
 	if err != nil {
 		res.Error = "prepare: " + err.Error()
 		return res
@@ -343,7 +343,7 @@ func runChild(cfg childConfig) (res childResult) {
 		res.Error = err.Error()
 		return res
 	}
-	out, err := e.Apply(ctx, plan, idsync.ApplyOptions{RunID: runID, OverrideThreshold: true, OverrideRemovalThreshold: true, OverrideReadShrink: true})
+	out, err := e.Apply(ctx, plan, engine.ApplyOptions{RunID: runID, OverrideThreshold: true, OverrideRemovalThreshold: true, OverrideReadShrink: true})
 	if err != nil {
 		res.Error = "apply: " + err.Error()
 		return res
@@ -365,7 +365,7 @@ func runChild(cfg childConfig) (res childResult) {
 	}
 	rec.mark(segReport)
 	// Streamed operation by operation, as the backend writes it.
-	rep, err := writeReport(filepath.Join(cfg.Home, "reports", runID+".json"), idsync.RunInfo{RunID: runID, AppVersion: "bench",
+	rep, err := writeReport(filepath.Join(cfg.Home, "reports", runID+".json"), engine.RunInfo{RunID: runID, AppVersion: "bench",
 		DirectoryID: cfg.DirectoryID, DirectoryName: cfg.DirectoryID, Kind: report.KindApply, Started: started}, plan, out)
 	if err != nil {
 		res.Error = "report: " + err.Error()
@@ -378,7 +378,7 @@ func runChild(cfg childConfig) (res childResult) {
 	return res
 }
 
-func writeReport(path string, info idsync.RunInfo, plan *idsync.Plan, out *idsync.Outcome) (*report.Report, error) {
+func writeReport(path string, info engine.RunInfo, plan *engine.Plan, out *engine.Outcome) (*report.Report, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, err
 	}
@@ -386,7 +386,7 @@ func writeReport(path string, info idsync.RunInfo, plan *idsync.Plan, out *idsyn
 	if err != nil {
 		return nil, err
 	}
-	rep, err := idsync.WriteReport(f, info, plan, out, report.WriteOptions{})
+	rep, err := engine.WriteReport(f, info, plan, out, report.WriteOptions{})
 	if err != nil {
 		f.Close()
 		return nil, err

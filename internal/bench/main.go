@@ -23,7 +23,7 @@ import (
 	"strings"
 	"time"
 
-	idsync "github.com/idpsync/idpsync/internal/sync"
+	"github.com/idpsync/idpsync/internal/engine"
 )
 
 type options struct {
@@ -190,8 +190,8 @@ func scenarioByName(n string, o options) (scenario, bool) {
 	return scenario{}, false
 }
 
-func (o options) settings(naive bool) idsync.Settings {
-	s := idsync.DefaultSettings()
+func (o options) settings(naive bool) engine.Settings {
+	s := engine.DefaultSettings()
 	// The bench applies every plan as an admin who confirmed it; the deactivation threshold is the
 	// admin's guard, not a performance matter.
 	s.DeactivationMaxCount, s.DeactivationMaxPercent = 0, 0

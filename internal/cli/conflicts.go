@@ -8,7 +8,7 @@ import (
 
 	"github.com/idpsync/idpsync/internal/apperr"
 	"github.com/idpsync/idpsync/internal/backend"
-	idsync "github.com/idpsync/idpsync/internal/sync"
+	"github.com/idpsync/idpsync/internal/engine"
 )
 
 func init() {
@@ -65,7 +65,7 @@ func runConflicts(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		for _, c := range []struct {
 			on bool
 			d  string
-		}{{*takeOver, idsync.DecisionTakeOver}, {*skip, idsync.DecisionSkip}, {*retry, idsync.DecisionRetry}, {*undecided, ""}} {
+		}{{*takeOver, engine.DecisionTakeOver}, {*skip, engine.DecisionSkip}, {*retry, engine.DecisionRetry}, {*undecided, ""}} {
 			if c.on {
 				n++
 				decision = c.d
@@ -170,11 +170,11 @@ func sameNamed(cs []backend.Conflict, key string) int {
 
 func decisionWords(d string) string {
 	switch d {
-	case idsync.DecisionTakeOver:
+	case engine.DecisionTakeOver:
 		return "taken over (IdP Sync overwrites its members)"
-	case idsync.DecisionSkip:
+	case engine.DecisionSkip:
 		return "skipped (left alone, not synced)"
-	case idsync.DecisionRetry:
+	case engine.DecisionRetry:
 		return "to be created again (resolved in admin.atlassian.com)"
 	}
 	return "waiting for a decision (held: the sync leaves the group alone until then)"

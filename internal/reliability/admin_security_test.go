@@ -14,8 +14,8 @@ import (
 
 	"github.com/idpsync/idpsync/internal/apperr"
 	"github.com/idpsync/idpsync/internal/backend"
+	"github.com/idpsync/idpsync/internal/engine"
 	"github.com/idpsync/idpsync/internal/keychain"
-	idsync "github.com/idpsync/idpsync/internal/sync"
 )
 
 // What an admin types is checked before anything is stored or sent: SCIM URLs that are not
@@ -91,14 +91,14 @@ func TestAdminInputRefused(t *testing.T) {
 		t.Fatalf("a 100-character name: %v", err)
 	}
 	// Settings selecting nothing are refused with an action.
-	for name, edit := range map[string]func(*idsync.Settings){
-		"no domain":       func(s *idsync.Settings) { s.DomainMode, s.Domains = idsync.DomainsSpecific, nil },
-		"blank domains":   func(s *idsync.Settings) { s.DomainMode, s.Domains = idsync.DomainsSpecific, []string{" ", ""} },
-		"no group":        func(s *idsync.Settings) { s.UserMode, s.Groups = idsync.UsersGroups, nil },
-		"unknown mode":    func(s *idsync.Settings) { s.DomainMode = "some" },
-		"threshold > 100": func(s *idsync.Settings) { s.DeactivationMaxPercent = 150 },
-		"negative count":  func(s *idsync.Settings) { s.DeactivationMaxCount = -1 },
-		"interval 1 min":  func(s *idsync.Settings) { s.AutoIntervalMinutes = 1 },
+	for name, edit := range map[string]func(*engine.Settings){
+		"no domain":       func(s *engine.Settings) { s.DomainMode, s.Domains = engine.DomainsSpecific, nil },
+		"blank domains":   func(s *engine.Settings) { s.DomainMode, s.Domains = engine.DomainsSpecific, []string{" ", ""} },
+		"no group":        func(s *engine.Settings) { s.UserMode, s.Groups = engine.UsersGroups, nil },
+		"unknown mode":    func(s *engine.Settings) { s.DomainMode = "some" },
+		"threshold > 100": func(s *engine.Settings) { s.DeactivationMaxPercent = 150 },
+		"negative count":  func(s *engine.Settings) { s.DeactivationMaxCount = -1 },
+		"interval 1 min":  func(s *engine.Settings) { s.AutoIntervalMinutes = 1 },
 	} {
 		s, _ := b.Settings(ctx, d2.ID)
 		edit(&s)

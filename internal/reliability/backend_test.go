@@ -9,8 +9,8 @@ import (
 	"github.com/idpsync/idpsync/internal/atlassian"
 	"github.com/idpsync/idpsync/internal/backend"
 	"github.com/idpsync/idpsync/internal/emulator/tenant"
+	"github.com/idpsync/idpsync/internal/engine"
 	"github.com/idpsync/idpsync/internal/keychain"
-	idsync "github.com/idpsync/idpsync/internal/sync"
 )
 
 // backendOn opens the real backend (the GUI's and the CLI's) on home, wired to the env's proxies,
@@ -64,7 +64,7 @@ func newCrashEnv(t *testing.T, spec tenant.Spec, f Faults) *crashEnv {
 }
 
 func (c *crashEnv) confirm() (string, []string) {
-	d := idsync.Scope(c.ten.Snapshot(), c.settings, nil)
+	d := engine.Scope(c.ten.Snapshot(), c.settings, nil)
 	return c.ten.ID, d.Domains
 }
 

@@ -16,10 +16,10 @@ import (
 	"github.com/idpsync/idpsync/internal/emulator/graph"
 	"github.com/idpsync/idpsync/internal/emulator/loopbacktls"
 	"github.com/idpsync/idpsync/internal/emulator/tenant"
+	"github.com/idpsync/idpsync/internal/engine"
 	"github.com/idpsync/idpsync/internal/entra"
 	"github.com/idpsync/idpsync/internal/report"
 	"github.com/idpsync/idpsync/internal/store"
-	idsync "github.com/idpsync/idpsync/internal/sync"
 )
 
 // soak is true under `make soak` (IDPSYNC_SOAK=1): bigger tenants, more runs, more crashes.
@@ -38,10 +38,10 @@ type env struct {
 	gp, ap      *FaultProxy
 	st          *store.Store
 	home        string
-	settings    idsync.Settings
+	settings    engine.Settings
 	pageSize    int
 	scimRetries int
-	src         idsync.Source
+	src         engine.Source
 	tgt         *atlassian.SCIM
 }
 
@@ -84,7 +84,7 @@ func newEnv(t *testing.T, o envOpts) *env {
 	if err := e.st.CreateDirectory(context.Background(), store.Directory{ID: dirID, Name: "Reliability", Cloud: "global", ClientID: "c", SCIMBaseURL: e.scimURL()}); err != nil {
 		t.Fatal(err)
 	}
-	s := idsync.DefaultSettings()
+	s := engine.DefaultSettings()
 	s.DeactivationMaxCount, s.DeactivationMaxPercent = 0, 0
 	s.RemovalMaxCount, s.RemovalMaxPercent = 0, 0
 	e.settings = mustNorm(t, s)
@@ -105,7 +105,7 @@ func openStore(t *testing.T, home string) *store.Store {
 	return st
 }
 
-func mustNorm(t *testing.T, s idsync.Settings) idsync.Settings {
+func mustNorm(t *testing.T, s engine.Settings) engine.Settings {
 	t.Helper()
 	n, err := s.Normalize()
 	if err != nil {
@@ -119,7 +119,7 @@ func (e *env) scimURL() string {
 	return e.ap.URL() + strings.TrimPrefix(e.a.SCIMURL(), e.a.URL())
 }
 
-func (e *env) clients() (idsync.Source, *atlassian.SCIM) {
+func (e *env) clients() (engine.Source, *atlassian.SCIM) {
 	u, _ := url.Parse(e.gp.URL())
 	r, err := entra.New(entra.Config{BaseURL: e.gp.URL() + "/v1.0", Tokens: entra.StaticToken("test-token", u.Hostname(), u.Host),
 		Transport: e.auth.Transport(), PageSize: e.pageSize, NetworkRetries: 5})
@@ -145,13 +145,13 @@ func (s source) ReadDelta(ctx context.Context, l directory.DeltaLinks) (*directo
 	return s.r.ReadDelta(ctx, l, nil)
 }
 
-func (e *env) engine() *idsync.Engine {
-	return &idsync.Engine{DirectoryID: dirID, Source: e.src, Target: e.tgt, State: e.st, SnapshotDir: e.home + "/snapshots"}
+func (e *env) engine() *engine.Engine {
+	return &engine.Engine{DirectoryID: dirID, Source: e.src, Target: e.tgt, State: e.st, SnapshotDir: e.home + "/snapshots"}
 }
 
 type result struct {
-	plan *idsync.Plan
-	out  *idsync.Outcome
+	plan *engine.Plan
+	out  *engine.Outcome
 	rep  *report.Report
 	err  error
 }
@@ -169,28 +169,28 @@ func (e *env) run(ctx context.Context, full, override bool) result {
 	if _, err := eng.ResumeInterrupted(ctx, runID); err != nil {
 		e.t.Fatal(err)
 	}
-	info := idsync.RunInfo{RunID: runID, DirectoryID: dirID, DirectoryName: "Reliability", Kind: report.KindApply, Started: started}
+	info := engine.RunInfo{RunID: runID, DirectoryID: dirID, DirectoryName: "Reliability", Kind: report.KindApply, Started: started}
 	finish := func(status report.Status) {
 		_ = e.st.PutRun(context.WithoutCancel(ctx), store.Run{ID: runID, DirectoryID: dirID, Kind: "apply", Status: string(status), Started: started, Ended: time.Now()})
 	}
-	p, err := eng.Prepare(ctx, idsync.PrepareOptions{Settings: e.settings, Full: full})
+	p, err := eng.Prepare(ctx, engine.PrepareOptions{Settings: e.settings, Full: full})
 	if err != nil {
 		finish(report.StatusFailed)
 		info.Err = err
-		return result{err: err, rep: idsync.BuildReport(info, nil, nil)}
+		return result{err: err, rep: engine.BuildReport(info, nil, nil)}
 	}
-	out, err := eng.Apply(ctx, p, idsync.ApplyOptions{RunID: runID, OverrideThreshold: override,
+	out, err := eng.Apply(ctx, p, engine.ApplyOptions{RunID: runID, OverrideThreshold: override,
 		OverrideRemovalThreshold: override, OverrideReadShrink: override})
 	if err != nil {
 		finish(report.StatusBlocked)
 		info.Err = err
-		return result{plan: p, err: err, rep: idsync.BuildReport(info, p, nil)}
+		return result{plan: p, err: err, rep: engine.BuildReport(info, p, nil)}
 	}
 	if err := eng.Commit(ctx, p, out); err != nil {
 		e.t.Fatal(err)
 	}
 	finish(out.Status)
-	return result{plan: p, out: out, rep: idsync.BuildReport(info, p, out)}
+	return result{plan: p, out: out, rep: engine.BuildReport(info, p, out)}
 }
 
 // mustRun runs a sync that must succeed completely.
@@ -268,9 +268,9 @@ func integrity(t *testing.T, st *store.Store) int {
 	return 0
 }
 
-func checkExact(t *testing.T, snap *directory.Snapshot, st idsync.Settings, state atlemu.State, held ...string) int {
+func checkExact(t *testing.T, snap *directory.Snapshot, st engine.Settings, state atlemu.State, held ...string) int {
 	t.Helper()
-	d := idsync.Scope(snap, st, nil)
+	d := engine.Scope(snap, st, nil)
 	bad := 0
 	fail := func(format string, a ...any) {
 		bad++
@@ -327,7 +327,7 @@ func checkExact(t *testing.T, snap *directory.Snapshot, st idsync.Settings, stat
 			fail("group %s missing", dg.Name)
 			continue
 		}
-		if g.ExternalID != "" && idsync.ExternalOwner(g.ExternalID) != id {
+		if g.ExternalID != "" && engine.ExternalOwner(g.ExternalID) != id {
 			fail("group %s has externalId %s, want %s", dg.Name, g.ExternalID, id)
 		}
 		var want []string

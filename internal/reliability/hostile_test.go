@@ -11,8 +11,8 @@ import (
 	"github.com/idpsync/idpsync/internal/apperr"
 	atlemu "github.com/idpsync/idpsync/internal/emulator/atlassian"
 	"github.com/idpsync/idpsync/internal/emulator/tenant"
+	"github.com/idpsync/idpsync/internal/engine"
 	"github.com/idpsync/idpsync/internal/report"
-	idsync "github.com/idpsync/idpsync/internal/sync"
 )
 
 const (
@@ -51,7 +51,7 @@ func accounted(t *testing.T, e *env, r result) (users, groups int) {
 		inOrg[u.ExternalID] = true
 	}
 	for _, g := range state.Groups {
-		inOrg[idsync.ExternalOwner(g.ExternalID)] = true
+		inOrg[engine.ExternalOwner(g.ExternalID)] = true
 	}
 	why := map[string]string{}
 	for _, s := range r.rep.Skips {
@@ -176,16 +176,16 @@ func TestHostileGraphValues(t *testing.T) {
 	// The duplicate-email and case twins are skipped with their reason, the user without an email too.
 	for _, k := range []string{"dup", "case"} {
 		a, b := ids[k], ids[k+"first"]
-		if ra, rb := reasonOf(r, a), reasonOf(r, b); ra != idsync.ReasonDuplicateEmail && rb != idsync.ReasonDuplicateEmail {
+		if ra, rb := reasonOf(r, a), reasonOf(r, b); ra != engine.ReasonDuplicateEmail && rb != engine.ReasonDuplicateEmail {
 			t.Errorf("%s: neither user is skipped as a duplicate email (%q, %q)", k, ra, rb)
 		}
 	}
-	if got := reasonOf(r, ids["noemail"]); got != idsync.ReasonNoEmail {
+	if got := reasonOf(r, ids["noemail"]); got != engine.ReasonNoEmail {
 		t.Errorf("the user without an email: reason %q", got)
 	}
 	others := 0
 	for _, s := range r.rep.Skips {
-		if s.Reason == idsync.ReasonUnsupportedMember {
+		if s.Reason == engine.ReasonUnsupportedMember {
 			others++
 		}
 	}
@@ -209,7 +209,7 @@ func TestHostileGraphValues(t *testing.T) {
 		t.Fatalf("the HTML report failed: %v", err)
 	}
 	var plain bytes.Buffer
-	if err := report.WriteHTML(&plain, idsync.BuildReport(idsync.RunInfo{RunID: "x", Kind: report.KindApply}, nil, nil), nil); err != nil {
+	if err := report.WriteHTML(&plain, engine.BuildReport(engine.RunInfo{RunID: "x", Kind: report.KindApply}, nil, nil), nil); err != nil {
 		t.Fatal(err)
 	}
 	for _, tag := range []string{"<img", "</script", "<script"} {
@@ -281,7 +281,7 @@ func TestHostileAtlassianAnswers(t *testing.T) {
 	}
 	// A user deleted by hand before an update: 404 on the PATCH.
 	e.ten.Mutate(0.2, 7)
-	p, err := e.engine().Prepare(ctx, idsync.PrepareOptions{Settings: e.settings, Full: true})
+	p, err := e.engine().Prepare(ctx, engine.PrepareOptions{Settings: e.settings, Full: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -303,7 +303,7 @@ func TestHostileAtlassianAnswers(t *testing.T) {
 		t.Errorf("the account made by hand with %s was not adopted: %+v", hand, u)
 	}
 	if p := e.engine(); p != nil {
-		plan, err := p.Prepare(ctx, idsync.PrepareOptions{Settings: e.settings, Full: true})
+		plan, err := p.Prepare(ctx, engine.PrepareOptions{Settings: e.settings, Full: true})
 		if err != nil || len(plan.Ops) != 0 {
 			t.Errorf("unknown attributes made the plan non-empty: %v %d ops", err, len(plan.Ops))
 		}

@@ -7,7 +7,7 @@ import (
 
 	atlemu "github.com/idpsync/idpsync/internal/emulator/atlassian"
 	"github.com/idpsync/idpsync/internal/emulator/tenant"
-	idsync "github.com/idpsync/idpsync/internal/sync"
+	"github.com/idpsync/idpsync/internal/engine"
 )
 
 // Issue 14 point 1, end to end: a synced group is protected, then renamed in Entra to a spelling
@@ -43,7 +43,7 @@ func TestIssue14_1_ProtectedGroupRenamedWithUnicodeIsNeverWritten(t *testing.T) 
 		if r.err != nil {
 			t.Fatalf("full=%v: %v", full, r.err)
 		}
-		if reasonOfName(r, renamed) != idsync.ReasonProtectedGroup {
+		if reasonOfName(r, renamed) != engine.ReasonProtectedGroup {
 			t.Errorf("full=%v: %q is not reported as protected", full, renamed)
 		}
 	}

@@ -9,8 +9,8 @@ import (
 	"github.com/idpsync/idpsync/internal/apperr"
 	"github.com/idpsync/idpsync/internal/directory"
 	"github.com/idpsync/idpsync/internal/emulator/tenant"
+	"github.com/idpsync/idpsync/internal/engine"
 	"github.com/idpsync/idpsync/internal/report"
-	idsync "github.com/idpsync/idpsync/internal/sync"
 )
 
 // A 50,000-member group read through the real Graph reader (50 user pages, 250 delta pages) is
@@ -31,7 +31,7 @@ func TestGroupBeyondAtlassianLimit(t *testing.T) {
 	}
 	found := 0
 	for _, s := range r.rep.Skips {
-		if s.Reason == idsync.ReasonOverGroupLimit && s.Object.Type == "group" && s.Object.Name != "" && strings.Contains(s.Detail, " users") {
+		if s.Reason == engine.ReasonOverGroupLimit && s.Object.Type == "group" && s.Object.Name != "" && strings.Contains(s.Detail, " users") {
 			found++
 			t.Logf("%s: %s (%s)", s.Object.Name, s.Reason, s.Detail)
 		}
@@ -51,7 +51,7 @@ func TestGroupBeyondAtlassianLimit(t *testing.T) {
 // The limit is exact: 35,000 users in a group (nested, through a cycle) plan; 35,001 are refused.
 // Built in memory: the engine's scope and plan, no HTTP.
 func TestGroupLimitBoundary(t *testing.T) {
-	for _, n := range []int{idsync.MaxUsersPerGroup, idsync.MaxUsersPerGroup + 1} {
+	for _, n := range []int{engine.MaxUsersPerGroup, engine.MaxUsersPerGroup + 1} {
 		snap := &directory.Snapshot{Tenant: directory.Tenant{ID: "t", DisplayName: "T"}, Domains: []directory.Domain{{Name: "big.example", IsVerified: true}},
 			Groups:  []directory.Group{{ID: "g-top", DisplayName: "Top"}, {ID: "g-mid", DisplayName: "Mid"}},
 			Members: map[string][]directory.Member{}}
@@ -67,17 +67,17 @@ func TestGroupLimitBoundary(t *testing.T) {
 			}
 			snap.Members[g] = append(snap.Members[g], directory.Member{ID: id, Kind: directory.MemberUser})
 		}
-		st, _ := idsync.DefaultSettings().Normalize()
-		d := idsync.Scope(snap, st, nil)
+		st, _ := engine.DefaultSettings().Normalize()
+		d := engine.Scope(snap, st, nil)
 		over := d.OverLimit
-		if over != (n > idsync.MaxUsersPerGroup) {
+		if over != (n > engine.MaxUsersPerGroup) {
 			t.Errorf("%d users in a group: over the limit %v", n, over)
 		}
 		if over {
 			// The plan built from it is refused as a whole (here with a small scope: the rule,
 			// not the size, is what Compute adds).
-			p := idsync.Compute(idsync.PlanInput{Desired: &idsync.Desired{Tenant: d.Tenant, Users: map[string]*idsync.DesiredUser{},
-				Groups: map[string]*idsync.DesiredGroup{}, Flat: d.Flat, OverLimit: true}, Live: &idsync.Live{}, Settings: st})
+			p := engine.Compute(engine.PlanInput{Desired: &engine.Desired{Tenant: d.Tenant, Users: map[string]*engine.DesiredUser{},
+				Groups: map[string]*engine.DesiredGroup{}, Flat: d.Flat, OverLimit: true}, Live: &engine.Live{}, Settings: st})
 			if len(p.Blocked) == 0 || p.Blocked[0].Code != apperr.PlanLimitExceeded {
 				t.Errorf("a plan over the limit is not blocked: %v", p.Blocked)
 			}

@@ -10,8 +10,8 @@ import (
 	atlemu "github.com/idpsync/idpsync/internal/emulator/atlassian"
 	"github.com/idpsync/idpsync/internal/emulator/graph"
 	"github.com/idpsync/idpsync/internal/emulator/tenant"
+	"github.com/idpsync/idpsync/internal/engine"
 	"github.com/idpsync/idpsync/internal/report"
-	idsync "github.com/idpsync/idpsync/internal/sync"
 )
 
 func verifiedDomains(ten *tenant.Tenant) []string {
@@ -34,7 +34,7 @@ func TestRailThresholdBlocks(t *testing.T) {
 	}
 	doms := verifiedDomains(c.ten)
 	s, _ := c.b.Settings(ctx, c.dirID)
-	s.DomainMode, s.Domains = idsync.DomainsSpecific, doms[:1]
+	s.DomainMode, s.Domains = engine.DomainsSpecific, doms[:1]
 	s.DeactivationMaxCount, s.DeactivationMaxPercent = 3, 5
 	s.RemovalMaxCount, s.RemovalMaxPercent = 0, 0 // this test is the deactivation threshold's
 	if _, err := c.b.SaveSettings(ctx, c.dirID, s); err != nil {
@@ -176,7 +176,7 @@ func TestRailProtectedGroupsNeverWritten(t *testing.T) {
 		}
 		r := e.mustRun(ctx, round != 1)
 		for _, n := range names {
-			if reasonOfName(r, n) != idsync.ReasonProtectedGroup {
+			if reasonOfName(r, n) != engine.ReasonProtectedGroup {
 				t.Errorf("round %d: %q not reported as protected", round, n)
 			}
 		}
@@ -213,7 +213,7 @@ func TestRailGroupLeavingScopeKept(t *testing.T) {
 		e.mustRun(ctx, true)
 		before := e.a.State()
 		s := e.settings
-		s.UserMode, s.Groups = idsync.UsersGroups, []string{e.ten.Snapshot().Groups[0].ID}
+		s.UserMode, s.Groups = engine.UsersGroups, []string{e.ten.Snapshot().Groups[0].ID}
 		s.DeleteOutOfScopeGroups = del
 		e.settings = mustNorm(t, s)
 		r := e.mustRun(ctx, true)

@@ -8,9 +8,9 @@ import (
 	atlemu "github.com/idpsync/idpsync/internal/emulator/atlassian"
 	"github.com/idpsync/idpsync/internal/emulator/graph"
 	"github.com/idpsync/idpsync/internal/emulator/tenant"
+	"github.com/idpsync/idpsync/internal/engine"
 	"github.com/idpsync/idpsync/internal/report"
 	"github.com/idpsync/idpsync/internal/store"
-	idsync "github.com/idpsync/idpsync/internal/sync"
 )
 
 // Both sides hit with every fault kind at 5–20% (proxy and emulator knobs together), alternating
@@ -71,7 +71,7 @@ func TestFailedApplyAccountedThenRepaired(t *testing.T) {
 	ctx := ctxT(t, 2*time.Minute)
 	e := newEnv(t, envOpts{spec: tenant.Spec{Seed: 33, Users: 80, Groups: 8, Depth: 3}})
 	eng := e.engine()
-	p, err := eng.Prepare(ctx, idsync.PrepareOptions{Settings: e.settings, Full: true})
+	p, err := eng.Prepare(ctx, engine.PrepareOptions{Settings: e.settings, Full: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +81,7 @@ func TestFailedApplyAccountedThenRepaired(t *testing.T) {
 	}
 	e.a.Inject(atlemu.Fault{Method: "POST", PathSuffix: "/Users", Status: 400, Times: 6},
 		atlemu.Fault{Method: "PATCH", PathSuffix: "", Status: 400, Times: 2})
-	out, err := eng.Apply(ctx, p, idsync.ApplyOptions{RunID: runID, OverrideThreshold: true})
+	out, err := eng.Apply(ctx, p, engine.ApplyOptions{RunID: runID, OverrideThreshold: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +89,7 @@ func TestFailedApplyAccountedThenRepaired(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = e.st.PutRun(ctx, store.Run{ID: runID, DirectoryID: dirID, Kind: "apply", Status: string(out.Status), Started: out.Started, Ended: out.Ended})
-	rep := idsync.BuildReport(idsync.RunInfo{RunID: runID, Kind: report.KindApply}, p, out)
+	rep := engine.BuildReport(engine.RunInfo{RunID: runID, Kind: report.KindApply}, p, out)
 	checkReport(t, rep)
 	failed, codes := 0, map[string]int{}
 	for _, op := range rep.Operations {

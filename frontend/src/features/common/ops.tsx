@@ -35,7 +35,7 @@ export function OpLine({ op, showResult = false }: { op: OpLike; showResult?: bo
   );
 }
 
-/** Why an object was left out, in words; the stable code (internal/sync/scope.go) is secondary. */
+/** Why an object was left out, in words; the stable code (internal/engine/scope.go) is secondary. */
 export const skipReasons: Record<string, string> = {
   unverified_domain: 'Email domain not verified in Entra ID',
   domain_not_selected: 'Email domain not selected in the sync settings',

@@ -1,4 +1,4 @@
-package sync
+package engine
 
 import (
 	"context"
@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	gosync "sync"
+	"sync"
 	"time"
 
 	"github.com/idpsync/idpsync/internal/apperr"
@@ -236,7 +236,7 @@ type applier struct {
 	o   ApplyOptions
 	out *Outcome
 
-	mu          gosync.Mutex
+	mu          sync.Mutex
 	resolved    map[string]string        // entra user id → scim id
 	owner       map[string]store.Mapping // scim user id → its stored mapping (read only)
 	claimed     map[string]string        // scim user id → entra user id, linked by this plan or run
@@ -249,7 +249,7 @@ type applier struct {
 
 	flushReq chan struct{}
 	done     chan struct{}
-	wg       gosync.WaitGroup
+	wg       sync.WaitGroup
 	writeErr error
 }
 
@@ -324,7 +324,7 @@ func (a *applier) runPhase(ctx context.Context, phase int, batch []*unit) {
 	// and its retries are the only ones (an adaptive gate here and retries of whole calls
 	// reacted to the same 429 two more times; a failing operation could cost ~68 attempts).
 	jobs := make(chan *unit)
-	var wg gosync.WaitGroup
+	var wg sync.WaitGroup
 	for w := 0; w < max(1, a.p.Settings.Concurrency); w++ {
 		wg.Add(1)
 		go func() {
@@ -604,7 +604,7 @@ type meter struct {
 	e     *Engine
 	phase string
 	total int
-	mu    gosync.Mutex
+	mu    sync.Mutex
 	done  int
 	start time.Time
 	last  time.Time

@@ -1,6 +1,6 @@
 //go:build unix
 
-package sync
+package engine
 
 import (
 	"context"

@@ -1,11 +1,11 @@
-// Package sync is the sync engine: it scopes an Entra snapshot by the directory's settings,
+// Package engine is the sync engine: it scopes an Entra snapshot by the directory's settings,
 // flattens nested groups into the desired Atlassian state, plans the operations against the live
 // Atlassian state, checks the safety rails (confirmation, deactivation threshold, protected groups,
 // limits) and applies the plan with bounded concurrency, journaling every operation so that a
 // crash or cancel resumes without duplicates or losses. It talks to Graph, Atlassian and the store
 // only through the small interfaces below, so it is tested with in-memory fakes and wired to the
 // real clients by internal/backend.
-package sync
+package engine
 
 import (
 	"context"

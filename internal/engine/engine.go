@@ -1,4 +1,4 @@
-package sync
+package engine
 
 import (
 	"bytes"
@@ -13,7 +13,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
-	gosync "sync"
+	"sync"
 	"time"
 
 	"github.com/idpsync/idpsync/internal/apperr"
@@ -309,7 +309,7 @@ func (e *Engine) predictRefusals(ctx context.Context, d *Desired, p *Plan) error
 }
 
 func (e *Engine) readLive(ctx context.Context, live *Live) error {
-	var wg gosync.WaitGroup
+	var wg sync.WaitGroup
 	var uerr, gerr error
 	wg.Add(2)
 	go func() {
@@ -339,7 +339,7 @@ func (e *Engine) readTouched(ctx context.Context, live *Live, d *Desired, t *Tou
 			umap[m.EntraID] = m.SCIMID
 		}
 	}
-	var mu gosync.Mutex
+	var mu sync.Mutex
 	seenU, seenG := map[string]bool{}, map[string]bool{}
 	addU := func(u atlassian.User) {
 		mu.Lock()
@@ -430,8 +430,8 @@ func (e *Engine) readTouched(ctx context.Context, live *Live, d *Desired, t *Tou
 
 func parallel(ctx context.Context, n int, jobs []func() error) error {
 	ch := make(chan func() error)
-	var wg gosync.WaitGroup
-	var mu gosync.Mutex
+	var wg sync.WaitGroup
+	var mu sync.Mutex
 	var first error
 	for w := 0; w < n; w++ {
 		wg.Add(1)
