@@ -81,9 +81,9 @@ build-windows: deps-tools frontend
 dev: deps-tools bindings
 	$(WAILS) dev $(WAILS_FLAGS) -tags "$(TAGS)"
 
-# Opens the app. IDPSYNC_DEMO=1 makes it start on the built-in demo tenant once the emulators
-# are wired in (internal/backend); until then it shows the empty shell. Without a desktop
-# session bus (e.g. under xvfb-run) it gets a private one with an unlocked keyring.
+# Opens the app on the built-in demo tenant (IDPSYNC_DEMO=1: loopback emulators of Graph, the
+# identity platform and Atlassian, so nothing reaches a real tenant). Without a desktop session
+# bus (e.g. under xvfb-run) it gets a private one with an unlocked keyring.
 demo: deps build
 	@if [ -n "$${DBUS_SESSION_BUS_ADDRESS:-}" ]; then IDPSYNC_DEMO=1 ./build/bin/idpsync; \
 	else IDPSYNC_DEMO=1 build/scripts/with-session.sh --keep-display ./build/bin/idpsync; fi

@@ -18,7 +18,8 @@ const (
 	SchemaList       = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 )
 
-// SCIM attribute paths of Atlassian's fixed mapping (DESIGN.md §3). They are also the Attribute
+// SCIM attribute paths of Atlassian's fixed Entra → SCIM mapping for its nested-groups identity
+// provider, written out in UserFromEntra and encodeUser. They are also the Attribute
 // of report.Change, so a report names exactly what was written.
 const (
 	AttrUserName          = "userName"

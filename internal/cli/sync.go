@@ -12,7 +12,6 @@ import (
 	gosync "sync"
 	"time"
 
-	"github.com/idpsync/idpsync/internal/apperr"
 	"github.com/idpsync/idpsync/internal/backend"
 	"github.com/idpsync/idpsync/internal/emulator/demo"
 	"github.com/idpsync/idpsync/internal/report"
@@ -396,5 +395,3 @@ func barLine(pg backend.Progress) string {
 	}
 	return fmt.Sprintf("%-15s [%s%s] %d/%d %.0f/s%s", label, strings.Repeat("#", n), strings.Repeat(".", width-n), pg.Done, pg.Total, pg.Rate, eta)
 }
-
-var _ = apperr.Internal

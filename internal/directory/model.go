@@ -31,7 +31,7 @@ type Domain struct {
 	IsInitial  bool   `json:"isInitial"`
 }
 
-// User holds exactly the properties the attribute mapping needs (DESIGN.md §3).
+// User holds exactly the properties the attribute mapping needs (atlassian.UserFromEntra).
 type User struct {
 	ID                string `json:"id"` // Entra object id; becomes the SCIM externalId
 	UserPrincipalName string `json:"userPrincipalName"`

@@ -65,9 +65,9 @@ type unit struct {
 const codeDependency = "dependency_failed"
 
 // Apply runs the plan against the target. It refuses a blocked plan and, unless overridden,
-// a tripped threshold; then it journals every unit as pending, runs the phases in DESIGN.md's
-// order and records each outcome. Canceling ctx lets in-flight requests finish and records the
-// rest as not done.
+// a tripped threshold; then it journals every unit as pending, runs the phases in phaseNames'
+// order (groups exist before members are added; removals come last) and records each outcome.
+// Canceling ctx lets in-flight requests finish and records the rest as not done.
 func (e *Engine) Apply(ctx context.Context, p *Plan, o ApplyOptions) (*Outcome, error) {
 	if len(p.Blocked) > 0 {
 		return nil, p.Blocked[0]

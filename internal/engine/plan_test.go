@@ -88,7 +88,7 @@ func TestPlanRules(t *testing.T) {
 				t.Fatal("a user that will not exist cannot be added")
 			}
 		}
-		// the order of DESIGN.md §3
+		// the order of phaseNames (apply.go): groups before the memberships that need them
 		last := -1
 		for _, o := range p.Ops {
 			if phaseOf[o.Action] < last {

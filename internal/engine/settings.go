@@ -16,7 +16,7 @@ const (
 	UsersGroups     = "groups"
 )
 
-// Atlassian's limits (DESIGN.md §3; support.atlassian.com "Users and Groups limits"): the
+// Atlassian's limits (support.atlassian.com, "Users and Groups limits"): the
 // defaults of a synced directory, and the published maxima Atlassian raises them to on request.
 const (
 	MaxUsersPerGroup     = 35000  // default users per group

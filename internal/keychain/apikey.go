@@ -27,24 +27,8 @@ type APIKey struct {
 	Stored time.Time `json:"stored"`
 }
 
-// APIKeyInfo is what may leave the backend about a key: never the key itself.
-type APIKeyInfo struct {
-	Present   bool      `json:"present"`
-	Stored    time.Time `json:"stored"`
-	ExpiresBy time.Time `json:"expiresBy"`
-	AgeDays   int       `json:"ageDays"`
-}
-
-// Age is how long ago the key was stored.
-func (k APIKey) Age(now time.Time) time.Duration { return now.Sub(k.Stored) }
-
 // ExpiresBy is the latest date the key can still work (a year after it was stored).
 func (k APIKey) ExpiresBy() time.Time { return k.Stored.Add(KeyLifetime) }
-
-// Info describes the key without revealing it.
-func (k APIKey) Info(now time.Time) APIKeyInfo {
-	return APIKeyInfo{Present: true, Stored: k.Stored, ExpiresBy: k.ExpiresBy(), AgeDays: int(k.Age(now).Hours() / 24)}
-}
 
 // APIKeyItem is the keychain item name of a directory's key of that kind.
 func APIKeyItem(directoryID string, kind KeyKind) string {

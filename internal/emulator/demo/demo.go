@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/idpsync/idpsync/internal/apperr"
-	"github.com/idpsync/idpsync/internal/directory"
 	atlemu "github.com/idpsync/idpsync/internal/emulator/atlassian"
 	"github.com/idpsync/idpsync/internal/emulator/graph"
 	"github.com/idpsync/idpsync/internal/emulator/identity"
@@ -169,5 +168,3 @@ func (e *Env) Describe() string {
 	fmt.Fprintf(&b, "Org API     %s  (org %s, API key %s)\n", e.OrgURL(), e.Atlassian.OrgID(), e.Atlassian.OrgAPIKey())
 	return b.String()
 }
-
-var _ = directory.CloudGlobal

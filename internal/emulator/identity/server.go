@@ -1,7 +1,6 @@
 package identity
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
@@ -204,23 +203,6 @@ func (s *Server) Close() error {
 		return nil
 	}
 	return s.srv.Close()
-}
-
-// Serve runs an emulator until ctx ends: the standalone mode behind `idpsync emulate`. ready is
-// called once it listens, so the caller can print its URLs (see Describe).
-func Serve(ctx context.Context, opts Options, ready func(*Server)) error {
-	s, err := New(opts)
-	if err != nil {
-		return err
-	}
-	if err := s.Start(); err != nil {
-		return err
-	}
-	if ready != nil {
-		ready(s)
-	}
-	<-ctx.Done()
-	return s.Close()
 }
 
 // Describe is the text `idpsync emulate` prints about this emulator.
