@@ -14,6 +14,7 @@ import (
 	"github.com/idpsync/idpsync/internal/apperr"
 	"github.com/idpsync/idpsync/internal/atlassian"
 	emu "github.com/idpsync/idpsync/internal/emulator/atlassian"
+	"github.com/idpsync/idpsync/internal/engine"
 )
 
 func startEmu(t *testing.T, o emu.Options) *emu.Server {
@@ -150,7 +151,7 @@ func TestCreateReadFindRoundTrip(t *testing.T) {
 	if _, ok, err := c.FindUserByUserName(ctx, "bob@contoso.com"); ok || err != nil {
 		t.Fatalf("absent: %v %v", ok, err)
 	}
-	if d := atlassian.DiffUser(got, alice()); len(d) != 0 {
+	if d := diffUser(got, alice()); len(d) != 0 {
 		t.Fatalf("read-back differs: %+v", d)
 	}
 }
@@ -168,7 +169,7 @@ func TestPatchOnlyWhatChanged(t *testing.T) {
 	desired.MobilePhone = ""
 	desired.Email = "Alice@contoso.com" // a change of case is an update
 	desired.UserName = "Alice@contoso.com"
-	changes := atlassian.DiffUser(cur, desired)
+	changes := diffUser(cur, desired)
 	if len(changes) != 4 {
 		t.Fatalf("changes: %+v", changes)
 	}
@@ -268,8 +269,8 @@ func TestConflictAndAdopt(t *testing.T) {
 		t.Fatalf("adopt user: %+v %v %v", u, adopted, err)
 	}
 	// Adopted: the caller diffs and patches; externalId is among the changes.
-	ch := atlassian.DiffUser(u, alice())
-	if ch[0].Attribute != atlassian.AttrExternalID {
+	ch := diffUser(u, alice())
+	if ch[0].Attribute != engine.AttrExternalID {
 		t.Fatalf("changes: %+v", ch)
 	}
 	if err := c.PatchUser(ctx, u.ID, atlassian.PatchFor(ch)); err != nil {

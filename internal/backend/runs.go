@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/idpsync/idpsync/internal/adapter"
 	"github.com/idpsync/idpsync/internal/apperr"
 	"github.com/idpsync/idpsync/internal/engine"
 	"github.com/idpsync/idpsync/internal/report"
@@ -80,13 +81,13 @@ func (b *Backend) engine(ctx context.Context, d store.Directory, s engine.Settin
 		b.opts.Emitter.Emit(EventProgress, Progress{DirectoryID: d.ID, RunID: runID, Phase: p.Phase, Done: p.Done, Total: p.Total, Rate: p.Rate, ETASeconds: p.ETASeconds})
 	}
 	src := source{r: r, emit: func(phase string, done int) { emit(engine.Progress{Phase: phase, Done: done, ETASeconds: -1}) }}
-	e := &engine.Engine{DirectoryID: d.ID, Source: src, Target: t, State: b.st, SnapshotDir: b.snapshotDir(), Emit: emit, Now: b.opts.Now}
+	e := &engine.Engine{DirectoryID: d.ID, Source: src, Target: adapter.SCIM{SCIM: t}, State: adapter.Store{Store: b.st}, SnapshotDir: b.snapshotDir(), Emit: emit, Now: b.opts.Now}
 	o, err := b.org(ctx, d)
 	if err != nil {
 		return nil, err
 	}
 	if o != nil {
-		e.Org = o // never a typed nil: the engine tells "no organization key" by e.Org == nil
+		e.Org = adapter.Org{Org: o} // never a typed nil: the engine tells "no organization key" by e.Org == nil
 	}
 	return e, nil
 }

@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/idpsync/idpsync/internal/adapter"
 	"github.com/idpsync/idpsync/internal/apperr"
 	"github.com/idpsync/idpsync/internal/atlassian"
 	"github.com/idpsync/idpsync/internal/directory"
@@ -304,7 +305,7 @@ func runChild(cfg childConfig) (res childResult) {
 		res.Error = err.Error()
 		return res
 	}
-	e := &engine.Engine{DirectoryID: cfg.DirectoryID, Source: markedSource{src, rec}, Target: scim, State: st,
+	e := &engine.Engine{DirectoryID: cfg.DirectoryID, Source: markedSource{src, rec}, Target: adapter.SCIM{SCIM: scim}, State: adapter.Store{Store: st},
 		SnapshotDir: filepath.Join(cfg.Home, "snapshots"),
 		Emit: func(p engine.Progress) {
 			switch p.Phase {

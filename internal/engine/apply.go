@@ -10,9 +10,7 @@ import (
 	"time"
 
 	"github.com/idpsync/idpsync/internal/apperr"
-	"github.com/idpsync/idpsync/internal/atlassian"
 	"github.com/idpsync/idpsync/internal/report"
-	"github.com/idpsync/idpsync/internal/store"
 )
 
 // OpResult is the outcome of one operation of an applied plan.
@@ -96,7 +94,7 @@ func (e *Engine) Apply(ctx context.Context, p *Plan, o ApplyOptions) (*Outcome, 
 		if err != nil {
 			return nil, err
 		}
-		owner = make(map[string]store.Mapping, len(maps))
+		owner = make(map[string]Mapping, len(maps))
 		for _, m := range maps {
 			if m.Kind == "user" {
 				owner[m.SCIMID] = m
@@ -110,10 +108,10 @@ func (e *Engine) Apply(ctx context.Context, p *Plan, o ApplyOptions) (*Outcome, 
 		}
 	}
 	units := buildUnits(p, e.chunk(p))
-	entries := make([]store.Entry, len(units))
+	entries := make([]JournalEntry, len(units))
 	for i := range units {
 		js, _ := json.Marshal(&units[i])
-		entries[i] = store.Entry{Seq: units[i].Seq, Op: js}
+		entries[i] = JournalEntry{Seq: units[i].Seq, Op: js}
 	}
 	if err := e.State.JournalAdd(ctx, o.RunID, entries); err != nil {
 		return nil, err
@@ -187,7 +185,7 @@ func (e *Engine) chunk(p *Plan) int {
 	if p.Settings.MemberChunkSize > 0 {
 		return p.Settings.MemberChunkSize
 	}
-	return atlassian.DefaultMemberChunkSize
+	return DefaultSettings().MemberChunkSize
 }
 
 func buildUnits(p *Plan, chunk int) []unit {
@@ -237,15 +235,15 @@ type applier struct {
 	out *Outcome
 
 	mu          sync.Mutex
-	resolved    map[string]string        // entra user id → scim id
-	owner       map[string]store.Mapping // scim user id → its stored mapping (read only)
-	claimed     map[string]string        // scim user id → entra user id, linked by this plan or run
-	groupID     map[string]string        // entra group id → scim id
+	resolved    map[string]string  // entra user id → scim id
+	owner       map[string]Mapping // scim user id → its stored mapping (read only)
+	claimed     map[string]string  // scim user id → entra user id, linked by this plan or run
+	groupID     map[string]string  // entra group id → scim id
 	failedUser  map[string]bool
 	failedGroup map[string]bool
 	replaced    map[string]bool // Entra groups whose new Atlassian group replaces a retired one (renames)
-	marks       []store.Entry
-	mappings    []store.Mapping
+	marks       []JournalEntry
+	mappings    []Mapping
 
 	flushReq chan struct{}
 	done     chan struct{}
@@ -285,7 +283,7 @@ func (a *applier) flush() {
 	}
 }
 
-func (a *applier) record(u *unit, res OpResult, maps ...store.Mapping) {
+func (a *applier) record(u *unit, res OpResult, maps ...Mapping) {
 	a.mu.Lock()
 	for _, i := range u.Ops {
 		if prev := a.out.Results[i]; prev.Result == report.ResultFailed && prev.Code == codeDependency {
@@ -297,12 +295,12 @@ func (a *applier) record(u *unit, res OpResult, maps ...store.Mapping) {
 		}
 		a.out.Results[i] = r
 	}
-	state := store.Done
+	state := JournalDone
 	if res.Result != report.ResultSucceeded {
-		state = store.Failed
+		state = JournalFailed
 	}
 	js, _ := json.Marshal(res)
-	a.marks = append(a.marks, store.Entry{Seq: u.Seq, State: state, Result: string(js)})
+	a.marks = append(a.marks, JournalEntry{Seq: u.Seq, State: state, Result: string(js)})
 	a.mappings = append(a.mappings, maps...)
 	n := len(a.marks)
 	a.mu.Unlock()
@@ -362,14 +360,14 @@ var ok = OpResult{Result: report.ResultSucceeded}
 
 var heldConflict = OpResult{Result: report.ResultSkipped, Code: string(apperr.ConflictUnresolved), Message: "held for the admin's decision"}
 
-func (a *applier) run(ctx context.Context, u *unit) (OpResult, []store.Mapping) {
+func (a *applier) run(ctx context.Context, u *unit) (OpResult, []Mapping) {
 	op := &a.p.Ops[u.Ops[0]]
 	t := a.e.Target
 	switch u.Action {
 	case report.ConflictGroup:
 		return heldConflict, nil
 	case report.AdoptGroup:
-		return OpResult{Result: report.ResultSucceeded, SCIMID: op.SCIMID}, []store.Mapping{{Kind: "group", EntraID: op.EntraID, SCIMID: op.SCIMID, Managed: true}}
+		return OpResult{Result: report.ResultSucceeded, SCIMID: op.SCIMID}, []Mapping{{Kind: "group", EntraID: op.EntraID, SCIMID: op.SCIMID, Managed: true}}
 	case report.RetireGroup:
 		return ok, a.unmap(op)
 	case report.DeleteGroup:
@@ -383,7 +381,7 @@ func (a *applier) run(ctx context.Context, u *unit) (OpResult, []store.Mapping) 
 	case report.CreateUser:
 		return a.createUser(ctx, op)
 	case report.AdoptUser, report.UpdateUser:
-		err := t.PatchUser(ctx, op.SCIMID, atlassian.PatchFor(op.Changes))
+		err := t.PatchUser(ctx, op.SCIMID, op.Changes)
 		if apperr.CodeOf(err) == apperr.AtlassianNotFound && op.User != nil {
 			// Deleted by hand since the read: make it again.
 			return a.createUser(ctx, op)
@@ -392,7 +390,7 @@ func (a *applier) run(ctx context.Context, u *unit) (OpResult, []store.Mapping) 
 			a.failUser(op.EntraID)
 			return fail(err), nil
 		}
-		return OpResult{Result: report.ResultSucceeded, SCIMID: op.SCIMID}, []store.Mapping{{Kind: "user", EntraID: op.EntraID, SCIMID: op.SCIMID, Managed: true}}
+		return OpResult{Result: report.ResultSucceeded, SCIMID: op.SCIMID}, []Mapping{{Kind: "user", EntraID: op.EntraID, SCIMID: op.SCIMID, Managed: true}}
 	case report.ReactivateUser, report.DeactivateUser:
 		active := u.Action == report.ReactivateUser
 		sid := a.userID(op.EntraID, op.SCIMID)
@@ -409,11 +407,11 @@ func (a *applier) run(ctx context.Context, u *unit) (OpResult, []store.Mapping) 
 
 // unmap forgets a retired group, unless it was the old group of a rename whose new group now
 // holds the mapping.
-func (a *applier) unmap(op *Op) []store.Mapping {
+func (a *applier) unmap(op *Op) []Mapping {
 	if a.replaced[op.EntraID] {
 		return nil
 	}
-	return []store.Mapping{{Kind: "group", EntraID: op.EntraID}}
+	return []Mapping{{Kind: "group", EntraID: op.EntraID}}
 }
 
 func (a *applier) userID(entraID, scimID string) string {
@@ -431,7 +429,7 @@ func (a *applier) failUser(entraID string) {
 	a.mu.Unlock()
 }
 
-func (a *applier) createUser(ctx context.Context, op *Op) (OpResult, []store.Mapping) {
+func (a *applier) createUser(ctx context.Context, op *Op) (OpResult, []Mapping) {
 	t := a.e.Target
 	want := *op.User
 	want.ID = ""
@@ -463,10 +461,10 @@ func (a *applier) createUser(ctx context.Context, op *Op) (OpResult, []store.Map
 	a.claimed[created.ID] = op.EntraID
 	a.resolved[op.EntraID] = created.ID
 	a.mu.Unlock()
-	return OpResult{Result: report.ResultSucceeded, SCIMID: created.ID}, []store.Mapping{{Kind: "user", EntraID: op.EntraID, SCIMID: created.ID, Managed: true}}
+	return OpResult{Result: report.ResultSucceeded, SCIMID: created.ID}, []Mapping{{Kind: "user", EntraID: op.EntraID, SCIMID: created.ID, Managed: true}}
 }
 
-func (a *applier) adoptUser(ctx context.Context, want atlassian.User) (atlassian.User, error) {
+func (a *applier) adoptUser(ctx context.Context, want User) (User, error) {
 	t := a.e.Target
 	cur, found, err := t.FindUserByExternalID(ctx, want.ExternalID)
 	if err == nil && !found {
@@ -481,21 +479,21 @@ func (a *applier) adoptUser(ctx context.Context, want atlassian.User) (atlassian
 	if cur.ExternalID != "" && cur.ExternalID != want.ExternalID {
 		return cur, apperr.New(apperr.AtlassianConflict, "the account %s is linked to another Entra user (%s)", want.UserName, cur.ExternalID)
 	}
-	if ch := atlassian.DiffUser(cur, want); len(ch) > 0 {
-		if err := t.PatchUser(ctx, cur.ID, atlassian.PatchFor(ch)); err != nil {
+	if ch := DiffUser(cur, want); len(ch) > 0 {
+		if err := t.PatchUser(ctx, cur.ID, ch); err != nil {
 			return cur, err
 		}
 	}
 	return cur, nil
 }
 
-// heldStore is the part of the store that records a group held after a 409 (store.Store has it;
+// heldStore is the part of the store that records a group held after a 409 (internal/adapter.Store has it;
 // the engine's in-memory test states may not).
 type heldStore interface {
 	SetDecision(ctx context.Context, dirID, groupEntraID, decision string) error
 }
 
-func (a *applier) createGroup(ctx context.Context, op *Op) (OpResult, []store.Mapping) {
+func (a *applier) createGroup(ctx context.Context, op *Op) (OpResult, []Mapping) {
 	t := a.e.Target
 	ext := op.ExternalID
 	if ext == "" {
@@ -543,10 +541,10 @@ func (a *applier) createGroup(ctx context.Context, op *Op) (OpResult, []store.Ma
 	a.mu.Lock()
 	a.groupID[op.EntraID] = g.ID
 	a.mu.Unlock()
-	return OpResult{Result: report.ResultSucceeded, SCIMID: g.ID}, []store.Mapping{{Kind: "group", EntraID: op.EntraID, SCIMID: g.ID, Managed: true}}
+	return OpResult{Result: report.ResultSucceeded, SCIMID: g.ID}, []Mapping{{Kind: "group", EntraID: op.EntraID, SCIMID: g.ID, Managed: true}}
 }
 
-func (a *applier) members(ctx context.Context, u *unit) (OpResult, []store.Mapping) {
+func (a *applier) members(ctx context.Context, u *unit) (OpResult, []Mapping) {
 	a.mu.Lock()
 	gid := a.groupID[u.Group.EntraID]
 	if gid == "" {
@@ -668,13 +666,13 @@ func (e *Engine) ResumeInterrupted(ctx context.Context, runID string) (int, erro
 		if r.ID == runID {
 			continue
 		}
-		pend, err := e.State.Journal(ctx, r.ID, store.Pending)
+		pend, err := e.State.Journal(ctx, r.ID, JournalPending)
 		if err != nil {
 			return n, err
 		}
-		marks := make([]store.Entry, len(pend))
+		marks := make([]JournalEntry, len(pend))
 		for i, p := range pend {
-			marks[i] = store.Entry{Seq: p.Seq, State: store.Failed, Result: fmt.Sprintf(`{"result":"skipped","code":"interrupted","message":"reconciled by run %s"}`, runID)}
+			marks[i] = JournalEntry{Seq: p.Seq, State: JournalFailed, Result: fmt.Sprintf(`{"result":"skipped","code":"interrupted","message":"reconciled by run %s"}`, runID)}
 		}
 		if err := e.State.JournalMark(ctx, r.ID, marks); err != nil {
 			return n, err

@@ -17,10 +17,9 @@ import (
 	"time"
 
 	"github.com/idpsync/idpsync/internal/apperr"
-	"github.com/idpsync/idpsync/internal/atlassian"
+	"github.com/idpsync/idpsync/internal/atomicfile"
 	"github.com/idpsync/idpsync/internal/directory"
 	"github.com/idpsync/idpsync/internal/report"
-	"github.com/idpsync/idpsync/internal/store"
 )
 
 // Engine syncs one directory. It is built per run by the backend with the directory's clients.
@@ -236,7 +235,7 @@ func (e *Engine) checkOrg(ctx context.Context, in *PlanInput, plan **Plan) error
 	if err != nil {
 		return err
 	}
-	view := &OrgView{Groups: map[string]atlassian.OrgGroup{}}
+	view := &OrgView{Groups: map[string]OrgGroup{}}
 	for _, g := range found {
 		view.Groups[strings.ToLower(g.Name)] = g
 	}
@@ -250,9 +249,9 @@ func (e *Engine) checkOrg(ctx context.Context, in *PlanInput, plan **Plan) error
 // MayRefusePrefix starts the warning of a user Atlassian may refuse to create.
 const MayRefusePrefix = "Atlassian may refuse"
 
-// OrgDomains is the organization's domains with their claim status (internal/atlassian.Org).
+// OrgDomains is the organization's domains with their claim status (internal/adapter.Org wraps internal/atlassian.Org).
 type OrgDomains interface {
-	ListDomains(ctx context.Context) ([]atlassian.OrgDomain, error)
+	ListDomains(ctx context.Context) ([]OrgDomain, error)
 }
 
 // predictRefusals flags each user the plan creates on an email domain the organization has not
@@ -292,7 +291,7 @@ func (e *Engine) predictRefusals(ctx context.Context, d *Desired, p *Plan) error
 		}
 		dom := du.Entra.EmailDomain()
 		st := status[dom]
-		if st == atlassian.ClaimVerified {
+		if st == ClaimVerified {
 			continue
 		}
 		if st == "" {
@@ -314,11 +313,11 @@ func (e *Engine) readLive(ctx context.Context, live *Live) error {
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
-		uerr = e.Target.ListUsers(ctx, func(u atlassian.User) error { live.Users = append(live.Users, u); return nil })
+		uerr = e.Target.ListUsers(ctx, func(u User) error { live.Users = append(live.Users, u); return nil })
 	}()
 	go func() {
 		defer wg.Done()
-		gerr = e.Target.ListGroups(ctx, func(g atlassian.Group) error { live.Groups = append(live.Groups, g); return nil })
+		gerr = e.Target.ListGroups(ctx, func(g Group) error { live.Groups = append(live.Groups, g); return nil })
 	}()
 	wg.Wait()
 	if uerr != nil {
@@ -330,7 +329,7 @@ func (e *Engine) readLive(ctx context.Context, live *Live) error {
 // readTouched reads only the Atlassian objects an incremental plan touches, by id when the
 // mapping knows it; users else by externalId, then by userName, groups else by display name
 // (adoption, conflicts).
-func (e *Engine) readTouched(ctx context.Context, live *Live, d *Desired, t *Touched, maps []store.Mapping, width int) error {
+func (e *Engine) readTouched(ctx context.Context, live *Live, d *Desired, t *Touched, maps []Mapping, width int) error {
 	umap, gmap := map[string]string{}, map[string]string{}
 	for _, m := range maps {
 		if m.Kind == "group" {
@@ -341,7 +340,7 @@ func (e *Engine) readTouched(ctx context.Context, live *Live, d *Desired, t *Tou
 	}
 	var mu sync.Mutex
 	seenU, seenG := map[string]bool{}, map[string]bool{}
-	addU := func(u atlassian.User) {
+	addU := func(u User) {
 		mu.Lock()
 		if !seenU[u.ID] {
 			seenU[u.ID] = true
@@ -349,7 +348,7 @@ func (e *Engine) readTouched(ctx context.Context, live *Live, d *Desired, t *Tou
 		}
 		mu.Unlock()
 	}
-	addG := func(g atlassian.Group) {
+	addG := func(g Group) {
 		mu.Lock()
 		if !seenG[g.ID] {
 			seenG[g.ID] = true
@@ -663,7 +662,7 @@ func (e *Engine) Commit(ctx context.Context, p *Plan, out *Outcome) error {
 	}
 	if p.keptDigest != "" {
 		// The snapshot did not change since it was saved: only the delta links moved on.
-		return e.State.SetDeltaState(ctx, e.DirectoryID, &store.DeltaState{UsersLink: p.Links.Users, GroupsLink: p.Links.Groups,
+		return e.State.SetDeltaState(ctx, e.DirectoryID, &DeltaState{UsersLink: p.Links.Users, GroupsLink: p.Links.Groups,
 			SnapshotDigest: p.keptDigest, RunsSinceFull: runs})
 	}
 	var buf bytes.Buffer
@@ -679,10 +678,10 @@ func (e *Engine) Commit(ctx context.Context, p *Plan, out *Outcome) error {
 	if err := os.MkdirAll(e.SnapshotDir, 0o700); err != nil {
 		return apperr.Wrap(err, apperr.Internal, "cannot create %s", e.SnapshotDir)
 	}
-	if err := store.WriteFileAtomic(e.snapshotPath(), buf.Bytes()); err != nil {
+	if err := atomicfile.Write(e.snapshotPath(), buf.Bytes()); err != nil {
 		return apperr.Wrap(err, apperr.Internal, "cannot write the snapshot")
 	}
 	sum := sha256.Sum256(buf.Bytes())
-	return e.State.SetDeltaState(ctx, e.DirectoryID, &store.DeltaState{UsersLink: p.Links.Users, GroupsLink: p.Links.Groups,
+	return e.State.SetDeltaState(ctx, e.DirectoryID, &DeltaState{UsersLink: p.Links.Users, GroupsLink: p.Links.Groups,
 		SnapshotDigest: hex.EncodeToString(sum[:]), RunsSinceFull: runs})
 }

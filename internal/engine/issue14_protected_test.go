@@ -4,9 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/idpsync/idpsync/internal/atlassian"
 	"github.com/idpsync/idpsync/internal/directory"
-	"github.com/idpsync/idpsync/internal/store"
 )
 
 // Issue 14 point 1: a protected group stays untouched when Entra renames its group to a spelling
@@ -48,15 +46,15 @@ func TestIssue14_1_ProtectedGroupHoldsOnTheMatchedAtlassianGroupWhateverEntraCal
 			st = norm(t, st)
 			d := Scope(snap, st, nil)
 			live := &Live{
-				Users: []atlassian.User{
+				Users: []User{
 					{ID: "s-u1", ExternalID: "u1", UserName: "ann@contoso.com", DisplayName: "Ann", Active: true},
 					{ID: "s-u2", ExternalID: "u2", UserName: "bob@contoso.com", DisplayName: "Bob", Active: true},
 					{ID: "s-hand", UserName: "hand@contoso.com", DisplayName: "Made by hand", Active: true},
 				},
 				// The protected group holds one member added by hand, none of Entra's.
-				Groups: []atlassian.Group{{ID: "sg-sales", ExternalID: "gSales", DisplayName: c.atlassian, Members: []string{"s-hand"}}},
+				Groups: []Group{{ID: "sg-sales", ExternalID: "gSales", DisplayName: c.atlassian, Members: []string{"s-hand"}}},
 			}
-			maps := []store.Mapping{{Kind: "user", EntraID: "u1", SCIMID: "s-u1", Managed: true}, {Kind: "user", EntraID: "u2", SCIMID: "s-u2", Managed: true},
+			maps := []Mapping{{Kind: "user", EntraID: "u1", SCIMID: "s-u1", Managed: true}, {Kind: "user", EntraID: "u2", SCIMID: "s-u2", Managed: true},
 				{Kind: "group", EntraID: "gSales", SCIMID: "sg-sales", Managed: true}}
 			for _, withMappings := range []bool{true, false} {
 				in := PlanInput{Desired: d, Live: live, Settings: st}

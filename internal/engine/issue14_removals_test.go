@@ -5,9 +5,7 @@ import (
 	"testing"
 
 	"github.com/idpsync/idpsync/internal/apperr"
-	"github.com/idpsync/idpsync/internal/atlassian"
 	"github.com/idpsync/idpsync/internal/report"
-	"github.com/idpsync/idpsync/internal/store"
 )
 
 // Issue 14 point 2, the plan's side: membership removals are counted per run against the
@@ -33,8 +31,8 @@ func TestIssue14_2_MembershipRemovalThresholdCountsRemovalsAndDeletedGroups(t *t
 		}
 	}
 	// A managed group deleted in Entra, holding 3 members in Atlassian.
-	live.Groups = append(live.Groups, atlassian.Group{ID: "sg-old", ExternalID: "gGone", DisplayName: "Gone", Members: []string{"s-u1", "s-u2", "s-u5"}})
-	maps = append(maps, store.Mapping{Kind: "group", EntraID: "gGone", SCIMID: "sg-old", Managed: true})
+	live.Groups = append(live.Groups, Group{ID: "sg-old", ExternalID: "gGone", DisplayName: "Gone", Members: []string{"s-u1", "s-u2", "s-u5"}})
+	maps = append(maps, Mapping{Kind: "group", EntraID: "gGone", SCIMID: "sg-old", Managed: true})
 	managed += 3
 	for _, c := range []struct {
 		count   int

@@ -10,10 +10,8 @@ import (
 	"time"
 
 	"github.com/idpsync/idpsync/internal/apperr"
-	"github.com/idpsync/idpsync/internal/atlassian"
 	"github.com/idpsync/idpsync/internal/directory"
 	"github.com/idpsync/idpsync/internal/report"
-	"github.com/idpsync/idpsync/internal/store"
 )
 
 // Conflict decisions.
@@ -52,7 +50,7 @@ type Op struct {
 	SCIMID  string          `json:"scimId,omitempty"`
 	Name    string          `json:"name,omitempty"`
 	Email   string          `json:"email,omitempty"`
-	User    *atlassian.User `json:"user,omitempty"` // the desired user: created, or recreated after a 404
+	User    *User           `json:"user,omitempty"` // the desired user: created, or recreated after a 404
 	Changes []report.Change `json:"changes,omitempty"`
 	Group   *GroupRef       `json:"group,omitempty"`
 	Chain   []string        `json:"chain,omitempty"` // group names from the synced group down to the direct group
@@ -134,17 +132,17 @@ type Plan struct {
 	runsSinceFull int
 	keptDigest    string // the saved snapshot's digest when Snapshot is it unchanged (an empty delta)
 	// Matches found by the plan (adopted by externalId, already linked) that the store lacks.
-	Mappings []store.Mapping
+	Mappings []Mapping
 	// userOwners is the planner's index of the stored user mappings by SCIM id, kept for the
 	// apply's check that a created user's id is nobody else's (nil: the apply reads the store).
-	userOwners map[string]store.Mapping
+	userOwners map[string]Mapping
 }
 
 // Live is the Atlassian state the plan starts from: the whole directory on a full reconcile, or
 // only the objects an incremental run touches.
 type Live struct {
-	Users  []atlassian.User
-	Groups []atlassian.Group
+	Users  []User
+	Groups []Group
 }
 
 // Touched restricts an incremental plan to the objects whose desired state changed.
@@ -157,7 +155,7 @@ type Touched struct {
 type PlanInput struct {
 	Desired   *Desired
 	Live      *Live
-	Mappings  []store.Mapping
+	Mappings  []Mapping
 	Decisions map[string]string
 	Settings  Settings
 	Touched   *Touched // nil: full reconcile
@@ -192,7 +190,7 @@ func renameReason(act report.Action, newName string, members int) string {
 
 // OrgView is what the Organizations API said about the names of the groups the plan creates.
 type OrgView struct {
-	Groups map[string]atlassian.OrgGroup // lower-case name → the group outside the SCIM directory
+	Groups map[string]OrgGroup // lower-case name → the group outside the SCIM directory
 }
 
 var phaseOf = map[report.Action]int{
@@ -208,12 +206,12 @@ type planner struct {
 	in              PlanInput
 	d               *Desired
 	p               *Plan
-	userMap         map[string]store.Mapping // entra id → mapping
-	userRev         map[string]store.Mapping // scim id → mapping
-	groupMap        map[string]store.Mapping
-	liveUser        map[string]*atlassian.User // by scim id
-	userByExt       map[string]*atlassian.User
-	userByNam       map[string]*atlassian.User
+	userMap         map[string]Mapping // entra id → mapping
+	userRev         map[string]Mapping // scim id → mapping
+	groupMap        map[string]Mapping
+	liveUser        map[string]*User // by scim id
+	userByExt       map[string]*User
+	userByNam       map[string]*User
 	claimed         map[string]bool   // live user scim ids matched to a desired user
 	resolved        map[string]string // entra user id → scim id ("" when created by this apply)
 	exists          map[string]bool   // entra user ids that exist after the apply
@@ -224,8 +222,8 @@ type planner struct {
 // Compute plans the operations. It is pure: the same input gives the same plan and digest.
 func Compute(in PlanInput) *Plan {
 	pl := &planner{in: in, d: in.Desired, p: &Plan{Tenant: in.Desired.Tenant, Domains: in.Desired.Domains, Settings: in.Settings, Full: in.Touched == nil},
-		userMap: map[string]store.Mapping{}, userRev: map[string]store.Mapping{}, groupMap: map[string]store.Mapping{},
-		liveUser: map[string]*atlassian.User{}, userByExt: map[string]*atlassian.User{}, userByNam: map[string]*atlassian.User{},
+		userMap: map[string]Mapping{}, userRev: map[string]Mapping{}, groupMap: map[string]Mapping{},
+		liveUser: map[string]*User{}, userByExt: map[string]*User{}, userByNam: map[string]*User{},
 		claimed: map[string]bool{}, resolved: map[string]string{}, exists: map[string]bool{}, protected: map[string]bool{}}
 	for _, m := range in.Mappings {
 		if m.Kind == "group" {
@@ -305,7 +303,7 @@ func (pl *planner) users() {
 			continue
 		}
 		want := du.SCIM
-		var cur *atlassian.User
+		var cur *User
 		adopt := false
 		if m, ok := pl.userMap[id]; ok {
 			if u := pl.liveUser[m.SCIMID]; u != nil && (u.ExternalID == "" || u.ExternalID == id) {
@@ -342,12 +340,12 @@ func (pl *planner) users() {
 		pl.resolved[id], pl.exists[id] = cur.ID, true
 		if m, ok := pl.userMap[id]; !ok || m.SCIMID != cur.ID || !m.Managed {
 			if !adopt {
-				pl.p.Mappings = append(pl.p.Mappings, store.Mapping{Kind: "user", EntraID: id, SCIMID: cur.ID, Managed: true})
+				pl.p.Mappings = append(pl.p.Mappings, Mapping{Kind: "user", EntraID: id, SCIMID: cur.ID, Managed: true})
 			}
 		}
 		var changes []report.Change
-		for _, c := range atlassian.DiffUser(*cur, want) {
-			if c.Attribute != atlassian.AttrActive {
+		for _, c := range DiffUser(*cur, want) {
+			if c.Attribute != AttrActive {
 				changes = append(changes, c)
 			}
 		}
@@ -429,9 +427,9 @@ func (pl *planner) deactivations() {
 }
 
 func (pl *planner) groups() {
-	liveByID := map[string]*atlassian.Group{}
-	byExt := map[string][]*atlassian.Group{}
-	byName := map[string]*atlassian.Group{}
+	liveByID := map[string]*Group{}
+	byExt := map[string][]*Group{}
+	byName := map[string]*Group{}
 	for i := range pl.in.Live.Groups {
 		g := &pl.in.Live.Groups[i]
 		liveByID[g.ID] = g
@@ -444,8 +442,8 @@ func (pl *planner) groups() {
 	// Claim every desired group's live match first so a rename's old group is never mistaken for
 	// another group's conflict.
 	type match struct {
-		cur  *atlassian.Group
-		olds []*atlassian.Group
+		cur  *Group
+		olds []*Group
 	}
 	matches := map[string]*match{}
 	gids := sortedKeys(pl.d.Groups)
@@ -581,7 +579,7 @@ func (pl *planner) groups() {
 			gref.SCIMID = cur.ID
 			pl.p.ManagedMemberships += len(cur.Members)
 			if m, ok := pl.groupMap[id]; !ok || m.SCIMID != cur.ID {
-				pl.p.Mappings = append(pl.p.Mappings, store.Mapping{Kind: "group", EntraID: id, SCIMID: cur.ID, Managed: true})
+				pl.p.Mappings = append(pl.p.Mappings, Mapping{Kind: "group", EntraID: id, SCIMID: cur.ID, Managed: true})
 			}
 		}
 		adds, removes := pl.memberDiff(g, cur)
@@ -616,7 +614,7 @@ func (pl *planner) groups() {
 
 // retire adds the retire or delete op of a managed group; a deleted group's members all lose
 // what it grants, so they count toward the membership-removal threshold.
-func (pl *planner) retire(op Op, lg *atlassian.Group) {
+func (pl *planner) retire(op Op, lg *Group) {
 	pl.p.ManagedMemberships += len(lg.Members)
 	if op.Action == report.DeleteGroup {
 		pl.removedByDelete += len(lg.Members)
@@ -627,7 +625,7 @@ func (pl *planner) retire(op Op, lg *atlassian.Group) {
 
 // memberDiff lists the adds (with their chains) and removes that make lg's members equal the
 // group's desired members; lg nil is a group about to be created.
-func (pl *planner) memberDiff(g *DesiredGroup, lg *atlassian.Group) (adds, removes []Op) {
+func (pl *planner) memberDiff(g *DesiredGroup, lg *Group) (adds, removes []Op) {
 	gref := &GroupRef{EntraID: g.ID, Name: g.Name}
 	live := map[string]bool{}
 	if lg != nil {
@@ -844,7 +842,7 @@ func Digest(tenantID string, domains []string, ops []Op) string {
 		}
 		if op.User != nil || len(op.Changes) > 0 {
 			js, _ := json.Marshal(struct {
-				U *atlassian.User
+				U *User
 				C []report.Change
 			}{op.User, op.Changes})
 			b = append(b, 'u')
@@ -927,7 +925,7 @@ func ExternalOwner(ext string) string {
 // reports whether it planned the group (false: create it as usual).
 func (pl *planner) orgConflict(id string, g *DesiredGroup, ref report.ObjectRef) bool {
 	dec := pl.in.Decisions[id]
-	var og atlassian.OrgGroup
+	var og OrgGroup
 	found := false
 	if pl.in.Org != nil {
 		og, found = pl.in.Org.Groups[strings.ToLower(g.Name)]

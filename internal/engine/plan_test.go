@@ -5,15 +5,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/idpsync/idpsync/internal/atlassian"
 	"github.com/idpsync/idpsync/internal/report"
-	"github.com/idpsync/idpsync/internal/store"
 )
 
 // synced returns the live state and mappings of an organization exactly in sync with d.
-func synced(d *Desired) (*Live, []store.Mapping) {
+func synced(d *Desired) (*Live, []Mapping) {
 	live := &Live{}
-	var maps []store.Mapping
+	var maps []Mapping
 	for _, id := range sortedKeys(d.Users) {
 		u := d.Users[id].SCIM
 		if !u.Active {
@@ -21,18 +19,18 @@ func synced(d *Desired) (*Live, []store.Mapping) {
 		}
 		u.ID = "s-" + id
 		live.Users = append(live.Users, u)
-		maps = append(maps, store.Mapping{Kind: "user", EntraID: id, SCIMID: u.ID, Managed: true})
+		maps = append(maps, Mapping{Kind: "user", EntraID: id, SCIMID: u.ID, Managed: true})
 	}
 	for _, id := range sortedKeys(d.Groups) {
 		g := d.Groups[id]
-		lg := atlassian.Group{ID: "sg-" + id, ExternalID: id, DisplayName: g.Name}
+		lg := Group{ID: "sg-" + id, ExternalID: id, DisplayName: g.Name}
 		for _, m := range g.Members {
 			if d.Users[m].SCIM.Active {
 				lg.Members = append(lg.Members, "s-"+m)
 			}
 		}
 		live.Groups = append(live.Groups, lg)
-		maps = append(maps, store.Mapping{Kind: "group", EntraID: id, SCIMID: lg.ID, Managed: true})
+		maps = append(maps, Mapping{Kind: "group", EntraID: id, SCIMID: lg.ID, Managed: true})
 	}
 	return live, maps
 }
@@ -63,7 +61,7 @@ func TestPlanRules(t *testing.T) {
 	st := norm(t, DefaultSettings())
 	st.DeactivationMaxCount, st.DeactivationMaxPercent = 0, 0
 	st.RemovalMaxCount, st.RemovalMaxPercent = 0, 0
-	base := func() (*Desired, *Live, []store.Mapping) {
+	base := func() (*Desired, *Live, []Mapping) {
 		d := Scope(fixture(), st, nil)
 		live, maps := synced(d)
 		return d, live, maps
@@ -114,7 +112,7 @@ func TestPlanRules(t *testing.T) {
 		live.Users[0].Title = "old title"
 		p := Compute(PlanInput{Desired: d, Live: live, Mappings: maps, Settings: st})
 		up := ops(p, report.UpdateUser)
-		if len(up) != 1 || up[0].Changes[0].Attribute != atlassian.AttrTitle || up[0].Changes[0].Old != "old title" {
+		if len(up) != 1 || up[0].Changes[0].Attribute != AttrTitle || up[0].Changes[0].Old != "old title" {
 			t.Fatalf("%+v", up)
 		}
 	})
@@ -130,7 +128,7 @@ func TestPlanRules(t *testing.T) {
 	})
 	t.Run("disabled in Entra: deactivate; enabled again: reactivate", func(t *testing.T) {
 		d, live, maps := base()
-		live.Users = append(live.Users, atlassian.User{ID: "s-u4", ExternalID: "u4", UserName: "dan@contoso.com", Active: true})
+		live.Users = append(live.Users, User{ID: "s-u4", ExternalID: "u4", UserName: "dan@contoso.com", Active: true})
 		live.Users[0].Active = false
 		p := Compute(PlanInput{Desired: d, Live: live, Mappings: maps, Settings: st})
 		de, re := ops(p, report.DeactivateUser), ops(p, report.ReactivateUser)
@@ -140,9 +138,9 @@ func TestPlanRules(t *testing.T) {
 	})
 	t.Run("managed user leaving scope is deactivated, an account made by hand is left alone", func(t *testing.T) {
 		d, live, maps := base()
-		live.Users = append(live.Users, atlassian.User{ID: "s-u3", ExternalID: "u3", UserName: "cid@unverified.com", Active: true},
-			atlassian.User{ID: "hand", UserName: "hand@contoso.com", Active: true})
-		maps = append(maps, store.Mapping{Kind: "user", EntraID: "u3", SCIMID: "s-u3", Managed: true})
+		live.Users = append(live.Users, User{ID: "s-u3", ExternalID: "u3", UserName: "cid@unverified.com", Active: true},
+			User{ID: "hand", UserName: "hand@contoso.com", Active: true})
+		maps = append(maps, Mapping{Kind: "user", EntraID: "u3", SCIMID: "s-u3", Managed: true})
 		p := Compute(PlanInput{Desired: d, Live: live, Mappings: maps, Settings: st})
 		de := ops(p, report.DeactivateUser)
 		if len(de) != 1 || de[0].SCIMID != "s-u3" || !strings.Contains(de[0].Reason, ReasonUnverifiedDomain) {
@@ -175,7 +173,7 @@ func TestPlanRules(t *testing.T) {
 				live.Groups[i].Members = []string{"s-u1"}
 			}
 		}
-		maps = slices.DeleteFunc(maps, func(m store.Mapping) bool { return m.EntraID == "gSales" })
+		maps = slices.DeleteFunc(maps, func(m Mapping) bool { return m.EntraID == "gSales" })
 		p := Compute(PlanInput{Desired: d, Live: live, Mappings: maps, Settings: st})
 		if h := ops(p, report.ConflictGroup); len(h) != 1 || len(p.Conflicts) != 1 || len(ops(p, report.CreateGroup)) != 0 {
 			t.Fatalf("\n%s", desc(p))
@@ -206,8 +204,8 @@ func TestPlanRules(t *testing.T) {
 	})
 	t.Run("group leaving scope is retired, never deleted by default", func(t *testing.T) {
 		d, live, maps := base()
-		live.Groups = append(live.Groups, atlassian.Group{ID: "sg-old", ExternalID: "gGone", DisplayName: "Gone"})
-		maps = append(maps, store.Mapping{Kind: "group", EntraID: "gGone", SCIMID: "sg-old", Managed: true})
+		live.Groups = append(live.Groups, Group{ID: "sg-old", ExternalID: "gGone", DisplayName: "Gone"})
+		maps = append(maps, Mapping{Kind: "group", EntraID: "gGone", SCIMID: "sg-old", Managed: true})
 		p := Compute(PlanInput{Desired: d, Live: live, Mappings: maps, Settings: st})
 		if r := ops(p, report.RetireGroup); len(r) != 1 || r[0].Reason != "deleted in Entra" || len(ops(p, report.DeleteGroup)) != 0 {
 			t.Fatalf("\n%s", desc(p))

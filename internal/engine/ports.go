@@ -3,16 +3,17 @@
 // Atlassian state, checks the safety rails (confirmation, deactivation threshold, protected groups,
 // limits) and applies the plan with bounded concurrency, journaling every operation so that a
 // crash or cancel resumes without duplicates or losses. It talks to Graph, Atlassian and the store
-// only through the small interfaces below, so it is tested with in-memory fakes and wired to the
-// real clients by internal/backend.
+// only through the small interfaces below, typed in the engine's own model (model.go), so it
+// links neither the Graph SDK nor SQLite; internal/adapter fits the real clients to them. Its own
+// tests run in memory, with no emulator, network or database; the tests that drive it through the
+// real clients against the emulators live in internal/reliability (engine_*_test.go).
 package engine
 
 import (
 	"context"
 
-	"github.com/idpsync/idpsync/internal/atlassian"
 	"github.com/idpsync/idpsync/internal/directory"
-	"github.com/idpsync/idpsync/internal/store"
+	"github.com/idpsync/idpsync/internal/report"
 )
 
 // Source is the Graph side (internal/entra).
@@ -28,42 +29,43 @@ type TenantSource interface {
 	ReadTenant(ctx context.Context) (directory.Tenant, []directory.Domain, error)
 }
 
-// Target is the Atlassian SCIM side (internal/atlassian.SCIM satisfies it).
+// Target is the Atlassian SCIM side (internal/adapter.SCIM wraps internal/atlassian.SCIM).
 type Target interface {
-	ListUsers(ctx context.Context, fn func(atlassian.User) error) error
-	ListGroups(ctx context.Context, fn func(atlassian.Group) error) error
-	GetUser(ctx context.Context, id string) (atlassian.User, error)
-	GetGroup(ctx context.Context, id string) (atlassian.Group, error)
-	FindUserByExternalID(ctx context.Context, externalID string) (atlassian.User, bool, error)
-	FindUserByUserName(ctx context.Context, userName string) (atlassian.User, bool, error)
+	ListUsers(ctx context.Context, fn func(User) error) error
+	ListGroups(ctx context.Context, fn func(Group) error) error
+	GetUser(ctx context.Context, id string) (User, error)
+	GetGroup(ctx context.Context, id string) (Group, error)
+	FindUserByExternalID(ctx context.Context, externalID string) (User, bool, error)
+	FindUserByUserName(ctx context.Context, userName string) (User, bool, error)
 	// FindGroupByDisplayName is the only group lookup Atlassian documents (no externalId filter).
-	FindGroupByDisplayName(ctx context.Context, name string) (atlassian.Group, bool, error)
-	CreateUser(ctx context.Context, u atlassian.User) (atlassian.User, error)
-	PatchUser(ctx context.Context, id string, ops []atlassian.PatchOp) error
+	FindGroupByDisplayName(ctx context.Context, name string) (Group, bool, error)
+	CreateUser(ctx context.Context, u User) (User, error)
+	// PatchUser writes the changes (DiffUser's paths and values) to the user.
+	PatchUser(ctx context.Context, id string, changes []report.Change) error
 	SetActive(ctx context.Context, id string, active bool) error
-	CreateGroup(ctx context.Context, displayName, externalID string) (atlassian.Group, error)
+	CreateGroup(ctx context.Context, displayName, externalID string) (Group, error)
 	AddMembers(ctx context.Context, groupID string, userIDs []string) error
 	RemoveMembers(ctx context.Context, groupID string, userIDs []string) error
 	DeleteGroup(ctx context.Context, id string) error
 }
 
-// OrgGroups is the Organizations API side (internal/atlassian.Org satisfies it): the groups of
+// OrgGroups is the Organizations API side (internal/adapter.Org wraps internal/atlassian.Org): the groups of
 // every directory of the organization, which the SCIM directory cannot see.
 type OrgGroups interface {
-	FindGroupsByName(ctx context.Context, names []string) ([]atlassian.OrgGroup, error)
+	FindGroupsByName(ctx context.Context, names []string) ([]OrgGroup, error)
 }
 
-// State is the part of the store the engine uses (internal/store.Store satisfies it).
+// State is the part of the store the engine uses (internal/adapter.Store wraps internal/store.Store).
 type State interface {
-	Mappings(ctx context.Context, dirID string) ([]store.Mapping, error)
-	PutMappings(ctx context.Context, dirID string, ms []store.Mapping) error
-	PutRun(ctx context.Context, r store.Run) error
-	Runs(ctx context.Context, dirID, status string, limit int) ([]store.Run, error)
-	JournalAdd(ctx context.Context, runID string, es []store.Entry) error
-	JournalMark(ctx context.Context, runID string, es []store.Entry) error
-	Journal(ctx context.Context, runID, state string) ([]store.Entry, error)
-	DeltaState(ctx context.Context, dirID string) (*store.DeltaState, error)
-	SetDeltaState(ctx context.Context, dirID string, d *store.DeltaState) error
+	Mappings(ctx context.Context, dirID string) ([]Mapping, error)
+	PutMappings(ctx context.Context, dirID string, ms []Mapping) error
+	PutRun(ctx context.Context, r Run) error
+	Runs(ctx context.Context, dirID, status string, limit int) ([]Run, error)
+	JournalAdd(ctx context.Context, runID string, es []JournalEntry) error
+	JournalMark(ctx context.Context, runID string, es []JournalEntry) error
+	Journal(ctx context.Context, runID, state string) ([]JournalEntry, error)
+	DeltaState(ctx context.Context, dirID string) (*DeltaState, error)
+	SetDeltaState(ctx context.Context, dirID string, d *DeltaState) error
 	Decisions(ctx context.Context, dirID string) (map[string]string, error)
 }
 

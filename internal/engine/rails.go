@@ -8,9 +8,9 @@ import (
 	"strings"
 
 	"github.com/idpsync/idpsync/internal/apperr"
+	"github.com/idpsync/idpsync/internal/atomicfile"
 	"github.com/idpsync/idpsync/internal/directory"
 	"github.com/idpsync/idpsync/internal/report"
-	"github.com/idpsync/idpsync/internal/store"
 )
 
 // ReadCounts sizes one read of the tenant: what the read-shrink rail compares run to run.
@@ -161,7 +161,7 @@ func (e *Engine) saveRead(c *ReadCounts) error {
 	if err := os.MkdirAll(e.SnapshotDir, 0o700); err != nil {
 		return apperr.Wrap(err, apperr.Internal, "cannot create %s", e.SnapshotDir)
 	}
-	if err := store.WriteFileAtomic(e.readCountsPath(), js); err != nil {
+	if err := atomicfile.Write(e.readCountsPath(), js); err != nil {
 		return apperr.Wrap(err, apperr.Internal, "cannot record the read's size")
 	}
 	return nil

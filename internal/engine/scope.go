@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/idpsync/idpsync/internal/atlassian"
 	"github.com/idpsync/idpsync/internal/directory"
 	"github.com/idpsync/idpsync/internal/report"
 )
@@ -48,7 +47,7 @@ type Desired struct {
 // DesiredUser is one user in scope.
 type DesiredUser struct {
 	Entra directory.User
-	SCIM  atlassian.User // mapped attributes (externalId, active included)
+	SCIM  User // mapped attributes (externalId, active included)
 }
 
 // DesiredGroup is one group in scope with its transitive user members in scope.
@@ -159,7 +158,7 @@ func Scope(snap *directory.Snapshot, st Settings, flat *directory.Flat) *Desired
 			d.skipUser(u, reason, detail)
 			continue
 		}
-		d.Users[u.ID] = &DesiredUser{Entra: *u, SCIM: atlassian.UserFromEntra(*u)}
+		d.Users[u.ID] = &DesiredUser{Entra: *u, SCIM: UserFromEntra(*u)}
 	}
 
 	lim, err := st.Limits.normalize()

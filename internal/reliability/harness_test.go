@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/idpsync/idpsync/internal/adapter"
 	"github.com/idpsync/idpsync/internal/atlassian"
 	"github.com/idpsync/idpsync/internal/directory"
 	atlemu "github.com/idpsync/idpsync/internal/emulator/atlassian"
@@ -105,7 +106,7 @@ func openStore(t *testing.T, home string) *store.Store {
 	return st
 }
 
-func mustNorm(t *testing.T, s engine.Settings) engine.Settings {
+func mustNorm(t testing.TB, s engine.Settings) engine.Settings {
 	t.Helper()
 	n, err := s.Normalize()
 	if err != nil {
@@ -146,7 +147,7 @@ func (s source) ReadDelta(ctx context.Context, l directory.DeltaLinks) (*directo
 }
 
 func (e *env) engine() *engine.Engine {
-	return &engine.Engine{DirectoryID: dirID, Source: e.src, Target: e.tgt, State: e.st, SnapshotDir: e.home + "/snapshots"}
+	return &engine.Engine{DirectoryID: dirID, Source: e.src, Target: adapter.SCIM{SCIM: e.tgt}, State: adapter.Store{Store: e.st}, SnapshotDir: e.home + "/snapshots"}
 }
 
 type result struct {
@@ -246,8 +247,8 @@ func checkReport(t *testing.T, r *report.Report) {
 	}
 }
 
-func fromEmu(u atlemu.User) atlassian.User {
-	return atlassian.User{ID: u.ID, ExternalID: u.ExternalID, UserName: u.UserName, DisplayName: u.DisplayName, GivenName: u.GivenName,
+func fromEmu(u atlemu.User) engine.User {
+	return engine.User{ID: u.ID, ExternalID: u.ExternalID, UserName: u.UserName, DisplayName: u.DisplayName, GivenName: u.GivenName,
 		FamilyName: u.FamilyName, Email: u.Email(), Title: u.Title, PreferredLanguage: u.PreferredLanguage, MobilePhone: u.Phone("mobile"),
 		WorkPhone: u.Phone("work"), Department: u.Department, Active: u.Active}
 }
@@ -259,7 +260,7 @@ func (e *env) checkExact(held ...string) int {
 	return checkExact(e.t, e.ten.Snapshot(), e.settings, e.a.State(), held...) + integrity(e.t, e.st)
 }
 
-func integrity(t *testing.T, st *store.Store) int {
+func integrity(t testing.TB, st *store.Store) int {
 	t.Helper()
 	if err := st.IntegrityCheck(context.Background()); err != nil {
 		t.Errorf("store integrity: %v", err)
@@ -268,7 +269,7 @@ func integrity(t *testing.T, st *store.Store) int {
 	return 0
 }
 
-func checkExact(t *testing.T, snap *directory.Snapshot, st engine.Settings, state atlemu.State, held ...string) int {
+func checkExact(t testing.TB, snap *directory.Snapshot, st engine.Settings, state atlemu.State, held ...string) int {
 	t.Helper()
 	d := engine.Scope(snap, st, nil)
 	bad := 0
@@ -278,7 +279,7 @@ func checkExact(t *testing.T, snap *directory.Snapshot, st engine.Settings, stat
 			t.Errorf(format, a...)
 		}
 	}
-	byExt := map[string]atlassian.User{}
+	byExt := map[string]engine.User{}
 	names := map[string]int{}
 	for _, u := range state.Users {
 		names[strings.ToLower(u.UserName)]++
@@ -302,7 +303,7 @@ func checkExact(t *testing.T, snap *directory.Snapshot, st engine.Settings, stat
 			}
 			continue
 		}
-		if ch := atlassian.DiffUser(cur, du.SCIM); len(ch) > 0 {
+		if ch := engine.DiffUser(cur, du.SCIM); len(ch) > 0 {
 			fail("user %s differs: %+v", du.SCIM.UserName, ch)
 		}
 	}

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"os"
 	"time"
 )
 
@@ -18,22 +17,29 @@ type Mapping struct {
 
 // Mappings returns every mapping of a directory.
 func (s *Store) Mappings(ctx context.Context, dirID string) ([]Mapping, error) {
+	var out []Mapping
+	err := s.EachMapping(ctx, dirID, func(m Mapping) { out = append(out, m) })
+	return out, err
+}
+
+// EachMapping calls fn with every mapping of a directory, one row at a time, so that a caller
+// keeping them in its own type (the engine's adapter) holds no second copy of a million rows.
+func (s *Store) EachMapping(ctx context.Context, dirID string, fn func(Mapping)) error {
 	rows, err := s.db.QueryContext(ctx, `SELECT kind, entra_id, scim_id, managed, hash FROM mappings WHERE directory_id=?`, dirID)
 	if err != nil {
-		return nil, dbErr(err, "read mappings")
+		return dbErr(err, "read mappings")
 	}
 	defer rows.Close()
-	var out []Mapping
 	for rows.Next() {
 		var m Mapping
 		var managed int
 		if err := rows.Scan(&m.Kind, &m.EntraID, &m.SCIMID, &managed, &m.Hash); err != nil {
-			return nil, dbErr(err, "read mappings")
+			return dbErr(err, "read mappings")
 		}
 		m.Managed = managed != 0
-		out = append(out, m)
+		fn(m)
 	}
-	return out, dbErr(rows.Err(), "read mappings")
+	return dbErr(rows.Err(), "read mappings")
 }
 
 // PutMappings upserts ms in one transaction; an empty SCIMID deletes the mapping.
@@ -107,26 +113,4 @@ func (s *Store) SetDeltaState(ctx context.Context, dirID string, d *DeltaState) 
 			dirID, d.UsersLink, d.GroupsLink, d.SnapshotDigest, d.RunsSinceFull, ts(time.Now()))
 	}
 	return dbErr(err, "save delta state")
-}
-
-// WriteFileAtomic writes data to path through a temporary file and a rename, so a crash leaves
-// either the old or the new file, never half of one.
-func WriteFileAtomic(path string, data []byte) error {
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }

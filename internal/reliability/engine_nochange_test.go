@@ -1,7 +1,9 @@
-package engine
+package reliability
 
 import (
+	"context"
 	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -17,15 +19,17 @@ func TestEmptyDeltaKeepsTheSnapshotAndTheNextRunIncremental(t *testing.T) {
 	ctx := ctxT(t, 60*time.Second)
 	h := newHarness(t, tenant.Spec{Seed: 13, Users: 150, Groups: 15, Depth: 3}, atlemu.Options{}, graph.Faults{})
 	h.mustRun(ctx, true)
-	path := h.engine().snapshotPath()
+	path := filepath.Join(h.home, "snapshots", dirID+".snapshot.gz")
+	kept := h.deltaDigest(ctx)
 	before, err := os.Stat(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i := 0; i < 2; i++ {
 		p := h.mustRun(ctx, false)
-		if p.Full || len(p.Ops) != 0 || p.keptDigest == "" {
-			t.Fatalf("no-change run %d: full=%v ops=%d kept=%q", i, p.Full, len(p.Ops), p.keptDigest)
+		// The delta state still names the saved snapshot: it was kept, not written again.
+		if d := h.deltaDigest(ctx); p.Full || len(p.Ops) != 0 || d != kept {
+			t.Fatalf("no-change run %d: full=%v ops=%d digest %q, want the kept %q", i, p.Full, len(p.Ops), d, kept)
 		}
 	}
 	after, err := os.Stat(path)
@@ -41,11 +45,21 @@ func TestEmptyDeltaKeepsTheSnapshotAndTheNextRunIncremental(t *testing.T) {
 	if r.err != nil {
 		t.Fatal(r.err)
 	}
-	if r.plan.Full || r.plan.keptDigest != "" {
-		t.Fatalf("the run after the no-change runs: full=%v kept=%q", r.plan.Full, r.plan.keptDigest)
+	if d := h.deltaDigest(ctx); r.plan.Full || d == kept {
+		t.Fatalf("the run after the no-change runs: full=%v, the snapshot digest %q did not move on", r.plan.Full, d)
 	}
 	if a, b := opKeys(r.plan), opKeys(fullPlan); len(a) == 0 || !slices.Equal(a, b) {
 		t.Fatalf("delta plan %d ops, full plan %d ops", len(a), len(b))
 	}
 	h.checkExact()
+}
+
+// deltaDigest is the digest of the saved snapshot the stored delta state continues from.
+func (h *harness) deltaDigest(ctx context.Context) string {
+	h.t.Helper()
+	d, err := h.st.DeltaState(ctx, dirID)
+	if err != nil || d == nil {
+		h.t.Fatalf("delta state: %v %v", d, err)
+	}
+	return d.SnapshotDigest
 }

@@ -1,17 +1,20 @@
-package engine
+package reliability
 
 import (
 	"context"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/idpsync/idpsync/internal/adapter"
 	"github.com/idpsync/idpsync/internal/apperr"
 	"github.com/idpsync/idpsync/internal/atlassian"
 	atlemu "github.com/idpsync/idpsync/internal/emulator/atlassian"
 	"github.com/idpsync/idpsync/internal/emulator/graph"
 	"github.com/idpsync/idpsync/internal/emulator/tenant"
+	"github.com/idpsync/idpsync/internal/engine"
 	"github.com/idpsync/idpsync/internal/report"
 )
 
@@ -31,17 +34,17 @@ func orgTenant(t *testing.T, seed uint64) (tenant.Spec, string, string) {
 	return spec, names[0], names[1]
 }
 
-func (h *harness) orgClient() *atlassian.Org {
+func (h *harness) orgClient() engine.OrgGroups {
 	h.t.Helper()
 	o, err := atlassian.NewOrg(atlassian.OrgConfig{BaseURL: h.a.URL(), OrgID: h.a.OrgID(), APIKey: h.a.OrgAPIKey(), Transport: h.a.Transport(),
 		AllowCustomHost: true, Retry: atlassian.RetryPolicy{BaseDelay: 5 * time.Millisecond, MaxDelay: 100 * time.Millisecond}})
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	return o
+	return adapter.Org{Org: o}
 }
 
-func conflictNamed(p *Plan, name string) *Conflict {
+func conflictNamed(p *engine.Plan, name string) *engine.Conflict {
 	for i := range p.Conflicts {
 		if p.Conflicts[i].DisplayName == name {
 			return &p.Conflicts[i]
@@ -74,12 +77,12 @@ func TestOrgGroupOutsideSCIMIsAConflictBeforeAnyWrite(t *testing.T) {
 		t.Fatal(r.err)
 	}
 	p := r.plan
-	if !p.OrgChecked || slices.Contains(p.Notices, NoOrgKeyNotice) {
+	if !p.OrgChecked || slices.Contains(p.Notices, engine.NoOrgKeyNotice) {
 		t.Fatalf("org checked %v, notices %q", p.OrgChecked, p.Notices)
 	}
 	for _, name := range []string{plain, def} {
 		c := conflictNamed(p, name)
-		if c == nil || c.Scope != ConflictInOrganization || c.CanTakeOver || c.AtlassianID == "" || c.Hint == "" {
+		if c == nil || c.Scope != engine.ConflictInOrganization || c.CanTakeOver || c.AtlassianID == "" || c.Hint == "" {
 			t.Fatalf("conflict of %q: %+v (all: %+v)", name, c, p.Conflicts)
 		}
 		if c.DefaultAccess != (name == def) {
@@ -102,15 +105,15 @@ func TestOrgGroupOutsideSCIMIsAConflictBeforeAnyWrite(t *testing.T) {
 	// Skip the plain one; "retry" on the default access group keeps it held while Atlassian still
 	// says it is a default group.
 	gp, gd := conflictNamed(p, plain).GroupEntraID, conflictNamed(p, def).GroupEntraID
-	_ = h.st.SetDecision(ctx, dirID, gp, DecisionSkip)
-	_ = h.st.SetDecision(ctx, dirID, gd, DecisionRetry)
+	_ = h.st.SetDecision(ctx, dirID, gp, engine.DecisionSkip)
+	_ = h.st.SetDecision(ctx, dirID, gd, engine.DecisionRetry)
 	p = h.preview(ctx, true)
-	if c := conflictNamed(p, plain); c == nil || c.Decision != DecisionSkip || len(ops(p, report.CreateGroup)) != 0 {
+	if c := conflictNamed(p, plain); c == nil || c.Decision != engine.DecisionSkip || len(ops(p, report.CreateGroup)) != 0 {
 		t.Fatalf("after skip: %+v, ops %v", c, opKeys(p))
 	}
 	skipped := false
 	for _, s := range p.Skips {
-		skipped = skipped || (s.Object.EntraID == gp && s.Reason == ReasonConflictSkipped)
+		skipped = skipped || (s.Object.EntraID == gp && s.Reason == engine.ReasonConflictSkipped)
 	}
 	if !skipped {
 		t.Error("the skipped group is not in the skips")
@@ -132,7 +135,7 @@ func TestCreate409OutsideSCIMIsHeldForTheNextPreview(t *testing.T) {
 	if r.err != nil {
 		t.Fatal(r.err)
 	}
-	if !slices.Contains(r.plan.Notices, NoOrgKeyNotice) || r.plan.OrgChecked {
+	if !slices.Contains(r.plan.Notices, engine.NoOrgKeyNotice) || r.plan.OrgChecked {
 		t.Fatalf("notices %q", r.plan.Notices)
 	}
 	code := ""
@@ -147,7 +150,7 @@ func TestCreate409OutsideSCIMIsHeldForTheNextPreview(t *testing.T) {
 
 	p := h.preview(ctx, false)
 	c := conflictNamed(p, name)
-	if c == nil || c.Scope != ConflictInOrganization || c.CanTakeOver || c.Decision != "" {
+	if c == nil || c.Scope != engine.ConflictInOrganization || c.CanTakeOver || c.Decision != "" {
 		t.Fatalf("the next preview shows no held conflict: %+v ops %v", p.Conflicts, opKeys(p))
 	}
 	for _, op := range p.Ops {
@@ -155,7 +158,7 @@ func TestCreate409OutsideSCIMIsHeldForTheNextPreview(t *testing.T) {
 			t.Fatal("the next preview plans the failing create again")
 		}
 	}
-	if err := h.st.SetDecision(ctx, dirID, c.GroupEntraID, DecisionSkip); err != nil {
+	if err := h.st.SetDecision(ctx, dirID, c.GroupEntraID, engine.DecisionSkip); err != nil {
 		t.Fatal(err)
 	}
 	before := groupPosts(h.a, name)
@@ -179,7 +182,7 @@ func TestHeldConflictClearsWhenTheOrganizationNoLongerHasIt(t *testing.T) {
 			gid = op.EntraID
 		}
 	}
-	if err := h.st.SetDecision(ctx, dirID, gid, DecisionHeld); err != nil {
+	if err := h.st.SetDecision(ctx, dirID, gid, engine.DecisionHeld); err != nil {
 		t.Fatal(err)
 	}
 	if p = h.preview(ctx, true); conflictNamed(p, name) == nil {
@@ -216,7 +219,7 @@ func TestIssue18_04_UnverifiedDomainsPredicted(t *testing.T) {
 		switch {
 		case op.Warning != "":
 			flagged++
-			if !strings.HasPrefix(op.Warning, MayRefusePrefix) || !strings.Contains(op.Warning, dom) {
+			if !strings.HasPrefix(op.Warning, engine.MayRefusePrefix) || !strings.Contains(op.Warning, dom) {
 				t.Errorf("warning %q for %s", op.Warning, op.Email)
 			}
 			if dom == "contoso.example" {
@@ -237,15 +240,15 @@ func TestIssue18_04_UnverifiedDomainsPredicted(t *testing.T) {
 	}
 	found := false
 	for _, n := range r.plan.Notices {
-		found = found || (strings.Contains(n, MayRefusePrefix) && strings.Contains(n, itoa(flagged)+" user"))
+		found = found || (strings.Contains(n, engine.MayRefusePrefix) && strings.Contains(n, strconv.Itoa(flagged)+" user"))
 	}
 	if !found {
 		t.Errorf("notices %q", r.plan.Notices)
 	}
-	rep := BuildReport(RunInfo{RunID: "r", Kind: report.KindApply}, r.plan, r.out)
+	rep := engine.BuildReport(engine.RunInfo{RunID: "r", Kind: report.KindApply}, r.plan, r.out)
 	inReport := 0
 	for _, o := range rep.Operations {
-		if strings.HasPrefix(o.Warning, MayRefusePrefix) {
+		if strings.HasPrefix(o.Warning, engine.MayRefusePrefix) {
 			inReport++
 		}
 	}

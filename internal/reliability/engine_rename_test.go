@@ -1,6 +1,7 @@
-package engine
+package reliability
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -8,6 +9,7 @@ import (
 	atlemu "github.com/idpsync/idpsync/internal/emulator/atlassian"
 	"github.com/idpsync/idpsync/internal/emulator/graph"
 	"github.com/idpsync/idpsync/internal/emulator/tenant"
+	"github.com/idpsync/idpsync/internal/engine"
 	"github.com/idpsync/idpsync/internal/report"
 )
 
@@ -33,7 +35,7 @@ func TestIssue18_09_RenameSaysTheOldGroupStillGrantsAccess(t *testing.T) {
 		if !ok || rn.StillGrants != len(old.Members) || rn.NewName == rn.OldName {
 			t.Errorf("rename %+v: the old group has %d members", rn, len(old.Members))
 		}
-		var retire, create *Op
+		var retire, create *engine.Op
 		for i := range p.Ops {
 			op := &p.Ops[i]
 			switch {
@@ -46,7 +48,7 @@ func TestIssue18_09_RenameSaysTheOldGroupStillGrantsAccess(t *testing.T) {
 		if retire == nil || create == nil {
 			t.Fatalf("rename %+v lacks its create or retire: %v", rn, opKeys(p))
 		}
-		for _, want := range []string{"creates the new group, copies its members, then retires this one", "still grants its access to " + itoa(rn.StillGrants) + " people"} {
+		for _, want := range []string{"creates the new group, copies its members, then retires this one", "still grants its access to " + strconv.Itoa(rn.StillGrants) + " people"} {
 			if !strings.Contains(retire.Reason, want) {
 				t.Errorf("retire reason %q lacks %q", retire.Reason, want)
 			}

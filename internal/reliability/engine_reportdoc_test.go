@@ -1,4 +1,4 @@
-package engine
+package reliability
 
 import (
 	"bytes"
@@ -8,6 +8,7 @@ import (
 	atlemu "github.com/idpsync/idpsync/internal/emulator/atlassian"
 	"github.com/idpsync/idpsync/internal/emulator/graph"
 	"github.com/idpsync/idpsync/internal/emulator/tenant"
+	"github.com/idpsync/idpsync/internal/engine"
 	"github.com/idpsync/idpsync/internal/report"
 )
 
@@ -26,18 +27,18 @@ func TestWriteReportStreamsWhatBuildReportHolds(t *testing.T) {
 	if members == 0 {
 		t.Fatal("the tenant has no nested membership: the test checks nothing")
 	}
-	info := RunInfo{RunID: "r1", DirectoryID: dirID, Kind: report.KindPreview, Started: time.Unix(1_800_000_000, 0).UTC()}
+	info := engine.RunInfo{RunID: "r1", DirectoryID: dirID, Kind: report.KindPreview, Started: time.Unix(1_800_000_000, 0).UTC()}
 	r := h.run(ctx, true, true, nil)
 	for _, c := range []struct {
-		p   *Plan
-		out *Outcome
+		p   *engine.Plan
+		out *engine.Outcome
 	}{{p, nil}, {r.plan, r.out}} {
 		var whole, streamed bytes.Buffer
-		rep := BuildReport(info, c.p, c.out)
+		rep := engine.BuildReport(info, c.p, c.out)
 		if err := report.Write(&whole, rep, report.WriteOptions{}); err != nil {
 			t.Fatal(err)
 		}
-		head, err := WriteReport(&streamed, info, c.p, c.out, report.WriteOptions{})
+		head, err := engine.WriteReport(&streamed, info, c.p, c.out, report.WriteOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,4 +1,4 @@
-package engine
+package reliability
 
 import (
 	"context"
@@ -10,13 +10,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/idpsync/idpsync/internal/adapter"
 	"github.com/idpsync/idpsync/internal/apperr"
 	"github.com/idpsync/idpsync/internal/atlassian"
-	"github.com/idpsync/idpsync/internal/directory"
 	atlemu "github.com/idpsync/idpsync/internal/emulator/atlassian"
 	"github.com/idpsync/idpsync/internal/emulator/graph"
 	"github.com/idpsync/idpsync/internal/emulator/loopbacktls"
 	"github.com/idpsync/idpsync/internal/emulator/tenant"
+	"github.com/idpsync/idpsync/internal/engine"
 	"github.com/idpsync/idpsync/internal/entra"
 	"github.com/idpsync/idpsync/internal/report"
 	"github.com/idpsync/idpsync/internal/store"
@@ -31,13 +32,11 @@ type harness struct {
 	a        *atlemu.Server
 	st       *store.Store
 	home     string
-	settings Settings
-	src      Source
+	settings engine.Settings
+	src      engine.Source
 	tgt      *atlassian.SCIM
-	org      OrgGroups // nil: no organization key
+	org      engine.OrgGroups // nil: no organization key
 }
-
-const dirID = "d1"
 
 func newHarness(t *testing.T, spec tenant.Spec, ao atlemu.Options, faults graph.Faults) *harness {
 	t.Helper()
@@ -68,7 +67,7 @@ func newHarnessTB(t testing.TB, spec tenant.Spec, ao atlemu.Options, faults grap
 	if err := h.st.CreateDirectory(context.Background(), store.Directory{ID: dirID, Name: "Test", Cloud: "global", ClientID: "c", SCIMBaseURL: h.a.SCIMURL()}); err != nil {
 		t.Fatal(err)
 	}
-	h.settings = norm(t, DefaultSettings())
+	h.settings = mustNorm(t, engine.DefaultSettings())
 	h.settings.DeactivationMaxCount, h.settings.DeactivationMaxPercent = 0, 0
 	h.settings.RemovalMaxCount, h.settings.RemovalMaxPercent = 0, 0
 	h.clients(auth)
@@ -99,23 +98,13 @@ func (h *harness) clients(auth *loopbacktls.Authority) {
 	}
 }
 
-type source struct{ r *entra.Reader }
-
-func (s source) ReadFull(ctx context.Context) (*directory.Snapshot, directory.DeltaLinks, error) {
-	return s.r.ReadFull(ctx, nil)
-}
-
-func (s source) ReadDelta(ctx context.Context, l directory.DeltaLinks) (*directory.Delta, error) {
-	return s.r.ReadDelta(ctx, l, nil)
-}
-
-func (h *harness) engine() *Engine {
-	return &Engine{DirectoryID: dirID, Source: h.src, Target: h.tgt, Org: h.org, State: h.st, SnapshotDir: h.home + "/snapshots"}
+func (h *harness) engine() *engine.Engine {
+	return &engine.Engine{DirectoryID: dirID, Source: h.src, Target: adapter.SCIM{SCIM: h.tgt}, Org: h.org, State: adapter.Store{Store: h.st}, SnapshotDir: h.home + "/snapshots"}
 }
 
 type runResult struct {
-	plan *Plan
-	out  *Outcome
+	plan *engine.Plan
+	out  *engine.Outcome
 	err  error
 }
 
@@ -130,11 +119,11 @@ func (h *harness) run(ctx context.Context, full, override bool, hook func(int)) 
 	if _, err := e.ResumeInterrupted(ctx, runID); err != nil {
 		h.t.Fatal(err)
 	}
-	p, err := e.Prepare(ctx, PrepareOptions{Settings: h.settings, Full: full})
+	p, err := e.Prepare(ctx, engine.PrepareOptions{Settings: h.settings, Full: full})
 	if err != nil {
 		return runResult{err: err}
 	}
-	out, err := e.Apply(ctx, p, ApplyOptions{RunID: runID, OverrideThreshold: override, Hook: hook})
+	out, err := e.Apply(ctx, p, engine.ApplyOptions{RunID: runID, OverrideThreshold: override, Hook: hook})
 	if err != nil {
 		_ = h.st.PutRun(ctx, store.Run{ID: runID, DirectoryID: dirID, Kind: "apply", Status: string(report.StatusBlocked), Started: time.Now()})
 		return runResult{plan: p, err: err}
@@ -148,7 +137,7 @@ func (h *harness) run(ctx context.Context, full, override bool, hook func(int)) 
 	return runResult{plan: p, out: out}
 }
 
-func (h *harness) mustRun(ctx context.Context, full bool) *Plan {
+func (h *harness) mustRun(ctx context.Context, full bool) *engine.Plan {
 	h.t.Helper()
 	r := h.run(ctx, full, true, nil)
 	if r.err != nil {
@@ -166,19 +155,13 @@ func (h *harness) mustRun(ctx context.Context, full bool) *Plan {
 }
 
 // preview plans without applying.
-func (h *harness) preview(ctx context.Context, full bool) *Plan {
+func (h *harness) preview(ctx context.Context, full bool) *engine.Plan {
 	h.t.Helper()
-	p, err := h.engine().Prepare(ctx, PrepareOptions{Settings: h.settings, Full: full})
+	p, err := h.engine().Prepare(ctx, engine.PrepareOptions{Settings: h.settings, Full: full})
 	if err != nil {
 		h.t.Fatal(err)
 	}
 	return p
-}
-
-func fromEmu(u atlemu.User) atlassian.User {
-	return atlassian.User{ID: u.ID, ExternalID: u.ExternalID, UserName: u.UserName, DisplayName: u.DisplayName, GivenName: u.GivenName,
-		FamilyName: u.FamilyName, Email: u.Email(), Title: u.Title, PreferredLanguage: u.PreferredLanguage, MobilePhone: u.Phone("mobile"),
-		WorkPhone: u.Phone("work"), Department: u.Department, Active: u.Active}
 }
 
 // checkExact asserts that the organization is exactly the desired state of the tenant as it is
@@ -186,85 +169,11 @@ func fromEmu(u atlemu.User) atlassian.User {
 // flattened members, and managed users out of scope deactivated.
 func (h *harness) checkExact(held ...string) {
 	h.t.Helper()
-	d := Scope(h.ten.Snapshot(), h.settings, nil)
-	state := h.a.State()
-	byExt := map[string]atlassian.User{}
-	names := map[string]int{}
-	for _, u := range state.Users {
-		names[strings.ToLower(u.UserName)]++
-		if u.ExternalID != "" {
-			if _, dup := byExt[u.ExternalID]; dup {
-				h.t.Errorf("externalId %s twice", u.ExternalID)
-			}
-			byExt[u.ExternalID] = fromEmu(u)
-		}
-	}
-	for n, c := range names {
-		if c > 1 {
-			h.t.Errorf("user %s exists %d times", n, c)
-		}
-	}
-	bad := 0
-	for id, du := range d.Users {
-		cur, ok := byExt[id]
-		if !ok {
-			if du.SCIM.Active {
-				h.t.Errorf("user %s (%s) missing", du.SCIM.UserName, id)
-				bad++
-			}
-			continue
-		}
-		if ch := atlassian.DiffUser(cur, du.SCIM); len(ch) > 0 {
-			h.t.Errorf("user %s differs: %+v", du.SCIM.UserName, ch)
-			bad++
-		}
-		if bad > 10 {
-			h.t.FailNow()
-		}
-	}
-	for ext, u := range byExt {
-		if _, ok := d.Users[ext]; !ok && u.Active {
-			h.t.Errorf("user %s (%s) out of scope but active", u.UserName, ext)
-		}
-	}
-	groups := map[string]atlemu.Group{}
-	for _, g := range state.Groups {
-		if _, dup := groups[strings.ToLower(g.DisplayName)]; dup {
-			h.t.Errorf("group %s twice", g.DisplayName)
-		}
-		groups[strings.ToLower(g.DisplayName)] = g
-	}
-	for id, dg := range d.Groups {
-		if slices.Contains(held, dg.Name) {
-			continue
-		}
-		g, ok := groups[strings.ToLower(dg.Name)]
-		if !ok {
-			h.t.Errorf("group %s missing", dg.Name)
-			continue
-		}
-		if ExternalOwner(g.ExternalID) != id && g.ExternalID != "" {
-			h.t.Errorf("group %s has externalId %s, want %s", dg.Name, g.ExternalID, id)
-		}
-		var want []string
-		for _, m := range dg.Members {
-			if u, ok := byExt[m]; ok {
-				want = append(want, u.ID)
-			}
-		}
-		slices.Sort(want)
-		got := slices.Clone(g.Members)
-		slices.Sort(got)
-		if !slices.Equal(got, want) {
-			h.t.Errorf("group %s has %d members, want %d", dg.Name, len(got), len(want))
-		}
-	}
-	if err := h.st.IntegrityCheck(context.Background()); err != nil {
-		h.t.Error(err)
-	}
+	checkExact(h.t, h.ten.Snapshot(), h.settings, h.a.State(), held...)
+	integrity(h.t, h.st)
 }
 
-func opKeys(p *Plan) []string {
+func opKeys(p *engine.Plan) []string {
 	var out []string
 	for _, o := range p.Ops {
 		k := string(o.Action) + "|" + o.EntraID + "|" + o.SCIMID
@@ -279,12 +188,6 @@ func opKeys(p *Plan) []string {
 
 func runRow(id string) store.Run {
 	return store.Run{ID: id, DirectoryID: dirID, Kind: "apply", Status: "running", Started: time.Now()}
-}
-
-func ctxT(t *testing.T, d time.Duration) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), d)
-	t.Cleanup(cancel)
-	return ctx
 }
 
 func TestEndToEndFullDeltaAndDomainChange(t *testing.T) {
@@ -342,8 +245,8 @@ func TestEndToEndFullDeltaAndDomainChange(t *testing.T) {
 			doms = append(doms, d.Name)
 		}
 	}
-	h.settings.DomainMode, h.settings.Domains = DomainsSpecific, doms[1:]
-	h.settings = norm(t, h.settings)
+	h.settings.DomainMode, h.settings.Domains = engine.DomainsSpecific, doms[1:]
+	h.settings = mustNorm(t, h.settings)
 	p = h.mustRun(ctx, false)
 	if !p.Full || p.Deactivations == 0 {
 		t.Fatalf("deselecting %s: full=%v deactivations=%d", doms[0], p.Full, p.Deactivations)
@@ -361,10 +264,10 @@ func TestThresholdAndConfirmationBlockBeforeWriting(t *testing.T) {
 			doms = append(doms, d.Name)
 		}
 	}
-	h.settings.DomainMode, h.settings.Domains = DomainsSpecific, doms[:1]
+	h.settings.DomainMode, h.settings.Domains = engine.DomainsSpecific, doms[:1]
 	h.settings.DeactivationMaxCount, h.settings.DeactivationMaxPercent = 5, 10
 	h.settings.RemovalMaxCount, h.settings.RemovalMaxPercent = 0, 0 // this test is the deactivation threshold's
-	h.settings = norm(t, h.settings)
+	h.settings = mustNorm(t, h.settings)
 	writes := len(h.a.Writes())
 	r := h.run(ctx, false, false, nil)
 	if apperr.CodeOf(r.err) != apperr.ThresholdExceeded || !r.plan.ThresholdTripped {
@@ -373,7 +276,7 @@ func TestThresholdAndConfirmationBlockBeforeWriting(t *testing.T) {
 	if n := len(h.a.Writes()); n != writes {
 		t.Fatalf("%d writes after a blocked apply", n-writes)
 	}
-	if err := CheckConfirmation(r.plan, Confirmation{TenantID: r.plan.Tenant.ID, Domains: doms}); apperr.CodeOf(err) != apperr.ConfirmationRequired {
+	if err := engine.CheckConfirmation(r.plan, engine.Confirmation{TenantID: r.plan.Tenant.ID, Domains: doms}); apperr.CodeOf(err) != apperr.ConfirmationRequired {
 		t.Fatalf("a changed domain set must be refused, got %v", err)
 	}
 	// Overridden for this run, it applies.
@@ -405,7 +308,7 @@ func TestConflictHeldThenTakenOver(t *testing.T) {
 		t.Fatalf("the held group was written: %d members", len(g.Members))
 	}
 	h.checkExact(name)
-	if err := h.st.SetDecision(ctx, dirID, p.Conflicts[0].GroupEntraID, DecisionTakeOver); err != nil {
+	if err := h.st.SetDecision(ctx, dirID, p.Conflicts[0].GroupEntraID, engine.DecisionTakeOver); err != nil {
 		t.Fatal(err)
 	}
 	p = h.mustRun(ctx, false)
@@ -491,11 +394,11 @@ func TestConflictAndNotFoundDuringApply(t *testing.T) {
 		t.Fatal("the seeded mutation must add and update users")
 	}
 	e := h.engine()
-	p, err := e.Prepare(ctx, PrepareOptions{Settings: h.settings})
+	p, err := e.Prepare(ctx, engine.PrepareOptions{Settings: h.settings})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var created, updated *Op
+	var created, updated *engine.Op
 	for i := range p.Ops {
 		switch {
 		case p.Ops[i].Action == report.CreateUser && created == nil:
@@ -514,7 +417,7 @@ func TestConflictAndNotFoundDuringApply(t *testing.T) {
 		t.Fatal("could not delete by hand")
 	}
 	_ = h.st.PutRun(ctx, store.Run{ID: "r-409", DirectoryID: dirID, Kind: "apply", Status: "running", Started: time.Now()})
-	out, err := e.Apply(ctx, p, ApplyOptions{RunID: "r-409", OverrideThreshold: true})
+	out, err := e.Apply(ctx, p, engine.ApplyOptions{RunID: "r-409", OverrideThreshold: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -548,4 +451,14 @@ func TestFullReconcileEveryNRunsCatchesHandEdits(t *testing.T) {
 		t.Fatalf("full runs %v, want full every 3rd run", kinds)
 	}
 	h.checkExact()
+}
+
+func ops(p *engine.Plan, a report.Action) []engine.Op {
+	var out []engine.Op
+	for _, o := range p.Ops {
+		if o.Action == a {
+			out = append(out, o)
+		}
+	}
+	return out
 }

@@ -1,6 +1,6 @@
 //go:build unix
 
-package engine
+package reliability
 
 import (
 	"context"
@@ -16,19 +16,21 @@ import (
 	"testing"
 	"time"
 
+	"github.com/idpsync/idpsync/internal/adapter"
 	"github.com/idpsync/idpsync/internal/atlassian"
 	atlemu "github.com/idpsync/idpsync/internal/emulator/atlassian"
 	"github.com/idpsync/idpsync/internal/emulator/graph"
 	"github.com/idpsync/idpsync/internal/emulator/loopbacktls"
 	"github.com/idpsync/idpsync/internal/emulator/tenant"
+	"github.com/idpsync/idpsync/internal/engine"
 	"github.com/idpsync/idpsync/internal/entra"
 	"github.com/idpsync/idpsync/internal/store"
 )
 
-// crashChild runs one sync in a child process against the parent's emulators and store, and
+// engineCrashChild runs one sync in a child process against the parent's emulators and store, and
 // SIGKILLs itself a few milliseconds after unit IDPSYNC_CRASH_AT starts: requests are in flight,
 // journal marks unflushed, SQLite mid-transaction.
-func crashChild() {
+func engineCrashChild() {
 	ctx := context.Background()
 	// Trust the parent's emulator certificate (each process generates its own).
 	pemBytes, err := os.ReadFile(os.Getenv("IDPSYNC_CRASH_HOME") + "/emulator.pem")
@@ -55,19 +57,19 @@ func crashChild() {
 	}
 	at, _ := strconv.Atoi(os.Getenv("IDPSYNC_CRASH_AT"))
 	delay, _ := strconv.Atoi(os.Getenv("IDPSYNC_CRASH_DELAY_US"))
-	s := DefaultSettings()
+	s := engine.DefaultSettings()
 	s.DeactivationMaxCount, s.DeactivationMaxPercent = 0, 0
 	s.RemovalMaxCount, s.RemovalMaxPercent = 0, 0
 	s, _ = s.Normalize()
-	e := &Engine{DirectoryID: dirID, Source: source{r}, Target: tgt, State: st, SnapshotDir: home + "/snapshots"}
+	e := &engine.Engine{DirectoryID: dirID, Source: source{r}, Target: adapter.SCIM{SCIM: tgt}, State: adapter.Store{Store: st}, SnapshotDir: home + "/snapshots"}
 	runID := "child-" + strconv.Itoa(os.Getpid())
 	_ = st.PutRun(ctx, store.Run{ID: runID, DirectoryID: dirID, Kind: "apply", Status: "running", Started: time.Now(), PID: os.Getpid()})
 	_, _ = e.ResumeInterrupted(ctx, runID)
-	p, err := e.Prepare(ctx, PrepareOptions{Settings: s})
+	p, err := e.Prepare(ctx, engine.PrepareOptions{Settings: s})
 	if err != nil {
 		os.Exit(4)
 	}
-	_, _ = e.Apply(ctx, p, ApplyOptions{RunID: runID, OverrideThreshold: true, Hook: func(seq int) {
+	_, _ = e.Apply(ctx, p, engine.ApplyOptions{RunID: runID, OverrideThreshold: true, Hook: func(seq int) {
 		if seq == at {
 			go func() {
 				time.Sleep(time.Duration(delay) * time.Microsecond)
@@ -80,7 +82,7 @@ func crashChild() {
 
 func TestCrashMidApplyThenResume(t *testing.T) {
 	if os.Getenv("IDPSYNC_CRASH_CHILD") == "1" {
-		crashChild()
+		engineCrashChild()
 		return
 	}
 	ctx := ctxT(t, 100*time.Second)

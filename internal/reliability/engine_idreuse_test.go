@@ -1,4 +1,4 @@
-package engine
+package reliability
 
 import (
 	"context"
@@ -6,11 +6,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/idpsync/idpsync/internal/adapter"
 	"github.com/idpsync/idpsync/internal/apperr"
-	"github.com/idpsync/idpsync/internal/atlassian"
 	atlemu "github.com/idpsync/idpsync/internal/emulator/atlassian"
 	"github.com/idpsync/idpsync/internal/emulator/graph"
 	"github.com/idpsync/idpsync/internal/emulator/tenant"
+	"github.com/idpsync/idpsync/internal/engine"
 	"github.com/idpsync/idpsync/internal/report"
 	"github.com/idpsync/idpsync/internal/store"
 )
@@ -18,12 +19,12 @@ import (
 // reusingTarget answers the create of one user with another user's existing account, as a
 // hostile or broken SCIM service could.
 type reusingTarget struct {
-	Target
+	engine.Target
 	forUserName string
-	account     atlassian.User
+	account     engine.User
 }
 
-func (r *reusingTarget) CreateUser(ctx context.Context, u atlassian.User) (atlassian.User, error) {
+func (r *reusingTarget) CreateUser(ctx context.Context, u engine.User) (engine.User, error) {
 	if strings.EqualFold(u.UserName, r.forUserName) {
 		return r.account, nil
 	}
@@ -45,11 +46,11 @@ func TestIssue14_09_CreatedUserReturningAnotherUsersIDRefused(t *testing.T) {
 		t.Fatal("the seeded mutation must add users")
 	}
 	e := h.engine()
-	p, err := e.Prepare(ctx, PrepareOptions{Settings: h.settings})
+	p, err := e.Prepare(ctx, engine.PrepareOptions{Settings: h.settings})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var created *Op
+	var created *engine.Op
 	for i := range p.Ops {
 		if p.Ops[i].Action == report.CreateUser {
 			created = &p.Ops[i]
@@ -78,9 +79,9 @@ func TestIssue14_09_CreatedUserReturningAnotherUsersIDRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.Target = &reusingTarget{Target: h.tgt, forUserName: created.User.UserName, account: acct}
+	e.Target = &reusingTarget{Target: adapter.SCIM{SCIM: h.tgt}, forUserName: created.User.UserName, account: engine.User(acct)}
 	_ = h.st.PutRun(ctx, store.Run{ID: "r-reuse", DirectoryID: dirID, Kind: "apply", Status: "running", Started: time.Now()})
-	out, err := e.Apply(ctx, p, ApplyOptions{RunID: "r-reuse", OverrideThreshold: true})
+	out, err := e.Apply(ctx, p, engine.ApplyOptions{RunID: "r-reuse", OverrideThreshold: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +122,7 @@ func TestIssue14_09_CreatedUserReturningAnotherUsersIDRefused(t *testing.T) {
 	// too). Groups are told apart by the Entra id in their externalId: names are Unicode, and a
 	// group deleted in Entra keeps its members in Atlassian, so only these groups say anything.
 	own, theirs := map[string]bool{}, map[string]bool{}
-	for id, g := range Scope(h.ten.Snapshot(), h.settings, nil).Groups {
+	for id, g := range engine.Scope(h.ten.Snapshot(), h.settings, nil).Groups {
 		for _, m := range g.Members {
 			if m == victim.EntraID {
 				own[id] = true
@@ -137,7 +138,7 @@ func TestIssue14_09_CreatedUserReturningAnotherUsersIDRefused(t *testing.T) {
 		t.Fatal("the created user has no memberships to check")
 	}
 	for _, g := range h.a.State().Groups {
-		if ext := ExternalOwner(g.ExternalID); !theirs[ext] || own[ext] {
+		if ext := engine.ExternalOwner(g.ExternalID); !theirs[ext] || own[ext] {
 			continue
 		}
 		for _, mid := range g.Members {

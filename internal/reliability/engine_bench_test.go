@@ -1,4 +1,4 @@
-package engine
+package reliability
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	atlemu "github.com/idpsync/idpsync/internal/emulator/atlassian"
 	"github.com/idpsync/idpsync/internal/emulator/graph"
 	"github.com/idpsync/idpsync/internal/emulator/tenant"
+	"github.com/idpsync/idpsync/internal/engine"
 	"github.com/idpsync/idpsync/internal/report"
 )
 
@@ -27,13 +28,13 @@ func BenchmarkFullSync(b *testing.B) {
 		b.StartTimer()
 		start := time.Now()
 		e := h.engine()
-		p, err := e.Prepare(context.Background(), PrepareOptions{Settings: h.settings, Full: true})
+		p, err := e.Prepare(context.Background(), engine.PrepareOptions{Settings: h.settings, Full: true})
 		if err != nil {
 			b.Fatal(err)
 		}
 		planned := time.Since(start)
 		_ = h.st.PutRun(context.Background(), runRow("bench"))
-		out, err := e.Apply(context.Background(), p, ApplyOptions{RunID: "bench", OverrideThreshold: true})
+		out, err := e.Apply(context.Background(), p, engine.ApplyOptions{RunID: "bench", OverrideThreshold: true})
 		if err != nil {
 			b.Fatal(err)
 		}
