@@ -1,6 +1,6 @@
 import { ModalTransition } from '@atlaskit/modal-dialog';
 import { useCallback, useEffect, useState } from 'react';
-import { AppService, backend, toAppError, type app } from './lib/api';
+import { AppService, toAppError, type app } from './features/api';
 import { FlagsProvider, useFlags } from './lib/flags';
 import { applyThemeMode, loadThemeMode, themeModes, type ThemeMode } from './lib/theme';
 import { defaultPath, pages } from './pages';
@@ -34,7 +34,7 @@ function Shell() {
 
   useEffect(() => {
     let live = true;
-    backend(AppService.About).then(
+    AppService.About().then(
       (a) => live && setAbout(a),
       (e) => live && flags.showError('Could not read the app details', toAppError(e)),
     );

@@ -1,5 +1,6 @@
-// The admin screens' door to the Go services. Tests replace the generated bindings with vi.mock,
+// The frontend's one door to the Go backend. Tests replace the generated bindings with vi.mock,
 // so every screen imports them from here and from nowhere else.
+import * as appBindings from '../../wailsjs/go/app/AppService';
 import * as directoryBindings from '../../wailsjs/go/app/DirectoryService';
 import * as reportBindings from '../../wailsjs/go/app/ReportService';
 import * as syncBindings from '../../wailsjs/go/app/SyncService';
@@ -18,6 +19,7 @@ function rejecting<T extends Record<string, Fn>>(m: T): T {
   return out as T;
 }
 
+export const AppService = rejecting(appBindings);
 export const DirectoryService = rejecting(directoryBindings);
 export const SyncService = rejecting(syncBindings);
 export const ReportService = rejecting(reportBindings);
@@ -38,8 +40,29 @@ export function openExternal(url: string): void {
     window.open(url, '_blank', 'noopener');
   }
 }
-export type { alert, app, atlassian, backend, report, sync } from '../../wailsjs/go/models';
-export { toAppError, type AppError } from '../lib/api';
+export type { alert, app, atlassian, backend, report, engine } from '../../wailsjs/go/models';
+
+/** What a bound Go method rejects with (app.FormatError on the Go side). */
+export interface AppError {
+  code: string;
+  message: string;
+  action?: string;
+}
+
+function isAppError(v: unknown): v is AppError {
+  return typeof v === 'object' && v !== null && typeof (v as AppError).code === 'string' && typeof (v as AppError).message === 'string';
+}
+
+/**
+ * Normalizes anything a call can reject with. Wails itself rejects with a plain string when it
+ * cannot parse the arguments, and a JS bug throws an Error; both become code "internal".
+ */
+export function toAppError(e: unknown): AppError {
+  if (isAppError(e)) return e;
+  if (e instanceof Error) return { code: 'internal', message: e.message };
+  if (typeof e === 'string' && e !== '') return { code: 'internal', message: e };
+  return { code: 'internal', message: 'unexpected error' };
+}
 
 /** Event names emitted by internal/backend (backend.Event*). */
 export const events = {

@@ -3,7 +3,7 @@ import StatusErrorIcon from '@atlaskit/icon/core/status-error';
 import StatusSuccessIcon from '@atlaskit/icon/core/status-success';
 import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from 'react';
 import { token } from '@atlaskit/tokens';
-import type { AppError } from './api';
+import type { AppError } from '../features/api';
 
 interface FlagItem {
   id: number;

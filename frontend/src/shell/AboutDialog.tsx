@@ -3,7 +3,7 @@ import ModalDialog, { ModalBody, ModalFooter, ModalHeader, ModalTitle } from '@a
 import SectionMessage from '@atlaskit/section-message';
 import Textfield from '@atlaskit/textfield';
 import { useState } from 'react';
-import { AppService, backend, toAppError, type app, type AppError } from '../lib/api';
+import { AppService, toAppError, type app, type AppError } from '../features/api';
 
 /** About the build, plus a round-trip check that the Go backend answers (Ping). */
 export function AboutDialog({ about, onClose }: { about: app.AboutInfo | null; onClose: () => void }) {
@@ -17,7 +17,7 @@ export function AboutDialog({ about, onClose }: { about: app.AboutInfo | null; o
     setReply(null);
     setError(null);
     try {
-      setReply(await backend(() => AppService.Ping(message)));
+      setReply(await AppService.Ping(message));
     } catch (e) {
       setError(toAppError(e));
     } finally {

@@ -300,7 +300,7 @@ export namespace backend {
 	    skips: number;
 	    conflicts: Conflict[];
 	    notices?: string[];
-	    renames?: sync.Rename[];
+	    renames?: engine.Rename[];
 	    orgChecked?: boolean;
 	    blocked: ErrorDTO[];
 	    deactivations: number;
@@ -361,6 +361,45 @@ export namespace backend {
 	    defaultDomain: string;
 	    pinnedTenantId?: string;
 	    mismatch: boolean;
+	}
+
+}
+
+export namespace engine {
+	
+	export interface Limits {
+	    users: number;
+	    usersPerGroup: number;
+	    groups: number;
+	    memberships: number;
+	}
+	export interface Rename {
+	    entraId: string;
+	    oldName: string;
+	    newName: string;
+	    oldScimId: string;
+	    stillGrants: number;
+	    deleted: boolean;
+	}
+	export interface Settings {
+	    domainMode: string;
+	    domains?: string[];
+	    userMode: string;
+	    groups?: string[];
+	    includeDisabled: boolean;
+	    includeExternal: boolean;
+	    autoSync: boolean;
+	    autoIntervalMinutes: number;
+	    deactivationMaxCount: number;
+	    deactivationMaxPercent: number;
+	    removalMaxCount: number;
+	    removalMaxPercent: number;
+	    protectedGroups?: string[];
+	    deleteOutOfScopeGroups: boolean;
+	    fullReconcileEvery: number;
+	    memberChunkSize: number;
+	    concurrency: number;
+	    limits?: Limits;
 	}
 
 }
@@ -562,45 +601,6 @@ export namespace report {
 	    failed: number;
 	    pseudonymized: boolean;
 	    source?: Info;
-	}
-
-}
-
-export namespace sync {
-	
-	export interface Limits {
-	    users: number;
-	    usersPerGroup: number;
-	    groups: number;
-	    memberships: number;
-	}
-	export interface Rename {
-	    entraId: string;
-	    oldName: string;
-	    newName: string;
-	    oldScimId: string;
-	    stillGrants: number;
-	    deleted: boolean;
-	}
-	export interface Settings {
-	    domainMode: string;
-	    domains?: string[];
-	    userMode: string;
-	    groups?: string[];
-	    includeDisabled: boolean;
-	    includeExternal: boolean;
-	    autoSync: boolean;
-	    autoIntervalMinutes: number;
-	    deactivationMaxCount: number;
-	    deactivationMaxPercent: number;
-	    removalMaxCount: number;
-	    removalMaxPercent: number;
-	    protectedGroups?: string[];
-	    deleteOutOfScopeGroups: boolean;
-	    fullReconcileEvery: number;
-	    memberChunkSize: number;
-	    concurrency: number;
-	    limits?: Limits;
 	}
 
 }

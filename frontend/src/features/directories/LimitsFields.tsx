@@ -1,9 +1,9 @@
 import Textfield from '@atlaskit/textfield';
-import type { sync } from '../api';
+import type { engine } from '../api';
 
 // Atlassian's defaults for a synced directory and the maxima it raises them to on request
 // (support.atlassian.com, "Users and Groups limits").
-const fields: { key: keyof sync.Limits; label: string; def: number; max: number }[] = [
+const fields: { key: keyof engine.Limits; label: string; def: number; max: number }[] = [
   { key: 'users', label: 'Users in the directory', def: 150000, max: 1000000 },
   { key: 'usersPerGroup', label: 'Users per group', def: 35000, max: 290000 },
   { key: 'groups', label: 'Groups', def: 250000, max: 250000 },
@@ -11,8 +11,8 @@ const fields: { key: keyof sync.Limits; label: string; def: number; max: number 
 ];
 
 /** The directory's Atlassian limits: the defaults, or what Atlassian raised them to for the organization. */
-export function LimitsFields({ limits, onChange }: { limits: sync.Limits | undefined; onChange: (l: sync.Limits) => void }) {
-  const cur = (k: keyof sync.Limits, def: number) => (limits && limits[k] ? limits[k] : def);
+export function LimitsFields({ limits, onChange }: { limits: engine.Limits | undefined; onChange: (l: engine.Limits) => void }) {
+  const cur = (k: keyof engine.Limits, def: number) => (limits && limits[k] ? limits[k] : def);
   return (
     <fieldset className="fieldset" data-testid="limits">
       <legend>Atlassian limits</legend>
@@ -35,7 +35,7 @@ export function LimitsFields({ limits, onChange }: { limits: sync.Limits | undef
               value={String(cur(f.key, f.def))}
               onChange={(e) => {
                 const n = Math.min(f.max, Math.max(0, Math.floor(Number(e.currentTarget.value) || 0)));
-                onChange({ ...(limits ?? {}), [f.key]: n } as sync.Limits);
+                onChange({ ...(limits ?? {}), [f.key]: n } as engine.Limits);
               }}
               testId={`limit-${f.key}`}
             />

@@ -11,7 +11,7 @@ import Spinner from '@atlaskit/spinner';
 import Textfield from '@atlaskit/textfield';
 import { useEffect, useRef, useState } from 'react';
 import { useFlags } from '../../lib/flags';
-import { DirectoryService, toAppError, type AppError, type backend, type sync } from '../api';
+import { DirectoryService, toAppError, type AppError, type backend, type engine } from '../api';
 import { ErrorMessage } from '../common/errors';
 import { ClaimStatus } from '../common/status';
 import { LimitsFields } from './LimitsFields';
@@ -46,7 +46,7 @@ export interface SettingsDraft {
 }
 
 // What the admin edits, comparable with what is saved.
-function draftKey(s: sync.Settings, protectedText: string): string {
+function draftKey(s: engine.Settings, protectedText: string): string {
   return JSON.stringify({ ...s, protectedGroups: parseNames(protectedText) });
 }
 
@@ -62,14 +62,14 @@ export function SyncSettings({
   onDraft?: (d: SettingsDraft | null) => void;
 }) {
   const flags = useFlags();
-  const [s, setS] = useState<sync.Settings | null>(null);
+  const [s, setS] = useState<engine.Settings | null>(null);
   const [domains, setDomains] = useState<backend.DomainRow[] | null>(null);
   const [domainError, setDomainError] = useState<AppError | null>(null);
   const [error, setError] = useState<AppError | null>(null);
   const [saveError, setSaveError] = useState<AppError | null>(null);
   const [protectedText, setProtectedText] = useState('');
   const [saving, setSaving] = useState(false);
-  const [saved, setSaved] = useState<sync.Settings | null>(null);
+  const [saved, setSaved] = useState<engine.Settings | null>(null);
   const [askDelete, setAskDelete] = useState(false);
   const dirty = s !== null && saved !== null && draftKey(s, protectedText) !== draftKey(saved, (saved.protectedGroups ?? []).join(', '));
   const saveRef = useRef<(confirmed: boolean) => Promise<boolean>>(async () => false);
@@ -146,7 +146,7 @@ export function SyncSettings({
         <Spinner label="Loading settings" />
       </div>
     );
-  const set = (p: Partial<sync.Settings>) => setS({ ...s, ...p });
+  const set = (p: Partial<engine.Settings>) => setS({ ...s, ...p });
   const chosenDomains = new Set(s.domains ?? []);
 
 
