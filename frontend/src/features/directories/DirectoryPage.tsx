@@ -4,7 +4,7 @@ import ModalDialog, { ModalBody, ModalFooter, ModalHeader, ModalTitle, ModalTran
 import SectionMessage from '@atlaskit/section-message';
 import Spinner from '@atlaskit/spinner';
 import Tabs, { Tab, TabList, TabPanel } from '@atlaskit/tabs';
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
 import { useFlags } from '../../lib/flags';
 import { PageLayout } from '../../shell/PageLayout';
 import { DirectoryService, EventsOn, events, SyncService, toAppError, type AppError, type Applied, type backend, type Progress } from '../api';
@@ -18,6 +18,7 @@ import { PreviewPanel } from '../sync/PreviewPanel';
 import { SyncProgress, SyncResult } from '../sync/Progress';
 import { Troubleshooting } from '../sync/Troubleshooting';
 import { LastAlert } from './Advanced';
+import { initialPageState, pageReducer } from './pageState';
 import { AtlassianStep, emptyInput } from './AddDirectory';
 import { RetiredGroups } from './RetiredGroups';
 import { SignIn, TenantCard } from './SignIn';
@@ -29,41 +30,24 @@ const tabs: DirectoryTab[] = ['overview', 'settings', 'preview', 'history', 'tro
 export function DirectoryPage({ id, tab = 'overview' }: { id: string; tab?: DirectoryTab }) {
   const nav = useNav();
   const flags = useFlags();
-  const [dir, setDir] = useState<backend.Directory | null>(null);
-  const [account, setAccount] = useState<backend.Account | null | undefined>(undefined);
-  const [loadError, setLoadError] = useState<AppError | null>(null);
-  const [current, setCurrent] = useState<DirectoryTab>(tab);
-  const [plan, setPlan] = useState<backend.PlanSummary | null>(null);
-  const [stale, setStale] = useState(false);
-  const [previewing, setPreviewing] = useState(false);
-  const [previewError, setPreviewError] = useState<AppError | null>(null);
-  const [confirming, setConfirming] = useState(false);
-  const [running, setRunning] = useState(false);
-  const [canceling, setCanceling] = useState(false);
-  const [progress, setProgress] = useState<Record<string, Progress>>({});
-  const [result, setResult] = useState<{ run: backend.RunSummary | null; error: AppError | null } | null>(null);
-  const [refreshKey, setRefreshKey] = useState(0);
-  const [disconnecting, setDisconnecting] = useState(false);
+  const [st, dispatch] = useReducer(pageReducer, tab, initialPageState);
+  const { dir, account, loadError, tab: current, plan, stale, previewing, previewError, confirming, running, canceling, progress, result, refreshKey, disconnecting, unsaved } = st;
+  const setCurrent = (t: DirectoryTab) => dispatch({ type: 'tab', tab: t });
   const live = useRef(true);
   // Unsaved edits in Sync settings: Sync now and Preview ask about them first.
   const draft = useRef<SettingsDraft | null>(null);
   const onDraft = useCallback((d: SettingsDraft | null) => {
     draft.current = d;
   }, []);
-  const [unsaved, setUnsaved] = useState<{ thenConfirm: boolean } | null>(null);
 
   const reload = useCallback(() => {
     DirectoryService.Get(id).then(
-      (d) => {
-        if (!live.current) return;
-        setDir(d);
-        if (d.status === 'syncing') setRunning(true);
-      },
-      (e) => live.current && setLoadError(toAppError(e)),
+      (d) => live.current && dispatch({ type: 'loaded', dir: d }),
+      (e) => live.current && dispatch({ type: 'loadFailed', error: toAppError(e) }),
     );
     DirectoryService.Account(id).then(
-      (a) => live.current && setAccount(a ?? null),
-      () => live.current && setAccount(null),
+      (a) => live.current && dispatch({ type: 'account', account: a ?? null }),
+      () => live.current && dispatch({ type: 'account', account: null }),
     );
   }, [id]);
 
@@ -71,10 +55,7 @@ export function DirectoryPage({ id, tab = 'overview' }: { id: string; tab?: Dire
   const finish = useCallback(
     (run: backend.RunSummary | null, error: AppError | null) => {
       if (!live.current) return;
-      setResult({ run, error });
-      setRunning(false);
-      setCanceling(false);
-      setRefreshKey((k) => k + 1);
+      dispatch({ type: 'finished', run, error });
       reload();
     },
     [reload],
@@ -85,11 +66,11 @@ export function DirectoryPage({ id, tab = 'overview' }: { id: string; tab?: Dire
     reload();
     const offP = EventsOn(events.progress, (p: Progress) => {
       if (p?.directoryId !== id) return;
-      setProgress((m) => ({ ...m, [p.phase]: p }));
+      dispatch({ type: 'progress', progress: p });
     });
     const offD = EventsOn(events.done, (r: backend.RunSummary) => {
       if (r?.directoryId !== id) return;
-      setRefreshKey((k) => k + 1);
+      dispatch({ type: 'runRecorded' });
     });
     const offA = EventsOn(events.applied, (a: Applied) => {
       if (a?.directoryId !== id) return;
@@ -106,14 +87,14 @@ export function DirectoryPage({ id, tab = 'overview' }: { id: string; tab?: Dire
   // Sync now and Preview changes: unsaved settings are saved or discarded first, then the
   // preview is made and shown; Sync now opens the confirmation over it.
   const start = (thenConfirm: boolean) => {
-    if (draft.current) setUnsaved({ thenConfirm });
+    if (draft.current) dispatch({ type: 'unsaved', value: { thenConfirm } });
     else void preview(thenConfirm).then(() => live.current && setCurrent('preview'));
   };
 
   const resolveUnsaved = async (save: boolean) => {
     const u = unsaved;
     const d = draft.current;
-    setUnsaved(null);
+    dispatch({ type: 'unsaved', value: null });
     if (!u) return;
     if (d) {
       if (save) {
@@ -125,32 +106,21 @@ export function DirectoryPage({ id, tab = 'overview' }: { id: string; tab?: Dire
   };
 
   const preview = async (thenConfirm: boolean) => {
-    setPreviewing(true);
-    setPreviewError(null);
+    dispatch({ type: 'previewStarted' });
     try {
       const p = await SyncService.Preview(id, false);
-      if (!live.current) return;
-      setPlan(p);
-      setStale(false);
-      setRefreshKey((k) => k + 1);
-      if (thenConfirm) setConfirming(true);
+      if (live.current) dispatch({ type: 'previewMade', plan: p, thenConfirm });
     } catch (e) {
-      if (live.current) setPreviewError(toAppError(e));
+      if (live.current) dispatch({ type: 'previewFailed', error: toAppError(e) });
     } finally {
-      if (live.current) setPreviewing(false);
+      if (live.current) dispatch({ type: 'previewEnded' });
     }
   };
 
   const apply = async (c: backend.Confirmation) => {
     if (!plan) return;
-    setConfirming(false);
-    setRunning(true);
-    setProgress({});
-    setResult(null);
-    setPreviewError(null); // an older preview's failure says nothing about this sync
-    setCurrent('overview');
     const planId = plan.planId;
-    setPlan(null); // a plan is applied once
+    dispatch({ type: 'applyStarted' });
     try {
       const r = await SyncService.Apply(id, planId, c);
       if (!r.started) finish(r.run ?? null, null);
@@ -161,11 +131,11 @@ export function DirectoryPage({ id, tab = 'overview' }: { id: string; tab?: Dire
   };
 
   const cancel = async () => {
-    setCanceling(true);
+    dispatch({ type: 'cancelStarted' });
     try {
       await SyncService.Cancel(id);
     } catch (e) {
-      setCanceling(false);
+      dispatch({ type: 'cancelFailed' });
       flags.showError('The sync could not be cancelled', toAppError(e));
     }
   };
@@ -176,7 +146,7 @@ export function DirectoryPage({ id, tab = 'overview' }: { id: string; tab?: Dire
       flags.showSuccess('Directory disconnected', 'Synced users keep their product access.');
       nav({ kind: 'list' });
     } catch (e) {
-      setDisconnecting(false);
+      dispatch({ type: 'disconnect', open: false });
       flags.showError('The directory could not be disconnected', toAppError(e));
     }
   };
@@ -228,14 +198,14 @@ export function DirectoryPage({ id, tab = 'overview' }: { id: string; tab?: Dire
         <TabPanel>
           <div className="tab-pad" data-testid="overview">
             {running && <SyncProgress progress={progress} onCancel={() => void cancel()} canceling={canceling} />}
-            {result && <SyncResult run={result.run} error={result.error} onReport={openReport} onDismiss={() => setResult(null)} />}
+            {result && <SyncResult run={result.run} error={result.error} onReport={openReport} onDismiss={() => dispatch({ type: 'dismissResult' })} />}
             {account === null && (
               <section className="panel">
                 <h3 className="subhead">Connect your Microsoft account</h3>
                 <SignIn directoryId={id} onSignedIn={() => reload()} />
               </section>
             )}
-            <Overview dir={dir} account={account ?? null} onEdit={() => setCurrent('settings')} onDisconnect={() => setDisconnecting(true)} />
+            <Overview dir={dir} account={account ?? null} onEdit={() => setCurrent('settings')} onDisconnect={() => dispatch({ type: 'disconnect', open: true })} />
             {dir.syncedGroups > 0 && <RetiredGroups directoryId={id} />}
             {account && !dir.tenantId && (
               <section className="panel">
@@ -254,7 +224,7 @@ export function DirectoryPage({ id, tab = 'overview' }: { id: string; tab?: Dire
                   running={running || dir.status === 'syncing'}
                   onDraft={onDraft}
                   onSaved={() => {
-                    if (plan) setStale(true);
+                    dispatch({ type: 'settingsSaved' });
                     reload();
                   }}
                 />
@@ -267,12 +237,12 @@ export function DirectoryPage({ id, tab = 'overview' }: { id: string; tab?: Dire
           <div className="tab-pad">
             {plan ? (
               <>
-                <PreviewPanel plan={plan} onPlan={(p) => { setPlan(p); setStale(false); }} stale={stale} />
+                <PreviewPanel plan={plan} onPlan={(p) => dispatch({ type: 'planReplaced', plan: p })} stale={stale} />
                 <div className="footer-buttons">
                   <Button onClick={() => void preview(false)} isLoading={previewing} testId="preview-again">
                     Preview again
                   </Button>
-                  <Button appearance="primary" onClick={() => setConfirming(true)} isDisabled={stale || running} testId="preview-sync">
+                  <Button appearance="primary" onClick={() => dispatch({ type: 'confirm', open: true })} isDisabled={stale || running} testId="preview-sync">
                     Sync these changes
                   </Button>
                 </div>
@@ -294,12 +264,12 @@ export function DirectoryPage({ id, tab = 'overview' }: { id: string; tab?: Dire
           <div className="tab-pad">{current === 'troubleshooting' && <Troubleshooting directoryId={id} onReport={openReport} refreshKey={refreshKey} />}</div>
         </TabPanel>
         <TabPanel>
-          <div className="tab-pad">{current === 'connection' && <EditConnection dir={dir} onSaved={setDir} />}</div>
+          <div className="tab-pad">{current === 'connection' && <EditConnection dir={dir} onSaved={(d) => dispatch({ type: 'loaded', dir: d })} />}</div>
         </TabPanel>
       </Tabs>
       <ModalTransition>
         {unsaved && (
-          <ModalDialog onClose={() => setUnsaved(null)} testId="unsaved-dialog">
+          <ModalDialog onClose={() => dispatch({ type: 'unsaved', value: null })} testId="unsaved-dialog">
             <ModalHeader>
               <ModalTitle appearance="warning">Save your settings first?</ModalTitle>
             </ModalHeader>
@@ -307,7 +277,7 @@ export function DirectoryPage({ id, tab = 'overview' }: { id: string; tab?: Dire
               <p>You changed the sync settings without saving them. A preview and a sync use the saved settings: save your changes to preview with them, or discard them to preview with the saved ones.</p>
             </ModalBody>
             <ModalFooter>
-              <Button appearance="subtle" onClick={() => setUnsaved(null)}>
+              <Button appearance="subtle" onClick={() => dispatch({ type: 'unsaved', value: null })}>
                 Cancel
               </Button>
               <Button onClick={() => void resolveUnsaved(false)} testId="unsaved-discard">
@@ -321,11 +291,11 @@ export function DirectoryPage({ id, tab = 'overview' }: { id: string; tab?: Dire
         )}
       </ModalTransition>
       <ModalTransition>
-        {confirming && plan && <ConfirmDialog plan={plan} onConfirm={(c) => void apply(c)} onClose={() => setConfirming(false)} />}
+        {confirming && plan && <ConfirmDialog plan={plan} onConfirm={(c) => void apply(c)} onClose={() => dispatch({ type: 'confirm', open: false })} />}
       </ModalTransition>
       <ModalTransition>
         {disconnecting && (
-          <ModalDialog onClose={() => setDisconnecting(false)} testId="disconnect-dialog">
+          <ModalDialog onClose={() => dispatch({ type: 'disconnect', open: false })} testId="disconnect-dialog">
             <ModalHeader>
               <ModalTitle appearance="danger">Disconnect {dir.name}?</ModalTitle>
             </ModalHeader>
@@ -337,7 +307,7 @@ export function DirectoryPage({ id, tab = 'overview' }: { id: string; tab?: Dire
               </ul>
             </ModalBody>
             <ModalFooter>
-              <Button appearance="subtle" onClick={() => setDisconnecting(false)}>
+              <Button appearance="subtle" onClick={() => dispatch({ type: 'disconnect', open: false })}>
                 Cancel
               </Button>
               <Button appearance="danger" onClick={() => void disconnect()} testId="disconnect-confirm">
