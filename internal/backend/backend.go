@@ -6,8 +6,6 @@ package backend
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -19,6 +17,7 @@ import (
 	"github.com/idpsync/idpsync/internal/apperr"
 	"github.com/idpsync/idpsync/internal/atlassian"
 	"github.com/idpsync/idpsync/internal/auth"
+	"github.com/idpsync/idpsync/internal/engine"
 	"github.com/idpsync/idpsync/internal/keychain"
 	"github.com/idpsync/idpsync/internal/store"
 )
@@ -129,12 +128,6 @@ func (b *Backend) Store() *store.Store { return b.st }
 
 // Home is the folder of the store, reports and snapshots.
 func (b *Backend) Home() string { return b.home }
-
-func newID() string {
-	var r [8]byte
-	_, _ = rand.Read(r[:])
-	return hex.EncodeToString(r[:])
-}
 
 func rfc(t time.Time) string {
 	if t.IsZero() {
@@ -254,7 +247,7 @@ func (b *Backend) CreateDirectory(ctx context.Context, in DirectoryInput) (Direc
 	if err := b.refuseRefusedKeys(ctx, "", in); err != nil {
 		return Directory{}, err
 	}
-	d := store.Directory{ID: newID(), Name: in.Name, Cloud: in.Cloud, ClientID: strings.TrimSpace(in.ClientID), SCIMBaseURL: strings.TrimSpace(in.SCIMBaseURL),
+	d := store.Directory{ID: engine.NewID(), Name: in.Name, Cloud: in.Cloud, ClientID: strings.TrimSpace(in.ClientID), SCIMBaseURL: strings.TrimSpace(in.SCIMBaseURL),
 		OrgID: strings.TrimSpace(in.OrgID), AllowCustomHost: in.AllowCustomHost, SCIMKeyCreated: in.SCIMKeyCreated, Created: b.opts.Now(),
 		GraphURL: in.GraphURL, AuthorityURL: in.AuthorityURL, OrgURL: in.OrgURL}
 	if err := b.st.CreateDirectory(ctx, d); err != nil {

@@ -3,9 +3,6 @@ package backend
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -68,7 +65,9 @@ func (b *Backend) SaveSettings(ctx context.Context, id string, s Settings) (Sett
 	return n, nil
 }
 
-func (b *Backend) engine(ctx context.Context, d store.Directory, s engine.Settings, runID string) (*engine.Engine, error) {
+// engine builds the directory's engine with its clients for one run; its progress, the Graph
+// reader's included, goes to the Emitter.
+func (b *Backend) engine(ctx context.Context, d store.Directory, s engine.Settings) (*engine.Engine, error) {
 	r, err := b.reader(ctx, d)
 	if err != nil {
 		return nil, err
@@ -77,11 +76,13 @@ func (b *Backend) engine(ctx context.Context, d store.Directory, s engine.Settin
 	if err != nil {
 		return nil, err
 	}
-	emit := func(p engine.Progress) {
-		b.opts.Emitter.Emit(EventProgress, Progress{DirectoryID: d.ID, RunID: runID, Phase: p.Phase, Done: p.Done, Total: p.Total, Rate: p.Rate, ETASeconds: p.ETASeconds})
+	e := &engine.Engine{DirectoryID: d.ID, Target: adapter.SCIM{SCIM: t}, State: adapter.Store{Store: b.st}, SnapshotDir: b.snapshotDir(), Now: b.opts.Now}
+	e.Emit = func(p engine.Progress) {
+		b.opts.Emitter.Emit(EventProgress, Progress{DirectoryID: d.ID, RunID: p.RunID, Phase: p.Phase, Done: p.Done, Total: p.Total, Rate: p.Rate, ETASeconds: p.ETASeconds})
 	}
-	src := source{r: r, emit: func(phase string, done int) { emit(engine.Progress{Phase: phase, Done: done, ETASeconds: -1}) }}
-	e := &engine.Engine{DirectoryID: d.ID, Source: src, Target: adapter.SCIM{SCIM: t}, State: adapter.Store{Store: b.st}, SnapshotDir: b.snapshotDir(), Emit: emit, Now: b.opts.Now}
+	e.Source = source{r: r, emit: func(phase string, done int) {
+		e.EmitProgress(engine.Progress{Phase: phase, Done: done, ETASeconds: -1})
+	}}
 	o, err := b.org(ctx, d)
 	if err != nil {
 		return nil, err
@@ -92,89 +93,109 @@ func (b *Backend) engine(ctx context.Context, d store.Directory, s engine.Settin
 	return e, nil
 }
 
-// keyProver is a client that proves its key with one cheap documented request.
-type keyProver interface {
-	Verify(ctx context.Context) error
+// runSettings are the directory's settings as a run uses them.
+func (b *Backend) runSettings(ctx context.Context, dirID string) (engine.Settings, error) {
+	s, err := b.settings(ctx, dirID)
+	if err != nil {
+		return s, err
+	}
+	return s.Normalize()
 }
 
-// proveKeys checks the directory API key, and the organization key when one is configured,
-// before a run reports anything: a wrong or expired key otherwise let an incremental run with
-// nothing touched report "Succeeded, 0 changes" and a headless run never notice a wrong
-// organization key (issue 18 point 5).
-func proveKeys(ctx context.Context, e *engine.Engine) error {
-	if kp, ok := e.Target.(keyProver); ok {
-		if err := kp.Verify(ctx); err != nil {
-			return err
-		}
-	}
-	if kp, ok := e.Org.(keyProver); ok && e.Org != nil {
-		if err := kp.Verify(ctx); err != nil {
-			return err
-		}
-	}
-	return nil
+// previewSpec is how a preview of d is made and recorded, alone or as the first step of a run.
+func (b *Backend) previewSpec(d store.Directory, s engine.Settings, full, automatic bool) engine.PreviewSpec {
+	return engine.PreviewSpec{DirectoryName: d.Name, Settings: s, Full: full, Automatic: automatic,
+		Pin: engine.TenantPin{TenantID: d.TenantID, TenantName: d.TenantName}, AppVersion: version.Version,
+		Reports: engine.ReportFiles{Dir: b.reportDir()},
+		Prepared: func(ctx context.Context, p *engine.Plan) {
+			p.Notices = append(p.Notices, b.sameTenant(ctx, d.ID, p.Tenant.ID)...)
+			go b.cacheGroups(d.ID, p.Snapshot)
+			b.mu.Lock()
+			for id, pe := range b.plans {
+				if pe.dirID == d.ID {
+					delete(b.plans, id) // one plan per directory: an older preview can no longer be applied
+				}
+			}
+			b.mu.Unlock()
+		}}
 }
 
-// prepare computes a plan for d and records the preview run and its report.
+// tracker shows a run of this app in its directory's status: "previewing" while it prepares,
+// "syncing" (and cancellable by Cancel) once it applies.
+type tracker struct {
+	b                   *Backend
+	dirID               string
+	cancel              context.CancelFunc
+	previewing, syncing bool
+}
+
+func (t *tracker) stage(s engine.Stage) {
+	t.b.mu.Lock()
+	defer t.b.mu.Unlock()
+	t.endPreviewLocked()
+	switch s {
+	case engine.StagePrepare:
+		t.b.previews[t.dirID]++
+		t.previewing = true
+	case engine.StageApply:
+		// A second sync of the directory in this app is refused by the lock: it must not take
+		// the first one's Cancel.
+		if _, busy := t.b.runs[t.dirID]; !busy && !t.syncing {
+			t.b.runs[t.dirID] = t.cancel
+			t.syncing = true
+		}
+	}
+}
+
+func (t *tracker) endPreviewLocked() {
+	if t.previewing {
+		if t.b.previews[t.dirID]--; t.b.previews[t.dirID] <= 0 {
+			delete(t.b.previews, t.dirID)
+		}
+		t.previewing = false
+	}
+}
+
+func (t *tracker) done() {
+	t.b.mu.Lock()
+	defer t.b.mu.Unlock()
+	t.endPreviewLocked()
+	if t.syncing {
+		delete(t.b.runs, t.dirID)
+		t.syncing = false
+	}
+}
+
+// prepare computes a plan for d, records the preview run and its report, and keeps the plan for
+// Apply (one per directory).
 func (b *Backend) prepare(ctx context.Context, d store.Directory, full bool, automatic bool) (*planEntry, error) {
-	s, err := b.settings(ctx, d.ID)
+	s, err := b.runSettings(ctx, d.ID)
 	if err != nil {
 		return nil, err
 	}
-	s, err = s.Normalize()
+	t := &tracker{b: b, dirID: d.ID}
+	t.stage(engine.StagePrepare)
+	defer t.done()
+	e, err := b.engine(ctx, d, s)
 	if err != nil {
 		return nil, err
 	}
-	runID := newID()
-	started := b.opts.Now()
+	pv, err := e.Preview(ctx, b.previewSpec(d, s, full, automatic))
+	if err != nil {
+		return nil, err
+	}
+	pe := b.planEntry(d.ID, pv)
 	b.mu.Lock()
-	b.previews[d.ID]++
-	b.mu.Unlock()
-	defer func() {
-		b.mu.Lock()
-		if b.previews[d.ID]--; b.previews[d.ID] <= 0 {
-			delete(b.previews, d.ID)
-		}
-		b.mu.Unlock()
-	}()
-	e, err := b.engine(ctx, d, s, runID)
-	if err != nil {
-		return nil, err
-	}
-	var plan *engine.Plan
-	err = proveKeys(ctx, e)
-	if err == nil {
-		plan, err = e.Prepare(ctx, engine.PrepareOptions{Settings: s, Full: full})
-	}
-	if err == nil && d.TenantID != "" && !strings.EqualFold(plan.Tenant.ID, d.TenantID) {
-		err = apperr.New(apperr.TenantMismatch, "this directory syncs tenant %s (%s), but the account read tenant %s (%s)",
-			d.TenantID, d.TenantName, plan.Tenant.ID, plan.Tenant.DisplayName).WithAction("Sign in with an account of the directory's tenant.")
-	}
-	info := engine.RunInfo{RunID: runID, AppVersion: version.Version, DirectoryID: d.ID, DirectoryName: d.Name, Kind: report.KindPreview, Started: started, Err: err}
-	if err != nil {
-		rep, path, _ := b.writeReport(info, nil, nil)
-		b.saveRun(ctx, store.Run{ID: runID, DirectoryID: d.ID, Kind: "preview", Status: string(rep.Status), Full: full, Automatic: automatic, Started: started}, rep, path, err)
-		return nil, err
-	}
-	plan.ID = newID()
-	plan.Notices = append(plan.Notices, b.sameTenant(ctx, d.ID, plan.Tenant.ID)...)
-	rep, path, werr := b.writeReport(info, plan, nil)
-	if werr != nil {
-		return nil, werr
-	}
-	b.saveRun(ctx, store.Run{ID: runID, DirectoryID: d.ID, Kind: "preview", Status: string(report.StatusPlanned), Full: plan.Full, Automatic: automatic, Started: started}, rep, path, nil)
-	go b.cacheGroups(d.ID, plan.Snapshot)
-	pe := &planEntry{id: plan.ID, dirID: d.ID, runID: runID, plan: plan, report: path, created: b.opts.Now()}
-	pe.summary = summarize(pe)
-	b.mu.Lock()
-	for id, p := range b.plans {
-		if p.dirID == d.ID {
-			delete(b.plans, id) // one plan per directory: an older preview can no longer be applied
-		}
-	}
 	b.plans[pe.id] = pe
 	b.mu.Unlock()
 	return pe, nil
+}
+
+func (b *Backend) planEntry(dirID string, pv *engine.Previewed) *planEntry {
+	pv.Plan.ID = engine.NewID()
+	pe := &planEntry{id: pv.Plan.ID, dirID: dirID, runID: pv.RunID, plan: pv.Plan, report: pv.ReportPath, created: b.opts.Now()}
+	pe.summary = summarize(pe)
+	return pe
 }
 
 func summarize(pe *planEntry) PlanSummary {
@@ -217,49 +238,6 @@ func head(s []string, n int) []string {
 		return []string{}
 	}
 	return s[:min(n, len(s))]
-}
-
-// writeReport writes a run's report (streamed: the operations are never all held as report
-// rows) and returns the document without its operations, with its path. The document is
-// returned even when writing fails, for the run's row.
-func (b *Backend) writeReport(info engine.RunInfo, p *engine.Plan, out *engine.Outcome) (*report.Report, string, error) {
-	if err := os.MkdirAll(b.reportDir(), 0o700); err != nil {
-		rep, _ := engine.WriteReport(io.Discard, info, p, out, report.WriteOptions{})
-		return rep, "", apperr.Wrap(err, apperr.Internal, "cannot create the reports folder")
-	}
-	name := info.Started.UTC().Format("20060102-150405") + "-" + string(info.Kind) + "-" + info.RunID + ".json"
-	path := filepath.Join(b.reportDir(), name)
-	f, err := os.OpenFile(path+".tmp", os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
-	if err != nil {
-		rep, _ := engine.WriteReport(io.Discard, info, p, out, report.WriteOptions{})
-		return rep, "", apperr.Wrap(err, apperr.Internal, "cannot write the report")
-	}
-	rep, err := engine.WriteReport(f, info, p, out, report.WriteOptions{})
-	if err != nil {
-		f.Close()
-		return rep, "", apperr.Wrap(err, apperr.Internal, "cannot write the report")
-	}
-	if err := f.Close(); err != nil {
-		return rep, "", apperr.Wrap(err, apperr.Internal, "cannot write the report")
-	}
-	return rep, path, os.Rename(path+".tmp", path)
-}
-
-func (b *Backend) saveRun(ctx context.Context, r store.Run, rep *report.Report, path string, err error) {
-	counts, _ := json.Marshal(rep.Counts)
-	sets, _ := json.Marshal(rep.Settings)
-	r.Counts, r.Settings, r.ReportPath = string(counts), string(sets), path
-	if r.Status == "" {
-		r.Status = string(rep.Status)
-	}
-	if r.Ended.IsZero() {
-		r.Ended = b.opts.Now()
-	}
-	if err != nil {
-		ae := apperr.As(err)
-		r.ErrorCode, r.ErrorMessage = string(ae.Code), ae.Message
-	}
-	_ = b.st.PutRun(ctx, r)
 }
 
 func (b *Backend) plan(planID string) (*planEntry, error) {
@@ -436,94 +414,82 @@ func (b *Backend) Apply(ctx context.Context, planID string, c Confirmation) (Run
 	if err != nil {
 		return RunSummary{}, err
 	}
-	if err := engine.CheckConfirmation(pe.plan, engine.Confirmation{TenantID: c.TenantID, Domains: c.Domains, PlanDigest: c.PlanDigest}); err != nil {
-		return RunSummary{}, err
-	}
-	if c.PlanDigest == "" {
-		return RunSummary{}, apperr.New(apperr.ConfirmationRequired, "the confirmation does not name the plan it confirms").WithAction("Preview again and confirm.")
-	}
 	d, err := b.st.GetDirectory(ctx, pe.dirID)
 	if err != nil {
 		return RunSummary{}, err
 	}
-	lock, err := b.st.LockDirectory(ctx, d.ID, "apply")
-	if err != nil {
-		return RunSummary{}, err
+	rs, _, err := b.run(ctx, d, runRequest{entry: pe, purpose: "apply",
+		confirm:   engine.Confirmation{TenantID: c.TenantID, Domains: c.Domains, PlanDigest: c.PlanDigest},
+		overrides: engine.Overrides{Threshold: c.OverrideThreshold, RemovalThreshold: c.OverrideRemovalThreshold, ReadShrink: c.OverrideReadShrink}})
+	return rs, err
+}
+
+// runRequest is one sync of a directory by this app: of a previewed plan (entry), or of a plan
+// the run prepares itself under the lock.
+type runRequest struct {
+	entry     *planEntry
+	full      bool
+	automatic bool
+	confirm   engine.Confirmation
+	overrides engine.Overrides
+	purpose   string
+}
+
+// run is one sync of d through the engine's lifecycle. ps summarizes the plan the run prepared;
+// rs is empty when nothing was recorded as an apply the admin asked for (refused before the
+// lock, or a confirmation that does not match: its blocked run is in the history).
+func (b *Backend) run(ctx context.Context, d store.Directory, rq runRequest) (rs RunSummary, ps PlanSummary, err error) {
+	var s engine.Settings
+	var plan *engine.Plan
+	if rq.entry != nil {
+		plan, s = rq.entry.plan, rq.entry.plan.Settings
+	} else if s, err = b.runSettings(ctx, d.ID); err != nil {
+		return RunSummary{}, PlanSummary{}, err
 	}
-	defer lock.Unlock()
-	b.mu.Lock()
-	delete(b.plans, planID) // a plan is applied once
-	b.mu.Unlock()
-	return b.apply(ctx, d, pe.plan, engine.Overrides{Threshold: c.OverrideThreshold, RemovalThreshold: c.OverrideRemovalThreshold, ReadShrink: c.OverrideReadShrink}, false)
-}
-
-func (b *Backend) account(d store.Directory) string {
-	return d.Account
-}
-
-// apply runs an already confirmed plan under the directory's lock.
-func (b *Backend) apply(ctx context.Context, d store.Directory, p *engine.Plan, override engine.Overrides, automatic bool) (RunSummary, error) {
-	s := p.Settings
-	runID := newID()
-	started := b.opts.Now()
-	// The run is cancellable (and the directory "syncing") from its first step: a Cancel that
-	// arrives while the engine is still being set up must not be lost.
 	rctx, cancel := context.WithCancel(ctx)
-	b.mu.Lock()
-	b.runs[d.ID] = cancel
-	b.mu.Unlock()
-	defer func() {
-		cancel()
-		b.mu.Lock()
-		delete(b.runs, d.ID)
-		b.mu.Unlock()
-	}()
-	e, err := b.engine(ctx, d, s, runID)
+	defer cancel()
+	t := &tracker{b: b, dirID: d.ID, cancel: cancel}
+	defer t.done()
+	if plan != nil {
+		// Cancellable (and the directory "syncing") from its first step: a Cancel that arrives
+		// while the clients are still being set up must not be lost.
+		t.stage(engine.StageApply)
+	}
+	e, err := b.engine(ctx, d, s)
 	if err != nil {
-		return RunSummary{}, err
+		return RunSummary{}, PlanSummary{}, err
 	}
-	host, _ := os.Hostname()
-	run := store.Run{ID: runID, DirectoryID: d.ID, Kind: "apply", Status: string(report.StatusRunning), Full: p.Full, Automatic: automatic,
-		Started: started, PID: os.Getpid(), Host: host}
-	if err := b.st.PutRun(ctx, run); err != nil {
-		return RunSummary{}, err
+	res, err := e.Run(rctx, engine.RunSpec{PreviewSpec: b.previewSpec(d, s, rq.full, rq.automatic), Plan: plan,
+		Confirm: rq.confirm, Overrides: rq.overrides, Account: d.Account, Purpose: rq.purpose, Lock: b.st,
+		Stage: func(st engine.Stage) {
+			if st == engine.StageApply && rq.entry != nil {
+				b.mu.Lock()
+				delete(b.plans, rq.entry.id) // a plan is applied once
+				b.mu.Unlock()
+			}
+			t.stage(st)
+		},
+		Applied: func(ctx context.Context, p *engine.Plan, c report.Confirmation) {
+			// The first applied sync pins the tenant; every sync the admin applied updates the
+			// standing confirmation that automatic runs sync under.
+			if d.TenantID == "" {
+				d.TenantID, d.TenantName = p.Tenant.ID, p.Tenant.DisplayName
+				_ = b.st.UpdateDirectory(ctx, d)
+			}
+			if !rq.automatic {
+				_ = b.st.SetStandingConfirmation(ctx, d.ID, store.Confirmation{TenantID: p.Tenant.ID, Domains: p.Domains, Account: c.Account, At: c.At})
+			}
+		}})
+	if res.Preview != nil && res.Preview.Plan != nil {
+		ps = b.planEntry(d.ID, res.Preview).summary
 	}
-	if _, err := e.ResumeInterrupted(ctx, runID); err != nil {
-		return RunSummary{}, err
+	if res.RunID == "" || res.Blocked && apperr.CodeOf(err) == apperr.ConfirmationRequired {
+		return RunSummary{}, ps, err
 	}
-	conf := report.Confirmation{TenantID: p.Tenant.ID, Domains: p.Domains, PlanDigest: p.Digest, Account: b.account(d), At: started, Automatic: automatic}
-	out, err := e.Apply(rctx, p, engine.ApplyOptions{RunID: runID, OverrideThreshold: override.Threshold,
-		OverrideRemovalThreshold: override.RemovalThreshold, OverrideReadShrink: override.ReadShrink})
-	if err == nil {
-		if cerr := e.Commit(context.WithoutCancel(ctx), p, out); cerr != nil {
-			out.Errors = append(out.Errors, report.RunError{Code: string(apperr.CodeOf(cerr)), Message: cerr.Error()})
-		}
-	}
-	info := engine.RunInfo{RunID: runID, AppVersion: version.Version, DirectoryID: d.ID, DirectoryName: d.Name, Kind: report.KindApply,
-		Confirmed: conf, Started: started, Err: err}
-	rep, path, werr := b.writeReport(info, p, out)
-	run.Status = string(rep.Status)
-	b.saveRun(context.WithoutCancel(ctx), run, rep, path, err)
-	if err == nil {
-		// The first applied sync pins the tenant; every applied sync updates the standing confirmation.
-		if d.TenantID == "" {
-			d.TenantID, d.TenantName = p.Tenant.ID, p.Tenant.DisplayName
-			_ = b.st.UpdateDirectory(context.WithoutCancel(ctx), d)
-		}
-		if !automatic {
-			_ = b.st.SetStandingConfirmation(context.WithoutCancel(ctx), d.ID, store.Confirmation{TenantID: p.Tenant.ID, Domains: p.Domains, Account: b.account(d), At: started})
-		}
-	}
-	saved, _ := b.st.GetRun(context.WithoutCancel(ctx), runID)
-	rs := runDTO(saved)
+	saved, _ := b.st.GetRun(context.WithoutCancel(ctx), res.RunID)
+	rs = runDTO(saved)
 	b.opts.Emitter.Emit(EventRunDone, rs)
-	if err != nil {
-		return rs, err
-	}
-	if werr != nil {
-		return rs, werr
-	}
-	return rs, nil
+	return rs, ps, err
 }
 
 // Cancel stops the directory's running sync: in-flight operations finish, the rest is recorded.
@@ -538,40 +504,30 @@ func (b *Backend) Cancel(ctx context.Context, id string) error {
 	return nil
 }
 
-// Headless is `idpsync plan` / `idpsync sync`: preview, check the headless confirmation, apply.
+// Headless is `idpsync plan` / `idpsync sync`: preview, or one run that previews, checks the
+// headless confirmation and applies.
 func (b *Backend) Headless(ctx context.Context, id string, o HeadlessOptions) (rs RunSummary, ps PlanSummary, err error) {
 	d, err := b.st.GetDirectory(ctx, id)
 	if err != nil {
 		return RunSummary{}, PlanSummary{}, err
 	}
-	if o.Automatic && o.Apply {
-		defer func() { b.afterAutomatic(ctx, d, rs, err) }()
-	}
-	var lock *store.Lock
-	if o.Apply {
-		// Hold the lock from the read to the last write, so the plan applied is the plan checked.
-		if lock, err = b.st.LockDirectory(ctx, id, "headless sync"); err != nil {
+	if !o.Apply {
+		pe, err := b.prepare(ctx, d, o.Full, o.Automatic)
+		if err != nil {
 			return RunSummary{}, PlanSummary{}, err
 		}
-		defer lock.Unlock()
-	}
-	pe, err := b.prepare(ctx, d, o.Full, o.Automatic)
-	if err != nil {
-		return RunSummary{}, PlanSummary{}, err
-	}
-	b.mu.Lock()
-	delete(b.plans, pe.id)
-	b.mu.Unlock()
-	if !o.Apply {
+		b.mu.Lock()
+		delete(b.plans, pe.id)
+		b.mu.Unlock()
 		r, _ := b.st.GetRun(ctx, pe.runID)
 		return runDTO(r), pe.summary, nil
 	}
-	if err := engine.CheckConfirmation(pe.plan, engine.Confirmation{TenantID: o.ConfirmTenant, Domains: o.ConfirmDomains, PlanDigest: o.ConfirmPlanDigest}); err != nil {
-		b.recordBlocked(ctx, d, pe, err, o.Automatic)
-		return RunSummary{}, pe.summary, err
+	if o.Automatic {
+		defer func() { b.afterAutomatic(ctx, d, rs, err) }()
 	}
-	rs, err = b.apply(ctx, d, pe.plan, engine.Overrides{Threshold: o.OverrideThreshold, RemovalThreshold: o.OverrideRemovalThreshold, ReadShrink: o.OverrideReadShrink}, o.Automatic)
-	return rs, pe.summary, err
+	return b.run(ctx, d, runRequest{full: o.Full, automatic: o.Automatic, purpose: "headless sync",
+		confirm:   engine.Confirmation{TenantID: o.ConfirmTenant, Domains: o.ConfirmDomains, PlanDigest: o.ConfirmPlanDigest},
+		overrides: engine.Overrides{Threshold: o.OverrideThreshold, RemovalThreshold: o.OverrideRemovalThreshold, ReadShrink: o.OverrideReadShrink}})
 }
 
 // ---- history and reports
@@ -653,8 +609,4 @@ func (b *Backend) RunOperations(ctx context.Context, runID string, q OpQuery) (O
 		return nil
 	}})
 	return page, err
-}
-
-func reportConfirmation(p *engine.Plan, automatic bool) report.Confirmation {
-	return report.Confirmation{TenantID: p.Tenant.ID, Domains: p.Domains, PlanDigest: p.Digest, Automatic: automatic}
 }

@@ -350,37 +350,9 @@ func (b *Backend) AutoSync(ctx context.Context, id string) (rs RunSummary, err e
 	if conf == nil {
 		return RunSummary{}, apperr.New(apperr.ConfirmationRequired, "automatic syncing waits for a first sync confirmed by the admin").WithAction("Run a sync and confirm the tenant and domains.")
 	}
-	lock, err := b.st.LockDirectory(ctx, id, "automatic sync")
-	if err != nil {
-		return RunSummary{}, err
-	}
-	defer lock.Unlock()
-	pe, err := b.prepare(ctx, d, false, true)
-	if err != nil {
-		return RunSummary{}, err
-	}
-	b.mu.Lock()
-	delete(b.plans, pe.id)
-	b.mu.Unlock()
-	if err := engine.CheckConfirmation(pe.plan, engine.Confirmation{TenantID: conf.TenantID, Domains: conf.Domains}); err != nil {
-		b.recordBlocked(ctx, d, pe, err, true)
-		return RunSummary{}, err
-	}
 	// An automatic run never overrides a rail: the deactivation and membership-removal
 	// thresholds and the read-shrink rail all stop it before writing.
-	if err := pe.plan.CheckRails(engine.Overrides{}); err != nil {
-		b.recordBlocked(ctx, d, pe, err, true)
-		return RunSummary{}, err
-	}
-	return b.apply(ctx, d, pe.plan, engine.Overrides{}, true)
-}
-
-// recordBlocked records an automatic run that a safety rail stopped before writing.
-func (b *Backend) recordBlocked(ctx context.Context, d store.Directory, pe *planEntry, err error, automatic bool) {
-	runID := newID()
-	started := b.opts.Now()
-	info := engine.RunInfo{RunID: runID, DirectoryID: d.ID, DirectoryName: d.Name, Kind: "apply", Started: started, Err: err,
-		Confirmed: reportConfirmation(pe.plan, automatic)}
-	rep, path, _ := b.writeReport(info, pe.plan, nil)
-	b.saveRun(ctx, store.Run{ID: runID, DirectoryID: d.ID, Kind: "apply", Status: string(rep.Status), Full: pe.plan.Full, Automatic: automatic, Started: started}, rep, path, err)
+	rs, _, err = b.run(ctx, d, runRequest{automatic: true, purpose: "automatic sync",
+		confirm: engine.Confirmation{TenantID: conf.TenantID, Domains: conf.Domains}})
+	return rs, err
 }

@@ -649,7 +649,7 @@ func (m *meter) emit() {
 		}
 	}
 	m.mu.Unlock()
-	m.e.Emit(p)
+	m.e.EmitProgress(p)
 }
 
 // ResumeInterrupted closes the runs of this directory that a crash left running: their pending

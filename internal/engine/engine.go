@@ -34,6 +34,8 @@ type Engine struct {
 	SnapshotDir string         // where the last synced snapshot is kept for incremental runs
 	Emit        func(Progress) // nil: no progress
 	Now         func() time.Time
+
+	runID string // the run in progress (Preview, Run), stamped on its progress events
 }
 
 func (e *Engine) now() time.Time {
@@ -44,8 +46,15 @@ func (e *Engine) now() time.Time {
 }
 
 func (e *Engine) emit(phase string, done, total int) {
+	e.EmitProgress(Progress{Phase: phase, Done: done, Total: total, ETASeconds: -1})
+}
+
+// EmitProgress sends p to Emit stamped with the run in progress; an adapter's own progress (the
+// Graph reader's object count) goes through here too.
+func (e *Engine) EmitProgress(p Progress) {
 	if e.Emit != nil {
-		e.Emit(Progress{Phase: phase, Done: done, Total: total, ETASeconds: -1})
+		p.RunID = e.runID
+		e.Emit(p)
 	}
 }
 

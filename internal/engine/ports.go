@@ -71,6 +71,7 @@ type State interface {
 
 // Progress is one progress event of a run.
 type Progress struct {
+	RunID      string  `json:"runId"` // the preview or apply run
 	Phase      string  `json:"phase"`
 	Done       int     `json:"done"`
 	Total      int     `json:"total"`

@@ -71,3 +71,13 @@ func (l *Lock) Unlock() {
 	l.f.Close()
 	l.f = nil
 }
+
+// TryLock is LockDirectory as the sync lifecycle takes it (internal/engine.Locker): the
+// release function instead of the Lock.
+func (s *Store) TryLock(ctx context.Context, dirID, purpose string) (func(), error) {
+	l, err := s.LockDirectory(ctx, dirID, purpose)
+	if err != nil {
+		return nil, err
+	}
+	return l.Unlock, nil
+}
