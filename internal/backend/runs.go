@@ -201,7 +201,7 @@ func (b *Backend) planEntry(dirID string, pv *engine.Previewed) *planEntry {
 func summarize(pe *planEntry) PlanSummary {
 	p := pe.plan
 	s := PlanSummary{PlanID: pe.id, DirectoryID: pe.dirID, RunID: pe.runID, TenantID: p.Tenant.ID, TenantName: p.Tenant.DisplayName,
-		InitialDomain: p.Tenant.InitialDomain, Domains: slices.Clone(p.Domains), Digest: p.Digest, Full: p.Full, Operations: len(p.Ops),
+		InitialDomain: p.Tenant.InitialDomain, Domains: slices.Clone(p.Domains), Digest: p.Digest, Full: p.Full, Operations: p.Len(),
 		Skips: len(p.Skips), Deactivations: p.Deactivations, ManagedUsers: p.ManagedUsers, ThresholdTripped: p.ThresholdTripped,
 		MembershipRemovals: p.MembershipRemovals, ManagedMemberships: p.ManagedMemberships, DeletedGroups: p.DeletedGroups,
 		RemovalThresholdTripped: p.RemovalThresholdTripped, ReadShrinkTripped: len(p.ReadShrink) > 0,
@@ -210,12 +210,7 @@ func summarize(pe *planEntry) PlanSummary {
 	if s.Domains == nil {
 		s.Domains = []string{}
 	}
-	for _, c := range engine.Counts(p.Ops, func(i int) report.Result {
-		if p.Ops[i].Action == report.ConflictGroup {
-			return report.ResultSkipped
-		}
-		return report.ResultPlanned
-	}) {
+	for _, c := range engine.Counts(p, p.PlannedResult) {
 		s.Counts = append(s.Counts, CountRow{Object: c.Object, Action: string(c.Action), Result: string(c.Result), N: c.N})
 	}
 	for _, c := range p.Conflicts {
@@ -334,12 +329,8 @@ func (b *Backend) Operations(ctx context.Context, planID string, q OpQuery) (OpP
 	}
 	p := pe.plan
 	return pageOps(func(yield func(report.Operation) bool) {
-		for i := range p.Ops {
-			res := report.ResultPlanned
-			if p.Ops[i].Action == report.ConflictGroup {
-				res = report.ResultSkipped
-			}
-			if !yield(engine.ReportOp(&p.Ops[i], nil, i, res)) {
+		for i, op := range p.All() {
+			if !yield(engine.ReportOp(&op, nil, i, p.PlannedResult(i))) {
 				return
 			}
 		}

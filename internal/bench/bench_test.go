@@ -30,7 +30,7 @@ func BenchmarkPlanInitialM(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		p := engine.Compute(engine.PlanInput{Desired: d, Live: &engine.Live{}, Settings: s})
-		if len(p.Ops) == 0 {
+		if p.Len() == 0 {
 			b.Fatal("empty plan")
 		}
 	}

@@ -326,10 +326,10 @@ func runChild(cfg childConfig) (res childResult) {
 		return res
 	}
 	res.Full = plan.Full
-	res.Ops = len(plan.Ops)
+	res.Ops = plan.Len()
 	res.ByAction = map[string]int{}
-	for i := range plan.Ops {
-		res.ByAction[string(plan.Ops[i].Action)]++
+	for i := range plan.Len() {
+		res.ByAction[string(plan.Action(i))]++
 	}
 	rec.mark(segJournal)
 	runID := fmt.Sprintf("bench-%d", time.Now().UnixNano())
@@ -354,7 +354,7 @@ func runChild(cfg childConfig) (res childResult) {
 	for i, r := range out.Results {
 		if r.Result == report.ResultFailed {
 			if res.Failed == 0 {
-				res.FirstFail = fmt.Sprintf("%s %s: %s %s", plan.Ops[i].Action, plan.Ops[i].Name, r.Code, r.Message)
+				res.FirstFail = fmt.Sprintf("%s %s: %s %s", plan.Op(i).Action, plan.Op(i).Name, r.Code, r.Message)
 			}
 			res.Failed++
 		}

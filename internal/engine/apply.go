@@ -25,7 +25,7 @@ type OpResult struct {
 type Outcome struct {
 	RunID   string
 	Status  report.Status
-	Results []OpResult // parallel to Plan.Ops
+	Results []OpResult // by plan index (Plan.Op)
 	Errors  []report.RunError
 	Started time.Time
 	Ended   time.Time
@@ -51,7 +51,7 @@ type ApplyOptions struct {
 type unit struct {
 	Seq     int           `json:"seq"`
 	Action  report.Action `json:"action"`
-	Ops     []int         `json:"ops"` // indices into Plan.Ops
+	Ops     []int         `json:"ops"` // plan indices (Plan.Op)
 	Group   *GroupRef     `json:"group,omitempty"`
 	EntraID string        `json:"entraId,omitempty"`
 	SCIMID  string        `json:"scimId,omitempty"`
@@ -73,7 +73,7 @@ func (e *Engine) Apply(ctx context.Context, p *Plan, o ApplyOptions) (*Outcome, 
 	if err := p.CheckRails(Overrides{Threshold: o.OverrideThreshold, RemovalThreshold: o.OverrideRemovalThreshold, ReadShrink: o.OverrideReadShrink}); err != nil {
 		return nil, err
 	}
-	out := &Outcome{RunID: o.RunID, Results: make([]OpResult, len(p.Ops)), Started: e.now()}
+	out := &Outcome{RunID: o.RunID, Results: make([]OpResult, p.Len()), Started: e.now()}
 	for i := range out.Results {
 		out.Results[i].Result = report.ResultPlanned
 	}
@@ -118,8 +118,8 @@ func (e *Engine) Apply(ctx context.Context, p *Plan, o ApplyOptions) (*Outcome, 
 	}
 	a := &applier{e: e, p: p, out: out, o: o, resolved: map[string]string{}, owner: owner, claimed: claimed, failedUser: map[string]bool{}, failedGroup: map[string]bool{},
 		groupID: map[string]string{}, replaced: map[string]bool{}, flushReq: make(chan struct{}, 1), done: make(chan struct{})}
-	for i := range p.Ops {
-		op := &p.Ops[i]
+	for i := range p.ops {
+		op := &p.ops[i]
 		if op.Action == report.CreateGroup || op.Action == report.AdoptGroup {
 			a.replaced[op.EntraID] = true
 		}
@@ -128,6 +128,11 @@ func (e *Engine) Apply(ctx context.Context, p *Plan, o ApplyOptions) (*Outcome, 
 		}
 		if op.Group != nil && op.Group.SCIMID != "" {
 			a.groupID[op.Group.EntraID] = op.Group.SCIMID
+		}
+	}
+	for s := range p.sets {
+		if g := p.sets[s].group; g.SCIMID != "" {
+			a.groupID[g.EntraID] = g.SCIMID
 		}
 	}
 	a.wg.Add(1)
@@ -188,37 +193,29 @@ func (e *Engine) chunk(p *Plan) int {
 	return DefaultSettings().MemberChunkSize
 }
 
+// buildUnits makes the journaled units: one per user or group op, and chunks of each group's
+// membership set (one set per group and action, see compact.go), in plan order within a phase.
 func buildUnits(p *Plan, chunk int) []unit {
-	var units []unit
-	type gk struct {
-		action report.Action
-		group  string
-	}
-	members := map[gk][]int{}
-	var order []gk
-	for i := range p.Ops {
-		op := &p.Ops[i]
-		switch op.Action {
-		case report.AddMember, report.RemoveMember:
-			k := gk{op.Action, op.Group.EntraID}
-			if _, ok := members[k]; !ok {
-				order = append(order, k)
-			}
-			members[k] = append(members[k], i)
+	units := make([]unit, 0, len(p.ops)+len(p.sets))
+	for i := range p.Len() {
+		if _, ok := p.isMember(i); ok {
 			continue
 		}
+		op := p.basic(i)
 		units = append(units, unit{Action: op.Action, Ops: []int{i}, EntraID: op.EntraID, SCIMID: op.SCIMID, Group: op.Group, phase: phaseOf[op.Action]})
 	}
-	for _, k := range order {
-		idx := members[k]
-		for len(idx) > 0 {
-			n := min(chunk, len(idx))
-			u := unit{Action: k.action, Ops: slices.Clone(idx[:n]), Group: p.Ops[idx[0]].Group, phase: phaseOf[k.action]}
-			for _, i := range idx[:n] {
-				u.Users = append(u.Users, [2]string{p.Ops[i].EntraID, p.Ops[i].SCIMID})
+	for s := range p.sets {
+		set := &p.sets[s]
+		first := p.mid + p.setStart[s]
+		for lo := 0; lo < len(set.who); lo += chunk {
+			hi := min(lo+chunk, len(set.who))
+			u := unit{Action: set.action, Ops: make([]int, 0, hi-lo), Group: set.group, Users: make([][2]string, 0, hi-lo), phase: phaseOf[set.action]}
+			for pos := lo; pos < hi; pos++ {
+				w := &p.people[set.who[pos]]
+				u.Ops = append(u.Ops, first+pos)
+				u.Users = append(u.Users, [2]string{w.EntraID, w.SCIMID})
 			}
 			units = append(units, u)
-			idx = idx[n:]
 		}
 	}
 	slices.SortStableFunc(units, func(a, b unit) int { return a.phase - b.phase })
@@ -291,7 +288,7 @@ func (a *applier) record(u *unit, res OpResult, maps ...Mapping) {
 		}
 		r := res
 		if r.Result == report.ResultSucceeded && r.SCIMID == "" {
-			r.SCIMID = a.p.Ops[i].SCIMID
+			r.SCIMID = a.p.scimID(i)
 		}
 		a.out.Results[i] = r
 	}
@@ -361,7 +358,8 @@ var ok = OpResult{Result: report.ResultSucceeded}
 var heldConflict = OpResult{Result: report.ResultSkipped, Code: string(apperr.ConflictUnresolved), Message: "held for the admin's decision"}
 
 func (a *applier) run(ctx context.Context, u *unit) (OpResult, []Mapping) {
-	op := &a.p.Ops[u.Ops[0]]
+	first := a.p.Op(u.Ops[0])
+	op := &first
 	t := a.e.Target
 	switch u.Action {
 	case report.ConflictGroup:
@@ -587,7 +585,7 @@ func (a *applier) members(ctx context.Context, u *unit) (OpResult, []Mapping) {
 			miss[m] = true
 		}
 		for _, i := range u.Ops {
-			if miss[a.p.Ops[i].EntraID] {
+			if miss[a.p.entraID(i)] {
 				a.out.Results[i] = OpResult{Result: report.ResultFailed, Code: codeDependency, Message: "the user could not be created"}
 			}
 		}

@@ -13,10 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/idpsync/idpsync/internal/atlassian"
 	"github.com/idpsync/idpsync/internal/directory"
 	"github.com/idpsync/idpsync/internal/report"
-	"github.com/idpsync/idpsync/internal/store"
 )
 
 // The compact plan (memberships stored per group, operations materialised on demand) must plan
@@ -231,7 +229,7 @@ func compactInput(seed uint64) PlanInput {
 	d := Scope(snap, st, nil)
 
 	live := &Live{}
-	var maps []store.Mapping
+	var maps []Mapping
 	decisions := map[string]string{}
 	liveIDs := []string{}
 	for _, id := range sortedKeys(d.Users) {
@@ -242,7 +240,7 @@ func compactInput(seed uint64) PlanInput {
 		case k < 3: // missing: created
 			continue
 		case k < 7: // synced, maybe changed
-			maps = append(maps, store.Mapping{Kind: "user", EntraID: id, SCIMID: u.ID, Managed: true})
+			maps = append(maps, Mapping{Kind: "user", EntraID: id, SCIMID: u.ID, Managed: true})
 			if pct(25) {
 				u.DisplayName += " (old)"
 			}
@@ -259,8 +257,8 @@ func compactInput(seed uint64) PlanInput {
 	}
 	for i := r.IntN(6); i > 0; i-- { // managed accounts whose Entra user is gone: deactivated
 		id := fmt.Sprintf("gone%d", i)
-		live.Users = append(live.Users, atlassian.User{ID: "s-" + id, ExternalID: id, UserName: id + "@contoso.com", DisplayName: "Gone " + id, Active: true})
-		maps = append(maps, store.Mapping{Kind: "user", EntraID: id, SCIMID: "s-" + id, Managed: true})
+		live.Users = append(live.Users, User{ID: "s-" + id, ExternalID: id, UserName: id + "@contoso.com", DisplayName: "Gone " + id, Active: true})
+		maps = append(maps, Mapping{Kind: "user", EntraID: id, SCIMID: "s-" + id, Managed: true})
 		liveIDs = append(liveIDs, "s-"+id)
 	}
 	members := func() []string {
@@ -274,15 +272,15 @@ func compactInput(seed uint64) PlanInput {
 	}
 	for _, id := range sortedKeys(d.Groups) {
 		g := d.Groups[id]
-		lg := atlassian.Group{ID: "sg-" + id, ExternalID: id, DisplayName: g.Name, Members: members()}
+		lg := Group{ID: "sg-" + id, ExternalID: id, DisplayName: g.Name, Members: members()}
 		switch k := r.IntN(12); {
 		case k < 3: // missing: created
 			continue
 		case k < 7: // managed, members differ
-			maps = append(maps, store.Mapping{Kind: "group", EntraID: id, SCIMID: lg.ID, Managed: true})
+			maps = append(maps, Mapping{Kind: "group", EntraID: id, SCIMID: lg.ID, Managed: true})
 		case k < 8: // renamed in Entra
 			lg.DisplayName = "Old " + g.Name
-			maps = append(maps, store.Mapping{Kind: "group", EntraID: id, SCIMID: lg.ID, Managed: true})
+			maps = append(maps, Mapping{Kind: "group", EntraID: id, SCIMID: lg.ID, Managed: true})
 		default: // an unmanaged group of the same name: a conflict
 			lg.ExternalID = ""
 			decisions[id] = []string{"", DecisionTakeOver, DecisionSkip}[r.IntN(3)]
@@ -291,8 +289,8 @@ func compactInput(seed uint64) PlanInput {
 	}
 	for i := r.IntN(4); i > 0; i-- { // managed groups gone from scope: retired or deleted
 		id := fmt.Sprintf("gx%d", i)
-		live.Groups = append(live.Groups, atlassian.Group{ID: "sg-" + id, ExternalID: id, DisplayName: "Gone " + id, Members: members()})
-		maps = append(maps, store.Mapping{Kind: "group", EntraID: id, SCIMID: "sg-" + id, Managed: true})
+		live.Groups = append(live.Groups, Group{ID: "sg-" + id, ExternalID: id, DisplayName: "Gone " + id, Members: members()})
+		maps = append(maps, Mapping{Kind: "group", EntraID: id, SCIMID: "sg-" + id, Managed: true})
 	}
 	in := PlanInput{Desired: d, Live: live, Mappings: maps, Decisions: decisions, Settings: st}
 	if seed%4 == 0 { // incremental: only some objects changed
@@ -315,4 +313,4 @@ func compactInput(seed uint64) PlanInput {
 	return in
 }
 
-func allOps(p *Plan) []Op { return p.Ops }
+func allOps(p *Plan) []Op { return p.Operations() }

@@ -219,8 +219,8 @@ const NoOrgKeyNotice = "Conflicts with groups outside the SCIM directory cannot 
 func (e *Engine) checkOrg(ctx context.Context, in *PlanInput, plan **Plan) error {
 	p := *plan
 	var names []string
-	for i := range p.Ops {
-		op := &p.Ops[i]
+	for i := range p.ops { // the user and group ops
+		op := &p.ops[i]
 		if op.Action == report.CreateGroup || (op.Action == report.ConflictGroup && in.Decisions[op.EntraID] == DecisionHeld) {
 			names = append(names, op.Name)
 		}
@@ -275,8 +275,8 @@ func (e *Engine) predictRefusals(ctx context.Context, d *Desired, p *Plan) error
 		return nil
 	}
 	var creates []int
-	for i := range p.Ops {
-		if p.Ops[i].Action == report.CreateUser {
+	for i := range p.ops { // the user and group ops
+		if p.ops[i].Action == report.CreateUser {
 			creates = append(creates, i)
 		}
 	}
@@ -293,7 +293,7 @@ func (e *Engine) predictRefusals(ctx context.Context, d *Desired, p *Plan) error
 	}
 	n := 0
 	for _, i := range creates {
-		op := &p.Ops[i]
+		op := &p.ops[i]
 		du := d.Users[op.EntraID]
 		if du == nil {
 			continue
@@ -651,10 +651,8 @@ func (e *Engine) loadSnapshot() (*savedSnapshot, error) {
 func (e *Engine) Commit(ctx context.Context, p *Plan, out *Outcome) error {
 	ctx = context.WithoutCancel(ctx) // a canceled run still records where it stopped
 	clean := out != nil && out.Status == report.StatusSucceeded
-	for i := range p.Ops {
-		if p.Ops[i].Action == report.ConflictGroup {
-			clean = false // a held conflict must come back in the next preview
-		}
+	if p.Count(report.ConflictGroup) > 0 {
+		clean = false // a held conflict must come back in the next preview
 	}
 	if clean {
 		// The read this run synced is the next run's yardstick for the read-shrink rail.

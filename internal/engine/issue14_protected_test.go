@@ -62,7 +62,7 @@ func TestIssue14_1_ProtectedGroupHoldsOnTheMatchedAtlassianGroupWhateverEntraCal
 					in.Mappings = maps
 				}
 				p := Compute(in)
-				for _, op := range p.Ops {
+				for _, op := range p.Operations() {
 					if op.SCIMID == "sg-sales" || (op.Group != nil && op.Group.SCIMID == "sg-sales") {
 						t.Errorf("mappings %v: %s writes the protected group %q:\n%s", withMappings, op.Action, c.atlassian, desc(p))
 					}

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"iter"
 	"slices"
 	"strconv"
 	"strings"
@@ -92,6 +93,8 @@ type Conflict struct {
 }
 
 // Plan is the full list of operations that turns the live Atlassian state into the desired state.
+// Its operations are read through Len, Op, Action and All: memberships are stored per group
+// (see compact.go) and materialised on demand.
 type Plan struct {
 	ID          string
 	DirectoryID string
@@ -99,10 +102,18 @@ type Plan struct {
 	Domains     []string
 	Settings    Settings
 	Full        bool
-	Ops         []Op
-	Skips       []report.Skip
-	Conflicts   []Conflict
-	Blocked     []*apperr.Error
+	// ops are the operations on users and groups in plan order; the memberships sit between
+	// ops[:mid] (phases 0–1) and ops[mid:] (phases 4–5).
+	ops       []Op
+	mid       int
+	sets      []memberSet
+	setStart  []int // membership offset of each set's first member
+	members   int
+	people    []person
+	chains    [][]string
+	Skips     []report.Skip
+	Conflicts []Conflict
+	Blocked   []*apperr.Error
 	// Notices are what the admin must know about the plan's blind spots (no organization key:
 	// conflicts outside the SCIM directory cannot be detected).
 	Notices    []string
@@ -217,6 +228,7 @@ type planner struct {
 	exists          map[string]bool   // entra user ids that exist after the apply
 	protected       map[string]bool
 	removedByDelete int // members of the groups the plan deletes
+	people          peopleIndex
 }
 
 // Compute plans the operations. It is pure: the same input gives the same plan and digest.
@@ -224,7 +236,8 @@ func Compute(in PlanInput) *Plan {
 	pl := &planner{in: in, d: in.Desired, p: &Plan{Tenant: in.Desired.Tenant, Domains: in.Desired.Domains, Settings: in.Settings, Full: in.Touched == nil},
 		userMap: map[string]Mapping{}, userRev: map[string]Mapping{}, groupMap: map[string]Mapping{},
 		liveUser: map[string]*User{}, userByExt: map[string]*User{}, userByNam: map[string]*User{},
-		claimed: map[string]bool{}, resolved: map[string]string{}, exists: map[string]bool{}, protected: map[string]bool{}}
+		claimed: map[string]bool{}, resolved: map[string]string{}, exists: map[string]bool{}, protected: map[string]bool{},
+		people: peopleIndex{byEntra: map[string]int32{}, bySCIM: map[string]int32{}}}
 	for _, m := range in.Mappings {
 		if m.Kind == "group" {
 			pl.groupMap[m.EntraID] = m
@@ -254,28 +267,24 @@ func Compute(in PlanInput) *Plan {
 	return pl.p
 }
 
-// reserve makes room for the ops the plan will at least hold: users and groups missing from the
-// live state, and memberships to add (desired minus live). Growing a slice of millions of ops by
-// appending copied it over and over and left each smaller copy behind as garbage; a run with
+// reserve makes room for the user and group ops the plan will at least hold: users and groups
+// missing from the live state (memberships are stored per group, see compact.go). A run with
 // nothing to do reserves (almost) nothing.
 func (pl *planner) reserve() {
-	users, groups, members := 0, 0, 0
+	users, groups := 0, 0
 	for id := range pl.d.Users {
 		if pl.touchedUser(id) {
 			users++
 		}
 	}
-	for id, g := range pl.d.Groups {
+	for id := range pl.d.Groups {
 		if pl.touchedGroup(id) {
 			groups++
-			members += len(g.Members)
 		}
 	}
-	for i := range pl.in.Live.Groups {
-		members -= len(pl.in.Live.Groups[i].Members)
-	}
-	est := max(0, users-len(pl.in.Live.Users)) + max(0, groups-len(pl.in.Live.Groups)) + max(0, members)
-	pl.p.Ops = slices.Grow(pl.p.Ops, est)
+	est := max(0, users-len(pl.in.Live.Users)) + max(0, groups-len(pl.in.Live.Groups))
+	pl.p.ops = slices.Grow(pl.p.ops, est)
+	pl.p.sets = slices.Grow(pl.p.sets, groups)
 }
 
 func (pl *planner) touchedUser(id string) bool {
@@ -286,7 +295,7 @@ func (pl *planner) touchedGroup(id string) bool {
 	return pl.in.Touched == nil || pl.in.Touched.Groups[id]
 }
 
-func (pl *planner) add(op Op) { pl.p.Ops = append(pl.p.Ops, op) }
+func (pl *planner) add(op Op) { pl.p.ops = append(pl.p.ops, op) }
 
 // isProtected reports whether an Entra or Atlassian group name is one of the protected groups,
 // under the matcher's folding (see foldName).
@@ -520,11 +529,11 @@ func (pl *planner) groups() {
 					if c.Decision != DecisionTakeOver && c.Decision != DecisionSkip {
 						c.Decision = ""
 					}
-					for _, op := range adds {
-						c.Add = append(c.Add, op.Email)
+					for _, w := range adds.who {
+						c.Add = append(c.Add, pl.p.people[w].Email)
 					}
-					for _, op := range removes {
-						c.Remove = append(c.Remove, op.Email)
+					for _, w := range removes.who {
+						c.Remove = append(c.Remove, pl.p.people[w].Email)
 					}
 					switch {
 					case claimed[lg.ID]:
@@ -538,12 +547,8 @@ func (pl *planner) groups() {
 						gref.SCIMID = lg.ID
 						pl.p.ManagedMemberships += len(lg.Members)
 						pl.add(Op{Action: report.AdoptGroup, EntraID: id, SCIMID: lg.ID, Name: g.Name, Group: gref, Reason: "taken over by the admin's decision"})
-						for _, op := range adds {
-							pl.add(op)
-						}
-						for _, op := range removes {
-							pl.add(op)
-						}
+						pl.addSet(adds)
+						pl.addSet(removes)
 						continue
 					case c.Decision == DecisionSkip:
 						pl.p.Conflicts = append(pl.p.Conflicts, c)
@@ -583,12 +588,8 @@ func (pl *planner) groups() {
 			}
 		}
 		adds, removes := pl.memberDiff(g, cur)
-		for _, op := range adds {
-			pl.add(op)
-		}
-		for _, op := range removes {
-			pl.add(op)
-		}
+		pl.addSet(adds)
+		pl.addSet(removes)
 	}
 	// Managed groups no desired group claimed: left (retired) or deleted by the explicit setting.
 	for _, id := range sortedKeys(pl.groupMap) {
@@ -625,19 +626,23 @@ func (pl *planner) retire(op Op, lg *Group) {
 
 // memberDiff lists the adds (with their chains) and removes that make lg's members equal the
 // group's desired members; lg nil is a group about to be created.
-func (pl *planner) memberDiff(g *DesiredGroup, lg *Group) (adds, removes []Op) {
+func (pl *planner) memberDiff(g *DesiredGroup, lg *Group) (adds, removes memberSet) {
 	gref := &GroupRef{EntraID: g.ID, Name: g.Name}
+	adds = memberSet{action: report.AddMember, group: gref}
+	removes = memberSet{action: report.RemoveMember, group: gref}
 	live := map[string]bool{}
 	if lg != nil {
 		gref.SCIMID = lg.ID
 		for _, m := range lg.Members {
 			live[m] = true
 		}
+	} else {
+		adds.who, adds.chain = make([]int32, 0, len(g.Members)), make([]int32, 0, len(g.Members))
 	}
 	want := map[string]bool{}
-	// A chain depends only on the group and the direct group it ends at, so the ops of one group
-	// share a slice per direct group: millions of memberships need a few thousand chains.
-	chains := map[string][]string{}
+	// A chain depends only on the group and the direct group it ends at, so the memberships of
+	// one group share a chain per direct group: millions of memberships need a few thousand.
+	chains := map[string]int32{}
 	for _, uid := range g.Members {
 		if !pl.exists[uid] {
 			continue
@@ -649,9 +654,12 @@ func (pl *planner) memberDiff(g *DesiredGroup, lg *Group) (adds, removes []Op) {
 				continue
 			}
 		}
-		du := pl.d.Users[uid]
-		adds = append(adds, Op{Action: report.AddMember, EntraID: uid, SCIMID: sid, Name: du.SCIM.DisplayName, Email: du.SCIM.UserName,
-			Group: gref, Chain: pl.chain(chains, g.ID, uid)})
+		w := pl.addPerson(pl.people.byEntra, uid, func() person {
+			du := pl.d.Users[uid]
+			return person{EntraID: uid, SCIMID: sid, Name: du.SCIM.DisplayName, Email: du.SCIM.UserName}
+		})
+		adds.who = append(adds.who, w)
+		adds.chain = append(adds.chain, pl.chain(chains, g.ID, uid))
 	}
 	if lg != nil {
 		members := slices.Clone(lg.Members)
@@ -660,44 +668,64 @@ func (pl *planner) memberDiff(g *DesiredGroup, lg *Group) (adds, removes []Op) {
 			if want[sid] {
 				continue
 			}
-			op := Op{Action: report.RemoveMember, SCIMID: sid, Group: gref, Reason: "not a member in Entra"}
-			if u := pl.liveUser[sid]; u != nil {
-				op.Name, op.Email, op.EntraID = u.DisplayName, u.UserName, u.ExternalID
-			} else if m, ok := pl.userRev[sid]; ok {
-				op.EntraID = m.EntraID
-			}
-			if op.EntraID != "" {
-				if r, ok := pl.d.skipped[op.EntraID]; ok {
-					op.Reason = "left scope: " + r
-				}
-			}
-			removes = append(removes, op)
+			removes.who = append(removes.who, pl.addPerson(pl.people.bySCIM, sid, func() person { return pl.removed(sid) }))
 		}
 	}
 	return adds, removes
 }
 
-func (pl *planner) chain(cache map[string][]string, groupID, userID string) []string {
+// removed is the person a membership removal names: the live account, else its mapping.
+func (pl *planner) removed(sid string) person {
+	w := person{SCIMID: sid, Reason: "not a member in Entra"}
+	if u := pl.liveUser[sid]; u != nil {
+		w.Name, w.Email, w.EntraID = u.DisplayName, u.UserName, u.ExternalID
+	} else if m, ok := pl.userRev[sid]; ok {
+		w.EntraID = m.EntraID
+	}
+	if w.EntraID != "" {
+		if r, ok := pl.d.skipped[w.EntraID]; ok {
+			w.Reason = "left scope: " + r
+		}
+	}
+	return w
+}
+
+// chain is the index in the plan's chains of the chain of userID's membership in groupID (-1:
+// none), shared by the memberships of the group that end at the same direct group.
+func (pl *planner) chain(cache map[string]int32, groupID, userID string) int32 {
 	ids := pl.d.Flat.Chain(groupID, userID)
 	if len(ids) == 0 {
-		return nil
+		return -1
 	}
 	if c, ok := cache[ids[len(ids)-1]]; ok {
 		return c
 	}
 	out := make([]string, len(ids))
-	defer func() { cache[ids[len(ids)-1]] = out }()
 	for i, id := range ids {
 		out[i] = pl.d.names[id]
 	}
-	return out
+	c := int32(len(pl.p.chains))
+	pl.p.chains = append(pl.p.chains, out)
+	cache[ids[len(ids)-1]] = c
+	return c
 }
 
 func (pl *planner) finish() {
 	p := pl.p
-	sortOps(p.Ops)
-	for i := range p.Ops {
-		p.Ops[i].Seq = i + 1
+	sortOps(p.ops)
+	p.finishMembers()
+	p.mid = len(p.ops)
+	for i := range p.ops {
+		if phaseOf[p.ops[i].Action] > phaseOf[report.RemoveMember] {
+			p.mid = i
+			break
+		}
+	}
+	for i := range p.ops {
+		p.ops[i].Seq = i + 1
+		if i >= p.mid {
+			p.ops[i].Seq += p.members
+		}
 	}
 	if pl.d.OverLimit {
 		lim, _ := pl.in.Settings.Limits.normalize()
@@ -717,16 +745,11 @@ func (pl *planner) finish() {
 	}
 	p.ThresholdTripped = p.Deactivations > 0 && ((st.DeactivationMaxCount > 0 && p.Deactivations > st.DeactivationMaxCount) ||
 		(st.DeactivationMaxPercent > 0 && pct > st.DeactivationMaxPercent))
-	for i := range p.Ops {
-		if p.Ops[i].Action == report.RemoveMember {
-			p.MembershipRemovals++
-		}
-	}
-	p.MembershipRemovals += pl.removedByDelete
+	p.MembershipRemovals = p.Count(report.RemoveMember) + pl.removedByDelete
 	p.RemovalThresholdTripped = p.MembershipRemovals > 0 && ((st.RemovalMaxCount > 0 && p.MembershipRemovals > st.RemovalMaxCount) ||
 		(st.RemovalMaxPercent > 0 && p.RemovalPercent() > st.RemovalMaxPercent))
 	p.ReadShrink = ReadShrunk(pl.in.LastRead, pl.in.Read)
-	p.Digest = Digest(p.Tenant.ID, p.Domains, p.Ops)
+	p.Digest = Digest(p.Tenant.ID, p.Domains, p.All())
 }
 
 // sortOps orders ops by phase, group, email, name and ids, stable. It sorts indices and then
@@ -804,7 +827,7 @@ func compareConcat(a1, a2, b1, b2 string) int {
 // (in plan order): the confirmation binds to it. Strings are length-prefixed and the rare
 // attribute payloads (a user, its changes) JSON-encoded: encoding millions of membership ops
 // through encoding/json's reflection took seconds of the plan.
-func Digest(tenantID string, domains []string, ops []Op) string {
+func Digest(tenantID string, domains []string, ops iter.Seq2[int, Op]) string {
 	h := sha256.New()
 	b := make([]byte, 0, 64<<10)
 	str := func(s string) {
@@ -822,8 +845,8 @@ func Digest(tenantID string, domains []string, ops []Op) string {
 	for _, d := range domains {
 		str(d)
 	}
-	for i := range ops {
-		op := &ops[i]
+	for _, o := range ops {
+		op := &o
 		num(op.Seq)
 		for _, x := range [...]string{string(op.Action), op.EntraID, op.SCIMID, op.Name, op.Email, op.Reason, op.ExternalID} {
 			str(x)
@@ -878,8 +901,8 @@ func (p *Plan) ThresholdError() *apperr.Error {
 		WithAction("Review the deactivations in the preview; override the threshold for this run if they are expected.")
 }
 
-// Counts summarizes ops by object, action and result.
-func Counts(ops []Op, result func(i int) report.Result) []report.Count {
+// Counts summarizes the plan's ops by object, action and result.
+func Counts(p *Plan, result func(i int) report.Result) []report.Count {
 	type key struct {
 		o string
 		a report.Action
@@ -887,8 +910,9 @@ func Counts(ops []Op, result func(i int) report.Result) []report.Count {
 	}
 	m := map[key]int{}
 	var order []key
-	for i := range ops {
-		k := key{ops[i].Object(), ops[i].Action, result(i)}
+	for i := range p.Len() {
+		op := Op{Action: p.Action(i)}
+		k := key{op.Object(), op.Action, result(i)}
 		if _, ok := m[k]; !ok {
 			order = append(order, k)
 		}

@@ -37,7 +37,7 @@ func synced(d *Desired) (*Live, []Mapping) {
 
 func ops(p *Plan, a report.Action) []Op {
 	var out []Op
-	for _, o := range p.Ops {
+	for _, o := range p.Operations() {
 		if o.Action == a {
 			out = append(out, o)
 		}
@@ -47,7 +47,7 @@ func ops(p *Plan, a report.Action) []Op {
 
 func desc(p *Plan) string {
 	var b strings.Builder
-	for _, o := range p.Ops {
+	for _, o := range p.Operations() {
 		b.WriteString(string(o.Action) + " " + o.Name + " " + o.Email)
 		if o.Group != nil {
 			b.WriteString(" @" + o.Group.Name)
@@ -88,7 +88,7 @@ func TestPlanRules(t *testing.T) {
 		}
 		// the order of phaseNames (apply.go): groups before the memberships that need them
 		last := -1
-		for _, o := range p.Ops {
+		for _, o := range p.Operations() {
 			if phaseOf[o.Action] < last {
 				t.Fatalf("out of order: %s", o.Action)
 			}
@@ -98,12 +98,12 @@ func TestPlanRules(t *testing.T) {
 	t.Run("in sync: nothing to do", func(t *testing.T) {
 		d, live, maps := base()
 		p := Compute(PlanInput{Desired: d, Live: live, Mappings: maps, Settings: st})
-		if len(p.Ops) != 0 {
+		if p.Len() != 0 {
 			t.Fatalf("ops:\n%s", desc(p))
 		}
 		// and the mappings are a speed-up only: without them the live state still matches
 		p = Compute(PlanInput{Desired: d, Live: live, Settings: st})
-		if len(p.Ops) != 0 {
+		if p.Len() != 0 {
 			t.Fatalf("ops without mappings:\n%s", desc(p))
 		}
 	})
@@ -186,7 +186,7 @@ func TestPlanRules(t *testing.T) {
 			t.Fatalf("take over:\n%s", desc(p))
 		}
 		p = Compute(PlanInput{Desired: d, Live: live, Mappings: maps, Settings: st, Decisions: map[string]string{"gSales": DecisionSkip}})
-		if len(p.Ops) != 0 {
+		if p.Len() != 0 {
 			t.Fatalf("skip:\n%s", desc(p))
 		}
 	})
@@ -198,7 +198,7 @@ func TestPlanRules(t *testing.T) {
 		st2 := st
 		st2.ProtectedGroups = []string{"eng", "Backend", "Core", "Sales"}
 		p := Compute(PlanInput{Desired: d, Live: live, Mappings: maps, Settings: st2})
-		if len(p.Ops) != 0 {
+		if p.Len() != 0 {
 			t.Fatalf("\n%s", desc(p))
 		}
 	})

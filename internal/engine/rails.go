@@ -69,7 +69,7 @@ func ReadShrunk(last, now *ReadCounts) []Shrink {
 func (p *Plan) RemovalThresholdError() *apperr.Error {
 	del := ""
 	if p.DeletedGroups > 0 {
-		del = fmt.Sprintf(" (%d of them by deleting %d groups)", p.MembershipRemovals-p.countOps(report.RemoveMember), p.DeletedGroups)
+		del = fmt.Sprintf(" (%d of them by deleting %d groups)", p.MembershipRemovals-p.Count(report.RemoveMember), p.DeletedGroups)
 	}
 	return apperr.New(apperr.RemovalsExceeded, "the plan removes %d of %d managed group memberships%s, over the threshold (%d memberships or %.1f%%)",
 		p.MembershipRemovals, p.ManagedMemberships, del, p.Settings.RemovalMaxCount, p.Settings.RemovalMaxPercent).
@@ -85,16 +85,6 @@ func (p *Plan) ReadShrinkError() *apperr.Error {
 	}
 	return apperr.New(apperr.ReadShrank, "Entra returned far fewer objects than at the last sync: %s", strings.Join(parts, ", ")).
 		WithAction("Check the app registration's permissions and the tenant in Entra; if the objects were really deleted, review the preview and override this check for this run.")
-}
-
-func (p *Plan) countOps(action report.Action) int {
-	n := 0
-	for i := range p.Ops {
-		if p.Ops[i].Action == action {
-			n++
-		}
-	}
-	return n
 }
 
 // Overrides are the rails the admin lets one run past.

@@ -28,11 +28,11 @@ func BuildReport(info RunInfo, p *Plan, out *Outcome) *report.Report {
 	if p == nil {
 		return r
 	}
-	r.Operations = make([]report.Operation, len(p.Ops))
+	r.Operations = make([]report.Operation, p.Len())
 	// One group reference per group, shared by its memberships (read-only in the report package).
 	groups := map[*GroupRef]*report.ObjectRef{}
-	for i := range p.Ops {
-		r.Operations[i] = reportOp(&p.Ops[i], out, i, result(i), groups)
+	for i, op := range p.All() {
+		r.Operations[i] = reportOp(&op, out, i, result(i), groups)
 	}
 	return r
 }
@@ -48,8 +48,8 @@ func WriteReport(w io.Writer, info RunInfo, p *Plan, out *Outcome, opts report.W
 	}
 	if p != nil {
 		groups := map[*GroupRef]*report.ObjectRef{}
-		for i := range p.Ops {
-			ro := reportOp(&p.Ops[i], out, i, result(i), groups)
+		for i, op := range p.All() {
+			ro := reportOp(&op, out, i, result(i), groups)
 			if err := rw.WriteOperation(&ro); err != nil {
 				return r, err
 			}
@@ -108,17 +108,14 @@ func buildReport(info RunInfo, p *Plan, out *Outcome) (*report.Report, func(int)
 		if out != nil {
 			return out.Results[i].Result
 		}
-		if p.Ops[i].Action == report.ConflictGroup {
-			return report.ResultSkipped
-		}
-		return report.ResultPlanned
+		return p.PlannedResult(i)
 	}
 	if out != nil {
 		r.Phases = append(r.Phases, out.Phases...)
 		r.Errors = append(r.Errors, out.Errors...)
 		r.Ended = out.Ended
 	}
-	r.Counts = Counts(p.Ops, result)
+	r.Counts = Counts(p, result)
 	r.Skips = append(r.Skips, p.Skips...)
 	return r, result
 }

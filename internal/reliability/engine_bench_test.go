@@ -45,7 +45,7 @@ func BenchmarkFullSync(b *testing.B) {
 			b.Logf("%-15s %v", ph.Name, ph.Duration.Round(time.Millisecond))
 		}
 		b.Logf("SCIM client: %+v", h.tgt.Stats())
-		b.ReportMetric(float64(len(p.Ops)), "ops")
+		b.ReportMetric(float64(p.Len()), "ops")
 		b.ReportMetric(planned.Seconds(), "plan-s")
 		b.ReportMetric(time.Since(start).Seconds(), "total-s")
 	}

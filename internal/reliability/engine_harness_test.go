@@ -146,7 +146,7 @@ func (h *harness) mustRun(ctx context.Context, full bool) *engine.Plan {
 	if r.out.Status != report.StatusSucceeded {
 		for i, res := range r.out.Results {
 			if res.Result == report.ResultFailed {
-				h.t.Errorf("op %+v failed: %+v", r.plan.Ops[i], res)
+				h.t.Errorf("op %+v failed: %+v", r.plan.Op(i), res)
 			}
 		}
 		h.t.Fatalf("status %s", r.out.Status)
@@ -175,7 +175,7 @@ func (h *harness) checkExact(held ...string) {
 
 func opKeys(p *engine.Plan) []string {
 	var out []string
-	for _, o := range p.Ops {
+	for _, o := range p.Operations() {
 		k := string(o.Action) + "|" + o.EntraID + "|" + o.SCIMID
 		if o.Group != nil {
 			k += "|" + o.Group.EntraID
@@ -194,17 +194,17 @@ func TestEndToEndFullDeltaAndDomainChange(t *testing.T) {
 	ctx := ctxT(t, 90*time.Second)
 	h := newHarness(t, tenant.Spec{Seed: 11, Users: 300, Groups: 30, Depth: 3}, atlemu.Options{}, graph.Faults{})
 	p := h.mustRun(ctx, true)
-	if !p.Full || len(p.Ops) == 0 {
-		t.Fatalf("first run: full=%v ops=%d", p.Full, len(p.Ops))
+	if !p.Full || p.Len() == 0 {
+		t.Fatalf("first run: full=%v ops=%d", p.Full, p.Len())
 	}
 	h.checkExact()
 
 	// Nothing changed: an incremental run and a full reconcile both plan nothing.
-	if p := h.preview(ctx, false); p.Full || len(p.Ops) != 0 {
-		t.Fatalf("second run: full=%v ops=%d: %v", p.Full, len(p.Ops), opKeys(p))
+	if p := h.preview(ctx, false); p.Full || p.Len() != 0 {
+		t.Fatalf("second run: full=%v ops=%d: %v", p.Full, p.Len(), opKeys(p))
 	}
-	if p := h.preview(ctx, true); len(p.Ops) != 0 {
-		t.Fatalf("full reconcile after sync plans %d ops: %v", len(p.Ops), opKeys(p))
+	if p := h.preview(ctx, true); p.Len() != 0 {
+		t.Fatalf("full reconcile after sync plans %d ops: %v", p.Len(), opKeys(p))
 	}
 
 	for round := 1; round <= 3; round++ {
@@ -227,13 +227,13 @@ func TestEndToEndFullDeltaAndDomainChange(t *testing.T) {
 		if r.out.Status != report.StatusSucceeded {
 			for i, res := range r.out.Results {
 				if res.Result == report.ResultFailed {
-					t.Errorf("op %+v failed: %+v", r.plan.Ops[i], res)
+					t.Errorf("op %+v failed: %+v", r.plan.Op(i), res)
 				}
 			}
 			t.Fatalf("round %d: %s", round, r.out.Status)
 		}
 		h.checkExact()
-		if p := h.preview(ctx, true); len(p.Ops) != 0 {
+		if p := h.preview(ctx, true); p.Len() != 0 {
 			t.Fatalf("round %d: full reconcile after the delta plans %v", round, opKeys(p))
 		}
 	}
@@ -378,7 +378,7 @@ func TestExpiredDeltaFallsBackToFull(t *testing.T) {
 		t.Fatal("an expired delta token must fall back to a full read")
 	}
 	h.checkExact()
-	if p := h.preview(ctx, false); p.Full || len(p.Ops) != 0 {
+	if p := h.preview(ctx, false); p.Full || p.Len() != 0 {
 		t.Fatalf("after the fallback: full=%v ops=%v", p.Full, opKeys(p))
 	}
 }
@@ -399,12 +399,13 @@ func TestConflictAndNotFoundDuringApply(t *testing.T) {
 		t.Fatal(err)
 	}
 	var created, updated *engine.Op
-	for i := range p.Ops {
+	ops := p.Operations()
+	for i := range ops {
 		switch {
-		case p.Ops[i].Action == report.CreateUser && created == nil:
-			created = &p.Ops[i]
-		case p.Ops[i].Action == report.UpdateUser && updated == nil:
-			updated = &p.Ops[i]
+		case ops[i].Action == report.CreateUser && created == nil:
+			created = &ops[i]
+		case ops[i].Action == report.UpdateUser && updated == nil:
+			updated = &ops[i]
 		}
 	}
 	if created == nil || updated == nil {
@@ -423,7 +424,7 @@ func TestConflictAndNotFoundDuringApply(t *testing.T) {
 	}
 	for i, r := range out.Results {
 		if r.Result == report.ResultFailed {
-			t.Errorf("op %s %s failed: %+v", p.Ops[i].Action, p.Ops[i].Email, r)
+			t.Errorf("op %s %s failed: %+v", p.Op(i).Action, p.Op(i).Email, r)
 		}
 	}
 	h.mustRun(ctx, true) // memberships of the re-created user are restored by the next full reconcile
@@ -455,7 +456,7 @@ func TestFullReconcileEveryNRunsCatchesHandEdits(t *testing.T) {
 
 func ops(p *engine.Plan, a report.Action) []engine.Op {
 	var out []engine.Op
-	for _, o := range p.Ops {
+	for _, o := range p.Operations() {
 		if o.Action == a {
 			out = append(out, o)
 		}

@@ -51,9 +51,10 @@ func TestIssue14_09_CreatedUserReturningAnotherUsersIDRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	var created *engine.Op
-	for i := range p.Ops {
-		if p.Ops[i].Action == report.CreateUser {
-			created = &p.Ops[i]
+	ops := p.Operations()
+	for i := range ops {
+		if ops[i].Action == report.CreateUser {
+			created = &ops[i]
 			break
 		}
 	}
@@ -62,7 +63,7 @@ func TestIssue14_09_CreatedUserReturningAnotherUsersIDRefused(t *testing.T) {
 	}
 	// The victim: a user mapped by the first run and untouched by this plan.
 	touched := map[string]bool{}
-	for _, op := range p.Ops {
+	for _, op := range p.Operations() {
 		touched[op.EntraID] = true
 	}
 	var victim store.Mapping
@@ -88,10 +89,10 @@ func TestIssue14_09_CreatedUserReturningAnotherUsersIDRefused(t *testing.T) {
 	if out.Status != report.StatusPartial {
 		t.Errorf("run status %s, want partial", out.Status)
 	}
-	for i, op := range p.Ops {
+	for i, op := range ops {
 		r := out.Results[i]
 		switch {
-		case &p.Ops[i] == created:
+		case &ops[i] == created:
 			if r.Result != report.ResultFailed || r.Code != string(apperr.AtlassianConflict) || !strings.Contains(r.Message, victim.EntraID) || r.SCIMID == victim.SCIMID {
 				t.Errorf("the create that got another user's account: %+v; want failed, atlassian_conflict, naming %s", r, victim.EntraID)
 			}
@@ -129,7 +130,7 @@ func TestIssue14_09_CreatedUserReturningAnotherUsersIDRefused(t *testing.T) {
 			}
 		}
 	}
-	for _, op := range p.Ops {
+	for _, op := range p.Operations() {
 		if op.EntraID == created.EntraID && op.Action == report.AddMember {
 			theirs[op.Group.EntraID] = true
 		}

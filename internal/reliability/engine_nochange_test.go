@@ -28,8 +28,8 @@ func TestEmptyDeltaKeepsTheSnapshotAndTheNextRunIncremental(t *testing.T) {
 	for i := 0; i < 2; i++ {
 		p := h.mustRun(ctx, false)
 		// The delta state still names the saved snapshot: it was kept, not written again.
-		if d := h.deltaDigest(ctx); p.Full || len(p.Ops) != 0 || d != kept {
-			t.Fatalf("no-change run %d: full=%v ops=%d digest %q, want the kept %q", i, p.Full, len(p.Ops), d, kept)
+		if d := h.deltaDigest(ctx); p.Full || p.Len() != 0 || d != kept {
+			t.Fatalf("no-change run %d: full=%v ops=%d digest %q, want the kept %q", i, p.Full, p.Len(), d, kept)
 		}
 	}
 	after, err := os.Stat(path)

@@ -91,7 +91,7 @@ func TestOrgGroupOutsideSCIMIsAConflictBeforeAnyWrite(t *testing.T) {
 		if groupPosts(h.a, name) != 0 {
 			t.Errorf("POST /Groups was sent for %q, which the preview held", name)
 		}
-		for _, op := range p.Ops {
+		for _, op := range p.Operations() {
 			if op.Name == name && op.Action != report.ConflictGroup {
 				t.Errorf("%q planned as %s", name, op.Action)
 			}
@@ -139,7 +139,7 @@ func TestCreate409OutsideSCIMIsHeldForTheNextPreview(t *testing.T) {
 		t.Fatalf("notices %q", r.plan.Notices)
 	}
 	code := ""
-	for i, op := range r.plan.Ops {
+	for i, op := range r.plan.Operations() {
 		if op.Action == report.CreateGroup && op.Name == name {
 			code = r.out.Results[i].Code
 		}
@@ -153,7 +153,7 @@ func TestCreate409OutsideSCIMIsHeldForTheNextPreview(t *testing.T) {
 	if c == nil || c.Scope != engine.ConflictInOrganization || c.CanTakeOver || c.Decision != "" {
 		t.Fatalf("the next preview shows no held conflict: %+v ops %v", p.Conflicts, opKeys(p))
 	}
-	for _, op := range p.Ops {
+	for _, op := range p.Operations() {
 		if op.Name == name && op.Action == report.CreateGroup {
 			t.Fatal("the next preview plans the failing create again")
 		}
@@ -210,7 +210,7 @@ func TestIssue18_04_UnverifiedDomainsPredicted(t *testing.T) {
 		t.Fatal(r.err)
 	}
 	flagged, plain := 0, 0
-	for i, op := range r.plan.Ops {
+	for i, op := range r.plan.Operations() {
 		if op.Action != report.CreateUser {
 			continue
 		}

@@ -36,8 +36,9 @@ func TestIssue18_09_RenameSaysTheOldGroupStillGrantsAccess(t *testing.T) {
 			t.Errorf("rename %+v: the old group has %d members", rn, len(old.Members))
 		}
 		var retire, create *engine.Op
-		for i := range p.Ops {
-			op := &p.Ops[i]
+		ops := p.Operations()
+		for i := range ops {
+			op := &ops[i]
 			switch {
 			case op.Action == report.RetireGroup && op.SCIMID == rn.OldSCIMID:
 				retire = op

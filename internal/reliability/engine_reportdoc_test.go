@@ -19,8 +19,8 @@ func TestWriteReportStreamsWhatBuildReportHolds(t *testing.T) {
 	h := newHarness(t, tenant.Spec{Seed: 5, Users: 120, Groups: 12, Depth: 3}, atlemu.Options{}, graph.Faults{})
 	p := h.preview(ctx, true)
 	members := 0
-	for i := range p.Ops {
-		if p.Ops[i].Action == report.AddMember && len(p.Ops[i].Chain) > 1 {
+	for i := range p.Operations() {
+		if p.Op(i).Action == report.AddMember && len(p.Op(i).Chain) > 1 {
 			members++
 		}
 	}

@@ -32,7 +32,7 @@ func TestFailingOperationCostsOneRetryBudget(t *testing.T) {
 	}
 	failed := 0
 	for i, res := range r.out.Results {
-		op := r.plan.Ops[i]
+		op := r.plan.Op(i)
 		switch op.Action {
 		case report.UpdateUser, report.AdoptUser, report.ReactivateUser, report.DeactivateUser: // PATCH /Users/{id}
 		default:

@@ -204,7 +204,7 @@ func (e *env) mustRun(ctx context.Context, full bool) result {
 	if r.out.Status != report.StatusSucceeded {
 		for i, res := range r.out.Results {
 			if res.Result == report.ResultFailed {
-				e.t.Errorf("op %s %s %s failed: %s %s", r.plan.Ops[i].Action, r.plan.Ops[i].Name, r.plan.Ops[i].Email, res.Code, res.Message)
+				e.t.Errorf("op %s %s %s failed: %s %s", r.plan.Op(i).Action, r.plan.Op(i).Name, r.plan.Op(i).Email, res.Code, res.Message)
 			}
 		}
 		e.t.Fatalf("status %s, errors %+v", r.out.Status, r.out.Errors)

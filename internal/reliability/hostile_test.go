@@ -166,7 +166,7 @@ func TestHostileGraphValues(t *testing.T) {
 	if r.out.Status != report.StatusSucceeded {
 		for i, res := range r.out.Results {
 			if res.Result == report.ResultFailed {
-				t.Logf("op %s %.60q failed: %s %.200s", r.plan.Ops[i].Action, r.plan.Ops[i].Name, res.Code, res.Message)
+				t.Logf("op %s %.60q failed: %s %.200s", r.plan.Op(i).Action, r.plan.Op(i).Name, res.Code, res.Message)
 			}
 		}
 	}
@@ -221,7 +221,7 @@ func TestHostileGraphValues(t *testing.T) {
 }
 
 func userNameOf(r result, entraID string) string {
-	for _, op := range r.plan.Ops {
+	for _, op := range r.plan.Operations() {
 		if op.EntraID == entraID && op.User != nil {
 			return op.User.UserName
 		}
@@ -285,7 +285,7 @@ func TestHostileAtlassianAnswers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, op := range p.Ops {
+	for _, op := range p.Operations() {
 		if op.Action == report.UpdateUser && op.SCIMID != "" {
 			e.a.DeleteUserByHand(op.SCIMID)
 			break
@@ -304,8 +304,8 @@ func TestHostileAtlassianAnswers(t *testing.T) {
 	}
 	if p := e.engine(); p != nil {
 		plan, err := p.Prepare(ctx, engine.PrepareOptions{Settings: e.settings, Full: true})
-		if err != nil || len(plan.Ops) != 0 {
-			t.Errorf("unknown attributes made the plan non-empty: %v %d ops", err, len(plan.Ops))
+		if err != nil || plan.Len() != 0 {
+			t.Errorf("unknown attributes made the plan non-empty: %v %d ops", err, plan.Len())
 		}
 	}
 	t.Logf("FIGURES hostile atlassian: 5 hostile answers, objects lost %d", lost)
