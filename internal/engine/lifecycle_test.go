@@ -157,8 +157,8 @@ func TestRunLocksProvesPreparesAppliesCommitsAndRecords(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if next.Plan.Full || len(next.Plan.Ops) != 0 || next.Outcome.Status != report.StatusSucceeded {
-		t.Errorf("the run after a clean one: full %v, %d operations, %s", next.Plan.Full, len(next.Plan.Ops), next.Outcome.Status)
+	if next.Plan.Full || next.Plan.Len() != 0 || next.Outcome.Status != report.StatusSucceeded {
+		t.Errorf("the run after a clean one: full %v, %d operations, %s", next.Plan.Full, next.Plan.Len(), next.Outcome.Status)
 	}
 	if l.tgt.verified != 2 {
 		t.Errorf("the key was proved %d times in two runs", l.tgt.verified)
@@ -253,16 +253,16 @@ func TestRunCancelRecordsCanceledWithDoneAndNotDone(t *testing.T) {
 			notDone += c.N
 		}
 	}
-	if done == 0 || notDone == 0 || done+notDone != len(res.Plan.Ops) {
-		t.Fatalf("done %d + not done %d of %d operations", done, notDone, len(res.Plan.Ops))
+	if done == 0 || notDone == 0 || done+notDone != res.Plan.Len() {
+		t.Fatalf("done %d + not done %d of %d operations", done, notDone, res.Plan.Len())
 	}
 	if l.st.delta != nil {
 		t.Fatal("a canceled run committed its delta links")
 	}
 	// The next run finishes what was not done.
 	next, err := l.run(context.Background(), l.spec(lcConfirm))
-	if err != nil || next.Outcome.Status != report.StatusSucceeded || !next.Plan.Full || len(next.Plan.Ops) != notDone {
-		t.Fatalf("the run after the cancel: %v, full %v, %d operations for %d not done", err, next.Plan.Full, len(next.Plan.Ops), notDone)
+	if err != nil || next.Outcome.Status != report.StatusSucceeded || !next.Plan.Full || next.Plan.Len() != notDone {
+		t.Fatalf("the run after the cancel: %v, full %v, %d operations for %d not done", err, next.Plan.Full, next.Plan.Len(), notDone)
 	}
 }
 
