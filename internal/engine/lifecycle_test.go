@@ -150,7 +150,7 @@ func TestRunLocksProvesPreparesAppliesCommitsAndRecords(t *testing.T) {
 		t.Errorf("journal: %d entries, %d pending", len(l.st.journal[res.RunID]), len(pend))
 	}
 	// Committed: the next run continues from the delta links, and proves the key again.
-	if l.st.delta == nil || l.st.delta.UsersLink != "u-link" {
+	if l.st.delta == nil || l.st.delta.UsersLink != l.src.handed.Users {
 		t.Fatalf("delta state after a clean run: %+v", l.st.delta)
 	}
 	next, err := l.run(ctx, l.spec(lcConfirm))

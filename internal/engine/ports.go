@@ -5,8 +5,9 @@
 // crash or cancel resumes without duplicates or losses. It talks to Graph, Atlassian and the store
 // only through the small interfaces below, typed in the engine's own model (model.go), so it
 // links neither the Graph SDK nor SQLite; internal/adapter fits the real clients to them. Its own
-// tests run in memory, with no emulator, network or database; the tests that drive it through the
-// real clients against the emulators live in internal/reliability (engine_*_test.go).
+// tests run it on in-memory fakes of these ports (fakes_test.go) and on hand-built plan inputs,
+// with no emulator, network or database; the tests that drive it through the real clients
+// against the emulators live in internal/reliability (engine_*_test.go).
 package engine
 
 import (

@@ -1,0 +1,663 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/idpsync/idpsync/internal/apperr"
+	"github.com/idpsync/idpsync/internal/directory"
+	"github.com/idpsync/idpsync/internal/report"
+)
+
+// In-memory ports, so that the engine's rules and its run lifecycle are tested in milliseconds:
+// a tenant that is a snapshot the test edits, an Atlassian directory that is two maps with
+// SCIM's uniqueness rules, an organization that is two lists, and a state that is maps (the
+// lock is memLock, lifecycle_fakes_test.go). The tests through the real clients against the
+// emulators are in internal/reliability.
+
+// memSource is the Graph side. Each read hands out a new delta link that remembers the tenant as
+// that read saw it; ReadDelta returns the changes from there to the tenant now, as Graph's delta
+// query does (a link read again gives the same changes again).
+type memSource struct {
+	mu      sync.Mutex
+	snap    *directory.Snapshot // the tenant now
+	err     error               // every read fails with it
+	expired bool                // ReadDelta answers GraphDeltaExpired
+	reads   int                 // ReadFull and ReadDelta calls
+	full    int                 // ReadFull calls
+	links   map[string]*directory.Snapshot
+	handed  directory.DeltaLinks // the links of the last read
+}
+
+func newMemSource(snap *directory.Snapshot) *memSource {
+	return &memSource{snap: snap, links: map[string]*directory.Snapshot{}}
+}
+
+func cloneSnapshot(s *directory.Snapshot) *directory.Snapshot {
+	cp := *s
+	cp.Domains = slices.Clone(s.Domains)
+	cp.Users = slices.Clone(s.Users)
+	cp.Groups = slices.Clone(s.Groups)
+	cp.Members = make(map[string][]directory.Member, len(s.Members))
+	for k, v := range s.Members {
+		cp.Members[k] = slices.Clone(v)
+	}
+	return &cp
+}
+
+// edit changes the tenant under the source's lock.
+func (s *memSource) edit(f func(*directory.Snapshot)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f(s.snap)
+}
+
+func (s *memSource) link() directory.DeltaLinks {
+	if s.links == nil {
+		s.links = map[string]*directory.Snapshot{}
+	}
+	id := "delta-" + strconv.Itoa(len(s.links)+1)
+	s.links[id] = cloneSnapshot(s.snap)
+	s.handed = directory.DeltaLinks{Users: id + "/users", Groups: id + "/groups"}
+	return s.handed
+}
+
+func (s *memSource) ReadFull(context.Context) (*directory.Snapshot, directory.DeltaLinks, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.reads++
+	s.full++
+	if s.err != nil {
+		return nil, directory.DeltaLinks{}, s.err
+	}
+	return cloneSnapshot(s.snap), s.link(), nil
+}
+
+func (s *memSource) ReadDelta(_ context.Context, l directory.DeltaLinks) (*directory.Delta, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.reads++
+	if s.err != nil {
+		return nil, s.err
+	}
+	base, ok := s.links[strings.TrimSuffix(l.Users, "/users")]
+	if !ok || s.expired || l.Groups != strings.TrimSuffix(l.Users, "/users")+"/groups" {
+		return nil, apperr.New(apperr.GraphDeltaExpired, "the delta link expired")
+	}
+	d := snapshotDelta(base, s.snap)
+	d.Links = s.link()
+	return d, nil
+}
+
+// ReadTenant makes memSource a TenantSource: Graph's delta carries no tenant or domains.
+func (s *memSource) ReadTenant(context.Context) (directory.Tenant, []directory.Domain, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.snap.Tenant, slices.Clone(s.snap.Domains), s.err
+}
+
+// snapshotDelta is what Graph's users, groups and members delta report from a to b.
+func snapshotDelta(a, b *directory.Snapshot) *directory.Delta {
+	d := &directory.Delta{}
+	au := map[string]directory.User{}
+	for _, u := range a.Users {
+		au[u.ID] = u
+	}
+	bu := map[string]bool{}
+	for _, u := range b.Users {
+		bu[u.ID] = true
+		if old, ok := au[u.ID]; !ok || old != u {
+			d.Users = append(d.Users, u)
+		}
+	}
+	for _, u := range a.Users {
+		if !bu[u.ID] {
+			d.RemovedUsers = append(d.RemovedUsers, u.ID)
+		}
+	}
+	ag := map[string]directory.Group{}
+	for _, g := range a.Groups {
+		ag[g.ID] = g
+	}
+	bg := map[string]bool{}
+	for _, g := range b.Groups {
+		bg[g.ID] = true
+		old, ok := ag[g.ID]
+		if !ok || old.DisplayName != g.DisplayName || !slices.Equal(old.GroupTypes, g.GroupTypes) ||
+			old.SecurityEnabled != g.SecurityEnabled || old.MailEnabled != g.MailEnabled {
+			d.Groups = append(d.Groups, g)
+		}
+		had := map[string]bool{}
+		for _, m := range a.Members[g.ID] {
+			had[m.ID] = true
+		}
+		has := map[string]bool{}
+		for _, m := range b.Members[g.ID] {
+			has[m.ID] = true
+			if !had[m.ID] {
+				d.MembersAdded = append(d.MembersAdded, directory.MemberEdge{GroupID: g.ID, Member: m})
+			}
+		}
+		for _, m := range a.Members[g.ID] {
+			if !has[m.ID] {
+				d.MembersRemoved = append(d.MembersRemoved, directory.MemberEdge{GroupID: g.ID, Member: m})
+			}
+		}
+	}
+	for _, g := range a.Groups {
+		if !bg[g.ID] {
+			d.RemovedGroups = append(d.RemovedGroups, g.ID)
+		}
+	}
+	return d
+}
+
+// memTarget is the SCIM side with Atlassian's uniqueness rules: userName (any case) and
+// externalId of users, displayName (any case) and externalId of groups; a create that breaks one
+// is a 409 whose message names the attribute, as Atlassian's detail does. outside holds the
+// names of organization groups the SCIM directory cannot see: creating one is a 409 that no
+// lookup explains.
+type memTarget struct {
+	mu        sync.Mutex
+	users     map[string]User
+	groups    map[string]Group
+	outside   map[string]bool // lower-case group names
+	next      int
+	writes    int
+	calls     map[string]int
+	verified  int
+	verifyErr error
+	// fail, when set, is asked before each call (name of the method, the user name, group name
+	// or id it is about) and fails the call with what it returns.
+	fail func(call, key string) error
+	// createdUser, when set, replaces the user a create returns (a target answering with an
+	// account that is not the one asked for).
+	createdUser func(asked User) (User, bool)
+}
+
+func newMemTarget() *memTarget {
+	return &memTarget{users: map[string]User{}, groups: map[string]Group{}, outside: map[string]bool{}, calls: map[string]int{}}
+}
+
+var errMemNotFound = apperr.New(apperr.AtlassianNotFound, "not found")
+
+// call counts a call and asks fail; it is called with t.mu held.
+func (t *memTarget) call(name, key string, write bool) error {
+	t.calls[name]++
+	if write {
+		t.writes++
+	}
+	if t.fail != nil {
+		return t.fail(name, key)
+	}
+	return nil
+}
+
+func (t *memTarget) Verify(context.Context) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.verified++
+	return t.verifyErr
+}
+
+func (t *memTarget) id(prefix string) string {
+	t.next++
+	return fmt.Sprintf("%s%d", prefix, t.next)
+}
+
+// put adds a user or group made by hand in Atlassian (no write counted).
+func (t *memTarget) putUser(u User) User {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if u.ID == "" {
+		u.ID = t.id("su")
+	}
+	t.users[u.ID] = u
+	return u
+}
+
+func (t *memTarget) putGroup(g Group) Group {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if g.ID == "" {
+		g.ID = t.id("sg")
+	}
+	t.groups[g.ID] = g
+	return g
+}
+
+func sortedValues[V any](m map[string]V) []V {
+	out := make([]V, 0, len(m))
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		out = append(out, m[k])
+	}
+	return out
+}
+
+func (t *memTarget) ListUsers(_ context.Context, fn func(User) error) error {
+	t.mu.Lock()
+	err := t.call("ListUsers", "", false)
+	us := sortedValues(t.users)
+	t.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	for _, u := range us {
+		if err := fn(u); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *memTarget) ListGroups(_ context.Context, fn func(Group) error) error {
+	t.mu.Lock()
+	err := t.call("ListGroups", "", false)
+	gs := sortedValues(t.groups)
+	for i := range gs {
+		gs[i].Members = slices.Clone(gs[i].Members)
+	}
+	t.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	for _, g := range gs {
+		if err := fn(g); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *memTarget) GetUser(_ context.Context, id string) (User, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if err := t.call("GetUser", id, false); err != nil {
+		return User{}, err
+	}
+	if u, ok := t.users[id]; ok {
+		return u, nil
+	}
+	return User{}, errMemNotFound
+}
+
+func (t *memTarget) GetGroup(_ context.Context, id string) (Group, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if err := t.call("GetGroup", id, false); err != nil {
+		return Group{}, err
+	}
+	if g, ok := t.groups[id]; ok {
+		g.Members = slices.Clone(g.Members)
+		return g, nil
+	}
+	return Group{}, errMemNotFound
+}
+
+func (t *memTarget) userWhere(match func(User) bool) (User, bool) {
+	for _, u := range sortedValues(t.users) {
+		if match(u) {
+			return u, true
+		}
+	}
+	return User{}, false
+}
+
+func (t *memTarget) groupNamed(name string) (Group, bool) {
+	for _, g := range sortedValues(t.groups) {
+		if strings.EqualFold(g.DisplayName, name) {
+			g.Members = slices.Clone(g.Members)
+			return g, true
+		}
+	}
+	return Group{}, false
+}
+
+func (t *memTarget) FindUserByExternalID(_ context.Context, ext string) (User, bool, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if err := t.call("FindUserByExternalID", ext, false); err != nil {
+		return User{}, false, err
+	}
+	u, ok := t.userWhere(func(u User) bool { return u.ExternalID == ext })
+	return u, ok, nil
+}
+
+func (t *memTarget) FindUserByUserName(_ context.Context, name string) (User, bool, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if err := t.call("FindUserByUserName", name, false); err != nil {
+		return User{}, false, err
+	}
+	u, ok := t.userWhere(func(u User) bool { return strings.EqualFold(u.UserName, name) })
+	return u, ok, nil
+}
+
+func (t *memTarget) FindGroupByDisplayName(_ context.Context, name string) (Group, bool, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if err := t.call("FindGroupByDisplayName", name, false); err != nil {
+		return Group{}, false, err
+	}
+	g, ok := t.groupNamed(name)
+	return g, ok, nil
+}
+
+func conflict(resource, attr, value string) error {
+	return apperr.New(apperr.AtlassianConflict, "Resource [%s]: with %s[%s] already exists.", resource, attr, value)
+}
+
+func (t *memTarget) CreateUser(_ context.Context, u User) (User, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if err := t.call("CreateUser", u.UserName, true); err != nil {
+		return User{}, err
+	}
+	if t.createdUser != nil {
+		if got, ok := t.createdUser(u); ok {
+			return got, nil
+		}
+	}
+	if _, dup := t.userWhere(func(o User) bool { return strings.EqualFold(o.UserName, u.UserName) }); dup {
+		return User{}, conflict("USER", "userName", u.UserName)
+	}
+	if _, dup := t.userWhere(func(o User) bool { return u.ExternalID != "" && o.ExternalID == u.ExternalID }); dup {
+		return User{}, conflict("USER", "externalId", u.ExternalID)
+	}
+	u.ID = t.id("su")
+	t.users[u.ID] = u
+	return u, nil
+}
+
+// setAttr writes one SCIM attribute path of DiffUser's to u.
+func setAttr(u *User, path, v string) error {
+	fields := map[string]*string{AttrUserName: &u.UserName, AttrExternalID: &u.ExternalID, AttrDisplayName: &u.DisplayName,
+		AttrGivenName: &u.GivenName, AttrFamilyName: &u.FamilyName, AttrEmail: &u.Email, AttrTitle: &u.Title,
+		AttrPreferredLanguage: &u.PreferredLanguage, AttrMobilePhone: &u.MobilePhone, AttrWorkPhone: &u.WorkPhone, AttrDepartment: &u.Department}
+	if path == AttrActive {
+		u.Active = v == "true"
+		return nil
+	}
+	f, ok := fields[path]
+	if !ok {
+		return apperr.New(apperr.AtlassianRejected, "unknown attribute %s", path)
+	}
+	*f = v
+	return nil
+}
+
+func (t *memTarget) PatchUser(_ context.Context, id string, changes []report.Change) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if err := t.call("PatchUser", id, true); err != nil {
+		return err
+	}
+	u, ok := t.users[id]
+	if !ok {
+		return errMemNotFound
+	}
+	for _, c := range changes {
+		if err := setAttr(&u, c.Attribute, c.New); err != nil {
+			return err
+		}
+	}
+	t.users[id] = u
+	return nil
+}
+
+func (t *memTarget) SetActive(_ context.Context, id string, active bool) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if err := t.call("SetActive", id, true); err != nil {
+		return err
+	}
+	u, ok := t.users[id]
+	if !ok {
+		return errMemNotFound
+	}
+	u.Active = active
+	t.users[id] = u
+	return nil
+}
+
+func (t *memTarget) CreateGroup(_ context.Context, name, ext string) (Group, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if err := t.call("CreateGroup", name, true); err != nil {
+		return Group{}, err
+	}
+	if _, dup := t.groupNamed(name); dup || t.outside[strings.ToLower(name)] {
+		return Group{}, conflict("GROUP", "displayName", name)
+	}
+	for _, g := range t.groups {
+		if ext != "" && g.ExternalID == ext {
+			return Group{}, conflict("GROUP", "externalId", ext)
+		}
+	}
+	g := Group{ID: t.id("sg"), DisplayName: name, ExternalID: ext}
+	t.groups[g.ID] = g
+	return g, nil
+}
+
+func (t *memTarget) members(call, id string, users []string, f func(*Group, string)) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if err := t.call(call, id, true); err != nil {
+		return err
+	}
+	g, ok := t.groups[id]
+	if !ok {
+		return errMemNotFound
+	}
+	for _, u := range users {
+		f(&g, u)
+	}
+	t.groups[id] = g
+	return nil
+}
+
+func (t *memTarget) AddMembers(_ context.Context, id string, users []string) error {
+	return t.members("AddMembers", id, users, func(g *Group, u string) {
+		if !slices.Contains(g.Members, u) {
+			g.Members = append(g.Members, u)
+		}
+	})
+}
+
+func (t *memTarget) RemoveMembers(_ context.Context, id string, users []string) error {
+	return t.members("RemoveMembers", id, users, func(g *Group, u string) {
+		g.Members = slices.DeleteFunc(g.Members, func(m string) bool { return m == u })
+	})
+}
+
+func (t *memTarget) DeleteGroup(_ context.Context, id string) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if err := t.call("DeleteGroup", id, true); err != nil {
+		return err
+	}
+	if _, ok := t.groups[id]; !ok {
+		return errMemNotFound
+	}
+	delete(t.groups, id)
+	return nil
+}
+
+// memOrg is the Organizations API side: groups outside the SCIM directory and the domains.
+type memOrg struct {
+	groups  []OrgGroup
+	domains []OrgDomain
+	lookups int
+}
+
+func (o *memOrg) FindGroupsByName(_ context.Context, names []string) ([]OrgGroup, error) {
+	o.lookups++
+	var out []OrgGroup
+	for _, g := range o.groups {
+		if slices.ContainsFunc(names, func(n string) bool { return strings.EqualFold(n, g.Name) }) {
+			out = append(out, g)
+		}
+	}
+	return out, nil
+}
+
+func (o *memOrg) ListDomains(context.Context) ([]OrgDomain, error) { return o.domains, nil }
+
+// memState is the store: maps, and a journal per run.
+type memState struct {
+	mu         sync.Mutex
+	maps       map[string]Mapping // by kind and Entra id
+	runs       map[string]Run
+	journal    map[string]map[int]JournalEntry
+	delta      *DeltaState
+	decisions  map[string]string
+	journalErr error // JournalAdd fails with it
+	// frozen drops every later journal mark and mapping, as a process killed before its writer
+	// flushed leaves them.
+	frozen bool
+}
+
+func newMemState() *memState {
+	return &memState{maps: map[string]Mapping{}, runs: map[string]Run{}, journal: map[string]map[int]JournalEntry{}, decisions: map[string]string{}}
+}
+
+func (s *memState) Mappings(context.Context, string) ([]Mapping, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return sortedValues(s.maps), nil
+}
+
+func (s *memState) mapping(kind, entraID string) (Mapping, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m, ok := s.maps[kind+"/"+entraID]
+	return m, ok
+}
+
+func (s *memState) PutMappings(_ context.Context, _ string, ms []Mapping) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.frozen {
+		return nil
+	}
+	for _, m := range ms {
+		if m.SCIMID == "" {
+			delete(s.maps, m.Kind+"/"+m.EntraID)
+		} else {
+			s.maps[m.Kind+"/"+m.EntraID] = m
+		}
+	}
+	return nil
+}
+
+func (s *memState) PutRun(ctx context.Context, r Run) error {
+	if err := ctx.Err(); err != nil {
+		return err // as SQLite does: a canceled context writes nothing
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.runs[r.ID] = r
+	return nil
+}
+
+func (s *memState) Runs(_ context.Context, _ string, status string, limit int) ([]Run, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Run
+	for _, r := range s.runs {
+		if status == "" || r.Status == status {
+			out = append(out, r)
+		}
+	}
+	slices.SortFunc(out, func(a, b Run) int { return b.Started.Compare(a.Started) })
+	return out[:min(limit, len(out))], nil
+}
+
+func (s *memState) JournalAdd(_ context.Context, runID string, es []JournalEntry) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.journalErr != nil {
+		return s.journalErr
+	}
+	if s.journal[runID] == nil {
+		s.journal[runID] = map[int]JournalEntry{}
+	}
+	for _, e := range es {
+		if e.State == "" {
+			e.State = JournalPending
+		}
+		s.journal[runID][e.Seq] = e
+	}
+	return nil
+}
+
+func (s *memState) JournalMark(_ context.Context, runID string, es []JournalEntry) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.frozen {
+		return nil
+	}
+	for _, e := range es {
+		old, ok := s.journal[runID][e.Seq]
+		if !ok {
+			return errors.New("mark of an entry never added")
+		}
+		old.State, old.Result = e.State, e.Result
+		s.journal[runID][e.Seq] = old
+	}
+	return nil
+}
+
+func (s *memState) Journal(_ context.Context, runID, state string) ([]JournalEntry, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []JournalEntry
+	for _, e := range s.journal[runID] {
+		if state == "" || e.State == state {
+			out = append(out, e)
+		}
+	}
+	slices.SortFunc(out, func(a, b JournalEntry) int { return a.Seq - b.Seq })
+	return out, nil
+}
+
+func (s *memState) DeltaState(context.Context, string) (*DeltaState, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.delta == nil {
+		return nil, nil
+	}
+	d := *s.delta
+	return &d, nil
+}
+
+func (s *memState) SetDeltaState(_ context.Context, _ string, d *DeltaState) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if d != nil {
+		cp := *d
+		d = &cp
+	}
+	s.delta = d
+	return nil
+}
+
+func (s *memState) Decisions(context.Context, string) (map[string]string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return maps.Clone(s.decisions), nil
+}
+
+// SetDecision makes memState the engine's heldStore, as the store is.
+func (s *memState) SetDecision(_ context.Context, _ string, groupEntraID, decision string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.decisions[groupEntraID] = decision
+	return nil
+}
