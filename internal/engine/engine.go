@@ -16,6 +16,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/idpsync/idpsync/internal/apperr"
 	"github.com/idpsync/idpsync/internal/atomicfile"
 	"github.com/idpsync/idpsync/internal/directory"
@@ -317,22 +319,16 @@ func (e *Engine) predictRefusals(ctx context.Context, d *Desired, p *Plan) error
 }
 
 func (e *Engine) readLive(ctx context.Context, live *Live) error {
-	var wg sync.WaitGroup
-	var uerr, gerr error
-	wg.Add(2)
-	go func() {
-		defer wg.Done()
-		uerr = e.Target.ListUsers(ctx, func(u User) error { live.Users = append(live.Users, u); return nil })
-	}()
-	go func() {
-		defer wg.Done()
-		gerr = e.Target.ListGroups(ctx, func(g Group) error { live.Groups = append(live.Groups, g); return nil })
-	}()
-	wg.Wait()
-	if uerr != nil {
-		return uerr
-	}
-	return gerr
+	// Both lists at once; each appends to its own slice. The lists take ctx, not the group's,
+	// so a failing one does not cut the other short (its error is the one returned).
+	var g errgroup.Group
+	g.Go(func() error {
+		return e.Target.ListUsers(ctx, func(u User) error { live.Users = append(live.Users, u); return nil })
+	})
+	g.Go(func() error {
+		return e.Target.ListGroups(ctx, func(g Group) error { live.Groups = append(live.Groups, g); return nil })
+	})
+	return g.Wait()
 }
 
 // readTouched reads only the Atlassian objects an incremental plan touches, by id when the
@@ -436,41 +432,22 @@ func (e *Engine) readTouched(ctx context.Context, live *Live, d *Desired, t *Tou
 	return parallel(ctx, max(8, width), jobs)
 }
 
+// parallel runs jobs n at a time. After the first error (returned) or a cancel no further job
+// starts; those running finish, because a lookup already sent is cheaper to finish than to lose.
 func parallel(ctx context.Context, n int, jobs []func() error) error {
-	ch := make(chan func() error)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var first error
-	for w := 0; w < n; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range ch {
-				if err := j(); err != nil {
-					mu.Lock()
-					if first == nil {
-						first = err
-					}
-					mu.Unlock()
-				}
-			}
-		}()
-	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(n)
 	for _, j := range jobs {
-		mu.Lock()
-		stop := first != nil
-		mu.Unlock()
-		if stop || ctx.Err() != nil {
+		if gctx.Err() != nil {
 			break
 		}
-		ch <- j
+		g.Go(j)
 	}
-	close(ch)
-	wg.Wait()
-	if first == nil && ctx.Err() != nil {
+	err := g.Wait()
+	if err == nil && ctx.Err() != nil {
 		return apperr.Wrap(ctx.Err(), apperr.Canceled, "canceled")
 	}
-	return first
+	return err
 }
 
 // Touch compares two desired states and returns the users and groups whose desired state differs,
@@ -685,7 +662,7 @@ func (e *Engine) Commit(ctx context.Context, p *Plan, out *Outcome) error {
 	if err := os.MkdirAll(e.SnapshotDir, 0o700); err != nil {
 		return apperr.Wrap(err, apperr.Internal, "cannot create %s", e.SnapshotDir)
 	}
-	if err := atomicfile.Write(e.snapshotPath(), buf.Bytes()); err != nil {
+	if err := atomicfile.WriteFile(e.snapshotPath(), buf.Bytes(), 0o600); err != nil {
 		return apperr.Wrap(err, apperr.Internal, "cannot write the snapshot")
 	}
 	sum := sha256.Sum256(buf.Bytes())

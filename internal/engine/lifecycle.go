@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/idpsync/idpsync/internal/apperr"
+	"github.com/idpsync/idpsync/internal/atomicfile"
 	"github.com/idpsync/idpsync/internal/report"
 )
 
@@ -299,8 +300,8 @@ func (e *Engine) saveRun(ctx context.Context, r Run, rep *report.Report, path st
 // ReportFiles writes each run's report as a JSON file in Dir, named by its start, kind and run.
 type ReportFiles struct{ Dir string }
 
-// Write streams the report to a temporary file and renames it into place (the operations are
-// never all held as report rows).
+// Write streams the report into place through internal/atomicfile (the operations are never all
+// held as report rows; a failed write leaves no file behind, a crash never half of one).
 func (f ReportFiles) Write(info RunInfo, p *Plan, out *Outcome) (*report.Report, string, error) {
 	if err := os.MkdirAll(f.Dir, 0o700); err != nil {
 		rep, _ := WriteReport(io.Discard, info, p, out, report.WriteOptions{})
@@ -308,18 +309,16 @@ func (f ReportFiles) Write(info RunInfo, p *Plan, out *Outcome) (*report.Report,
 	}
 	name := info.Started.UTC().Format("20060102-150405") + "-" + string(info.Kind) + "-" + info.RunID + ".json"
 	path := filepath.Join(f.Dir, name)
-	w, err := os.OpenFile(path+".tmp", os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	var rep *report.Report
+	err := atomicfile.Write(path, 0o600, func(w io.Writer) (err error) {
+		rep, err = WriteReport(w, info, p, out, report.WriteOptions{})
+		return err
+	})
 	if err != nil {
-		rep, _ := WriteReport(io.Discard, info, p, out, report.WriteOptions{})
+		if rep == nil {
+			rep, _ = WriteReport(io.Discard, info, p, out, report.WriteOptions{})
+		}
 		return rep, "", apperr.Wrap(err, apperr.Internal, "cannot write the report")
 	}
-	rep, err := WriteReport(w, info, p, out, report.WriteOptions{})
-	if err != nil {
-		w.Close()
-		return rep, "", apperr.Wrap(err, apperr.Internal, "cannot write the report")
-	}
-	if err := w.Close(); err != nil {
-		return rep, "", apperr.Wrap(err, apperr.Internal, "cannot write the report")
-	}
-	return rep, path, os.Rename(path+".tmp", path)
+	return rep, path, nil
 }

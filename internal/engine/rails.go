@@ -151,7 +151,7 @@ func (e *Engine) saveRead(c *ReadCounts) error {
 	if err := os.MkdirAll(e.SnapshotDir, 0o700); err != nil {
 		return apperr.Wrap(err, apperr.Internal, "cannot create %s", e.SnapshotDir)
 	}
-	if err := atomicfile.Write(e.readCountsPath(), js); err != nil {
+	if err := atomicfile.WriteFile(e.readCountsPath(), js, 0o600); err != nil {
 		return apperr.Wrap(err, apperr.Internal, "cannot record the read's size")
 	}
 	return nil

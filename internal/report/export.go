@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/idpsync/idpsync/internal/apperr"
+	"github.com/idpsync/idpsync/internal/atomicfile"
 )
 
 // ExportOptions says how to export a report.
@@ -37,39 +38,32 @@ func (c csvPair) Close(*Report) error {
 	return c.skips.Close()
 }
 
-// output is a set of files written next to their final names and renamed into place on success, so
-// that a failed export never leaves a half-written report behind.
+// output is a set of files written next to their final names and renamed into place on success
+// (internal/atomicfile), so that a failed export never leaves a half-written report behind.
 type output struct {
-	tmps  []*os.File
+	files []*atomicfile.File
 	final []string
 }
 
-func (o *output) create(path string) (*os.File, error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+func (o *output) create(path string) (*atomicfile.File, error) {
+	f, err := atomicfile.Create(path, 0o600)
 	if err != nil {
 		return nil, apperr.Wrap(err, apperr.InvalidInput, "cannot write %s", path).WithAction("Choose a folder you can write to.")
 	}
-	o.tmps = append(o.tmps, f)
+	o.files = append(o.files, f)
 	o.final = append(o.final, path)
 	return f, nil
 }
 
 func (o *output) abort() {
-	for _, f := range o.tmps {
-		f.Close()
-		os.Remove(f.Name())
+	for _, f := range o.files {
+		f.Abort()
 	}
 }
 
 func (o *output) commit() ([]string, error) {
-	for i, f := range o.tmps {
-		if err := f.Close(); err != nil {
-			o.abort()
-			return nil, apperr.Wrap(err, apperr.InvalidInput, "cannot write %s", o.final[i])
-		}
-	}
-	for i, f := range o.tmps {
-		if err := os.Rename(f.Name(), o.final[i]); err != nil {
+	for i, f := range o.files {
+		if err := f.Commit(); err != nil {
 			o.abort()
 			return nil, apperr.Wrap(err, apperr.InvalidInput, "cannot write %s", o.final[i])
 		}
