@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/idpsync/idpsync/internal/emulator/tenant"
+	"github.com/idpsync/idpsync/internal/jsonstr"
 )
 
 // deltaState is what a delta or skip token carries. It is opaque to clients (base64 JSON).
@@ -145,9 +146,9 @@ func (s *Server) usersDelta(w http.ResponseWriter, r *http.Request, q query, bas
 		it := &items[k]
 		if it.Removed != "" {
 			b = append(b, `{"id":`...)
-			b = appendString(b, it.User.ID)
+			b = jsonstr.Append(b, it.User.ID)
 			b = append(b, `,"@removed":{"reason":`...)
-			b = appendString(b, it.Removed)
+			b = jsonstr.Append(b, it.Removed)
 			b = append(b, "}}"...)
 			continue
 		}
@@ -201,9 +202,9 @@ func (s *Server) groupsDelta(w http.ResponseWriter, r *http.Request, q query, ba
 		b = append(b, `{"@odata.type":"#microsoft.graph.group",`...)
 		if it.Removed != "" {
 			b = append(b, `"id":`...)
-			b = appendString(b, it.Group.ID)
+			b = jsonstr.Append(b, it.Group.ID)
 			b = append(b, `,"@removed":{"reason":`...)
-			b = appendString(b, it.Removed)
+			b = jsonstr.Append(b, it.Removed)
 			b = append(b, "}}"...)
 			moff = 0
 			continue
@@ -217,9 +218,9 @@ func (s *Server) groupsDelta(w http.ResponseWriter, r *http.Request, q query, ba
 					b = append(b, ',')
 				}
 				b = append(b, `{"@odata.type":`...)
-				b = appendString(b, odataType(m.Member))
+				b = jsonstr.Append(b, odataType(m.Member))
 				b = append(b, `,"id":`...)
-				b = appendString(b, m.ID)
+				b = jsonstr.Append(b, m.ID)
 				if m.Removed {
 					b = append(b, `,"@removed":{"reason":"deleted"}`...)
 				}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/idpsync/idpsync/internal/directory"
 	"github.com/idpsync/idpsync/internal/emulator/loopbacktls"
+	"github.com/idpsync/idpsync/internal/jsonstr"
 )
 
 // route is a parsed request: which resource, and the id when the path names one.
@@ -203,11 +204,11 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request, p Principal, e
 func (s *Server) organization(w http.ResponseWriter, base string) {
 	t := s.opts.Tenant
 	org := t.Org()
-	b := append([]byte(`{"@odata.context":`), appendString(nil, base+"$metadata#organization")...)
+	b := append([]byte(`{"@odata.context":`), jsonstr.Append(nil, base+"$metadata#organization")...)
 	b = append(b, `,"value":[{"id":`...)
-	b = appendString(b, org.ID)
+	b = jsonstr.Append(b, org.ID)
 	b = append(b, `,"displayName":`...)
-	b = appendString(b, org.DisplayName)
+	b = jsonstr.Append(b, org.DisplayName)
 	b = append(b, `,"verifiedDomains":[`...)
 	first := true
 	for _, d := range t.Domains {
@@ -224,9 +225,9 @@ func (s *Server) organization(w http.ResponseWriter, base string) {
 		b = append(b, `,"isInitial":`...)
 		b = appendBool(b, d.IsInitial)
 		b = append(b, `,"name":`...)
-		b = appendString(b, d.Name)
+		b = jsonstr.Append(b, d.Name)
 		b = append(b, `,"type":`...)
-		b = appendString(b, typ)
+		b = jsonstr.Append(b, typ)
 		b = append(b, '}')
 	}
 	b = append(b, "]}]}"...)
@@ -234,14 +235,14 @@ func (s *Server) organization(w http.ResponseWriter, base string) {
 }
 
 func (s *Server) domains(w http.ResponseWriter, base string) {
-	b := append([]byte(`{"@odata.context":`), appendString(nil, base+"$metadata#domains")...)
+	b := append([]byte(`{"@odata.context":`), jsonstr.Append(nil, base+"$metadata#domains")...)
 	b = append(b, `,"value":[`...)
 	for i, d := range s.opts.Tenant.Domains {
 		if i > 0 {
 			b = append(b, ',')
 		}
 		b = append(b, `{"id":`...)
-		b = appendString(b, d.Name)
+		b = jsonstr.Append(b, d.Name)
 		b = append(b, `,"authenticationType":"Managed","isAdminManaged":true,"isDefault":`...)
 		b = appendBool(b, d.IsDefault)
 		b = append(b, `,"isInitial":`...)
@@ -322,7 +323,7 @@ func readSkipToken(tok, prefix string) (string, bool) {
 }
 
 func collectionStart(base, ctx string) []byte {
-	b := append([]byte(`{"@odata.context":`), appendString(nil, base+"$metadata#"+ctx)...)
+	b := append([]byte(`{"@odata.context":`), jsonstr.Append(nil, base+"$metadata#"+ctx)...)
 	return append(b, `,"value":[`...)
 }
 
@@ -332,7 +333,7 @@ func collectionEnd(b []byte, linkName, link string) []byte {
 		b = append(b, `,"`...)
 		b = append(b, linkName...)
 		b = append(b, `":`...)
-		b = appendString(b, link)
+		b = jsonstr.Append(b, link)
 	}
 	return append(b, '}')
 }
@@ -372,7 +373,7 @@ func (s *Server) user(w http.ResponseWriter, r *http.Request, q query, id, base 
 		odataError(w, r, http.StatusNotFound, "Request_ResourceNotFound", "Resource '%s' does not exist or one of its queried reference-property objects are not present.", id)
 		return
 	}
-	b := append([]byte(`{"@odata.context":`), appendString(nil, base+"$metadata#users/$entity")...)
+	b := append([]byte(`{"@odata.context":`), jsonstr.Append(nil, base+"$metadata#users/$entity")...)
 	b = append(b, ',')
 	b = append(b, appendUser(nil, &u, props)[1:]...)
 	writeJSON(w, http.StatusOK, b)
@@ -414,7 +415,7 @@ func (s *Server) group(w http.ResponseWriter, r *http.Request, q query, id, base
 		odataError(w, r, http.StatusNotFound, "Request_ResourceNotFound", "Resource '%s' does not exist or one of its queried reference-property objects are not present.", id)
 		return
 	}
-	b := append([]byte(`{"@odata.context":`), appendString(nil, base+"$metadata#groups/$entity")...)
+	b := append([]byte(`{"@odata.context":`), jsonstr.Append(nil, base+"$metadata#groups/$entity")...)
 	b = append(b, ',')
 	b = appendGroupFields(b, &g, props)
 	writeJSON(w, http.StatusOK, append(b, '}'))
@@ -424,7 +425,7 @@ func (s *Server) group(w http.ResponseWriter, r *http.Request, q query, id, base
 // from groups and from the member types the sync skips.
 func (s *Server) appendMember(b []byte, m directory.Member, userProps, groupProps []string) []byte {
 	b = append(b, `{"@odata.type":`...)
-	b = appendString(b, odataType(m))
+	b = jsonstr.Append(b, odataType(m))
 	switch m.Kind {
 	case directory.MemberUser:
 		if u, ok := s.opts.Tenant.User(m.ID); ok {
@@ -436,7 +437,7 @@ func (s *Server) appendMember(b []byte, m directory.Member, userProps, groupProp
 		}
 	}
 	b = append(b, `,"id":`...)
-	b = appendString(b, m.ID)
+	b = jsonstr.Append(b, m.ID)
 	return append(b, '}')
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/idpsync/idpsync/internal/directory"
 	"github.com/idpsync/idpsync/internal/emulator/tenant"
+	"github.com/idpsync/idpsync/internal/jsonstr"
 )
 
 func TestMembersCarryODataTypeAndTransitiveTerminates(t *testing.T) {
@@ -99,12 +100,12 @@ func TestAppendStringIsJSON(t *testing.T) {
 		}
 		in := sb.String()
 		var out string
-		if err := json.Unmarshal(appendString(nil, in), &out); err != nil || out != in {
-			t.Fatalf("%q → %s → %q (%v)", in, appendString(nil, in), out, err)
+		if err := json.Unmarshal(jsonstr.Append(nil, in), &out); err != nil || out != in {
+			t.Fatalf("%q → %s → %q (%v)", in, jsonstr.Append(nil, in), out, err)
 		}
 	}
 	var out string
-	if err := json.Unmarshal(appendString(nil, "a\xffb"), &out); err != nil || !utf8.ValidString(out) {
+	if err := json.Unmarshal(jsonstr.Append(nil, "a\xffb"), &out); err != nil || !utf8.ValidString(out) {
 		t.Fatalf("invalid UTF-8 not replaced: %q %v", out, err)
 	}
 }

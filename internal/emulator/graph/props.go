@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/idpsync/idpsync/internal/directory"
+	"github.com/idpsync/idpsync/internal/jsonstr"
 )
 
 type userProp func(b []byte, u *directory.User) []byte
@@ -15,8 +16,8 @@ func nullGroup(b []byte, _ *directory.Group) []byte { return append(b, "null"...
 // userProps are the user properties the emulator knows; anything else in $select is a 400, as
 // Graph answers for a property that does not exist on microsoft.graph.user.
 var userProps = map[string]userProp{
-	"id":                func(b []byte, u *directory.User) []byte { return appendString(b, u.ID) },
-	"userPrincipalName": func(b []byte, u *directory.User) []byte { return appendString(b, u.UserPrincipalName) },
+	"id":                func(b []byte, u *directory.User) []byte { return jsonstr.Append(b, u.ID) },
+	"userPrincipalName": func(b []byte, u *directory.User) []byte { return jsonstr.Append(b, u.UserPrincipalName) },
 	"mail":              func(b []byte, u *directory.User) []byte { return appendNullable(b, u.Mail) },
 	"givenName":         func(b []byte, u *directory.User) []byte { return appendNullable(b, u.GivenName) },
 	"surname":           func(b []byte, u *directory.User) []byte { return appendNullable(b, u.Surname) },
@@ -31,7 +32,7 @@ var userProps = map[string]userProp{
 		if u.BusinessPhone == "" {
 			return append(b, "[]"...)
 		}
-		return append(appendString(append(b, '['), u.BusinessPhone), ']')
+		return append(jsonstr.Append(append(b, '['), u.BusinessPhone), ']')
 	},
 	"otherMails":            func(b []byte, _ *directory.User) []byte { return append(b, "[]"...) },
 	"proxyAddresses":        func(b []byte, _ *directory.User) []byte { return append(b, "[]"...) },
@@ -56,7 +57,7 @@ var defaultUserSelect = []string{"businessPhones", "displayName", "givenName", "
 	"officeLocation", "preferredLanguage", "surname", "userPrincipalName", "id"}
 
 var groupProps = map[string]groupProp{
-	"id":              func(b []byte, g *directory.Group) []byte { return appendString(b, g.ID) },
+	"id":              func(b []byte, g *directory.Group) []byte { return jsonstr.Append(b, g.ID) },
 	"displayName":     func(b []byte, g *directory.Group) []byte { return appendNullable(b, g.DisplayName) },
 	"securityEnabled": func(b []byte, g *directory.Group) []byte { return appendBool(b, g.SecurityEnabled) },
 	"mailEnabled":     func(b []byte, g *directory.Group) []byte { return appendBool(b, g.MailEnabled) },
@@ -66,7 +67,7 @@ var groupProps = map[string]groupProp{
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendString(b, t)
+			b = jsonstr.Append(b, t)
 		}
 		return append(b, ']')
 	},
@@ -74,7 +75,7 @@ var groupProps = map[string]groupProp{
 		if !g.MailEnabled {
 			return append(b, "null"...)
 		}
-		return appendString(b, strings.ReplaceAll(strings.ToLower(g.DisplayName), " ", "-")+"@groups.example")
+		return jsonstr.Append(b, strings.ReplaceAll(strings.ToLower(g.DisplayName), " ", "-")+"@groups.example")
 	},
 	"description":           nullGroup,
 	"mailNickname":          nullGroup,
@@ -127,7 +128,7 @@ func appendUser(b []byte, u *directory.User, props []string) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendString(b, p)
+		b = jsonstr.Append(b, p)
 		b = append(b, ':')
 		b = userProps[p](b, u)
 	}
@@ -139,7 +140,7 @@ func appendGroupFields(b []byte, g *directory.Group, props []string) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendString(b, p)
+		b = jsonstr.Append(b, p)
 		b = append(b, ':')
 		b = groupProps[p](b, g)
 	}
