@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/idpsync/idpsync/internal/apperr"
 	"github.com/idpsync/idpsync/internal/report"
 )
@@ -318,33 +320,27 @@ func (a *applier) runPhase(ctx context.Context, phase int, batch []*unit) {
 	// A fixed number of operations in flight: the SCIM client's limiter alone paces Atlassian,
 	// and its retries are the only ones (an adaptive gate here and retries of whole calls
 	// reacted to the same 429 two more times; a failing operation could cost ~68 attempts).
-	jobs := make(chan *unit)
-	var wg sync.WaitGroup
-	for w := 0; w < max(1, a.p.Settings.Concurrency); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for u := range jobs {
-				if ctx.Err() != nil {
-					// Still planned: the report and the history count it as not done.
-					a.record(u, OpResult{Result: report.ResultPlanned, Code: string(apperr.Canceled), Message: "not done: the sync was cancelled"})
-					continue
-				}
-				if a.o.Hook != nil {
-					a.o.Hook(u.Seq)
-				}
-				// In-flight work finishes even when the admin cancels.
-				res, maps := a.run(context.WithoutCancel(ctx), u)
-				a.record(u, res, maps...)
-				prog.add(len(u.Ops))
-			}
-		}()
-	}
+	// Every unit is recorded, so no job returns an error.
+	var g errgroup.Group
+	g.SetLimit(max(1, a.p.Settings.Concurrency))
 	for _, u := range batch {
-		jobs <- u
+		g.Go(func() error {
+			if ctx.Err() != nil {
+				// Still planned: the report and the history count it as not done.
+				a.record(u, OpResult{Result: report.ResultPlanned, Code: string(apperr.Canceled), Message: "not done: the sync was cancelled"})
+				return nil
+			}
+			if a.o.Hook != nil {
+				a.o.Hook(u.Seq)
+			}
+			// In-flight work finishes even when the admin cancels.
+			res, maps := a.run(context.WithoutCancel(ctx), u)
+			a.record(u, res, maps...)
+			prog.add(len(u.Ops))
+			return nil
+		})
 	}
-	close(jobs)
-	wg.Wait()
+	_ = g.Wait()
 	prog.finish()
 }
 

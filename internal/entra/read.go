@@ -7,13 +7,13 @@ import (
 	"io"
 	"net/url"
 	"strings"
-	"sync"
 
 	abs "github.com/microsoft/kiota-abstractions-go"
 	"github.com/microsoftgraph/msgraph-sdk-go/domains"
 	"github.com/microsoftgraph/msgraph-sdk-go/groups"
 	"github.com/microsoftgraph/msgraph-sdk-go/organization"
 	"github.com/microsoftgraph/msgraph-sdk-go/users"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/idpsync/idpsync/internal/apperr"
 	"github.com/idpsync/idpsync/internal/directory"
@@ -356,40 +356,23 @@ func dedupeMembers(ms []directory.Member) []directory.Member {
 // parallel runs independent reads with at most Config.Concurrency at once; the first error
 // cancels the others.
 func (r *Reader) parallel(ctx context.Context, fns ...func(context.Context) error) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	sem := make(chan struct{}, r.cfg.Concurrency)
-	errs := make([]error, len(fns))
-	var wg sync.WaitGroup
-	for i, fn := range fns {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				errs[i] = ctx.Err()
-				return
-			}
-			defer func() { <-sem }()
-			if errs[i] = fn(ctx); errs[i] != nil {
-				cancel()
-			}
-		}()
-	}
-	wg.Wait()
-	// Report the first real error, not the cancellations it caused.
-	for _, err := range errs {
-		if err != nil && apperr.CodeOf(err) != apperr.Canceled && !errors.Is(err, context.Canceled) {
-			return err
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(r.cfg.Concurrency)
+	for _, fn := range fns {
+		if gctx.Err() != nil {
+			break
 		}
+		g.Go(func() error { return fn(gctx) })
 	}
-	for _, err := range errs {
-		if err != nil {
-			return apperr.Wrap(err, apperr.Canceled, "reading the directory was canceled")
-		}
+	// The group keeps the first error, the one that canceled the others.
+	err := g.Wait()
+	if err == nil && ctx.Err() != nil {
+		err = ctx.Err()
 	}
-	return nil
+	if err != nil && (apperr.CodeOf(err) == apperr.Canceled || errors.Is(err, context.Canceled)) {
+		return apperr.Wrap(err, apperr.Canceled, "reading the directory was canceled")
+	}
+	return err
 }
 
 func (r *Reader) usersLatest(ctx context.Context) (string, error) {
