@@ -333,11 +333,7 @@ func (b *Backend) Disconnect(ctx context.Context, id string) error {
 	}
 	b.mu.Lock()
 	delete(b.auths, id)
-	for pid, p := range b.plans {
-		if p.dirID == id {
-			delete(b.plans, pid)
-		}
-	}
+	b.dropPlans(id)
 	b.mu.Unlock()
 	_ = os.Remove(filepath.Join(b.home, "snapshots", id+".snapshot.gz"))
 	_ = alert.DeleteWebhook(ctx, b.opts.Secrets, id)

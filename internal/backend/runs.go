@@ -111,11 +111,7 @@ func (b *Backend) previewSpec(d store.Directory, s engine.Settings, full, automa
 			p.Notices = append(p.Notices, b.sameTenant(ctx, d.ID, p.Tenant.ID)...)
 			go b.cacheGroups(d.ID, p.Snapshot)
 			b.mu.Lock()
-			for id, pe := range b.plans {
-				if pe.dirID == d.ID {
-					delete(b.plans, id) // one plan per directory: an older preview can no longer be applied
-				}
-			}
+			b.dropPlans(d.ID) // one plan per directory: an older preview can no longer be applied
 			b.mu.Unlock()
 		}}
 }
@@ -244,9 +240,45 @@ func (b *Backend) plan(planID string) (*planEntry, error) {
 	}
 	if b.opts.Now().Sub(pe.created) > PlanTTL {
 		delete(b.plans, planID)
-		return nil, apperr.New(apperr.ConfirmationRequired, "this preview is older than %d minutes", int(PlanTTL.Minutes())).WithAction("Preview again.")
+		return nil, expiredPlan()
 	}
 	return pe, nil
+}
+
+func expiredPlan() error {
+	return apperr.New(apperr.ConfirmationRequired, "this preview is older than %d minutes", int(PlanTTL.Minutes())).WithAction("Preview again.")
+}
+
+// releaseExpired releases the plans of the previews older than PlanTTL, which can no longer be
+// applied: a plan of a large directory holds hundreds of megabytes, and an abandoned preview must
+// not keep them until the admin's next action. The entry stays (without its plan) so that the
+// screen still hears "older than 30 minutes"; plan refuses it before anything reads the plan.
+// The GUI's scheduler tick calls it every minute.
+func (b *Backend) releaseExpired() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, pe := range b.plans {
+		if b.opts.Now().Sub(pe.created) > PlanTTL {
+			pe.plan = nil
+		}
+	}
+}
+
+// ClosePreviews drops the previews of directory id: the admin left its page, so nothing will
+// apply them (applying needs the preview on screen), and their memory is released now.
+func (b *Backend) ClosePreviews(id string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.dropPlans(id)
+}
+
+// dropPlans forgets the previews of directory id; b.mu is held.
+func (b *Backend) dropPlans(id string) {
+	for pid, pe := range b.plans {
+		if pe.dirID == id {
+			delete(b.plans, pid)
+		}
+	}
 }
 
 // Preview reads both sides and computes a plan, kept in memory for Apply (one per directory).

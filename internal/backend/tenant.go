@@ -281,6 +281,7 @@ func (b *Backend) StartScheduler(ctx context.Context) {
 		t := time.NewTicker(time.Minute)
 		defer t.Stop()
 		for {
+			b.releaseExpired()
 			b.scheduleTick(ctx)
 			select {
 			case <-ctx.Done():

@@ -387,6 +387,17 @@ func (f *Flat) Chain(groupID, userID string) []string {
 	return out
 }
 
+// Via returns the direct group through which userID is a member of groupID: the last group of
+// Chain, without building the chain (a planner asks it for each of millions of memberships and
+// builds the chain once per direct group).
+func (f *Flat) Via(groupID, userID string) (string, bool) {
+	i, ok := f.pair(groupID, userID)
+	if !ok {
+		return "", false
+	}
+	return f.groupIDs[f.via[i]], true
+}
+
 // UserGroups returns the groups a user belongs to transitively, sorted by id. The inverse index is
 // built on first use.
 func (f *Flat) UserGroups(userID string) []string {

@@ -113,6 +113,12 @@ func TestFlattenMatchesNaive(t *testing.T) {
 					t.Fatalf("seed %d: chain %s→%s = %v, want length %d", seed, g, u, chain, l)
 				}
 				checkChain(t, n, chain, g, u)
+				if via, ok := f.Via(g, u); !ok || via != chain[len(chain)-1] {
+					t.Fatalf("seed %d: via %s→%s = %q %v, want the chain's last group %q", seed, g, u, via, ok, chain[len(chain)-1])
+				}
+			}
+			if _, ok := f.Via(g, "nobody"); ok {
+				t.Fatalf("seed %d: unknown user has a direct group", seed)
 			}
 			if f.Chain(g, "nobody") != nil || f.IsMember(g, "nobody") {
 				t.Fatalf("seed %d: unknown user has a chain", seed)

@@ -193,7 +193,7 @@ func (pl *planner) addSet(s memberSet) {
 }
 
 // finishMembers puts the memberships in plan order: each set's members by email, name and ids
-// (stable: equal ones stay in the order the planner found them), the sets by phase and group
+// (equal ones stay in the order the planner found them), the sets by phase and group
 // name; then indexes where each set starts.
 func (p *Plan) finishMembers() {
 	for s := range p.sets {
@@ -202,7 +202,9 @@ func (p *Plan) finishMembers() {
 		for j := range perm {
 			perm[j] = int32(j)
 		}
-		slices.SortStableFunc(perm, func(x, y int32) int {
+		// pdqsort with the position as the last key: stable, and much cheaper than a stable
+		// sort's rotations on a group of 290,000 members.
+		slices.SortFunc(perm, func(x, y int32) int {
 			a, b := &p.people[set.who[x]], &p.people[set.who[y]]
 			if c := strings.Compare(a.Email, b.Email); c != 0 {
 				return c
@@ -210,7 +212,10 @@ func (p *Plan) finishMembers() {
 			if c := strings.Compare(a.Name, b.Name); c != 0 {
 				return c
 			}
-			return compareConcat(a.EntraID, a.SCIMID, b.EntraID, b.SCIMID)
+			if c := compareConcat(a.EntraID, a.SCIMID, b.EntraID, b.SCIMID); c != 0 {
+				return c
+			}
+			return int(x - y)
 		})
 		who := make([]int32, len(perm))
 		for j, x := range perm {

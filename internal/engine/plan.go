@@ -693,20 +693,21 @@ func (pl *planner) removed(sid string) person {
 // chain is the index in the plan's chains of the chain of userID's membership in groupID (-1:
 // none), shared by the memberships of the group that end at the same direct group.
 func (pl *planner) chain(cache map[string]int32, groupID, userID string) int32 {
-	ids := pl.d.Flat.Chain(groupID, userID)
-	if len(ids) == 0 {
+	last, ok := pl.d.Flat.Via(groupID, userID)
+	if !ok {
 		return -1
 	}
-	if c, ok := cache[ids[len(ids)-1]]; ok {
+	if c, ok := cache[last]; ok {
 		return c
 	}
+	ids := pl.d.Flat.Chain(groupID, userID)
 	out := make([]string, len(ids))
 	for i, id := range ids {
 		out[i] = pl.d.names[id]
 	}
 	c := int32(len(pl.p.chains))
 	pl.p.chains = append(pl.p.chains, out)
-	cache[ids[len(ids)-1]] = c
+	cache[last] = c
 	return c
 }
 

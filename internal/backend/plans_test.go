@@ -1,0 +1,64 @@
+package backend
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/idpsync/idpsync/internal/apperr"
+)
+
+// A preview the admin abandons releases its plan (hundreds of megabytes for a large directory)
+// when it expires or when the directory's page closes, not at the next preview or apply.
+func TestAbandonedPreviewsReleaseTheirPlans(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	_, b, d, _ := demoWithProgress(ctx, t, 30, 5)
+	var mu sync.Mutex
+	now := time.Now()
+	b.opts.Now = func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(dt time.Duration) { mu.Lock(); now = now.Add(dt); mu.Unlock() }
+	held := func(id string) bool {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		pe := b.plans[id]
+		return pe != nil && pe.plan != nil
+	}
+
+	p, err := b.Preview(ctx, d.ID, PreviewOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if page, err := b.Operations(ctx, p.PlanID, OpQuery{Limit: 10}); err != nil || page.Total != p.Operations || p.Operations == 0 {
+		t.Fatalf("a fresh preview's operations: %d of %d, %v", page.Total, p.Operations, err)
+	}
+	advance(PlanTTL - time.Minute)
+	b.releaseExpired()
+	if !held(p.PlanID) {
+		t.Fatal("a preview younger than its expiry lost its plan")
+	}
+	advance(2 * time.Minute)
+	b.releaseExpired()
+	if held(p.PlanID) {
+		t.Fatal("an expired preview still holds its plan")
+	}
+	if _, err := b.Operations(ctx, p.PlanID, OpQuery{Limit: 10}); apperr.CodeOf(err) != apperr.ConfirmationRequired {
+		t.Fatalf("an expired preview's operations: %v, want %s (older than %v)", err, apperr.ConfirmationRequired, PlanTTL)
+	}
+
+	q, err := b.Preview(ctx, d.ID, PreviewOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !held(q.PlanID) {
+		t.Fatal("a new preview holds no plan")
+	}
+	b.ClosePreviews(d.ID)
+	if held(q.PlanID) {
+		t.Fatal("closing the directory kept its preview's plan")
+	}
+	if _, err := b.Operations(ctx, q.PlanID, OpQuery{Limit: 10}); apperr.CodeOf(err) != apperr.NotFound {
+		t.Fatalf("a closed directory's preview: %v, want %s", err, apperr.NotFound)
+	}
+}
