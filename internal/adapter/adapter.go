@@ -5,12 +5,14 @@
 //
 // Each model type has the same fields as the client type it mirrors, so a conversion is a Go
 // conversion: streamed users and groups are converted one at a time, with no allocation (a
-// group's member list is shared, not copied). Each wrapper embeds its client, so the client's
+// group's member list is shared, not copied), and mappings and journal entries pass to and from
+// the store one row at a time, never as a second slice. Each wrapper embeds its client, so the client's
 // other methods (Verify, Stats, SetDecision…) stay reachable through the port.
 package adapter
 
 import (
 	"context"
+	"iter"
 
 	"github.com/idpsync/idpsync/internal/atlassian"
 	"github.com/idpsync/idpsync/internal/engine"
@@ -101,7 +103,7 @@ func (s Store) Mappings(ctx context.Context, dirID string) ([]engine.Mapping, er
 }
 
 func (s Store) PutMappings(ctx context.Context, dirID string, ms []engine.Mapping) error {
-	return s.Store.PutMappings(ctx, dirID, convertAll(ms, func(m engine.Mapping) store.Mapping { return store.Mapping(m) }))
+	return s.Store.PutMappingsSeq(ctx, dirID, convertEach(ms, func(m engine.Mapping) store.Mapping { return store.Mapping(m) }))
 }
 
 func (s Store) PutRun(ctx context.Context, r engine.Run) error {
@@ -114,16 +116,17 @@ func (s Store) Runs(ctx context.Context, dirID, status string, limit int) ([]eng
 }
 
 func (s Store) JournalAdd(ctx context.Context, runID string, es []engine.JournalEntry) error {
-	return s.Store.JournalAdd(ctx, runID, toStoreEntries(es))
+	return s.Store.JournalAddSeq(ctx, runID, toStoreEntries(es))
 }
 
 func (s Store) JournalMark(ctx context.Context, runID string, es []engine.JournalEntry) error {
-	return s.Store.JournalMark(ctx, runID, toStoreEntries(es))
+	return s.Store.JournalMarkSeq(ctx, runID, toStoreEntries(es))
 }
 
 func (s Store) Journal(ctx context.Context, runID, state string) ([]engine.JournalEntry, error) {
-	es, err := s.Store.Journal(ctx, runID, state)
-	return convertAll(es, func(e store.Entry) engine.JournalEntry { return engine.JournalEntry(e) }), err
+	var out []engine.JournalEntry
+	err := s.Store.EachJournalEntry(ctx, runID, state, func(e store.Entry) { out = append(out, engine.JournalEntry(e)) })
+	return out, err
 }
 
 func (s Store) DeltaState(ctx context.Context, dirID string) (*engine.DeltaState, error) {
@@ -138,11 +141,23 @@ func (s Store) SetDeltaState(ctx context.Context, dirID string, d *engine.DeltaS
 	return s.Store.SetDeltaState(ctx, dirID, (*store.DeltaState)(d))
 }
 
-func toStoreEntries(es []engine.JournalEntry) []store.Entry {
-	return convertAll(es, func(e engine.JournalEntry) store.Entry { return store.Entry(e) })
+func toStoreEntries(es []engine.JournalEntry) iter.Seq[store.Entry] {
+	return convertEach(es, func(e engine.JournalEntry) store.Entry { return store.Entry(e) })
 }
 
-// convertAll converts a slice element by element; nil stays nil.
+// convertEach yields the elements of a slice converted one at a time: the store writes them
+// without a second slice (an initial sync journals one entry per user).
+func convertEach[A, B any](in []A, f func(A) B) iter.Seq[B] {
+	return func(yield func(B) bool) {
+		for _, a := range in {
+			if !yield(f(a)) {
+				return
+			}
+		}
+	}
+}
+
+// convertAll converts a small slice element by element; nil stays nil.
 func convertAll[A, B any](in []A, f func(A) B) []B {
 	if in == nil {
 		return nil

@@ -2,6 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"iter"
+	"slices"
 	"time"
 )
 
@@ -105,55 +108,46 @@ type Entry struct {
 
 // JournalAdd writes entries as pending in one transaction, before the apply runs them.
 func (s *Store) JournalAdd(ctx context.Context, runID string, es []Entry) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return dbErr(err, "write journal")
-	}
-	defer tx.Rollback()
-	st, err := tx.PrepareContext(ctx, `INSERT INTO journal (run_id, seq, op, state, result, updated) VALUES (?,?,?,?,?,?)`)
-	if err != nil {
-		return dbErr(err, "write journal")
-	}
-	defer st.Close()
-	now := ts(time.Now())
-	for _, e := range es {
-		state := e.State
-		if state == "" {
-			state = Pending
-		}
-		if _, err := st.ExecContext(ctx, runID, e.Seq, string(e.Op), state, e.Result, now); err != nil {
-			return dbErr(err, "write journal")
-		}
-	}
-	return dbErr(tx.Commit(), "write journal")
+	return s.JournalAddSeq(ctx, runID, slices.Values(es))
+}
+
+// JournalAddSeq is JournalAdd of what es yields: a caller converting from its own type (the
+// engine's adapter, one entry per apply unit) builds no second slice of them.
+func (s *Store) JournalAddSeq(ctx context.Context, runID string, es iter.Seq[Entry]) error {
+	return eachInTx(ctx, s, "write journal", []string{`INSERT INTO journal (run_id, seq, op, state, result, updated) VALUES (?,?,?,?,?,?)`}, es,
+		func(st []*sql.Stmt, e Entry, now string) error {
+			if e.State == "" {
+				e.State = Pending
+			}
+			_, err := st[0].ExecContext(ctx, runID, e.Seq, string(e.Op), e.State, e.Result, now)
+			return err
+		})
 }
 
 // JournalMark records the outcome of entries (by Seq) in one transaction.
 func (s *Store) JournalMark(ctx context.Context, runID string, es []Entry) error {
-	if len(es) == 0 {
-		return nil
-	}
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return dbErr(err, "write journal")
-	}
-	defer tx.Rollback()
-	st, err := tx.PrepareContext(ctx, `UPDATE journal SET state=?, result=?, updated=? WHERE run_id=? AND seq=?`)
-	if err != nil {
-		return dbErr(err, "write journal")
-	}
-	defer st.Close()
-	now := ts(time.Now())
-	for _, e := range es {
-		if _, err := st.ExecContext(ctx, e.State, e.Result, now, runID, e.Seq); err != nil {
-			return dbErr(err, "write journal")
-		}
-	}
-	return dbErr(tx.Commit(), "write journal")
+	return s.JournalMarkSeq(ctx, runID, slices.Values(es))
+}
+
+// JournalMarkSeq is JournalMark of what es yields.
+func (s *Store) JournalMarkSeq(ctx context.Context, runID string, es iter.Seq[Entry]) error {
+	return eachInTx(ctx, s, "write journal", []string{`UPDATE journal SET state=?, result=?, updated=? WHERE run_id=? AND seq=?`}, es,
+		func(st []*sql.Stmt, e Entry, now string) error {
+			_, err := st[0].ExecContext(ctx, e.State, e.Result, now, runID, e.Seq)
+			return err
+		})
 }
 
 // Journal returns a run's entries in seq order; state filters when not empty.
 func (s *Store) Journal(ctx context.Context, runID, state string) ([]Entry, error) {
+	var out []Entry
+	err := s.EachJournalEntry(ctx, runID, state, func(e Entry) { out = append(out, e) })
+	return out, err
+}
+
+// EachJournalEntry calls fn with a run's entries in seq order, one row at a time; state filters
+// when not empty.
+func (s *Store) EachJournalEntry(ctx context.Context, runID, state string, fn func(Entry)) error {
 	q := `SELECT seq, op, state, result FROM journal WHERE run_id=?`
 	args := []any{runID}
 	if state != "" {
@@ -162,18 +156,17 @@ func (s *Store) Journal(ctx context.Context, runID, state string) ([]Entry, erro
 	}
 	rows, err := s.db.QueryContext(ctx, q+` ORDER BY seq`, args...)
 	if err != nil {
-		return nil, dbErr(err, "read journal")
+		return dbErr(err, "read journal")
 	}
 	defer rows.Close()
-	var out []Entry
 	for rows.Next() {
 		var e Entry
 		var op string
 		if err := rows.Scan(&e.Seq, &op, &e.State, &e.Result); err != nil {
-			return nil, dbErr(err, "read journal")
+			return dbErr(err, "read journal")
 		}
 		e.Op = []byte(op)
-		out = append(out, e)
+		fn(e)
 	}
-	return out, dbErr(rows.Err(), "read journal")
+	return dbErr(rows.Err(), "read journal")
 }

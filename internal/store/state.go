@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"database/sql"
+	"iter"
+	"slices"
 	"time"
 )
 
@@ -44,37 +46,57 @@ func (s *Store) EachMapping(ctx context.Context, dirID string, fn func(Mapping))
 
 // PutMappings upserts ms in one transaction; an empty SCIMID deletes the mapping.
 func (s *Store) PutMappings(ctx context.Context, dirID string, ms []Mapping) error {
-	if len(ms) == 0 {
+	return s.PutMappingsSeq(ctx, dirID, slices.Values(ms))
+}
+
+// PutMappingsSeq is PutMappings of what ms yields, so that a caller converting from its own type
+// (the engine's adapter) builds no second slice of them.
+func (s *Store) PutMappingsSeq(ctx context.Context, dirID string, ms iter.Seq[Mapping]) error {
+	return eachInTx(ctx, s, "save mappings", []string{
+		`INSERT INTO mappings (directory_id, kind, entra_id, scim_id, managed, hash, updated) VALUES (?,?,?,?,?,?,?)
+		ON CONFLICT(directory_id, kind, entra_id) DO UPDATE SET scim_id=excluded.scim_id, managed=excluded.managed, hash=excluded.hash, updated=excluded.updated`,
+		`DELETE FROM mappings WHERE directory_id=? AND kind=? AND entra_id=?`}, ms,
+		func(st []*sql.Stmt, m Mapping, now string) error {
+			var err error
+			if m.SCIMID == "" {
+				_, err = st[1].ExecContext(ctx, dirID, m.Kind, m.EntraID)
+			} else {
+				_, err = st[0].ExecContext(ctx, dirID, m.Kind, m.EntraID, m.SCIMID, b2i(m.Managed), m.Hash, now)
+			}
+			return err
+		})
+}
+
+// eachInTx runs exec for every item in one transaction with the queries prepared, and commits;
+// no item opens no transaction. what names the work in errors.
+func eachInTx[T any](ctx context.Context, s *Store, what string, queries []string, items iter.Seq[T], exec func(st []*sql.Stmt, item T, now string) error) error {
+	var tx *sql.Tx
+	var sts []*sql.Stmt
+	now := ts(time.Now())
+	for it := range items {
+		if tx == nil {
+			var err error
+			if tx, err = s.db.BeginTx(ctx, nil); err != nil {
+				return dbErr(err, what)
+			}
+			defer tx.Rollback()
+			for _, q := range queries {
+				st, err := tx.PrepareContext(ctx, q)
+				if err != nil {
+					return dbErr(err, what)
+				}
+				defer st.Close()
+				sts = append(sts, st)
+			}
+		}
+		if err := exec(sts, it, now); err != nil {
+			return dbErr(err, what)
+		}
+	}
+	if tx == nil {
 		return nil
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return dbErr(err, "save mappings")
-	}
-	defer tx.Rollback()
-	up, err := tx.PrepareContext(ctx, `INSERT INTO mappings (directory_id, kind, entra_id, scim_id, managed, hash, updated) VALUES (?,?,?,?,?,?,?)
-		ON CONFLICT(directory_id, kind, entra_id) DO UPDATE SET scim_id=excluded.scim_id, managed=excluded.managed, hash=excluded.hash, updated=excluded.updated`)
-	if err != nil {
-		return dbErr(err, "save mappings")
-	}
-	defer up.Close()
-	del, err := tx.PrepareContext(ctx, `DELETE FROM mappings WHERE directory_id=? AND kind=? AND entra_id=?`)
-	if err != nil {
-		return dbErr(err, "save mappings")
-	}
-	defer del.Close()
-	now := ts(time.Now())
-	for _, m := range ms {
-		if m.SCIMID == "" {
-			_, err = del.ExecContext(ctx, dirID, m.Kind, m.EntraID)
-		} else {
-			_, err = up.ExecContext(ctx, dirID, m.Kind, m.EntraID, m.SCIMID, b2i(m.Managed), m.Hash, now)
-		}
-		if err != nil {
-			return dbErr(err, "save mappings")
-		}
-	}
-	return dbErr(tx.Commit(), "save mappings")
+	return dbErr(tx.Commit(), what)
 }
 
 // DeltaState is what an incremental run resumes from.
