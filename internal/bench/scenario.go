@@ -30,6 +30,7 @@ type rawRun struct {
 	Changes     string      `json:"changes,omitempty"`
 	Limit       float64     `json:"atlassianLimit"` // requests/s the Atlassian emulator allowed
 	Users       int         `json:"users"`
+	Shape       graphShape  `json:"graphShape"` // the tenant when the run started
 }
 
 // env is one scenario's emulators.
@@ -44,6 +45,7 @@ type env struct {
 	gen      time.Duration
 	counts   string
 	directMs int
+	shape    graphShape
 }
 
 func startAtlassian(a *loopbacktls.Authority, o options) (*atlemu.Server, error) {
@@ -66,6 +68,7 @@ func startEnv(ctx context.Context, sc scenario, o options) (*env, error) {
 		MembersPerGroup: o.Members, GuestFraction: 0.03, DisabledFrac: 0.02})
 	e.gen = time.Since(t0)
 	snap := e.t.Snapshot()
+	e.shape = shapeOf(snap)
 	guests, disabled, nested := 0, 0, 0
 	for _, u := range snap.Users {
 		if u.IsExternal() {
@@ -175,7 +178,7 @@ func (e *env) runOne(ctx context.Context, sc scenario, run string, cfg childConf
 	wall := time.Since(t0)
 	g1 := e.graph.Counters()
 	rr := rawRun{Scenario: sc.Name, Run: run, Child: res, GraphUnits: g1.Units - g0.Units, GraphThrott: g1.Throttled - g0.Throttled,
-		Atl429: atl.StatusCount(429) - a0, Wall: wall.Seconds(), Changes: changes, Limit: o.AtlRate, Users: sc.Users}
+		Atl429: atl.StatusCount(429) - a0, Wall: wall.Seconds(), Changes: changes, Limit: o.AtlRate, Users: sc.Users, Shape: e.shape}
 	if err != nil {
 		return nil, rr, err
 	}
@@ -238,6 +241,7 @@ func runScenario(ctx context.Context, sc scenario, o options) ([]row, []rawRun, 
 			return rows, raws, fmt.Errorf("bad -changes entry %q", f)
 		}
 		ch := e.t.Mutate(frac, o.Seed*1000+uint64(i)+1)
+		e.shape = shapeOf(e.t.Snapshot())
 		desc := fmt.Sprintf("+%d users, %d updated (%d renamed, %d disabled), %d deleted, +%d/-%d memberships, +%d groups, %d renamed, %d deleted",
 			len(ch.AddedUsers), len(ch.UpdatedUsers), len(ch.RenamedUsers), len(ch.DisabledUsers), len(ch.RemovedUsers),
 			len(ch.MembersAdded), len(ch.MembersRemoved), len(ch.AddedGroups), len(ch.UpdatedGroups), len(ch.RemovedGroups))

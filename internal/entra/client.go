@@ -14,6 +14,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -40,6 +41,10 @@ type Config struct {
 	Transport http.RoundTripper
 	// Concurrency bounds independent reads running at once (users and groups); default 2.
 	Concurrency int
+	// MemberConcurrency bounds the member listings of a full read in flight at once; default 32.
+	// Graph's budget allows about 400 listings a second in a large tenant (800 units/s, 2 each):
+	// at 20 ms a request 8 would do, at a real tenant's 50–100 ms it takes 20–40.
+	MemberConcurrency int
 	// MaxRetries is kiota's retry count for 429/503/504 (honouring Retry-After); default 5, max 10.
 	MaxRetries int
 	// NetworkRetries re-sends a GET after a connection error (reset, EOF); default 3.
@@ -72,6 +77,7 @@ type Reader struct {
 	base    *url.URL
 	adapter *khttp.NetHttpRequestAdapter
 	count   counters
+	pace    *pacer
 }
 
 type counters struct{ requests, throttled, units atomic.Int64 }
@@ -97,6 +103,9 @@ func New(cfg Config) (*Reader, error) {
 	if cfg.Concurrency <= 0 {
 		cfg.Concurrency = 2
 	}
+	if cfg.MemberConcurrency <= 0 {
+		cfg.MemberConcurrency = 32
+	}
 	if cfg.MaxRetries <= 0 {
 		cfg.MaxRetries = 5
 	}
@@ -113,7 +122,7 @@ func New(cfg Config) (*Reader, error) {
 	if cfg.Transport == nil {
 		cfg.Transport = http.DefaultTransport
 	}
-	r := &Reader{cfg: cfg, base: base}
+	r := &Reader{cfg: cfg, base: base, pace: newPacer()}
 
 	opts := core.GraphClientOptions{GraphServiceVersion: "v1.0", GraphServiceLibraryVersion: "idpsync"}
 	mw := core.GetDefaultMiddlewaresWithOptions(&opts)
@@ -137,7 +146,7 @@ func New(cfg Config) (*Reader, error) {
 		}
 	}
 	hc := &http.Client{
-		Transport: khttp.NewCustomTransportWithParentTransport(&countingTransport{next: cfg.Transport, c: &r.count}, mw...),
+		Transport: khttp.NewCustomTransportWithParentTransport(&countingTransport{next: cfg.Transport, c: &r.count, pace: r.pace}, mw...),
 		// kiota's redirect handler follows redirects itself (dropping the token on a host change).
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		Timeout:       cfg.RequestTimeout,
@@ -157,19 +166,27 @@ func (r *Reader) Counters() Counters {
 	return Counters{Requests: r.count.requests.Load(), Throttled: r.count.throttled.Load(), Units: r.count.units.Load()}
 }
 
-// countingTransport sits under the middleware so it sees every attempt, retries included.
+// countingTransport sits under the middleware so it sees (and paces) every attempt, retries
+// included.
 type countingTransport struct {
 	next http.RoundTripper
 	c    *counters
+	pace *pacer
 }
 
 func (t *countingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if err := t.pace.wait(req.Context(), EstimateUnits(req.URL)); err != nil {
+		return nil, err
+	}
 	t.c.requests.Add(1)
 	resp, err := t.next.RoundTrip(req)
 	if err == nil {
 		if resp.StatusCode == http.StatusTooManyRequests {
 			t.c.throttled.Add(1)
+			secs, _ := strconv.Atoi(resp.Header.Get("Retry-After"))
+			t.pace.throttled(time.Duration(max(secs, 1)) * time.Second)
 		} else {
+			t.pace.answered()
 			t.c.units.Add(int64(EstimateUnits(req.URL)))
 		}
 	}
@@ -213,6 +230,8 @@ type request struct {
 	perm   string // delegated permission named when Graph answers 401/403
 	info   *abs.RequestInformation
 	decode func(io.Reader) error
+	// notFound, when set, takes a 404 as "the object is gone" instead of an error.
+	notFound *bool
 }
 
 // send runs one request through the adapter with a raw response handler. Connection errors are
@@ -289,6 +308,10 @@ func (r *Reader) handle(resp *http.Response, req request) error {
 			return apperr.Wrap(err, apperr.GraphBadResponse, "%s returned a malformed or truncated page", req.name).
 				WithAction("Run the read again; if it persists, report it with the log.")
 		}
+		return nil
+	}
+	if resp.StatusCode == http.StatusNotFound && req.notFound != nil {
+		*req.notFound = true
 		return nil
 	}
 	if resp.StatusCode >= 300 && resp.StatusCode < 400 {

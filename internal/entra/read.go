@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/url"
 	"strings"
+	"sync"
 
 	abs "github.com/microsoft/kiota-abstractions-go"
 	"github.com/microsoftgraph/msgraph-sdk-go/domains"
@@ -223,42 +224,74 @@ func member(m memberJSON) (directory.Member, error) {
 // with decode, which returns the page's links.
 func (r *Reader) pager(ctx context.Context, name, perm string, first *abs.RequestInformation, delta bool,
 	decode func(io.Reader) (next, deltaLink string, err error)) (string, error) {
-	info := first
+	return r.pages(ctx, request{name: name, perm: perm, info: first}, delta, decode)
+}
+
+// pagerGone is pager for a listing whose object may have been deleted since it was listed: a
+// 404 sets *gone and ends the listing without an error.
+func (r *Reader) pagerGone(ctx context.Context, name, perm string, first *abs.RequestInformation, gone *bool,
+	decode func(io.Reader) (next, deltaLink string, err error)) (string, error) {
+	return r.pages(ctx, request{name: name, perm: perm, info: first, notFound: gone}, false, decode)
+}
+
+func (r *Reader) pages(ctx context.Context, req request, delta bool, decode func(io.Reader) (next, deltaLink string, err error)) (string, error) {
 	for {
 		var next, dl string
-		err := r.send(ctx, request{name: name, perm: perm, info: info, decode: func(rd io.Reader) error {
+		req.decode = func(rd io.Reader) error {
 			var err error
 			next, dl, err = decode(rd)
 			return err
-		}})
+		}
+		err := r.send(ctx, req)
 		if err != nil {
 			return "", err
 		}
 		switch {
+		case req.notFound != nil && *req.notFound:
+			return "", nil
 		case next != "":
-			if info, err = r.linkInfo(name, next); err != nil {
+			if req.info, err = r.linkInfo(req.name, next); err != nil {
 				return "", err
 			}
 		case delta && dl == "":
-			return "", apperr.Wrap(errNoLink, apperr.GraphBadResponse, "%s ended without a deltaLink", name)
+			return "", apperr.Wrap(errNoLink, apperr.GraphBadResponse, "%s ended without a deltaLink", req.name)
 		default:
 			return dl, nil
 		}
 	}
 }
 
-// ReadFull reads the whole directory: users and groups (with direct members) in parallel.
+// ReadFull reads the whole directory: users, and groups with their direct members, in parallel.
 //
-// Cost in Graph resource units, for U users, G groups and M direct memberships:
-// organization 1 + domains 1 + users delta "latest" 1 + ceil(U/999) user pages at 1 each (2 for a
-// list, −1 for $select) + groups delta pages at 1 each, about (G+M)/page-size pages. For 100,000
-// users, 10,000 groups and 1,000,000 memberships with 200 entries per delta page that is about
-// 3 + 101 + 5,100 ≈ 5,200 units (5,221 measured against the emulator), against 10 + 10,000 × 2 = 20,010 for /groups plus one /members
-// request per group, or 10,000 × 4 = 40,000 for transitiveMembers per group.
+// It takes the cheapest strategy by Graph's documented costs (identity and access budget: 8,000
+// resource units per 10 s above 500 users; GET /users 2, GET /groups/{id}/members 3, others 1,
+// $select −1). For U users, G groups with M direct memberships, delta pages of P entries (Graph's
+// choice, undocumented) and a request latency λ:
 //
-// The users deltaLink comes from $deltatoken=latest requested before the listing starts, so a
-// change made during the listing shows up in the next delta (perhaps twice, which is harmless),
-// and it costs one request instead of a second full pass over users/delta.
+//   - groups delta with members: ceil((G+M)/P) pages at 1 unit, each needing the previous page's
+//     nextLink. Few units, but one chain: for scenario L (G 10,000, M 1,000,000, P 200) 5,050
+//     pages × 20 ms ≈ 101 s, whatever the budget.
+//   - paged groups, then each group's direct members (GET /groups/{id}/members?$select=id&$top=999,
+//     2 units a page) in parallel: ceil(G/999) + about 2G units; the member listings do not depend
+//     on each other, so the budget, not a chain, bounds it: (2G − 8,000) / 800 units/s ≈ 15 s for
+//     L, and every group with a page of its own (≤ 999 members: nearly all) costs 2 units whatever
+//     its size.
+//   - the same listings through $batch (20 per POST): each request in a batch is charged and
+//     throttled on its own (json-batching.md), so the same units and the same bound; it saves
+//     round trips, which the listings in flight (MemberConcurrency) already hide, and its inner
+//     429s are not retried by kiota's middleware.
+//   - transitiveMembers per group: 4 units a page, twice the listings' bound, and it returns
+//     every nested user again for each enclosing group.
+//
+// The listings win unless groups are many and nearly empty (2G/800 s against (G+M)/P × λ: the
+// delta chain is shorter only when M/G < 2P/(800λ) − 1, under 24 members a group at 200-entry pages
+// and 20 ms); a directory synced to Atlassian groups its people, so ReadFull lists. Users page
+// along in parallel at 1 unit per 999 ($select), as before.
+//
+// Both delta links come from $deltatoken=latest, requested before the listings start
+// (delta-query-overview.md: "sync from now"), so a change made during the read shows up in the
+// next delta (perhaps again, which is harmless), at one request each instead of a second full
+// pass over users/delta and groups/delta.
 func (r *Reader) ReadFull(ctx context.Context, progress func(Progress)) (*directory.Snapshot, directory.DeltaLinks, error) {
 	var links directory.DeltaLinks
 	ps := &progressSink{fn: progress, r: r}
@@ -271,7 +304,7 @@ func (r *Reader) ReadFull(ctx context.Context, progress func(Progress)) (*direct
 	err = r.parallel(ctx,
 		func(ctx context.Context) error {
 			var err error
-			links.Users, err = r.usersLatest(ctx)
+			links.Users, err = r.latest(ctx, "users", UserSelect)
 			if err != nil {
 				return err
 			}
@@ -280,51 +313,148 @@ func (r *Reader) ReadFull(ctx context.Context, progress func(Progress)) (*direct
 		},
 		func(ctx context.Context) error {
 			var err error
-			var gs []directory.Group
-			// A user is a member of many groups: one copy of each id string instead of one per
-			// membership saves about 40 MB on a million memberships.
-			intern := map[string]string{}
-			// A group whose displayName comes null is kept, nameless, so the engine reports it
-			// (no_group_name) instead of losing it and its members without a word.
-			nameless := map[string]bool{}
-			links.Groups, gs, err = r.groupsDelta(ctx, "", ps, func(g groupJSON, first bool) error {
-				if first && g.Removed == nil && g.DisplayName == nil {
-					nameless[g.ID] = true
-				}
-				for _, m := range g.Members {
-					mem, err := member(m)
-					if err != nil {
-						return err
-					}
-					if id, ok := intern[mem.ID]; ok {
-						mem.ID = id
-					} else {
-						intern[mem.ID] = mem.ID
-					}
-					if m.Removed != nil {
-						snap.Members[g.ID] = removeMember(snap.Members[g.ID], mem.ID)
-						continue
-					}
-					snap.Members[g.ID] = append(snap.Members[g.ID], mem)
-				}
-				return nil
-			})
-			for _, g := range gs {
-				delete(nameless, g.ID)
+			if links.Groups, err = r.latest(ctx, "groups", GroupSelect); err != nil {
+				return err
 			}
-			for id := range nameless {
-				gs = append(gs, directory.Group{ID: id})
+			gs, err := r.listGroups(ctx)
+			if err != nil {
+				return err
 			}
-			snap.Groups = gs
+			snap.Groups, snap.Members, err = r.listMembers(ctx, gs, ps)
 			return err
 		})
 	if err != nil {
 		return nil, directory.DeltaLinks{}, err
 	}
-	for id, ms := range snap.Members {
-		snap.Members[id] = dedupeMembers(ms)
-	}
 	return snap, links, nil
+}
+
+// GroupListSelect is the group listing's $select: GroupSelect without the members navigation,
+// which only delta turns into members@delta.
+var GroupListSelect = []string{"id", "displayName", "groupTypes", "securityEnabled", "mailEnabled"}
+
+// listGroups pages GET /groups. A group whose displayName comes null is kept, nameless, so the
+// engine reports it (no_group_name) instead of losing it and its members without a word.
+func (r *Reader) listGroups(ctx context.Context) ([]directory.Group, error) {
+	top := int32(999)
+	info, err := groups.NewGroupsRequestBuilderInternal(map[string]string{}, r.adapter).ToGetRequestInformation(ctx,
+		&groups.GroupsRequestBuilderGetRequestConfiguration{QueryParameters: &groups.GroupsRequestBuilderGetQueryParameters{Select: GroupListSelect, Top: &top}})
+	if err != nil {
+		return nil, apperr.Wrap(err, apperr.Internal, "building GET /groups")
+	}
+	var out []directory.Group
+	seen := map[string]bool{}
+	_, err = r.pager(ctx, "GET /groups", permGroups, info, false, func(rd io.Reader) (string, string, error) {
+		var p groupPage
+		if err := strictDecode(rd, &p); err != nil {
+			return "", "", err
+		}
+		if p.Value == nil {
+			return "", "", errors.New("no value array")
+		}
+		for _, g := range *p.Value {
+			if g.ID == "" {
+				return "", "", errors.New("a group without an id")
+			}
+			if seen[g.ID] {
+				continue // a replay across pages
+			}
+			seen[g.ID] = true
+			out = append(out, listedGroup(g))
+		}
+		return p.NextLink, "", nil
+	})
+	return out, err
+}
+
+// listedGroup is a group as the snapshot keeps it.
+func listedGroup(g groupJSON) directory.Group {
+	if g.DisplayName == nil {
+		return directory.Group{ID: g.ID}
+	}
+	if len(g.GroupTypes) == 0 {
+		g.GroupTypes = nil // [] and absent mean the same; keep one form
+	}
+	return directory.Group{ID: g.ID, DisplayName: *g.DisplayName, GroupTypes: g.GroupTypes,
+		SecurityEnabled: g.SecurityEnabled, MailEnabled: g.MailEnabled}
+}
+
+// listMembers pages each group's direct members, MemberConcurrency groups at a time within the
+// pacer's budget. A group deleted since the listing (404) is dropped with its members: the
+// groups delta link was taken before, so the next delta reports the deletion too.
+func (r *Reader) listMembers(ctx context.Context, gs []directory.Group, ps *progressSink) ([]directory.Group, map[string][]directory.Member, error) {
+	members := make([][]directory.Member, len(gs))
+	gone := make([]bool, len(gs))
+	// A user is a member of many groups: one copy of each id string instead of one per
+	// membership saves about 40 MB on a million memberships.
+	var imu sync.Mutex
+	intern := map[string]string{}
+	top := int32(999)
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(r.cfg.MemberConcurrency)
+	for i := range gs {
+		g.Go(func() error {
+			info, err := groups.NewItemMembersRequestBuilderInternal(map[string]string{"group%2Did": gs[i].ID}, r.adapter).ToGetRequestInformation(gctx,
+				&groups.ItemMembersRequestBuilderGetRequestConfiguration{QueryParameters: &groups.ItemMembersRequestBuilderGetQueryParameters{Select: []string{"id"}, Top: &top}})
+			if err != nil {
+				return apperr.Wrap(err, apperr.Internal, "building GET /groups/{id}/members")
+			}
+			var ms []directory.Member
+			_, err = r.pagerGone(gctx, "GET /groups/{id}/members", permGroups, info, &gone[i], func(rd io.Reader) (string, string, error) {
+				var p struct {
+					Value    *[]memberJSON `json:"value"`
+					NextLink string        `json:"@odata.nextLink"`
+				}
+				if err := strictDecode(rd, &p); err != nil {
+					return "", "", err
+				}
+				if p.Value == nil {
+					return "", "", errors.New("no value array")
+				}
+				page := make([]directory.Member, 0, len(*p.Value))
+				for _, m := range *p.Value {
+					mem, err := member(m)
+					if err != nil {
+						return "", "", err
+					}
+					page = append(page, mem)
+				}
+				imu.Lock()
+				for k := range page {
+					if id, ok := intern[page[k].ID]; ok {
+						page[k].ID = id
+					} else {
+						intern[page[k].ID] = page[k].ID
+					}
+				}
+				imu.Unlock()
+				ms = append(ms, page...)
+				ps.add("groups", 0, 0, len(page))
+				return p.NextLink, "", nil
+			})
+			if err != nil {
+				return err
+			}
+			members[i] = dedupeMembers(ms)
+			ps.add("groups", 0, 1, 0)
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, nil, err
+	}
+	out := gs[:0]
+	byID := make(map[string][]directory.Member, len(gs))
+	for i, grp := range gs {
+		if gone[i] {
+			continue
+		}
+		out = append(out, grp)
+		if len(members[i]) > 0 {
+			byID[grp.ID] = members[i]
+		}
+	}
+	return out, byID, nil
 }
 
 func removeMember(ms []directory.Member, id string) []directory.Member {
@@ -375,21 +505,29 @@ func (r *Reader) parallel(ctx context.Context, fns ...func(context.Context) erro
 	return err
 }
 
-func (r *Reader) usersLatest(ctx context.Context) (string, error) {
-	u := r.cfg.BaseURL + "/users/delta()?$deltatoken=latest&$select=" + url.QueryEscape(strings.Join(UserSelect, ","))
-	info, err := users.NewDeltaRequestBuilder(u, r.adapter).ToGetRequestInformation(ctx, nil)
+// latest asks resource's delta for a link that starts now ($deltatoken=latest): one request
+// that returns no objects, only the @odata.deltaLink.
+func (r *Reader) latest(ctx context.Context, resource string, sel []string) (string, error) {
+	u := r.cfg.BaseURL + "/" + resource + "/delta()?$deltatoken=latest&$select=" + url.QueryEscape(strings.Join(sel, ","))
+	info, err := r.linkInfo("GET /"+resource+"/delta", u)
 	if err != nil {
-		return "", apperr.Wrap(err, apperr.Internal, "building GET /users/delta")
+		return "", err
 	}
-	var link string
-	link, err = r.pager(ctx, "GET /users/delta (latest)", permUsers, info, true, func(rd io.Reader) (string, string, error) {
-		var p userPage
+	perm := permUsers
+	if resource == "groups" {
+		perm = permGroups
+	}
+	return r.pager(ctx, "GET /"+resource+"/delta (latest)", perm, info, true, func(rd io.Reader) (string, string, error) {
+		var p struct {
+			Value     *[]json.RawMessage `json:"value"`
+			NextLink  string             `json:"@odata.nextLink"`
+			DeltaLink string             `json:"@odata.deltaLink"`
+		}
 		if err := strictDecode(rd, &p); err != nil {
 			return "", "", err
 		}
 		return p.NextLink, p.DeltaLink, nil
 	})
-	return link, err
 }
 
 func (r *Reader) listUsers(ctx context.Context, ps *progressSink) ([]directory.User, error) {
@@ -406,6 +544,7 @@ func (r *Reader) listUsers(ctx context.Context, ps *progressSink) ([]directory.U
 	_, err = r.pager(ctx, "GET /users", permUsers, info, false, func(rd io.Reader) (string, string, error) {
 		page := make([]directory.User, 0, r.cfg.PageSize)
 		next, dl, err := decodeUsers(rd, ps, func(u *userJSON) { page = append(page, u.user()) })
+		r.pace.sawUsers(len(page))
 		pages = append(pages, page)
 		total += len(page)
 		return next, dl, err
