@@ -38,6 +38,9 @@ type LimiterConfig struct {
 	// Learned is a limit an earlier run found (0: unknown): the limiter starts just under it
 	// and probes from there instead of starting slow.
 	Learned float64
+	// OnLimit, when set, is told each new limit the limiter learns (from a 429 or rate-limit
+	// headers), outside its lock, so the caller can keep it for the next run (store.SetLearnedSCIMRate).
+	OnLimit func(limit float64)
 }
 
 func (c LimiterConfig) withDefaults() LimiterConfig {
@@ -190,8 +193,22 @@ func (l *Limiter) OnSuccess(t Ticket) {
 // (its bucket was empty then, so that is its rate), or by 30 % when there is too little to measure.
 // The caller waits out the request's own Retry-After before sending it again.
 func (l *Limiter) OnThrottle(t Ticket) {
+	l.told(func() { l.onThrottle(t) })
+}
+
+// told runs change under the lock and tells OnLimit, after unlocking, of a limit it changed.
+func (l *Limiter) told(change func()) {
 	l.mu.Lock()
-	defer l.mu.Unlock()
+	before := l.limit
+	change()
+	after := l.limit
+	l.mu.Unlock()
+	if after != before && after > 0 && l.cfg.OnLimit != nil {
+		l.cfg.OnLimit(after)
+	}
+}
+
+func (l *Limiter) onThrottle(t Ticket) {
 	l.throttles++
 	if t.Sent.Before(l.lastCut) {
 		return // sent before the last cut, which already answered it
@@ -271,8 +288,10 @@ func (l *Limiter) Observe(h RateHeaders, throttled bool) {
 	if h.Remaining < 0 && !h.NearLimit && h.Reset.IsZero() {
 		return
 	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
+	l.told(func() { l.observe(h, throttled) })
+}
+
+func (l *Limiter) observe(h RateHeaders, throttled bool) {
 	now := time.Now()
 	if h.NearLimit {
 		l.hold = now.Add(time.Second)

@@ -136,18 +136,7 @@ func TestParseRateHeaders(t *testing.T) {
 func TestLimiterCutsOncePerSignal(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		l := atlassian.NewLimiter(atlassian.LimiterConfig{Initial: 100})
-		var inFlight []atlassian.Ticket
-		for range 32 {
-			tk, err := l.Wait(context.Background())
-			if err != nil {
-				t.Fatal(err)
-			}
-			inFlight = append(inFlight, tk)
-		}
-		time.Sleep(20 * time.Millisecond)
-		for _, tk := range inFlight {
-			l.OnThrottle(tk)
-		}
+		throttleInFlight(t, l, 32)
 		if st := l.Stats(); st.Cuts != 1 || st.Throttles != 32 || st.Rate != 70 {
 			t.Fatalf("%+v", st)
 		}
@@ -185,5 +174,42 @@ func TestLimiterStartsUnderALearnedLimit(t *testing.T) {
 	}
 	if r := atlassian.NewLimiter(atlassian.LimiterConfig{}).Stats(); r.Rate != 50 || r.Limit != 0 {
 		t.Fatalf("defaults: %+v", r)
+	}
+}
+
+// Each new limit is told to OnLimit (once per change, not per 429), so a run can keep it for the
+// directory's next run.
+func TestLimiterTellsItsLimit(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var told []float64
+		l := atlassian.NewLimiter(atlassian.LimiterConfig{Initial: 100, OnLimit: func(v float64) { told = append(told, v) }})
+		throttleInFlight(t, l, 8) // one cut: 70/s, so a limit of 70/0.95
+		if len(told) != 1 || told[0] != l.Stats().Limit || told[0] <= 0 {
+			t.Fatalf("told %v, limit %v", told, l.Stats().Limit)
+		}
+		reset := time.Now().Add(time.Second)
+		l.Observe(atlassian.RateHeaders{Limit: 50, Remaining: 10, Reset: reset}, false)
+		l.Observe(atlassian.RateHeaders{Limit: 50, Remaining: 9, Reset: reset.Add(time.Second)}, false)
+		l.Observe(atlassian.RateHeaders{Limit: 50, Remaining: 8, Reset: reset.Add(2 * time.Second)}, false)
+		if len(told) != 2 || told[1] != 50 {
+			t.Fatalf("told %v, want the headers' 50/s once more", told)
+		}
+	})
+}
+
+// throttleInFlight sends n requests and has all n answered 429 20 ms later.
+func throttleInFlight(t *testing.T, l *atlassian.Limiter, n int) {
+	t.Helper()
+	var inFlight []atlassian.Ticket
+	for range n {
+		tk, err := l.Wait(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		inFlight = append(inFlight, tk)
+	}
+	time.Sleep(20 * time.Millisecond)
+	for _, tk := range inFlight {
+		l.OnThrottle(tk)
 	}
 }

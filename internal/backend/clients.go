@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/idpsync/idpsync/internal/adapter"
 	"github.com/idpsync/idpsync/internal/apperr"
 	"github.com/idpsync/idpsync/internal/atlassian"
 	"github.com/idpsync/idpsync/internal/auth"
@@ -87,7 +88,8 @@ func (b *Backend) scim(ctx context.Context, d store.Directory, chunk int) (*atla
 		base = b.opts.Endpoints.SCIMURL
 	}
 	return atlassian.NewSCIM(atlassian.SCIMConfig{BaseURL: base, APIKey: k.Secret, KeyCreated: k.Stored, Transport: b.opts.Transport,
-		AllowCustomHost: d.AllowCustomHost || b.opts.AllowCustomHost, MemberChunkSize: chunk, LimiterConfig: b.opts.SCIMLimiter})
+		AllowCustomHost: d.AllowCustomHost || b.opts.AllowCustomHost, MemberChunkSize: chunk,
+		LimiterConfig: adapter.LearnedPacing(ctx, b.st, d.ID, b.opts.SCIMLimiter)})
 }
 
 func (b *Backend) org(ctx context.Context, d store.Directory) (*atlassian.Org, error) {

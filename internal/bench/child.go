@@ -300,7 +300,7 @@ func runChild(cfg childConfig) (res childResult) {
 		return res
 	}
 	scim, err := atlassian.NewSCIM(atlassian.SCIMConfig{BaseURL: cfg.SCIMURL, APIKey: cfg.SCIMKey, KeyCreated: time.Now(), Transport: rec.scim,
-		AllowCustomHost: true, MemberChunkSize: s.MemberChunkSize})
+		AllowCustomHost: true, MemberChunkSize: s.MemberChunkSize, LimiterConfig: adapter.LearnedPacing(ctx, st, cfg.DirectoryID, atlassian.LimiterConfig{})})
 	if err != nil {
 		res.Error = err.Error()
 		return res

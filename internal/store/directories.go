@@ -229,3 +229,23 @@ func (s *Store) SetDecision(ctx context.Context, dirID, groupEntraID, decision s
 	}
 	return dbErr(err, "save decision")
 }
+
+// LearnedSCIMRate returns the SCIM rate (requests/s) the directory's runs last learned, or 0.
+func (s *Store) LearnedSCIMRate(ctx context.Context, dirID string) (float64, error) {
+	var r float64
+	err := s.db.QueryRowContext(ctx, `SELECT rate FROM scim_pacing WHERE directory_id=?`, dirID).Scan(&r)
+	if err == sql.ErrNoRows {
+		return 0, nil
+	}
+	return r, dbErr(err, "read the learned SCIM rate")
+}
+
+// SetLearnedSCIMRate records the SCIM rate a run learned; a rate ≤ 0 is ignored.
+func (s *Store) SetLearnedSCIMRate(ctx context.Context, dirID string, rate float64) error {
+	if rate <= 0 {
+		return nil
+	}
+	_, err := s.db.ExecContext(ctx, `INSERT INTO scim_pacing (directory_id, rate, learned) VALUES (?,?,?)
+		ON CONFLICT(directory_id) DO UPDATE SET rate=excluded.rate, learned=excluded.learned`, dirID, rate, ts(time.Now()))
+	return dbErr(err, "save the learned SCIM rate")
+}

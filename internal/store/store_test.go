@@ -26,7 +26,7 @@ func TestMigrateTwiceAndIntegrity(t *testing.T) {
 	s := open(t, home)
 	ctx := context.Background()
 	v, err := s.SchemaVersion(ctx)
-	if err != nil || v != 2 {
+	if err != nil || v != 3 {
 		t.Fatalf("version %d, %v", v, err)
 	}
 	s.Close()
@@ -37,6 +37,41 @@ func TestMigrateTwiceAndIntegrity(t *testing.T) {
 	var mode string
 	if err := s2.DB().QueryRow(`PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {
 		t.Fatalf("journal mode %q %v", mode, err)
+	}
+}
+
+// The SCIM rate a run learned is kept per directory and goes with it.
+func TestLearnedSCIMRatePerDirectory(t *testing.T) {
+	s := open(t, t.TempDir())
+	ctx := context.Background()
+	for _, id := range []string{"a", "b"} {
+		if err := s.CreateDirectory(ctx, Directory{ID: id, Name: id, Cloud: "global", ClientID: "c", SCIMBaseURL: "https://api.atlassian.com/scim/directory/" + id}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if r, err := s.LearnedSCIMRate(ctx, "a"); err != nil || r != 0 {
+		t.Fatalf("nothing learned yet: %v %v", r, err)
+	}
+	for _, step := range []struct {
+		id   string
+		rate float64
+	}{{"a", 180}, {"b", 40}, {"a", 0}, {"a", 210.5}} {
+		if err := s.SetLearnedSCIMRate(ctx, step.id, step.rate); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if r, _ := s.LearnedSCIMRate(ctx, "a"); r != 210.5 {
+		t.Fatalf("a learned %v, want 210.5 (the latest; 0 is no lesson)", r)
+	}
+	if r, _ := s.LearnedSCIMRate(ctx, "b"); r != 40 {
+		t.Fatalf("b learned %v, want 40", r)
+	}
+	if err := s.DeleteDirectory(ctx, "a"); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := s.DB().QueryRow(`SELECT COUNT(*) FROM scim_pacing WHERE directory_id='a'`).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("a's rate outlived it: %d %v", n, err)
 	}
 }
 
