@@ -31,9 +31,10 @@ const PageSize = 100
 // retry, while a 35,000-member group still needs only 350 requests.
 const DefaultMemberChunkSize = 100
 
-// maxPages guards against a server that never stops paging: 150,000 users (the directory limit)
-// fit in 1,500 pages of 100.
-const maxPages = 10_000
+// maxPages guards against a server that never stops paging: 1,000,000 users (the directory
+// maximum Atlassian raises a directory to on request) fit in 10,000 pages of 100, and the
+// end of a listing may take one more.
+const maxPages = 10_100
 
 // SCIMConfig configures a SCIM client.
 type SCIMConfig struct {

@@ -62,3 +62,22 @@ func TestRowsOfBounds(t *testing.T) {
 		t.Fatalf("total wall %v bound %v", tot.Wall, tot.Bound)
 	}
 }
+
+// The full-read bound is the cheapest documented strategy's: scenario L's member listings are
+// bound by the budget ((20,116 − 8,000) / 800 s), far under groups delta's 5,094-page chain;
+// a tenant of many one-member groups reads faster through delta.
+func TestBestGraphStrategy(t *testing.T) {
+	o := options{GraphLatency: 20e6, GraphRU: 8000, GraphWindow: 10e9, GraphDeltaPage: 200, GraphPage: 999}
+	l := graphShape{Users: 100_000, Groups: 10_000, Direct: 1_008_337, MemberPages: 10_000, MaxPages: 1}
+	best, how := bestBound(l, o)
+	if best.Name != "groups + members per group" || best.Units != 20_116 || best.Seconds < 15.14 || best.Seconds > 15.15 {
+		t.Fatalf("L: %+v (%s)", best, how)
+	}
+	if d := fullReadBounds(l, o)[0]; d.Chain != 2+5_092 || d.Seconds < 101 {
+		t.Fatalf("L delta: %+v", d)
+	}
+	tiny := graphShape{Users: 1000, Groups: 100_000, Direct: 100_000, MemberPages: 100_000, MaxPages: 1}
+	if best, how := bestBound(tiny, o); best.Name != "groups delta with members" {
+		t.Fatalf("one-member groups: %+v (%s)", best, how)
+	}
+}

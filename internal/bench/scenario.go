@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -15,6 +17,7 @@ import (
 	"github.com/idpsync/idpsync/internal/emulator/identity"
 	"github.com/idpsync/idpsync/internal/emulator/loopbacktls"
 	"github.com/idpsync/idpsync/internal/emulator/tenant"
+	"github.com/idpsync/idpsync/internal/engine"
 	"github.com/idpsync/idpsync/internal/keychain"
 )
 
@@ -48,9 +51,13 @@ type env struct {
 	shape    graphShape
 }
 
-func startAtlassian(a *loopbacktls.Authority, o options) (*atlemu.Server, error) {
-	s, err := atlemu.New(atlemu.Options{Authority: a, RateLimit: o.AtlRate, Burst: o.AtlBurst, RetryAfter: o.AtlRetryAfter,
-		RateLimitHeaders: o.AtlHeaders, Latency: o.AtlLatency, NoRequestLog: true})
+func startAtlassian(a *loopbacktls.Authority, sc scenario, o options) (*atlemu.Server, error) {
+	opts := atlemu.Options{Authority: a, RateLimit: o.AtlRate, Burst: o.AtlBurst, RetryAfter: o.AtlRetryAfter,
+		RateLimitHeaders: o.AtlHeaders, Latency: o.AtlLatency, NoRequestLog: true}
+	if sc.Raised {
+		opts.MaxUsers, opts.MaxMembers = engine.CeilingUsersPerDirectory, engine.CeilingUsersPerGroup
+	}
+	s, err := atlemu.New(opts)
 	if err != nil {
 		return nil, err
 	}
@@ -64,8 +71,12 @@ func startEnv(ctx context.Context, sc scenario, o options) (*env, error) {
 	}
 	e := &env{auth: a}
 	t0 := time.Now()
+	members := o.Members
+	if sc.Members > 0 {
+		members = sc.Members
+	}
 	e.t = tenant.Generate(tenant.Spec{Seed: o.Seed, Name: "contoso", Users: sc.Users, Groups: sc.Groups, Depth: o.Depth,
-		MembersPerGroup: o.Members, GuestFraction: 0.03, DisabledFrac: 0.02})
+		MembersPerGroup: members, GuestFraction: 0.03, DisabledFrac: 0.02})
 	e.gen = time.Since(t0)
 	snap := e.t.Snapshot()
 	e.shape = shapeOf(snap)
@@ -117,7 +128,7 @@ func startEnv(ctx context.Context, sc scenario, o options) (*env, error) {
 		e.close()
 		return nil, err
 	}
-	if e.atl, err = startAtlassian(a, o); err != nil {
+	if e.atl, err = startAtlassian(a, sc, o); err != nil {
 		e.close()
 		return nil, err
 	}
@@ -162,10 +173,40 @@ func (e *env) close() {
 	}
 }
 
-func (e *env) config(label string, o options, atl *atlemu.Server, home string, naive bool) childConfig {
+func (e *env) config(label string, sc scenario, o options, atl *atlemu.Server, home string, naive bool) childConfig {
 	return childConfig{Label: label, Home: home, DirectoryID: "bench", GraphURL: e.graph.URL() + "/v1.0", Token: e.token,
-		SCIMURL: atl.SCIMURL(), SCIMKey: atl.APIKey(), CAPEM: e.auth.PEM, Settings: o.settings(naive),
+		SCIMURL: atl.SCIMURL(), SCIMKey: atl.APIKey(), CAPEM: e.auth.PEM, Settings: o.settings(naive, sc.Raised),
 		GraphPage: o.GraphPage, Naive: naive}
+}
+
+// copyHome copies an app data folder (store, snapshots; not the reports, which only grow) for a
+// second run from the same state.
+func copyHome(from string) (string, error) {
+	to, err := os.MkdirTemp("", "idpsync-bench-full-")
+	if err != nil {
+		return "", err
+	}
+	err = filepath.WalkDir(from, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(from, p)
+		if d.IsDir() {
+			if rel == "reports" {
+				return filepath.SkipDir
+			}
+			return os.MkdirAll(filepath.Join(to, rel), 0o700)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(to, rel), b, 0o600)
+	})
+	if err != nil {
+		_ = os.RemoveAll(to)
+	}
+	return to, err
 }
 
 // runOne runs one sync in a child and turns it into table rows.
@@ -210,11 +251,11 @@ func runScenario(ctx context.Context, sc scenario, o options) ([]row, []rawRun, 
 		rows = append(rows, rs...)
 		return err
 	}
-	if err := add(e.runOne(ctx, sc, "initial", e.config(sc.Name+" initial", o, e.atl, e.home, false), e.atl, o, "")); err != nil || sc.InitialOnly {
+	if err := add(e.runOne(ctx, sc, "initial", e.config(sc.Name+" initial", sc, o, e.atl, e.home, false), e.atl, o, "")); err != nil || sc.InitialOnly {
 		return rows, raws, err
 	}
 	if sc.Naive {
-		atl, err := startAtlassian(e.auth, o)
+		atl, err := startAtlassian(e.auth, sc, o)
 		if err != nil {
 			return rows, raws, err
 		}
@@ -222,17 +263,21 @@ func runScenario(ctx context.Context, sc scenario, o options) ([]row, []rawRun, 
 		if err != nil {
 			return rows, raws, err
 		}
-		err = add(e.runOne(ctx, sc, "naive", e.config(sc.Name+" naive", o, atl, home, true), atl, o, ""))
+		err = add(e.runOne(ctx, sc, "naive", e.config(sc.Name+" naive", sc, o, atl, home, true), atl, o, ""))
 		_ = atl.Close()
 		_ = os.RemoveAll(home)
 		if err != nil {
 			return rows, raws, err
 		}
 	}
-	if err := add(e.runOne(ctx, sc, "no change", e.config(sc.Name+" no change", o, e.atl, e.home, false), e.atl, o, "")); err != nil {
+	if err := add(e.runOne(ctx, sc, "no change", e.config(sc.Name+" no change", sc, o, e.atl, e.home, false), e.atl, o, "")); err != nil {
 		return rows, raws, err
 	}
-	for i, f := range strings.Split(o.Changes, ",") {
+	changes := o.Changes
+	if sc.Changes != "" {
+		changes = sc.Changes
+	}
+	for i, f := range strings.Split(changes, ",") {
 		if strings.TrimSpace(f) == "" {
 			continue // -changes "": no incremental runs
 		}
@@ -246,9 +291,30 @@ func runScenario(ctx context.Context, sc scenario, o options) ([]row, []rawRun, 
 			len(ch.AddedUsers), len(ch.UpdatedUsers), len(ch.RenamedUsers), len(ch.DisabledUsers), len(ch.RemovedUsers),
 			len(ch.MembersAdded), len(ch.MembersRemoved), len(ch.AddedGroups), len(ch.UpdatedGroups), len(ch.RemovedGroups))
 		fmt.Fprintf(os.Stderr, "bench: %s changes %s: %s\n", sc.Name, pct(frac), desc)
+		// Beside the 1 % incremental run, a full reconcile of the same change from the same
+		// stored state (a copy of the data folder taken before either ran).
+		var fullHome string
+		if frac == 0.01 {
+			if fullHome, err = copyHome(e.home); err != nil {
+				return rows, raws, err
+			}
+		}
 		run := "incr " + pct(frac)
-		if err := add(e.runOne(ctx, sc, run, e.config(sc.Name+" "+run, o, e.atl, e.home, false), e.atl, o, desc)); err != nil {
+		if err := add(e.runOne(ctx, sc, run, e.config(sc.Name+" "+run, sc, o, e.atl, e.home, false), e.atl, o, desc)); err != nil {
 			return rows, raws, err
+		}
+		if fullHome != "" {
+			// It runs second, against the Atlassian state the incremental run has already
+			// brought up to date, so its apply has (almost) nothing left to write: its time is a
+			// lower bound of a full reconcile's, and the ratio to the incremental run an
+			// understatement.
+			cfg := e.config(sc.Name+" full "+pct(frac), sc, o, e.atl, fullHome, false)
+			cfg.Full = true
+			err := add(e.runOne(ctx, sc, "full "+pct(frac), cfg, e.atl, o, desc))
+			_ = os.RemoveAll(fullHome)
+			if err != nil {
+				return rows, raws, err
+			}
 		}
 	}
 	return rows, raws, nil

@@ -159,7 +159,7 @@ func printTable(w io.Writer, rows []row, raws []rawRun, o options, elapsed time.
 		o.GraphLatency, o.GraphRU, o.GraphWindow, o.AtlLatency, o.AtlRate)
 	conc := o.Concurrency
 	if conc <= 0 {
-		conc = o.settings(false).Concurrency
+		conc = o.settings(false, false).Concurrency
 	}
 	fmt.Fprintf(w, "engine: concurrency %d, %d members per PATCH, the shipped SCIM pacing; Atlassian rate-limit headers: %v\n\n",
 		conc, o.Chunk, o.AtlHeaders)
@@ -262,7 +262,8 @@ func printPacing(w io.Writer, ps []pacing) {
 	fmt.Fprintln(w)
 }
 
-// targets checks the issue's targets against the rows present.
+// targets prints every figure of issue 15's target table that the rows hold, met or not; a
+// figure whose run is missing (a scenario not run) says so.
 func targets(w io.Writer, rows []row, ps []pacing) {
 	check := func(ok bool, text string, args ...any) {
 		mark := "MET    "
@@ -271,47 +272,67 @@ func targets(w io.Writer, rows []row, ps []pacing) {
 		}
 		fmt.Fprintf(w, "  %s %s\n", mark, fmt.Sprintf(text, args...))
 	}
-	fmt.Fprintln(w, "Targets:")
-	if r, ok := find(rows, "L", "initial", phGraph); ok {
-		check(r.Ratio <= 1.25, "L Graph full read ≤ 1.25× bound: %.2f×", r.Ratio)
-	}
-	if r, ok := find(rows, "L", "initial", phPlan); ok {
-		check(r.Wall < 5, "L plan < 5 s: %.2f s", r.Wall)
-	}
-	if r, ok := find(rows, "L", "initial", phTotal); ok {
-		peak := r.PeakRSS
-		for _, x := range rows {
-			if x.Scenario == "L" && x.Phase == phTotal {
-				peak = max(peak, x.PeakRSS)
-			}
+	missing := func(text string) { fmt.Fprintf(w, "  —       %s: not run\n", text) }
+	mb := func(b int64) float64 { return float64(b) / (1 << 20) }
+	// one checks a figure of one row: figure says whether it is met and how it came out.
+	one := func(scen, run, phase, text string, figure func(r row) (bool, string)) {
+		r, ok := find(rows, scen, run, phase)
+		if !ok {
+			missing(text)
+			return
 		}
-		check(peak < 1<<30, "L peak RSS of a sync < 1 GB: %.0f MB", float64(peak)/(1<<20))
+		met, got := figure(r)
+		check(met, "%s: %s", text, got)
 	}
-	if r, ok := find(rows, "L", "initial", phApply); ok {
-		check(r.Ratio <= 1.15, "L initial apply ≤ 1.15× bound: %.2f×", r.Ratio)
+	fmt.Fprintln(w, "Targets (issue 15):")
+	one("L", "initial", phTotal, "L peak RSS, initial sync ≤ 1,000 MB", func(r row) (bool, string) {
+		return r.PeakRSS <= 1000<<20, fmt.Sprintf("%.0f MB", mb(r.PeakRSS))
+	})
+	peak, n := int64(0), 0
+	for _, x := range rows {
+		if x.Scenario == "L" && x.Phase == phTotal && (x.Run == "no change" || strings.HasPrefix(x.Run, "incr ")) {
+			peak, n = max(peak, x.PeakRSS), n+1
+		}
 	}
-	for _, p := range ps {
-		check(p.Share <= 0.05, "%s %s: ≤ 5 %% of requests answered 429 at %.0f requests/s: %.2f %% (%d of %d)", p.Scenario, p.Run, p.Limit, 100*p.Share, p.Throttled, p.Requests)
+	if n > 0 {
+		check(peak <= 400<<20, "L peak RSS, incremental runs ≤ 400 MB: %.0f MB (highest of %d runs)", mb(peak), n)
+	} else {
+		missing("L peak RSS, incremental runs ≤ 400 MB")
 	}
-	if r, ok := find(rows, "L", "no change", phTotal); ok {
-		check(r.Ops == 0 && r.Wall < 30, "L no-change run plans 0 operations in < 30 s: %d operations, %.2f s", r.Ops, r.Wall)
-	}
-	if r, ok := find(rows, "L", "incr 1%", phTotal); ok {
-		check(r.Wall < 30, "L incremental after 1%% changes < 30 s: %.2f s", r.Wall)
-	}
-	a, ok1 := find(rows, "L", "incr 0.1%", phTotal)
-	b, ok2 := find(rows, "L", "incr 1%", phTotal)
-	c, ok3 := find(rows, "L", "incr 10%", phTotal)
-	if ok1 && ok2 && ok3 {
-		check(a.Wall < b.Wall && b.Wall < c.Wall, "L incremental time grows with the change: %.2f s < %.2f s < %.2f s (0.1%%, 1%%, 10%%)", a.Wall, b.Wall, c.Wall)
-	}
-	e, ok1 := find(rows, "M", "initial", phTotal)
-	n, ok2 := find(rows, "M", "naive", phTotal)
-	if ok1 && ok2 && e.Wall > 0 {
-		ratio := n.Wall / e.Wall
+	one("L", "initial", phPlan, "L plan ≤ 3 s", func(r row) (bool, string) { return r.Wall <= 3, fmt.Sprintf("%.2f s", r.Wall) })
+	one("L", "initial", phGraph, "L Graph full read ≤ 1.25× the cheapest strategy's bound and ≤ 45 s", func(r row) (bool, string) {
+		return r.Ratio <= 1.25 && r.Wall <= 45, fmt.Sprintf("%.2f s, %.2f× of %.2f s", r.Wall, r.Ratio, r.Bound)
+	})
+	one("L", "initial", phApply, "L initial apply ≤ 1.10× bound", func(r row) (bool, string) { return r.Ratio <= 1.10, fmt.Sprintf("%.2f×", r.Ratio) })
+	one("L", "no change", phTotal, "L no change ≤ 1 s (0 operations)", func(r row) (bool, string) {
+		return r.Wall <= 1 && r.Ops == 0, fmt.Sprintf("%.2f s, %d operations", r.Wall, r.Ops)
+	})
+	one("L", "incr 0.1%", phTotal, "L incremental 0.1 % ≤ 3 s", func(r row) (bool, string) { return r.Wall <= 3, fmt.Sprintf("%.2f s", r.Wall) })
+	one("L", "incr 1%", phTotal, "L incremental 1 % ≤ 10 s", func(r row) (bool, string) { return r.Wall <= 10, fmt.Sprintf("%.2f s", r.Wall) })
+	inc, ok := find(rows, "L", "incr 1%", phTotal)
+	one("L", "full 1%", phTotal, "L incremental 1 % ≥ 10× faster than a full reconcile of the same change", func(full row) (bool, string) {
+		if !ok || inc.Wall <= 0 {
+			return false, "no incremental run"
+		}
+		return full.Wall/inc.Wall >= 10, fmt.Sprintf("%.1f× (%.2f s vs %.2f s)", full.Wall/inc.Wall, inc.Wall, full.Wall)
+	})
+	one("XL", "initial", phTotal, "XL peak RSS, initial sync ≤ 4 GB (make bench-xl)", func(r row) (bool, string) {
+		return r.PeakRSS <= 4<<30, fmt.Sprintf("%.0f MB", mb(r.PeakRSS))
+	})
+	one("XL", "initial", phPlan, "XL plan ≤ 30 s (make bench-xl)", func(r row) (bool, string) { return r.Wall <= 30, fmt.Sprintf("%.2f s", r.Wall) })
+	e, ok := find(rows, "M", "initial", phTotal)
+	one("M", "naive", phTotal, "M engine ≥ 10× faster than naive", func(nv row) (bool, string) {
+		if !ok || e.Wall <= 0 {
+			return false, "no engine run"
+		}
+		ratio := nv.Wall / e.Wall
 		if math.IsInf(ratio, 0) {
 			ratio = 0
 		}
-		check(ratio >= 10, "M engine ≥ 10× faster than naive: %.1f× (%.1f s vs %.1f s)", ratio, e.Wall, n.Wall)
+		return ratio >= 10, fmt.Sprintf("%.1f× (%.1f s vs %.1f s)", ratio, e.Wall, nv.Wall)
+	})
+	fmt.Fprintln(w, "  —       L table filter in Chromium ≤ 200 ms median: measured by the e2e (build/scripts/e2e.sh prints it), not by the bench")
+	for _, p := range ps {
+		check(p.Share <= 0.05, "%s %s: ≤ 5 %% of requests answered 429 at %.0f requests/s: %.2f %% (%d of %d)", p.Scenario, p.Run, p.Limit, 100*p.Share, p.Throttled, p.Requests)
 	}
 }
