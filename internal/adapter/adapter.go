@@ -1,7 +1,8 @@
-// Package adapter fits the real clients to the engine's ports: internal/atlassian's SCIM and
-// Organizations clients and internal/store's Store, converted to and from the engine's own model
-// types (internal/engine/model.go). It is the one place that knows both sides, so the engine
-// links neither SQLite nor an HTTP client and is tested with in-memory fakes.
+// Package adapter fits the real clients to the engine's ports: internal/entra's Graph reader,
+// internal/atlassian's SCIM and Organizations clients and internal/store's Store, converted to
+// and from the engine's own model types (internal/engine/model.go). It is the one place that
+// knows both sides, so the engine links neither the Graph SDK, SQLite nor an HTTP client and is
+// tested with in-memory fakes.
 //
 // Each model type has the same fields as the client type it mirrors, so a conversion is a Go
 // conversion: streamed users and groups are converted one at a time, with no allocation (a
@@ -15,10 +16,37 @@ import (
 	"iter"
 
 	"github.com/idpsync/idpsync/internal/atlassian"
+	"github.com/idpsync/idpsync/internal/directory"
 	"github.com/idpsync/idpsync/internal/engine"
+	"github.com/idpsync/idpsync/internal/entra"
 	"github.com/idpsync/idpsync/internal/report"
 	"github.com/idpsync/idpsync/internal/store"
 )
+
+// Graph is the engine's Source, and TenantSource (an incremental run reads the tenant and its
+// domains again: Graph's delta carries neither), over the Graph reader. Progress, when set, sees
+// the read's counts as they grow.
+type Graph struct {
+	Reader   *entra.Reader
+	Progress func(entra.Progress)
+}
+
+var (
+	_ engine.Source       = Graph{}
+	_ engine.TenantSource = Graph{}
+)
+
+func (g Graph) ReadFull(ctx context.Context) (*directory.Snapshot, directory.DeltaLinks, error) {
+	return g.Reader.ReadFull(ctx, g.Progress)
+}
+
+func (g Graph) ReadDelta(ctx context.Context, links directory.DeltaLinks) (*directory.Delta, error) {
+	return g.Reader.ReadDelta(ctx, links, g.Progress)
+}
+
+func (g Graph) ReadTenant(ctx context.Context) (directory.Tenant, []directory.Domain, error) {
+	return g.Reader.ReadTenant(ctx)
+}
 
 // SCIM is the engine's Target over an Atlassian SCIM client.
 type SCIM struct{ *atlassian.SCIM }

@@ -107,30 +107,6 @@ func (b *Backend) org(ctx context.Context, d store.Directory) (*atlassian.Org, e
 		Transport: b.opts.Transport, AllowCustomHost: d.AllowCustomHost || b.opts.AllowCustomHost})
 }
 
-// source adapts entra.Reader to the engine's Source, forwarding read progress.
-type source struct {
-	r    *entra.Reader
-	emit func(phase string, done int)
-}
-
-func (s source) progress(p entra.Progress) {
-	if s.emit != nil {
-		s.emit("read_tenant", p.Users+p.Groups)
-	}
-}
-
-func (s source) ReadFull(ctx context.Context) (*directory.Snapshot, directory.DeltaLinks, error) {
-	return s.r.ReadFull(ctx, s.progress)
-}
-
-func (s source) ReadDelta(ctx context.Context, links directory.DeltaLinks) (*directory.Delta, error) {
-	return s.r.ReadDelta(ctx, links, s.progress)
-}
-
-func (s source) ReadTenant(ctx context.Context) (directory.Tenant, []directory.Domain, error) {
-	return s.r.ReadTenant(ctx)
-}
-
 func (b *Backend) snapshotDir() string { return filepath.Join(b.home, "snapshots") }
 
 func (b *Backend) reportDir() string { return filepath.Join(b.home, "reports") }

@@ -10,6 +10,7 @@ import (
 	"github.com/idpsync/idpsync/internal/adapter"
 	"github.com/idpsync/idpsync/internal/apperr"
 	"github.com/idpsync/idpsync/internal/engine"
+	"github.com/idpsync/idpsync/internal/entra"
 	"github.com/idpsync/idpsync/internal/report"
 	"github.com/idpsync/idpsync/internal/store"
 	"github.com/idpsync/idpsync/internal/version"
@@ -80,8 +81,8 @@ func (b *Backend) engine(ctx context.Context, d store.Directory, s engine.Settin
 	e.Emit = func(p engine.Progress) {
 		b.opts.Emitter.Emit(EventProgress, Progress{DirectoryID: d.ID, RunID: p.RunID, Phase: p.Phase, Done: p.Done, Total: p.Total, Rate: p.Rate, ETASeconds: p.ETASeconds})
 	}
-	e.Source = source{r: r, emit: func(phase string, done int) {
-		e.EmitProgress(engine.Progress{Phase: phase, Done: done, ETASeconds: -1})
+	e.Source = adapter.Graph{Reader: r, Progress: func(p entra.Progress) {
+		e.EmitProgress(engine.Progress{Phase: engine.PhaseReadTenant, Done: p.Users + p.Groups, ETASeconds: -1})
 	}}
 	o, err := b.org(ctx, d)
 	if err != nil {

@@ -200,15 +200,6 @@ func (m markedSource) ReadDelta(ctx context.Context, l directory.DeltaLinks) (*d
 	return m.next.ReadDelta(ctx, l)
 }
 
-type entraSource struct{ r *entra.Reader }
-
-func (s entraSource) ReadFull(ctx context.Context) (*directory.Snapshot, directory.DeltaLinks, error) {
-	return s.r.ReadFull(ctx, nil)
-}
-func (s entraSource) ReadDelta(ctx context.Context, l directory.DeltaLinks) (*directory.Delta, error) {
-	return s.r.ReadDelta(ctx, l, nil)
-}
-
 // Segment names, in the order a run goes through them.
 const (
 	segSetup    = "setup"      // open the store, build the clients
@@ -292,7 +283,7 @@ func runChild(cfg childConfig) (res childResult) {
 			res.Error = err.Error()
 			return res
 		}
-		src = entraSource{r}
+		src = adapter.Graph{Reader: r}
 	}
 	s, err := cfg.Settings.Normalize()
 	if err != nil {
