@@ -145,9 +145,14 @@ func TestScreensOnTheDemo(t *testing.T) {
 	}
 	plan = must(ss.DecideConflict(plan.PlanID, plan.Conflicts[0].GroupEntraID, "take_over"))
 	plan = must(ss.DecideConflict(plan.PlanID, plan.Conflicts[1].GroupEntraID, "skip"))
-	ops := must(ss.Operations(plan.PlanID, backend.OpQuery{Object: "membership", Limit: 5}))
-	if ops.Total == 0 || len(ops.Operations[0].Chain) == 0 {
+	// The preview's operations are paged as a report's: one model for both screens.
+	ph := must(rs.OpenRun(plan.RunID))
+	ops := must(rs.Operations(ph.ID, report.Query{Actions: []report.Action{report.AddMember, report.RemoveMember}, Limit: 5}))
+	if ops.Total == 0 || len(ops.Rows[0].Chain) == 0 || ops.Rows[0].Group == nil {
 		t.Fatalf("memberships without chains: %+v", ops)
+	}
+	if ph.Summary.Kind != report.KindPreview || ph.Summary.Operations != plan.Operations || ph.Summary.Skips != plan.Skips {
+		t.Fatalf("the preview's report disagrees with the plan: %+v vs %d ops, %d skips", ph.Summary, plan.Operations, plan.Skips)
 	}
 
 	// The dialog's confirmation must name the exact domains: one missing is refused.

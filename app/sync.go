@@ -9,6 +9,7 @@ import (
 
 	"github.com/idpsync/idpsync/internal/apperr"
 	"github.com/idpsync/idpsync/internal/backend"
+	"github.com/idpsync/idpsync/internal/report"
 )
 
 // SyncService serves the preview, the domain confirmation dialog, conflicts, progress (through
@@ -19,24 +20,11 @@ type SyncService struct {
 	wait time.Duration // tests: how long Apply waits for the end (0: applyWait)
 }
 
-// Preview reads both sides and returns the plan's summary; its operations are paged by Operations.
+// Preview reads both sides and returns the plan's summary; its operations and skips are paged
+// from the preview's report (ReportService.OpenRun of the summary's RunID), as a run's are.
 func (s *SyncService) Preview(id string, full bool) (backend.PlanSummary, error) {
 	return with(s.core, "Preview", func(b *backend.Backend) (backend.PlanSummary, error) {
 		return b.Preview(s.core.ctx, id, backend.PreviewOptions{Full: full})
-	})
-}
-
-// Operations pages a preview's operations, filtered by change type and search text.
-func (s *SyncService) Operations(planID string, q backend.OpQuery) (backend.OpPage, error) {
-	return with(s.core, "Operations", func(b *backend.Backend) (backend.OpPage, error) {
-		return b.Operations(s.core.ctx, planID, q)
-	})
-}
-
-// Skips pages what the preview leaves out of scope, with the reasons.
-func (s *SyncService) Skips(planID string, q backend.SkipQuery) (backend.SkipPage, error) {
-	return with(s.core, "Skips", func(b *backend.Backend) (backend.SkipPage, error) {
-		return b.Skips(s.core.ctx, planID, q)
 	})
 }
 
@@ -160,14 +148,14 @@ func (s *SyncService) History(id string, limit int) ([]HistoryRow, error) {
 // Problem is one error of a recent run for the troubleshooting screen: the run's own error, or
 // a failed operation with the object it concerned.
 type Problem struct {
-	RunID   string             `json:"runId"`
-	Started string             `json:"started"`
-	Kind    string             `json:"kind"` // preview | apply
-	Code    string             `json:"code"`
-	Message string             `json:"message"`
-	Object  *backend.ObjectRef `json:"object,omitempty"`
-	Group   *backend.ObjectRef `json:"group,omitempty"`
-	Action  string             `json:"action,omitempty"` // the operation's action, for failed operations
+	RunID   string            `json:"runId"`
+	Started string            `json:"started"`
+	Kind    string            `json:"kind"` // preview | apply
+	Code    string            `json:"code"`
+	Message string            `json:"message"`
+	Object  *report.ObjectRef `json:"object,omitempty"`
+	Group   *report.ObjectRef `json:"group,omitempty"`
+	Action  report.Action     `json:"action,omitempty"` // the operation's action, for failed operations
 }
 
 // troubleRuns is how many recent runs the troubleshooting screen looks through.
@@ -189,11 +177,13 @@ func (s *SyncService) Troubleshooting(id string) ([]Problem, error) {
 			if r.ReportPath == "" || !hasFailures(r) {
 				continue
 			}
-			page, err := b.RunOperations(s.core.ctx, r.RunID, backend.OpQuery{Result: "failed", Limit: 50})
+			v, err := b.OpenReport(s.core.ctx, r.RunID)
 			if err != nil {
 				continue // a report removed by hand: the run's own error still shows
 			}
-			for _, op := range page.Operations {
+			page := v.Operations(report.Query{Results: []report.Result{report.ResultFailed}, Limit: 50})
+			v.Close()
+			for _, op := range page.Rows {
 				obj := op.Object
 				out = append(out, Problem{RunID: r.RunID, Started: r.Started, Kind: r.Kind, Code: op.Code, Message: op.Message,
 					Object: &obj, Group: op.Group, Action: op.Action})

@@ -12,6 +12,7 @@ import (
 	"github.com/idpsync/idpsync/internal/apperr"
 	"github.com/idpsync/idpsync/internal/emulator/demo"
 	"github.com/idpsync/idpsync/internal/keychain"
+	"github.com/idpsync/idpsync/internal/report"
 )
 
 type recorder struct{ n int }
@@ -68,8 +69,8 @@ func TestDemoSyncEndToEnd(t *testing.T) {
 	}
 	// Only the held conflict remains.
 	if again.Operations != len(again.Conflicts) {
-		page, _ := b.Operations(ctx, again.PlanID, OpQuery{})
-		t.Fatalf("second full run plans %d ops: %+v", again.Operations, page.Operations)
+		v, _ := b.OpenReport(ctx, again.RunID)
+		t.Fatalf("second full run plans %d ops: %+v", again.Operations, v.Operations(report.Query{}).Rows)
 	}
 	if em.n == 0 {
 		t.Fatal("no progress events")
@@ -114,9 +115,15 @@ func TestBackendRails(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ops, err := b.Operations(ctx, p.PlanID, OpQuery{Action: "add_member", Limit: 5})
-	if err != nil || len(ops.Operations) != 5 || len(ops.Operations[0].Chain) == 0 {
-		t.Fatalf("paged operations: %+v %v", ops, err)
+	// The preview's operations page from its report, through the report screen's model.
+	pv, err := b.OpenReport(ctx, p.RunID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ops := pv.Operations(report.Query{Actions: []report.Action{report.AddMember}, Limit: 5})
+	pv.Close()
+	if ops.Total != sumCounts(p.Counts, report.AddMember) || len(ops.Rows) != 5 || len(ops.Rows[0].Chain) == 0 || ops.Rows[0].Result != report.ResultPlanned {
+		t.Fatalf("paged operations: %+v", ops)
 	}
 	// The confirmation binds tenant, domains and digest.
 	for _, c := range []Confirmation{{TenantID: p.TenantID, Domains: p.Domains}, {TenantID: p.TenantID, Domains: p.Domains, PlanDigest: "bad"},
@@ -188,8 +195,10 @@ func TestBackendRails(t *testing.T) {
 		dir.LastAlert.RunID != runs[0].RunID || dir.LastAlert.ReportPath == "" {
 		t.Fatalf("last alert after a blocked automatic sync: %+v", dir.LastAlert)
 	}
-	if _, err := b.RunOperations(ctx, run.RunID, OpQuery{Limit: 3}); err != nil {
+	if v, err := b.OpenReport(ctx, run.RunID); err != nil {
 		t.Fatalf("run operations from the report: %v", err)
+	} else {
+		v.Close()
 	}
 
 	// No secret in the store or the reports.
@@ -224,4 +233,13 @@ func grepDir(t *testing.T, dir, needle string) string {
 		return nil
 	})
 	return found
+}
+
+func sumCounts(cs []report.Count, a report.Action) (n int) {
+	for _, c := range cs {
+		if c.Action == a {
+			n += c.N
+		}
+	}
+	return n
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/idpsync/idpsync/internal/apperr"
+	"github.com/idpsync/idpsync/internal/report"
 )
 
 // A preview the admin abandons releases its plan (hundreds of megabytes for a large directory)
@@ -30,9 +31,14 @@ func TestAbandonedPreviewsReleaseTheirPlans(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if page, err := b.Operations(ctx, p.PlanID, OpQuery{Limit: 10}); err != nil || page.Total != p.Operations || p.Operations == 0 {
-		t.Fatalf("a fresh preview's operations: %d of %d, %v", page.Total, p.Operations, err)
+	v, err := b.OpenReport(ctx, p.RunID)
+	if err != nil {
+		t.Fatal(err)
 	}
+	if page := v.Operations(report.Query{Limit: 10}); page.Total != p.Operations || p.Operations == 0 {
+		t.Fatalf("a fresh preview's operations: %d of %d", page.Total, p.Operations)
+	}
+	v.Close()
 	advance(PlanTTL - time.Minute)
 	b.releaseExpired()
 	if !held(p.PlanID) {
@@ -43,8 +49,8 @@ func TestAbandonedPreviewsReleaseTheirPlans(t *testing.T) {
 	if held(p.PlanID) {
 		t.Fatal("an expired preview still holds its plan")
 	}
-	if _, err := b.Operations(ctx, p.PlanID, OpQuery{Limit: 10}); apperr.CodeOf(err) != apperr.ConfirmationRequired {
-		t.Fatalf("an expired preview's operations: %v, want %s (older than %v)", err, apperr.ConfirmationRequired, PlanTTL)
+	if _, err := b.plan(p.PlanID); apperr.CodeOf(err) != apperr.ConfirmationRequired {
+		t.Fatalf("an expired preview: %v, want %s (older than %v)", err, apperr.ConfirmationRequired, PlanTTL)
 	}
 
 	q, err := b.Preview(ctx, d.ID, PreviewOptions{})
@@ -58,7 +64,7 @@ func TestAbandonedPreviewsReleaseTheirPlans(t *testing.T) {
 	if held(q.PlanID) {
 		t.Fatal("closing the directory kept its preview's plan")
 	}
-	if _, err := b.Operations(ctx, q.PlanID, OpQuery{Limit: 10}); apperr.CodeOf(err) != apperr.NotFound {
+	if _, err := b.plan(q.PlanID); apperr.CodeOf(err) != apperr.NotFound {
 		t.Fatalf("a closed directory's preview: %v, want %s", err, apperr.NotFound)
 	}
 }

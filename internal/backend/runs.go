@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/idpsync/idpsync/internal/adapter"
@@ -207,9 +206,7 @@ func summarize(pe *planEntry) PlanSummary {
 	if s.Domains == nil {
 		s.Domains = []string{}
 	}
-	for _, c := range engine.Counts(p, p.PlannedResult) {
-		s.Counts = append(s.Counts, CountRow{Object: c.Object, Action: string(c.Action), Result: string(c.Result), N: c.N})
-	}
+	s.Counts = engine.Counts(p, p.PlannedResult)
 	for _, c := range p.Conflicts {
 		dto := Conflict{GroupEntraID: c.GroupEntraID, DisplayName: c.DisplayName, AtlassianID: c.AtlassianID, Decision: c.Decision,
 			Scope: c.Scope, DefaultAccess: c.DefaultAccess, CanTakeOver: c.CanTakeOver, Hint: c.Hint,
@@ -293,106 +290,6 @@ func (b *Backend) Preview(ctx context.Context, id string, o PreviewOptions) (Pla
 		return PlanSummary{}, err
 	}
 	return pe.summary, nil
-}
-
-func matchOp(op *report.Operation, q OpQuery) bool {
-	if q.Action != "" && string(op.Action) != q.Action {
-		return false
-	}
-	if q.Result != "" && string(op.Result) != q.Result {
-		return false
-	}
-	if q.Object != "" {
-		obj := op.Object.Type
-		if op.Action == report.AddMember || op.Action == report.RemoveMember {
-			obj = "membership"
-		}
-		if obj != q.Object {
-			return false
-		}
-	}
-	if q.Search != "" {
-		s := strings.ToLower(q.Search)
-		hay := strings.ToLower(op.Object.Name + "\x00" + op.Object.Email)
-		if op.Group != nil {
-			hay += "\x00" + strings.ToLower(op.Group.Name)
-		}
-		if !strings.Contains(hay, s) {
-			return false
-		}
-	}
-	return true
-}
-
-func opDTO(op report.Operation) Operation {
-	o := Operation{Seq: op.Seq, Action: string(op.Action), Object: ObjectRef(op.Object), Chain: op.Chain, Reason: op.Reason,
-		Result: string(op.Result), Code: op.Code, Message: op.Message, Warning: op.Warning}
-	if op.Group != nil {
-		g := ObjectRef(*op.Group)
-		o.Group = &g
-	}
-	for _, c := range op.Changes {
-		o.Changes = append(o.Changes, ChangeDTO(c))
-	}
-	return o
-}
-
-func pageOps(ops func(yield func(report.Operation) bool), q OpQuery) OpPage {
-	if q.Limit <= 0 || q.Limit > 1000 {
-		q.Limit = 100
-	}
-	page := OpPage{Operations: []Operation{}}
-	ops(func(op report.Operation) bool {
-		if !matchOp(&op, q) {
-			return true
-		}
-		if page.Total >= q.Offset && len(page.Operations) < q.Limit {
-			page.Operations = append(page.Operations, opDTO(op))
-		}
-		page.Total++
-		return true
-	})
-	return page
-}
-
-func (b *Backend) Operations(ctx context.Context, planID string, q OpQuery) (OpPage, error) {
-	pe, err := b.plan(planID)
-	if err != nil {
-		return OpPage{}, err
-	}
-	p := pe.plan
-	return pageOps(func(yield func(report.Operation) bool) {
-		for i, op := range p.All() {
-			if !yield(engine.ReportOp(&op, nil, i, p.PlannedResult(i))) {
-				return
-			}
-		}
-	}, q), nil
-}
-
-func (b *Backend) Skips(ctx context.Context, planID string, q SkipQuery) (SkipPage, error) {
-	pe, err := b.plan(planID)
-	if err != nil {
-		return SkipPage{}, err
-	}
-	if q.Limit <= 0 || q.Limit > 1000 {
-		q.Limit = 100
-	}
-	page := SkipPage{Skips: []SkipRow{}}
-	s := strings.ToLower(q.Search)
-	for _, sk := range pe.plan.Skips {
-		if q.Reason != "" && sk.Reason != q.Reason {
-			continue
-		}
-		if s != "" && !strings.Contains(strings.ToLower(sk.Object.Name+"\x00"+sk.Object.Email), s) {
-			continue
-		}
-		if page.Total >= q.Offset && len(page.Skips) < q.Limit {
-			page.Skips = append(page.Skips, SkipRow{Object: ObjectRef(sk.Object), Reason: sk.Reason, Detail: sk.Detail})
-		}
-		page.Total++
-	}
-	return page, nil
 }
 
 // DecideConflict records "take_over" or "skip" for an unmanaged same-named group and replans.
@@ -558,14 +455,12 @@ func (b *Backend) Headless(ctx context.Context, id string, o HeadlessOptions) (r
 
 func runDTO(r store.Run) RunSummary {
 	rs := RunSummary{RunID: r.ID, DirectoryID: r.DirectoryID, Kind: r.Kind, Status: r.Status, Started: rfc(r.Started), Ended: rfc(r.Ended),
-		Full: r.Full, Automatic: r.Automatic, ErrorCode: r.ErrorCode, ErrorMessage: r.ErrorMessage, ReportPath: r.ReportPath, Counts: []CountRow{}}
+		Full: r.Full, Automatic: r.Automatic, ErrorCode: r.ErrorCode, ErrorMessage: r.ErrorMessage, ReportPath: r.ReportPath, Counts: []report.Count{}}
 	if !r.Ended.IsZero() {
 		rs.DurationMillis = r.Ended.Sub(r.Started).Milliseconds()
 	}
-	var cs []report.Count
-	_ = json.Unmarshal([]byte(r.Counts), &cs)
-	for _, c := range cs {
-		rs.Counts = append(rs.Counts, CountRow{Object: c.Object, Action: string(c.Action), Result: string(c.Result), N: c.N})
+	_ = json.Unmarshal([]byte(r.Counts), &rs.Counts)
+	for _, c := range rs.Counts {
 		if r.Kind != "apply" {
 			continue
 		}
@@ -614,23 +509,12 @@ func (b *Backend) ReportPath(ctx context.Context, runID string) (string, error) 
 	return r.ReportPath, nil
 }
 
-func (b *Backend) RunOperations(ctx context.Context, runID string, q OpQuery) (OpPage, error) {
+// OpenReport opens the report of a run for paging, as the report screen does: the preview's
+// operations and skips and a run's are served by the one report.View. The caller closes it.
+func (b *Backend) OpenReport(ctx context.Context, runID string) (*report.View, error) {
 	path, err := b.ReportPath(ctx, runID)
 	if err != nil {
-		return OpPage{}, err
+		return nil, err
 	}
-	if q.Limit <= 0 || q.Limit > 1000 {
-		q.Limit = 100
-	}
-	page := OpPage{Operations: []Operation{}}
-	_, _, err = report.DecodeFile(path, report.DefaultLimits, report.Visitor{Operation: func(op *report.Operation) error {
-		if matchOp(op, q) {
-			if page.Total >= q.Offset && len(page.Operations) < q.Limit {
-				page.Operations = append(page.Operations, opDTO(*op))
-			}
-			page.Total++
-		}
-		return nil
-	}})
-	return page, err
+	return report.OpenView(path)
 }

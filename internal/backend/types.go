@@ -2,6 +2,7 @@ package backend
 
 import (
 	"github.com/idpsync/idpsync/internal/engine"
+	"github.com/idpsync/idpsync/internal/report"
 )
 
 // The DTOs below cross into the frontend as JSON: times are RFC 3339 strings, durations are
@@ -144,14 +145,6 @@ type PreviewOptions struct {
 	Full bool `json:"full"` // a full reconcile against the live Atlassian state instead of a delta
 }
 
-// CountRow is one cell of a plan or run summary.
-type CountRow struct {
-	Object string `json:"object"` // user | group | membership
-	Action string `json:"action"`
-	Result string `json:"result"`
-	N      int    `json:"n"`
-}
-
 // Conflict is an unmanaged Atlassian group with the same name as a synced Entra group.
 type Conflict struct {
 	GroupEntraID string `json:"groupEntraId"`
@@ -178,22 +171,23 @@ type ErrorDTO struct {
 	Action  string `json:"action,omitempty"`
 }
 
-// PlanSummary is what Preview returns; the operations themselves are paged with Operations.
+// PlanSummary is what Preview returns. Its operations and skips are paged from the preview's
+// report (RunID) through report.View, as every run's are (OpenReport).
 type PlanSummary struct {
-	PlanID        string     `json:"planId"`
-	DirectoryID   string     `json:"directoryId"`
-	RunID         string     `json:"runId"` // the preview's run (its report)
-	TenantID      string     `json:"tenantId"`
-	TenantName    string     `json:"tenantName"`
-	InitialDomain string     `json:"initialDomain"`
-	Domains       []string   `json:"domains"` // the exact domain set the confirmation binds to
-	Digest        string     `json:"digest"`
-	Full          bool       `json:"full"`
-	Counts        []CountRow `json:"counts"`
-	Operations    int        `json:"operations"`
-	Skips         int        `json:"skips"`
-	Conflicts     []Conflict `json:"conflicts"`
-	Notices       []string   `json:"notices,omitempty"` // the plan's blind spots, said plainly
+	PlanID        string         `json:"planId"`
+	DirectoryID   string         `json:"directoryId"`
+	RunID         string         `json:"runId"` // the preview's run (its report)
+	TenantID      string         `json:"tenantId"`
+	TenantName    string         `json:"tenantName"`
+	InitialDomain string         `json:"initialDomain"`
+	Domains       []string       `json:"domains"` // the exact domain set the confirmation binds to
+	Digest        string         `json:"digest"`
+	Full          bool           `json:"full"`
+	Counts        []report.Count `json:"counts"`
+	Operations    int            `json:"operations"`
+	Skips         int            `json:"skips"`
+	Conflicts     []Conflict     `json:"conflicts"`
+	Notices       []string       `json:"notices,omitempty"` // the plan's blind spots, said plainly
 	// Renames: create the new group, copy its members, retire the old one (which still grants
 	// its access to StillGrants people until the rename is finished).
 	Renames          []engine.Rename `json:"renames,omitempty"`
@@ -213,74 +207,6 @@ type PlanSummary struct {
 	ExpiresInSeconds        int    `json:"expiresInSeconds"`
 }
 
-// OpQuery filters and pages a plan's or run's operations.
-type OpQuery struct {
-	Action string `json:"action,omitempty"` // a report.Action
-	Object string `json:"object,omitempty"` // user | group | membership
-	Result string `json:"result,omitempty"`
-	Search string `json:"search,omitempty"` // name, email or group
-	Offset int    `json:"offset"`
-	Limit  int    `json:"limit"` // 0 → 100
-}
-
-// Operation is one planned or applied operation (report.Operation).
-type Operation struct {
-	Seq     int         `json:"seq"`
-	Action  string      `json:"action"`
-	Object  ObjectRef   `json:"object"`
-	Group   *ObjectRef  `json:"group,omitempty"`
-	Chain   []string    `json:"chain,omitempty"`
-	Changes []ChangeDTO `json:"changes,omitempty"`
-	Reason  string      `json:"reason,omitempty"`
-	Result  string      `json:"result"`
-	Code    string      `json:"code,omitempty"`
-	Message string      `json:"message,omitempty"`
-	Warning string      `json:"warning,omitempty"` // a refusal the plan predicts ("Atlassian may refuse: …")
-}
-
-// ObjectRef names a user or group on both sides.
-type ObjectRef struct {
-	Type        string `json:"type"`
-	Name        string `json:"name"`
-	Email       string `json:"email,omitempty"`
-	EntraID     string `json:"entraId,omitempty"`
-	AtlassianID string `json:"atlassianId,omitempty"`
-}
-
-// ChangeDTO is one attribute's old and new value.
-type ChangeDTO struct {
-	Attribute string `json:"attribute"`
-	Old       string `json:"old"`
-	New       string `json:"new"`
-}
-
-// OpPage is a page of operations.
-type OpPage struct {
-	Operations []Operation `json:"operations"`
-	Total      int         `json:"total"`
-}
-
-// SkipRow is one user or group left out, with its reason code.
-type SkipRow struct {
-	Object ObjectRef `json:"object"`
-	Reason string    `json:"reason"`
-	Detail string    `json:"detail,omitempty"`
-}
-
-// SkipQuery filters and pages skips.
-type SkipQuery struct {
-	Reason string `json:"reason,omitempty"`
-	Search string `json:"search,omitempty"`
-	Offset int    `json:"offset"`
-	Limit  int    `json:"limit"`
-}
-
-// SkipPage is a page of skips.
-type SkipPage struct {
-	Skips []SkipRow `json:"skips"`
-	Total int       `json:"total"`
-}
-
 // Confirmation is the domain confirmation dialog's answer: apply refuses unless all three match.
 type Confirmation struct {
 	TenantID          string   `json:"tenantId"`
@@ -294,16 +220,16 @@ type Confirmation struct {
 
 // RunSummary is one run (preview or apply) in the history.
 type RunSummary struct {
-	RunID          string     `json:"runId"`
-	DirectoryID    string     `json:"directoryId"`
-	Kind           string     `json:"kind"`   // preview | apply
-	Status         string     `json:"status"` // report.Status
-	Started        string     `json:"started"`
-	Ended          string     `json:"ended,omitempty"`
-	DurationMillis int64      `json:"durationMillis"`
-	Full           bool       `json:"full"`
-	Automatic      bool       `json:"automatic"`
-	Counts         []CountRow `json:"counts"`
+	RunID          string         `json:"runId"`
+	DirectoryID    string         `json:"directoryId"`
+	Kind           string         `json:"kind"`   // preview | apply
+	Status         string         `json:"status"` // report.Status
+	Started        string         `json:"started"`
+	Ended          string         `json:"ended,omitempty"`
+	DurationMillis int64          `json:"durationMillis"`
+	Full           bool           `json:"full"`
+	Automatic      bool           `json:"automatic"`
+	Counts         []report.Count `json:"counts"`
 	// Of an apply's operations: run (succeeded or failed), failed, and never run (a cancel, or
 	// an error that stopped the run). Held conflicts are neither.
 	Done         int    `json:"done"`

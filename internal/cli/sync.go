@@ -306,11 +306,11 @@ func printRun(w io.Writer, r backend.RunSummary, took time.Duration) {
 }
 
 // writeCounts prints counts in words (report.CountRows), leaving out the action skip.
-func writeCounts(w io.Writer, rows []backend.CountRow, skip report.Action) {
+func writeCounts(w io.Writer, rows []report.Count, skip report.Action) {
 	cs := make([]report.Count, 0, len(rows))
 	for _, c := range rows {
-		if report.Action(c.Action) != skip {
-			cs = append(cs, report.Count{Object: c.Object, Action: report.Action(c.Action), Result: report.Result(c.Result), N: c.N})
+		if c.Action != skip {
+			cs = append(cs, c)
 		}
 	}
 	_ = report.WriteCountsWords(w, cs)

@@ -2,6 +2,7 @@ package reliability
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"io/fs"
@@ -164,14 +165,13 @@ func TestNoSecretInFilesDTOsOrEvents(t *testing.T) {
 		t.Fatal(err)
 	}
 	keep(plan, nil)
-	keep(b.Operations(ctx, plan.PlanID, backend.OpQuery{Limit: 1000}))
-	keep(b.Skips(ctx, plan.PlanID, backend.SkipQuery{Limit: 1000}))
+	keepPages(ctx, b, plan.RunID, keep)
 	run, err := b.Apply(ctx, plan.PlanID, backend.Confirmation{TenantID: plan.TenantID, Domains: plan.Domains, PlanDigest: plan.Digest})
 	if err != nil {
 		t.Fatal(err)
 	}
 	keep(run, nil)
-	keep(b.RunOperations(ctx, run.RunID, backend.OpQuery{Limit: 1000}))
+	keepPages(ctx, b, run.RunID, keep)
 	env.Tenant.Mutate(0.1, 3)
 	hr, hp, err := b.Headless(ctx, d.ID, backend.HeadlessOptions{Apply: true, ConfirmTenant: plan.TenantID, ConfirmDomains: plan.Domains, OverrideThreshold: true})
 	keep(hp, nil)
@@ -249,4 +249,17 @@ func TestNoSecretInFilesDTOsOrEvents(t *testing.T) {
 	}
 	t.Logf("FIGURES secrets: %d secret values (%v + 2 keys) searched in %d files, %d bytes of DTOs, %d bytes of events: 0 found",
 		len(secrets), kinds, files, len(dto), len(em.json(t)))
+}
+
+// keepPages keeps the pages of operations and skips the screens read of a run's report (the
+// preview's lists are its preview report's).
+func keepPages(ctx context.Context, b *backend.Backend, runID string, keep func(any, error)) {
+	v, err := b.OpenReport(ctx, runID)
+	keep(nil, err)
+	if err != nil {
+		return
+	}
+	defer v.Close()
+	keep(v.Operations(report.Query{Limit: 1000}), nil)
+	keep(v.Skips(report.Query{Limit: 1000}), nil)
 }

@@ -28,8 +28,6 @@ vi.mock('../../wailsjs/go/app/DirectoryService', () => ({
 }));
 vi.mock('../../wailsjs/go/app/SyncService', () => ({
   Preview: vi.fn(),
-  Operations: vi.fn(),
-  Skips: vi.fn(),
   DecideConflict: vi.fn(),
   Apply: vi.fn(),
   Cancel: vi.fn(),
@@ -56,7 +54,7 @@ vi.mock('../../wailsjs/runtime/runtime', () => ({
 import * as D from '../../wailsjs/go/app/DirectoryService';
 import * as R from '../../wailsjs/go/app/ReportService';
 import * as S from '../../wailsjs/go/app/SyncService';
-import type { backend } from '../../wailsjs/go/models';
+import type { backend, report } from '../../wailsjs/go/models';
 import { FlagsProvider } from '../lib/flags';
 import { IdentityProvidersPage } from '../pages/IdentityProviders';
 import { ErrorMessage } from './common/errors';
@@ -127,8 +125,18 @@ const plan: backend.PlanSummary = {
   expiresInSeconds: 1800,
 };
 
-function op(i: number): backend.Operation {
+function op(i: number): report.Operation {
   return { seq: i, action: 'add_member', object: { type: 'user', name: `User ${i}`, email: `u${i}@contoso.com` }, group: { type: 'group', name: 'All' }, chain: ['All', 'Team'], result: 'planned' };
+}
+
+/** The preview's report as OpenRun opens it: the plan's lists are paged from it. */
+const previewHandle = { id: 'h-preview', path: '/r.json', name: 'r.json', summary: { runId: 'r1', kind: 'preview', status: 'planned', operations: 100000, skips: 3 } } as never;
+
+/** The preview's lists answered by the report service, as the backend pages them. */
+function pages(ops: (q: report.Query) => { rows: report.Operation[]; total: number }, skips: report.Skip[] = []) {
+  vi.mocked(R.OpenRun).mockResolvedValue(previewHandle);
+  vi.mocked(R.Operations).mockImplementation(async (_h, q) => ({ ...ops(q), offset: q.offset, index: [] }) as never);
+  vi.mocked(R.Skips).mockResolvedValue({ rows: skips, total: skips.length, offset: 0, index: [] } as never);
 }
 
 beforeEach(() => {
@@ -434,8 +442,7 @@ describe('domain confirmation dialog', () => {
 
 describe('preview', () => {
   it('virtualizes 100,000 changes, filters by type and search, decides conflicts', async () => {
-    vi.mocked(S.Operations).mockImplementation(async (_p, q) => ({ operations: Array.from({ length: Math.min(q.limit, 100) }, (_, i) => op(q.offset + i)), total: q.search === 'nobody' ? 0 : 100000 }));
-    vi.mocked(S.Skips).mockResolvedValue({ skips: [], total: 0 });
+    pages((q) => ({ rows: Array.from({ length: Math.min(q.limit, 100) }, (_, i) => op(q.offset + i)), total: q.text === 'nobody' ? 0 : 100000 }));
     vi.mocked(S.DecideConflict).mockResolvedValue({ ...plan, conflicts: [{ ...plan.conflicts[0], decision: 'take_over' }] });
     const onPlan = vi.fn();
     const user = userEvent.setup();
@@ -446,7 +453,8 @@ describe('preview', () => {
     expect(within(list).getAllByTestId('op-row')[0]).toHaveTextContent('via All › Team');
     await user.type(screen.getByTestId('ops-search'), 'nobody');
     expect(await screen.findByText('No change matches.')).toBeInTheDocument();
-    expect(S.Operations).toHaveBeenLastCalledWith('p1', expect.objectContaining({ search: 'nobody', offset: 0 }));
+    expect(R.OpenRun).toHaveBeenCalledWith('r1');
+    expect(R.Operations).toHaveBeenLastCalledWith('h-preview', expect.objectContaining({ text: 'nobody', offset: 0 }));
     const conflict = screen.getByTestId('conflict-Engineering');
     expect(conflict).toHaveTextContent('+ ann@contoso.com');
     expect(conflict).toHaveTextContent('− bob@contoso.com');
@@ -456,14 +464,10 @@ describe('preview', () => {
   });
 
   it('lists what is left out with name, email, type and the reason in words, and opens its detail', async () => {
-    vi.mocked(S.Operations).mockResolvedValue({ operations: [], total: 0 });
-    vi.mocked(S.Skips).mockResolvedValue({
-      skips: [{ object: { type: 'user', name: 'Zoë Ångström', email: 'zoe@fabrikam.example', entraId: 'u-9' }, reason: 'domain_not_selected', detail: 'fabrikam.example' }],
-      total: 1,
-    });
+    pages(() => ({ rows: [], total: 0 }), [{ object: { type: 'user', name: 'Zoë Ångström', email: 'zoe@fabrikam.example', entraId: 'u-9' }, reason: 'domain_not_selected', detail: 'fabrikam.example' }]);
     const user = userEvent.setup();
     render(<PreviewPanel plan={plan} onPlan={() => {}} stale={false} />);
-    await user.click(screen.getByTestId('tab-skips'));
+    await user.click(await screen.findByTestId('tab-skips'));
     const row = await screen.findByTestId('skip-row');
     expect(row).toHaveTextContent('Zoë Ångström');
     expect(row).toHaveTextContent('zoe@fabrikam.example');
@@ -477,8 +481,7 @@ describe('preview', () => {
   });
 
   it('says there is nothing to change (not "No change matches.") for an empty plan, in singular and plural', async () => {
-    vi.mocked(S.Operations).mockImplementation(async (_p, q) => (q.search ? { operations: [op(0)], total: 1 } : { operations: [], total: 0 }));
-    vi.mocked(S.Skips).mockResolvedValue({ skips: [], total: 0 });
+    pages((q) => (q.text ? { rows: [op(0)], total: 1 } : { rows: [], total: 0 }));
     const user = userEvent.setup();
     render(<PreviewPanel plan={plan} onPlan={() => {}} stale={false} />);
     expect(await screen.findByText('Nothing to change: Atlassian already matches Entra ID for this scope.')).toBeInTheDocument();
@@ -488,8 +491,7 @@ describe('preview', () => {
   });
 
   it('says when the settings changed after the preview', () => {
-    vi.mocked(S.Operations).mockResolvedValue({ operations: [], total: 0 });
-    vi.mocked(S.Skips).mockResolvedValue({ skips: [], total: 0 });
+    pages(() => ({ rows: [], total: 0 }));
     render(<PreviewPanel plan={plan} onPlan={() => {}} stale />);
     expect(screen.getByTestId('preview-stale')).toHaveTextContent('Preview again');
   });

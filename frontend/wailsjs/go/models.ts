@@ -69,8 +69,8 @@ export namespace app {
 	    kind: string;
 	    code: string;
 	    message: string;
-	    object?: backend.ObjectRef;
-	    group?: backend.ObjectRef;
+	    object?: report.ObjectRef;
+	    group?: report.ObjectRef;
 	    action?: string;
 	}
 	export interface ReportHandle {
@@ -117,11 +117,6 @@ export namespace backend {
 	    tenantId: string;
 	    objectId: string;
 	}
-	export interface ChangeDTO {
-	    attribute: string;
-	    old: string;
-	    new: string;
-	}
 	export interface Confirmation {
 	    tenantId: string;
 	    domains: string[];
@@ -149,12 +144,6 @@ export namespace backend {
 	    addCount: number;
 	    removeCount: number;
 	}
-	export interface CountRow {
-	    object: string;
-	    action: string;
-	    result: string;
-	    n: number;
-	}
 	export interface RunSummary {
 	    runId: string;
 	    directoryId: string;
@@ -165,7 +154,7 @@ export namespace backend {
 	    durationMillis: number;
 	    full: boolean;
 	    automatic: boolean;
-	    counts: CountRow[];
+	    counts: report.Count[];
 	    done: number;
 	    failed: number;
 	    notDone: number;
@@ -252,39 +241,6 @@ export namespace backend {
 	    offset: number;
 	    limit: number;
 	}
-	export interface ObjectRef {
-	    type: string;
-	    name: string;
-	    email?: string;
-	    entraId?: string;
-	    atlassianId?: string;
-	}
-	export interface Operation {
-	    seq: number;
-	    action: string;
-	    object: ObjectRef;
-	    group?: ObjectRef;
-	    chain?: string[];
-	    changes?: ChangeDTO[];
-	    reason?: string;
-	    result: string;
-	    code?: string;
-	    message?: string;
-	    warning?: string;
-	}
-	export interface OpPage {
-	    operations: Operation[];
-	    total: number;
-	}
-	export interface OpQuery {
-	    action?: string;
-	    object?: string;
-	    result?: string;
-	    search?: string;
-	    offset: number;
-	    limit: number;
-	}
-	
 	export interface PlanSummary {
 	    planId: string;
 	    directoryId: string;
@@ -295,7 +251,7 @@ export namespace backend {
 	    domains: string[];
 	    digest: string;
 	    full: boolean;
-	    counts: CountRow[];
+	    counts: report.Count[];
 	    operations: number;
 	    skips: number;
 	    conflicts: Conflict[];
@@ -338,22 +294,6 @@ export namespace backend {
 	    activated: boolean;
 	    activate?: string[][];
 	}
-	export interface SkipRow {
-	    object: ObjectRef;
-	    reason: string;
-	    detail?: string;
-	}
-	export interface SkipPage {
-	    skips: SkipRow[];
-	    total: number;
-	}
-	export interface SkipQuery {
-	    reason?: string;
-	    search?: string;
-	    offset: number;
-	    limit: number;
-	}
-	
 	export interface TenantCard {
 	    id: string;
 	    displayName: string;

@@ -1,19 +1,10 @@
 import Button from '@atlaskit/button/new';
 import ModalDialog, { ModalBody, ModalFooter, ModalHeader, ModalTitle } from '@atlaskit/modal-dialog';
+import type { report } from '../api';
 import { labelOf } from './format';
 
-/** What the preview's and the report's operations have in common (backend and report DTOs). */
-export interface OpLike {
-  action: string;
-  object: { type: string; name: string; email?: string };
-  group?: { name: string };
-  chain?: string[];
-  changes?: { attribute: string; old: string; new: string }[];
-  result: string;
-}
-
 /** One operation as a line: action, object, and for memberships the group and the chain. */
-export function OpLine({ op, showResult = false }: { op: OpLike; showResult?: boolean }) {
+export function OpLine({ op, showResult = false }: { op: report.Operation; showResult?: boolean }) {
   return (
     <div className="op-line">
       <span className={`op-action op-${op.action}`}>{labelOf(op.action)}</span>
@@ -64,12 +55,6 @@ export function objectTypeText(t: string): string {
   return objectTypes[t] ?? t;
 }
 
-export interface SkipLike {
-  object: { type: string; name: string; email?: string; entraId?: string };
-  reason: string;
-  detail?: string;
-}
-
 /** The column heads of the left-out lists. */
 export function SkipHead() {
   return (
@@ -83,7 +68,7 @@ export function SkipHead() {
 }
 
 /** One object left out of scope: name, email, type and the reason in words (code secondary). */
-export function SkipLine({ skip }: { skip: SkipLike }) {
+export function SkipLine({ skip }: { skip: report.Skip }) {
   const why = skipReasonText(skip.reason);
   return (
     <div className="skip-line" data-testid="skip-line">
@@ -114,7 +99,7 @@ export function CloseFooter({ onClose }: { onClose: () => void }) {
 }
 
 /** Everything known about one left-out object, with the reason code for support. */
-export function SkipDetail({ skip, onClose }: { skip: SkipLike; onClose: () => void }) {
+export function SkipDetail({ skip, onClose }: { skip: report.Skip; onClose: () => void }) {
   return (
     <ModalDialog onClose={onClose} testId="skip-detail">
       <ModalHeader>
@@ -151,7 +136,7 @@ export function SkipDetail({ skip, onClose }: { skip: SkipLike; onClose: () => v
 }
 
 /** An object's attribute changes, old and new. */
-export function ChangesTable({ changes, before = 'Before', after = 'After' }: { changes?: OpLike['changes']; before?: string; after?: string }) {
+export function ChangesTable({ changes, before = 'Before', after = 'After' }: { changes?: report.Change[]; before?: string; after?: string }) {
   if (!changes || changes.length === 0) return null;
   return (
     <table className="data-table">

@@ -4,17 +4,14 @@ import ModalDialog, { ModalBody, ModalFooter, ModalHeader, ModalTitle, ModalTran
 import SectionMessage from '@atlaskit/section-message';
 import Select from '@atlaskit/select';
 import Spinner from '@atlaskit/spinner';
-import Tabs, { Tab, TabList, TabPanel } from '@atlaskit/tabs';
-import Textfield from '@atlaskit/textfield';
-import { useCallback, useEffect, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useFlags } from '../../lib/flags';
 import { ReportService, SyncService, toAppError, type AppError, type app, type report } from '../api';
 import { ErrorMessage } from '../common/errors';
-import { formatCount, formatDate, formatDuration, labelOf, plural } from '../common/format';
+import { formatCount, formatDate, formatDuration, labelOf } from '../common/format';
 import { phaseLabel } from '../sync/Progress';
-import { PagedState, useDebounced, usePaged, VirtualList } from '../common/PagedList';
+import { OperationsPanel, useRunReport } from '../common/OperationsPanel';
 import { RunStatus } from '../common/status';
-import { ChangesTable, OpLine, SkipDetail, SkipHead, SkipLine, type SkipLike } from '../common/ops';
 import { Comparison } from './Comparison';
 
 const results = ['succeeded', 'failed', 'skipped', 'planned'] as const;
@@ -61,28 +58,11 @@ export function CountsChart({ counts }: { counts: report.Count[] }) {
   );
 }
 
-const actionFilter = [
-  { label: 'All changes', value: '' },
-  ...['create_user', 'update_user', 'adopt_user', 'reactivate_user', 'deactivate_user', 'create_group', 'adopt_group', 'conflict_group', 'add_member', 'remove_member', 'retire_group', 'delete_group'].map((a) => ({ label: labelOf(a), value: a })),
-];
-const resultFilter = [{ label: 'All results', value: '' }, ...results.map((r) => ({ label: r[0].toUpperCase() + r.slice(1), value: r }))];
-
 /** The report of a run (runId) or of a file already opened (handle): summary, chart, tables, details, export, compare. */
 export function ReportView({ runId, handle: given, titled = true }: { runId?: string; handle?: app.ReportHandle; titled?: boolean }) {
-  const [opened, setOpened] = useState<{ runId: string; handle: app.ReportHandle | null; error: AppError | null } | null>(null);
-  const handle = given ?? (opened?.runId === runId ? opened?.handle : null) ?? null;
-  const error = !given && opened?.runId === runId ? opened?.error ?? null : null;
-  useEffect(() => {
-    if (given || !runId) return;
-    let live = true;
-    ReportService.OpenRun(runId).then(
-      (h) => live && setOpened({ runId, handle: h, error: null }),
-      (e) => live && setOpened({ runId, handle: null, error: toAppError(e) }),
-    );
-    return () => {
-      live = false;
-    };
-  }, [runId, given]);
+  const run = useRunReport(given ? undefined : runId);
+  const handle = given ?? run.handle;
+  const error = given ? null : run.error;
   return (
     <div className="report" data-testid="report-view">
       {error ? (
@@ -100,28 +80,6 @@ export function ReportView({ runId, handle: given, titled = true }: { runId?: st
 
 function ReportBody({ handle, titled }: { handle: app.ReportHandle; titled: boolean }) {
   const s = handle.summary;
-  const [search, setSearch] = useState('');
-  const [action, setAction] = useState('');
-  const [result, setResult] = useState('');
-  const q = useDebounced(search.trim());
-  const [detail, setDetail] = useState<report.Operation | null>(null);
-  const [skipDetail, setSkipDetail] = useState<SkipLike | null>(null);
-  const fetchOps = useCallback(
-    (offset: number, limit: number) =>
-      ReportService.Operations(handle.id, { text: q, actions: action ? [action] : [], results: result ? [result] : [], offset, limit } as report.Query).then((p) => ({
-        rows: p.rows ?? [],
-        total: p.total,
-      })),
-    [handle.id, q, action, result],
-  );
-  const ops = usePaged(`${handle.id}|${q}|${action}|${result}`, fetchOps);
-  const [skipText, setSkipText] = useState('');
-  const sq = useDebounced(skipText.trim());
-  const fetchSkips = useCallback(
-    (offset: number, limit: number) => ReportService.Skips(handle.id, { text: sq, offset, limit } as report.Query).then((p) => ({ rows: p.rows ?? [], total: p.total })),
-    [handle.id, sq],
-  );
-  const skips = usePaged(`${handle.id}|skips|${sq}`, fetchSkips);
   const durationMs = Math.round((s.durationNs ?? 0) / 1e6);
 
   return (
@@ -191,114 +149,7 @@ function ReportBody({ handle, titled }: { handle: app.ReportHandle; titled: bool
       ))}
       <ExportBar handle={handle} />
       <CompareBar handle={handle} />
-      <Tabs id="report-tabs">
-        <TabList>
-          <Tab>Operations ({formatCount(s.operations)})</Tab>
-          <Tab>Left out ({formatCount(s.skips)})</Tab>
-        </TabList>
-        <TabPanel>
-          <div className="tab-pad">
-            <div className="filter-row">
-              <div className="grow">
-                <Textfield aria-label="Search operations" placeholder="Search names, emails, groups, codes" value={search} onChange={(e) => setSearch(e.currentTarget.value)} testId="report-search" />
-              </div>
-              <div className="filter-select">
-                <Select aria-label="Change type" options={actionFilter} value={actionFilter.find((a) => a.value === action)} onChange={(o) => setAction(o?.value ?? '')} />
-              </div>
-              <div className="filter-select">
-                <Select aria-label="Result" options={resultFilter} value={resultFilter.find((a) => a.value === result)} onChange={(o) => setResult(o?.value ?? '')} testId="report-result" />
-              </div>
-            </div>
-            <p className="muted small" data-testid="report-total">
-              {ops.total === null ? 'Loading…' : plural(ops.total, q || action || result ? 'matching operation' : 'operation')}
-            </p>
-            <PagedState total={ops.total} error={ops.error} empty={<p className="muted">No operation matches.</p>}>
-              <VirtualList
-                label="Operations"
-                count={ops.total ?? 0}
-                row={ops.row}
-                testId="report-ops"
-                renderRow={(op) => (
-                  <button type="button" className="row-button" onClick={() => setDetail(op)}>
-                    <OpLine op={op} showResult />
-                  </button>
-                )}
-              />
-            </PagedState>
-          </div>
-        </TabPanel>
-        <TabPanel>
-          <div className="tab-pad">
-            <Textfield aria-label="Search left-out objects" placeholder="Search" value={skipText} onChange={(e) => setSkipText(e.currentTarget.value)} />
-            <PagedState total={skips.total} error={skips.error} empty={<p className="muted">Nothing was left out.</p>}>
-              <VirtualList
-                label="Left out"
-                count={skips.total ?? 0}
-                row={skips.row}
-                testId="report-skips"
-                header={<SkipHead />}
-                renderRow={(sk) => (
-                  <button type="button" className="row-button" onClick={() => setSkipDetail(sk)} data-testid="skip-row">
-                    <SkipLine skip={sk} />
-                  </button>
-                )}
-              />
-            </PagedState>
-          </div>
-        </TabPanel>
-      </Tabs>
-      <ModalTransition>{skipDetail && <SkipDetail skip={skipDetail} onClose={() => setSkipDetail(null)} />}</ModalTransition>
-      <ModalTransition>
-        {detail && (
-          <ModalDialog onClose={() => setDetail(null)} width="large" testId="report-op-detail">
-            <ModalHeader>
-              <ModalTitle>{detail.object.name}</ModalTitle>
-            </ModalHeader>
-            <ModalBody>
-              <dl className="kv">
-                <dt>Operation</dt>
-                <dd>{labelOf(detail.action)}</dd>
-                <dt>Result</dt>
-                <dd>
-                  {detail.result}
-                  {detail.code && ` — ${detail.code}: ${detail.message ?? ''}`}
-                </dd>
-                {detail.object.email && (
-                  <>
-                    <dt>Email</dt>
-                    <dd>{detail.object.email}</dd>
-                  </>
-                )}
-                <dt>Entra ID</dt>
-                <dd>{detail.object.entraId || '—'}</dd>
-                <dt>Atlassian ID</dt>
-                <dd>{detail.object.atlassianId || '—'}</dd>
-                {detail.group && (
-                  <>
-                    <dt>Group</dt>
-                    <dd>
-                      {detail.group.name}
-                      {detail.chain && detail.chain.length > 0 && <div className="muted">through {detail.chain.join(' › ')}</div>}
-                    </dd>
-                  </>
-                )}
-                {detail.reason && (
-                  <>
-                    <dt>Reason</dt>
-                    <dd>{detail.reason}</dd>
-                  </>
-                )}
-              </dl>
-              <ChangesTable changes={detail.changes} />
-            </ModalBody>
-            <ModalFooter>
-              <Button appearance="primary" onClick={() => setDetail(null)} autoFocus>
-                Close
-              </Button>
-            </ModalFooter>
-          </ModalDialog>
-        )}
-      </ModalTransition>
+      <OperationsPanel handle={handle} applied={s.kind === 'apply'} emptyText={<p className="muted">No operations.</p>} />
     </>
   );
 }

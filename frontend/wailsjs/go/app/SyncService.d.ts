@@ -11,10 +11,6 @@ export function DecideConflict(arg1:string,arg2:string,arg3:string):Promise<back
 
 export function History(arg1:string,arg2:number):Promise<Array<app.HistoryRow>>;
 
-export function Operations(arg1:string,arg2:backend.OpQuery):Promise<backend.OpPage>;
-
 export function Preview(arg1:string,arg2:boolean):Promise<backend.PlanSummary>;
-
-export function Skips(arg1:string,arg2:backend.SkipQuery):Promise<backend.SkipPage>;
 
 export function Troubleshooting(arg1:string):Promise<Array<app.Problem>>;
