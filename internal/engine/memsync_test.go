@@ -424,3 +424,33 @@ func TestMemFailedCreateFailsItsMembershipsThenTheNextRunCompletes(t *testing.T)
 	}
 	w.checkExact()
 }
+
+func TestMemHeldConflictClearsWhenTheOrganizationNoLongerHasIt(t *testing.T) {
+	w := newWorld(t, memTenant())
+	_ = w.st.SetDecision(context.Background(), memDir, "gOps", DecisionHeld)
+	if p := w.preview(true); !slices.Equal(opNames(p, report.ConflictGroup), []string{"Ops"}) {
+		t.Fatalf("a held group without an organization key must stay held: %v", opKeys(p))
+	}
+	w.org = &memOrg{}
+	if p := w.mustRun(true); len(p.Conflicts) != 0 || !slices.Contains(opNames(p, report.CreateGroup), "Ops") {
+		t.Fatalf("held although the organization has no such group: %+v", p.Conflicts)
+	}
+	w.checkExact()
+}
+
+// A protected Atlassian group is never written, whatever the Entra group of its name wants: its
+// hand-made member stays, nobody is added, and the plan says why.
+func TestMemProtectedGroupIsNeverWritten(t *testing.T) {
+	w := newWorld(t, memTenant())
+	w.settings.ProtectedGroups = []string{"sales"}
+	hand := w.tgt.putUser(User{UserName: "hand@contoso.com", Email: "hand@contoso.com", Active: true})
+	sales := w.tgt.putGroup(Group{DisplayName: "Sales", ExternalID: "gSales", Members: []string{hand.ID}})
+	p := w.mustRun(true)
+	if g, _ := w.groupNamed("Sales"); g.ID != sales.ID || !slices.Equal(g.Members, []string{hand.ID}) {
+		t.Fatalf("the protected group was written: %+v", g)
+	}
+	if !slices.ContainsFunc(p.Skips, func(s report.Skip) bool { return s.Reason == ReasonProtectedGroup && s.Object.EntraID == "gSales" }) {
+		t.Fatalf("no protected-group skip: %+v", p.Skips)
+	}
+	w.checkExact("Sales")
+}
