@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/idpsync/idpsync/internal/apperr"
@@ -506,48 +507,55 @@ func TestServerErrorsPastTheLimitFailOnlyThatOperation(t *testing.T) {
 	}
 }
 
+// A throttle storm: 40 requests/s with a burst of 5, against a client that starts at 400/s with
+// 8 goroutines. In a synctest bubble (the emulator in-process through handlerTransport), so the
+// emulator's bucket, its Retry-After and the client's limiter share one fake clock: the outcome
+// depends on the limiter, not on how loaded the machine is (it ran on the wall clock).
 func TestThrottleStormAdapts(t *testing.T) {
-	// 40 requests/s with a burst of 5, against a client that starts at 400/s with 8 goroutines.
-	s := startEmu(t, emu.Options{RateLimit: 40, Burst: 5, RetryAfter: 100 * time.Millisecond})
-	cfg := fastCfg(s)
-	cfg.LimiterConfig = atlassian.LimiterConfig{Initial: 400, Max: 400, Min: 1}
-	c := newClient(t, cfg)
-	ctx := context.Background()
-	var wg sync.WaitGroup
-	errs := make(chan error, 80)
-	for w := range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range 10 {
-				n := fmt.Sprintf("storm%d-%d@contoso.com", w, i)
-				if _, err := c.CreateUser(ctx, atlassian.User{UserName: n, Email: n, Active: true}); err != nil {
-					errs <- fmt.Errorf("%w (limiter %+v)", err, c.Limiter().Stats())
+	synctest.Test(t, func(t *testing.T) {
+		s, err := emu.New(emu.Options{RateLimit: 40, Burst: 5, RetryAfter: 100 * time.Millisecond, NoRequestLog: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := newClient(t, atlassian.SCIMConfig{BaseURL: "https://atlassian.test/scim/directory/" + s.DirectoryID(), APIKey: s.APIKey(),
+			Transport: handlerTransport{s}, AllowCustomHost: true,
+			Retry:         atlassian.RetryPolicy{BaseDelay: 2 * time.Millisecond, MaxDelay: 20 * time.Millisecond},
+			LimiterConfig: atlassian.LimiterConfig{Initial: 400, Max: 400, Min: 1}})
+		ctx := context.Background()
+		var wg sync.WaitGroup
+		errs := make(chan error, 80)
+		for w := range 8 {
+			wg.Go(func() {
+				for i := range 10 {
+					n := fmt.Sprintf("storm%d-%d@contoso.com", w, i)
+					if _, err := c.CreateUser(ctx, atlassian.User{UserName: n, Email: n, Active: true}); err != nil {
+						errs <- fmt.Errorf("%w (limiter %+v)", err, c.Limiter().Stats())
+					}
 				}
-			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatal(err)
-	}
-	got429 := s.StatusCount(429)
-	st, ls := c.Stats(), c.Limiter().Stats()
-	t.Logf("429s=%d requests=%d rate %.1f→lowest %.1f cuts=%d waited=%v", got429, st.Requests, 400.0, ls.Lowest, ls.Cuts, ls.Waited)
-	if len(s.State().Users) != 80 {
-		t.Fatalf("%d users", len(s.State().Users))
-	}
-	if got429 == 0 || int64(got429) != st.Throttled || ls.Throttles != st.Throttled {
-		t.Fatalf("429s: emulator %d, client %d, limiter %d", got429, st.Throttled, ls.Throttles)
-	}
-	if ls.Lowest > 100 || ls.Cuts == 0 {
-		t.Fatalf("the limiter did not slow down: %+v", ls)
-	}
-	// Adapting means far fewer 429s than requests.
-	if got429 > 80 {
-		t.Errorf("%d 429s for 80 creates", got429)
-	}
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+		got429 := s.StatusCount(429)
+		st, ls := c.Stats(), c.Limiter().Stats()
+		t.Logf("429s=%d requests=%d rate %.1f→lowest %.1f cuts=%d waited=%v", got429, st.Requests, 400.0, ls.Lowest, ls.Cuts, ls.Waited)
+		if len(s.State().Users) != 80 {
+			t.Fatalf("%d users", len(s.State().Users))
+		}
+		if got429 == 0 || int64(got429) != st.Throttled || ls.Throttles != st.Throttled {
+			t.Fatalf("429s: emulator %d, client %d, limiter %d", got429, st.Throttled, ls.Throttles)
+		}
+		if ls.Lowest > 100 || ls.Cuts == 0 {
+			t.Fatalf("the limiter did not slow down: %+v", ls)
+		}
+		// Adapting means far fewer 429s than requests.
+		if got429 > 80 {
+			t.Errorf("%d 429s for 80 creates", got429)
+		}
+	})
 }
 
 func TestThrottledTooLong(t *testing.T) {

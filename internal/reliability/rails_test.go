@@ -1,7 +1,9 @@
 package reliability
 
 import (
+	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -12,6 +14,7 @@ import (
 	"github.com/idpsync/idpsync/internal/emulator/tenant"
 	"github.com/idpsync/idpsync/internal/engine"
 	"github.com/idpsync/idpsync/internal/report"
+	"github.com/idpsync/idpsync/internal/store"
 )
 
 func verifiedDomains(ten *tenant.Tenant) []string {
@@ -253,7 +256,22 @@ func TestTwoSyncsAtOnceRefused(t *testing.T) {
 	ctx := ctxT(t, 2*time.Minute)
 	c := newCrashEnv(t, tenant.Spec{Seed: 76, Users: 200, Groups: 15}, Faults{})
 	c.a.SetLatency(5 * time.Millisecond) // the first sync is still applying when the second starts
-	gui, err := backendOn(ctx, c.home, c.gp.URL()+"/v1.0", c.dirID, c.a.APIKey(), c.auth.Transport())
+	// A standing confirmation, so that the automatic sync below gets as far as the lock (without
+	// one it stops earlier, at ConfirmationRequired, and would not test the lock at all).
+	ten, doms := c.confirm()
+	if err := c.b.Store().SetStandingConfirmation(ctx, c.dirID, store.Confirmation{TenantID: ten, Domains: doms, At: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	// The GUI's first write to Atlassian says its apply holds the lock: an event, not a poll.
+	writing := make(chan struct{})
+	var once sync.Once
+	tr := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		if r.Method != http.MethodGet && strings.Contains(r.URL.Path, "/scim/") {
+			once.Do(func() { close(writing) })
+		}
+		return c.auth.Transport().RoundTrip(r)
+	})
+	gui, err := backendOn(ctx, c.home, c.gp.URL()+"/v1.0", c.dirID, c.a.APIKey(), tr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -270,15 +288,17 @@ func TestTwoSyncsAtOnceRefused(t *testing.T) {
 		}
 		done <- err
 	}()
-	for len(c.a.Writes()) == 0 {
-		time.Sleep(time.Millisecond)
+	select {
+	case <-writing:
+	case err := <-done:
+		t.Fatalf("the first sync ended before it wrote: %v", err)
 	}
 	_, _, err = c.headless(ctx)
 	if apperr.CodeOf(err) != apperr.SyncLocked || !strings.Contains(err.Error(), "apply") {
 		t.Fatalf("the second sync: %v", err)
 	}
-	if _, err := c.b.AutoSync(ctx, c.dirID); apperr.CodeOf(err) != apperr.SyncLocked && apperr.CodeOf(err) != apperr.ConfirmationRequired {
-		t.Fatalf("an automatic sync meanwhile: %v", err)
+	if _, err := c.b.AutoSync(ctx, c.dirID); apperr.CodeOf(err) != apperr.SyncLocked {
+		t.Fatalf("an automatic sync meanwhile: %v, want %s", err, apperr.SyncLocked)
 	}
 	if err := <-done; err != nil {
 		t.Fatalf("the first sync: %v", err)
@@ -291,3 +311,8 @@ func TestTwoSyncsAtOnceRefused(t *testing.T) {
 		t.Fatalf("after the first ended: %v", err)
 	}
 }
+
+// roundTripFunc lets a test watch the requests a backend sends.
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
