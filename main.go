@@ -21,7 +21,10 @@ import (
 	"github.com/wailsapp/wails/v2/pkg/options/windows"
 
 	"github.com/idpsync/idpsync/app"
+	"github.com/idpsync/idpsync/internal/backend"
 	"github.com/idpsync/idpsync/internal/cli"
+	"github.com/idpsync/idpsync/internal/config"
+	"github.com/idpsync/idpsync/internal/demomode"
 	"github.com/idpsync/idpsync/internal/version"
 )
 
@@ -32,13 +35,15 @@ import (
 var assets embed.FS
 
 func main() {
+	// The one read of the process's environment (internal/config); everything below gets cfg.
+	cfg := config.FromEnv(os.LookupEnv)
 	if args := os.Args[1:]; len(args) > 0 && !isLaunchServicesArg(args[0]) {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-		code := cli.Run(ctx, args, os.Stdout, os.Stderr)
+		code := cli.Run(ctx, cfg, args, os.Stdout, os.Stderr)
 		stop()
 		os.Exit(code)
 	}
-	if err := runGUI(); err != nil {
+	if err := runGUI(cfg); err != nil {
 		fmt.Fprintf(os.Stderr, "idpsync: the window could not start: %v\n", err)
 		os.Exit(1)
 	}
@@ -48,8 +53,19 @@ func main() {
 // Finder, which must open the GUI, not be taken for a command.
 func isLaunchServicesArg(a string) bool { return strings.HasPrefix(a, "-psn_") }
 
-func runGUI() error {
-	services := app.New(app.Options{Demo: os.Getenv("IDPSYNC_DEMO") == "1"})
+// startDemo is the demo tenant of `make demo` (IDPSYNC_DEMO=1), wired in internal/demomode.
+func startDemo(cfg config.Config) func(context.Context, backend.Emitter) (*backend.Backend, app.DemoTenant, error) {
+	return func(ctx context.Context, em backend.Emitter) (*backend.Backend, app.DemoTenant, error) {
+		s, err := demomode.StartGUI(ctx, cfg, em)
+		if err != nil {
+			return nil, nil, err
+		}
+		return s.Backend, s, nil
+	}
+}
+
+func runGUI(cfg config.Config) error {
+	services := app.New(app.Options{Config: cfg, StartDemo: startDemo(cfg)})
 	return wails.Run(&options.App{
 		Title:     app.ProductName,
 		Width:     1280,

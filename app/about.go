@@ -1,14 +1,13 @@
 package app
 
 import (
-	"os"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/idpsync/idpsync/internal/apperr"
+	"github.com/idpsync/idpsync/internal/store"
 	"github.com/idpsync/idpsync/internal/version"
 )
 
@@ -17,7 +16,8 @@ const ProductName = "IdP Sync"
 
 // AppService answers questions about the app itself (the About dialog, diagnostics).
 type AppService struct {
-	env *env
+	env  *env
+	core *core
 }
 
 // AboutInfo is shown in the About dialog.
@@ -25,7 +25,8 @@ type AboutInfo struct {
 	Name     string `json:"name"`
 	Version  string `json:"version"`
 	Platform string `json:"platform"` // GOOS/GOARCH
-	// DataDir is where local state lives: os.UserConfigDir()/idpsync, or IDPSYNC_HOME.
+	// DataDir is where local state lives: os.UserConfigDir()/idpsync, IDPSYNC_HOME, or in demo
+	// mode the demo's folder.
 	DataDir string `json:"dataDir"`
 	Demo    bool   `json:"demo"`
 }
@@ -33,7 +34,7 @@ type AboutInfo struct {
 // About describes this build.
 func (s *AppService) About() (AboutInfo, error) {
 	return call("About", func() (AboutInfo, error) {
-		dir, err := dataDir()
+		dir, err := s.dataDir()
 		if err != nil {
 			return AboutInfo{}, err
 		}
@@ -42,7 +43,7 @@ func (s *AppService) About() (AboutInfo, error) {
 			Version:  version.String(),
 			Platform: runtime.GOOS + "/" + runtime.GOARCH,
 			DataDir:  dir,
-			Demo:     s.env.opts.Demo,
+			Demo:     s.env.opts.Config.Demo,
 		}, nil
 	})
 }
@@ -73,15 +74,16 @@ func (s *AppService) Ping(message string) (PingReply, error) {
 	})
 }
 
-// dataDir is where the app keeps its state. internal/backend opens its store in the same place.
-func dataDir() (string, error) {
-	if d := os.Getenv("IDPSYNC_HOME"); d != "" {
-		return d, nil
+// dataDir is the folder the backend keeps its state in: in demo mode the demo's own, which is
+// never the configured one when that holds real directories (About once showed IDPSYNC_HOME
+// there). Outside demo mode it is known without opening the store.
+func (s *AppService) dataDir() (string, error) {
+	if !s.env.opts.Config.Demo {
+		return store.Home(s.env.opts.Config.Home)
 	}
-	base, err := os.UserConfigDir()
+	b, err := s.core.backend()
 	if err != nil {
-		return "", apperr.Wrap(err, apperr.Internal, "cannot find the user's configuration folder").
-			WithAction("Set IDPSYNC_HOME to a folder IdP Sync may use.")
+		return "", err
 	}
-	return filepath.Join(base, "idpsync"), nil
+	return b.Home(), nil
 }

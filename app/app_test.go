@@ -3,6 +3,7 @@ package app
 import (
 	"encoding/json"
 	"errors"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -41,8 +42,8 @@ func TestBoundMethodsFollowTheConvention(t *testing.T) {
 
 func TestAbout(t *testing.T) {
 	home := t.TempDir()
-	t.Setenv("IDPSYNC_HOME", home)
-	s := New(Options{Demo: true})
+	s := New(demoOptions(home, false))
+	defer s.core.close()
 	info, err := s.App.About()
 	if err != nil {
 		t.Fatal(err)
@@ -51,13 +52,30 @@ func TestAbout(t *testing.T) {
 		t.Fatalf("About() = %+v", info)
 	}
 
-	t.Setenv("IDPSYNC_HOME", "")
-	info, err = s.App.About()
+	info, err = New(Options{}).App.About()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if filepath.Base(info.DataDir) != "idpsync" {
+	if filepath.Base(info.DataDir) != "idpsync" || info.Demo {
 		t.Fatalf("default data dir %q should end in idpsync", info.DataDir)
+	}
+}
+
+// In demo mode on a folder that holds real directories, About names the demo's own folder, the
+// one the app writes to, not the configured one (it named IDPSYNC_HOME).
+func TestAboutNamesTheDemosFolder(t *testing.T) {
+	home := t.TempDir()
+	if err := os.WriteFile(filepath.Join(home, "idpsync.db"), []byte("real"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := New(demoOptions(home, false))
+	defer s.core.close()
+	info, err := s.App.About()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.DataDir != filepath.Join(home, "demo") || info.DataDir != must(s.core.backend()).Home() {
+		t.Fatalf("About names %s; the demo writes to %s", info.DataDir, must(s.core.backend()).Home())
 	}
 }
 

@@ -2,16 +2,11 @@ package app
 
 import (
 	"context"
-	"log/slog"
-	"os"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/idpsync/idpsync/internal/apperr"
 	"github.com/idpsync/idpsync/internal/backend"
-	"github.com/idpsync/idpsync/internal/emulator/atlassian"
-	"github.com/idpsync/idpsync/internal/emulator/demo"
 )
 
 // core is the backend shared by the directory, sync and report services. It is opened on the
@@ -21,17 +16,16 @@ import (
 type core struct {
 	env *env
 
-	once    sync.Once
-	ctx     context.Context
-	stop    context.CancelFunc
-	b       *backend.Backend
-	demoEnv *demo.Env
-	err     error
+	once       sync.Once
+	ctx        context.Context
+	stop       context.CancelFunc
+	b          *backend.Backend
+	demoTenant DemoTenant // nil outside demo mode
+	err        error
 
 	mu          sync.Mutex
 	signIns     map[string]context.CancelFunc // by directory: the sign-in the admin may cancel
 	deviceCodes map[string]backend.DeviceCode // the last code shown, for the demo's emulated browser
-	conflicts   []string                      // demo: names of the unmanaged same-named groups
 
 	// open builds the backend; tests replace it.
 	open func(c *core) (*backend.Backend, error)
@@ -67,88 +61,49 @@ func (c *core) backend() (*backend.Backend, error) {
 func (c *core) close() {
 	c.stop()
 	c.mu.Lock()
-	b, d := c.b, c.demoEnv
+	b, d := c.b, c.demoTenant
 	c.mu.Unlock()
-	if b != nil {
-		_ = b.Close()
-	}
 	if d != nil {
-		d.Close()
+		d.Close() // the demo's backend with its emulators
+	} else if b != nil {
+		_ = b.Close()
 	}
 }
 
-// openBackend opens the real backend, or in demo mode starts the emulators first and points the
-// backend at them (with an in-memory keychain and the emulated browser for sign-in).
+// openBackend opens the real backend on the configured folder, or in demo mode the demo's.
 func openBackend(c *core) (*backend.Backend, error) {
-	if !c.env.opts.Demo {
-		return backend.Open(c.ctx, backend.Options{Emitter: c, OpenURL: c.env.OpenURL})
+	cfg := c.env.opts.Config
+	if !cfg.Demo {
+		return backend.Open(c.ctx, backend.Options{Home: cfg.Home, GraphToken: cfg.GraphToken, Emitter: c, OpenURL: c.env.OpenURL})
 	}
-	env, err := demo.Start(c.ctx, demo.Options{})
-	if err != nil {
-		return nil, apperr.Wrap(err, apperr.Internal, "the demo tenant could not start")
+	if c.env.opts.StartDemo == nil {
+		return nil, apperr.New(apperr.Internal, "this build has no demo tenant")
 	}
-	c.mu.Lock()
-	c.demoEnv = env
-	c.mu.Unlock()
-	names := prepareDemo(env)
-	c.mu.Lock()
-	c.conflicts = names
-	c.mu.Unlock()
-	home := os.Getenv("IDPSYNC_HOME")
-	if home != "" {
-		// Never the real directories' folder: the demo's own inside it when it holds them.
-		home = backend.DemoHome(home)
-	} else {
-		// The emulators are new on every start, so the demo keeps nothing: a fresh folder per run.
-		if home, err = os.MkdirTemp("", "idpsync-demo-"); err != nil {
-			return nil, apperr.Wrap(err, apperr.Internal, "cannot create the demo's folder")
-		}
-	}
-	b, err := backend.Open(c.ctx, backend.DemoOptions(env, home, c))
+	b, d, err := c.env.opts.StartDemo(c.ctx, c)
 	if err != nil {
 		return nil, err
 	}
-	if os.Getenv("IDPSYNC_DEMO_SETUP") != "0" {
-		if _, err := b.SetupDemo(c.ctx, env); err != nil {
-			slog.Warn("demo directory not set up", "err", err)
-		}
-	}
+	c.mu.Lock()
+	c.demoTenant = d
+	c.mu.Unlock()
 	return b, nil
 }
 
-// prepareDemo makes the demo show every screen: a second same-named unmanaged group, so that one
-// conflict can be taken over and another skipped, and (IDPSYNC_DEMO_LATENCY, e.g. "30ms") a slower
-// Atlassian so that progress and cancel can be watched.
-func prepareDemo(env *demo.Env) []string {
-	names := []string{env.ConflictGroup}
-	for _, g := range env.Tenant.Snapshot().Groups {
-		name := strings.TrimSpace(g.DisplayName)
-		if name != "" && name != env.ConflictGroup && !strings.ContainsAny(name, "<>&\"'") {
-			if _, err := env.Atlassian.SeedGroup(atlassian.SeedGroup{DisplayName: name}); err != nil {
-				slog.Warn("demo: second conflict group not seeded", "err", err)
-			} else {
-				names = append(names, name)
-			}
-			break
-		}
-	}
-	if d, err := time.ParseDuration(os.Getenv("IDPSYNC_DEMO_LATENCY")); err == nil && d > 0 {
-		env.Atlassian.SetLatency(d)
-	}
-	return names
-}
-
-func (c *core) conflictGroups() []string {
+// demo returns the running demo tenant, or nil outside demo mode.
+func (c *core) demo() DemoTenant {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return append([]string(nil), c.conflicts...)
+	return c.demoTenant
 }
 
-// demo returns the running demo environment, or nil outside demo mode.
-func (c *core) demo() *demo.Env {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.demoEnv
+// openDeviceLogin opens the device-code page: in the system browser, or in demo mode the
+// emulated browser enters the code itself.
+func (c *core) openDeviceLogin(dc backend.DeviceCode) error {
+	if d := c.demo(); d != nil {
+		go func() { _ = d.DeviceLogin(dc.URL, dc.UserCode) }()
+		return nil
+	}
+	return c.env.OpenURL(dc.URL)
 }
 
 // signInContext gives a sign-in a context the admin can cancel from the waiting state.

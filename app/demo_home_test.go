@@ -10,6 +10,7 @@ import (
 
 	"github.com/idpsync/idpsync/internal/apperr"
 	"github.com/idpsync/idpsync/internal/backend"
+	"github.com/idpsync/idpsync/internal/demomode"
 	"github.com/idpsync/idpsync/internal/emulator/demo"
 	"github.com/idpsync/idpsync/internal/store"
 )
@@ -49,8 +50,7 @@ func TestIssue14_07_DemoNeverOpensARealHome(t *testing.T) {
 	defer failOnPanic(t)
 	home := t.TempDir()
 	before := realHome(t, home)
-	t.Setenv("IDPSYNC_HOME", home)
-	s := New(Options{Demo: true}) // the demo directory is set up and signed in at start
+	s := New(demoOptions(home, true)) // the demo directory is set up and signed in at start
 	s.env.attach(&screensUI{events: map[string]int{}})
 	list := must(s.Directories.List())
 	if len(list) != 1 || list[0].Name != demo.DirectoryName {
@@ -77,7 +77,7 @@ func TestIssue14_07_DemoNeverOpensARealHome(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer env.Close()
-	if _, err := backend.Open(context.Background(), backend.DemoOptions(env, home, nil)); apperr.CodeOf(err) != apperr.InvalidInput || apperr.As(err).Action == "" {
+	if _, err := backend.Open(context.Background(), demomode.BackendOptions(env, home, nil)); apperr.CodeOf(err) != apperr.InvalidInput || apperr.As(err).Action == "" {
 		t.Fatalf("demo mode on the real home: %v, want invalid_input with an action", err)
 	}
 	for p, want := range before {

@@ -107,8 +107,8 @@ func (s *DirectoryService) CancelSignIn(id string) (Done, error) {
 	})
 }
 
-// OpenDeviceLogin opens the device-code page in the system browser. In demo mode the emulated
-// browser enters the code itself, standing in for the admin.
+// OpenDeviceLogin opens the device-code page in the system browser (in demo mode the emulated
+// browser, which enters the code itself, standing in for the admin).
 func (s *DirectoryService) OpenDeviceLogin(id string) (Done, error) {
 	return call("OpenDeviceLogin", func() (Done, error) {
 		s.core.mu.Lock()
@@ -117,11 +117,7 @@ func (s *DirectoryService) OpenDeviceLogin(id string) (Done, error) {
 		if !ok {
 			return Done{}, apperr.New(apperr.NotFound, "no device code is waiting for this directory").WithAction("Start the device code sign-in again.")
 		}
-		if d := s.core.demo(); d != nil {
-			go func() { _ = d.Browser.DeviceLogin(dc.URL, dc.UserCode) }()
-			return Done{OK: true}, nil
-		}
-		return Done{OK: true}, s.env.OpenURL(dc.URL)
+		return Done{OK: true}, s.core.openDeviceLogin(dc)
 	})
 }
 
@@ -195,8 +191,9 @@ func (s *DirectoryService) DemoDefaults() (DemoConnection, error) {
 		if d == nil {
 			return DemoConnection{}, nil
 		}
-		return DemoConnection{Demo: true, ClientID: d.ClientID(), SCIMBaseURL: d.Atlassian.SCIMURL(), SCIMAPIKey: d.Atlassian.APIKey(),
-			OrgID: d.Atlassian.OrgID(), OrgAPIKey: d.Atlassian.OrgAPIKey(), ConflictGroups: s.core.conflictGroups()}, nil
+		in := d.Input()
+		return DemoConnection{Demo: true, ClientID: in.ClientID, SCIMBaseURL: in.SCIMBaseURL, SCIMAPIKey: in.SCIMAPIKey,
+			OrgID: in.OrgID, OrgAPIKey: in.OrgAPIKey, ConflictGroups: d.Conflicts()}, nil
 	})
 }
 

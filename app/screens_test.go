@@ -66,9 +66,7 @@ func failOnPanic(t *testing.T) {
 func TestScreensOnTheDemo(t *testing.T) {
 	defer failOnPanic(t)
 	home := t.TempDir()
-	t.Setenv("IDPSYNC_HOME", home)
-	t.Setenv("IDPSYNC_DEMO_SETUP", "0")
-	s := New(Options{Demo: true})
+	s := New(demoOptions(home, false))
 	ui := &screensUI{events: map[string]int{}}
 	s.env.attach(ui)
 	defer s.core.close()

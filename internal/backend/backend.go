@@ -33,7 +33,7 @@ type Endpoints struct {
 
 // Options configure a Backend.
 type Options struct {
-	Home      string             // the store's folder; "" → $IDPSYNC_HOME or os.UserConfigDir()/idpsync
+	Home      string             // the store's folder; "" → store.Home's default
 	Emitter   Emitter            // nil → events dropped
 	Secrets   keychain.Store     // nil → the OS keychain
 	Endpoints Endpoints          // overrides for every directory
@@ -47,6 +47,9 @@ type Options struct {
 	Now         func() time.Time
 	// Demo opens only the demo's own folder (see DemoMarker); DemoOptions sets it.
 	Demo bool
+	// GraphToken is a Graph access token an admin already holds (config.Config.GraphToken): the
+	// reads use it instead of the signed-in account's, for headless use without the token cache.
+	GraphToken string
 	// Alerts delivers the alerts of automatic syncs (zero: desktop notifications and webhooks
 	// over Transport).
 	Alerts alert.Sender
@@ -73,12 +76,9 @@ func (nopEmitter) Emit(string, any) {}
 
 // Open opens (creating if needed) the store and starts nothing else; Close releases it.
 func Open(ctx context.Context, opts Options) (*Backend, error) {
-	home := opts.Home
-	if home == "" {
-		var err error
-		if home, err = store.Home(); err != nil {
-			return nil, err
-		}
+	home, err := store.Home(opts.Home)
+	if err != nil {
+		return nil, err
 	}
 	if opts.Demo {
 		if err := claimDemoHome(home); err != nil {

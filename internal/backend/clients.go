@@ -3,7 +3,6 @@ package backend
 import (
 	"context"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -47,7 +46,7 @@ func (b *Backend) authClient(ctx context.Context, d store.Directory) (*auth.Clie
 }
 
 // reader builds the Graph reader of a directory: with the signed-in account's tokens, or with a
-// token an admin already holds (IDPSYNC_GRAPH_TOKEN) for headless use without the token cache.
+// token an admin already holds (Options.GraphToken) for headless use without the token cache.
 func (b *Backend) reader(ctx context.Context, d store.Directory) (*entra.Reader, error) {
 	ep, err := auth.CloudEndpoints(directoryCloud(d.Cloud))
 	if err != nil {
@@ -58,13 +57,10 @@ func (b *Backend) reader(ctx context.Context, d store.Directory) (*entra.Reader,
 		base = strings.TrimRight(g, "/")
 	}
 	cfg := entra.Config{BaseURL: base, Transport: b.opts.Transport}
-	if tok := os.Getenv("IDPSYNC_GRAPH_TOKEN"); tok != "" {
-		host := base
-		if i := strings.Index(host, "://"); i >= 0 {
-			host = host[i+3:]
+	if tok := b.opts.GraphToken; tok != "" {
+		if cfg.Tokens, err = entra.StaticTokenFor(tok, base); err != nil {
+			return nil, err
 		}
-		host = strings.SplitN(host, "/", 2)[0]
-		cfg.Tokens = entra.StaticToken(tok, strings.Split(host, ":")[0], host)
 	} else {
 		c, err := b.authClient(ctx, d)
 		if err != nil {

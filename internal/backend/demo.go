@@ -7,19 +7,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/idpsync/idpsync/internal/apperr"
-	"github.com/idpsync/idpsync/internal/atlassian"
-	"github.com/idpsync/idpsync/internal/emulator/demo"
 )
-
-// DemoOptions wires a backend to a running demo environment: its emulators' URLs, their
-// certificate as the only trusted one, the in-memory keychain and the emulated browser.
-func DemoOptions(env *demo.Env, home string, em Emitter) Options {
-	return Options{Home: home, Demo: true, Emitter: em, Secrets: env.Secrets, Transport: env.Transport(), OpenURL: env.Browser.Open,
-		AllowCustomHost: true, SCIMLimiter: atlassian.LimiterConfig{Initial: 500, Max: 5000, Increase: 100}, Endpoints: Endpoints{Authority: env.AuthorityURL(), GraphURL: env.GraphURL(), OrgURL: env.OrgURL()}}
-}
 
 // DemoMarker is the file that makes a folder the demo's own. Demo mode opens only a folder that
 // has it or is new (missing or empty, and then gets it): the demo runs on an in-memory keychain
@@ -77,19 +67,18 @@ func claimDemoHome(home string) error {
 	return nil
 }
 
-// SetupDemo creates the demo directory afresh (the emulators are new on every start, so no
-// earlier state applies) and signs in through the real MSAL code with the emulator's browser.
-func (b *Backend) SetupDemo(ctx context.Context, env *demo.Env) (Directory, error) {
-	if d, err := b.st.DirectoryByName(ctx, demo.DirectoryName); err == nil {
+// SetupDemo creates the demo directory in afresh (the emulators are new on every start, so no
+// earlier state applies), marks it as the demo's, and signs in (internal/demomode supplies in
+// and the emulated browser that completes the sign-in).
+func (b *Backend) SetupDemo(ctx context.Context, in DirectoryInput) (Directory, error) {
+	if d, err := b.st.DirectoryByName(ctx, in.Name); err == nil {
 		if err := b.Disconnect(ctx, d.ID); err != nil {
 			return Directory{}, err
 		}
 	} else if apperr.CodeOf(err) != apperr.NotFound {
 		return Directory{}, err
 	}
-	d, err := b.CreateDirectory(ctx, DirectoryInput{Name: demo.DirectoryName, Cloud: "global", ClientID: env.ClientID(),
-		SCIMBaseURL: env.Atlassian.SCIMURL(), SCIMAPIKey: env.Atlassian.APIKey(), SCIMKeyCreated: time.Now().UTC().Format(time.DateOnly),
-		OrgID: env.Atlassian.OrgID(), OrgAPIKey: env.Atlassian.OrgAPIKey(), AllowCustomHost: true})
+	d, err := b.CreateDirectory(ctx, in)
 	if err != nil {
 		return Directory{}, err
 	}

@@ -28,12 +28,12 @@ func TestDemoSyncEndToEnd(t *testing.T) {
 	}
 	defer env.Close()
 	em := &recorder{}
-	b, err := Open(ctx, DemoOptions(env, t.TempDir(), em))
+	b, err := Open(ctx, demoOptions(env, t.TempDir(), em))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer b.Close()
-	d, err := b.SetupDemo(ctx, env)
+	d, err := b.SetupDemo(ctx, demoInput(env))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,12 +86,12 @@ func TestBackendRails(t *testing.T) {
 	}
 	defer env.Close()
 	home := t.TempDir()
-	b, err := Open(ctx, DemoOptions(env, home, nil))
+	b, err := Open(ctx, demoOptions(env, home, nil))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer b.Close()
-	d, err := b.SetupDemo(ctx, env)
+	d, err := b.SetupDemo(ctx, demoInput(env))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +133,7 @@ func TestBackendRails(t *testing.T) {
 		}
 	}
 	// A second sync of the directory (another process's lock) is refused with the holder named.
-	other, err := Open(ctx, DemoOptions(env, home, nil))
+	other, err := Open(ctx, demoOptions(env, home, nil))
 	if err != nil {
 		t.Fatal(err)
 	}

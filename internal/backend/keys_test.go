@@ -20,12 +20,12 @@ func demoBackend(t *testing.T) (*Backend, *demo.Env, Directory) {
 		t.Fatal(err)
 	}
 	t.Cleanup(env.Close)
-	b, err := Open(ctx, DemoOptions(env, t.TempDir(), &recorder{}))
+	b, err := Open(ctx, demoOptions(env, t.TempDir(), &recorder{}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { b.Close() })
-	d, err := b.SetupDemo(ctx, env)
+	d, err := b.SetupDemo(ctx, demoInput(env))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +79,7 @@ func TestIssue18_05_RefusedKeyIsNotSavedUnlessChosen(t *testing.T) {
 	ctx := context.Background()
 	b, env, d := demoBackend(t)
 	// A fresh home on the same emulators: the demo directory's SCIM directory is free there.
-	fresh, err := Open(ctx, DemoOptions(env, t.TempDir(), &recorder{}))
+	fresh, err := Open(ctx, demoOptions(env, t.TempDir(), &recorder{}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -44,12 +44,12 @@ func demoWithProgress(ctx context.Context, t *testing.T, users, groups int) (*de
 	}
 	t.Cleanup(env.Close)
 	em := &progressRecorder{writing: make(chan struct{})}
-	b, err := Open(ctx, DemoOptions(env, t.TempDir(), em))
+	b, err := Open(ctx, demoOptions(env, t.TempDir(), em))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { b.Close() })
-	d, err := b.SetupDemo(ctx, env)
+	d, err := b.SetupDemo(ctx, demoInput(env))
 	if err != nil {
 		t.Fatal(err)
 	}

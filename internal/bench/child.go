@@ -275,10 +275,12 @@ func runChild(cfg childConfig) (res childResult) {
 	if cfg.Naive {
 		src = &naiveSource{base: cfg.GraphURL, token: cfg.Token, hc: &http.Client{Transport: rec.graph, Timeout: 5 * time.Minute}}
 	} else {
-		host := strings.TrimPrefix(cfg.GraphURL, "https://")
-		host = strings.SplitN(host, "/", 2)[0]
-		r, err := entra.New(entra.Config{BaseURL: cfg.GraphURL, Tokens: entra.StaticToken(cfg.Token, strings.Split(host, ":")[0], host),
-			Transport: rec.graph, PageSize: cfg.GraphPage})
+		tokens, err := entra.StaticTokenFor(cfg.Token, cfg.GraphURL)
+		if err != nil {
+			res.Error = err.Error()
+			return res
+		}
+		r, err := entra.New(entra.Config{BaseURL: cfg.GraphURL, Tokens: tokens, Transport: rec.graph, PageSize: cfg.GraphPage})
 		if err != nil {
 			res.Error = err.Error()
 			return res

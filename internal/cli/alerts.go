@@ -8,6 +8,7 @@ import (
 
 	"github.com/idpsync/idpsync/internal/apperr"
 	"github.com/idpsync/idpsync/internal/backend"
+	"github.com/idpsync/idpsync/internal/config"
 )
 
 func init() {
@@ -32,7 +33,7 @@ const alertsHelp = `Usage:
 Every alert is also a desktop notification of the signed-in user's session.
 `
 
-func runAlerts(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func runAlerts(ctx context.Context, cfg config.Config, args []string, stdout, stderr io.Writer) int {
 	sub, rest, code, done := subcommand(args, alertsHelp, "alerts needs show, test, set-webhook or remove-webhook", stdout, stderr)
 	if done {
 		return code
@@ -54,7 +55,7 @@ func runAlerts(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	default:
 		return usageFail(stderr, alertsHelp, "unknown alerts command %q", sub)
 	}
-	b, d, err := withDirectory(ctx, *dir, nil, backend.Endpoints{})
+	b, d, err := withDirectory(ctx, cfg, *dir, nil, backend.Endpoints{})
 	if err != nil {
 		return failDoc(stdout, stderr, *asJSON, err)
 	}

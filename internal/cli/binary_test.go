@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/idpsync/idpsync/internal/config"
 	"github.com/idpsync/idpsync/internal/emulator/demo"
 	"github.com/idpsync/idpsync/internal/testenv"
 )
@@ -25,7 +26,7 @@ import (
 // standard input and exit code.
 func TestMain(m *testing.M) {
 	if len(os.Args) > 1 && !strings.HasPrefix(os.Args[1], "-test.") {
-		os.Exit(Run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+		os.Exit(Run(context.Background(), config.FromEnv(os.LookupEnv), os.Args[1:], os.Stdout, os.Stderr))
 	}
 	os.Exit(m.Run())
 }

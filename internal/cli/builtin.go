@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/idpsync/idpsync/internal/config"
 	"github.com/idpsync/idpsync/internal/version"
 )
 
@@ -20,7 +21,7 @@ func helpCommand(r *registry) Command {
 		Usage:   "idpsync help [command]",
 		Summary: "Show the commands, or one command's usage",
 	}
-	c.Run = func(_ context.Context, args []string, stdout, stderr io.Writer) int {
+	c.Run = func(_ context.Context, _ config.Config, args []string, stdout, stderr io.Writer) int {
 		switch len(args) {
 		case 0:
 			r.usage(stdout)
@@ -47,7 +48,7 @@ func versionCommand() Command {
 		Usage:   "idpsync version",
 		Summary: "Print the version of this build",
 	}
-	c.Run = func(_ context.Context, args []string, stdout, stderr io.Writer) int {
+	c.Run = func(_ context.Context, _ config.Config, args []string, stdout, stderr io.Writer) int {
 		if len(args) != 0 {
 			return UsageError(stderr, c, "version takes no arguments")
 		}

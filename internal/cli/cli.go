@@ -13,6 +13,7 @@ import (
 	"sync"
 
 	"github.com/idpsync/idpsync/internal/apperr"
+	"github.com/idpsync/idpsync/internal/config"
 )
 
 // Exit codes shared by every command.
@@ -28,7 +29,7 @@ type Command struct {
 	Usage   string // the synopsis, e.g. "idpsync report [--format json|html|csv] FILE"
 	Summary string // one line for `idpsync help`
 	// Run receives the arguments after the command name and returns the process exit code.
-	Run func(ctx context.Context, args []string, stdout, stderr io.Writer) int
+	Run func(ctx context.Context, cfg config.Config, args []string, stdout, stderr io.Writer) int
 }
 
 // registry holds the commands. The package keeps one (std); tests build their own so they do
@@ -49,9 +50,9 @@ func Register(c Command) { std.register(c) }
 // Commands returns the registered commands sorted by name.
 func Commands() []Command { return std.list() }
 
-// Run dispatches args (os.Args[1:]) and returns the exit code.
-func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	return std.run(ctx, args, stdout, stderr)
+// Run dispatches args (os.Args[1:]) with the process's configuration and returns the exit code.
+func Run(ctx context.Context, cfg config.Config, args []string, stdout, stderr io.Writer) int {
+	return std.run(ctx, cfg, args, stdout, stderr)
 }
 
 func (r *registry) register(c Command) {
@@ -87,7 +88,7 @@ func (r *registry) list() []Command {
 	return out
 }
 
-func (r *registry) run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int) {
+func (r *registry) run(ctx context.Context, cfg config.Config, args []string, stdout, stderr io.Writer) (code int) {
 	if len(args) == 0 {
 		r.usage(stderr)
 		return ExitUsage
@@ -113,7 +114,7 @@ func (r *registry) run(ctx context.Context, args []string, stdout, stderr io.Wri
 				WithAction("This is a bug in IdP Sync; please report it with the command you ran."))
 		}
 	}()
-	return c.Run(ctx, args[1:], stdout, stderr)
+	return c.Run(ctx, cfg, args[1:], stdout, stderr)
 }
 
 // usage prints the top-level help: how to start the GUI and the command list.

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/idpsync/idpsync/internal/apperr"
+	"github.com/idpsync/idpsync/internal/config"
 	"github.com/idpsync/idpsync/internal/version"
 )
 
@@ -27,14 +28,14 @@ func testRegistry(t *testing.T, extra ...Command) *registry {
 
 func run(r *registry, args ...string) (code int, stdout, stderr string) {
 	var out, errb bytes.Buffer
-	code = r.run(context.Background(), args, &out, &errb)
+	code = r.run(context.Background(), config.Config{}, args, &out, &errb)
 	return code, out.String(), errb.String()
 }
 
 func TestHelpListsCommandsSorted(t *testing.T) {
 	r := testRegistry(t,
-		Command{Name: "zeta", Usage: "idpsync zeta", Summary: "Last one", Run: func(context.Context, []string, io.Writer, io.Writer) int { return 0 }},
-		Command{Name: "alpha", Usage: "idpsync alpha", Summary: "First one", Run: func(context.Context, []string, io.Writer, io.Writer) int { return 0 }},
+		Command{Name: "zeta", Usage: "idpsync zeta", Summary: "Last one", Run: func(context.Context, config.Config, []string, io.Writer, io.Writer) int { return 0 }},
+		Command{Name: "alpha", Usage: "idpsync alpha", Summary: "First one", Run: func(context.Context, config.Config, []string, io.Writer, io.Writer) int { return 0 }},
 	)
 	for _, args := range [][]string{{"help"}, {"--help"}, {"-h"}} {
 		code, out, errOut := run(r, args...)
@@ -102,7 +103,7 @@ func TestUnknownCommandPrintsUsageAndExits2(t *testing.T) {
 func TestArgumentsReachTheCommand(t *testing.T) {
 	var got []string
 	r := testRegistry(t, Command{Name: "echo", Usage: "idpsync echo ARGS", Summary: "s",
-		Run: func(_ context.Context, args []string, stdout, _ io.Writer) int {
+		Run: func(_ context.Context, _ config.Config, args []string, stdout, _ io.Writer) int {
 			got = args
 			io.WriteString(stdout, strings.Join(args, ","))
 			return 7
@@ -115,7 +116,7 @@ func TestArgumentsReachTheCommand(t *testing.T) {
 
 func TestPanickingCommandReportsInternalError(t *testing.T) {
 	r := testRegistry(t, Command{Name: "boom", Usage: "idpsync boom", Summary: "s",
-		Run: func(context.Context, []string, io.Writer, io.Writer) int { panic("kaboom") }})
+		Run: func(context.Context, config.Config, []string, io.Writer, io.Writer) int { panic("kaboom") }})
 	code, _, errOut := run(r, "boom")
 	if code != ExitFailure || !strings.HasPrefix(errOut, "error [internal]: command boom crashed: kaboom\n") {
 		t.Fatalf("code %d stderr %q", code, errOut)
@@ -123,7 +124,7 @@ func TestPanickingCommandReportsInternalError(t *testing.T) {
 }
 
 func TestRegisterRejectsBadCommands(t *testing.T) {
-	ok := func(context.Context, []string, io.Writer, io.Writer) int { return 0 }
+	ok := func(context.Context, config.Config, []string, io.Writer, io.Writer) int { return 0 }
 	cases := map[string]Command{
 		"empty name": {Name: "", Run: ok},
 		"space":      {Name: "a b", Run: ok},
@@ -175,7 +176,7 @@ func TestPackageRegistryHasBuiltins(t *testing.T) {
 		t.Fatalf("built-ins missing: %v", names)
 	}
 	var out bytes.Buffer
-	if code := Run(context.Background(), []string{"help"}, &out, io.Discard); code != ExitOK || !strings.Contains(out.String(), "version") {
+	if code := Run(context.Background(), config.Config{}, []string{"help"}, &out, io.Discard); code != ExitOK || !strings.Contains(out.String(), "version") {
 		t.Fatalf("Run(help) = %d %q", code, out.String())
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/idpsync/idpsync/internal/apperr"
 	"github.com/idpsync/idpsync/internal/backend"
+	"github.com/idpsync/idpsync/internal/config"
 )
 
 // JSONVersion is the "version" field of every document printed by --json. It changes only when
@@ -24,13 +25,13 @@ var stdin io.Reader = os.Stdin
 
 // openBackend opens the shared backend for a command. ep are the command line's endpoint
 // overrides for this run; the directory's stored endpoints apply otherwise.
-func openBackend(ctx context.Context, em backend.Emitter, ep backend.Endpoints) (*backend.Backend, error) {
-	return backend.Open(ctx, backend.Options{Emitter: em, Endpoints: ep})
+func openBackend(ctx context.Context, cfg config.Config, em backend.Emitter, ep backend.Endpoints) (*backend.Backend, error) {
+	return backend.Open(ctx, backend.Options{Home: cfg.Home, GraphToken: cfg.GraphToken, Emitter: em, Endpoints: ep})
 }
 
 // withDirectory opens the backend and finds the directory named on --directory.
-func withDirectory(ctx context.Context, name string, em backend.Emitter, ep backend.Endpoints) (*backend.Backend, backend.Directory, error) {
-	b, err := openBackend(ctx, em, ep)
+func withDirectory(ctx context.Context, cfg config.Config, name string, em backend.Emitter, ep backend.Endpoints) (*backend.Backend, backend.Directory, error) {
+	b, err := openBackend(ctx, cfg, em, ep)
 	if err != nil {
 		return nil, backend.Directory{}, err
 	}

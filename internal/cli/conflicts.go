@@ -8,6 +8,7 @@ import (
 
 	"github.com/idpsync/idpsync/internal/apperr"
 	"github.com/idpsync/idpsync/internal/backend"
+	"github.com/idpsync/idpsync/internal/config"
 	"github.com/idpsync/idpsync/internal/engine"
 )
 
@@ -35,7 +36,7 @@ A conflict without a decision is held, as in the app: the sync leaves that Atlas
 alone and does not sync the Entra group until it is decided.
 `
 
-func runConflicts(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func runConflicts(ctx context.Context, cfg config.Config, args []string, stdout, stderr io.Writer) int {
 	sub, _, code, done := subcommand(args, conflictsHelp, "conflicts needs list or decide", stdout, stderr)
 	if done {
 		return code
@@ -78,7 +79,7 @@ func runConflicts(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return usageFail(stderr, conflictsHelp, "unknown conflicts command %q", sub)
 	}
 	pr := &progressPrinter{w: stderr, tty: isTerminal(stderr)}
-	b, d, err := withDirectory(ctx, *dir, pr, backend.Endpoints{})
+	b, d, err := withDirectory(ctx, cfg, *dir, pr, backend.Endpoints{})
 	if err != nil {
 		return failDoc(stdout, stderr, *asJSON, err)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/idpsync/idpsync/internal/apperr"
 	"github.com/idpsync/idpsync/internal/atlassian"
 	"github.com/idpsync/idpsync/internal/backend"
+	"github.com/idpsync/idpsync/internal/config"
 )
 
 func init() {
@@ -118,7 +119,7 @@ func inputOf(d backend.Directory) backend.DirectoryInput {
 		AllowCustomHost: d.AllowCustomHost, GraphURL: d.GraphURL, AuthorityURL: d.AuthorityURL, OrgURL: d.OrgURL}
 }
 
-func runDirectory(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func runDirectory(ctx context.Context, cfg config.Config, args []string, stdout, stderr io.Writer) int {
 	sub, rest, code, done := subcommand(args, directoryHelp, "directory needs a subcommand", stdout, stderr)
 	if done {
 		return code
@@ -149,7 +150,7 @@ func runDirectory(ctx context.Context, args []string, stdout, stderr io.Writer) 
 
 	switch sub {
 	case "list":
-		b, err := openBackend(ctx, nil, backend.Endpoints{})
+		b, err := openBackend(ctx, cfg, nil, backend.Endpoints{})
 		if err != nil {
 			return failDoc(stdout, stderr, *asJSON, err)
 		}
@@ -172,7 +173,7 @@ func runDirectory(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		if !needDir() {
 			return usageFail(stderr, directoryHelp, "show needs --directory NAME")
 		}
-		b, d, err := withDirectory(ctx, *dirName, nil, backend.Endpoints{})
+		b, d, err := withDirectory(ctx, cfg, *dirName, nil, backend.Endpoints{})
 		if err != nil {
 			return failDoc(stdout, stderr, *asJSON, err)
 		}
@@ -203,7 +204,7 @@ func runDirectory(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			return failDoc(stdout, stderr, *asJSON, apperr.New(apperr.SecretMissing, "--org-id needs the organization API key").
 				WithAction("Pipe it in with --org-key-stdin (after the SCIM key), or set IDPSYNC_ORG_API_KEY."))
 		}
-		b, err := openBackend(ctx, nil, backend.Endpoints{})
+		b, err := openBackend(ctx, cfg, nil, backend.Endpoints{})
 		if err != nil {
 			return failDoc(stdout, stderr, *asJSON, err)
 		}
@@ -231,7 +232,7 @@ func runDirectory(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		if !needDir() {
 			return usageFail(stderr, directoryHelp, "edit needs --directory NAME")
 		}
-		b, d, err := withDirectory(ctx, *dirName, nil, backend.Endpoints{})
+		b, d, err := withDirectory(ctx, cfg, *dirName, nil, backend.Endpoints{})
 		if err != nil {
 			return failDoc(stdout, stderr, *asJSON, err)
 		}
@@ -261,7 +262,7 @@ func runDirectory(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return ExitOK
 
 	case "test":
-		b, err := openBackend(ctx, nil, backend.Endpoints{})
+		b, err := openBackend(ctx, cfg, nil, backend.Endpoints{})
 		if err != nil {
 			return failDoc(stdout, stderr, *asJSON, err)
 		}
@@ -302,7 +303,7 @@ func runDirectory(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		if !needDir() {
 			return usageFail(stderr, directoryHelp, "remove needs --directory NAME")
 		}
-		b, d, err := withDirectory(ctx, *dirName, nil, backend.Endpoints{})
+		b, d, err := withDirectory(ctx, cfg, *dirName, nil, backend.Endpoints{})
 		if err != nil {
 			return Fail(stderr, err)
 		}

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"syscall"
 
+	"github.com/idpsync/idpsync/internal/config"
 	"github.com/idpsync/idpsync/internal/emulator/demo"
 	"github.com/idpsync/idpsync/internal/store"
 )
@@ -23,7 +24,7 @@ func init() {
 	})
 }
 
-func runEmulate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func runEmulate(ctx context.Context, cfg config.Config, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("emulate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	users := fs.Int("users", 300, "users in the generated tenant")
@@ -49,7 +50,7 @@ func runEmulate(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	fmt.Fprint(stdout, env.Describe())
 	// The emulators' certificate is generated per start; written out, it lets another process
 	// (idpsync plan --graph-url …, curl) trust exactly it, on Linux through SSL_CERT_FILE.
-	if home, err := store.Home(); err == nil && os.MkdirAll(home, 0o700) == nil {
+	if home, err := store.Home(cfg.Home); err == nil && os.MkdirAll(home, 0o700) == nil {
 		pem := filepath.Join(home, "emulator.pem")
 		if err := os.WriteFile(pem, env.Authority.PEM, 0o600); err == nil {
 			fmt.Fprintf(stdout, "Certificate %s (e.g. SSL_CERT_FILE=%s); trust it only for the emulators.\n", pem, pem)

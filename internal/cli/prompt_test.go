@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/idpsync/idpsync/internal/backend"
+	"github.com/idpsync/idpsync/internal/config"
 	"github.com/idpsync/idpsync/internal/emulator/demo"
 	"github.com/idpsync/idpsync/internal/store"
 )
@@ -58,14 +59,13 @@ func TestIssue14_06_PromptIsBoundToThePreviewedPlan(t *testing.T) {
 		{"nothing changed", false, ExitOK, "Sync succeeded", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			t.Setenv("IDPSYNC_HOME", t.TempDir())
 			a := &answerAfter{answer: strings.NewReader("y\n")}
 			if tc.change {
 				a.change = func() { env.Tenant.Mutate(0.05, 14) }
 			}
 			promptInput = func(io.Writer) (io.Reader, bool) { return a, true }
 			var out, errb bytes.Buffer
-			code := Run(ctx, []string{"sync", "--demo"}, &out, &errb)
+			code := Run(ctx, config.Config{Home: t.TempDir()}, []string{"sync", "--demo"}, &out, &errb)
 			all := out.String() + errb.String()
 			if !a.asked || !strings.Contains(errb.String(), "[y/N]") {
 				t.Fatalf("the question was not asked:\n%s", all)
@@ -84,7 +84,7 @@ func TestIssue14_06_PromptIsBoundToThePreviewedPlan(t *testing.T) {
 // store (no demo marker) runs in a fresh folder and leaves that store's bytes as they were.
 func TestIssue14_07_HeadlessDemoNeverOpensARealFolder(t *testing.T) {
 	base := t.TempDir()
-	t.Setenv("IDPSYNC_HOME", base)
+	t.Parallel()
 	real := filepath.Join(base, "demo")
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -103,7 +103,7 @@ func TestIssue14_07_HeadlessDemoNeverOpensARealFolder(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out, errb bytes.Buffer
-	if code := Run(ctx, []string{"plan", "--demo"}, &out, &errb); code != ExitOK {
+	if code := Run(ctx, config.Config{Home: base}, []string{"plan", "--demo"}, &out, &errb); code != ExitOK {
 		t.Fatalf("exit %d\n%s\n%s", code, out.String(), errb.String())
 	}
 	report := ""

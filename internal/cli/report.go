@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/idpsync/idpsync/internal/apperr"
+	"github.com/idpsync/idpsync/internal/config"
 	"github.com/idpsync/idpsync/internal/report"
 )
 
@@ -61,7 +62,7 @@ func reportUsage(stderr io.Writer, msg string) int {
 	return ExitUsage
 }
 
-func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func runReport(ctx context.Context, cfg config.Config, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		return reportUsage(stderr, "")
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/idpsync/idpsync/internal/config"
 	"github.com/idpsync/idpsync/internal/report"
 )
 
@@ -37,7 +38,7 @@ func writeReport(t *testing.T, path string, runID string, result report.Result) 
 
 func runCLI(args ...string) (int, string, string) {
 	var out, errb bytes.Buffer
-	code := Run(context.Background(), args, &out, &errb)
+	code := Run(context.Background(), config.Config{}, args, &out, &errb)
 	return code, out.String(), errb.String()
 }
 

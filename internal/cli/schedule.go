@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/idpsync/idpsync/internal/backend"
+	"github.com/idpsync/idpsync/internal/config"
 	"github.com/idpsync/idpsync/internal/schedule"
 )
 
@@ -38,7 +39,7 @@ const scheduleHelp = `Usage:
 // scheduleStatus is the --json document of install and status.
 type scheduleStatus = backend.ScheduleStatus
 
-func runSchedule(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func runSchedule(ctx context.Context, cfg config.Config, args []string, stdout, stderr io.Writer) int {
 	sub, rest, code, done := subcommand(args, scheduleHelp, "schedule needs install, status or remove", stdout, stderr)
 	if done {
 		return code
@@ -77,7 +78,7 @@ func runSchedule(ctx context.Context, args []string, stdout, stderr io.Writer) i
 			return ExitUsage
 		}
 	}
-	b, d, err := withDirectory(ctx, *dir, nil, backend.Endpoints{})
+	b, d, err := withDirectory(ctx, cfg, *dir, nil, backend.Endpoints{})
 	if err != nil {
 		return failDoc(stdout, stderr, *asJSON, err)
 	}

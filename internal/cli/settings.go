@@ -9,6 +9,7 @@ import (
 
 	"github.com/idpsync/idpsync/internal/apperr"
 	"github.com/idpsync/idpsync/internal/backend"
+	"github.com/idpsync/idpsync/internal/config"
 )
 
 func init() {
@@ -33,7 +34,7 @@ const settingsHelp = `Usage:
 // selected group ids of 36 characters) is well under 1 MiB.
 const maxSettingsDoc = 4 << 20
 
-func runSettings(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func runSettings(ctx context.Context, cfg config.Config, args []string, stdout, stderr io.Writer) int {
 	sub, _, code, done := subcommand(args, settingsHelp, "settings needs get or set", stdout, stderr)
 	if done {
 		return code
@@ -54,7 +55,7 @@ func runSettings(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	if sub == "get" && *file != "" {
 		return usageFail(stderr, settingsHelp, "--file is for settings set")
 	}
-	b, d, err := withDirectory(ctx, *dir, nil, backend.Endpoints{})
+	b, d, err := withDirectory(ctx, cfg, *dir, nil, backend.Endpoints{})
 	if err != nil {
 		return failDoc(stdout, stderr, true, err)
 	}

@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/idpsync/idpsync/internal/backend"
+	"github.com/idpsync/idpsync/internal/config"
 )
 
 func init() {
@@ -63,7 +64,7 @@ func (p *deviceCodePrinter) Emit(event string, data any) {
 	}
 }
 
-func runSignIn(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func runSignIn(ctx context.Context, cfg config.Config, args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("signin")
 	dir := fs.String("directory", "", "")
 	device := fs.Bool("device-code", false, "")
@@ -84,7 +85,7 @@ func runSignIn(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if *asJSON {
 		codeOut = stderr
 	}
-	b, d, err := withDirectory(ctx, *dir, &deviceCodePrinter{w: codeOut}, backend.Endpoints{})
+	b, d, err := withDirectory(ctx, cfg, *dir, &deviceCodePrinter{w: codeOut}, backend.Endpoints{})
 	if err != nil {
 		return failDoc(stdout, stderr, *asJSON, err)
 	}
@@ -106,13 +107,13 @@ func runSignIn(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	return ExitOK
 }
 
-func runSignOut(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func runSignOut(ctx context.Context, cfg config.Config, args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("signout")
 	dir := fs.String("directory", "", "")
 	if err := fs.Parse(args); err != nil || *dir == "" || fs.NArg() > 0 {
 		return usageFail(stderr, "Usage: idpsync signout --directory NAME\n", "signout needs --directory NAME")
 	}
-	b, d, err := withDirectory(ctx, *dir, nil, backend.Endpoints{})
+	b, d, err := withDirectory(ctx, cfg, *dir, nil, backend.Endpoints{})
 	if err != nil {
 		return Fail(stderr, err)
 	}

@@ -7,15 +7,15 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	gosync "sync"
 	"time"
 
 	"github.com/idpsync/idpsync/internal/backend"
+	"github.com/idpsync/idpsync/internal/config"
+	"github.com/idpsync/idpsync/internal/demomode"
 	"github.com/idpsync/idpsync/internal/emulator/demo"
 	"github.com/idpsync/idpsync/internal/report"
-	"github.com/idpsync/idpsync/internal/store"
 )
 
 func init() {
@@ -23,16 +23,16 @@ func init() {
 		Name:    "plan",
 		Usage:   "idpsync plan (--directory NAME | --demo) [--full] [endpoint overrides]",
 		Summary: "preview a sync: print the plan summary and write its report (nothing is written to Atlassian)",
-		Run: func(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-			return runSync(ctx, args, stdout, stderr, false)
+		Run: func(ctx context.Context, cfg config.Config, args []string, stdout, stderr io.Writer) int {
+			return runSync(ctx, cfg, args, stdout, stderr, false)
 		},
 	})
 	Register(Command{
 		Name:    "sync",
 		Usage:   "idpsync sync (--directory NAME --confirm-tenant ID --confirm-domains a.com,b.com | --demo) [--yes] [--override-threshold] [--override-removal-threshold] [--override-read-shrink] [--full] [endpoint overrides]",
 		Summary: "sync a directory headlessly (for Task Scheduler, launchd, cron), only if the tenant and domains match the confirmation",
-		Run: func(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-			return runSync(ctx, args, stdout, stderr, true)
+		Run: func(ctx context.Context, cfg config.Config, args []string, stdout, stderr io.Writer) int {
+			return runSync(ctx, cfg, args, stdout, stderr, true)
 		},
 	})
 }
@@ -63,7 +63,7 @@ Exit status: 0 when the run succeeded, 1 when it failed, was blocked or partly f
 Tokens come from the keychain (sign in once in the app) or from IDPSYNC_GRAPH_TOKEN.
 `
 
-func runSync(ctx context.Context, args []string, stdout, stderr io.Writer, apply bool) int {
+func runSync(ctx context.Context, cfg config.Config, args []string, stdout, stderr io.Writer, apply bool) int {
 	name := "plan"
 	if apply {
 		name = "sync"
@@ -78,7 +78,7 @@ func runSync(ctx context.Context, args []string, stdout, stderr io.Writer, apply
 	overrideRemovals := fs.Bool("override-removal-threshold", false, "")
 	overrideShrink := fs.Bool("override-read-shrink", false, "")
 	full := fs.Bool("full", false, "")
-	isDemo := fs.Bool("demo", os.Getenv("IDPSYNC_DEMO") == "1", "")
+	isDemo := fs.Bool("demo", cfg.Demo, "")
 	asJSON := fs.Bool("json", false, "")
 	scheduled := fs.Bool("scheduled", false, "")
 	home := fs.String("home", "", "")
@@ -112,7 +112,7 @@ func runSync(ctx context.Context, args []string, stdout, stderr io.Writer, apply
 		return ExitUsage
 	}
 	if *home != "" {
-		os.Setenv("IDPSYNC_HOME", *home)
+		cfg.Home = *home
 	}
 	tty := isTerminal(stderr)
 	pr := &progressPrinter{w: stderr, tty: tty}
@@ -120,33 +120,26 @@ func runSync(ctx context.Context, args []string, stdout, stderr io.Writer, apply
 	var b *backend.Backend
 	var dirID string
 	if *isDemo {
-		home, err := store.Home()
+		home, err := demomode.CLIHome(cfg.Home)
 		if err != nil {
 			return failDoc(stdout, stderr, *asJSON, err)
 		}
-		// The demo's own folder: base/demo, or a fresh one inside it when an earlier version left
-		// base/demo unmarked (backend.Open refuses any folder that is not the demo's).
-		home = backend.DemoHome(filepath.Join(home, "demo"))
 		fmt.Fprintln(stderr, "Starting the built-in emulators (identity, Graph, Atlassian) with a generated demo tenant…")
-		env, err := startDemo(ctx, demo.Options{})
+		s, err := demomode.Open(ctx, demomode.Options{Home: home, Emitter: pr, Start: startDemo})
 		if err != nil {
 			return failDoc(stdout, stderr, *asJSON, err)
 		}
-		defer env.Close()
-		b, err = backend.Open(ctx, backend.DemoOptions(env, home, pr))
+		defer s.Close()
+		b = s.Backend
+		d, err := s.Setup(ctx)
 		if err != nil {
 			return failDoc(stdout, stderr, *asJSON, err)
 		}
-		defer b.Close()
-		d, err := b.SetupDemo(ctx, env)
-		if err != nil {
-			return failDoc(stdout, stderr, *asJSON, err)
-		}
-		fmt.Fprintf(stderr, "Signed in as %s to the emulated tenant %s.\n", d.Account, env.Tenant.ID)
+		fmt.Fprintf(stderr, "Signed in as %s to the emulated tenant %s.\n", d.Account, s.Env.Tenant.ID)
 		dirID = d.ID
 	} else {
 		var err error
-		b, err = openBackend(ctx, pr, ep)
+		b, err = openBackend(ctx, cfg, pr, ep)
 		if err != nil {
 			return failDoc(stdout, stderr, *asJSON, err)
 		}

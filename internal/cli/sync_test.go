@@ -7,15 +7,18 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/idpsync/idpsync/internal/config"
 )
 
 func TestSyncAndPlanDemo(t *testing.T) {
-	t.Setenv("IDPSYNC_HOME", t.TempDir())
+	t.Parallel()
+	cfg := config.Config{Home: t.TempDir()}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	for _, args := range [][]string{{"plan", "--demo"}, {"sync", "--demo"}} {
 		var out, errb bytes.Buffer
-		if code := Run(ctx, args, &out, &errb); code != ExitOK {
+		if code := Run(ctx, cfg, args, &out, &errb); code != ExitOK {
 			t.Fatalf("%v: exit %d\n%s\n%s", args, code, out.String(), errb.String())
 		}
 		path := ""
@@ -35,10 +38,10 @@ func TestSyncAndPlanDemo(t *testing.T) {
 
 func TestSyncUsage(t *testing.T) {
 	var out, errb bytes.Buffer
-	if code := Run(context.Background(), []string{"sync", "--directory", "x"}, &out, &errb); code != ExitUsage {
+	if code := Run(context.Background(), config.Config{}, []string{"sync", "--directory", "x"}, &out, &errb); code != ExitUsage {
 		t.Fatalf("sync without a confirmation: exit %d", code)
 	}
-	if code := Run(context.Background(), []string{"plan"}, &out, &errb); code != ExitUsage {
+	if code := Run(context.Background(), config.Config{}, []string{"plan"}, &out, &errb); code != ExitUsage {
 		t.Fatalf("plan without a directory: exit %d", code)
 	}
 }

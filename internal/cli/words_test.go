@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/idpsync/idpsync/internal/config"
 	"github.com/idpsync/idpsync/internal/report"
 )
 
@@ -16,11 +17,12 @@ import (
 // the app's words, each block once, with the numbers the app shows (report.CountRows sums every
 // count of an action, as the app's count table does).
 func TestIssue16_08_SyncAndReportShowInWords(t *testing.T) {
-	t.Setenv("IDPSYNC_HOME", t.TempDir())
+	t.Parallel()
+	cfg := config.Config{Home: t.TempDir()}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	var out, errb bytes.Buffer
-	if code := Run(ctx, []string{"sync", "--demo"}, &out, &errb); code != ExitOK {
+	if code := Run(ctx, cfg, []string{"sync", "--demo"}, &out, &errb); code != ExitOK {
 		t.Fatalf("sync --demo: %d\n%s\n%s", code, out.String(), errb.String())
 	}
 	o := out.String()
@@ -31,10 +33,10 @@ func TestIssue16_08_SyncAndReportShowInWords(t *testing.T) {
 	}
 	path := regexp.MustCompile(`Report: (\S+)`).FindStringSubmatch(o)[1]
 	var show, js bytes.Buffer
-	if code := Run(ctx, []string{"report", "show", path}, &show, &errb); code != ExitOK {
+	if code := Run(ctx, cfg, []string{"report", "show", path}, &show, &errb); code != ExitOK {
 		t.Fatalf("report show: %s", errb.String())
 	}
-	if code := Run(ctx, []string{"report", "show", "--json", path}, &js, &errb); code != ExitOK {
+	if code := Run(ctx, cfg, []string{"report", "show", "--json", path}, &js, &errb); code != ExitOK {
 		t.Fatalf("report show --json: %s", errb.String())
 	}
 	var sum report.Summary

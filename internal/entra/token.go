@@ -5,6 +5,8 @@ import (
 	"net/url"
 
 	absauth "github.com/microsoft/kiota-abstractions-go/authentication"
+
+	"github.com/idpsync/idpsync/internal/apperr"
 )
 
 // GraphHosts are Graph's hosts in the global, US Government and China clouds.
@@ -18,6 +20,17 @@ func StaticToken(token string, hosts ...string) absauth.AccessTokenProvider {
 	}
 	v := absauth.NewAllowedHostsValidator(hosts)
 	return staticToken{token: token, hosts: &v}
+}
+
+// StaticTokenFor is StaticToken for the host of baseURL only (an emulator, a proxy, a national
+// cloud). The host is the URL's Hostname, which is what the validator compares: "::1" for
+// https://[::1]:8443/v1.0, so an IPv6 address works (splitting the authority at ":" gave "[").
+func StaticTokenFor(token, baseURL string) (absauth.AccessTokenProvider, error) {
+	u, err := url.Parse(baseURL)
+	if err != nil || u.Hostname() == "" {
+		return nil, apperr.New(apperr.InvalidInput, "the Graph URL %q has no host", baseURL).WithAction("Use an https:// URL such as https://graph.microsoft.com/v1.0.")
+	}
+	return StaticToken(token, u.Hostname()), nil
 }
 
 type staticToken struct {

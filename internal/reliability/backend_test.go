@@ -14,7 +14,7 @@ import (
 )
 
 // backendOn opens the real backend (the GUI's and the CLI's) on home, wired to the env's proxies,
-// with the Graph token from IDPSYNC_GRAPH_TOKEN and an in-memory keychain holding the SCIM key.
+// with a static Graph token (what IDPSYNC_GRAPH_TOKEN gives the headless commands) and an in-memory keychain holding the SCIM key.
 func backendOn(ctx context.Context, home, graphURL, dirID, scimKey string, tr http.RoundTripper) (*backend.Backend, error) {
 	sec := keychain.NewMemory()
 	if dirID != "" {
@@ -22,7 +22,7 @@ func backendOn(ctx context.Context, home, graphURL, dirID, scimKey string, tr ht
 			return nil, err
 		}
 	}
-	return backend.Open(ctx, backend.Options{Home: home, Secrets: sec, Transport: tr, AllowCustomHost: true,
+	return backend.Open(ctx, backend.Options{Home: home, Secrets: sec, Transport: tr, AllowCustomHost: true, GraphToken: "test-token",
 		Endpoints:   backend.Endpoints{GraphURL: graphURL},
 		SCIMLimiter: atlassian.LimiterConfig{Initial: 2000, Max: 20000, Increase: 500}})
 }
@@ -36,7 +36,6 @@ type crashEnv struct {
 
 func newCrashEnv(t *testing.T, spec tenant.Spec, f Faults) *crashEnv {
 	t.Helper()
-	t.Setenv("IDPSYNC_GRAPH_TOKEN", "test-token")
 	e := newEnv(t, envOpts{spec: spec, graphFaults: f, atlFaults: f})
 	ctx := context.Background()
 	b, err := backendOn(ctx, e.home, e.gp.URL()+"/v1.0", "", "", e.auth.Transport())

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/idpsync/idpsync/internal/backend"
+	"github.com/idpsync/idpsync/internal/demomode"
 	"github.com/idpsync/idpsync/internal/emulator/demo"
 	"github.com/idpsync/idpsync/internal/report"
 )
@@ -128,7 +129,7 @@ func TestNoSecretInFilesDTOsOrEvents(t *testing.T) {
 	home := t.TempDir()
 	em := &events{}
 	tp := &tap{rt: env.Transport(), secrets: map[string]string{}}
-	opts := backend.DemoOptions(env, home, em)
+	opts := demomode.BackendOptions(env, home, em)
 	opts.Transport = tp
 	b, err := backend.Open(ctx, opts)
 	if err != nil {
@@ -143,7 +144,7 @@ func TestNoSecretInFilesDTOsOrEvents(t *testing.T) {
 			returned = append(returned, err.Error(), err)
 		}
 	}
-	d, err := b.SetupDemo(ctx, env)
+	d, err := b.SetupDemo(ctx, demomode.DirectoryInput(env))
 	if err != nil {
 		t.Fatal(err)
 	}

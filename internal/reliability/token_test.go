@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/idpsync/idpsync/internal/backend"
+	"github.com/idpsync/idpsync/internal/demomode"
 	"github.com/idpsync/idpsync/internal/emulator/demo"
 )
 
@@ -19,14 +20,14 @@ func TestTokenExpiryMidReadAndMidApply(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer env.Close()
-	b, err := backend.Open(ctx, backend.DemoOptions(env, t.TempDir(), nil))
+	b, err := backend.Open(ctx, demomode.BackendOptions(env, t.TempDir(), nil))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer b.Close()
 	const life = 2 * time.Second
 	env.Identity.SetAccessTokenLifetime(life) // before sign-in: the first token is short-lived too
-	d, err := b.SetupDemo(ctx, env)
+	d, err := b.SetupDemo(ctx, demomode.DirectoryInput(env))
 	if err != nil {
 		t.Fatal(err)
 	}

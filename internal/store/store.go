@@ -18,8 +18,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/idpsync/idpsync/internal/apperr"
 	_ "modernc.org/sqlite" // the pure-Go driver, registered as "sqlite"
+
+	"github.com/idpsync/idpsync/internal/apperr"
 )
 
 //go:embed migrations/*.sql
@@ -34,14 +35,15 @@ type Store struct {
 	home string
 }
 
-// Home returns the folder of the store: $IDPSYNC_HOME, else os.UserConfigDir()/idpsync.
-func Home() (string, error) {
-	if h := os.Getenv("IDPSYNC_HOME"); h != "" {
-		return h, nil
+// Home is the folder of the store: configured (config.Config.Home, from IDPSYNC_HOME) when set,
+// else os.UserConfigDir()/idpsync.
+func Home(configured string) (string, error) {
+	if configured != "" {
+		return configured, nil
 	}
 	d, err := os.UserConfigDir()
 	if err != nil {
-		return "", apperr.Wrap(err, apperr.Internal, "no user configuration folder")
+		return "", apperr.Wrap(err, apperr.Internal, "no user configuration folder").WithAction("Set IDPSYNC_HOME to a folder IdP Sync may use.")
 	}
 	return filepath.Join(d, "idpsync"), nil
 }
