@@ -237,3 +237,31 @@ func TestDeltaLinksOfAnotherHostMeanFullRead(t *testing.T) {
 		}
 	}
 }
+
+// A group deleted between the listing and its members' listing (404) is left out with its
+// members instead of failing the read: the groups delta link, taken before, reports the deletion.
+func TestGroupDeletedDuringTheReadIsDropped(t *testing.T) {
+	var gone string
+	e := hostile(t, tenant.Spec{Seed: 48, Users: 30, Groups: 5}, func(_ int, path string, status int, body []byte) (int, []byte) {
+		if status == 200 && pathMatch("/v1.0/groups/*/members", path) && gone == "" {
+			gone = strings.Split(path, "/")[3]
+			return http.StatusNotFound, []byte(`{"error":{"code":"Request_ResourceNotFound","message":"Resource '` + gone + `' does not exist."}}`)
+		}
+		return status, body
+	})
+	snap, links, err := e.reader.ReadFull(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gone == "" || links.Groups == "" {
+		t.Fatalf("no member listing answered 404 (%q) or no groups delta link", gone)
+	}
+	for _, g := range snap.Groups {
+		if g.ID == gone {
+			t.Fatalf("group %s, deleted during the read, is in the snapshot", gone)
+		}
+	}
+	if _, ok := snap.Members[gone]; ok || len(snap.Groups) != 4 {
+		t.Fatalf("%d groups, members of the deleted one kept: %v", len(snap.Groups), ok)
+	}
+}
