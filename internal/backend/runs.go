@@ -128,12 +128,14 @@ type tracker struct {
 func (t *tracker) stage(s engine.Stage) {
 	t.b.mu.Lock()
 	defer t.b.mu.Unlock()
-	t.endPreviewLocked()
 	switch s {
 	case engine.StagePrepare:
-		t.b.previews[t.dirID]++
-		t.previewing = true
+		if !t.previewing {
+			t.b.previews[t.dirID]++
+			t.previewing = true
+		}
 	case engine.StageApply:
+		t.endPreviewLocked()
 		// A second sync of the directory in this app is refused by the lock: it must not take
 		// the first one's Cancel.
 		if _, busy := t.b.runs[t.dirID]; !busy && !t.syncing {
@@ -380,16 +382,8 @@ func (b *Backend) run(ctx context.Context, d store.Directory, rq runRequest) (rs
 	if err != nil {
 		return RunSummary{}, PlanSummary{}, err
 	}
-	res, err := e.Run(rctx, engine.RunSpec{PreviewSpec: b.previewSpec(d, s, rq.full, rq.automatic), Plan: plan,
+	spec := engine.RunSpec{PreviewSpec: b.previewSpec(d, s, rq.full, rq.automatic), Plan: plan,
 		Confirm: rq.confirm, Overrides: rq.overrides, Account: d.Account, Purpose: rq.purpose, Lock: b.st,
-		Stage: func(st engine.Stage) {
-			if st == engine.StageApply && rq.entry != nil {
-				b.mu.Lock()
-				delete(b.plans, rq.entry.id) // a plan is applied once
-				b.mu.Unlock()
-			}
-			t.stage(st)
-		},
 		Applied: func(ctx context.Context, p *engine.Plan, c report.Confirmation) {
 			// The first applied sync pins the tenant; every sync the admin applied updates the
 			// standing confirmation that automatic runs sync under.
@@ -400,7 +394,16 @@ func (b *Backend) run(ctx context.Context, d store.Directory, rq runRequest) (rs
 			if !rq.automatic {
 				_ = b.st.SetStandingConfirmation(ctx, d.ID, store.Confirmation{TenantID: p.Tenant.ID, Domains: p.Domains, Account: c.Account, At: c.At})
 			}
-		}})
+		}}
+	spec.Stage = func(st engine.Stage) {
+		if st == engine.StageApply && rq.entry != nil {
+			b.mu.Lock()
+			delete(b.plans, rq.entry.id) // a plan is applied once
+			b.mu.Unlock()
+		}
+		t.stage(st)
+	}
+	res, err := e.Run(rctx, spec)
 	if res.Preview != nil && res.Preview.Plan != nil {
 		ps = b.planEntry(d.ID, res.Preview).summary
 	}

@@ -41,9 +41,13 @@ type childConfig struct {
 	SCIMKey     string
 	CAPEM       []byte // the emulators' certificate, the only one trusted
 	Settings    engine.Settings
-	GraphPage   int
-	Naive       bool
-	Full        bool
+	// ConfirmTenant and ConfirmDomains are the headless confirmation: the generated tenant and
+	// the domain set the settings select.
+	ConfirmTenant  string
+	ConfirmDomains []string
+	GraphPage      int
+	Naive          bool
+	Full           bool
 }
 
 // segment is one measured stretch of a run.
@@ -312,80 +316,51 @@ func runChild(cfg childConfig) (res childResult) {
 				rec.mark(segApplyPfx + p.Phase)
 			}
 		}}
-	started := time.Now()
-	plan, err := e.Prepare(ctx, engine.PrepareOptions{Settings: s, Full: cfg.Full})
-	if err != nil {
-		res.Error = "prepare: " + err.Error()
-		return res
-	}
-	res.Full = plan.Full
-	res.Ops = plan.Len()
-	res.ByAction = map[string]int{}
-	for i := range plan.Len() {
-		res.ByAction[string(plan.Action(i))]++
-	}
-	rec.mark(segJournal)
-	runID := fmt.Sprintf("bench-%d", time.Now().UnixNano())
-	host, _ := os.Hostname()
-	run := store.Run{ID: runID, DirectoryID: cfg.DirectoryID, Kind: "apply", Status: string(report.StatusRunning), Full: plan.Full,
-		Started: started, PID: os.Getpid(), Host: host}
-	if err := st.PutRun(ctx, run); err != nil {
-		res.Error = err.Error()
-		return res
-	}
-	if _, err := e.ResumeInterrupted(ctx, runID); err != nil {
-		res.Error = err.Error()
-		return res
-	}
-	out, err := e.Apply(ctx, plan, engine.ApplyOptions{RunID: runID, OverrideThreshold: true, OverrideRemovalThreshold: true, OverrideReadShrink: true})
-	if err != nil {
-		res.Error = "apply: " + err.Error()
-		return res
-	}
+	// The run the product ships: engine.Run, as the headless command and the schedulers run it
+	// (key proof, preview run and report, lock, confirmation, rails, journal, commit, report), by
+	// an admin who confirmed the tenant and overrode the rails (a guard, not a performance matter).
+	spec := engine.RunSpec{PreviewSpec: engine.PreviewSpec{DirectoryName: cfg.DirectoryID, Settings: s, Full: cfg.Full, AppVersion: "bench",
+		Reports: engine.ReportFiles{Dir: filepath.Join(cfg.Home, "reports")},
+		Stage: func(st engine.Stage) {
+			switch st {
+			case engine.StageApply:
+				rec.mark(segJournal)
+			case engine.StageCommit:
+				rec.mark(segCommit)
+			case engine.StageReport:
+				rec.mark(segReport)
+			}
+		}},
+		Confirm:   engine.Confirmation{TenantID: cfg.ConfirmTenant, Domains: cfg.ConfirmDomains},
+		Overrides: engine.Overrides{Threshold: true, RemovalThreshold: true, ReadShrink: true},
+		Purpose:   "bench", Lock: st}
+	run, err := e.Run(ctx, spec)
 	res.Limiter = scim.Limiter().Stats()
+	if run.Plan != nil {
+		res.Full, res.Ops, res.ByAction = run.Plan.Full, run.Plan.Len(), map[string]int{}
+		for i := range run.Plan.Len() {
+			res.ByAction[string(run.Plan.Action(i))]++
+		}
+	}
+	if err != nil {
+		res.Error = "run: " + err.Error()
+		return res
+	}
+	out := run.Outcome
 	res.Status = string(out.Status)
 	for i, r := range out.Results {
 		if r.Result == report.ResultFailed {
 			if res.Failed == 0 {
-				res.FirstFail = fmt.Sprintf("%s %s: %s %s", plan.Op(i).Action, plan.Op(i).Name, r.Code, r.Message)
+				op := run.Plan.Op(i)
+				res.FirstFail = fmt.Sprintf("%s %s: %s %s", op.Action, op.Name, r.Code, r.Message)
 			}
 			res.Failed++
 		}
 	}
-	rec.mark(segCommit)
-	if err := e.Commit(ctx, plan, out); err != nil {
-		res.Error = "commit: " + err.Error()
-		return res
-	}
-	rec.mark(segReport)
-	// Streamed operation by operation, as the backend writes it.
-	rep, err := writeReport(filepath.Join(cfg.Home, "reports", runID+".json"), engine.RunInfo{RunID: runID, AppVersion: "bench",
-		DirectoryID: cfg.DirectoryID, DirectoryName: cfg.DirectoryID, Kind: report.KindApply, Started: started}, plan, out)
-	if err != nil {
-		res.Error = "report: " + err.Error()
-		return res
-	}
-	run.Status, run.Ended = string(rep.Status), time.Now()
-	if err := st.PutRun(ctx, run); err != nil {
-		res.Error = err.Error()
+	if len(out.Errors) > 0 {
+		res.Error = "run: " + out.Errors[0].Code + " " + out.Errors[0].Message // the journal or the commit failed
 	}
 	return res
-}
-
-func writeReport(path string, info engine.RunInfo, plan *engine.Plan, out *engine.Outcome) (*report.Report, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, err
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, err
-	}
-	rep, err := engine.WriteReport(f, info, plan, out, report.WriteOptions{})
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	return rep, f.Close()
 }
 
 // naiveSource is the comparison strategy of the M scenario: everything one request at a time,

@@ -157,12 +157,9 @@ func rowsOf(scen, run string, res childResult, rr rawRun, o options) []row {
 func printTable(w io.Writer, rows []row, raws []rawRun, o options, elapsed time.Duration) {
 	fmt.Fprintf(w, "IdP Sync benchmark — Graph: latency %v, %d RU per %v; Atlassian: latency %v, %.0f requests/s (429 + Retry-After past it)\n",
 		o.GraphLatency, o.GraphRU, o.GraphWindow, o.AtlLatency, o.AtlRate)
-	conc := o.Concurrency
-	if conc <= 0 {
-		conc = o.settings(false, false).Concurrency
-	}
+	s := o.settings(false, false)
 	fmt.Fprintf(w, "engine: concurrency %d, %d members per PATCH, the shipped SCIM pacing; Atlassian rate-limit headers: %v\n\n",
-		conc, o.Chunk, o.AtlHeaders)
+		s.Concurrency, s.MemberChunkSize, o.AtlHeaders)
 	fmt.Fprintf(w, "%-3s %-11s %-20s %9s %9s %9s %8s %9s %8s %8s\n", "", "run", "phase", "wall s", "requests", "bound s", "×bound", "peak MB", "CPU s", "ops")
 	last := ""
 	for _, r := range rows {

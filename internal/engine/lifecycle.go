@@ -46,12 +46,15 @@ type KeyProver interface {
 	Verify(ctx context.Context) error
 }
 
-// Stage is where a run is, for a caller that shows it (the app's directory status).
+// Stage is where a run is, for a caller that shows it (the app's directory status) or measures
+// it (the bench's segments).
 type Stage int
 
 const (
 	StagePrepare Stage = iota + 1 // reading both sides and planning
-	StageApply                    // the run is about to be recorded and to write
+	StageApply                    // the run is about to be recorded, resume, journal and write
+	StageCommit                   // the apply ended: the snapshot and delta links are saved
+	StageReport                   // the report (of the preview, or of the apply) is written
 )
 
 // TenantPin is the tenant a directory is pinned to by its first applied sync; zero: none yet.
@@ -71,6 +74,7 @@ type PreviewSpec struct {
 	// Prepared, when set, sees the plan before its report is written (the app adds its
 	// notices and forgets older previews of the directory).
 	Prepared func(ctx context.Context, p *Plan)
+	Stage    func(Stage) // nil: not shown
 }
 
 // Previewed is a recorded preview.
@@ -93,7 +97,6 @@ type RunSpec struct {
 	Account   string // who confirmed, for the report
 	Purpose   string // the lock's purpose, named to a second sync that is refused
 	Lock      Locker
-	Stage     func(Stage) // nil: not shown
 	// Applied, when set, runs after an apply that ran (whatever its operations' results),
 	// still under the lock, with the confirmation the report records: the app pins the tenant
 	// and keeps the confirmation for automatic runs.
@@ -166,6 +169,7 @@ func (e *Engine) Preview(ctx context.Context, s PreviewSpec) (*Previewed, error)
 	if s.Prepared != nil {
 		s.Prepared(ctx, plan)
 	}
+	s.stage(StageReport)
 	rep, path, werr := s.Reports.Write(info, plan, nil)
 	if werr != nil {
 		return pv, werr
@@ -235,12 +239,14 @@ func (e *Engine) Run(ctx context.Context, s RunSpec) (*RunResult, error) {
 			OverrideRemovalThreshold: s.Overrides.RemovalThreshold, OverrideReadShrink: s.Overrides.ReadShrink, Hook: s.Hook})
 	}
 	if err == nil {
+		s.stage(StageCommit)
 		if cerr := e.Commit(keep, p, out); cerr != nil {
 			out.Errors = append(out.Errors, report.RunError{Code: string(apperr.CodeOf(cerr)), Message: cerr.Error()})
 		}
 	}
 	info := RunInfo{RunID: res.RunID, AppVersion: s.AppVersion, DirectoryID: e.DirectoryID, DirectoryName: s.DirectoryName,
 		Kind: report.KindApply, Confirmed: s.confirmed(p, started), Started: started, Err: err}
+	s.stage(StageReport)
 	rep, path, werr := s.Reports.Write(info, p, out)
 	run.Status = string(rep.Status)
 	e.saveRun(keep, run, rep, path, err)
@@ -254,7 +260,7 @@ func (e *Engine) Run(ctx context.Context, s RunSpec) (*RunResult, error) {
 	return res, werr
 }
 
-func (s *RunSpec) stage(st Stage) {
+func (s *PreviewSpec) stage(st Stage) {
 	if s.Stage != nil {
 		s.Stage(st)
 	}

@@ -57,21 +57,14 @@ type DesiredGroup struct {
 	Members []string // Entra user ids, sorted
 }
 
-// Scope applies the settings to a snapshot. Settings must be normalized.
-func Scope(snap *directory.Snapshot, st Settings, flat *directory.Flat) *Desired {
-	if flat == nil {
-		flat = directory.Flatten(snap)
-	}
-	d := &Desired{Tenant: snap.Tenant, Users: map[string]*DesiredUser{}, Groups: map[string]*DesiredGroup{}, Flat: flat,
-		skipped: map[string]string{}, names: make(map[string]string, len(snap.Groups))}
-
-	verified := map[string]bool{}
-	for _, dom := range snap.Domains {
+// scopeDomains returns the tenant's verified domains and those of them the settings select.
+func scopeDomains(doms []directory.Domain, st Settings) (verified, selected map[string]bool) {
+	verified, selected = map[string]bool{}, map[string]bool{}
+	for _, dom := range doms {
 		if dom.IsVerified {
 			verified[strings.ToLower(dom.Name)] = true
 		}
 	}
-	selected := map[string]bool{}
 	if st.DomainMode == DomainsSpecific {
 		for _, x := range st.Domains {
 			if verified[x] {
@@ -83,10 +76,26 @@ func Scope(snap *directory.Snapshot, st Settings, flat *directory.Flat) *Desired
 			selected[x] = true
 		}
 	}
-	for x := range selected {
-		d.Domains = append(d.Domains, x)
+	return verified, selected
+}
+
+// SyncDomains is the domain set a sync of a tenant with these domains uses under st (normalized):
+// the set its plan names and its confirmation must name.
+func SyncDomains(doms []directory.Domain, st Settings) []string {
+	_, selected := scopeDomains(doms, st)
+	return sortedKeys(selected)
+}
+
+// Scope applies the settings to a snapshot. Settings must be normalized.
+func Scope(snap *directory.Snapshot, st Settings, flat *directory.Flat) *Desired {
+	if flat == nil {
+		flat = directory.Flatten(snap)
 	}
-	slices.Sort(d.Domains)
+	d := &Desired{Tenant: snap.Tenant, Users: map[string]*DesiredUser{}, Groups: map[string]*DesiredGroup{}, Flat: flat,
+		skipped: map[string]string{}, names: make(map[string]string, len(snap.Groups))}
+
+	verified, selected := scopeDomains(snap.Domains, st)
+	d.Domains = sortedKeys(selected)
 
 	groupsByID := make(map[string]*directory.Group, len(snap.Groups))
 	for i := range snap.Groups {

@@ -43,6 +43,13 @@ func (t *Tenant) Snapshot() *directory.Snapshot {
 	return s
 }
 
+// DomainList is the tenant's domains as /domains reports them.
+func (t *Tenant) DomainList() []directory.Domain {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return slices.Clone(t.Domains)
+}
+
 // Org is the organization as /organization reports it.
 func (t *Tenant) Org() directory.Tenant {
 	t.mu.RLock()
