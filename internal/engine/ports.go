@@ -2,12 +2,16 @@
 // flattens nested groups into the desired Atlassian state, plans the operations against the live
 // Atlassian state, checks the safety rails (confirmation, deactivation threshold, protected groups,
 // limits) and applies the plan with bounded concurrency, journaling every operation so that a
-// crash or cancel resumes without duplicates or losses. It talks to Graph, Atlassian and the store
-// only through the small interfaces below, typed in the engine's own model (model.go), so it
-// links neither the Graph SDK nor SQLite; internal/adapter fits the real clients to them. Its own
-// tests run it on in-memory fakes of these ports (fakes_test.go) and on hand-built plan inputs,
-// with no emulator, network or database; the tests that drive it through the real clients
-// against the emulators live in internal/reliability (engine_*_test.go).
+// crash or cancel resumes without duplicates or losses. Engine.Run (lifecycle.go) is the one
+// lifecycle of a sync run (lock, key proof, prepare, confirmation, rails, record, resume, apply,
+// commit, report, close) that the app, the headless commands, both schedulers, the bench and the
+// reliability suite all go through; Engine.Preview is its first half alone. It talks to Graph,
+// Atlassian and the store only through the small interfaces below and the lifecycle's (Locker,
+// Reports, KeyProver), typed in the engine's own model (model.go), so it links neither the Graph
+// SDK nor SQLite; internal/adapter fits the real clients to them. Its own tests run it on
+// in-memory fakes of these ports (fakes_test.go) and on hand-built plan inputs, with no emulator,
+// network or database; the tests that drive it through the real clients against the emulators
+// live in internal/reliability (engine_*_test.go).
 package engine
 
 import (

@@ -10,12 +10,12 @@ import (
 	atlemu "github.com/idpsync/idpsync/internal/emulator/atlassian"
 	"github.com/idpsync/idpsync/internal/emulator/graph"
 	"github.com/idpsync/idpsync/internal/emulator/tenant"
-	"github.com/idpsync/idpsync/internal/engine"
 	"github.com/idpsync/idpsync/internal/report"
 )
 
 // BenchmarkFullSync measures a first full sync of a generated tenant into an empty organization
-// over loopback HTTPS without latency: Graph read, Atlassian read, plan, apply, commit.
+// over loopback HTTPS without latency, through the run lifecycle: Graph read, Atlassian read,
+// plan, apply, commit, report.
 // IDPSYNC_BENCH_USERS sets the size (default 10,000; the figure uses 100,000).
 func BenchmarkFullSync(b *testing.B) {
 	users := 10000
@@ -27,16 +27,14 @@ func BenchmarkFullSync(b *testing.B) {
 		h := newBenchHarness(b, tenant.Spec{Seed: 21, Users: users, Groups: users / 50, Depth: 3, MembersPerGroup: 40})
 		b.StartTimer()
 		start := time.Now()
-		e := h.engine()
-		p, err := e.Prepare(context.Background(), engine.PrepareOptions{Settings: h.settings, Full: true})
-		if err != nil {
-			b.Fatal(err)
+		r := h.run(context.Background(), true, true, nil)
+		if r.err != nil {
+			b.Fatal(r.err)
 		}
-		planned := time.Since(start)
-		_ = h.st.PutRun(context.Background(), runRow("bench"))
-		out, err := e.Apply(context.Background(), p, engine.ApplyOptions{RunID: "bench", OverrideThreshold: true})
-		if err != nil {
-			b.Fatal(err)
+		p, out := r.plan, r.out
+		var planned time.Duration
+		for _, ph := range p.Phases {
+			planned += ph.Duration
 		}
 		if out.Status != report.StatusSucceeded {
 			b.Fatalf("status %s", out.Status)

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -62,21 +63,18 @@ func engineCrashChild() {
 	s.RemovalMaxCount, s.RemovalMaxPercent = 0, 0
 	s, _ = s.Normalize()
 	e := &engine.Engine{DirectoryID: dirID, Source: source{r}, Target: adapter.SCIM{SCIM: tgt}, State: adapter.Store{Store: st}, SnapshotDir: home + "/snapshots"}
-	runID := "child-" + strconv.Itoa(os.Getpid())
-	_ = st.PutRun(ctx, store.Run{ID: runID, DirectoryID: dirID, Kind: "apply", Status: "running", Started: time.Now(), PID: os.Getpid()})
-	_, _ = e.ResumeInterrupted(ctx, runID)
-	p, err := e.Prepare(ctx, engine.PrepareOptions{Settings: s})
-	if err != nil {
-		os.Exit(4)
-	}
-	_, _ = e.Apply(ctx, p, engine.ApplyOptions{RunID: runID, OverrideThreshold: true, Hook: func(seq int) {
+	conf := engine.Confirmation{TenantID: os.Getenv("IDPSYNC_CRASH_TENANT"), Domains: strings.Split(os.Getenv("IDPSYNC_CRASH_DOMAINS"), ",")}
+	_, err = e.Run(ctx, lifecycleSpec(st, s, home, false, conf, engine.Overrides{Threshold: true}, func(seq int) {
 		if seq == at {
 			go func() {
 				time.Sleep(time.Duration(delay) * time.Microsecond)
 				_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
 			}()
 		}
-	}})
+	}))
+	if err != nil {
+		os.Exit(4)
+	}
 	os.Exit(0) // finished before the crash point: also a valid outcome
 }
 
@@ -101,10 +99,12 @@ func TestCrashMidApplyThenResume(t *testing.T) {
 		if round == 0 {
 			maxAt = 250
 		}
+		conf := confirmation(h.ten, h.settings)
 		cmd := exec.Command(os.Args[0], "-test.run=^TestCrashMidApplyThenResume$")
 		cmd.Env = append(os.Environ(), "IDPSYNC_CRASH_CHILD=1", "IDPSYNC_CRASH_GRAPH="+h.g.URL(), "IDPSYNC_CRASH_SCIM="+h.a.SCIMURL(),
 			"IDPSYNC_CRASH_KEY="+h.a.APIKey(), "IDPSYNC_CRASH_HOME="+h.home,
-			"IDPSYNC_CRASH_AT="+strconv.Itoa(1+rng.IntN(maxAt)), "IDPSYNC_CRASH_DELAY_US="+strconv.Itoa(rng.IntN(3000)))
+			"IDPSYNC_CRASH_AT="+strconv.Itoa(1+rng.IntN(maxAt)), "IDPSYNC_CRASH_DELAY_US="+strconv.Itoa(rng.IntN(3000)),
+			"IDPSYNC_CRASH_TENANT="+conf.TenantID, "IDPSYNC_CRASH_DOMAINS="+strings.Join(conf.Domains, ","))
 		err := cmd.Run()
 		wasKilled := false
 		if ee, ok := err.(*exec.ExitError); ok {

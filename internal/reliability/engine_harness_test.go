@@ -2,9 +2,7 @@ package reliability
 
 import (
 	"context"
-	"fmt"
 	"net/url"
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -102,39 +100,11 @@ func (h *harness) engine() *engine.Engine {
 	return &engine.Engine{DirectoryID: dirID, Source: h.src, Target: adapter.SCIM{SCIM: h.tgt}, Org: h.org, State: adapter.Store{Store: h.st}, SnapshotDir: h.home + "/snapshots"}
 }
 
-type runResult struct {
-	plan *engine.Plan
-	out  *engine.Outcome
-	err  error
-}
-
-// run is one sync as the backend does it: record the run, close interrupted ones, plan, apply, commit.
-func (h *harness) run(ctx context.Context, full, override bool, hook func(int)) runResult {
+// run is one sync through the engine's lifecycle; override lets it past the deactivation
+// threshold, hook is ApplyOptions.Hook.
+func (h *harness) run(ctx context.Context, full, override bool, hook func(int)) result {
 	h.t.Helper()
-	e := h.engine()
-	runID := fmt.Sprintf("r%d", time.Now().UnixNano())
-	if err := h.st.PutRun(ctx, store.Run{ID: runID, DirectoryID: dirID, Kind: "apply", Status: string(report.StatusRunning), Started: time.Now(), PID: os.Getpid()}); err != nil {
-		h.t.Fatal(err)
-	}
-	if _, err := e.ResumeInterrupted(ctx, runID); err != nil {
-		h.t.Fatal(err)
-	}
-	p, err := e.Prepare(ctx, engine.PrepareOptions{Settings: h.settings, Full: full})
-	if err != nil {
-		return runResult{err: err}
-	}
-	out, err := e.Apply(ctx, p, engine.ApplyOptions{RunID: runID, OverrideThreshold: override, Hook: hook})
-	if err != nil {
-		_ = h.st.PutRun(ctx, store.Run{ID: runID, DirectoryID: dirID, Kind: "apply", Status: string(report.StatusBlocked), Started: time.Now()})
-		return runResult{plan: p, err: err}
-	}
-	if err := e.Commit(ctx, p, out); err != nil {
-		h.t.Fatal(err)
-	}
-	if err := h.st.PutRun(context.WithoutCancel(ctx), store.Run{ID: runID, DirectoryID: dirID, Kind: "apply", Status: string(out.Status), Started: out.Started, Ended: out.Ended}); err != nil {
-		h.t.Fatal(err)
-	}
-	return runResult{plan: p, out: out}
+	return runLifecycle(ctx, h.t, h.engine(), h.st, h.ten, h.settings, h.home, full, engine.Overrides{Threshold: override}, hook)
 }
 
 func (h *harness) mustRun(ctx context.Context, full bool) *engine.Plan {
@@ -164,6 +134,28 @@ func (h *harness) preview(ctx context.Context, full bool) *engine.Plan {
 	return p
 }
 
+// previewed is a preview through the lifecycle with e, for a test that changes the world between
+// the preview and its apply.
+func (h *harness) previewed(ctx context.Context, e *engine.Engine) *engine.Plan {
+	h.t.Helper()
+	pv, err := e.Preview(ctx, lifecycleSpec(h.st, h.settings, h.home, false, engine.Confirmation{}, engine.Overrides{}, nil).PreviewSpec)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return pv.Plan
+}
+
+// applyPreviewed applies a previewed plan through the lifecycle, as the app's Apply does after
+// the admin confirmed the tenant, domains and digest shown.
+func (h *harness) applyPreviewed(ctx context.Context, e *engine.Engine, p *engine.Plan) (*engine.Outcome, error) {
+	h.t.Helper()
+	spec := lifecycleSpec(h.st, h.settings, h.home, false, engine.Confirmation{TenantID: p.Tenant.ID, Domains: p.Domains, PlanDigest: p.Digest},
+		engine.Overrides{Threshold: true}, nil)
+	spec.Plan = p
+	res, err := e.Run(ctx, spec)
+	return res.Outcome, err
+}
+
 // checkExact asserts that the organization is exactly the desired state of the tenant as it is
 // now: every user once with every attribute, active flags, every group with exactly its
 // flattened members, and managed users out of scope deactivated.
@@ -184,10 +176,6 @@ func opKeys(p *engine.Plan) []string {
 	}
 	slices.Sort(out)
 	return out
-}
-
-func runRow(id string) store.Run {
-	return store.Run{ID: id, DirectoryID: dirID, Kind: "apply", Status: "running", Started: time.Now()}
 }
 
 func TestEndToEndFullDeltaAndDomainChange(t *testing.T) {
@@ -394,10 +382,7 @@ func TestConflictAndNotFoundDuringApply(t *testing.T) {
 		t.Fatal("the seeded mutation must add and update users")
 	}
 	e := h.engine()
-	p, err := e.Prepare(ctx, engine.PrepareOptions{Settings: h.settings})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := h.previewed(ctx, e)
 	var created, updated *engine.Op
 	ops := p.Operations()
 	for i := range ops {
@@ -417,8 +402,7 @@ func TestConflictAndNotFoundDuringApply(t *testing.T) {
 	if !h.a.DeleteUserByHand(updated.SCIMID) {
 		t.Fatal("could not delete by hand")
 	}
-	_ = h.st.PutRun(ctx, store.Run{ID: "r-409", DirectoryID: dirID, Kind: "apply", Status: "running", Started: time.Now()})
-	out, err := e.Apply(ctx, p, engine.ApplyOptions{RunID: "r-409", OverrideThreshold: true})
+	out, err := h.applyPreviewed(ctx, e, p)
 	if err != nil {
 		t.Fatal(err)
 	}

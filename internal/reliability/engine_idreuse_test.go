@@ -46,10 +46,7 @@ func TestIssue14_09_CreatedUserReturningAnotherUsersIDRefused(t *testing.T) {
 		t.Fatal("the seeded mutation must add users")
 	}
 	e := h.engine()
-	p, err := e.Prepare(ctx, engine.PrepareOptions{Settings: h.settings})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := h.previewed(ctx, e)
 	var created *engine.Op
 	ops := p.Operations()
 	for i := range ops {
@@ -81,8 +78,7 @@ func TestIssue14_09_CreatedUserReturningAnotherUsersIDRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.Target = &reusingTarget{Target: adapter.SCIM{SCIM: h.tgt}, forUserName: created.User.UserName, account: engine.User(acct)}
-	_ = h.st.PutRun(ctx, store.Run{ID: "r-reuse", DirectoryID: dirID, Kind: "apply", Status: "running", Started: time.Now()})
-	out, err := e.Apply(ctx, p, engine.ApplyOptions{RunID: "r-reuse", OverrideThreshold: true})
+	out, err := h.applyPreviewed(ctx, e, p)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -157,41 +157,46 @@ type result struct {
 	err  error
 }
 
-// run is one sync as the backend runs it: record the run, close interrupted ones, plan, apply,
-// commit, build the report.
+// run is one sync through the engine's lifecycle, as the headless command runs it.
 func (e *env) run(ctx context.Context, full, override bool) result {
 	e.t.Helper()
-	eng := e.engine()
-	runID := fmt.Sprintf("r%d", time.Now().UnixNano())
-	started := time.Now()
-	if err := e.st.PutRun(ctx, store.Run{ID: runID, DirectoryID: dirID, Kind: "apply", Status: string(report.StatusRunning), Started: started, PID: os.Getpid()}); err != nil {
-		e.t.Fatal(err)
+	o := engine.Overrides{Threshold: override, RemovalThreshold: override, ReadShrink: override}
+	return runLifecycle(ctx, e.t, e.engine(), e.st, e.ten, e.settings, e.home, full, o, nil)
+}
+
+// runLifecycle runs one sync of eng through engine.Run (lock, key proof, prepare, confirmation,
+// rails, record, resume, apply, commit, report) as an admin who confirms the tenant as it is now,
+// and reads back the report it wrote.
+func runLifecycle(ctx context.Context, t testing.TB, eng *engine.Engine, st *store.Store, ten *tenant.Tenant, s engine.Settings, home string,
+	full bool, o engine.Overrides, hook func(int)) result {
+	t.Helper()
+	res, err := eng.Run(ctx, lifecycleSpec(st, s, home, full, confirmation(ten, s), o, hook))
+	r := result{plan: res.Plan, out: res.Outcome, err: err}
+	path := res.ReportPath
+	if path == "" && res.Preview != nil {
+		path = res.Preview.ReportPath
 	}
-	if _, err := eng.ResumeInterrupted(ctx, runID); err != nil {
-		e.t.Fatal(err)
+	if path != "" {
+		l, lerr := report.LoadFile(path)
+		if lerr != nil {
+			t.Fatalf("the run's report: %v", lerr)
+		}
+		r.rep = l.Report
 	}
-	info := engine.RunInfo{RunID: runID, DirectoryID: dirID, DirectoryName: "Reliability", Kind: report.KindApply, Started: started}
-	finish := func(status report.Status) {
-		_ = e.st.PutRun(context.WithoutCancel(ctx), store.Run{ID: runID, DirectoryID: dirID, Kind: "apply", Status: string(status), Started: started, Ended: time.Now()})
-	}
-	p, err := eng.Prepare(ctx, engine.PrepareOptions{Settings: e.settings, Full: full})
-	if err != nil {
-		finish(report.StatusFailed)
-		info.Err = err
-		return result{err: err, rep: engine.BuildReport(info, nil, nil)}
-	}
-	out, err := eng.Apply(ctx, p, engine.ApplyOptions{RunID: runID, OverrideThreshold: override,
-		OverrideRemovalThreshold: override, OverrideReadShrink: override})
-	if err != nil {
-		finish(report.StatusBlocked)
-		info.Err = err
-		return result{plan: p, err: err, rep: engine.BuildReport(info, p, nil)}
-	}
-	if err := eng.Commit(ctx, p, out); err != nil {
-		e.t.Fatal(err)
-	}
-	finish(out.Status)
-	return result{plan: p, out: out, rep: engine.BuildReport(info, p, out)}
+	return r
+}
+
+// lifecycleSpec is the spec of one run of the directory in home.
+func lifecycleSpec(st *store.Store, s engine.Settings, home string, full bool, c engine.Confirmation, o engine.Overrides, hook func(int)) engine.RunSpec {
+	return engine.RunSpec{PreviewSpec: engine.PreviewSpec{DirectoryName: "Reliability", Settings: s, Full: full, AppVersion: "test",
+		Reports: engine.ReportFiles{Dir: home + "/reports"}},
+		Confirm: c, Overrides: o, Purpose: "reliability test", Lock: st, Hook: hook}
+}
+
+// confirmation is what the admin confirms for the tenant as it is now: its id and the domain
+// set the settings select.
+func confirmation(ten *tenant.Tenant, s engine.Settings) engine.Confirmation {
+	return engine.Confirmation{TenantID: ten.Org().ID, Domains: engine.SyncDomains(ten.DomainList(), s)}
 }
 
 // mustRun runs a sync that must succeed completely.

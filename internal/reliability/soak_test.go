@@ -8,9 +8,7 @@ import (
 	atlemu "github.com/idpsync/idpsync/internal/emulator/atlassian"
 	"github.com/idpsync/idpsync/internal/emulator/graph"
 	"github.com/idpsync/idpsync/internal/emulator/tenant"
-	"github.com/idpsync/idpsync/internal/engine"
 	"github.com/idpsync/idpsync/internal/report"
-	"github.com/idpsync/idpsync/internal/store"
 )
 
 // Both sides hit with every fault kind at 5–20% (proxy and emulator knobs together), alternating
@@ -70,26 +68,13 @@ func TestFaultSoak(t *testing.T) {
 func TestFailedApplyAccountedThenRepaired(t *testing.T) {
 	ctx := ctxT(t, 2*time.Minute)
 	e := newEnv(t, envOpts{spec: tenant.Spec{Seed: 33, Users: 80, Groups: 8, Depth: 3}})
-	eng := e.engine()
-	p, err := eng.Prepare(ctx, engine.PrepareOptions{Settings: e.settings, Full: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	runID := "burst"
-	if err := e.st.PutRun(ctx, store.Run{ID: runID, DirectoryID: dirID, Kind: "apply", Status: "running", Started: time.Now()}); err != nil {
-		t.Fatal(err)
-	}
 	e.a.Inject(atlemu.Fault{Method: "POST", PathSuffix: "/Users", Status: 400, Times: 6},
 		atlemu.Fault{Method: "PATCH", PathSuffix: "", Status: 400, Times: 2})
-	out, err := eng.Apply(ctx, p, engine.ApplyOptions{RunID: runID, OverrideThreshold: true})
-	if err != nil {
-		t.Fatal(err)
+	res := e.run(ctx, true, true)
+	if res.err != nil {
+		t.Fatal(res.err)
 	}
-	if err := eng.Commit(ctx, p, out); err != nil {
-		t.Fatal(err)
-	}
-	_ = e.st.PutRun(ctx, store.Run{ID: runID, DirectoryID: dirID, Kind: "apply", Status: string(out.Status), Started: out.Started, Ended: out.Ended})
-	rep := engine.BuildReport(engine.RunInfo{RunID: runID, Kind: report.KindApply}, p, out)
+	out, rep := res.out, res.rep
 	checkReport(t, rep)
 	failed, codes := 0, map[string]int{}
 	for _, op := range rep.Operations {
