@@ -67,7 +67,7 @@ func TestRowsOfBounds(t *testing.T) {
 // bound by the budget ((20,116 − 8,000) / 800 s), far under groups delta's 5,094-page chain;
 // a tenant of many one-member groups reads faster through delta.
 func TestBestGraphStrategy(t *testing.T) {
-	o := options{GraphLatency: 20e6, GraphRU: 8000, GraphWindow: 10e9, GraphDeltaPage: 200, GraphPage: 999}
+	o := options{GraphLatency: 20e6, GraphRU: 8000, GraphWindow: 10e9, GraphDeltaPage: 200}
 	l := graphShape{Users: 100_000, Groups: 10_000, Direct: 1_008_337, MemberPages: 10_000, MaxPages: 1}
 	best, how := bestBound(l, o)
 	if best.Name != "groups + members per group" || best.Units != 20_116 || best.Seconds < 15.14 || best.Seconds > 15.15 {

@@ -45,7 +45,6 @@ type childConfig struct {
 	// the domain set the settings select.
 	ConfirmTenant  string
 	ConfirmDomains []string
-	GraphPage      int
 	Naive          bool
 	Full           bool
 }
@@ -284,7 +283,7 @@ func runChild(cfg childConfig) (res childResult) {
 			res.Error = err.Error()
 			return res
 		}
-		r, err := entra.New(entra.Config{BaseURL: cfg.GraphURL, Tokens: tokens, Transport: rec.graph, PageSize: cfg.GraphPage})
+		r, err := entra.New(entra.Config{BaseURL: cfg.GraphURL, Tokens: tokens, Transport: rec.graph})
 		if err != nil {
 			res.Error = err.Error()
 			return res

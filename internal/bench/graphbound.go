@@ -49,8 +49,7 @@ type strategyBound struct {
 func fullReadBounds(sh graphShape, o options) []strategyBound {
 	rate := float64(o.GraphRU) / o.GraphWindow.Seconds()
 	lat := o.GraphLatency.Seconds()
-	page := max(1, o.GraphPage)
-	userPages := ceilDiv(sh.Users, page)
+	userPages := ceilDiv(sh.Users, 999) // the reader's $top, Graph's maximum
 	// organization, domains (one page each, one after the other); users listing at 1 unit a page
 	// ($select) after its $deltatoken=latest request.
 	const tenant = 2

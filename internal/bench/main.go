@@ -43,7 +43,6 @@ type options struct {
 	GraphRU        int
 	GraphWindow    time.Duration
 	GraphDeltaPage int
-	GraphPage      int
 
 	AtlLatency    time.Duration
 	AtlRate       float64
@@ -57,9 +56,7 @@ type options struct {
 	Pacing        string
 	PacingSeconds float64
 
-	Concurrency int
-	Chunk       int
-	Verbose     bool
+	Verbose bool
 }
 
 func main() {
@@ -87,7 +84,6 @@ func main() {
 	flag.IntVar(&o.GraphRU, "graph-ru", 8000, "Graph resource units per window (Graph's figure for tenants over 500 users)")
 	flag.DurationVar(&o.GraphWindow, "graph-window", 10*time.Second, "Graph throttling window")
 	flag.IntVar(&o.GraphDeltaPage, "graph-delta-page", 200, "entries (objects plus members@delta) per Graph delta page, the emulator's choice as Graph's")
-	flag.IntVar(&o.GraphPage, "graph-page", 999, "$top the reader asks for on /users")
 	flag.DurationVar(&o.AtlLatency, "atl-latency", 20*time.Millisecond, "Atlassian emulator latency per request")
 	flag.Float64Var(&o.AtlRate, "atl-rate", 1000, "Atlassian emulator rate limit, requests per second (429 with Retry-After past it)")
 	flag.IntVar(&o.AtlBurst, "atl-burst", 0, "Atlassian emulator token bucket size (0: one second of the rate)")
@@ -95,9 +91,8 @@ func main() {
 	flag.BoolVar(&o.AtlHeaders, "atl-headers", false, "the Atlassian emulator limits in fixed periods and sends X-RateLimit-Limit, -Remaining and -Reset")
 	flag.StringVar(&o.Pacing, "pacing", "20,100,1000", "emulated Atlassian limits (requests/s) of the pacing runs, comma-separated (\"\" for none)")
 	flag.Float64Var(&o.PacingSeconds, "pacing-seconds", 30, "size each pacing run's tenant to about this many seconds of requests at its limit")
-	// The SCIM limiter is not a flag: the bench measures the pacing that ships.
-	flag.IntVar(&o.Concurrency, "concurrency", 0, "engine write concurrency (0: the shipped settings.concurrency)")
-	flag.IntVar(&o.Chunk, "chunk", 0, "members per group PATCH (0: the shipped settings.memberChunkSize)")
+	// The engine's settings, the Graph reader's and the SCIM limiter are not flags: the bench
+	// measures what ships, and its flags change only the emulated services.
 	flag.BoolVar(&o.Verbose, "v", false, "log each run's details to stderr")
 	reprint := flag.String("reprint", "", "print the table again from an earlier run's JSON instead of running")
 	flag.Parse()
@@ -211,12 +206,6 @@ func (o options) settings(naive, raised bool) engine.Settings {
 	s := engine.DefaultSettings()
 	if raised {
 		s.Limits.Users, s.Limits.UsersPerGroup = engine.CeilingUsersPerDirectory, engine.CeilingUsersPerGroup
-	}
-	if o.Concurrency > 0 {
-		s.Concurrency = o.Concurrency
-	}
-	if o.Chunk > 0 {
-		s.MemberChunkSize = o.Chunk
 	}
 	if naive {
 		s.Concurrency = 1

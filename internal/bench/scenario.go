@@ -177,7 +177,7 @@ func (e *env) config(label string, sc scenario, o options, atl *atlemu.Server, h
 	s := o.settings(naive, sc.Raised)
 	return childConfig{Label: label, Home: home, DirectoryID: "bench", GraphURL: e.graph.URL() + "/v1.0", Token: e.token,
 		SCIMURL: atl.SCIMURL(), SCIMKey: atl.APIKey(), CAPEM: e.auth.PEM, Settings: s,
-		ConfirmTenant: e.t.Org().ID, ConfirmDomains: engine.SyncDomains(e.t.DomainList(), s), GraphPage: o.GraphPage, Naive: naive}
+		ConfirmTenant: e.t.Org().ID, ConfirmDomains: engine.SyncDomains(e.t.DomainList(), s), Naive: naive}
 }
 
 // copyHome copies an app data folder (store, snapshots; not the reports, which only grow) for a
