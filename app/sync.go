@@ -107,6 +107,15 @@ func (s *SyncService) Cancel(id string) (Done, error) {
 	})
 }
 
+// ReleasePreviews releases the previews of a directory whose page closed: an unapplied plan of a
+// large directory holds hundreds of megabytes until its 30 minutes expire otherwise.
+func (s *SyncService) ReleasePreviews(id string) (Done, error) {
+	return with(s.core, "ReleasePreviews", func(b *backend.Backend) (Done, error) {
+		b.ReleasePreviews(id)
+		return Done{OK: true}, nil
+	})
+}
+
 // HistoryRow is one run with the name of its directory.
 type HistoryRow struct {
 	Run           backend.RunSummary `json:"run"`

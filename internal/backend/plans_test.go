@@ -60,7 +60,7 @@ func TestAbandonedPreviewsReleaseTheirPlans(t *testing.T) {
 	if !held(q.PlanID) {
 		t.Fatal("a new preview holds no plan")
 	}
-	b.ClosePreviews(d.ID)
+	b.ReleasePreviews(d.ID)
 	if held(q.PlanID) {
 		t.Fatal("closing the directory kept its preview's plan")
 	}

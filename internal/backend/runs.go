@@ -264,9 +264,9 @@ func (b *Backend) releaseExpired() {
 	}
 }
 
-// ClosePreviews drops the previews of directory id: the admin left its page, so nothing will
+// ReleasePreviews drops the previews of directory id: the admin left its page, so nothing will
 // apply them (applying needs the preview on screen), and their memory is released now.
-func (b *Backend) ClosePreviews(id string) {
+func (b *Backend) ReleasePreviews(id string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.dropPlans(id)

@@ -84,6 +84,15 @@ export function DirectoryPage({ id, tab = 'overview' }: { id: string; tab?: Dire
     };
   }, [id, reload, finish]);
 
+  // Leaving the directory abandons its preview: the backend releases the plan now (hundreds of
+  // megabytes for a large directory) instead of holding it until it expires.
+  useEffect(
+    () => () => {
+      void SyncService.ReleasePreviews(id).catch(() => {});
+    },
+    [id],
+  );
+
   // Sync now and Preview changes: unsaved settings are saved or discarded first, then the
   // preview is made and shown; Sync now opens the confirmation over it.
   const start = (thenConfirm: boolean) => {

@@ -13,4 +13,6 @@ export function History(arg1:string,arg2:number):Promise<Array<app.HistoryRow>>;
 
 export function Preview(arg1:string,arg2:boolean):Promise<backend.PlanSummary>;
 
+export function ReleasePreviews(arg1:string):Promise<app.Done>;
+
 export function Troubleshooting(arg1:string):Promise<Array<app.Problem>>;
