@@ -62,7 +62,7 @@ func engineCrashChild() {
 	s.DeactivationMaxCount, s.DeactivationMaxPercent = 0, 0
 	s.RemovalMaxCount, s.RemovalMaxPercent = 0, 0
 	s, _ = s.Normalize()
-	e := &engine.Engine{DirectoryID: dirID, Source: source{r}, Target: adapter.SCIM{SCIM: tgt}, State: adapter.Store{Store: st}, SnapshotDir: home + "/snapshots"}
+	e := &engine.Engine{DirectoryID: dirID, Source: adapter.Graph{Reader: r}, Target: adapter.SCIM{SCIM: tgt}, State: adapter.Store{Store: st}, SnapshotDir: home + "/snapshots"}
 	conf := engine.Confirmation{TenantID: os.Getenv("IDPSYNC_CRASH_TENANT"), Domains: strings.Split(os.Getenv("IDPSYNC_CRASH_DOMAINS"), ",")}
 	_, err = e.Run(ctx, lifecycleSpec(st, s, home, false, conf, engine.Overrides{Threshold: true}, func(seq int) {
 		if seq == at {

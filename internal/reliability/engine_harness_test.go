@@ -87,7 +87,7 @@ func (h *harness) clients(auth *loopbacktls.Authority) {
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	h.src = source{r}
+	h.src = adapter.Graph{Reader: r}
 	h.tgt, err = atlassian.NewSCIM(atlassian.SCIMConfig{BaseURL: h.a.SCIMURL(), APIKey: h.a.APIKey(), Transport: auth.Transport(), AllowCustomHost: true,
 		LimiterConfig: atlassian.LimiterConfig{Initial: 2000, Max: 20000, Increase: 500},
 		Retry:         atlassian.RetryPolicy{BaseDelay: 5 * time.Millisecond, MaxDelay: 200 * time.Millisecond}})

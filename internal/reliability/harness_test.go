@@ -133,17 +133,7 @@ func (e *env) clients() (engine.Source, *atlassian.SCIM) {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	return source{r}, tgt
-}
-
-type source struct{ r *entra.Reader }
-
-func (s source) ReadFull(ctx context.Context) (*directory.Snapshot, directory.DeltaLinks, error) {
-	return s.r.ReadFull(ctx, nil)
-}
-
-func (s source) ReadDelta(ctx context.Context, l directory.DeltaLinks) (*directory.Delta, error) {
-	return s.r.ReadDelta(ctx, l, nil)
+	return adapter.Graph{Reader: r}, tgt
 }
 
 func (e *env) engine() *engine.Engine {
