@@ -35,6 +35,9 @@ type User struct {
 	WorkPhone         string `json:"workPhone,omitempty"`
 	Department        string `json:"department,omitempty"`
 	Active            bool   `json:"active"`
+	// AccountID is the Atlassian account the SCIM user is linked to, read from Atlassian's
+	// extension (AccountExtension); never written, and not part of the mapped attributes.
+	AccountID string `json:"accountId,omitempty"`
 }
 
 // Group is a SCIM group with the ids of its (user) members.
@@ -104,6 +107,12 @@ type scimUser struct {
 	PhoneNumbers      []scimMulti     `json:"phoneNumbers,omitempty"`
 	Active            *bool           `json:"active,omitempty"`
 	Enterprise        *scimEnterprise `json:"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User,omitempty"`
+	// Read only: Atlassian answers it, the client never sends it (encodeUser leaves it nil).
+	Account *scimAccount `json:"urn:scim:schemas:extension:atlassian-external:1.0,omitempty"`
+}
+
+type scimAccount struct {
+	AtlassianAccountID string `json:"atlassianAccountId,omitempty"`
 }
 
 type scimMember struct {
@@ -161,6 +170,9 @@ func decodeUser(raw []byte) (User, error) {
 	u.WorkPhone = pick(s.PhoneNumbers, "work", false)
 	if s.Enterprise != nil {
 		u.Department = s.Enterprise.Department
+	}
+	if s.Account != nil {
+		u.AccountID = s.Account.AtlassianAccountID
 	}
 	return u, nil
 }

@@ -145,6 +145,14 @@ func (c *SCIM) Stats() Stats { return c.ep.stats.snapshot() }
 // Limiter returns the limiter pacing this client (shared by all its goroutines).
 func (c *SCIM) Limiter() *Limiter { return c.ep.lim }
 
+// DirectoryID is the directory id of the base URL (".../scim/directory/{directoryId}"), which
+// the user-provisioning reference names "the directoryId found after 'directory/' in the
+// Directory's base URL".
+func (c *SCIM) DirectoryID() string {
+	p := strings.TrimSuffix(c.ep.base.Path, "/")
+	return p[strings.LastIndexByte(p, '/')+1:]
+}
+
 // MemberChunkSize is the number of members per group PATCH.
 func (c *SCIM) MemberChunkSize() int { return c.chunkSize }
 

@@ -60,7 +60,8 @@ func (g v2Group) render() map[string]any {
 		"externalSynced":   g.external, "managedBy": managed, "links": map[string]any{"self": g.id}}
 }
 
-// serveOrgV2 answers the two v2 requests the client sends (BEHAVIOUR.md, "Organizations REST
+// serveOrgV2 answers the v2 requests the client sends: the two group reads below and the user
+// access requests of access.go (BEHAVIOUR.md, "Organizations REST
 // API v2"): POST /admin/v2/orgs/{orgId}/directories/{directoryId}/groups/search and
 // GET /admin/v2/orgs/{orgId}/directories/{directoryId}/groups/{groupId}/role-assignments.
 // Everything else under /admin/v2 is 404.
@@ -70,13 +71,21 @@ func (s *Server) serveOrgV2(w http.ResponseWriter, r *http.Request, body []byte)
 		writeOrgError(w, http.StatusNotFound, "Organization not found")
 		return
 	}
-	if len(parts) < 4 || parts[1] != "directories" || parts[3] != "groups" {
+	if len(parts) == 2 && parts[1] == "directories" && r.Method == http.MethodGet {
+		s.v2Directories(w, r)
+		return
+	}
+	if len(parts) < 4 || parts[1] != "directories" || (parts[3] != "groups" && parts[3] != "users") {
 		writeOrgError(w, http.StatusNotFound, "Not found")
 		return
 	}
 	dir := parts[2]
 	if dir != "-" && dir != s.opts.DirectoryID && dir != LocalDirectoryID {
 		writeOrgError(w, http.StatusNotFound, "Directory not found")
+		return
+	}
+	if parts[3] == "users" {
+		s.serveV2Users(w, r, dir, parts[4:], body)
 		return
 	}
 	switch {
@@ -90,10 +99,6 @@ func (s *Server) serveOrgV2(w http.ResponseWriter, r *http.Request, body []byte)
 }
 
 func (s *Server) v2SearchGroups(w http.ResponseWriter, r *http.Request, dir string, body []byte) {
-	if ct := r.Header.Get("Content-Type"); len(body) > 0 && !strings.HasPrefix(ct, "application/json") {
-		writeOrgError(w, http.StatusUnsupportedMediaType, "Content-Type must be application/json")
-		return
-	}
 	var req struct {
 		Cursor     string   `json:"cursor"`
 		Limit      *int     `json:"limit"`
@@ -101,25 +106,16 @@ func (s *Server) v2SearchGroups(w http.ResponseWriter, r *http.Request, dir stri
 		GroupIDs   []string `json:"groupIds"`
 		SearchTerm string   `json:"searchTerm"`
 	}
-	if len(bytes.TrimSpace(body)) > 0 {
-		dec := json.NewDecoder(bytes.NewReader(body))
-		dec.DisallowUnknownFields() // only the fields the client is documented to send are modelled
-		if err := dec.Decode(&req); err != nil {
-			writeOrgError(w, http.StatusBadRequest, "Invalid request body: "+err.Error())
-			return
-		}
+	if !decodeV2Body(w, r, body, &req) {
+		return
 	}
 	if len(req.GroupNames) > 0 && (req.SearchTerm != "" || len(req.GroupIDs) > 0) {
 		writeOrgError(w, http.StatusBadRequest, "groupNames is mutually exclusive with searchTerm and groupIds")
 		return
 	}
-	limit := 20
-	if req.Limit != nil {
-		if *req.Limit < 1 || *req.Limit > v2PageMax {
-			writeOrgError(w, http.StatusBadRequest, "limit must be between 1 and 100")
-			return
-		}
-		limit = *req.Limit
+	limit, ok := v2Limit(w, req.Limit, 20)
+	if !ok {
+		return
 	}
 	names := map[string]bool{}
 	for _, n := range req.GroupNames {
@@ -143,26 +139,7 @@ func (s *Server) v2SearchGroups(w http.ResponseWriter, r *http.Request, dir stri
 			match = append(match, g)
 		}
 	}
-	start := 0
-	if req.Cursor != "" {
-		n, err := strconv.Atoi(strings.TrimPrefix(req.Cursor, "g"))
-		if err != nil || !strings.HasPrefix(req.Cursor, "g") || n < 0 || n > len(match) {
-			writeOrgError(w, http.StatusBadRequest, "Invalid cursor")
-			return
-		}
-		start = n
-	}
-	end := min(start+limit, len(match))
-	data := []any{}
-	for _, g := range match[start:end] {
-		data = append(data, g.render())
-	}
-	links := map[string]any{"self": "g" + strconv.Itoa(start)}
-	if end < len(match) {
-		links["next"] = "g" + strconv.Itoa(end)
-	}
-	w.Header().Set("Content-Type", "application/json")
-	writeJSON(w, 200, map[string]any{"data": data, "links": links})
+	v2Page(w, "g", req.Cursor, limit, len(match), func(i int) any { return match[i].render() })
 }
 
 func (s *Server) v2RoleAssignments(w http.ResponseWriter, r *http.Request, dir, groupID string) {
@@ -197,4 +174,60 @@ func (s *Server) v2RoleAssignments(w http.ResponseWriter, r *http.Request, dir, 
 		return
 	}
 	writeOrgError(w, http.StatusNotFound, "Group not found")
+}
+
+// decodeV2Body decodes a v2 search body into req, refusing another Content-Type (415) and any
+// field req does not model (400): only the fields the client is documented to send are modelled.
+func decodeV2Body(w http.ResponseWriter, r *http.Request, body []byte, req any) bool {
+	if ct := r.Header.Get("Content-Type"); len(body) > 0 && !strings.HasPrefix(ct, "application/json") {
+		writeOrgError(w, http.StatusUnsupportedMediaType, "Content-Type must be application/json")
+		return false
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return true
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(req); err != nil {
+		writeOrgError(w, http.StatusBadRequest, "Invalid request body: "+err.Error())
+		return false
+	}
+	return true
+}
+
+// v2Limit is a search's page size: def when absent, else 1 to 100.
+func v2Limit(w http.ResponseWriter, limit *int, def int) (int, bool) {
+	if limit == nil {
+		return def, true
+	}
+	if *limit < 1 || *limit > v2PageMax {
+		writeOrgError(w, http.StatusBadRequest, "limit must be between 1 and 100")
+		return 0, false
+	}
+	return *limit, true
+}
+
+// v2Page answers one page of n results from the cursor (prefix + offset), with links.next when
+// more follow.
+func v2Page(w http.ResponseWriter, prefix, cursor string, limit, n int, render func(i int) any) {
+	start := 0
+	if cursor != "" {
+		k, err := strconv.Atoi(strings.TrimPrefix(cursor, prefix))
+		if err != nil || !strings.HasPrefix(cursor, prefix) || k < 0 || k > n {
+			writeOrgError(w, http.StatusBadRequest, "Invalid cursor")
+			return
+		}
+		start = k
+	}
+	end := min(start+limit, n)
+	data := []any{}
+	for i := start; i < end; i++ {
+		data = append(data, render(i))
+	}
+	links := map[string]any{"self": prefix + strconv.Itoa(start)}
+	if end < n {
+		links["next"] = prefix + strconv.Itoa(end)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	writeJSON(w, http.StatusOK, map[string]any{"data": data, "links": links})
 }

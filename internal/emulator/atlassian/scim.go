@@ -14,6 +14,7 @@ const (
 	schemaUser       = "urn:ietf:params:scim:schemas:core:2.0:User"
 	schemaGroup      = "urn:ietf:params:scim:schemas:core:2.0:Group"
 	schemaEnterprise = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+	schemaAccount    = "urn:scim:schemas:extension:atlassian-external:1.0"
 	schemaList       = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 	schemaError      = "urn:ietf:params:scim:api:messages:2.0:Error"
 	schemaPatch      = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
@@ -187,13 +188,21 @@ type wireUser struct {
 	PhoneNumbers      []Multi         `json:"phoneNumbers,omitempty"`
 	Active            *bool           `json:"active,omitempty"`
 	Enterprise        *wireEnterprise `json:"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User,omitempty"`
+	Account           *wireAccount    `json:"urn:scim:schemas:extension:atlassian-external:1.0,omitempty"`
 	Meta              map[string]any  `json:"meta,omitempty"`
+}
+
+// wireAccount is Atlassian's extension naming the linked account (ScimUser in the
+// user-provisioning OpenAPI; BEHAVIOUR.md "Suspend access"). Read only: a body that carries it
+// is accepted and the value ignored, as for id and meta.
+type wireAccount struct {
+	AtlassianAccountID string `json:"atlassianAccountId,omitempty"`
 }
 
 func (s *Server) renderUser(u *User) any {
 	active := u.Active
 	w := wireUser{
-		Schemas: []string{schemaUser, schemaEnterprise}, ID: u.ID, ExternalID: u.ExternalID, UserName: u.UserName,
+		Schemas: []string{schemaUser, schemaEnterprise, schemaAccount}, ID: u.ID, ExternalID: u.ExternalID, UserName: u.UserName,
 		DisplayName: u.DisplayName, NickName: u.NickName, Title: u.Title, PreferredLanguage: u.PreferredLanguage,
 		Timezone: u.Timezone, Emails: u.Emails, PhoneNumbers: u.PhoneNumbers, Active: &active,
 		Meta: map[string]any{"resourceType": "User", "created": u.Created.Format(time.RFC3339), "lastModified": u.Modified.Format(time.RFC3339),
@@ -204,6 +213,9 @@ func (s *Server) renderUser(u *User) any {
 	}
 	if u.Department != "" || u.Organization != "" {
 		w.Enterprise = &wireEnterprise{Department: u.Department, Organization: u.Organization}
+	}
+	if u.AccountID != "" && !s.opts.NoAccountExtension {
+		w.Account = &wireAccount{AtlassianAccountID: u.AccountID}
 	}
 	return w
 }
@@ -362,6 +374,13 @@ func (s *Server) createUser(u *User) *scimErr {
 	if a := s.accounts[strings.ToLower(email)]; a != nil && a.LinkedTo == "" {
 		a.LinkedTo = u.ID // "if a managed Atlassian account with that email exists, it is linked"
 		a.Active = u.Active
+		if a.ID == "" {
+			a.ID = newAccountID()
+		}
+		u.AccountID = a.ID
+	}
+	if u.AccountID == "" {
+		u.AccountID = newAccountID()
 	}
 	s.users[u.ID] = u
 	s.userOrder = append(s.userOrder, u.ID)
@@ -386,6 +405,7 @@ func (s *Server) replaceUser(old, nu *User) *scimErr {
 		}
 	}
 	nu.ID, nu.Created, nu.Modified = old.ID, old.Created, time.Now().UTC()
+	nu.AccountID, nu.Suspended = old.AccountID, old.Suspended // the same linked account
 	nu.Managed = s.managed(nu.Email())
 	delete(s.byName, strings.ToLower(old.UserName))
 	if old.ExternalID != "" {
@@ -425,6 +445,9 @@ func (s *Server) deleteUser(u *User) {
 		s.accounts[email] = a
 	}
 	a.LinkedTo = ""
+	if a.ID == "" {
+		a.ID = u.AccountID
+	}
 	if u.Managed {
 		a.Active = false
 	}

@@ -67,6 +67,9 @@ type Options struct {
 	RejectUnverifiedDomains bool          // refuse (400) users whose email domain the organization has not verified
 
 	NoRequestLog bool // keep no request log (large benchmarks); status counts are still kept
+	// NoAccountExtension leaves Atlassian's account extension out of SCIM user answers, so that
+	// tests prove the client falls back to the documented SCIM links lookup.
+	NoAccountExtension bool
 
 	// Lenient accepts request shapes Atlassian does not document (today: an externalId eq filter
 	// on GET /Groups, which the strict default refuses with 400 invalidFilter as a server that
@@ -450,6 +453,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.serveOrg(rec, r)
+	case strings.HasPrefix(r.URL.Path, "/admin/user-provisioning/v1/org/"):
+		if !s.authorized(rec, r, s.opts.OrgAPIKey, false) {
+			return
+		}
+		s.serveSCIMLinks(rec, r, body)
 	default:
 		writeError(rec, http.StatusNotFound, "", "Not found")
 	}

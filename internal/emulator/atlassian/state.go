@@ -15,24 +15,29 @@ type Multi struct {
 
 // User is a SCIM user record of the directory.
 type User struct {
-	ID                string    `json:"id"`
-	ExternalID        string    `json:"externalId,omitempty"`
-	UserName          string    `json:"userName"`
-	DisplayName       string    `json:"displayName,omitempty"`
-	NickName          string    `json:"nickName,omitempty"`
-	GivenName         string    `json:"givenName,omitempty"`
-	FamilyName        string    `json:"familyName,omitempty"`
-	Title             string    `json:"title,omitempty"`
-	PreferredLanguage string    `json:"preferredLanguage,omitempty"`
-	Timezone          string    `json:"timezone,omitempty"`
-	Department        string    `json:"department,omitempty"`
-	Organization      string    `json:"organization,omitempty"`
-	Emails            []Multi   `json:"emails,omitempty"`
-	PhoneNumbers      []Multi   `json:"phoneNumbers,omitempty"`
-	Active            bool      `json:"active"`
-	Managed           bool      `json:"managed"` // the email is on a domain the organization verified
-	Created           time.Time `json:"created"`
-	Modified          time.Time `json:"modified"`
+	ID                string  `json:"id"`
+	ExternalID        string  `json:"externalId,omitempty"`
+	UserName          string  `json:"userName"`
+	DisplayName       string  `json:"displayName,omitempty"`
+	NickName          string  `json:"nickName,omitempty"`
+	GivenName         string  `json:"givenName,omitempty"`
+	FamilyName        string  `json:"familyName,omitempty"`
+	Title             string  `json:"title,omitempty"`
+	PreferredLanguage string  `json:"preferredLanguage,omitempty"`
+	Timezone          string  `json:"timezone,omitempty"`
+	Department        string  `json:"department,omitempty"`
+	Organization      string  `json:"organization,omitempty"`
+	Emails            []Multi `json:"emails,omitempty"`
+	PhoneNumbers      []Multi `json:"phoneNumbers,omitempty"`
+	Active            bool    `json:"active"`
+	Managed           bool    `json:"managed"` // the email is on a domain the organization verified
+	// AccountID is the Atlassian account the record is linked to (answered in the
+	// atlassian-external extension); Suspended: its access in the directory is suspended
+	// (Organizations API v2), which SCIM does not show (active stays as it is).
+	AccountID string    `json:"accountId,omitempty"`
+	Suspended bool      `json:"suspended,omitempty"`
+	Created   time.Time `json:"created"`
+	Modified  time.Time `json:"modified"`
 }
 
 // Email is the work (else primary, else first) email.
@@ -101,6 +106,7 @@ func sortedKeys(m map[string]struct{}) []string {
 // Account is an Atlassian account outside the SCIM directory: made by hand (seeded), or left
 // behind when its SCIM record was deleted (unlinked, and deactivated if the organization manages it).
 type Account struct {
+	ID          string `json:"id,omitempty"` // Atlassian account id; assigned when first linked
 	Email       string `json:"email"`
 	DisplayName string `json:"displayName,omitempty"`
 	Active      bool   `json:"active"`
