@@ -60,6 +60,7 @@ const (
 	ReadShrank           Code = "read_shrank"                // the read holds far fewer objects than the last synced one
 	PlanLimitExceeded    Code = "plan_limit_exceeded"        // over Atlassian's directory or group limits
 	ConflictUnresolved   Code = "conflict_unresolved"        // unmanaged same-named group awaits a decision
+	SuspendUnavailable   Code = "suspend_unavailable"        // "suspend access" chosen, but no organization key
 	StoreCorrupt         Code = "store_corrupt"
 
 	// Reports

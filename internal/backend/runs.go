@@ -52,12 +52,24 @@ func (b *Backend) Settings(ctx context.Context, id string) (Settings, error) {
 }
 
 func (b *Backend) SaveSettings(ctx context.Context, id string, s Settings) (Settings, error) {
-	if _, err := b.st.GetDirectory(ctx, id); err != nil {
+	d, err := b.st.GetDirectory(ctx, id)
+	if err != nil {
 		return Settings{}, err
 	}
 	n, err := s.Normalize()
 	if err != nil {
 		return Settings{}, err
+	}
+	if n.LeaveScope == engine.LeaveScopeSuspend {
+		// Suspending goes through the Organizations API: without its key the choice cannot work.
+		o, err := b.org(ctx, d)
+		if err != nil {
+			return Settings{}, err
+		}
+		if o == nil {
+			return Settings{}, apperr.New(apperr.SuspendUnavailable, "suspending the access of users who leave scope needs the organization id and API key, and this directory has none").
+				WithAction("Add the organization id and key on the Connection tab, or keep Deactivate.")
+		}
 	}
 	if err := b.st.SaveSettings(ctx, id, n); err != nil {
 		return Settings{}, err
@@ -89,6 +101,7 @@ func (b *Backend) engine(ctx context.Context, d store.Directory, s engine.Settin
 	}
 	if o != nil {
 		e.Org = adapter.Org{Org: o} // never a typed nil: the engine tells "no organization key" by e.Org == nil
+		e.Access = o.Access(t.DirectoryID())
 	}
 	return e, nil
 }

@@ -395,6 +395,8 @@ func (a *applier) run(ctx context.Context, u *unit) (OpResult, []Mapping) {
 		return ok, nil
 	case report.AddMember, report.RemoveMember:
 		return a.members(ctx, u)
+	case report.SuspendUser, report.RestoreUser:
+		return a.suspendOrRestore(ctx, op), nil
 	}
 	return fail(apperr.New(apperr.Internal, "unknown operation %s", u.Action)), nil
 }

@@ -31,7 +31,10 @@ type Engine struct {
 	Target      Target
 	// Org reads the organization's groups outside the SCIM directory; nil when no organization
 	// key is configured (the plan then says that such conflicts cannot be detected).
-	Org         OrgGroups
+	Org OrgGroups
+	// Access suspends and restores users' access (Organizations API v2) for the "suspend
+	// access" choice; nil without an organization key.
+	Access      OrgAccess
 	State       State
 	SnapshotDir string         // where the last synced snapshot is kept for incremental runs
 	Emit        func(Progress) // nil: no progress
@@ -174,17 +177,24 @@ func (e *Engine) Prepare(ctx context.Context, o PrepareOptions) (*Plan, error) {
 		return nil, err
 	}
 	live := &Live{}
+	var suspended map[string]bool
 	if err := timed(PhaseReadAtlassian, func() error {
+		var err error
 		if full {
-			return e.readLive(ctx, live)
+			err = e.readLive(ctx, live)
+		} else {
+			err = e.readTouched(ctx, live, desired, touched, maps, st.Concurrency)
 		}
-		return e.readTouched(ctx, live, desired, touched, maps, st.Concurrency)
+		if err == nil {
+			suspended, err = e.readSuspended(ctx, st, live)
+		}
+		return err
 	}); err != nil {
 		return nil, err
 	}
 	var plan *Plan
 	in := PlanInput{Desired: desired, Live: live, Mappings: maps, Decisions: decisions, Settings: st, Touched: touched,
-		Read: CountRead(snap), LastRead: e.lastRead()}
+		Read: CountRead(snap), LastRead: e.lastRead(), Suspended: suspended}
 	_ = timed(PhasePlan, func() error {
 		plan = Compute(in)
 		return nil

@@ -22,6 +22,9 @@ type User struct {
 	WorkPhone         string `json:"workPhone,omitempty"`
 	Department        string `json:"department,omitempty"`
 	Active            bool   `json:"active"`
+	// AccountID is the Atlassian account the SCIM user is linked to (Atlassian's SCIM extension);
+	// read only, used to suspend and restore access (suspend.go).
+	AccountID string `json:"accountId,omitempty"`
 }
 
 // Group is a SCIM group with the SCIM ids of its (user) members.

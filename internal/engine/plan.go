@@ -63,6 +63,9 @@ type Op struct {
 	// Warning is a refusal the plan predicts (MayRefusePrefix…): shown in the preview and kept
 	// in the report, so that a refused create is never a surprise.
 	Warning string `json:"warning,omitempty"`
+	// AccountID is the Atlassian account a suspend_user or restore_user acts on ("" when the
+	// SCIM record carries none: the apply looks it up).
+	AccountID string `json:"accountId,omitempty"`
 }
 
 // Object is the report's object type of the op.
@@ -174,6 +177,9 @@ type PlanInput struct {
 	// synced (nil: none known, the read-shrink rail does not apply).
 	Read, LastRead *ReadCounts
 	Org            *OrgView // nil: the organization was not read (no key, or not yet)
+	// Suspended are the account ids whose access is suspended in the directory (read when the
+	// directory suspends users who leave scope); nil: not read (see suspend.go).
+	Suspended map[string]bool
 }
 
 // Rename is one Entra group rename: Atlassian's SCIM API cannot rename a group and the
@@ -206,10 +212,11 @@ type OrgView struct {
 
 var phaseOf = map[report.Action]int{
 	report.CreateGroup: 0, report.AdoptGroup: 0, report.ConflictGroup: 0,
-	report.CreateUser: 1, report.AdoptUser: 1, report.UpdateUser: 1, report.ReactivateUser: 1,
+	report.CreateUser: 1, report.AdoptUser: 1, report.UpdateUser: 1, report.ReactivateUser: 1, report.RestoreUser: 1,
 	report.AddMember:      2,
 	report.RemoveMember:   3,
 	report.DeactivateUser: 4,
+	report.SuspendUser:    4,
 	report.RetireGroup:    5, report.DeleteGroup: 5,
 }
 
@@ -229,6 +236,7 @@ type planner struct {
 	protected       map[string]bool
 	removedByDelete int // members of the groups the plan deletes
 	people          peopleIndex
+	suspendBlocked  bool
 }
 
 // Compute plans the operations. It is pure: the same input gives the same plan and digest.
@@ -380,6 +388,7 @@ func (pl *planner) users() {
 			pl.add(op)
 			pl.p.Deactivations++
 		}
+		pl.restore(base, cur, want.Active)
 	}
 }
 
@@ -421,8 +430,7 @@ func (pl *planner) deactivations() {
 		} else if _, ok := pl.d.Users[entraID]; ok {
 			reason = "left scope"
 		}
-		pl.add(Op{Action: report.DeactivateUser, EntraID: entraID, SCIMID: sid, Name: u.DisplayName, Email: u.UserName, Reason: reason})
-		pl.p.Deactivations++
+		pl.leaveScope(Op{Action: report.DeactivateUser, EntraID: entraID, SCIMID: sid, Name: u.DisplayName, Email: u.UserName, Reason: reason}, u)
 	}
 	if pl.in.Touched == nil {
 		pl.p.ManagedUsers = managed
@@ -897,8 +905,12 @@ func (p *Plan) RemovalPercent() float64 {
 
 // ThresholdError is the error an apply gets when the plan trips the deactivation threshold.
 func (p *Plan) ThresholdError() *apperr.Error {
-	return apperr.New(apperr.ThresholdExceeded, "the plan deactivates %d of %d managed users, over the threshold (%d users or %.1f%%)",
-		p.Deactivations, p.ManagedUsers, p.Settings.DeactivationMaxCount, p.Settings.DeactivationMaxPercent).
+	verb := "deactivates"
+	if p.Settings.LeaveScope == LeaveScopeSuspend {
+		verb = "deactivates or suspends" // suspensions count under the same threshold
+	}
+	return apperr.New(apperr.ThresholdExceeded, "the plan %s %d of %d managed users, over the threshold (%d users or %.1f%%)",
+		verb, p.Deactivations, p.ManagedUsers, p.Settings.DeactivationMaxCount, p.Settings.DeactivationMaxPercent).
 		WithAction("Review the deactivations in the preview; override the threshold for this run if they are expected.")
 }
 

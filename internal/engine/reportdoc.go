@@ -96,7 +96,8 @@ func buildReport(info RunInfo, p *Plan, out *Outcome) (*report.Report, func(int)
 	r.Settings = report.Settings{DomainMode: s.DomainMode, Domains: s.Domains, UserMode: s.UserMode, Groups: s.Groups, IncludeDisabled: s.IncludeDisabled,
 		IncludeExternal: s.IncludeExternal, DeactivationMaxCount: s.DeactivationMaxCount, DeactivationMaxPercent: s.DeactivationMaxPercent,
 		RemovalMaxCount: s.RemovalMaxCount, RemovalMaxPercent: s.RemovalMaxPercent,
-		ProtectedGroups: s.ProtectedGroups, DeleteOutOfScopeGroups: s.DeleteOutOfScopeGroups, Incremental: !p.Full}
+		ProtectedGroups: s.ProtectedGroups, DeleteOutOfScopeGroups: s.DeleteOutOfScopeGroups, Incremental: !p.Full,
+		LeaveScope: reportLeaveScope(s.LeaveScope)}
 	r.Phases = append(r.Phases, p.Phases...)
 	r.Notices = append(r.Notices, p.Notices...)
 	for _, b := range p.Blocked {
@@ -161,4 +162,13 @@ func isBlocking(c apperr.Code) bool {
 		return true
 	}
 	return false
+}
+
+// reportLeaveScope is the report's leaveScope: absent for the default (deactivate), so that a
+// report of a directory that never chose "suspend access" is byte for byte what it was.
+func reportLeaveScope(mode string) string {
+	if mode == LeaveScopeSuspend {
+		return mode
+	}
+	return ""
 }

@@ -16,6 +16,15 @@ const (
 	UsersGroups     = "groups"
 )
 
+// "When a user leaves scope": deactivate the account (Atlassian's and the default), or suspend
+// its access in the directory through the Organizations API v2 ("Suspend user access in
+// directory": roles and group memberships are kept, the user is not billed) and restore it when
+// the user returns. Suspending needs the organization id and key.
+const (
+	LeaveScopeDeactivate = "deactivate"
+	LeaveScopeSuspend    = "suspend"
+)
+
 // Atlassian's limits (support.atlassian.com, "Users and Groups limits"): the
 // defaults of a synced directory, and the published maxima Atlassian raises them to on request.
 const (
@@ -101,6 +110,8 @@ type Settings struct {
 	Concurrency            int      `json:"concurrency"`
 	// Limits are Atlassian's limits for this directory (raised by Atlassian on request).
 	Limits Limits `json:"limits,omitempty"`
+	// LeaveScope is LeaveScopeDeactivate (also when empty) or LeaveScopeSuspend.
+	LeaveScope string `json:"leaveScope"`
 }
 
 // DefaultSettings is what a new directory starts with.
@@ -120,6 +131,7 @@ func DefaultSettings() Settings {
 		MemberChunkSize:    100,
 		Concurrency:        32, // operations in flight; the adaptive limiter, not this, paces Atlassian
 		Limits:             DefaultLimits(),
+		LeaveScope:         LeaveScopeDeactivate,
 	}
 }
 
@@ -132,6 +144,13 @@ func (s Settings) Normalize() (Settings, error) {
 	}
 	if s.UserMode == "" {
 		s.UserMode = d.UserMode
+	}
+	if s.LeaveScope == "" {
+		s.LeaveScope = LeaveScopeDeactivate
+	}
+	if s.LeaveScope != LeaveScopeDeactivate && s.LeaveScope != LeaveScopeSuspend {
+		return s, apperr.New(apperr.InvalidInput, "unknown choice %q for when a user leaves scope", s.LeaveScope).
+			WithAction("Choose Deactivate or Suspend access.")
 	}
 	if s.DomainMode != DomainsAll && s.DomainMode != DomainsSpecific {
 		return s, apperr.New(apperr.InvalidInput, "unknown domain mode %q", s.DomainMode)

@@ -90,6 +90,9 @@ type Settings struct {
 	ProtectedGroups        []string `json:"protectedGroups,omitempty"`
 	DeleteOutOfScopeGroups bool     `json:"deleteOutOfScopeGroups"`
 	Incremental            bool     `json:"incremental"`
+	// LeaveScope is what happens to a user who leaves scope: "deactivate" (also when absent, in
+	// older reports) or "suspend" (access suspended through the Organizations API).
+	LeaveScope string `json:"leaveScope,omitempty"`
 }
 
 // Phase is one timed step of the run: read_tenant, read_atlassian, plan, apply.
@@ -124,6 +127,11 @@ const (
 	AdoptUser      Action = "adopt_user"     // matched an existing account by userName
 	AdoptGroup     Action = "adopt_group"    // took over an unmanaged same-named group
 	ConflictGroup  Action = "conflict_group" // held for the admin's decision
+	// SuspendUser and RestoreUser are the "suspend access" choice for users who leave scope:
+	// the Organizations API v2 suspends the account's access in the directory (roles and group
+	// memberships kept, not billed) and restores it when the user returns.
+	SuspendUser Action = "suspend_user"
+	RestoreUser Action = "restore_user"
 )
 
 // Result is the outcome of one operation.

@@ -39,7 +39,7 @@ const codeUnknown = 0xff
 
 var (
 	actionCodes = []Action{CreateUser, UpdateUser, ReactivateUser, DeactivateUser, CreateGroup, AddMember, RemoveMember,
-		RetireGroup, DeleteGroup, AdoptUser, AdoptGroup, ConflictGroup}
+		RetireGroup, DeleteGroup, AdoptUser, AdoptGroup, ConflictGroup, SuspendUser, RestoreUser}
 	resultCodes = []Result{ResultPlanned, ResultSucceeded, ResultFailed, ResultSkipped}
 	typeCodes   = []string{"user", "group", ""}
 )

@@ -19,6 +19,8 @@ var CountRows = []struct {
 	{AdoptUser, "Existing accounts adopted"},
 	{ReactivateUser, "Users reactivated"},
 	{DeactivateUser, "Users deactivated"},
+	{RestoreUser, "Users' access restored"},
+	{SuspendUser, "Users' access suspended"},
 	{CreateGroup, "Groups created"},
 	{AdoptGroup, "Groups taken over"},
 	{ConflictGroup, "Group conflicts held for a decision"},
@@ -119,6 +121,7 @@ func settingsWords(st Settings) string {
 	} else {
 		parts = append(parts, "guests not synced")
 	}
+	parts = append(parts, LeaveScopeWords(st.LeaveScope))
 	parts = append(parts, fmt.Sprintf("deactivation limit %d users or %.4g %%", st.DeactivationMaxCount, st.DeactivationMaxPercent))
 	if st.Incremental {
 		parts = append(parts, "incremental read")
@@ -126,4 +129,15 @@ func settingsWords(st Settings) string {
 		parts = append(parts, "full read")
 	}
 	return strings.Join(parts, "; ")
+}
+
+// LeaveScopeWords says the "When a user leaves scope" setting as the Sync settings screen does.
+func LeaveScopeWords(mode string) string {
+	switch mode {
+	case "suspend":
+		return "users who leave scope have their access suspended (restored when they return)"
+	case "", "deactivate":
+		return "users who leave scope are deactivated"
+	}
+	return "users who leave scope: " + orDash(termSafe(mode))
 }
