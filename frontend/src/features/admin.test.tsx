@@ -56,6 +56,7 @@ import * as R from '../../wailsjs/go/app/ReportService';
 import * as S from '../../wailsjs/go/app/SyncService';
 import type { backend, report } from '../../wailsjs/go/models';
 import { FlagsProvider } from '../lib/flags';
+import { defaultSettings } from '../test/settings';
 import { IdentityProvidersPage } from '../pages/IdentityProviders';
 import { ErrorMessage } from './common/errors';
 import { NavContext } from './common/nav';
@@ -259,23 +260,7 @@ describe('add identity provider', () => {
   });
 });
 
-const settings = {
-  domainMode: 'all',
-  userMode: 'all',
-  includeDisabled: false,
-  includeExternal: true,
-  autoSync: false,
-  autoIntervalMinutes: 240,
-  deactivationMaxCount: 50,
-  deactivationMaxPercent: 10,
-  removalMaxCount: 500,
-  removalMaxPercent: 10,
-  deleteOutOfScopeGroups: false,
-  fullReconcileEvery: 10,
-  memberChunkSize: 100,
-  concurrency: 32,
-  limits: { users: 150000, usersPerGroup: 35000, groups: 250000, memberships: 8000000 },
-};
+const settings = defaultSettings;
 
 describe('sync settings', () => {
   it('lists domains with Entra verification and claim status; saves specific domains; says changes apply next while running', async () => {

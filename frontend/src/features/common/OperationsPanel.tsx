@@ -48,6 +48,8 @@ const actions = [
   'adopt_user',
   'reactivate_user',
   'deactivate_user',
+  'suspend_user',
+  'restore_user',
   'create_group',
   'adopt_group',
   'conflict_group',

@@ -32,6 +32,8 @@ export const actionLabel: Record<string, string> = {
   update_user: 'Update user',
   reactivate_user: 'Reactivate user',
   deactivate_user: 'Deactivate user',
+  suspend_user: "Suspend user's access",
+  restore_user: "Restore user's access",
   adopt_user: 'Adopt existing user',
   create_group: 'Create group',
   adopt_group: 'Take over group',

@@ -231,6 +231,7 @@ export function DirectoryPage({ id, tab = 'overview' }: { id: string; tab?: Dire
                 <SyncSettings
                   directoryId={id}
                   running={running || dir.status === 'syncing'}
+                  hasOrgKey={dir.hasOrgKey && !!dir.orgId}
                   onDraft={onDraft}
                   onSaved={() => {
                     dispatch({ type: 'settingsSaved' });

@@ -14,6 +14,7 @@ import { useFlags } from '../../lib/flags';
 import { DirectoryService, toAppError, type AppError, type backend, type engine } from '../api';
 import { ErrorMessage } from '../common/errors';
 import { ClaimStatus } from '../common/status';
+import { LeaveScopeField } from './LeaveScopeField';
 import { LimitsFields } from './LimitsFields';
 import { GroupPicker } from './GroupPicker';
 import { KeepSyncing } from './KeepSyncing';
@@ -53,11 +54,14 @@ function draftKey(s: engine.Settings, protectedText: string): string {
 export function SyncSettings({
   directoryId,
   running,
+  hasOrgKey = false,
   onSaved,
   onDraft,
 }: {
   directoryId: string;
   running: boolean;
+  /** The organization id and key are set: "suspend access" can be chosen. */
+  hasOrgKey?: boolean;
   onSaved: () => void;
   onDraft?: (d: SettingsDraft | null) => void;
 }) {
@@ -294,7 +298,7 @@ export function SyncSettings({
         <Heading as="h2" size="small" id="set-safety">
           Safety
         </Heading>
-        <p className="muted">A sync that would deactivate more users than either limit stops before writing, until you override it for that sync.</p>
+        <p className="muted">A sync that would deactivate (or suspend) more users than either limit stops before writing, until you override it for that sync.</p>
         <div className="row-gap">
           <div>
             <label className="field-label" htmlFor="max-count">
@@ -328,6 +332,7 @@ export function SyncSettings({
           Protected groups (Atlassian group names, separated by commas): never changed by IdP Sync
         </label>
         <Textfield id="protected" value={protectedText} onChange={(e) => setProtectedText(e.currentTarget.value)} placeholder="site-admins, jira-administrators" testId="protected-groups" />
+        <LeaveScopeField value={s.leaveScope} hasOrgKey={hasOrgKey} onChange={(v) => set({ leaveScope: v })} />
         <LimitsFields limits={s.limits} onChange={(l) => set({ limits: l })} />
         <fieldset className="fieldset">
           <legend>Groups that leave the sync scope</legend>

@@ -8,6 +8,8 @@ export const planRows: { label: string; action: string }[] = [
   { label: 'Existing accounts adopted', action: 'adopt_user' },
   { label: 'Users reactivated', action: 'reactivate_user' },
   { label: 'Users deactivated', action: 'deactivate_user' },
+  { label: "Users' access restored", action: 'restore_user' },
+  { label: "Users' access suspended", action: 'suspend_user' },
   { label: 'Groups created', action: 'create_group' },
   { label: 'Groups taken over', action: 'adopt_group' },
   { label: 'Group memberships added', action: 'add_member' },

@@ -12,11 +12,12 @@ import { RunStatus } from '../common/status';
 function changes(r: app.HistoryRow['run']): string {
   if (r.kind === 'apply' && ((r.notDone ?? 0) > 0 || r.status === 'canceled')) return doneText(r);
   const c = r.counts ?? [];
-  const users = sumBy(c, 'create_user') + sumBy(c, 'update_user') + sumBy(c, 'reactivate_user') + sumBy(c, 'adopt_user');
+  const users = sumBy(c, 'create_user') + sumBy(c, 'update_user') + sumBy(c, 'reactivate_user') + sumBy(c, 'adopt_user') + sumBy(c, 'restore_user');
   const deact = sumBy(c, 'deactivate_user');
+  const susp = sumBy(c, 'suspend_user');
   const groups = sumBy(c, 'create_group') + sumBy(c, 'adopt_group');
   const members = sumBy(c, 'add_member') + sumBy(c, 'remove_member');
-  return `${plural(users, 'user')}, ${formatCount(deact)} deactivated, ${plural(groups, 'group')}, ${plural(members, 'membership')}`;
+  return `${plural(users, 'user')}, ${formatCount(deact)} deactivated${susp > 0 ? `, ${formatCount(susp)} suspended` : ''}, ${plural(groups, 'group')}, ${plural(members, 'membership')}`;
 }
 
 /** Sync history: every preview and sync with status, duration, counts and errors; opens the report. */
