@@ -340,6 +340,7 @@ export namespace engine {
 	    memberChunkSize: number;
 	    concurrency: number;
 	    limits?: Limits;
+	    leaveScope: string;
 	}
 
 }
@@ -502,6 +503,7 @@ export namespace report {
 	    protectedGroups?: string[];
 	    deleteOutOfScopeGroups: boolean;
 	    incremental: boolean;
+	    leaveScope?: string;
 	}
 	export interface Skip {
 	    object: ObjectRef;
