@@ -109,11 +109,11 @@ func TestCreateReadFindRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if created.ID == "" {
-		t.Fatal("no id")
+	if created.ID == "" || created.AccountID == "" {
+		t.Fatalf("no id or no Atlassian account id: %+v", created)
 	}
 	want := alice()
-	want.ID = created.ID
+	want.ID, want.AccountID = created.ID, created.AccountID // the account is Atlassian's, never written
 	if created != want {
 		t.Fatalf("created\n got %+v\nwant %+v", created, want)
 	}
@@ -194,7 +194,7 @@ func TestPatchOnlyWhatChanged(t *testing.T) {
 		t.Errorf("body: %s", w[0].Body)
 	}
 	got, _ := c.GetUser(ctx, cur.ID)
-	desired.ID = cur.ID
+	desired.ID, desired.AccountID = cur.ID, cur.AccountID
 	if got != desired {
 		t.Fatalf("after patch\n got %+v\nwant %+v", got, desired)
 	}

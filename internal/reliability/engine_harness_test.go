@@ -34,6 +34,7 @@ type harness struct {
 	src      engine.Source
 	tgt      *atlassian.SCIM
 	org      engine.OrgGroups // nil: no organization key
+	access   engine.OrgAccess // nil: users who leave scope cannot be suspended
 }
 
 func newHarness(t *testing.T, spec tenant.Spec, ao atlemu.Options, faults graph.Faults) *harness {
@@ -97,7 +98,7 @@ func (h *harness) clients(auth *loopbacktls.Authority) {
 }
 
 func (h *harness) engine() *engine.Engine {
-	return &engine.Engine{DirectoryID: dirID, Source: h.src, Target: adapter.SCIM{SCIM: h.tgt}, Org: h.org, State: adapter.Store{Store: h.st}, SnapshotDir: h.home + "/snapshots"}
+	return &engine.Engine{DirectoryID: dirID, Source: h.src, Target: adapter.SCIM{SCIM: h.tgt}, Org: h.org, Access: h.access, State: adapter.Store{Store: h.st}, SnapshotDir: h.home + "/snapshots"}
 }
 
 // run is one sync through the engine's lifecycle; override lets it past the deactivation
@@ -227,12 +228,7 @@ func TestEndToEndFullDeltaAndDomainChange(t *testing.T) {
 	}
 
 	// A domain deselected: its users are deactivated (never deleted); the settings change forces a full read.
-	var doms []string
-	for _, d := range h.ten.Domains {
-		if d.IsVerified {
-			doms = append(doms, d.Name)
-		}
-	}
+	doms := verifiedDomains(h.ten)
 	h.settings.DomainMode, h.settings.Domains = engine.DomainsSpecific, doms[1:]
 	h.settings = mustNorm(t, h.settings)
 	p = h.mustRun(ctx, false)
@@ -246,12 +242,7 @@ func TestThresholdAndConfirmationBlockBeforeWriting(t *testing.T) {
 	ctx := ctxT(t, 60*time.Second)
 	h := newHarness(t, tenant.Spec{Seed: 12, Users: 120, Groups: 10}, atlemu.Options{}, graph.Faults{})
 	h.mustRun(ctx, true)
-	var doms []string
-	for _, d := range h.ten.Domains {
-		if d.IsVerified {
-			doms = append(doms, d.Name)
-		}
-	}
+	doms := verifiedDomains(h.ten)
 	h.settings.DomainMode, h.settings.Domains = engine.DomainsSpecific, doms[:1]
 	h.settings.DeactivationMaxCount, h.settings.DeactivationMaxPercent = 5, 10
 	h.settings.RemovalMaxCount, h.settings.RemovalMaxPercent = 0, 0 // this test is the deactivation threshold's

@@ -34,14 +34,17 @@ func orgTenant(t *testing.T, seed uint64) (tenant.Spec, string, string) {
 	return spec, names[0], names[1]
 }
 
-func (h *harness) orgClient() engine.OrgGroups {
+func (h *harness) orgClient() engine.OrgGroups { return adapter.Org{Org: h.orgAPI()} }
+
+// orgAPI is the organization key's client of the emulated organization.
+func (h *harness) orgAPI() *atlassian.Org {
 	h.t.Helper()
 	o, err := atlassian.NewOrg(atlassian.OrgConfig{BaseURL: h.a.URL(), OrgID: h.a.OrgID(), APIKey: h.a.OrgAPIKey(), Transport: h.a.Transport(),
 		AllowCustomHost: true, Retry: atlassian.RetryPolicy{BaseDelay: 5 * time.Millisecond, MaxDelay: 100 * time.Millisecond}})
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	return adapter.Org{Org: o}
+	return o
 }
 
 func conflictNamed(p *engine.Plan, name string) *engine.Conflict {
