@@ -51,7 +51,7 @@ func TestLeaveScopeSuspendsThenReturnRestores(t *testing.T) {
 	h.settings = mustNorm(t, h.settings)
 	p := h.mustRun(ctx, false)
 	var leavers []string
-	for _, op := range p.Ops {
+	for _, op := range p.Operations() {
 		switch op.Action {
 		case report.SuspendUser:
 			leavers = append(leavers, op.Email)
@@ -105,8 +105,8 @@ func TestLeaveScopeSuspendsThenReturnRestores(t *testing.T) {
 		}
 	}
 	h.checkExact()
-	if p := h.preview(ctx, true); len(p.Ops) != 0 {
-		t.Fatalf("not converged: %d ops", len(p.Ops))
+	if p := h.preview(ctx, true); p.Len() != 0 {
+		t.Fatalf("not converged: %d ops", p.Len())
 	}
 }
 
