@@ -33,7 +33,7 @@ func helpCommand(r *registry) Command {
 				r.usage(stderr)
 				return ExitUsage
 			}
-			fmt.Fprintf(stdout, "usage: %s\n\n%s\n", target.Usage, target.Summary)
+			fmt.Fprintf(stdout, "usage: %s\n\n%s\n%s", target.Usage, target.Summary, target.help())
 			return ExitOK
 		default:
 			return UsageError(stderr, c, "help takes at most one command name")

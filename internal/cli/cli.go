@@ -6,6 +6,7 @@ package cli
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"sort"
@@ -28,6 +29,12 @@ type Command struct {
 	Name    string // the word after idpsync, e.g. "report"
 	Usage   string // the synopsis, e.g. "idpsync report [--format json|html|csv] FILE"
 	Summary string // one line for `idpsync help`
+	// Flags defines the command's flags with their usage strings, which are its help's flag list
+	// (flagHelp): written once, beside the flag, so help and flags cannot drift. Nil for a
+	// command whose help is written out (Notes alone).
+	Flags func(fs *flag.FlagSet)
+	// Notes follow the flag list in the command's help.
+	Notes string
 	// Run receives the arguments after the command name and returns the process exit code.
 	Run func(ctx context.Context, cfg config.Config, args []string, stdout, stderr io.Writer) int
 }
@@ -115,6 +122,57 @@ func (r *registry) run(ctx context.Context, cfg config.Config, args []string, st
 		}
 	}()
 	return c.Run(ctx, cfg, args[1:], stdout, stderr)
+}
+
+// help is the command's help after its usage line: the flags its Flags defines, then Notes.
+func (c Command) help() string {
+	if c.Flags == nil {
+		return c.Notes
+	}
+	fs := flag.NewFlagSet(c.Name, flag.ContinueOnError)
+	c.Flags(fs)
+	return "\nFlags:\n" + flagHelp(fs) + c.Notes
+}
+
+// flagHelp lists fs's flags with their usage strings: "--name METAVAR" (the `quoted` word of the
+// usage, as flag.UnquoteUsage reads it; none for a bool), then the usage and a default other
+// than the zero value, wrapped at about 100 columns. The flags that exist only to refuse a secret on the command line (secretFlags) are
+// left out.
+func flagHelp(fs *flag.FlagSet) string {
+	const col, width = 27, 100
+	var b strings.Builder
+	fs.VisitAll(func(f *flag.Flag) {
+		if f.Usage == refusedUsage {
+			return
+		}
+		meta, usage := flag.UnquoteUsage(f)
+		if bf, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && bf.IsBoolFlag() {
+			meta = ""
+		}
+		if d := f.DefValue; d != "" && d != "0" && d != "false" {
+			usage += " (default " + d + ")"
+		}
+		head := "  --" + f.Name
+		if meta != "" {
+			head += " " + meta
+		}
+		if len(head) > col-2 {
+			b.WriteString(head + "\n")
+			head = ""
+		}
+		line := fmt.Sprintf("%-*s", col, head)
+		for i, w := range strings.Fields(usage) {
+			if i > 0 && len(line)+1+len(w) > width {
+				b.WriteString(strings.TrimRight(line, " ") + "\n")
+				line = strings.Repeat(" ", col)
+			} else if i > 0 {
+				line += " "
+			}
+			line += w
+		}
+		b.WriteString(line + "\n")
+	})
+	return b.String()
 }
 
 // usage prints the top-level help: how to start the GUI and the command list.

@@ -89,13 +89,16 @@ func newFlags(name string) *flag.FlagSet {
 	return fs
 }
 
+// refusedUsage marks the flags secretFlags defines; flagHelp leaves them out.
+const refusedUsage = "refused"
+
 // secretFlags refuses secrets on the command line: argv is readable by every user of the machine
 // (ps, /proc/PID/cmdline) and stays in shell history. The flags exist only to say so.
 func secretFlags(fs *flag.FlagSet) func() error {
 	var given []string
 	for _, n := range []string{"scim-key", "scim-api-key", "org-key", "org-api-key", "api-key", "key", "webhook", "webhook-url-value"} {
 		n := n
-		fs.Func(n, "refused", func(string) error { given = append(given, "--"+n); return nil })
+		fs.Func(n, refusedUsage, func(string) error { given = append(given, "--"+n); return nil })
 	}
 	return func() error {
 		if len(given) == 0 {

@@ -20,17 +20,34 @@ func init() {
 		Name:    "emulate",
 		Usage:   "idpsync emulate [--users N] [--groups N] [--seed N] [--no-throttle]",
 		Summary: "start the identity, Graph and Atlassian emulators with a generated tenant and print their URLs",
+		Flags:   func(fs *flag.FlagSet) { new(emulateArgs).register(fs) },
 		Run:     runEmulate,
 	})
+}
+
+type emulateArgs struct {
+	users, groups int
+	seed          uint64
+	noThrottle    bool
+}
+
+func (a *emulateArgs) register(fs *flag.FlagSet) {
+	fs.IntVar(&a.users, "users", 300, "`N` users in the generated tenant")
+	fs.IntVar(&a.groups, "groups", 40, "`N` groups in the generated tenant")
+	fs.Uint64Var(&a.seed, "seed", 7, "seed `N` of the generated tenant: same seed, same tenant")
+	fs.BoolVar(&a.noThrottle, "no-throttle", false, "turn Graph's throttling off")
 }
 
 func runEmulate(ctx context.Context, cfg config.Config, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("emulate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	users := fs.Int("users", 300, "users in the generated tenant")
-	groups := fs.Int("groups", 40, "groups in the generated tenant")
-	seed := fs.Uint64("seed", 7, "seed of the generated tenant (same seed, same tenant)")
-	noThrottle := fs.Bool("no-throttle", false, "turn Graph's throttling off")
+	var a emulateArgs
+	a.register(fs)
+	users, groups, seed, noThrottle := &a.users, &a.groups, &a.seed, &a.noThrottle
+	fs.Usage = func() {
+		c, _ := std.lookup("emulate")
+		fmt.Fprintf(stderr, "Usage: %s\n%s", c.Usage, c.help())
+	}
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			return ExitOK

@@ -23,6 +23,8 @@ func init() {
 		Name:    "plan",
 		Usage:   "idpsync plan (--directory NAME | --demo) [--full] [endpoint overrides]",
 		Summary: "preview a sync: print the plan summary and write its report (nothing is written to Atlassian)",
+		Flags:   syncFlags,
+		Notes:   syncNotes,
 		Run: func(ctx context.Context, cfg config.Config, args []string, stdout, stderr io.Writer) int {
 			return runSync(ctx, cfg, args, stdout, stderr, false)
 		},
@@ -31,37 +33,49 @@ func init() {
 		Name:    "sync",
 		Usage:   "idpsync sync (--directory NAME --confirm-tenant ID --confirm-domains a.com,b.com | --demo) [--yes] [--override-threshold] [--override-removal-threshold] [--override-read-shrink] [--full] [endpoint overrides]",
 		Summary: "sync a directory headlessly (for Task Scheduler, launchd, cron), only if the tenant and domains match the confirmation",
+		Flags:   syncFlags,
+		Notes:   syncNotes,
 		Run: func(ctx context.Context, cfg config.Config, args []string, stdout, stderr io.Writer) int {
 			return runSync(ctx, cfg, args, stdout, stderr, true)
 		},
 	})
 }
 
-const syncHelp = `
-Flags:
-  --directory NAME         the identity-provider directory (as named in the app)
-  --confirm-tenant ID      the Entra tenant id the sync must read (sync only)
-  --confirm-domains LIST   the exact, comma-separated domain set the sync must use (sync only)
-  --yes                    do not ask before applying; never skips the tenant and domain check
-  --override-threshold     apply even when more users would be deactivated than the threshold allows
-  --override-removal-threshold
-                           apply even when more group memberships would be removed (deleted groups'
-                           members included) than the membership-removal threshold allows
-  --override-read-shrink   apply even when Entra returned far fewer users, groups or memberships
-                           than at the last sync
-  --full                   full reconcile against the live Atlassian state instead of a delta
-  --demo                   run against the built-in emulators with a generated demo tenant
-  --graph-url URL          Microsoft Graph base URL (national clouds, proxies, emulators)
-  --authority URL          Microsoft identity platform root (the tenant is appended)
-  --scim-url URL           the directory's SCIM base URL
-  --org-url URL            Atlassian's organization API root
-  --scheduled              this is the OS scheduler's run (idpsync schedule install): recorded as
-                           automatic, and a failed, partly failed or blocked run raises an alert
-  --home DIR               IdP Sync's data folder (as IDPSYNC_HOME), for scheduler entries
-  --json                   print one JSON document on stdout instead of the summary (README: JSON shapes)
-Exit status: 0 when the run succeeded, 1 when it failed, was blocked or partly failed, 2 on usage errors.
+// syncNotes follow the flag list of `plan` and `sync` help; the flags describe themselves.
+const syncNotes = `Exit status: 0 when the run succeeded, 1 when it failed, was blocked or partly failed, 2 on usage errors.
 Tokens come from the keychain (sign in once in the app) or from IDPSYNC_GRAPH_TOKEN.
 `
+
+// syncArgs are the flags of `plan` and `sync`; their usage strings are the commands' help.
+type syncArgs struct {
+	dir, tenantID, domains, home                                string
+	yes, override, overrideRemovals, overrideShrink, full, demo bool
+	asJSON, scheduled                                           bool
+	ep                                                          backend.Endpoints
+}
+
+func (a *syncArgs) register(fs *flag.FlagSet, cfg config.Config) {
+	fs.StringVar(&a.dir, "directory", "", "the identity-provider directory `NAME` (as named in the app)")
+	fs.StringVar(&a.tenantID, "confirm-tenant", "", "the Entra tenant `ID` the sync must read (sync only)")
+	fs.StringVar(&a.domains, "confirm-domains", "", "the exact, comma-separated domain `LIST` the sync must use (sync only)")
+	fs.BoolVar(&a.yes, "yes", false, "do not ask before applying; never skips the tenant and domain check")
+	fs.BoolVar(&a.override, "override-threshold", false, "apply even when more users would be deactivated than the threshold allows")
+	fs.BoolVar(&a.overrideRemovals, "override-removal-threshold", false,
+		"apply even when more group memberships would be removed (deleted groups' members included) than the membership-removal threshold allows")
+	fs.BoolVar(&a.overrideShrink, "override-read-shrink", false, "apply even when Entra returned far fewer users, groups or memberships than at the last sync")
+	fs.BoolVar(&a.full, "full", false, "full reconcile against the live Atlassian state instead of a delta")
+	fs.BoolVar(&a.demo, "demo", cfg.Demo, "run against the built-in emulators with a generated demo tenant")
+	fs.StringVar(&a.ep.GraphURL, "graph-url", "", "Microsoft Graph base `URL` (national clouds, proxies, emulators)")
+	fs.StringVar(&a.ep.Authority, "authority", "", "Microsoft identity platform root `URL` (the tenant is appended)")
+	fs.StringVar(&a.ep.SCIMURL, "scim-url", "", "the directory's SCIM base `URL`")
+	fs.StringVar(&a.ep.OrgURL, "org-url", "", "Atlassian's organization API root `URL`")
+	fs.BoolVar(&a.scheduled, "scheduled", false,
+		"this is the OS scheduler's run (idpsync schedule install): recorded as automatic, and a failed, partly failed or blocked run raises an alert")
+	fs.StringVar(&a.home, "home", "", "IdP Sync's data folder `DIR` (as IDPSYNC_HOME), for scheduler entries")
+	fs.BoolVar(&a.asJSON, "json", false, "print one JSON document on stdout instead of the summary (README: JSON shapes)")
+}
+
+func syncFlags(fs *flag.FlagSet) { new(syncArgs).register(fs, config.Config{}) }
 
 func runSync(ctx context.Context, cfg config.Config, args []string, stdout, stderr io.Writer, apply bool) int {
 	name := "plan"
@@ -70,26 +84,14 @@ func runSync(ctx context.Context, cfg config.Config, args []string, stdout, stde
 	}
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	dir := fs.String("directory", "", "")
-	tenantID := fs.String("confirm-tenant", "", "")
-	domains := fs.String("confirm-domains", "", "")
-	yes := fs.Bool("yes", false, "")
-	override := fs.Bool("override-threshold", false, "")
-	overrideRemovals := fs.Bool("override-removal-threshold", false, "")
-	overrideShrink := fs.Bool("override-read-shrink", false, "")
-	full := fs.Bool("full", false, "")
-	isDemo := fs.Bool("demo", cfg.Demo, "")
-	asJSON := fs.Bool("json", false, "")
-	scheduled := fs.Bool("scheduled", false, "")
-	home := fs.String("home", "", "")
-	var ep backend.Endpoints
-	fs.StringVar(&ep.GraphURL, "graph-url", "", "")
-	fs.StringVar(&ep.Authority, "authority", "", "")
-	fs.StringVar(&ep.SCIMURL, "scim-url", "", "")
-	fs.StringVar(&ep.OrgURL, "org-url", "", "")
+	var sa syncArgs
+	sa.register(fs, cfg)
+	dir, tenantID, domains, home := &sa.dir, &sa.tenantID, &sa.domains, &sa.home
+	yes, override, overrideRemovals, overrideShrink, full := &sa.yes, &sa.override, &sa.overrideRemovals, &sa.overrideShrink, &sa.full
+	isDemo, asJSON, scheduled, ep := &sa.demo, &sa.asJSON, &sa.scheduled, &sa.ep
 	fs.Usage = func() {
 		c, _ := std.lookup(name)
-		fmt.Fprintf(stderr, "Usage: %s\n%s", c.Usage, syncHelp)
+		fmt.Fprintf(stderr, "Usage: %s\n%s", c.Usage, c.help())
 	}
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
@@ -139,7 +141,7 @@ func runSync(ctx context.Context, cfg config.Config, args []string, stdout, stde
 		dirID = d.ID
 	} else {
 		var err error
-		b, err = openBackend(ctx, cfg, pr, ep)
+		b, err = openBackend(ctx, cfg, pr, *ep)
 		if err != nil {
 			return failDoc(stdout, stderr, *asJSON, err)
 		}
