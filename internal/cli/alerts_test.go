@@ -116,6 +116,7 @@ func (h *webhook) messages(t *testing.T) []alert.Message {
 // to the webhook kept in the keychain; a scheduled sync that succeeds, and a sync run by hand,
 // raise nothing.
 func TestIssue16_06_ScheduledSyncAlerts(t *testing.T) {
+	t.Parallel()
 	name := "Northwind"
 	n := startNotifications(t, name)
 	w := newWorld(t)

@@ -31,6 +31,7 @@ func wantRefused(t *testing.T, r result, code int, errCode apperr.Code) {
 // Issue 16 point 1: a directory is set up from a terminal as from the screens, with its keys on
 // standard input, and every bad input is refused with a code and nothing stored.
 func TestIssue16_01_DirectoryAddRefusesBadInputAndStoresNothing(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	e := w.env
 	keys := e.Atlassian.APIKey() + "\n" + e.Atlassian.OrgAPIKey() + "\n"

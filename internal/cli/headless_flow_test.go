@@ -31,6 +31,7 @@ func (w *world) setUp(name string) backend.Directory {
 // its settings read and changed, its conflict decided, previewed and synced, each with one JSON
 // document; the stored endpoints are the only way the commands know the emulators.
 func TestIssue16_02_HeadlessSetupSettingsConflictsAndSync(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	name := "Fabrikam"
 	w.setUp(name)

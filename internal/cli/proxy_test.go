@@ -61,6 +61,7 @@ func (p *connectProxy) saw(host string) bool {
 // that HTTPS_PROXY names, to the directory's stored endpoints. (Go never proxies loopback
 // addresses, so the endpoints here are names that only the proxy could reach.)
 func TestIssue16_07_ProxyVariablesReachEveryClient(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	proxy := startConnectProxy(t)
 	name := "Proxied"

@@ -395,6 +395,7 @@ func (w *world) runArgv(env []string, argv ...string) result {
 // Issue 16 point 5: each scheduler's entry is valid in its own format, and the command line it
 // holds, run as that scheduler runs it, syncs the directory with the confirmed tenant and domains.
 func TestIssue16_05_ScheduleEntriesRunTheConfirmedSync(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	name := "Woodgrove 100% $HOME \"quoted\""
 	d := w.setUp(name)
