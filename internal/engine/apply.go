@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"iter"
 	"slices"
 	"strings"
 	"sync"
@@ -59,6 +60,61 @@ type unit struct {
 	SCIMID  string        `json:"scimId,omitempty"`
 	Users   [][2]string   `json:"users,omitempty"` // memberships: [entra id, scim id]
 	phase   int
+	// A chunk of memberships is the plan indices [from, to) (a set's members are contiguous):
+	// Ops and Users stay nil and are filled only to encode its journal entry, so that the
+	// apply does not hold 40 bytes more per membership (2.87 M in bench scenario L).
+	from, to int
+}
+
+// count is the number of the unit's operations.
+func (u *unit) count() int {
+	if u.to > u.from {
+		return u.to - u.from
+	}
+	return len(u.Ops)
+}
+
+// first is the plan index of the unit's first operation.
+func (u *unit) first() int {
+	if u.to > u.from {
+		return u.from
+	}
+	return u.Ops[0]
+}
+
+// indices yields the plan indices of the unit's operations.
+func (u *unit) indices() iter.Seq[int] {
+	return func(yield func(int) bool) {
+		if u.to > u.from {
+			for i := u.from; i < u.to; i++ {
+				if !yield(i) {
+					return
+				}
+			}
+			return
+		}
+		for _, i := range u.Ops {
+			if !yield(i) {
+				return
+			}
+		}
+	}
+}
+
+// journalJSON is the unit's journal entry: self-describing, every membership with its ids.
+func (u *unit) journalJSON(p *Plan) []byte {
+	if u.to > u.from {
+		c := *u
+		c.Ops, c.Users = make([]int, 0, u.count()), make([][2]string, 0, u.count())
+		for i := range u.indices() {
+			w := p.person(i)
+			c.Ops = append(c.Ops, i)
+			c.Users = append(c.Users, [2]string{w.EntraID, w.SCIMID})
+		}
+		u = &c
+	}
+	js, _ := json.Marshal(u)
+	return js
 }
 
 // errDependency marks an operation not run because one it needs failed.
@@ -112,8 +168,7 @@ func (e *Engine) Apply(ctx context.Context, p *Plan, o ApplyOptions) (*Outcome, 
 	units := buildUnits(p, e.chunk(p))
 	entries := make([]JournalEntry, len(units))
 	for i := range units {
-		js, _ := json.Marshal(&units[i])
-		entries[i] = JournalEntry{Seq: units[i].Seq, Op: js}
+		entries[i] = JournalEntry{Seq: units[i].Seq, Op: units[i].journalJSON(p)}
 	}
 	if err := e.State.JournalAdd(ctx, o.RunID, entries); err != nil {
 		return nil, err
@@ -211,13 +266,7 @@ func buildUnits(p *Plan, chunk int) []unit {
 		first := p.mid + p.setStart[s]
 		for lo := 0; lo < len(set.who); lo += chunk {
 			hi := min(lo+chunk, len(set.who))
-			u := unit{Action: set.action, Ops: make([]int, 0, hi-lo), Group: set.group, Users: make([][2]string, 0, hi-lo), phase: phaseOf[set.action]}
-			for pos := lo; pos < hi; pos++ {
-				w := &p.people[set.who[pos]]
-				u.Ops = append(u.Ops, first+pos)
-				u.Users = append(u.Users, [2]string{w.EntraID, w.SCIMID})
-			}
-			units = append(units, u)
+			units = append(units, unit{Action: set.action, Group: set.group, phase: phaseOf[set.action], from: first + lo, to: first + hi})
 		}
 	}
 	slices.SortStableFunc(units, func(a, b unit) int { return a.phase - b.phase })
@@ -284,7 +333,7 @@ func (a *applier) flush() {
 
 func (a *applier) record(u *unit, res OpResult, maps ...Mapping) {
 	a.mu.Lock()
-	for _, i := range u.Ops {
+	for i := range u.indices() {
 		if prev := a.out.Results[i]; prev.Result == report.ResultFailed && prev.Code == codeDependency {
 			continue
 		}
@@ -314,7 +363,7 @@ func (a *applier) record(u *unit, res OpResult, maps ...Mapping) {
 func (a *applier) runPhase(ctx context.Context, phase int, batch []*unit) {
 	total := 0
 	for _, u := range batch {
-		total += len(u.Ops)
+		total += u.count()
 	}
 	prog := newMeter(a.e, phaseNames[phase], total)
 	// A fixed number of operations in flight: the SCIM client's limiter alone paces Atlassian,
@@ -336,7 +385,7 @@ func (a *applier) runPhase(ctx context.Context, phase int, batch []*unit) {
 			// In-flight work finishes even when the admin cancels.
 			res, maps := a.run(context.WithoutCancel(ctx), u)
 			a.record(u, res, maps...)
-			prog.add(len(u.Ops))
+			prog.add(u.count())
 			return nil
 		})
 	}
@@ -354,7 +403,7 @@ var ok = OpResult{Result: report.ResultSucceeded}
 var heldConflict = OpResult{Result: report.ResultSkipped, Code: string(apperr.ConflictUnresolved), Message: "held for the admin's decision"}
 
 func (a *applier) run(ctx context.Context, u *unit) (OpResult, []Mapping) {
-	first := a.p.Op(u.Ops[0])
+	first := a.p.Op(u.first())
 	op := &first
 	t := a.e.Target
 	switch u.Action {
@@ -549,13 +598,14 @@ func (a *applier) members(ctx context.Context, u *unit) (OpResult, []Mapping) {
 	gfailed := a.failedGroup[u.Group.EntraID]
 	var ids []string
 	var missing []string
-	for _, p := range u.Users {
-		sid := a.resolved[p[0]]
+	for i := range u.indices() {
+		w := a.p.person(i)
+		sid := a.resolved[w.EntraID]
 		if sid == "" {
-			sid = p[1]
+			sid = w.SCIMID
 		}
-		if sid == "" || (u.Action == report.AddMember && a.failedUser[p[0]]) {
-			missing = append(missing, p[0])
+		if sid == "" || (u.Action == report.AddMember && a.failedUser[w.EntraID]) {
+			missing = append(missing, w.EntraID)
 			continue
 		}
 		ids = append(ids, sid)
@@ -582,7 +632,7 @@ func (a *applier) members(ctx context.Context, u *unit) (OpResult, []Mapping) {
 		for _, m := range missing {
 			miss[m] = true
 		}
-		for _, i := range u.Ops {
+		for i := range u.indices() {
 			if miss[a.p.entraID(i)] {
 				a.out.Results[i] = OpResult{Result: report.ResultFailed, Code: codeDependency, Message: "the user could not be created"}
 			}

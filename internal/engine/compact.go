@@ -90,6 +90,13 @@ func (p *Plan) memberOp(i, s, pos int) Op {
 	return op
 }
 
+// person is who the membership at plan index i names.
+func (p *Plan) person(i int) *person {
+	k, _ := p.isMember(i)
+	s, pos := p.locate(k)
+	return &p.people[p.sets[s].who[pos]]
+}
+
 // scimID is the SCIM id the operation at plan index i names (its user's for a membership).
 func (p *Plan) scimID(i int) string {
 	if k, ok := p.isMember(i); ok {

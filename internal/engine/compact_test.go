@@ -164,12 +164,12 @@ func planCase(t *testing.T, seed uint64) compactCase {
 	c.Written = hashBytes(endedRE.ReplaceAll(buf.Bytes(), nil))
 	units := buildUnits(p, 3)
 	type junit struct {
-		U     unit
+		U     json.RawMessage // the unit's journal entry
 		Phase int
 	}
 	ju := make([]junit, len(units))
 	for i := range units {
-		ju[i] = junit{units[i], units[i].phase}
+		ju[i] = junit{units[i].journalJSON(p), units[i].phase}
 	}
 	c.Units = hashJSON(t, ju)
 	return c
