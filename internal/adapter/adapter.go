@@ -91,9 +91,13 @@ func (s SCIM) CreateUser(ctx context.Context, u engine.User) (engine.User, error
 	return engine.User(c), err
 }
 
-// PatchUser writes the engine's changes as SCIM PATCH operations (atlassian.PatchFor).
+// PatchUser writes the engine's changes as SCIM PATCH operations, one per changed attribute.
 func (s SCIM) PatchUser(ctx context.Context, id string, changes []report.Change) error {
-	return s.SCIM.PatchUser(ctx, id, atlassian.PatchFor(changes))
+	ops := make([]atlassian.PatchOp, len(changes))
+	for i, c := range changes {
+		ops[i] = atlassian.PatchOpFor(c.Attribute, c.Old, c.New)
+	}
+	return s.SCIM.PatchUser(ctx, id, ops)
 }
 
 func (s SCIM) CreateGroup(ctx context.Context, displayName, externalID string) (engine.Group, error) {

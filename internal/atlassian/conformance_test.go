@@ -330,7 +330,7 @@ func TestConformanceWithElimityServer(t *testing.T) {
 	// PATCH of attributes: add, replace, remove, enterprise extension, typed values, active.
 	desired := want
 	desired.Title, desired.MobilePhone, desired.Department, desired.Email = "Lead", "", "Ops", "ALICE@contoso.com"
-	if err := c.PatchUser(ctx, want.ID, atlassian.PatchFor(diffUser(want, desired))); err != nil {
+	if err := c.PatchUser(ctx, want.ID, patchFor(diffUser(want, desired))); err != nil {
 		t.Fatal(err)
 	}
 	got, err := c.GetUser(ctx, want.ID)

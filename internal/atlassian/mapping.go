@@ -3,8 +3,6 @@ package atlassian
 import (
 	"encoding/json"
 	"strings"
-
-	"github.com/idpsync/idpsync/internal/report"
 )
 
 // SCIM schema URNs.
@@ -55,25 +53,19 @@ type PatchOp struct {
 	Value any    `json:"value,omitempty"`
 }
 
-// PatchFor turns changes into PATCH operations: add where there was no value, replace where there
-// was one, remove where the new value is empty. active is sent as a boolean.
-func PatchFor(changes []report.Change) []PatchOp {
-	ops := make([]PatchOp, 0, len(changes))
-	for _, c := range changes {
-		if c.Attribute == pathActive {
-			ops = append(ops, PatchOp{Op: "replace", Path: pathActive, Value: c.New == "true"})
-			continue
-		}
-		switch {
-		case c.New == "":
-			ops = append(ops, PatchOp{Op: "remove", Path: c.Attribute})
-		case c.Old == "":
-			ops = append(ops, PatchOp{Op: "add", Path: c.Attribute, Value: c.New})
-		default:
-			ops = append(ops, PatchOp{Op: "replace", Path: c.Attribute, Value: c.New})
-		}
+// PatchOpFor is the PATCH operation that changes the attribute at path from old to new: add
+// where there was no value, replace where there was one, remove where the new value is empty.
+// active is sent as a boolean.
+func PatchOpFor(path, old, new string) PatchOp {
+	switch {
+	case path == pathActive:
+		return PatchOp{Op: "replace", Path: pathActive, Value: new == "true"}
+	case new == "":
+		return PatchOp{Op: "remove", Path: path}
+	case old == "":
+		return PatchOp{Op: "add", Path: path, Value: new}
 	}
-	return ops
+	return PatchOp{Op: "replace", Path: path, Value: new}
 }
 
 // ---- wire format ----

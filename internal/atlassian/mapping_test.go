@@ -14,6 +14,15 @@ func diffUser(cur, want atlassian.User) []report.Change {
 	return engine.DiffUser(engine.User(cur), engine.User(want))
 }
 
+// patchFor is the PATCH of the changes, as internal/adapter writes it.
+func patchFor(changes []report.Change) []atlassian.PatchOp {
+	var ops []atlassian.PatchOp
+	for _, c := range changes {
+		ops = append(ops, atlassian.PatchOpFor(c.Attribute, c.Old, c.New))
+	}
+	return ops
+}
+
 func TestDiffAndPatchFor(t *testing.T) {
 	cur := alice()
 	cur.ID = "x"
@@ -41,7 +50,7 @@ func TestDiffAndPatchFor(t *testing.T) {
 			t.Fatalf("change %d: got %+v want %+v", i, got[i], want[i])
 		}
 	}
-	ops := atlassian.PatchFor(got)
+	ops := patchFor(got)
 	wantOps := []atlassian.PatchOp{
 		{Op: "replace", Path: engine.AttrEmail, Value: "ALICE@contoso.com"},
 		{Op: "remove", Path: "title"},

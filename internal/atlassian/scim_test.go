@@ -175,7 +175,7 @@ func TestPatchOnlyWhatChanged(t *testing.T) {
 		t.Fatalf("changes: %+v", changes)
 	}
 	s.ResetRequests()
-	if err := c.PatchUser(ctx, cur.ID, atlassian.PatchFor(changes)); err != nil {
+	if err := c.PatchUser(ctx, cur.ID, patchFor(changes)); err != nil {
 		t.Fatal(err)
 	}
 	w := s.Writes()
@@ -274,7 +274,7 @@ func TestConflictAndAdopt(t *testing.T) {
 	if ch[0].Attribute != engine.AttrExternalID {
 		t.Fatalf("changes: %+v", ch)
 	}
-	if err := c.PatchUser(ctx, u.ID, atlassian.PatchFor(ch)); err != nil {
+	if err := c.PatchUser(ctx, u.ID, patchFor(ch)); err != nil {
 		t.Fatal(err)
 	}
 	if again, adopted, err := c.CreateOrAdoptUser(ctx, alice()); err != nil || !adopted || again.ID != u.ID {
