@@ -2,7 +2,6 @@ package atlassian_test
 
 import (
 	"context"
-	"net/http"
 	"strings"
 	"testing"
 
@@ -17,14 +16,11 @@ import (
 // with InsecureURL naming the host, and the key never reaches the server.
 func TestUntrustedCertificateRefused(t *testing.T) {
 	s := startEmu(t, emu.Options{})
-	other, err := loopbacktls.New()
+	untrusted, err := loopbacktls.UntrustedTransports()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, tr := range map[string]http.RoundTripper{
-		"system roots":     http.DefaultTransport.(*http.Transport).Clone(),
-		"another emulator": other.Transport(),
-	} {
+	for name, tr := range untrusted {
 		cfg := fastCfg(s)
 		cfg.Transport = tr
 		c := newClient(t, cfg)

@@ -18,14 +18,11 @@ import (
 // browser is never opened and no code or token is exchanged.
 func TestUntrustedCertificateRefused(t *testing.T) {
 	e := newEnv(t, identity.Options{})
-	other, err := loopbacktls.New()
+	untrusted, err := loopbacktls.UntrustedTransports()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, tr := range map[string]http.RoundTripper{
-		"system roots":     http.DefaultTransport.(*http.Transport).Clone(),
-		"another emulator": other.Transport(),
-	} {
+	for name, tr := range untrusted {
 		opened := 0
 		c := e.client(t, tenantA, func(cfg *auth.Config) {
 			cfg.HTTPClient = &http.Client{Transport: tr, Timeout: 10 * time.Second}

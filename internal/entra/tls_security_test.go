@@ -2,7 +2,6 @@ package entra
 
 import (
 	"context"
-	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -23,14 +22,11 @@ func TestUntrustedCertificateRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(srv.Close)
-	other, err := loopbacktls.New()
+	untrusted, err := loopbacktls.UntrustedTransports()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, tr := range map[string]http.RoundTripper{
-		"system roots":     http.DefaultTransport.(*http.Transport).Clone(),
-		"another emulator": other.Transport(),
-	} {
+	for name, tr := range untrusted {
 		r, err := New(Config{BaseURL: srv.URL() + "/v1.0", Tokens: StaticToken(token, "127.0.0.1"), Transport: tr, NetworkRetries: 3})
 		if err != nil {
 			t.Fatal(err)

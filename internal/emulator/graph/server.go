@@ -134,14 +134,7 @@ func New(opts Options) *Server {
 
 // Start listens on 127.0.0.1 with the loopback certificate.
 func (s *Server) Start() error {
-	a := s.opts.Authority
-	if a == nil {
-		var err error
-		if a, err = loopbacktls.Shared(); err != nil {
-			return err
-		}
-	}
-	l, err := loopbacktls.Serve(a, s.opts.Addr, s)
+	l, err := loopbacktls.Serve(s.opts.Authority, s.opts.Addr, s)
 	if err != nil {
 		return fmt.Errorf("graph emulator: %w", err)
 	}

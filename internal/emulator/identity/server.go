@@ -161,20 +161,11 @@ func New(opts Options) (*Server, error) {
 
 // Start listens on loopback HTTPS and serves in the background.
 func (s *Server) Start() error {
-	a := s.opts.Authority
-	if a == nil {
-		var err error
-		if a, err = loopbacktls.Shared(); err != nil {
-			return err
-		}
-	}
-	s.auth = a
-	l, err := loopbacktls.Serve(a, s.opts.Addr, s)
+	l, err := loopbacktls.Serve(s.opts.Authority, s.opts.Addr, s)
 	if err != nil {
 		return fmt.Errorf("identity emulator: %w", err)
 	}
-	s.srv = l
-	s.url = l.URL()
+	s.srv, s.url, s.auth = l, l.URL(), l.Authority()
 	return nil
 }
 

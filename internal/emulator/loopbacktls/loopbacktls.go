@@ -92,3 +92,16 @@ func (a *Authority) Transport() *http.Transport {
 func (a *Authority) Client() *http.Client {
 	return &http.Client{Transport: a.Transport(), Timeout: 2 * time.Minute}
 }
+
+// UntrustedTransports are transports that must refuse an emulator's certificate, for the clients'
+// TLS tests: the system roots (no loopback authority in them) and another loopback authority's.
+func UntrustedTransports() (map[string]http.RoundTripper, error) {
+	other, err := New()
+	if err != nil {
+		return nil, err
+	}
+	return map[string]http.RoundTripper{
+		"system roots":     http.DefaultTransport.(*http.Transport).Clone(),
+		"another emulator": other.Transport(),
+	}, nil
+}

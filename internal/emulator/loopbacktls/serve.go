@@ -11,14 +11,22 @@ import (
 
 // Listener is an emulator's HTTPS server on a loopback address.
 type Listener struct {
-	url string
-	srv *http.Server
+	url  string
+	srv  *http.Server
+	auth *Authority
 }
 
 // Serve listens on addr ("" means 127.0.0.1 on a free port) and serves h over HTTPS with a's
 // certificate in the background. Only loopback addresses are accepted: the emulators must never
 // be reachable from another machine. HTTP/1.1 only, so a fault can hijack and reset a connection.
+// A nil a is the process's Shared authority, which every emulator uses unless told otherwise.
 func Serve(a *Authority, addr string, h http.Handler) (*Listener, error) {
+	if a == nil {
+		var err error
+		if a, err = Shared(); err != nil {
+			return nil, err
+		}
+	}
 	if addr == "" {
 		addr = "127.0.0.1:0"
 	}
@@ -34,8 +42,9 @@ func Serve(a *Authority, addr string, h http.Handler) (*Listener, error) {
 		return nil, fmt.Errorf("listen %s: %w", addr, err)
 	}
 	l := &Listener{
-		url: "https://" + ln.Addr().String(),
-		srv: &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second},
+		url:  "https://" + ln.Addr().String(),
+		srv:  &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second},
+		auth: a,
 	}
 	go func() { _ = l.srv.Serve(tls.NewListener(ln, a.ServerConfig())) }()
 	return l, nil
@@ -43,6 +52,9 @@ func Serve(a *Authority, addr string, h http.Handler) (*Listener, error) {
 
 // URL is the server's root, https://127.0.0.1:PORT.
 func (l *Listener) URL() string { return l.url }
+
+// Authority is the certificate authority the listener serves with.
+func (l *Listener) Authority() *Authority { return l.auth }
 
 // Close stops accepting, gives in-flight requests two seconds, then closes every connection.
 func (l *Listener) Close() error {
