@@ -40,8 +40,8 @@ func (b *Backend) afterAutomatic(ctx context.Context, d store.Directory, rs RunS
 		return
 	}
 	if rs.RunID == "" && status == alert.Blocked {
-		// A rail stopped the run before it wrote: recordBlocked saved it as the newest automatic
-		// apply run, with its report.
+		// A confirmation that no longer matches stopped the run before it wrote: engine.Run
+		// recorded it as the newest automatic apply run, blocked, with its report.
 		if runs, rerr := b.st.Runs(ctx, d.ID, "", 5); rerr == nil {
 			for _, r := range runs {
 				if r.Kind == "apply" && r.Automatic && r.Status == alert.Blocked {

@@ -199,9 +199,10 @@ func scenarioByName(n string, o options) (scenario, bool) {
 	return scenario{}, false
 }
 
-// settings are the shipped defaults but for the tunables a flag sets and, for a scenario past
-// Atlassian's default limits, the limits raised as Atlassian raises them on request; the rails
-// stay as they ship (the child overrides them as the admin would: a guard, not a performance matter).
+// settings are the shipped defaults, with the limits raised as Atlassian raises them on request
+// for a scenario past its defaults, and one operation at a time for the naive comparison; the
+// rails stay as they ship (the child overrides them as an admin would: a guard, not a
+// performance matter).
 func (o options) settings(naive, raised bool) engine.Settings {
 	s := engine.DefaultSettings()
 	if raised {

@@ -70,7 +70,7 @@ type PreviewSpec struct {
 	Automatic     bool     // recorded as the scheduler's run
 	Pin           TenantPin
 	AppVersion    string
-	Reports       Reports
+	Reports       Reports // required: every preview and run leaves a report
 	// Prepared, when set, sees the plan before its report is written (the app adds its
 	// notices and forgets older previews of the directory).
 	Prepared func(ctx context.Context, p *Plan)
@@ -96,7 +96,7 @@ type RunSpec struct {
 	Overrides Overrides
 	Account   string // who confirmed, for the report
 	Purpose   string // the lock's purpose, named to a second sync that is refused
-	Lock      Locker
+	Lock      Locker // required
 	// Applied, when set, runs after an apply that ran (whatever its operations' results),
 	// still under the lock, with the confirmation the report records: the app pins the tenant
 	// and keeps the confirmation for automatic runs.
