@@ -347,7 +347,7 @@ func runChild(cfg childConfig) (res childResult) {
 	}
 	out := run.Outcome
 	res.Status = string(out.Status)
-	for i, r := range out.Results {
+	for i, r := range out.All() {
 		if r.Result == report.ResultFailed {
 			if res.Failed == 0 {
 				op := run.Plan.Op(i)

@@ -144,16 +144,16 @@ func planCase(t *testing.T, seed uint64) compactCase {
 	r.Ended = time.Time{}
 	c.Report = hashJSON(t, r)
 	// An applied run: results by position, so the report must pair each op with its own result.
-	out := &Outcome{RunID: "r1", Status: report.StatusPartial, Results: make([]OpResult, len(ops)),
-		Started: info.Started, Ended: info.Started.Add(time.Minute)}
-	for i := range out.Results {
+	out := newOutcome("r1", len(ops))
+	out.Status, out.Started, out.Ended = report.StatusPartial, info.Started, info.Started.Add(time.Minute)
+	for i := range ops {
 		switch i % 5 {
 		case 0:
-			out.Results[i] = OpResult{Result: report.ResultFailed, Code: "scim_error", Message: fmt.Sprint("failure ", i)}
+			out.set(i, OpResult{Result: report.ResultFailed, Code: "scim_error", Message: fmt.Sprint("failure ", i)})
 		case 1:
-			out.Results[i] = OpResult{Result: report.ResultSucceeded, SCIMID: fmt.Sprint("new-", i)}
+			out.set(i, OpResult{Result: report.ResultSucceeded, SCIMID: fmt.Sprint("new-", i)})
 		default:
-			out.Results[i] = OpResult{Result: report.ResultSucceeded}
+			out.set(i, OpResult{Result: report.ResultSucceeded})
 		}
 	}
 	c.Applied = hashJSON(t, BuildReport(info, p, out))

@@ -146,7 +146,7 @@ func TestMemCancelThenResume(t *testing.T) {
 		t.Fatalf("canceled run: %v", r.err)
 	}
 	notDone := 0
-	for _, res := range r.out.Results {
+	for _, res := range r.out.All() {
 		if res.Result == report.ResultPlanned && res.Code == string(apperr.Canceled) {
 			notDone++
 		}
@@ -243,8 +243,8 @@ func TestMemCreate409OutsideSCIMIsHeldForTheNextPreview(t *testing.T) {
 		t.Fatalf("run: %v %v", r.err, r.out)
 	}
 	for i, op := range r.plan.All() {
-		if op.Action == report.CreateGroup && op.Name == "Ops" && r.out.Results[i].Code != string(apperr.ConflictUnresolved) {
-			t.Fatalf("the refused create: %+v", r.out.Results[i])
+		if op.Action == report.CreateGroup && op.Name == "Ops" && r.out.Result(i).Code != string(apperr.ConflictUnresolved) {
+			t.Fatalf("the refused create: %+v", r.out.Result(i))
 		}
 	}
 	if d := w.st.decisions["gOps"]; d != DecisionHeld {
@@ -309,8 +309,8 @@ func TestMemCreatedUserReturningAnotherUsersIDRefused(t *testing.T) {
 		t.Fatalf("run: %v", r.err)
 	}
 	for i, op := range r.plan.All() {
-		if op.EntraID == "u13" && r.out.Results[i].Result != report.ResultFailed {
-			t.Fatalf("%s of u13: %+v", op.Action, r.out.Results[i])
+		if op.EntraID == "u13" && r.out.Result(i).Result != report.ResultFailed {
+			t.Fatalf("%s of u13: %+v", op.Action, r.out.Result(i))
 		}
 	}
 	if m, _ := w.st.mapping("user", "u01"); m.SCIMID != ann.ID {
@@ -414,7 +414,7 @@ func TestMemFailedCreateFailsItsMembershipsThenTheNextRunCompletes(t *testing.T)
 		if op.Action == report.AddMember {
 			want = codeDependency
 		}
-		if res := r.out.Results[i]; res.Result != report.ResultFailed || res.Code != want {
+		if res := r.out.Result(i); res.Result != report.ResultFailed || res.Code != want {
 			t.Fatalf("%s of u10: %+v, want failed %s", op.Action, res, want)
 		}
 	}

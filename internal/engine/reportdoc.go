@@ -107,7 +107,7 @@ func buildReport(info RunInfo, p *Plan, out *Outcome) (*report.Report, func(int)
 	}
 	result := func(i int) report.Result {
 		if out != nil {
-			return out.Results[i].Result
+			return out.Result(i).Result
 		}
 		return p.PlannedResult(i)
 	}
@@ -144,7 +144,7 @@ func reportOp(op *Op, out *Outcome, i int, res report.Result, groups map[*GroupR
 		}
 	}
 	if out != nil {
-		r := out.Results[i]
+		r := out.Result(i)
 		ro.Code, ro.Message = r.Code, r.Message
 		if r.SCIMID != "" {
 			ro.Object.AtlassianID = r.SCIMID

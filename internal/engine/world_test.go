@@ -111,7 +111,7 @@ func (w *world) mustRun(full bool) *Plan {
 		w.t.Fatal(r.err)
 	}
 	if r.out.Status != report.StatusSucceeded {
-		for i, res := range r.out.Results {
+		for i, res := range r.out.All() {
 			if res.Result == report.ResultFailed {
 				op := r.plan.Op(i)
 				w.t.Errorf("%s %s: %s %s", op.Action, op.Name, res.Code, res.Message)

@@ -115,7 +115,7 @@ func (h *harness) mustRun(ctx context.Context, full bool) *engine.Plan {
 		h.t.Fatal(r.err)
 	}
 	if r.out.Status != report.StatusSucceeded {
-		for i, res := range r.out.Results {
+		for i, res := range r.out.All() {
 			if res.Result == report.ResultFailed {
 				h.t.Errorf("op %+v failed: %+v", r.plan.Op(i), res)
 			}
@@ -214,7 +214,7 @@ func TestEndToEndFullDeltaAndDomainChange(t *testing.T) {
 			t.Fatalf("round %d: delta plan (%d ops) differs from the full plan (%d ops)\ndelta: %v\nfull: %v", round, len(a), len(b), a, b)
 		}
 		if r.out.Status != report.StatusSucceeded {
-			for i, res := range r.out.Results {
+			for i, res := range r.out.All() {
 				if res.Result == report.ResultFailed {
 					t.Errorf("op %+v failed: %+v", r.plan.Op(i), res)
 				}
@@ -313,7 +313,7 @@ func TestCancelThenResume(t *testing.T) {
 		t.Fatalf("want canceled, got %v %v", r.err, r.out)
 	}
 	notDone := 0
-	for _, res := range r.out.Results {
+	for _, res := range r.out.All() {
 		if res.Code == string(apperr.Canceled) {
 			notDone++
 		}
@@ -397,7 +397,7 @@ func TestConflictAndNotFoundDuringApply(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i, r := range out.Results {
+	for i, r := range out.All() {
 		if r.Result == report.ResultFailed {
 			t.Errorf("op %s %s failed: %+v", p.Op(i).Action, p.Op(i).Email, r)
 		}

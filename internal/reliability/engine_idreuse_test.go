@@ -86,7 +86,7 @@ func TestIssue14_09_CreatedUserReturningAnotherUsersIDRefused(t *testing.T) {
 		t.Errorf("run status %s, want partial", out.Status)
 	}
 	for i, op := range ops {
-		r := out.Results[i]
+		r := out.Result(i)
 		switch {
 		case &ops[i] == created:
 			if r.Result != report.ResultFailed || r.Code != string(apperr.AtlassianConflict) || !strings.Contains(r.Message, victim.EntraID) || r.SCIMID == victim.SCIMID {

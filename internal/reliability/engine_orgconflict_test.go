@@ -144,7 +144,7 @@ func TestCreate409OutsideSCIMIsHeldForTheNextPreview(t *testing.T) {
 	code := ""
 	for i, op := range r.plan.Operations() {
 		if op.Action == report.CreateGroup && op.Name == name {
-			code = r.out.Results[i].Code
+			code = r.out.Result(i).Code
 		}
 	}
 	if code != string(apperr.ConflictUnresolved) {
@@ -218,7 +218,7 @@ func TestIssue18_04_UnverifiedDomainsPredicted(t *testing.T) {
 			continue
 		}
 		dom := strings.ToLower(op.Email[strings.LastIndexByte(op.Email, '@')+1:])
-		res := r.out.Results[i]
+		res := r.out.Result(i)
 		switch {
 		case op.Warning != "":
 			flagged++

@@ -31,7 +31,7 @@ func TestFailingOperationCostsOneRetryBudget(t *testing.T) {
 		t.Fatal(r.err)
 	}
 	failed := 0
-	for i, res := range r.out.Results {
+	for i, res := range r.out.All() {
 		op := r.plan.Op(i)
 		switch op.Action {
 		case report.UpdateUser, report.AdoptUser, report.ReactivateUser, report.DeactivateUser: // PATCH /Users/{id}

@@ -197,7 +197,7 @@ func (e *env) mustRun(ctx context.Context, full bool) result {
 		e.t.Fatalf("sync failed: %v", r.err)
 	}
 	if r.out.Status != report.StatusSucceeded {
-		for i, res := range r.out.Results {
+		for i, res := range r.out.All() {
 			if res.Result == report.ResultFailed {
 				e.t.Errorf("op %s %s %s failed: %s %s", r.plan.Op(i).Action, r.plan.Op(i).Name, r.plan.Op(i).Email, res.Code, res.Message)
 			}

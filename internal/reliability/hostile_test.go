@@ -164,7 +164,7 @@ func TestHostileGraphValues(t *testing.T) {
 	}
 	checkReport(t, r.rep)
 	if r.out.Status != report.StatusSucceeded {
-		for i, res := range r.out.Results {
+		for i, res := range r.out.All() {
 			if res.Result == report.ResultFailed {
 				t.Logf("op %s %.60q failed: %s %.200s", r.plan.Op(i).Action, r.plan.Op(i).Name, res.Code, res.Message)
 			}
