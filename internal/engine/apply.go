@@ -26,8 +26,8 @@ type OpResult struct {
 
 // Outcome is an applied plan's result.
 type Outcome struct {
-	RunID   string
-	Status  report.Status
+	RunID  string
+	Status report.Status
 	// The result of each operation, by plan index (Result): an index into the distinct
 	// results, which the memberships of one chunk share (64 bytes per membership were the
 	// largest thing an apply of 2.87 M memberships held; 4 are).
