@@ -1,6 +1,8 @@
 package backend
 
 import (
+	"context"
+	"testing"
 	"time"
 
 	"github.com/idpsync/idpsync/internal/atlassian"
@@ -17,4 +19,25 @@ func demoOptions(env *demo.Env, home string, em Emitter) Options {
 func demoInput(env *demo.Env) DirectoryInput {
 	return DirectoryInput{Name: demo.DirectoryName, Cloud: "global", ClientID: env.ClientID(), SCIMBaseURL: env.Atlassian.SCIMURL(), SCIMAPIKey: env.Atlassian.APIKey(),
 		SCIMKeyCreated: time.Now().UTC().Format(time.DateOnly), OrgID: env.Atlassian.OrgID(), OrgAPIKey: env.Atlassian.OrgAPIKey(), AllowCustomHost: true}
+}
+
+// openDemo starts a demo tenant of users and groups and a backend on it (events to em, folder
+// home) with the demo directory set up and signed in; everything closes with the test.
+func openDemo(ctx context.Context, t *testing.T, users, groups int, home string, em Emitter) (*demo.Env, *Backend, Directory) {
+	t.Helper()
+	env, err := demo.Start(ctx, demo.Options{Users: users, Groups: groups, NoThrottle: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(env.Close)
+	b, err := Open(ctx, demoOptions(env, home, em))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	d, err := b.SetupDemo(ctx, demoInput(env))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return env, b, d
 }

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/idpsync/idpsync/internal/apperr"
-	"github.com/idpsync/idpsync/internal/emulator/demo"
 	"github.com/idpsync/idpsync/internal/keychain"
 	"github.com/idpsync/idpsync/internal/report"
 )
@@ -22,21 +21,8 @@ func (r *recorder) Emit(string, any) { r.n++ }
 func TestDemoSyncEndToEnd(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	env, err := demo.Start(ctx, demo.Options{Users: 120, Groups: 15, NoThrottle: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer env.Close()
 	em := &recorder{}
-	b, err := Open(ctx, demoOptions(env, t.TempDir(), em))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	d, err := b.SetupDemo(ctx, demoInput(env))
-	if err != nil {
-		t.Fatal(err)
-	}
+	env, b, d := openDemo(ctx, t, 120, 15, t.TempDir(), em)
 	if d.Account == "" || !d.HasSCIMKey {
 		t.Fatalf("demo directory not signed in: %+v", d)
 	}
@@ -80,21 +66,8 @@ func TestDemoSyncEndToEnd(t *testing.T) {
 func TestBackendRails(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	env, err := demo.Start(ctx, demo.Options{Users: 80, Groups: 10, NoThrottle: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer env.Close()
 	home := t.TempDir()
-	b, err := Open(ctx, demoOptions(env, home, nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	d, err := b.SetupDemo(ctx, demoInput(env))
-	if err != nil {
-		t.Fatal(err)
-	}
+	env, b, d := openDemo(ctx, t, 80, 10, home, nil)
 	doms, err := b.Domains(ctx, d.ID)
 	if err != nil || len(doms) == 0 {
 		t.Fatalf("domains %v %v", doms, err)

@@ -15,20 +15,7 @@ func demoBackend(t *testing.T) (*Backend, *demo.Env, Directory) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	t.Cleanup(cancel)
-	env, err := demo.Start(ctx, demo.Options{Users: 60, Groups: 8, NoThrottle: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(env.Close)
-	b, err := Open(ctx, demoOptions(env, t.TempDir(), &recorder{}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
-	d, err := b.SetupDemo(ctx, demoInput(env))
-	if err != nil {
-		t.Fatal(err)
-	}
+	env, b, d := openDemo(ctx, t, 60, 8, t.TempDir(), &recorder{})
 	return b, env, d
 }
 

@@ -38,21 +38,8 @@ func (r *progressRecorder) Emit(event string, data any) {
 // the demo directory signed in; everything closes with the test.
 func demoWithProgress(ctx context.Context, t *testing.T, users, groups int) (*demo.Env, *Backend, Directory, *progressRecorder) {
 	t.Helper()
-	env, err := demo.Start(ctx, demo.Options{Users: users, Groups: groups, NoThrottle: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(env.Close)
 	em := &progressRecorder{writing: make(chan struct{})}
-	b, err := Open(ctx, demoOptions(env, t.TempDir(), em))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
-	d, err := b.SetupDemo(ctx, demoInput(env))
-	if err != nil {
-		t.Fatal(err)
-	}
+	env, b, d := openDemo(ctx, t, users, groups, t.TempDir(), em)
 	return env, b, d, em
 }
 
