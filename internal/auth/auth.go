@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -28,6 +29,12 @@ type Config struct {
 	// Tenant is the tenant id the directory is pinned to. "" before the first sign-in: the
 	// authority is then "organizations" and the signed-in account's tenant is reported for pinning.
 	Tenant string
+	// SignInTenant is what the admin entered for a single-tenant app registration: its
+	// Directory (tenant) ID or a domain verified in the tenant (MSAL takes either as the
+	// authority's tenant). It is the authority's tenant while Tenant is "", because Entra refuses
+	// such a registration on "organizations" (AADSTS50194). Not compared with the token's tid:
+	// a domain names the tenant only as Entra resolves it, and Entra issues only its own tokens.
+	SignInTenant string
 	// AuthorityURL replaces https://<cloud's authority host> (emulators, proxies); the tenant is
 	// appended. A non-Microsoft host turns MSAL's instance discovery off.
 	AuthorityURL string
@@ -96,10 +103,7 @@ func New(cfg Config) (*Client, error) {
 		return nil, err
 	}
 	scopes, _ := Scopes(cfg.Cloud)
-	tenant := cfg.Tenant
-	if tenant == "" {
-		tenant = "organizations"
-	}
+	tenant := cmp.Or(cfg.Tenant, cfg.SignInTenant, "organizations")
 	base := "https://" + ep.AuthorityHost
 	custom := false
 	if cfg.AuthorityURL != "" {

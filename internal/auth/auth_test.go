@@ -449,6 +449,34 @@ func TestSingleTenantAppNeedsTheTenantID(t *testing.T) {
 	}
 }
 
+// The tenant the admin enters for a single-tenant registration, as its id or as a domain verified
+// in it, carries the sign-in past AADSTS50194 before any tenant is pinned, and a later token
+// comes from the cache; a domain no tenant has is Entra's unknown tenant.
+func TestSingleTenantAppSignsInThroughTheEnteredTenant(t *testing.T) {
+	for _, entered := range []string{tenantA, "contoso.test"} {
+		t.Run(entered, func(t *testing.T) {
+			e := newEnv(t, identity.Options{SingleTenantApp: true})
+			ctx := ctxT(t)
+			c := e.client(t, "", func(cfg *auth.Config) { cfg.SignInTenant = entered })
+			a, err := c.SignInInteractive(ctx, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a.TenantID != tenantA {
+				t.Fatalf("signed in to tenant %q, want %q", a.TenantID, tenantA)
+			}
+			if _, err := e.client(t, "", func(cfg *auth.Config) { cfg.SignInTenant = entered }).AccessToken(ctx); err != nil {
+				t.Fatalf("token from the cache: %v", err)
+			}
+		})
+	}
+	e := newEnv(t, identity.Options{SingleTenantApp: true})
+	_, err := e.client(t, "", func(cfg *auth.Config) { cfg.SignInTenant = "nobody.example" }).SignInInteractive(ctxT(t), "")
+	if ae := wantCode(t, err, apperr.AuthFailed); !strings.Contains(ae.Action, "tenant id") {
+		t.Fatalf("action %q", ae.Action)
+	}
+}
+
 func TestExpiredRefreshTokenMeansSignInAgain(t *testing.T) {
 	e := newEnv(t, identity.Options{AccessTokenLifetime: 2 * time.Minute})
 	ctx := ctxT(t)

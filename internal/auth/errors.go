@@ -149,7 +149,7 @@ func (c *Client) mapAAD(e aadError) error {
 		return wrap(apperr.AuthFailed, "In the app registration's Authentication page, set \"Allow public client flows\" to Yes.",
 			"the app registration is not a public client")
 	case 50194:
-		return wrap(apperr.AuthFailed, "Enter the Directory (tenant) ID from the app registration's Overview page in the directory's settings: a single-tenant app registration cannot sign in through the \"organizations\" endpoint.",
+		return wrap(apperr.AuthFailed, "Enter the Directory (tenant) ID from the app registration's Overview page in the directory's Connection tab (or in \"Your Microsoft app registration\" when adding it): a single-tenant app registration cannot sign in through the \"organizations\" endpoint.",
 			"the app registration is single-tenant, so the sign-in needs the tenant id")
 	case 90002:
 		return wrap(apperr.AuthFailed, "Check the directory's tenant id and cloud.", "Entra does not know tenant %s in this cloud", c.pinnedOr("organizations"))

@@ -141,7 +141,7 @@ func rfc(t time.Time) string {
 func (b *Backend) toDTO(ctx context.Context, d store.Directory) Directory {
 	out := Directory{ID: d.ID, Name: d.Name, Cloud: d.Cloud, ClientID: d.ClientID, TenantID: d.TenantID, TenantName: d.TenantName,
 		SCIMBaseURL: d.SCIMBaseURL, OrgID: d.OrgID, AllowCustomHost: d.AllowCustomHost, Account: d.Account, Created: rfc(d.Created),
-		Demo: d.Demo, Status: StatusDisabled, KeyExpiresInDays: -1, GraphURL: d.GraphURL, AuthorityURL: d.AuthorityURL, OrgURL: d.OrgURL}
+		Demo: d.Demo, Status: StatusDisabled, KeyExpiresInDays: -1, GraphURL: d.GraphURL, AuthorityURL: d.AuthorityURL, OrgURL: d.OrgURL, SignInTenant: d.SignInTenant}
 	keyExpired := false
 	if k, err := keychain.GetAPIKey(ctx, b.opts.Secrets, d.ID, keychain.SCIMKey); err == nil {
 		out.HasSCIMKey = true
@@ -229,6 +229,9 @@ func validateInput(in *DirectoryInput, allowCustom bool) error {
 	if err := validateEndpoints(in); err != nil {
 		return err
 	}
+	if err := validateSignInTenant(in); err != nil {
+		return err
+	}
 	for _, k := range []string{in.SCIMAPIKey, in.OrgAPIKey} {
 		if strings.ContainsAny(k, " \t\r\n") || len(k) > 4096 {
 			return apperr.New(apperr.InvalidInput, "an API key contains spaces or is too long").WithAction("Paste the key exactly as Atlassian shows it.")
@@ -249,7 +252,7 @@ func (b *Backend) CreateDirectory(ctx context.Context, in DirectoryInput) (Direc
 	}
 	d := store.Directory{ID: engine.NewID(), Name: in.Name, Cloud: in.Cloud, ClientID: strings.TrimSpace(in.ClientID), SCIMBaseURL: strings.TrimSpace(in.SCIMBaseURL),
 		OrgID: strings.TrimSpace(in.OrgID), AllowCustomHost: in.AllowCustomHost, SCIMKeyCreated: in.SCIMKeyCreated, Created: b.opts.Now(),
-		GraphURL: in.GraphURL, AuthorityURL: in.AuthorityURL, OrgURL: in.OrgURL}
+		GraphURL: in.GraphURL, AuthorityURL: in.AuthorityURL, OrgURL: in.OrgURL, SignInTenant: in.SignInTenant}
 	if err := b.st.CreateDirectory(ctx, d); err != nil {
 		return Directory{}, err
 	}
@@ -297,6 +300,10 @@ func (b *Backend) UpdateDirectory(ctx context.Context, id string, in DirectoryIn
 	}
 	d.Name, d.Cloud, d.ClientID, d.SCIMBaseURL, d.OrgID, d.AllowCustomHost = in.Name, in.Cloud, strings.TrimSpace(in.ClientID), strings.TrimSpace(in.SCIMBaseURL), strings.TrimSpace(in.OrgID), in.AllowCustomHost
 	d.GraphURL, d.AuthorityURL, d.OrgURL = in.GraphURL, in.AuthorityURL, in.OrgURL
+	if err := pinnedAgrees(d, in.SignInTenant); err != nil {
+		return Directory{}, err
+	}
+	d.SignInTenant = in.SignInTenant
 	if in.SCIMKeyCreated != "" {
 		d.SCIMKeyCreated = in.SCIMKeyCreated
 	}
@@ -307,7 +314,7 @@ func (b *Backend) UpdateDirectory(ctx context.Context, id string, in DirectoryIn
 		return Directory{}, err
 	}
 	b.mu.Lock()
-	delete(b.auths, id) // the client id or cloud may have changed
+	delete(b.auths, id) // the client id, cloud or sign-in tenant may have changed
 	b.mu.Unlock()
 	return b.GetDirectory(ctx, id)
 }

@@ -35,7 +35,7 @@ func (b *Backend) authClient(ctx context.Context, d store.Directory) (*auth.Clie
 	if c := b.auths[d.ID]; c != nil {
 		return c, nil
 	}
-	c, err := auth.New(auth.Config{DirectoryID: d.ID, ClientID: d.ClientID, Cloud: directoryCloud(d.Cloud), Tenant: d.TenantID,
+	c, err := auth.New(auth.Config{DirectoryID: d.ID, ClientID: d.ClientID, Cloud: directoryCloud(d.Cloud), Tenant: d.TenantID, SignInTenant: d.SignInTenant,
 		AuthorityURL: b.endpoints(d).Authority, GraphURL: b.endpoints(d).GraphURL, HTTPClient: &http.Client{Transport: b.opts.Transport, Timeout: 2 * time.Minute},
 		Secrets: b.opts.Secrets, CacheDir: b.home, OpenURL: b.opts.OpenURL})
 	if err != nil {

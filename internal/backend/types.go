@@ -36,6 +36,9 @@ type DirectoryInput struct {
 	GraphURL     string `json:"graphUrl,omitempty"`     // e.g. https://graph.microsoft.com/v1.0
 	AuthorityURL string `json:"authorityUrl,omitempty"` // e.g. https://login.microsoftonline.com (the tenant is appended)
 	OrgURL       string `json:"orgUrl,omitempty"`       // e.g. https://api.atlassian.com
+	// SignInTenant is the Directory (tenant) ID or a verified domain of the tenant, which a
+	// single-tenant app registration needs to sign in ("" → the "organizations" endpoint).
+	SignInTenant string `json:"signInTenant,omitempty"`
 	// SaveUntested is the admin's explicit choice to save keys that Atlassian refused in the
 	// connection test ("Save anyway"); without it a refused key is not saved (issue 18 point 5).
 	SaveUntested bool `json:"saveUntested,omitempty"`
@@ -69,7 +72,8 @@ type Directory struct {
 	GraphURL         string      `json:"graphUrl,omitempty"`
 	AuthorityURL     string      `json:"authorityUrl,omitempty"`
 	OrgURL           string      `json:"orgUrl,omitempty"`
-	LastAlert        *Alert      `json:"lastAlert,omitempty"` // the last alert of an automatic sync
+	SignInTenant     string      `json:"signInTenant,omitempty"` // tenant id or domain the sign-in uses until one is pinned
+	LastAlert        *Alert      `json:"lastAlert,omitempty"`    // the last alert of an automatic sync
 	// Warnings the overview shows: another directory syncs the same Entra tenant.
 	Warnings []string `json:"warnings,omitempty"`
 }

@@ -30,15 +30,18 @@ type Directory struct {
 	GraphURL     string
 	AuthorityURL string
 	OrgURL       string
+	// SignInTenant is the tenant id or verified domain a single-tenant app registration signs
+	// in through until TenantID is pinned ("" → the shared "organizations" endpoint).
+	SignInTenant string
 }
 
-const dirCols = `id, name, cloud, client_id, tenant_id, tenant_name, scim_base_url, org_id, allow_custom_host, scim_key_created, account, demo, created, graph_url, authority_url, org_url`
+const dirCols = `id, name, cloud, client_id, tenant_id, tenant_name, scim_base_url, org_id, allow_custom_host, scim_key_created, account, demo, created, graph_url, authority_url, org_url, sign_in_tenant`
 
 func scanDir(sc interface{ Scan(...any) error }) (Directory, error) {
 	var d Directory
 	var ach, demo int
 	var created string
-	err := sc.Scan(&d.ID, &d.Name, &d.Cloud, &d.ClientID, &d.TenantID, &d.TenantName, &d.SCIMBaseURL, &d.OrgID, &ach, &d.SCIMKeyCreated, &d.Account, &demo, &created, &d.GraphURL, &d.AuthorityURL, &d.OrgURL)
+	err := sc.Scan(&d.ID, &d.Name, &d.Cloud, &d.ClientID, &d.TenantID, &d.TenantName, &d.SCIMBaseURL, &d.OrgID, &ach, &d.SCIMKeyCreated, &d.Account, &demo, &created, &d.GraphURL, &d.AuthorityURL, &d.OrgURL, &d.SignInTenant)
 	d.AllowCustomHost, d.Demo, d.Created = ach != 0, demo != 0, parseTS(created)
 	return d, err
 }
@@ -51,8 +54,8 @@ func (s *Store) CreateDirectory(ctx context.Context, d Directory) error {
 	if err := s.nameTaken(ctx, d); err != nil {
 		return err
 	}
-	_, err := s.db.ExecContext(ctx, `INSERT INTO directories (`+dirCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
-		d.ID, d.Name, d.Cloud, d.ClientID, d.TenantID, d.TenantName, d.SCIMBaseURL, d.OrgID, b2i(d.AllowCustomHost), d.SCIMKeyCreated, d.Account, b2i(d.Demo), ts(d.Created), d.GraphURL, d.AuthorityURL, d.OrgURL)
+	_, err := s.db.ExecContext(ctx, `INSERT INTO directories (`+dirCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		d.ID, d.Name, d.Cloud, d.ClientID, d.TenantID, d.TenantName, d.SCIMBaseURL, d.OrgID, b2i(d.AllowCustomHost), d.SCIMKeyCreated, d.Account, b2i(d.Demo), ts(d.Created), d.GraphURL, d.AuthorityURL, d.OrgURL, d.SignInTenant)
 	if err != nil && strings.Contains(err.Error(), "UNIQUE") {
 		return apperr.New(apperr.InvalidInput, "a directory named %q exists already", d.Name).WithAction("Choose another name.")
 	}
@@ -64,8 +67,8 @@ func (s *Store) UpdateDirectory(ctx context.Context, d Directory) error {
 	if err := s.nameTaken(ctx, d); err != nil {
 		return err
 	}
-	res, err := s.db.ExecContext(ctx, `UPDATE directories SET name=?, cloud=?, client_id=?, tenant_id=?, tenant_name=?, scim_base_url=?, org_id=?, allow_custom_host=?, scim_key_created=?, account=?, demo=?, graph_url=?, authority_url=?, org_url=? WHERE id=?`,
-		d.Name, d.Cloud, d.ClientID, d.TenantID, d.TenantName, d.SCIMBaseURL, d.OrgID, b2i(d.AllowCustomHost), d.SCIMKeyCreated, d.Account, b2i(d.Demo), d.GraphURL, d.AuthorityURL, d.OrgURL, d.ID)
+	res, err := s.db.ExecContext(ctx, `UPDATE directories SET name=?, cloud=?, client_id=?, tenant_id=?, tenant_name=?, scim_base_url=?, org_id=?, allow_custom_host=?, scim_key_created=?, account=?, demo=?, graph_url=?, authority_url=?, org_url=?, sign_in_tenant=? WHERE id=?`,
+		d.Name, d.Cloud, d.ClientID, d.TenantID, d.TenantName, d.SCIMBaseURL, d.OrgID, b2i(d.AllowCustomHost), d.SCIMKeyCreated, d.Account, b2i(d.Demo), d.GraphURL, d.AuthorityURL, d.OrgURL, d.SignInTenant, d.ID)
 	if err != nil && strings.Contains(err.Error(), "UNIQUE") {
 		return apperr.New(apperr.InvalidInput, "a directory named %q exists already", d.Name).WithAction("Choose another name.")
 	}

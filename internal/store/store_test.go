@@ -26,7 +26,7 @@ func TestMigrateTwiceAndIntegrity(t *testing.T) {
 	s := open(t, home)
 	ctx := context.Background()
 	v, err := s.SchemaVersion(ctx)
-	if err != nil || v != 3 {
+	if err != nil || v != 4 {
 		t.Fatalf("version %d, %v", v, err)
 	}
 	s.Close()

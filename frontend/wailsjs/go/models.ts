@@ -189,6 +189,7 @@ export namespace backend {
 	    graphUrl?: string;
 	    authorityUrl?: string;
 	    orgUrl?: string;
+	    signInTenant?: string;
 	    lastAlert?: alert.Alert;
 	    warnings?: string[];
 	}
@@ -205,6 +206,7 @@ export namespace backend {
 	    graphUrl?: string;
 	    authorityUrl?: string;
 	    orgUrl?: string;
+	    signInTenant?: string;
 	    saveUntested?: boolean;
 	}
 	export interface DomainRow {

@@ -351,6 +351,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	tenant, rest, _ := strings.Cut(path, "/")
+	tenant = s.tenantOfDomain(tenant)
 	switch rest {
 	case "v2.0/.well-known/openid-configuration":
 		s.openIDConfig(rec, r, tenant)
@@ -386,6 +387,25 @@ func (s *Server) knownTenant(t string) bool {
 		}
 	}
 	return false
+}
+
+// tenantOfDomain turns a domain in the tenant segment into the id of the tenant it is verified
+// in: MSAL takes "a domain associated with this tenant" for the tenant (WithTenantId), and Entra
+// answers its discovery with the tenant id's endpoints. A member's UPN suffix is a domain verified
+// in its home tenant (Entra only accepts those as UPN suffixes). Anything else is left as it is,
+// so an unknown domain gets the unknown-tenant refusal (AADSTS90002).
+func (s *Server) tenantOfDomain(t string) string {
+	if !strings.Contains(t, ".") {
+		return t
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, a := range s.accounts {
+		if _, dom, ok := strings.Cut(a.UPN, "@"); ok && strings.EqualFold(dom, t) {
+			return a.TenantID
+		}
+	}
+	return t
 }
 
 // tenantError is Entra's refusal of the tenant segment of a sign-in or token request, if any.

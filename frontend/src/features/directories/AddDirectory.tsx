@@ -15,6 +15,7 @@ import { ErrorMessage } from '../common/errors';
 import { useNav } from '../common/nav';
 import { ConnectionResult } from './ConnectionResult';
 import { SignIn, TenantCard } from './SignIn';
+import { TenantField, validateTenant } from './TenantField';
 
 type Step = 'provider' | 'name' | 'atlassian' | 'microsoft' | 'signin' | 'tenant';
 const stepTitles: Record<Step, string> = {
@@ -190,7 +191,7 @@ export function AddDirectory() {
               <ol className="tight">
                 <li>In the Microsoft Entra admin center, register a new application (public client, redirect URI http://localhost).</li>
                 <li>Add the delegated Microsoft Graph permissions User.Read.All, GroupMember.Read.All and Domain.Read.All.</li>
-                <li>Grant admin consent, then copy the Application (client) ID here.</li>
+                <li>Grant admin consent, then copy the Application (client) ID and the Directory (tenant) ID here.</li>
               </ol>
               <p>The README's "Register the app in Entra" section has the full steps.</p>
             </SectionMessage>
@@ -198,6 +199,7 @@ export function AddDirectory() {
               Application (client) ID
             </label>
             <Textfield id="client-id" value={input.clientId} onChange={(e) => set({ clientId: e.currentTarget.value })} testId="client-id" />
+            <TenantField value={input.signInTenant ?? ''} onChange={(v) => set({ signInTenant: v })} />
             <label className="field-label" htmlFor="cloud">
               Microsoft cloud
             </label>
@@ -210,7 +212,7 @@ export function AddDirectory() {
             />
             <div className="footer-buttons">
               <Button onClick={() => next('atlassian')}>Back</Button>
-              <Button appearance="primary" onClick={create} isLoading={busy} isDisabled={!input.clientId.trim()} testId="create-directory">
+              <Button appearance="primary" onClick={create} isLoading={busy} isDisabled={!input.clientId.trim() || !!validateTenant(input.signInTenant ?? '')} testId="create-directory">
                 {created ? 'Save and continue' : 'Save and continue to sign-in'}
               </Button>
             </div>

@@ -354,7 +354,7 @@ export function SyncSettings({
       </section>
 
       {saveError && <ErrorMessage error={saveError} title="The settings were not saved" testId="settings-error" />}
-      <div className="footer-buttons">
+      <div className="footer-buttons sticky-footer">
         {dirty && (
           <span className="muted small" data-testid="settings-unsaved">
             Unsaved changes
