@@ -107,7 +107,7 @@ describe('shell', () => {
     vi.mocked(AppService.About).mockRejectedValue({ code: 'internal', message: 'About failed unexpectedly', action: 'Try again.' });
     render(<App />);
     expect(await screen.findByText('Could not read the app details')).toBeInTheDocument();
-    expect(screen.getByText(/About failed unexpectedly Try again\. \(internal\)/)).toBeInTheDocument();
+    expect(screen.getByText(/About failed unexpectedly Try again\. \(Error code: internal\)/)).toBeInTheDocument();
   });
 });
 

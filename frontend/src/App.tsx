@@ -1,6 +1,7 @@
 import { ModalTransition } from '@atlaskit/modal-dialog';
 import { useCallback, useEffect, useState } from 'react';
 import { AppService, toAppError, type app } from './features/api';
+import { StatusFlags } from './features/common/StatusFlags';
 import { FlagsProvider, useFlags } from './lib/flags';
 import { applyThemeMode, loadThemeMode, themeModes, type ThemeMode } from './lib/theme';
 import { defaultPath, pages } from './pages';
@@ -88,6 +89,7 @@ export function App() {
   return (
     <FlagsProvider>
       <Shell />
+      <StatusFlags />
     </FlagsProvider>
   );
 }

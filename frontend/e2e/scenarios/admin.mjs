@@ -45,6 +45,24 @@ async function setConcurrency(page, n) {
   );
 }
 
+// The on-screen boxes of buttons, by test id, rounded to whole pixels.
+async function buttonBoxes(page, ids) {
+  const out = {};
+  for (const id of ids) {
+    const b = await page.getByTestId(id).first().boundingBox();
+    out[id] = b && [b.x, b.y, b.width, b.height].map(Math.round).join(',');
+  }
+  return out;
+}
+
+// No layout jump: every button is where it was (issue 13: buttons jumped when a phase row or a
+// warning appeared). A button missing from either measure fails too.
+function expectNoJump(before, after, what) {
+  for (const id of Object.keys(before)) {
+    if (!before[id] || before[id] !== after[id]) throw new Error(`${what}: ${id} moved from ${before[id]} to ${after[id]} (x,y,w,h)`);
+  }
+}
+
 // Sync now: preview, then the confirmation dialog; returns the dialog.
 async function syncNow(page) {
   await page.getByTestId('sync-now').click();
@@ -79,6 +97,22 @@ export const admin = [
       await page.getByTestId('atlassian-next').click();
       await page.getByTestId('add-step-microsoft').waitFor();
       expectMatch(await page.getByTestId('client-id').inputValue(), /\S/, 'client id from the demo');
+      // The tenant field the README's single-tenant registration needs, with words on when.
+      const tenantField = page.getByTestId('tenant-field');
+      expectMatch(await tenantField.textContent(), /Directory \(tenant\) ID.*Accounts in this organizational directory only.*multi-tenant/s, 'tenant field and when it is needed');
+      for (const [typed, says] of [
+        ['organizations', /Leave the field empty instead/],
+        ['contoso', /Enter the Directory \(tenant\) ID.*or a domain verified in the tenant/],
+      ]) {
+        await page.getByTestId('sign-in-tenant').fill(typed);
+        expectMatch(await page.getByTestId('sign-in-tenant-error').textContent(), says, `tenant ${typed} refused`);
+        expectEqual(await page.getByTestId('create-directory').isDisabled(), true, `Save with tenant ${typed}`);
+      }
+      await page.getByTestId('sign-in-tenant').fill('contoso.onmicrosoft.com');
+      expectEqual(await page.getByTestId('sign-in-tenant-error').count(), 0, 'a domain is accepted');
+      await shot('tenant-field');
+      // The demo's registration is multi-tenant: empty is right for it.
+      await page.getByTestId('sign-in-tenant').fill('');
       await shot('app-registration');
       await page.getByTestId('create-directory').click();
       await page.getByTestId('signin-microsoft').click();
@@ -93,7 +127,24 @@ export const admin = [
       await out.click();
       await page.getByTestId('signin-microsoft').click();
       await page.getByTestId('tenant-card').waitFor({ timeout: 60000 });
+      const tenantId = (await page.getByTestId('tenant-id').textContent()).trim();
       await page.getByTestId('tenant-continue').click();
+      await page.getByTestId('sync-settings').waitFor();
+      // The Connection tab edits the tenant; it is stored, and every later scenario signs in
+      // silently through https://<authority>/<tenant id> (a wrong one would fail their reads).
+      await page.getByTestId('tab-connection').click();
+      expectEqual(await page.getByTestId('sign-in-tenant').inputValue(), '', 'tenant before it is entered');
+      await page.getByTestId('sign-in-tenant').fill(tenantId.toUpperCase());
+      await page.getByTestId('atlassian-next').click();
+      await page.getByText('Connection saved').first().waitFor();
+      // Read back from the backend, not the screen's state: the list, then the directory again.
+      await page.getByTestId('side-nav').getByText('Identity providers', { exact: true }).click();
+      await page.getByTestId('idp-table').getByRole('button', { name: dirName }).click();
+      await page.getByTestId('status-panel').waitFor();
+      await page.getByTestId('tab-connection').click();
+      expectEqual(await page.getByTestId('sign-in-tenant').inputValue(), tenantId.toLowerCase(), 'tenant stored (lower case)');
+      await shot('connection-tenant');
+      await page.getByTestId('tab-settings').click();
       await page.getByTestId('sync-settings').waitFor();
       // The name is text: the heading shows the angle brackets, and no <b> element was made.
       await page.getByRole('heading', { level: 1, name: dirName }).waitFor();
@@ -125,8 +176,15 @@ export const admin = [
     name: 'demo-names-render-in-every-script',
     async run({ page, url, shot }) {
       await openDirectory(page, url);
+      // The preview's notice opens in its own tab: the page's and the tab list's buttons stay put.
+      const fixed = ['preview-changes', 'sync-now', 'tab-overview', 'tab-preview', 'tab-connection'];
+      const before = await buttonBoxes(page, fixed);
       await page.getByTestId('preview-changes').click();
+      await page.getByTestId('previewing').waitFor();
+      await shot('previewing');
+      expectNoJump(before, await buttonBoxes(page, fixed), 'while the preview is made');
       await page.getByTestId('preview').waitFor({ timeout: 120000 });
+      expectNoJump(before, await buttonBoxes(page, fixed), 'once the preview is shown');
       await page.getByTestId('ops-search').fill('李');
       const cjkRow = page.getByTestId('ops-list').getByTestId('op-row').filter({ hasText: '李' }).first();
       await cjkRow.waitFor({ timeout: 20000 });
@@ -168,7 +226,13 @@ export const admin = [
       await dialog.getByText(/I confirm that/).click();
       await dialog.getByTestId('confirm-sync').click();
       await page.getByTestId('sync-progress').waitFor({ timeout: 30000 });
-      await page.locator('[data-testid^="phase-"]').first().waitFor({ timeout: 30000 });
+      // Phase rows appear one by one: Cancel and the page's buttons do not move with them.
+      const rows = page.getByTestId('sync-progress').locator('[data-testid^="phase-"]');
+      const fixed = ['sync-cancel', 'preview-changes', 'sync-now', 'tab-overview', 'tab-history'];
+      const rows0 = await rows.count();
+      const before = await buttonBoxes(page, fixed);
+      await rows.nth(rows0).waitFor({ timeout: 60000 });
+      expectNoJump(before, await buttonBoxes(page, fixed), `phase rows ${rows0} → ${await rows.count()}`);
       // While it runs, the status panel says so (it said "Sync disabled").
       const status = page.getByTestId('status-panel').getByTestId('directory-status');
       await status.filter({ hasText: 'Sync in progress' }).waitFor({ timeout: 10000 });
@@ -190,6 +254,11 @@ export const admin = [
       if (!(done > 0 && notDone > 0 && done + notDone === total)) throw new Error(`counts ${doneText}`);
       // The overview and the history say the same.
       await status.filter({ hasText: 'Last sync cancelled' }).waitFor({ timeout: 10000 });
+      // The shared status raises one info flag, which goes by itself.
+      const flag = page.getByTestId('flag-info').filter({ hasText: `${dirName}: sync cancelled` });
+      await flag.waitFor({ timeout: 35000 });
+      expectEqual(await flag.count(), 1, 'cancelled flags');
+      await flag.waitFor({ state: 'detached', timeout: 15000 });
       expectMatch(await page.getByTestId('last-sync').textContent(), new RegExp(`Cancelled.*${m[1]} of ${m[2]} changes made`), 'last sync line');
       await page.getByTestId('tab-history').click();
       const row = page.getByTestId('history-table').locator('[data-testid^="history-apply-canceled"]').first();
@@ -229,9 +298,23 @@ export const admin = [
       await first.waitFor();
       if (!(await first.isChecked())) await first.check({ force: true });
       expectMatch(await page.getByTestId('group-selected-count').textContent(), /^([2-9]|\d\d+) selected/, 'groups selected');
+      // The warning under "Delete them from Atlassian" opens without moving Save.
+      const del = page.getByText('Delete them from Atlassian');
+      await del.scrollIntoViewIfNeeded();
+      const before = await buttonBoxes(page, ['save-settings']);
+      await del.click();
+      await page.getByText('Deleting a group removes the permissions it grants').waitFor();
+      await shot('delete-warning');
+      expectNoJump(before, await buttonBoxes(page, ['save-settings']), 'the deletion warning');
+      await page.getByText('Leave them in Atlassian and stop managing them').click();
       await shot('settings');
       await page.getByTestId('save-settings').click();
-      await page.getByText('Settings saved').first().waitFor();
+      const saved = page.getByTestId('flag-success').filter({ hasText: 'Settings saved' });
+      await saved.waitFor();
+      expectEqual(await page.getByTestId('flag-success').count(), 1, 'success flags after one save');
+      await shot('settings-saved-flag');
+      // It goes by itself (8 s); it stayed for good.
+      await saved.waitFor({ state: 'detached', timeout: 15000 });
     },
   },
   {
@@ -371,6 +454,10 @@ export const admin = [
       expectEqual(await page.getByRole('heading', { level: 1 }).count(), 1, 'one page title');
       expectEqual(await page.getByText('← Back').count(), 0, 'stray back button');
       await page.getByTestId('crumb-idps').waitFor();
+      // The way back names the directory (it said "Directory").
+      const crumb = page.getByTestId('crumb-directory');
+      await crumb.filter({ hasText: dirName }).waitFor({ timeout: 10000 });
+      expectEqual((await crumb.textContent())?.trim(), dirName, 'breadcrumb back to the directory');
       await shot('report-from-directory');
       await page.getByTestId('side-nav').getByText('Identity providers', { exact: true }).click();
       await page.getByTestId('idp-table').waitFor();

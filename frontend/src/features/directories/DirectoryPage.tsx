@@ -22,6 +22,7 @@ import { initialPageState, pageReducer } from './pageState';
 import { AtlassianStep, emptyInput } from './AddDirectory';
 import { RetiredGroups } from './RetiredGroups';
 import { SignIn, TenantCard } from './SignIn';
+import { TenantField } from './TenantField';
 import { SyncSettings, type SettingsDraft } from './SyncSettings';
 
 const tabs: DirectoryTab[] = ['overview', 'settings', 'preview', 'history', 'troubleshooting', 'connection'];
@@ -116,6 +117,7 @@ export function DirectoryPage({ id, tab = 'overview' }: { id: string; tab?: Dire
 
   const preview = async (thenConfirm: boolean) => {
     dispatch({ type: 'previewStarted' });
+    setCurrent('preview'); // its notice and error show in the Preview tab
     try {
       const p = await SyncService.Preview(id, false);
       if (live.current) dispatch({ type: 'previewMade', plan: p, thenConfirm });
@@ -189,12 +191,6 @@ export function DirectoryPage({ id, tab = 'overview' }: { id: string; tab?: Dire
             <BreadcrumbsItem text="Identity providers" onClick={() => nav({ kind: 'list' })} testId="crumb-idps" />
             <BreadcrumbsItem text={dir.name} />
           </Breadcrumbs></div>
-      {previewError && <ErrorMessage error={previewError} title="The preview could not be made" testId="preview-error" />}
-      {previewing && (
-        <SectionMessage appearance="information" title="Reading Entra ID and Atlassian…" testId="previewing">
-          <p>IdP Sync reads both sides and plans every change. Nothing is written.</p>
-        </SectionMessage>
-      )}
       <Tabs id="directory-tabs" selected={tabIndex} onChange={(i) => setCurrent(tabs[i])}>
         <TabList>
           <Tab testId="tab-overview">Overview</Tab>
@@ -245,7 +241,14 @@ export function DirectoryPage({ id, tab = 'overview' }: { id: string; tab?: Dire
         </TabPanel>
         <TabPanel>
           <div className="tab-pad">
-            {plan ? (
+            {/* The preview's notice and error live in its tab, not above the tabs, where they
+                pushed the tab list and every button under it down (and sat over a sync result). */}
+            {previewError && !previewing && <ErrorMessage error={previewError} title="The preview could not be made" testId="preview-error" />}
+            {previewing ? (
+              <SectionMessage appearance="information" title="Reading Entra ID and Atlassian…" testId="previewing">
+                <p>IdP Sync reads both sides and plans every change. Nothing is written.</p>
+              </SectionMessage>
+            ) : plan ? (
               <>
                 <PreviewPanel plan={plan} onPlan={(p) => dispatch({ type: 'planReplaced', plan: p })} stale={stale} />
                 <div className="footer-buttons">
@@ -416,6 +419,7 @@ export function EditConnection({ dir, onSaved }: { dir: backend.Directory; onSav
     graphUrl: dir.graphUrl ?? '',
     authorityUrl: dir.authorityUrl ?? '',
     orgUrl: dir.orgUrl ?? '',
+    signInTenant: dir.signInTenant ?? '',
   }));
   const [error, setError] = useState<AppError | null>(null);
   const save = async () => {
@@ -434,6 +438,7 @@ export function EditConnection({ dir, onSaved }: { dir: backend.Directory; onSav
         Directory API key {dir.hasScimKey ? `stored in the keychain${dir.scimKeyCreated ? `, created ${dir.scimKeyCreated}` : ''}` : 'missing'}. Organization key{' '}
         {dir.hasOrgKey ? 'stored' : 'not set'}. Application (client) ID {dir.clientId}, cloud {dir.cloud}. {plural(dir.syncedUsers, 'user')} synced.
       </p>
+      <TenantField value={input.signInTenant ?? ''} pinned={dir.tenantId} onChange={(v) => setInput((i) => ({ ...i, signInTenant: v }))} />
       <AtlassianStep input={input} set={(p) => setInput((i) => ({ ...i, ...p }))} demo={null} directoryId={dir.id} onNext={() => void save()} nextLabel="Save connection" />
     </div>
   );

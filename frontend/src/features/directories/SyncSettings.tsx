@@ -345,15 +345,22 @@ export function SyncSettings({
               { name: 'outOfScope', value: 'delete', label: 'Delete them from Atlassian' },
             ]}
           />
-          {s.deleteOutOfScopeGroups && (
-            <SectionMessage appearance="warning" title="Deleting a group removes the permissions it grants">
-              <p>Users lose the product access and site permissions the group gives them, on every site.</p>
-            </SectionMessage>
-          )}
+          {/* One note for either choice, in a box of fixed height: choosing delete turns it into
+              the warning instead of opening a new one, so Save below does not move. */}
+          <div className="choice-note" data-testid="out-of-scope-note">
+            {s.deleteOutOfScopeGroups ? (
+              <SectionMessage appearance="warning" title="Deleting a group removes the permissions it grants">
+                <p>Users lose the product access and site permissions the group gives them, on every site.</p>
+              </SectionMessage>
+            ) : (
+              <SectionMessage appearance="information" title="Groups that leave the scope keep their members">
+                <p>IdP Sync stops managing them; they keep granting what they grant until you delete them in Atlassian.</p>
+              </SectionMessage>
+            )}
+          </div>
         </fieldset>
       </section>
 
-      {saveError && <ErrorMessage error={saveError} title="The settings were not saved" testId="settings-error" />}
       <div className="footer-buttons sticky-footer">
         {dirty && (
           <span className="muted small" data-testid="settings-unsaved">
@@ -364,6 +371,8 @@ export function SyncSettings({
           Save settings
         </Button>
       </div>
+      {/* Under Save, not above it: a failed save does not move the button that failed. */}
+      {saveError && <ErrorMessage error={saveError} title="The settings were not saved" testId="settings-error" />}
       <ModalTransition>
         {askDelete && (
           <ModalDialog onClose={() => setAskDelete(false)} testId="confirm-delete-groups">

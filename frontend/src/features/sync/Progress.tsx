@@ -34,9 +34,16 @@ export function SyncProgress({ progress, onCancel, canceling }: { progress: Reco
   const last = seen[seen.length - 1]?.key;
   return (
     <section className="progress-panel" aria-labelledby="progress-title" data-testid="sync-progress">
-      <h3 id="progress-title" className="subhead">
-        Sync in progress
-      </h3>
+      {/* Cancel sits in the panel's head, above the phase rows: a new phase row grows the panel
+          downwards and never moves the button (it sat under the rows and jumped with each). */}
+      <div className="progress-head">
+        <h3 id="progress-title" className="subhead">
+          Sync in progress
+        </h3>
+        <Button onClick={() => setAsking(true)} isLoading={canceling} testId="sync-cancel">
+          Cancel sync
+        </Button>
+      </div>
       {seen.length === 0 && <p className="muted">Starting…</p>}
       {seen.map((p) => {
         const pr = progress[p.key];
@@ -55,11 +62,6 @@ export function SyncProgress({ progress, onCancel, canceling }: { progress: Reco
           </div>
         );
       })}
-      <div className="row-gap top-gap">
-        <Button onClick={() => setAsking(true)} isLoading={canceling} testId="sync-cancel">
-          Cancel sync
-        </Button>
-      </div>
       <ModalTransition>
         {asking && (
           <ModalDialog onClose={() => setAsking(false)} testId="cancel-dialog">
