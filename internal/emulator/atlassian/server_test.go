@@ -42,6 +42,12 @@ func (r *rig) callKey(method, u, body, key string) (int, map[string]any) {
 	if key != "" {
 		req.Header.Set("Authorization", "Bearer "+key)
 	}
+	return r.do(req)
+}
+
+// do sends req and returns the status and decoded body.
+func (r *rig) do(req *http.Request) (int, map[string]any) {
+	r.t.Helper()
 	resp, err := r.hc.Do(req)
 	if err != nil {
 		r.t.Fatal(err)

@@ -40,6 +40,7 @@ const codeText: Record<string, { title: string; action: string }> = {
   read_shrank: { title: 'Entra returned far fewer objects than last time', action: "Check the app registration's permissions and the tenant; override this check for this sync only if the objects were really deleted." },
   plan_limit_exceeded: { title: "Over Atlassian's limits", action: 'Select fewer users or split large groups.' },
   conflict_unresolved: { title: 'A group conflict needs a decision', action: 'Take over or skip each conflicting group.' },
+  suspend_unavailable: { title: 'Suspending access needs the organization API key', action: 'Add the organization id and key on the Connection tab, or choose Deactivate for users who leave scope in the sync settings.' },
   store_corrupt: { title: 'Local data cannot be read', action: 'Restore the IdP Sync data folder from a backup, or remove the directory and add it again.' },
   report_invalid: { title: 'This is not a readable report', action: 'Choose a report exported by IdP Sync (.json, .json.gz or .html).' },
   report_too_large: { title: 'The report is too large', action: 'Open a smaller report, or use idpsync report show in a terminal.' },

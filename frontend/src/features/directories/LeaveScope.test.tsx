@@ -11,6 +11,7 @@ import * as D from '../../../wailsjs/go/app/DirectoryService';
 import type { engine } from '../../../wailsjs/go/models';
 import { FlagsProvider } from '../../lib/flags';
 import { defaultSettings } from '../../test/settings';
+import { codeTitle } from '../common/errors';
 import { labelOf } from '../common/format';
 import { planRows } from '../sync/Counts';
 import { SyncSettings } from './SyncSettings';
@@ -61,5 +62,7 @@ describe('When a user leaves scope (issue 18 point 11)', () => {
     expect(labelOf('suspend_user')).toBe("Suspend user's access");
     expect(labelOf('restore_user')).toBe("Restore user's access");
     expect(planRows.map((r) => r.label)).toEqual(expect.arrayContaining(["Users' access suspended", "Users' access restored"]));
+    // A plan blocked because the organization key is missing says so in words.
+    expect(codeTitle('suspend_unavailable')).toBe('Suspending access needs the organization API key');
   });
 });
