@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -14,9 +15,10 @@ import (
 	"github.com/idpsync/idpsync/internal/report"
 )
 
-type recorder struct{ n int }
+// recorder counts events; apply workers emit progress concurrently, so the count is atomic.
+type recorder struct{ n atomic.Int64 }
 
-func (r *recorder) Emit(string, any) { r.n++ }
+func (r *recorder) Emit(string, any) { r.n.Add(1) }
 
 func TestDemoSyncEndToEnd(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -58,7 +60,7 @@ func TestDemoSyncEndToEnd(t *testing.T) {
 		v, _ := b.OpenReport(ctx, again.RunID)
 		t.Fatalf("second full run plans %d ops: %+v", again.Operations, v.Operations(report.Query{}).Rows)
 	}
-	if em.n == 0 {
+	if em.n.Load() == 0 {
 		t.Fatal("no progress events")
 	}
 }
