@@ -54,7 +54,7 @@ func TestStoreRoundTripsTheEnginesState(t *testing.T) {
 		t.Fatalf("runs %+v %v", runs, err)
 	}
 
-	es := []engine.JournalEntry{{Seq: 1, Op: []byte(`{"seq":1}`)}, {Seq: 2, Op: []byte(`{"seq":2}`)}}
+	es := []engine.JournalEntry{{Seq: 1, Op: []byte(`{"seq":1}`), State: engine.JournalPending}, {Seq: 2, Op: []byte(`{"seq":2}`), State: engine.JournalPending}}
 	if err := s.JournalAdd(ctx, "r1", es); err != nil {
 		t.Fatal(err)
 	}

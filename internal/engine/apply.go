@@ -208,7 +208,7 @@ func (e *Engine) Apply(ctx context.Context, p *Plan, o ApplyOptions) (*Outcome, 
 	units := buildUnits(p, e.chunk(p))
 	entries := make([]JournalEntry, len(units))
 	for i := range units {
-		entries[i] = JournalEntry{Seq: units[i].Seq, Op: units[i].journalJSON(p)}
+		entries[i] = JournalEntry{Seq: units[i].Seq, Op: units[i].journalJSON(p), State: JournalPending}
 	}
 	if err := e.State.JournalAdd(ctx, o.RunID, entries); err != nil {
 		return nil, err

@@ -589,8 +589,10 @@ func (s *memState) JournalAdd(_ context.Context, runID string, es []JournalEntry
 		s.journal[runID] = map[int]JournalEntry{}
 	}
 	for _, e := range es {
+		// Like the store, keep the engine's state as given and refuse none: the engine, which
+		// owns the states (model.go), must say that a unit is pending.
 		if e.State == "" {
-			e.State = JournalPending
+			return fmt.Errorf("journal entry %d without a state", e.Seq)
 		}
 		s.journal[runID][e.Seq] = e
 	}

@@ -6,6 +6,8 @@ import (
 	"iter"
 	"slices"
 	"time"
+
+	"github.com/idpsync/idpsync/internal/apperr"
 )
 
 // Run is one preview or apply.
@@ -91,22 +93,17 @@ func (s *Store) Runs(ctx context.Context, dirID, status string, limit int) ([]Ru
 	return out, dbErr(rows.Err(), "list runs")
 }
 
-// Journal states.
-const (
-	Pending = "pending"
-	Done    = "done"
-	Failed  = "failed"
-)
-
 // Entry is one journaled apply unit.
 type Entry struct {
 	Seq    int
 	Op     []byte // JSON of the engine's unit
-	State  string
+	State  string // the caller's value (the engine's JournalPending, JournalDone, JournalFailed); never empty
 	Result string // JSON or text: the SCIM id created, the error code
 }
 
-// JournalAdd writes entries as pending in one transaction, before the apply runs them.
+// JournalAdd writes entries in one transaction, before the apply runs them. The store keeps the
+// state it is given and defines none: the engine owns the journal's states, and an entry without
+// one is refused rather than given a value the engine might not know.
 func (s *Store) JournalAdd(ctx context.Context, runID string, es []Entry) error {
 	return s.JournalAddSeq(ctx, runID, slices.Values(es))
 }
@@ -116,12 +113,20 @@ func (s *Store) JournalAdd(ctx context.Context, runID string, es []Entry) error 
 func (s *Store) JournalAddSeq(ctx context.Context, runID string, es iter.Seq[Entry]) error {
 	return eachInTx(ctx, s, "write journal", []string{`INSERT INTO journal (run_id, seq, op, state, result, updated) VALUES (?,?,?,?,?,?)`}, es,
 		func(st []*sql.Stmt, e Entry, now string) error {
-			if e.State == "" {
-				e.State = Pending
+			if err := stated(runID, e); err != nil {
+				return err
 			}
 			_, err := st[0].ExecContext(ctx, runID, e.Seq, string(e.Op), e.State, e.Result, now)
 			return err
 		})
+}
+
+// stated refuses an entry without a state: the store keeps the engine's states, it invents none.
+func stated(runID string, e Entry) error {
+	if e.State == "" {
+		return apperr.New(apperr.Internal, "journal entry %d of run %s has no state", e.Seq, runID)
+	}
+	return nil
 }
 
 // JournalMark records the outcome of entries (by Seq) in one transaction.
@@ -133,6 +138,9 @@ func (s *Store) JournalMark(ctx context.Context, runID string, es []Entry) error
 func (s *Store) JournalMarkSeq(ctx context.Context, runID string, es iter.Seq[Entry]) error {
 	return eachInTx(ctx, s, "write journal", []string{`UPDATE journal SET state=?, result=?, updated=? WHERE run_id=? AND seq=?`}, es,
 		func(st []*sql.Stmt, e Entry, now string) error {
+			if err := stated(runID, e); err != nil {
+				return err
+			}
 			_, err := st[0].ExecContext(ctx, e.State, e.Result, now, runID, e.Seq)
 			return err
 		})

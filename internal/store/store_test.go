@@ -131,15 +131,26 @@ func TestDirectoriesSettingsCascade(t *testing.T) {
 	if err := s.PutRun(ctx, Run{ID: "r1", DirectoryID: "d1", Kind: "apply", Status: "running", Started: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.JournalAdd(ctx, "r1", []Entry{{Seq: 1, Op: []byte(`{}`)}, {Seq: 2, Op: []byte(`{}`)}}); err != nil {
+	// The store keeps the states it is given (the engine defines them) and refuses an entry
+	// without one instead of choosing a value for it.
+	if err := s.JournalAdd(ctx, "r1", []Entry{{Seq: 1, Op: []byte(`{}`)}}); apperr.CodeOf(err) != apperr.Internal || !strings.Contains(err.Error(), "no state") {
+		t.Fatalf("an entry without a state: %v", err)
+	}
+	if err := s.JournalAdd(ctx, "r1", []Entry{{Seq: 1, Op: []byte(`{}`), State: "waiting"}, {Seq: 2, Op: []byte(`{}`), State: "waiting"}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.JournalMark(ctx, "r1", []Entry{{Seq: 1, State: Done, Result: "x"}}); err != nil {
+	if err := s.JournalMark(ctx, "r1", []Entry{{Seq: 2}}); err == nil {
+		t.Fatal("a mark without a state was kept")
+	}
+	if err := s.JournalMark(ctx, "r1", []Entry{{Seq: 1, State: "finished", Result: "x"}}); err != nil {
 		t.Fatal(err)
 	}
-	pend, _ := s.Journal(ctx, "r1", Pending)
-	if len(pend) != 1 || pend[0].Seq != 2 {
-		t.Fatalf("pending %+v", pend)
+	pend, _ := s.Journal(ctx, "r1", "waiting")
+	if len(pend) != 1 || pend[0].Seq != 2 || pend[0].State != "waiting" {
+		t.Fatalf("waiting %+v", pend)
+	}
+	if fin, _ := s.Journal(ctx, "r1", "finished"); len(fin) != 1 || fin[0].Seq != 1 || fin[0].Result != "x" {
+		t.Fatalf("finished %+v", fin)
 	}
 	if err := s.DeleteDirectory(ctx, "d1"); err != nil {
 		t.Fatal(err)
