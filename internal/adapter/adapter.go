@@ -147,8 +147,14 @@ func (s Store) Runs(ctx context.Context, dirID, status string, limit int) ([]eng
 	return convertAll(rs, func(r store.Run) engine.Run { return engine.Run(r) }), err
 }
 
-func (s Store) JournalAdd(ctx context.Context, runID string, es []engine.JournalEntry) error {
-	return s.Store.JournalAddSeq(ctx, runID, toStoreEntries(es))
+func (s Store) JournalAdd(ctx context.Context, runID string, es iter.Seq[engine.JournalEntry]) error {
+	return s.Store.JournalAddSeq(ctx, runID, func(yield func(store.Entry) bool) {
+		for e := range es {
+			if !yield(store.Entry(e)) {
+				return
+			}
+		}
+	})
 }
 
 func (s Store) JournalMark(ctx context.Context, runID string, es []engine.JournalEntry) error {

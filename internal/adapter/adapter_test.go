@@ -55,7 +55,7 @@ func TestStoreRoundTripsTheEnginesState(t *testing.T) {
 	}
 
 	es := []engine.JournalEntry{{Seq: 1, Op: []byte(`{"seq":1}`), State: engine.JournalPending}, {Seq: 2, Op: []byte(`{"seq":2}`), State: engine.JournalPending}}
-	if err := s.JournalAdd(ctx, "r1", es); err != nil {
+	if err := s.JournalAdd(ctx, "r1", slices.Values(es)); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.JournalMark(ctx, "r1", []engine.JournalEntry{{Seq: 1, State: engine.JournalDone, Result: `{"result":"succeeded"}`}}); err != nil {

@@ -222,6 +222,7 @@ func childMain() int {
 		fmt.Fprintln(os.Stderr, "bench child: bad config:", err)
 		return 2
 	}
+	defer watchHeap(cfg.Label)()
 	res := runChild(cfg)
 	if err := json.NewEncoder(os.Stdout).Encode(res); err != nil {
 		return 1

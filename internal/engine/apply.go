@@ -206,9 +206,15 @@ func (e *Engine) Apply(ctx context.Context, p *Plan, o ApplyOptions) (*Outcome, 
 		}
 	}
 	units := buildUnits(p, e.chunk(p))
-	entries := make([]JournalEntry, len(units))
-	for i := range units {
-		entries[i] = JournalEntry{Seq: units[i].Seq, Op: units[i].journalJSON(p), State: JournalPending}
+	// Each entry's JSON is made as the store writes it and dropped after: the journal of an
+	// initial sync at scenario L is 150–250 MB of JSON, which one slice of entries held whole
+	// at the apply's start.
+	entries := func(yield func(JournalEntry) bool) {
+		for i := range units {
+			if !yield(JournalEntry{Seq: units[i].Seq, Op: units[i].journalJSON(p), State: JournalPending}) {
+				return
+			}
+		}
 	}
 	if err := e.State.JournalAdd(ctx, o.RunID, entries); err != nil {
 		return nil, err

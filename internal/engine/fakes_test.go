@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"maps"
 	"slices"
 	"strconv"
@@ -579,7 +580,7 @@ func (s *memState) Runs(_ context.Context, _ string, status string, limit int) (
 	return out[:min(limit, len(out))], nil
 }
 
-func (s *memState) JournalAdd(_ context.Context, runID string, es []JournalEntry) error {
+func (s *memState) JournalAdd(_ context.Context, runID string, es iter.Seq[JournalEntry]) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.journalErr != nil {
@@ -588,7 +589,7 @@ func (s *memState) JournalAdd(_ context.Context, runID string, es []JournalEntry
 	if s.journal[runID] == nil {
 		s.journal[runID] = map[int]JournalEntry{}
 	}
-	for _, e := range es {
+	for e := range es {
 		// Like the store, keep the engine's state as given and refuse none: the engine, which
 		// owns the states (model.go), must say that a unit is pending.
 		if e.State == "" {

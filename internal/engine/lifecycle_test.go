@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -270,7 +271,7 @@ func TestRunResumesTheRunACrashLeftRunning(t *testing.T) {
 	ctx := context.Background()
 	l := newLC(t)
 	l.st.runs["dead"] = Run{ID: "dead", DirectoryID: lcDir, Kind: "apply", Status: string(report.StatusRunning), Started: time.Now().Add(-time.Hour), PID: 4242, Host: "h"}
-	_ = l.st.JournalAdd(ctx, "dead", []JournalEntry{{Seq: 1, State: JournalPending}, {Seq: 2, State: JournalPending}, {Seq: 3, State: JournalDone}})
+	_ = l.st.JournalAdd(ctx, "dead", slices.Values([]JournalEntry{{Seq: 1, State: JournalPending}, {Seq: 2, State: JournalPending}, {Seq: 3, State: JournalDone}}))
 	res, err := l.run(ctx, l.spec(lcConfirm))
 	if err != nil {
 		t.Fatal(err)
