@@ -15,7 +15,7 @@ import { DirectoryStatus, directoryStatusText, RunStatus } from '../common/statu
 import { ConfirmDialog } from '../sync/ConfirmDialog';
 import { History } from '../sync/History';
 import { PreviewPanel } from '../sync/PreviewPanel';
-import { SyncProgress, SyncResult } from '../sync/Progress';
+import { runningText, SyncProgress, SyncResult } from '../sync/Progress';
 import { Troubleshooting } from '../sync/Troubleshooting';
 import { LastAlert } from './Advanced';
 import { initialPageState, pageReducer } from './pageState';
@@ -210,7 +210,7 @@ export function DirectoryPage({ id, tab = 'overview' }: { id: string; tab?: Dire
                 <SignIn directoryId={id} onSignedIn={() => reload()} />
               </section>
             )}
-            <Overview dir={dir} account={account ?? null} onEdit={() => setCurrent('settings')} onDisconnect={() => dispatch({ type: 'disconnect', open: true })} />
+            <Overview dir={dir} account={account ?? null} progress={progress} onEdit={() => setCurrent('settings')} onDisconnect={() => dispatch({ type: 'disconnect', open: true })} />
             {dir.syncedGroups > 0 && <RetiredGroups directoryId={id} />}
             {account && !dir.tenantId && (
               <section className="panel">
@@ -335,7 +335,7 @@ export function DirectoryPage({ id, tab = 'overview' }: { id: string; tab?: Dire
 }
 
 /** The status panel: Atlassian's three items, plus the account and the key's expiry. */
-function Overview({ dir, account, onEdit, onDisconnect }: { dir: backend.Directory; account: backend.Account | null; onEdit: () => void; onDisconnect: () => void }) {
+function Overview({ dir, account, progress, onEdit, onDisconnect }: { dir: backend.Directory; account: backend.Account | null; progress: Record<string, Progress>; onEdit: () => void; onDisconnect: () => void }) {
   return (
     <section className="panel" aria-label="Sync status" data-testid="status-panel">
       <LastAlert last={dir.lastAlert} />
@@ -359,7 +359,11 @@ function Overview({ dir, account, onEdit, onDisconnect }: { dir: backend.Directo
           {dir.lastRun ? (
             <>
               {formatDate(dir.lastRun.started)} <RunStatus status={dir.lastRun.status} />
-              {dir.lastRun.status !== 'succeeded' && <span className="muted"> {doneText(dir.lastRun)}</span>}
+              {dir.lastRun.status === 'running' ? (
+                <span className="muted"> {runningText(progress)}</span>
+              ) : (
+                dir.lastRun.status !== 'succeeded' && <span className="muted"> {doneText(dir.lastRun)}</span>
+              )}
             </>
           ) : (
             'Never'

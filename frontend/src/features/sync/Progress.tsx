@@ -9,22 +9,35 @@ import { doneText, formatCount, formatDuration, secondsLeft } from '../common/fo
 import { RunStatus } from '../common/status';
 import { CountTable } from './Counts';
 
-export const phases: { key: string; label: string }[] = [
-  { key: 'read_tenant', label: 'Read Entra ID' },
-  { key: 'read_atlassian', label: 'Read Atlassian' },
-  { key: 'plan', label: 'Plan' },
-  { key: 'read_organization', label: 'Look up new groups in the organization' },
-  { key: 'create_groups', label: 'Create and take over groups' },
-  { key: 'users', label: 'Create and update users' },
-  { key: 'add_members', label: 'Add memberships' },
-  { key: 'remove_members', label: 'Remove memberships' },
-  { key: 'deactivate', label: 'Deactivate users' },
-  { key: 'retire_groups', label: 'Retire groups' },
+export const phases: { key: string; label: string; doing: string }[] = [
+  { key: 'read_tenant', label: 'Read Entra ID', doing: 'Reading Entra ID' },
+  { key: 'read_atlassian', label: 'Read Atlassian', doing: 'Reading Atlassian' },
+  { key: 'plan', label: 'Plan', doing: 'Planning the changes' },
+  { key: 'read_organization', label: 'Look up new groups in the organization', doing: 'Looking up new groups in the organization' },
+  { key: 'create_groups', label: 'Create and take over groups', doing: 'Creating and taking over groups' },
+  { key: 'users', label: 'Create and update users', doing: 'Creating and updating users' },
+  { key: 'add_members', label: 'Add memberships', doing: 'Adding memberships' },
+  { key: 'remove_members', label: 'Remove memberships', doing: 'Removing memberships' },
+  { key: 'deactivate', label: 'Deactivate users', doing: 'Deactivating users' },
+  { key: 'retire_groups', label: 'Retire groups', doing: 'Retiring groups' },
 ];
 
 /** A phase's name in words (reports carry the stable key). */
 export function phaseLabel(key: string): string {
   return phases.find((p) => p.key === key)?.label ?? key.replace(/_/g, ' ');
+}
+
+/**
+ * What a run in progress is doing, in words: "Adding memberships… 120 of 202". A running run's
+ * done and not-done counts are filled in only when it ends, so its counts would read "0 of 0
+ * changes made" for the whole sync; the latest phase reported is what is true meanwhile. Empty
+ * when no phase has reported yet (the page opened mid-run hears the next event).
+ */
+export function runningText(progress: Record<string, Progress>): string {
+  const p = [...phases].reverse().find((x) => progress[x.key]);
+  if (!p) return '';
+  const pr = progress[p.key];
+  return `${p.doing}…` + (pr.total > 0 ? ` ${formatCount(pr.done)} of ${formatCount(pr.total)}` : '');
 }
 
 /** During a sync: one bar per phase with counts, rate and time left, and a cancel that explains itself. */
