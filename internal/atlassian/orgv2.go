@@ -202,6 +202,16 @@ func (o *Org) Verify(ctx context.Context) error {
 	if r.status != http.StatusOK {
 		return o.orgError("read the organization", r)
 	}
+	// The documented answer is the Org object, {"data":{"id":orgId,"type":"orgs",...}}; a 200
+	// from a proxy or captive portal (an HTML page, {}) names no organization and proves nothing.
+	var org struct {
+		Data struct {
+			ID string `json:"id"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(r.body, &org); err != nil || org.Data.ID != o.orgID {
+		return badResponse("GET "+path, r, err)
+	}
 	return nil
 }
 
@@ -214,17 +224,11 @@ func (o *Org) orgError(what string, r *response) *apperr.Error {
 	return e
 }
 
-// Verify proves the directory API key with one cheap documented request: a one-user page of
-// GET /Users (startIndex and count are Atlassian's documented paging parameters). A wrong or
-// expired key answers 401, which becomes atlassian_unauthorized with the key's age.
+// Verify proves the directory API key with one cheap documented request, a one-user page of
+// GET /Users (firstUser), with the client's retries. A wrong or expired key answers 401, which
+// becomes atlassian_unauthorized with the key's age; a 200 that is not a SCIM ListResponse
+// becomes atlassian_bad_response.
 func (c *SCIM) Verify(ctx context.Context) error {
-	q := url.Values{"startIndex": {"1"}, "count": {"1"}}
-	r, err := c.ep.do(ctx, http.MethodGet, "/Users", q, nil, callOpts{})
-	if err != nil {
-		return err
-	}
-	if r.status != http.StatusOK {
-		return c.ep.statusError("read users", r)
-	}
-	return nil
+	_, err := c.firstUser(ctx, callOpts{})
+	return err
 }

@@ -101,6 +101,44 @@ func TestOrgVerifyRefusesTheWrongKey(t *testing.T) {
 	}
 }
 
+// Verify proves a key only with the documented answer of the endpoint it calls: a SCIM
+// ListResponse for GET /Users, the Org object of the organization for GET /admin/v1/orgs/{orgId}.
+// A proxy or captive portal answering 200 is refused as atlassian_bad_response, with the action
+// that names it (before, any 200 passed).
+func TestVerifyRefusesA200ThatIsNotTheDocumentedAnswer(t *testing.T) {
+	ctx := context.Background()
+	s := startEmu(t, emu.Options{Users: []emu.User{{UserName: "a@contoso.com"}}})
+	if err := newClient(t, fastCfg(s)).Verify(ctx); err != nil {
+		t.Fatalf("the emulator's ListResponse: %v", err)
+	}
+	for name, answer := range map[string]struct{ contentType, body string }{
+		"a captive portal's page": {"text/html", `<html><body>Sign in to the hotel Wi-Fi</body></html>`},
+		"an empty object":         {"application/json", `{}`},
+		"a list without schemas":  {"application/json", `{"totalResults":1,"Resources":[]}`},
+		"another organization":    {"application/json", `{"data":{"id":"other-org","type":"orgs"}}`},
+	} {
+		u, tr, calls := sameAnswerServer(t, answer.contentType, answer.body)
+		c, err := atlassian.NewSCIM(atlassian.SCIMConfig{BaseURL: u + "/scim/directory/x", APIKey: "k", Transport: tr, AllowCustomHost: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = c.Verify(ctx)
+		if apperr.CodeOf(err) != apperr.AtlassianBadResponse || !strings.Contains(apperr.As(err).Action, "captive portal") {
+			t.Errorf("%s: SCIM Verify: %v", name, err)
+		}
+		o, err := atlassian.NewOrg(atlassian.OrgConfig{BaseURL: u, OrgID: "my-org", APIKey: "k", Transport: tr, AllowCustomHost: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := o.Verify(ctx); apperr.CodeOf(err) != apperr.AtlassianBadResponse {
+			t.Errorf("%s: Org Verify: %v", name, err)
+		}
+		if *calls != 2 {
+			t.Errorf("%s: %d requests, want one per Verify (a 200 is not retried)", name, *calls)
+		}
+	}
+}
+
 // The emulator refuses v2 search bodies Atlassian documents as invalid (groupNames with
 // searchTerm or groupIds, a limit above 100) and fields the client never sends.
 func TestEmulatorV2SearchIsStrict(t *testing.T) {

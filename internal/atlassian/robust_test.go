@@ -15,28 +15,36 @@ import (
 	"github.com/idpsync/idpsync/internal/emulator/loopbacktls"
 )
 
-// lyingServer answers every list with the given page, whatever startIndex says.
-func lyingServer(t *testing.T, page string) (*atlassian.SCIM, *int) {
+// sameAnswerServer answers every request with 200 and body as contentType, and counts the
+// requests; its URL is a loopback TLS host the clients accept with AllowCustomHost.
+func sameAnswerServer(t *testing.T, contentType, body string) (url string, tr http.RoundTripper, calls *int) {
 	t.Helper()
 	a, _ := loopbacktls.Shared()
-	calls := 0
+	calls = new(int)
 	var mu sync.Mutex
 	hs := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
-		calls++
+		*calls++
 		mu.Unlock()
-		w.Header().Set("Content-Type", "application/scim+json")
-		fmt.Fprint(w, page)
+		w.Header().Set("Content-Type", contentType)
+		fmt.Fprint(w, body)
 	}))
 	hs.TLS = a.ServerConfig()
 	hs.StartTLS()
 	t.Cleanup(hs.Close)
-	c, err := atlassian.NewSCIM(atlassian.SCIMConfig{BaseURL: hs.URL + "/scim/directory/x", APIKey: "k", Transport: a.Transport(),
+	return hs.URL, a.Transport(), calls
+}
+
+// lyingServer answers every list with the given page, whatever startIndex says.
+func lyingServer(t *testing.T, page string) (*atlassian.SCIM, *int) {
+	t.Helper()
+	u, tr, calls := sameAnswerServer(t, "application/scim+json", page)
+	c, err := atlassian.NewSCIM(atlassian.SCIMConfig{BaseURL: u + "/scim/directory/x", APIKey: "k", Transport: tr,
 		AllowCustomHost: true, LimiterConfig: atlassian.LimiterConfig{Initial: 5000, Max: 5000}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return c, &calls
+	return c, calls
 }
 
 func TestPagingGuards(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -213,7 +214,7 @@ func (c *SCIM) list(ctx context.Context, path, filter string, fn func(json.RawMe
 
 func badResponse(what string, r *response, err error) *apperr.Error {
 	snippet := strings.Join(strings.Fields(truncate(string(r.body), 120)), " ")
-	e := apperr.New(apperr.AtlassianBadResponse, "%s: the answer (%d, %s) is not a SCIM response: %q", what, r.status, r.header.Get("Content-Type"), snippet).
+	e := apperr.New(apperr.AtlassianBadResponse, "%s: the answer (%d, %s) is not the one Atlassian documents: %q", what, r.status, r.header.Get("Content-Type"), snippet).
 		WithAction("Check the directory base URL; a proxy or captive portal may be answering instead of Atlassian.")
 	e.Err = err
 	return e
@@ -563,8 +564,17 @@ func (c *SCIM) check(ctx context.Context) (int, error) {
 	if err := json.Unmarshal(r.body, &spc); err != nil || !containsFold(spc.Schemas, "ServiceProviderConfig") {
 		return 0, badResponse("GET /ServiceProviderConfig", r, err)
 	}
+	return c.firstUser(ctx, callOpts{noRetry: true})
+}
+
+// firstUser reads a one-user page of GET /Users (startIndex and count are Atlassian's documented
+// paging parameters) and returns the directory's user count. Only the documented answer counts:
+// a SCIM ListResponse (its schemas name urn:ietf:params:scim:api:messages:2.0:ListResponse, as
+// RFC 7644 §3.4.2 requires and Atlassian's Get users example shows) with totalResults. A proxy or
+// captive portal that answers 200 with an HTML page or {} is not proof of a working key.
+func (c *SCIM) firstUser(ctx context.Context, o callOpts) (int, error) {
 	q := url.Values{"startIndex": {"1"}, "count": {"1"}}
-	r, err = c.ep.do(ctx, http.MethodGet, "/Users", q, nil, callOpts{noRetry: true})
+	r, err := c.ep.do(ctx, http.MethodGet, "/Users", q, nil, o)
 	if err != nil {
 		return 0, err
 	}
@@ -572,7 +582,7 @@ func (c *SCIM) check(ctx context.Context) (int, error) {
 		return 0, c.ep.statusError("read users", r)
 	}
 	var lr listResponse
-	if err := json.Unmarshal(r.body, &lr); err != nil || lr.TotalResults == nil {
+	if err := json.Unmarshal(r.body, &lr); err != nil || lr.TotalResults == nil || !slices.Contains(lr.Schemas, SchemaList) {
 		return 0, badResponse("GET /Users", r, err)
 	}
 	return *lr.TotalResults, nil

@@ -253,9 +253,10 @@ func TestHostileAtlassianAnswers(t *testing.T) {
 		}
 		return status, bytes.ReplaceAll(body, []byte(`"id":`), []byte(`"nickName":"x","x-unknown":{"a":[1,{"b":null}]},"urn:example:ext:1.0":{"level":3},"id":`))
 	})
-	// The first list of users is a captive portal: the read fails with a code, nothing is written.
-	// Two answers: the run's key proof (GET /Users?count=1, which reads only the status) comes first.
-	e.a.Inject(atlemu.Fault{Method: "GET", PathSuffix: "/Users", HTML: true, Times: 2})
+	// The first list of users is a captive portal: the run fails with a code, nothing is written.
+	// One answer: the run's key proof (GET /Users?count=1) already refuses a 200 that is not a
+	// SCIM ListResponse.
+	e.a.Inject(atlemu.Fault{Method: "GET", PathSuffix: "/Users", HTML: true, Times: 1})
 	r := e.run(ctx, true, true)
 	if apperr.CodeOf(r.err) != apperr.AtlassianBadResponse {
 		t.Fatalf("a 200 with HTML: got %v, want atlassian_bad_response", r.err)
