@@ -120,12 +120,12 @@ func (s *Server) serveV2Users(w http.ResponseWriter, r *http.Request, dir string
 
 func (s *Server) v2SearchUsers(w http.ResponseWriter, r *http.Request, dir string, body []byte) {
 	var req struct {
-		Cursor     string   `json:"cursor"`
-		Limit      *int     `json:"limit"`
+		v2Search
 		Status     []string `json:"status"`
 		AccountIDs []string `json:"accountIds"`
 	}
-	if !decodeV2Body(w, r, body, &req) {
+	limit, ok := decodeV2Search(w, r, body, &req, 50) // "Defaults to 50"
+	if !ok {
 		return
 	}
 	statuses := map[string]bool{}
@@ -137,10 +137,6 @@ func (s *Server) v2SearchUsers(w http.ResponseWriter, r *http.Request, dir strin
 			writeOrgError(w, http.StatusBadRequest, "Unknown status "+st)
 			return
 		}
-	}
-	limit, ok := v2Limit(w, req.Limit, 50) // "Defaults to 50"
-	if !ok {
-		return
 	}
 	ids := map[string]bool{}
 	for _, id := range req.AccountIDs {

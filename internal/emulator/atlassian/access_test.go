@@ -70,6 +70,11 @@ func TestSuspendAccessShapes(t *testing.T) {
 		{"POST", dir + aid + "/suspend", `{"reason":"left"}`, 400},
 		{"POST", dir + "search", `{"status":["gone"]}`, 400},
 		{"POST", dir + "search", `{"emailDomains":["contoso.com"]}`, 400},
+		{"POST", dir + "search", `{"limit":101}`, 400},
+		{"POST", dir + "search", `{"limit":0}`, 400},
+		{"POST", dir + "search", `{"cursor":"g1"}`, 400}, // a group search's cursor
+		{"POST", dir + "search", `{"accountIds":["` + aid + `"],"status":["active"],"limit":1}`, 200},
+		{"POST", dir + "search", "", 200},
 		{"GET", v2 + "?directory=x", "", 400},
 		{"POST", "/admin/user-provisioning/v1/org/" + r.s.OrgID() + "/get-scim-links-for-email", `{"mail":"x"}`, 400},
 	} {

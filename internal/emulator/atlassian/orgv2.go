@@ -100,21 +100,17 @@ func (s *Server) serveOrgV2(w http.ResponseWriter, r *http.Request, body []byte)
 
 func (s *Server) v2SearchGroups(w http.ResponseWriter, r *http.Request, dir string, body []byte) {
 	var req struct {
-		Cursor     string   `json:"cursor"`
-		Limit      *int     `json:"limit"`
+		v2Search
 		GroupNames []string `json:"groupNames"`
 		GroupIDs   []string `json:"groupIds"`
 		SearchTerm string   `json:"searchTerm"`
 	}
-	if !decodeV2Body(w, r, body, &req) {
+	limit, ok := decodeV2Search(w, r, body, &req, 20)
+	if !ok {
 		return
 	}
 	if len(req.GroupNames) > 0 && (req.SearchTerm != "" || len(req.GroupIDs) > 0) {
 		writeOrgError(w, http.StatusBadRequest, "groupNames is mutually exclusive with searchTerm and groupIds")
-		return
-	}
-	limit, ok := v2Limit(w, req.Limit, 20)
-	if !ok {
 		return
 	}
 	names := map[string]bool{}
@@ -176,27 +172,33 @@ func (s *Server) v2RoleAssignments(w http.ResponseWriter, r *http.Request, dir, 
 	writeOrgError(w, http.StatusNotFound, "Group not found")
 }
 
-// decodeV2Body decodes a v2 search body into req, refusing another Content-Type (415) and any
-// field req does not model (400): only the fields the client is documented to send are modelled.
-func decodeV2Body(w http.ResponseWriter, r *http.Request, body []byte, req any) bool {
-	if ct := r.Header.Get("Content-Type"); len(body) > 0 && !strings.HasPrefix(ct, "application/json") {
-		writeOrgError(w, http.StatusUnsupportedMediaType, "Content-Type must be application/json")
-		return false
-	}
-	if len(bytes.TrimSpace(body)) == 0 {
-		return true
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(req); err != nil {
-		writeOrgError(w, http.StatusBadRequest, "Invalid request body: "+err.Error())
-		return false
-	}
-	return true
+// v2Search is the paging every v2 search body carries (the group search and the user search of
+// BEHAVIOUR.md): a request type embeds it beside the filters its search documents.
+type v2Search struct {
+	Cursor string `json:"cursor"`
+	Limit  *int   `json:"limit"`
 }
 
-// v2Limit is a search's page size: def when absent, else 1 to 100.
-func v2Limit(w http.ResponseWriter, limit *int, def int) (int, bool) {
+func (p *v2Search) paging() *v2Search { return p }
+
+// decodeV2Search is the one decoder of v2 search bodies. It decodes body into req (a struct
+// embedding v2Search), refusing another Content-Type (415) and any field req does not model (400):
+// only the fields BEHAVIOUR.md lists for that search are modelled. It returns the page size, def
+// (the search's documented default) when absent, else 1 to 100.
+func decodeV2Search(w http.ResponseWriter, r *http.Request, body []byte, req interface{ paging() *v2Search }, def int) (int, bool) {
+	if ct := r.Header.Get("Content-Type"); len(body) > 0 && !strings.HasPrefix(ct, "application/json") {
+		writeOrgError(w, http.StatusUnsupportedMediaType, "Content-Type must be application/json")
+		return 0, false
+	}
+	if len(bytes.TrimSpace(body)) > 0 {
+		dec := json.NewDecoder(bytes.NewReader(body))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(req); err != nil {
+			writeOrgError(w, http.StatusBadRequest, "Invalid request body: "+err.Error())
+			return 0, false
+		}
+	}
+	limit := req.paging().Limit
 	if limit == nil {
 		return def, true
 	}
