@@ -10,6 +10,7 @@ import (
 	"github.com/idpsync/idpsync/internal/apperr"
 	"github.com/idpsync/idpsync/internal/atlassian"
 	emu "github.com/idpsync/idpsync/internal/emulator/atlassian"
+	"github.com/idpsync/idpsync/internal/emulator/emutest"
 )
 
 // A SCIM user carries its Atlassian account id in Atlassian's extension; the organization key
@@ -17,7 +18,7 @@ import (
 // lists who is suspended. Over real HTTP against the strict emulator.
 func TestSuspendAndRestoreThroughOrganizationsAPI(t *testing.T) {
 	ctx := context.Background()
-	s := startEmu(t, emu.Options{})
+	s := emutest.Atlassian(t, emu.Options{})
 	c := newClient(t, fastCfg(s))
 	u, err := c.CreateUser(ctx, alice())
 	if err != nil {
@@ -98,7 +99,7 @@ func TestSuspendAndRestoreThroughOrganizationsAPI(t *testing.T) {
 // links lookup by email, and only this directory's link of this SCIM user counts.
 func TestAccountIDFromSCIMLinks(t *testing.T) {
 	ctx := context.Background()
-	s := startEmu(t, emu.Options{NoAccountExtension: true})
+	s := emutest.Atlassian(t, emu.Options{NoAccountExtension: true})
 	c := newClient(t, fastCfg(s))
 	u, err := c.CreateUser(ctx, alice())
 	if err != nil {
@@ -132,7 +133,7 @@ func TestAccountIDFromSCIMLinks(t *testing.T) {
 // what to do, not guessed; and the strict emulator refuses what the reference does not document.
 func TestSuspendRefusals(t *testing.T) {
 	ctx := context.Background()
-	s := startEmu(t, emu.Options{})
+	s := emutest.Atlassian(t, emu.Options{})
 	o, err := atlassian.NewOrg(*orgCfg(s))
 	if err != nil {
 		t.Fatal(err)

@@ -9,20 +9,8 @@ import (
 
 	"github.com/idpsync/idpsync/internal/atlassian"
 	emu "github.com/idpsync/idpsync/internal/emulator/atlassian"
+	"github.com/idpsync/idpsync/internal/emulator/emutest"
 )
-
-func benchEmu(b *testing.B, o emu.Options) *emu.Server {
-	b.Helper()
-	s, err := emu.New(o)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := s.Start(); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = s.Close() })
-	return s
-}
 
 // BenchmarkListUsers pages a 10,000-user directory (100 pages of 100) over loopback TLS.
 func BenchmarkListUsers(b *testing.B) {
@@ -30,7 +18,7 @@ func BenchmarkListUsers(b *testing.B) {
 	for i := range users {
 		users[i] = emu.User{UserName: fmt.Sprintf("user%05d@contoso.com", i), DisplayName: "User", ExternalID: fmt.Sprint(i), Active: true}
 	}
-	s := benchEmu(b, emu.Options{Users: users})
+	s := emutest.Atlassian(b, emu.Options{Users: users})
 	c, _ := atlassian.NewSCIM(fastCfg(s))
 	b.ResetTimer()
 	for b.Loop() {
@@ -44,7 +32,7 @@ func BenchmarkListUsers(b *testing.B) {
 
 // BenchmarkCreateUsersParallel creates users from 8 goroutines through one client (one limiter).
 func BenchmarkCreateUsersParallel(b *testing.B) {
-	s := benchEmu(b, emu.Options{})
+	s := emutest.Atlassian(b, emu.Options{})
 	c, _ := atlassian.NewSCIM(fastCfg(s))
 	var seq atomic.Int64
 	b.SetParallelism(4) // GOMAXPROCS × 4 goroutines
@@ -64,7 +52,7 @@ func BenchmarkCreateUsersParallel(b *testing.B) {
 // BenchmarkThrottledAdapt measures how the limiter settles against a 200 req/s limit:
 // throughput, 429s per 100 operations, and the rate it settled at.
 func BenchmarkThrottledAdapt(b *testing.B) {
-	s := benchEmu(b, emu.Options{RateLimit: 200, Burst: 20})
+	s := emutest.Atlassian(b, emu.Options{RateLimit: 200, Burst: 20})
 	cfg := fastCfg(s)
 	cfg.LimiterConfig = atlassian.LimiterConfig{Initial: 1000, Max: 1000, Increase: 20}
 	c, _ := atlassian.NewSCIM(cfg)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/idpsync/idpsync/internal/atlassian"
 	emu "github.com/idpsync/idpsync/internal/emulator/atlassian"
+	"github.com/idpsync/idpsync/internal/emulator/emutest"
 )
 
 // Names from Entra go into SCIM filters. Quotes, backslashes and control characters (tabs,
@@ -13,7 +14,7 @@ import (
 // exactly the named object, never another one (filter injection) and never fails.
 func TestFilterValuesAreEscaped(t *testing.T) {
 	ctx := context.Background()
-	s := startEmu(t, emu.Options{Users: []emu.User{{UserName: "victim@x.example", DisplayName: "Victim", Active: true}}})
+	s := emutest.Atlassian(t, emu.Options{Users: []emu.User{{UserName: "victim@x.example", DisplayName: "Victim", Active: true}}})
 	c := newClient(t, fastCfg(s))
 	names := []string{
 		`evil" or userName eq "victim@x.example`,

@@ -11,6 +11,7 @@ import (
 	"github.com/idpsync/idpsync/internal/apperr"
 	"github.com/idpsync/idpsync/internal/atlassian"
 	emu "github.com/idpsync/idpsync/internal/emulator/atlassian"
+	"github.com/idpsync/idpsync/internal/emulator/emutest"
 )
 
 var fiveDomains = []emu.Domain{
@@ -27,7 +28,7 @@ func orgCfg(s *emu.Server) *atlassian.OrgConfig {
 }
 
 func TestListDomainsFollowsCursor(t *testing.T) {
-	s := startEmu(t, emu.Options{Domains: fiveDomains, DomainPage: 2})
+	s := emutest.Atlassian(t, emu.Options{Domains: fiveDomains, DomainPage: 2})
 	o, err := atlassian.NewOrg(*orgCfg(s))
 	if err != nil {
 		t.Fatal(err)
@@ -52,7 +53,7 @@ func TestListDomainsFollowsCursor(t *testing.T) {
 }
 
 func TestCheckConnectionAllGood(t *testing.T) {
-	s := startEmu(t, emu.Options{Domains: fiveDomains, Users: []emu.User{{UserName: "a@contoso.com"}, {UserName: "b@contoso.com"}}})
+	s := emutest.Atlassian(t, emu.Options{Domains: fiveDomains, Users: []emu.User{{UserName: "a@contoso.com"}, {UserName: "b@contoso.com"}}})
 	rep := atlassian.CheckConnection(context.Background(), fastCfg(s), orgCfg(s))
 	if !rep.OK() || !rep.SCIMURL.OK || !rep.SCIMKey.OK || !rep.OrgKey.OK || !rep.OrgFound.OK || rep.UserCount != 2 || len(rep.Domains) != 5 {
 		t.Fatalf("%+v", rep)
@@ -64,7 +65,7 @@ func TestCheckConnectionAllGood(t *testing.T) {
 }
 
 func TestCheckConnectionFailures(t *testing.T) {
-	s := startEmu(t, emu.Options{})
+	s := emutest.Atlassian(t, emu.Options{})
 	ctx := context.Background()
 
 	wrongKey := fastCfg(s)

@@ -11,6 +11,7 @@ import (
 	"github.com/idpsync/idpsync/internal/apperr"
 	"github.com/idpsync/idpsync/internal/atlassian"
 	emu "github.com/idpsync/idpsync/internal/emulator/atlassian"
+	"github.com/idpsync/idpsync/internal/emulator/emutest"
 )
 
 // Groups outside the SCIM directory are found by name through the v2 search, 10 names per
@@ -27,7 +28,7 @@ func TestFindGroupsByNameAcrossDirectories(t *testing.T) {
 		}
 	}
 	names = append(names, "Équipe 00 <b>", "", "  ", "équipe 00") // duplicates, blanks, a near miss
-	s := startEmu(t, emu.Options{OrgGroups: org, Groups: []emu.SeedGroup{{DisplayName: "Équipe 01 <b>"}}})
+	s := emutest.Atlassian(t, emu.Options{OrgGroups: org, Groups: []emu.SeedGroup{{DisplayName: "Équipe 01 <b>"}}})
 	o, err := atlassian.NewOrg(*orgCfg(s))
 	if err != nil {
 		t.Fatal(err)
@@ -82,7 +83,7 @@ func TestFindGroupsByNameAcrossDirectories(t *testing.T) {
 // The organization key is proven with GET /admin/v1/orgs/{orgId}; a directory key on the
 // organization API is refused with the key's age.
 func TestOrgVerifyRefusesTheWrongKey(t *testing.T) {
-	s := startEmu(t, emu.Options{})
+	s := emutest.Atlassian(t, emu.Options{})
 	cfg := orgCfg(s)
 	o, _ := atlassian.NewOrg(*cfg)
 	if err := o.Verify(context.Background()); err != nil {
@@ -107,7 +108,7 @@ func TestOrgVerifyRefusesTheWrongKey(t *testing.T) {
 // that names it (before, any 200 passed).
 func TestVerifyRefusesA200ThatIsNotTheDocumentedAnswer(t *testing.T) {
 	ctx := context.Background()
-	s := startEmu(t, emu.Options{Users: []emu.User{{UserName: "a@contoso.com"}}})
+	s := emutest.Atlassian(t, emu.Options{Users: []emu.User{{UserName: "a@contoso.com"}}})
 	if err := newClient(t, fastCfg(s)).Verify(ctx); err != nil {
 		t.Fatalf("the emulator's ListResponse: %v", err)
 	}
@@ -142,7 +143,7 @@ func TestVerifyRefusesA200ThatIsNotTheDocumentedAnswer(t *testing.T) {
 // The emulator refuses v2 search bodies Atlassian documents as invalid (groupNames with
 // searchTerm or groupIds, a limit above 100) and fields the client never sends.
 func TestEmulatorV2SearchIsStrict(t *testing.T) {
-	s := startEmu(t, emu.Options{OrgGroups: []emu.OrgGroup{{Name: "a"}}})
+	s := emutest.Atlassian(t, emu.Options{OrgGroups: []emu.OrgGroup{{Name: "a"}}})
 	for body, want := range map[string]int{
 		`{"groupNames":["a"],"limit":100}`:      200,
 		``:                                      200,

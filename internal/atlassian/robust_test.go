@@ -12,6 +12,7 @@ import (
 	"github.com/idpsync/idpsync/internal/apperr"
 	"github.com/idpsync/idpsync/internal/atlassian"
 	emu "github.com/idpsync/idpsync/internal/emulator/atlassian"
+	"github.com/idpsync/idpsync/internal/emulator/emutest"
 	"github.com/idpsync/idpsync/internal/emulator/loopbacktls"
 )
 
@@ -75,7 +76,7 @@ func TestPagingGuards(t *testing.T) {
 // TestRandomFaultsWorkload runs a small sync-like workload against an emulator that fails one
 // request in five (5xx), resets one in twenty and throttles: every operation completes.
 func TestRandomFaultsWorkload(t *testing.T) {
-	s := startEmu(t, emu.Options{FaultRate: 0.2, ResetRate: 0.05, RateLimit: 300, Burst: 20, RetryAfter: 20 * time.Millisecond, Seed: 42})
+	s := emutest.Atlassian(t, emu.Options{FaultRate: 0.2, ResetRate: 0.05, RateLimit: 300, Burst: 20, RetryAfter: 20 * time.Millisecond, Seed: 42})
 	cfg := fastCfg(s)
 	cfg.Retry.MaxRetries = 10
 	c := newClient(t, cfg)

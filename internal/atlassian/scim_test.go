@@ -15,21 +15,9 @@ import (
 	"github.com/idpsync/idpsync/internal/apperr"
 	"github.com/idpsync/idpsync/internal/atlassian"
 	emu "github.com/idpsync/idpsync/internal/emulator/atlassian"
+	"github.com/idpsync/idpsync/internal/emulator/emutest"
 	"github.com/idpsync/idpsync/internal/engine"
 )
-
-func startEmu(t *testing.T, o emu.Options) *emu.Server {
-	t.Helper()
-	s, err := emu.New(o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	return s
-}
 
 // fastCfg is a client config with short backoffs and a high starting rate, so tests measure
 // behaviour rather than wait.
@@ -102,7 +90,7 @@ func TestValidateBaseURL(t *testing.T) {
 }
 
 func TestCreateReadFindRoundTrip(t *testing.T) {
-	s := startEmu(t, emu.Options{})
+	s := emutest.Atlassian(t, emu.Options{})
 	c := newClient(t, fastCfg(s))
 	ctx := context.Background()
 	created, err := c.CreateUser(ctx, alice())
@@ -158,7 +146,7 @@ func TestCreateReadFindRoundTrip(t *testing.T) {
 }
 
 func TestPatchOnlyWhatChanged(t *testing.T) {
-	s := startEmu(t, emu.Options{})
+	s := emutest.Atlassian(t, emu.Options{})
 	c := newClient(t, fastCfg(s))
 	ctx := context.Background()
 	cur, err := c.CreateUser(ctx, alice())
@@ -206,7 +194,7 @@ func TestPatchOnlyWhatChanged(t *testing.T) {
 }
 
 func TestDeactivateAndDelete(t *testing.T) {
-	s := startEmu(t, emu.Options{})
+	s := emutest.Atlassian(t, emu.Options{})
 	c := newClient(t, fastCfg(s))
 	ctx := context.Background()
 	u, _ := c.CreateUser(ctx, alice())
@@ -235,7 +223,7 @@ func TestDeactivateAndDelete(t *testing.T) {
 }
 
 func TestNotFoundMeansDeletedByHand(t *testing.T) {
-	s := startEmu(t, emu.Options{})
+	s := emutest.Atlassian(t, emu.Options{})
 	c := newClient(t, fastCfg(s))
 	ctx := context.Background()
 	u, _ := c.CreateUser(ctx, alice())
@@ -252,7 +240,7 @@ func TestNotFoundMeansDeletedByHand(t *testing.T) {
 }
 
 func TestConflictAndAdopt(t *testing.T) {
-	s := startEmu(t, emu.Options{
+	s := emutest.Atlassian(t, emu.Options{
 		Users:     []emu.User{{UserName: "alice@contoso.com", DisplayName: "Alice (made elsewhere)", Active: true}},
 		Groups:    []emu.SeedGroup{{DisplayName: "Engineering"}},
 		OrgGroups: []emu.OrgGroup{{Name: "site-admins"}, {Name: "jira-software-users", DefaultAccess: true}},
@@ -301,7 +289,7 @@ func TestPagingAllUsers(t *testing.T) {
 	for i := range 257 {
 		seed = append(seed, emu.User{UserName: fmt.Sprintf("user%03d@contoso.com", i), Active: true})
 	}
-	s := startEmu(t, emu.Options{Users: seed})
+	s := emutest.Atlassian(t, emu.Options{Users: seed})
 	c := newClient(t, fastCfg(s))
 	seen := map[string]bool{}
 	err := c.ListUsers(context.Background(), func(u atlassian.User) error {
@@ -331,7 +319,7 @@ func TestPagingAllUsers(t *testing.T) {
 
 func TestFilterEscaping(t *testing.T) {
 	weird := `o"brien\ops@contoso.com`
-	s := startEmu(t, emu.Options{
+	s := emutest.Atlassian(t, emu.Options{
 		Users:  []emu.User{{UserName: weird, Active: true}},
 		Groups: []emu.SeedGroup{{DisplayName: `R&D "core" \ team`, ExternalID: `ext"1\`}},
 	})
@@ -362,7 +350,7 @@ func TestMembersInChunks(t *testing.T) {
 	for i := range 250 {
 		seed = append(seed, emu.User{UserName: fmt.Sprintf("m%03d@contoso.com", i), Active: true})
 	}
-	s := startEmu(t, emu.Options{Users: seed})
+	s := emutest.Atlassian(t, emu.Options{Users: seed})
 	cfg := fastCfg(s)
 	c := newClient(t, cfg)
 	if c.MemberChunkSize() != atlassian.DefaultMemberChunkSize {
@@ -411,7 +399,7 @@ func TestMembersInChunks(t *testing.T) {
 }
 
 func TestLimitsAndStructure(t *testing.T) {
-	s := startEmu(t, emu.Options{MaxUsers: 3, MaxMembers: 2,
+	s := emutest.Atlassian(t, emu.Options{MaxUsers: 3, MaxMembers: 2,
 		Users: []emu.User{{UserName: "a@contoso.com"}, {UserName: "b@contoso.com"}, {UserName: "c@contoso.com"}}})
 	c := newClient(t, fastCfg(s))
 	ctx := context.Background()
@@ -438,7 +426,7 @@ func TestLimitsAndStructure(t *testing.T) {
 
 func TestUnverifiedDomains(t *testing.T) {
 	doms := []emu.Domain{{Name: "contoso.com", ClaimType: "dns", Status: "verified"}, {Name: "fabrikam.com", ClaimType: "http", Status: "unverified"}}
-	s := startEmu(t, emu.Options{Domains: doms})
+	s := emutest.Atlassian(t, emu.Options{Domains: doms})
 	c := newClient(t, fastCfg(s))
 	ctx := context.Background()
 	ext := atlassian.User{UserName: "guest@fabrikam.com", Email: "guest@fabrikam.com", Active: true}
@@ -453,7 +441,7 @@ func TestUnverifiedDomains(t *testing.T) {
 	if a := s.State().Accounts; len(a) != 1 || !a[0].Active {
 		t.Fatalf("accounts %+v", a)
 	}
-	strict := startEmu(t, emu.Options{Domains: doms, RejectUnverifiedDomains: true})
+	strict := emutest.Atlassian(t, emu.Options{Domains: doms, RejectUnverifiedDomains: true})
 	_, err = newClient(t, fastCfg(strict)).CreateUser(ctx, ext)
 	if e := wantCode(t, err, apperr.AtlassianRejected); !strings.Contains(e.Message, "verified domain") {
 		t.Errorf("message: %s", e.Message)
@@ -461,7 +449,7 @@ func TestUnverifiedDomains(t *testing.T) {
 }
 
 func TestRetryServerErrorsThenSucceed(t *testing.T) {
-	s := startEmu(t, emu.Options{})
+	s := emutest.Atlassian(t, emu.Options{})
 	c := newClient(t, fastCfg(s))
 	s.Inject(emu.Fault{Method: "POST", PathSuffix: "/Users", Status: 503, Times: 2}, emu.Fault{Method: "PATCH", Reset: true})
 	u, err := c.CreateUser(context.Background(), alice())
@@ -487,7 +475,7 @@ func TestRetryServerErrorsThenSucceed(t *testing.T) {
 }
 
 func TestServerErrorsPastTheLimitFailOnlyThatOperation(t *testing.T) {
-	s := startEmu(t, emu.Options{})
+	s := emutest.Atlassian(t, emu.Options{})
 	cfg := fastCfg(s)
 	cfg.Retry.MaxRetries = 2
 	c := newClient(t, cfg)
@@ -559,7 +547,7 @@ func TestThrottleStormAdapts(t *testing.T) {
 }
 
 func TestThrottledTooLong(t *testing.T) {
-	s := startEmu(t, emu.Options{})
+	s := emutest.Atlassian(t, emu.Options{})
 	cfg := fastCfg(s)
 	cfg.Retry.MaxThrottleRetries = 2
 	c := newClient(t, cfg)
@@ -569,7 +557,7 @@ func TestThrottledTooLong(t *testing.T) {
 }
 
 func TestUnauthorizedSaysKeyAge(t *testing.T) {
-	s := startEmu(t, emu.Options{})
+	s := emutest.Atlassian(t, emu.Options{})
 	cfg := fastCfg(s)
 	cfg.APIKey = "wrong"
 	cfg.KeyCreated = time.Now().Add(-400 * 24 * time.Hour)
@@ -589,7 +577,7 @@ func TestUnauthorizedSaysKeyAge(t *testing.T) {
 }
 
 func TestNonSCIMAnswer(t *testing.T) {
-	s := startEmu(t, emu.Options{})
+	s := emutest.Atlassian(t, emu.Options{})
 	c := newClient(t, fastCfg(s))
 	s.Inject(emu.Fault{HTML: true})
 	err := c.ListUsers(context.Background(), func(atlassian.User) error { return nil })
@@ -602,7 +590,7 @@ func TestNonSCIMAnswer(t *testing.T) {
 }
 
 func TestCanceled(t *testing.T) {
-	s := startEmu(t, emu.Options{Latency: time.Second})
+	s := emutest.Atlassian(t, emu.Options{Latency: time.Second})
 	c := newClient(t, fastCfg(s))
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()

@@ -8,6 +8,7 @@ import (
 	"github.com/idpsync/idpsync/internal/apperr"
 	"github.com/idpsync/idpsync/internal/atlassian"
 	emu "github.com/idpsync/idpsync/internal/emulator/atlassian"
+	"github.com/idpsync/idpsync/internal/emulator/emutest"
 	"github.com/idpsync/idpsync/internal/emulator/loopbacktls"
 )
 
@@ -15,7 +16,7 @@ import (
 // certificate in the pool (the system roots, or another loopback authority) every call fails
 // with InsecureURL naming the host, and the key never reaches the server.
 func TestUntrustedCertificateRefused(t *testing.T) {
-	s := startEmu(t, emu.Options{})
+	s := emutest.Atlassian(t, emu.Options{})
 	untrusted, err := loopbacktls.UntrustedTransports()
 	if err != nil {
 		t.Fatal(err)

@@ -18,6 +18,7 @@ import (
 	"github.com/idpsync/idpsync/internal/apperr"
 	"github.com/idpsync/idpsync/internal/auth"
 	"github.com/idpsync/idpsync/internal/directory"
+	"github.com/idpsync/idpsync/internal/emulator/emutest"
 	"github.com/idpsync/idpsync/internal/emulator/identity"
 	"github.com/idpsync/idpsync/internal/keychain"
 	"github.com/idpsync/idpsync/internal/testenv"
@@ -58,14 +59,7 @@ func newEnv(t *testing.T, o identity.Options) *env {
 			{UPN: "guest@fabrikam.test", Name: "Fabrikam Guest", TenantID: tenantB, Admin: true, GuestIn: []string{tenantA}},
 		}
 	}
-	srv, err := identity.New(o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
+	srv := emutest.Identity(t, o)
 	return &env{srv: srv, browser: identity.NewBrowser(srv), store: keychain.NewMemory(), dir: t.TempDir(), logs: &syncBuffer{}}
 }
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/idpsync/idpsync/internal/apperr"
 	"github.com/idpsync/idpsync/internal/directory"
+	"github.com/idpsync/idpsync/internal/emulator/emutest"
 	"github.com/idpsync/idpsync/internal/emulator/graph"
 	"github.com/idpsync/idpsync/internal/emulator/loopbacktls"
 	"github.com/idpsync/idpsync/internal/emulator/tenant"
@@ -34,11 +35,7 @@ func setup(t testing.TB, spec tenant.Spec, opts graph.Options, cfg Config) env {
 	if opts.Verify == nil {
 		opts.Verify = graph.StaticTokens(map[string]graph.Principal{token: {AppID: "idpsync", TenantID: tn.ID}})
 	}
-	srv := graph.New(opts)
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Close)
+	srv := emutest.Graph(t, opts)
 	a, err := loopbacktls.Shared()
 	if err != nil {
 		t.Fatal(err)

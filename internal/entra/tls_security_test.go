@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/idpsync/idpsync/internal/apperr"
+	"github.com/idpsync/idpsync/internal/emulator/emutest"
 	"github.com/idpsync/idpsync/internal/emulator/graph"
 	"github.com/idpsync/idpsync/internal/emulator/loopbacktls"
 	"github.com/idpsync/idpsync/internal/emulator/tenant"
@@ -17,11 +18,7 @@ import (
 // naming the host and the TLS-inspecting proxy whose root the OS must trust, and no request (so
 // no token) reaches the server. Issue 18: it was retried 4 times and reported graph_unavailable.
 func TestUntrustedCertificateRefused(t *testing.T) {
-	srv := graph.New(graph.Options{Tenant: tenant.Generate(tenant.Spec{Seed: 46, Users: 5, Groups: 1})})
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Close)
+	srv := emutest.Graph(t, graph.Options{Tenant: tenant.Generate(tenant.Spec{Seed: 46, Users: 5, Groups: 1})})
 	untrusted, err := loopbacktls.UntrustedTransports()
 	if err != nil {
 		t.Fatal(err)

@@ -11,23 +11,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/idpsync/idpsync/internal/emulator/emutest"
 	"github.com/idpsync/idpsync/internal/emulator/identity"
 )
 
 const graphScopes = "https://graph.microsoft.com/User.Read.All https://graph.microsoft.com/GroupMember.Read.All https://graph.microsoft.com/Domain.Read.All openid profile offline_access"
 
-func start(t *testing.T) *identity.Server {
-	t.Helper()
-	s, err := identity.New(identity.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	return s
-}
+func start(t *testing.T) *identity.Server { return emutest.Identity(t, identity.Options{}) }
 
 func noRedirect(s *identity.Server) *http.Client {
 	c := s.HTTPClient()
