@@ -81,6 +81,7 @@ func runGUI(cfg config.Config) error {
 		OnStartup:        services.Startup,
 		OnShutdown:       services.Shutdown,
 		Bind:             services.Bind(),
+		EnumBind:         app.Enums(),
 		ErrorFormatter:   app.FormatError,
 		LogLevel:         logger.WARNING,
 		Windows: &windows.Options{

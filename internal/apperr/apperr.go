@@ -69,6 +69,21 @@ const (
 	ReportUnsupported Code = "report_unsupported_version"
 )
 
+// Codes lists every code above, in order: the frontend gets them as a TypeScript enum (Wails
+// EnumBind), and its message table is typed Record<Code, …>, so a code added here without a
+// message fails the frontend's type check. TestCodesListsEveryCode keeps the list complete.
+var Codes = []Code{
+	Internal, InvalidInput, NotFound, DirectoryDuplicate, Canceled,
+	KeychainUnavailable, KeychainTimeout, SecretMissing,
+	AuthRequired, AuthCanceled, AuthConsentRequired, AuthScopeDeclined, AuthFailed, TenantMismatch,
+	GraphPermission, GraphThrottled, GraphUnavailable, GraphBadResponse, GraphDeltaExpired,
+	AtlassianUnauthorized, AtlassianForbidden, AtlassianNotFound, AtlassianConflict, AtlassianThrottled,
+	AtlassianUnavailable, AtlassianBadResponse, AtlassianRejected, InsecureURL,
+	SyncLocked, ConfirmationRequired, ThresholdExceeded, RemovalsExceeded, ReadShrank, PlanLimitExceeded,
+	SuspendUnavailable, ConflictUnresolved, StoreCorrupt,
+	ReportInvalid, ReportTooLarge, ReportUnsupported,
+}
+
 // Error is the one error shape that crosses package and process boundaries.
 // Message is for humans and never contains a secret; Action says what to do about it.
 type Error struct {

@@ -8,22 +8,28 @@ import (
 	"github.com/idpsync/idpsync/internal/store"
 )
 
-// A directory's status: the one answer the overview, the list, the flags and the scheduler all
-// read, so that no two panels contradict each other. The first that holds wins, in this order.
+// DirStatus is a directory's status: the one answer the overview, the list, the flags and the
+// scheduler all read, so that no two panels contradict each other. The first that holds wins,
+// in this order. The frontend gets the values as a TypeScript enum (app.Enums).
+type DirStatus string
+
 const (
-	StatusSyncing     = "syncing"       // an apply of this directory runs in this app
-	StatusPreviewing  = "previewing"    // a preview is being computed
-	StatusNotSignedIn = "not_signed_in" // no Microsoft account: nothing can be read
-	StatusKeyExpired  = "key_expired"   // the directory API key is missing or past its year
-	StatusBlocked     = "blocked"       // the last sync was stopped by a rail or failed: needs the admin
-	StatusCancelled   = "cancelled"     // the admin cancelled the last sync; the next one finishes it
-	StatusEnabled     = "enabled"       // idle, automatic syncing on
-	StatusDisabled    = "disabled"      // idle, automatic syncing off
+	StatusSyncing     DirStatus = "syncing"       // an apply of this directory runs in this app
+	StatusPreviewing  DirStatus = "previewing"    // a preview is being computed
+	StatusNotSignedIn DirStatus = "not_signed_in" // no Microsoft account: nothing can be read
+	StatusKeyExpired  DirStatus = "key_expired"   // the directory API key is missing or past its year
+	StatusBlocked     DirStatus = "blocked"       // the last sync was stopped by a rail or failed: needs the admin
+	StatusCancelled   DirStatus = "cancelled"     // the admin cancelled the last sync; the next one finishes it
+	StatusEnabled     DirStatus = "enabled"       // idle, automatic syncing on
+	StatusDisabled    DirStatus = "disabled"      // idle, automatic syncing off
 )
+
+// DirStatuses lists every DirStatus, for the frontend's enum.
+var DirStatuses = []DirStatus{StatusSyncing, StatusPreviewing, StatusNotSignedIn, StatusKeyExpired, StatusBlocked, StatusCancelled, StatusEnabled, StatusDisabled}
 
 // dirStatus is a directory's status with its reason and the last apply run.
 type dirStatus struct {
-	Status  string
+	Status  DirStatus
 	Reason  string
 	LastRun *RunSummary
 }
@@ -85,5 +91,5 @@ func (b *Backend) DirectoryStatus(ctx context.Context, id string) (string, strin
 	if err != nil {
 		return "", "", err
 	}
-	return d.Status, d.StatusReason, nil
+	return string(d.Status), d.StatusReason, nil
 }

@@ -306,7 +306,7 @@ func (b *Backend) scheduleTick(ctx context.Context) {
 		}
 		// The status the screens show decides: a directory being synced or previewed, without
 		// an account or a valid key, or whose last sync the admin cancelled, waits for the admin.
-		if st, _, err := b.DirectoryStatus(ctx, d.ID); err != nil || !schedulable(st) {
+		if st, _, err := b.DirectoryStatus(ctx, d.ID); err != nil || !schedulable(DirStatus(st)) {
 			continue
 		}
 		runs, _ := b.st.Runs(ctx, d.ID, "", 20)
@@ -328,7 +328,7 @@ func (b *Backend) scheduleTick(ctx context.Context) {
 
 // schedulable says whether an automatic sync may start in a directory of this status. A
 // blocked directory is tried again: what blocked it (a changed domain set) may have been undone.
-func schedulable(status string) bool {
+func schedulable(status DirStatus) bool {
 	return status == StatusEnabled || status == StatusBlocked
 }
 

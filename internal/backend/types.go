@@ -60,7 +60,7 @@ type Directory struct {
 	SCIMKeyCreated   string      `json:"scimKeyCreated,omitempty"`
 	KeyExpiresInDays int         `json:"keyExpiresInDays,omitempty"` // -1 unknown
 	Account          string      `json:"account,omitempty"`          // signed-in Microsoft account (UPN)
-	Status           string      `json:"status"`                     // one of the Status* constants (status.go)
+	Status           DirStatus   `json:"status"`
 	StatusReason     string      `json:"statusReason,omitempty"`
 	LastRun          *RunSummary `json:"lastRun,omitempty"`
 	NextSync         string      `json:"nextSync,omitempty"`
@@ -226,8 +226,8 @@ type Confirmation struct {
 type RunSummary struct {
 	RunID          string         `json:"runId"`
 	DirectoryID    string         `json:"directoryId"`
-	Kind           string         `json:"kind"`   // preview | apply
-	Status         string         `json:"status"` // report.Status
+	Kind           string         `json:"kind"`   // a report.Kind
+	Status         string         `json:"status"` // a report.Status
 	Started        string         `json:"started"`
 	Ended          string         `json:"ended,omitempty"`
 	DurationMillis int64          `json:"durationMillis"`

@@ -144,6 +144,17 @@ const (
 	ResultSkipped   Result = "skipped"
 )
 
+// The lists of every Kind, Status, Action and Result, for the frontend's enums (app.Enums):
+// its tables of words are typed Record<…> over them, so a value added here without words fails
+// the frontend's type check.
+var (
+	Kinds    = []Kind{KindPreview, KindApply}
+	Statuses = []Status{StatusSucceeded, StatusPartial, StatusFailed, StatusCanceled, StatusBlocked, StatusPlanned, StatusRunning}
+	Actions  = []Action{CreateUser, UpdateUser, AdoptUser, ReactivateUser, DeactivateUser, SuspendUser, RestoreUser, // in the screens' order
+		CreateGroup, AdoptGroup, ConflictGroup, AddMember, RemoveMember, RetireGroup, DeleteGroup}
+	Results = []Result{ResultPlanned, ResultSucceeded, ResultFailed, ResultSkipped}
+)
+
 // ObjectRef identifies a user or group on both sides.
 type ObjectRef struct {
 	Type        string `json:"type"` // "user" | "group"

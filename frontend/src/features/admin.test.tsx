@@ -54,7 +54,7 @@ vi.mock('../../wailsjs/runtime/runtime', () => ({
 import * as D from '../../wailsjs/go/app/DirectoryService';
 import * as R from '../../wailsjs/go/app/ReportService';
 import * as S from '../../wailsjs/go/app/SyncService';
-import type { backend, report } from '../../wailsjs/go/models';
+import { apperr, backend, report } from '../../wailsjs/go/models';
 import { FlagsProvider } from '../lib/flags';
 import { defaultSettings } from '../test/settings';
 import { IdentityProvidersPage } from '../pages/IdentityProviders';
@@ -83,7 +83,7 @@ const dir: backend.Directory = {
   hasScimKey: true,
   hasOrgKey: false,
   keyExpiresInDays: 200,
-  status: 'enabled',
+  status: backend.DirStatus.Enabled,
   syncedUsers: 1234,
   syncedGroups: 12,
   syncedDomains: 2,
@@ -103,9 +103,9 @@ const plan: backend.PlanSummary = {
   digest: 'dg',
   full: false,
   counts: [
-    { object: 'user', action: 'create_user', result: 'planned', n: 40 },
-    { object: 'user', action: 'deactivate_user', result: 'planned', n: 7 },
-    { object: 'membership', action: 'add_member', result: 'planned', n: 90 },
+    { object: 'user', action: report.Action.CreateUser, result: report.Result.Planned, n: 40 },
+    { object: 'user', action: report.Action.DeactivateUser, result: report.Result.Planned, n: 7 },
+    { object: 'membership', action: report.Action.AddMember, result: report.Result.Planned, n: 90 },
   ],
   operations: 100000,
   skips: 3,
@@ -127,7 +127,7 @@ const plan: backend.PlanSummary = {
 };
 
 function op(i: number): report.Operation {
-  return { seq: i, action: 'add_member', object: { type: 'user', name: `User ${i}`, email: `u${i}@contoso.com` }, group: { type: 'group', name: 'All' }, chain: ['All', 'Team'], result: 'planned' };
+  return { seq: i, action: report.Action.AddMember, object: { type: 'user', name: `User ${i}`, email: `u${i}@contoso.com` }, group: { type: 'group', name: 'All' }, chain: ['All', 'Team'], result: report.Result.Planned };
 }
 
 /** The preview's report as OpenRun opens it: the plan's lists are paged from it. */
@@ -188,7 +188,7 @@ describe('add identity provider', () => {
     vi.mocked(D.List).mockResolvedValue([dir]);
     vi.mocked(D.TestConnection).mockResolvedValue({
       scimUrl: { ok: true, message: 'the directory answers' },
-      scimKey: { ok: false, code: 'atlassian_unauthorized', message: 'the directory API key was refused', action: 'Enter the key again.' },
+      scimKey: { ok: false, code: apperr.Code.AtlassianUnauthorized, message: 'the directory API key was refused', action: 'Enter the key again.' },
       orgKey: { ok: false, skipped: true, message: 'no organization API key entered' },
       orgFound: { ok: false, skipped: true, message: 'no organization id entered' },
       userCount: 0,
@@ -486,7 +486,7 @@ describe('progress, history and troubleshooting', () => {
   it('says a cancelled sync is cancelled, with what was and was not made', () => {
     render(
       <SyncResult
-        run={{ runId: 'r', directoryId: 'd1', kind: 'apply', status: 'canceled', started: '2026-11-27T00:00:00Z', durationMillis: 3000, full: false, automatic: false, counts: [{ object: 'user', action: 'reactivate_user', result: 'succeeded', n: 1 }, { object: 'user', action: 'reactivate_user', result: 'planned', n: 81 }], done: 1, failed: 0, notDone: 81 }}
+        run={{ runId: 'r', directoryId: 'd1', kind: 'apply', status: 'canceled', started: '2026-11-27T00:00:00Z', durationMillis: 3000, full: false, automatic: false, counts: [{ object: 'user', action: report.Action.ReactivateUser, result: report.Result.Succeeded, n: 1 }, { object: 'user', action: report.Action.ReactivateUser, result: report.Result.Planned, n: 81 }], done: 1, failed: 0, notDone: 81 }}
         error={null}
         onReport={() => {}}
         onDismiss={() => {}}
@@ -524,11 +524,11 @@ describe('progress, history and troubleshooting', () => {
     vi.mocked(S.History).mockResolvedValue([
       {
         directoryName: 'Contoso',
-        run: { runId: 'r1', directoryId: 'd1', kind: 'apply', status: 'partial', started: '2026-11-27T01:00:00Z', durationMillis: 65000, full: false, automatic: true, counts: [{ object: 'user', action: 'create_user', result: 'succeeded', n: 5 }], done: 5, failed: 0, notDone: 0, errorCode: 'atlassian_rejected', errorMessage: 'one user was rejected', reportPath: '/r.json' },
+        run: { runId: 'r1', directoryId: 'd1', kind: 'apply', status: 'partial', started: '2026-11-27T01:00:00Z', durationMillis: 65000, full: false, automatic: true, counts: [{ object: 'user', action: report.Action.CreateUser, result: report.Result.Succeeded, n: 5 }], done: 5, failed: 0, notDone: 0, errorCode: 'atlassian_rejected', errorMessage: 'one user was rejected', reportPath: '/r.json' },
       },
       {
         directoryName: 'Contoso',
-        run: { runId: 'r2', directoryId: 'd1', kind: 'apply', status: 'canceled', started: '2026-11-27T00:00:00Z', durationMillis: 3000, full: false, automatic: false, counts: [{ object: 'user', action: 'create_user', result: 'succeeded', n: 12 }, { object: 'user', action: 'create_user', result: 'planned', n: 347 }], done: 12, failed: 0, notDone: 347, reportPath: '/c.json' },
+        run: { runId: 'r2', directoryId: 'd1', kind: 'apply', status: 'canceled', started: '2026-11-27T00:00:00Z', durationMillis: 3000, full: false, automatic: false, counts: [{ object: 'user', action: report.Action.CreateUser, result: report.Result.Succeeded, n: 12 }, { object: 'user', action: report.Action.CreateUser, result: report.Result.Planned, n: 347 }], done: 12, failed: 0, notDone: 347, reportPath: '/c.json' },
       },
     ]);
     const onReport = vi.fn();
@@ -549,7 +549,7 @@ describe('progress, history and troubleshooting', () => {
 
   it('shows the errors of the last runs with code, object and action', async () => {
     vi.mocked(S.Troubleshooting).mockResolvedValue([
-      { runId: 'r1', started: '2026-11-27T01:00:00Z', kind: 'apply', code: 'atlassian_rejected', message: 'userName is invalid', object: { type: 'user', name: 'Ann', email: 'ann@contoso.com' }, action: 'create_user' },
+      { runId: 'r1', started: '2026-11-27T01:00:00Z', kind: 'apply', code: 'atlassian_rejected', message: 'userName is invalid', object: { type: 'user', name: 'Ann', email: 'ann@contoso.com' }, action: report.Action.CreateUser },
     ]);
     render(<Troubleshooting directoryId="d1" onReport={() => {}} />);
     const row = await screen.findByTestId('trouble-row');

@@ -4,6 +4,7 @@ import * as appBindings from '../../wailsjs/go/app/AppService';
 import * as directoryBindings from '../../wailsjs/go/app/DirectoryService';
 import * as reportBindings from '../../wailsjs/go/app/ReportService';
 import * as syncBindings from '../../wailsjs/go/app/SyncService';
+import type { app } from '../../wailsjs/go/models';
 import * as runtime from '../../wailsjs/runtime/runtime';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -24,8 +25,11 @@ export const DirectoryService = rejecting(directoryBindings);
 export const SyncService = rejecting(syncBindings);
 export const ReportService = rejecting(reportBindings);
 
-/** Subscribes to a backend event; without the Wails runtime (tests, a plain browser) it is a no-op. */
-export function EventsOn(name: string, cb: (...data: never[]) => void): () => void {
+/**
+ * Subscribes to a backend event, with its payload typed by the Go struct the backend emits
+ * (app.Events); without the Wails runtime (tests, a plain browser) it is a no-op.
+ */
+export function EventsOn<K extends keyof app.Events>(name: K, cb: (data: app.Events[K]) => void): () => void {
   try {
     return runtime.EventsOn(name, cb as (...data: unknown[]) => void) ?? (() => {});
   } catch {
@@ -40,7 +44,9 @@ export function openExternal(url: string): void {
     window.open(url, '_blank', 'noopener');
   }
 }
-export type { alert, app, atlassian, backend, report, engine } from '../../wailsjs/go/models';
+export type { alert, app, atlassian, engine } from '../../wailsjs/go/models';
+// Values, not only types: they hold the TypeScript enums of the Go constants (app.Enums).
+export { apperr, backend, report } from '../../wailsjs/go/models';
 
 /** What a bound Go method rejects with (app.FormatError on the Go side). */
 export interface AppError {
@@ -64,45 +70,17 @@ export function toAppError(e: unknown): AppError {
   return { code: 'internal', message: 'unexpected error' };
 }
 
-/** Event names emitted by internal/backend (backend.Event*). */
+/** The events the backend emits: each name is a key of app.Events, whose field is its payload. */
 export const events = {
   progress: 'sync:progress',
   done: 'sync:done',
-  applied: 'sync:applied', // app.Applied: a sync started by Apply ended
+  applied: 'sync:applied', // a sync started by Apply ended
   deviceCode: 'auth:devicecode',
   schedule: 'sync:schedule',
-} as const;
+} as const satisfies Record<string, keyof app.Events>;
 
-/** Payload of auth:devicecode (backend.DeviceCode). */
-export interface DeviceCode {
-  directoryId: string;
-  userCode: string;
-  url: string;
-  message: string;
-}
-
-/** Payload of sync:progress (backend.Progress). */
-export interface Progress {
-  directoryId: string;
-  runId: string;
-  phase: string;
-  done: number;
-  total: number;
-  rate: number;
-  etaSeconds: number;
-  message?: string;
-}
-
-/** Payload of sync:schedule (backend.ScheduleNotice). */
-export interface ScheduleNotice {
-  directoryId: string;
-  error: { code: string; message: string; action?: string };
-  at: string;
-}
-
-/** Payload of sync:applied (app.Applied): how a sync started by Apply ended. */
-export interface Applied {
-  directoryId: string;
-  run?: import('../../wailsjs/go/models').backend.RunSummary;
-  error?: { code: string; message: string; action?: string };
-}
+// The payloads, generated from Go (app.Events): never written again here.
+export type DeviceCode = app.Events['auth:devicecode'];
+export type Progress = app.Events['sync:progress'];
+export type ScheduleNotice = app.Events['sync:schedule'];
+export type Applied = app.Events['sync:applied'];

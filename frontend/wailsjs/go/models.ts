@@ -26,6 +26,16 @@ export namespace app {
 	    dataDir: string;
 	    demo: boolean;
 	}
+	export interface ErrorPayload {
+	    code: apperr.Code;
+	    message: string;
+	    action?: string;
+	}
+	export interface Applied {
+	    directoryId: string;
+	    run?: backend.RunSummary;
+	    error?: ErrorPayload;
+	}
 	export interface ApplyResult {
 	    started: boolean;
 	    run?: backend.RunSummary;
@@ -45,6 +55,14 @@ export namespace app {
 	}
 	export interface Done {
 	    ok: boolean;
+	}
+	
+	export interface Events {
+	    "sync:progress": backend.Progress;
+	    "sync:done": backend.RunSummary;
+	    "sync:applied": Applied;
+	    "auth:devicecode": backend.DeviceCode;
+	    "sync:schedule": backend.ScheduleNotice;
 	}
 	export interface ExportRequest {
 	    format: string;
@@ -71,13 +89,60 @@ export namespace app {
 	    message: string;
 	    object?: report.ObjectRef;
 	    group?: report.ObjectRef;
-	    action?: string;
+	    action?: report.Action;
 	}
 	export interface ReportHandle {
 	    id: string;
 	    path: string;
 	    name: string;
 	    summary: report.Summary;
+	}
+
+}
+
+export namespace apperr {
+	
+	export enum Code {
+	    Internal = "internal",
+	    InvalidInput = "invalid_input",
+	    NotFound = "not_found",
+	    DirectoryDuplicate = "directory_duplicate",
+	    Canceled = "canceled",
+	    KeychainUnavailable = "keychain_unavailable",
+	    KeychainTimeout = "keychain_timeout",
+	    SecretMissing = "secret_missing",
+	    AuthRequired = "auth_required",
+	    AuthCanceled = "auth_canceled",
+	    AuthConsentRequired = "auth_consent_required",
+	    AuthScopeDeclined = "auth_scope_declined",
+	    AuthFailed = "auth_failed",
+	    TenantMismatch = "tenant_mismatch",
+	    GraphPermission = "graph_permission",
+	    GraphThrottled = "graph_throttled",
+	    GraphUnavailable = "graph_unavailable",
+	    GraphBadResponse = "graph_bad_response",
+	    GraphDeltaExpired = "graph_delta_expired",
+	    AtlassianUnauthorized = "atlassian_unauthorized",
+	    AtlassianForbidden = "atlassian_forbidden",
+	    AtlassianNotFound = "atlassian_not_found",
+	    AtlassianConflict = "atlassian_conflict",
+	    AtlassianThrottled = "atlassian_throttled",
+	    AtlassianUnavailable = "atlassian_unavailable",
+	    AtlassianBadResponse = "atlassian_bad_response",
+	    AtlassianRejected = "atlassian_rejected",
+	    InsecureUrl = "insecure_url",
+	    SyncLocked = "sync_locked",
+	    ConfirmationRequired = "confirmation_required",
+	    ThresholdExceeded = "threshold_exceeded",
+	    RemovalThresholdExceeded = "removal_threshold_exceeded",
+	    ReadShrank = "read_shrank",
+	    PlanLimitExceeded = "plan_limit_exceeded",
+	    SuspendUnavailable = "suspend_unavailable",
+	    ConflictUnresolved = "conflict_unresolved",
+	    StoreCorrupt = "store_corrupt",
+	    ReportInvalid = "report_invalid",
+	    ReportTooLarge = "report_too_large",
+	    ReportUnsupportedVersion = "report_unsupported_version",
 	}
 
 }
@@ -93,7 +158,7 @@ export namespace atlassian {
 	export interface Part {
 	    ok: boolean;
 	    skipped?: boolean;
-	    code?: string;
+	    code?: apperr.Code;
 	    message: string;
 	    action?: string;
 	}
@@ -111,6 +176,16 @@ export namespace atlassian {
 
 export namespace backend {
 	
+	export enum DirStatus {
+	    Syncing = "syncing",
+	    Previewing = "previewing",
+	    NotSignedIn = "not_signed_in",
+	    KeyExpired = "key_expired",
+	    Blocked = "blocked",
+	    Cancelled = "cancelled",
+	    Enabled = "enabled",
+	    Disabled = "disabled",
+	}
 	export interface Account {
 	    username: string;
 	    name: string;
@@ -143,6 +218,12 @@ export namespace backend {
 	    wouldRemove: string[];
 	    addCount: number;
 	    removeCount: number;
+	}
+	export interface DeviceCode {
+	    directoryId: string;
+	    userCode: string;
+	    url: string;
+	    message: string;
 	}
 	export interface RunSummary {
 	    runId: string;
@@ -177,7 +258,7 @@ export namespace backend {
 	    scimKeyCreated?: string;
 	    keyExpiresInDays?: number;
 	    account?: string;
-	    status: string;
+	    status: DirStatus;
 	    statusReason?: string;
 	    lastRun?: RunSummary;
 	    nextSync?: string;
@@ -273,6 +354,16 @@ export namespace backend {
 	    created: string;
 	    expiresInSeconds: number;
 	}
+	export interface Progress {
+	    directoryId: string;
+	    runId: string;
+	    phase: string;
+	    done: number;
+	    total: number;
+	    rate: number;
+	    etaSeconds: number;
+	    message?: string;
+	}
 	export interface RetiredGroup {
 	    scimId: string;
 	    name: string;
@@ -281,6 +372,11 @@ export namespace backend {
 	    members: number;
 	}
 	
+	export interface ScheduleNotice {
+	    directoryId: string;
+	    error: ErrorDTO;
+	    at: string;
+	}
 	export interface ScheduleStatus {
 	    directory: string;
 	    kind: string;
@@ -349,6 +445,41 @@ export namespace engine {
 
 export namespace report {
 	
+	export enum Result {
+	    Planned = "planned",
+	    Succeeded = "succeeded",
+	    Failed = "failed",
+	    Skipped = "skipped",
+	}
+	export enum Kind {
+	    Preview = "preview",
+	    Apply = "apply",
+	}
+	export enum Status {
+	    Succeeded = "succeeded",
+	    Partial = "partial",
+	    Failed = "failed",
+	    Canceled = "canceled",
+	    Blocked = "blocked",
+	    Planned = "planned",
+	    Running = "running",
+	}
+	export enum Action {
+	    CreateUser = "create_user",
+	    UpdateUser = "update_user",
+	    AdoptUser = "adopt_user",
+	    ReactivateUser = "reactivate_user",
+	    DeactivateUser = "deactivate_user",
+	    SuspendUser = "suspend_user",
+	    RestoreUser = "restore_user",
+	    CreateGroup = "create_group",
+	    AdoptGroup = "adopt_group",
+	    ConflictGroup = "conflict_group",
+	    AddMember = "add_member",
+	    RemoveMember = "remove_member",
+	    RetireGroup = "retire_group",
+	    DeleteGroup = "delete_group",
+	}
 	export interface Change {
 	    attribute: string;
 	    old: string;
@@ -365,15 +496,15 @@ export namespace report {
 	}
 	export interface Count {
 	    object: string;
-	    action: string;
-	    result: string;
+	    action: Action;
+	    result: Result;
 	    n: number;
 	}
 	export interface DiffChanged {
-	    action: string;
+	    action: Action;
 	    group?: string;
-	    resultA: string;
-	    resultB: string;
+	    resultA: Result;
+	    resultB: Result;
 	    codeA?: string;
 	    codeB?: string;
 	    changesA?: Change[];
@@ -382,9 +513,9 @@ export namespace report {
 	    changesDiffer: boolean;
 	}
 	export interface DiffOp {
-	    action: string;
+	    action: Action;
 	    group?: string;
-	    result: string;
+	    result: Result;
 	    code?: string;
 	    message?: string;
 	    changes?: Change[];
@@ -433,13 +564,13 @@ export namespace report {
 	}
 	export interface Operation {
 	    seq: number;
-	    action: string;
+	    action: Action;
 	    object: ObjectRef;
 	    group?: ObjectRef;
 	    chain?: string[];
 	    changes?: Change[];
 	    reason?: string;
-	    result: string;
+	    result: Result;
 	    code?: string;
 	    message?: string;
 	    warning?: string;
@@ -467,8 +598,8 @@ export namespace report {
 	}
 	export interface RunRef {
 	    runId: string;
-	    kind: string;
-	    status: string;
+	    kind: Kind;
+	    status: Status;
 	    // Go type: time
 	    started: any;
 	    tenantName: string;
@@ -525,8 +656,8 @@ export namespace report {
 	}
 	export interface Summary {
 	    runId: string;
-	    kind: string;
-	    status: string;
+	    kind: Kind;
+	    status: Status;
 	    appVersion: string;
 	    directory: DirectoryRef;
 	    tenant: TenantRef;

@@ -3,7 +3,7 @@ import Select from '@atlaskit/select';
 import Tabs, { Tab, TabList, TabPanel } from '@atlaskit/tabs';
 import Textfield from '@atlaskit/textfield';
 import { useCallback, useEffect, useState, type ReactNode } from 'react';
-import { ReportService, toAppError, type app, type AppError, type report } from '../api';
+import { ReportService, report, toAppError, type app, type AppError } from '../api';
 import { formatCount, labelOf, plural } from './format';
 import { ChangesTable, CloseFooter, OpLine, SkipDetail, SkipHead, SkipLine } from './ops';
 import { PagedState, useDebounced, usePaged, VirtualList } from './PagedList';
@@ -42,26 +42,12 @@ function forget(id: string) {
     .catch(() => {});
 }
 
-const actions = [
-  'create_user',
-  'update_user',
-  'adopt_user',
-  'reactivate_user',
-  'deactivate_user',
-  'suspend_user',
-  'restore_user',
-  'create_group',
-  'adopt_group',
-  'conflict_group',
-  'add_member',
-  'remove_member',
-  'retire_group',
-  'delete_group',
-];
+// Every action, in the order Go lists them (report.Actions); results likewise.
+const actions: string[] = Object.values(report.Action);
 const actionFilter = [{ label: 'All changes', value: '' }, ...actions.map((a) => ({ label: labelOf(a), value: a }))];
-const results = ['succeeded', 'failed', 'skipped', 'planned'];
+const results: string[] = [report.Result.Succeeded, report.Result.Failed, report.Result.Skipped, report.Result.Planned];
 const resultFilter = [{ label: 'All results', value: '' }, ...results.map((r) => ({ label: r[0].toUpperCase() + r.slice(1), value: r }))];
-const membershipActions = ['add_member', 'remove_member'];
+const membershipActions = [report.Action.AddMember, report.Action.RemoveMember];
 
 /**
  * A run's operations and what it left out, in two tabs: virtualized (100,000 rows scroll), searched

@@ -1,3 +1,5 @@
+import { report } from '../api';
+
 // Small formatting helpers shared by the screens. Everything returns plain text.
 
 export function formatDate(iso?: string | null): string {
@@ -26,27 +28,26 @@ export function plural(n: number, one: string, many = one + 's'): string {
   return `${formatCount(n)} ${n === 1 ? one : many}`;
 }
 
-/** Operation actions as the screens name them. */
-export const actionLabel: Record<string, string> = {
-  create_user: 'Create user',
-  update_user: 'Update user',
-  reactivate_user: 'Reactivate user',
-  deactivate_user: 'Deactivate user',
-  suspend_user: "Suspend user's access",
-  restore_user: "Restore user's access",
-  adopt_user: 'Adopt existing user',
-  create_group: 'Create group',
-  adopt_group: 'Take over group',
-  take_over_group: 'Take over group',
-  conflict_group: 'Group conflict',
-  retire_group: 'Retire group',
-  delete_group: 'Delete group',
-  add_member: 'Add to group',
-  remove_member: 'Remove from group',
+/** Operation actions as the screens name them: every Go action (report.Actions, bound with EnumBind). */
+export const actionLabel: Record<report.Action, string> = {
+  [report.Action.CreateUser]: 'Create user',
+  [report.Action.UpdateUser]: 'Update user',
+  [report.Action.ReactivateUser]: 'Reactivate user',
+  [report.Action.DeactivateUser]: 'Deactivate user',
+  [report.Action.SuspendUser]: "Suspend user's access",
+  [report.Action.RestoreUser]: "Restore user's access",
+  [report.Action.AdoptUser]: 'Adopt existing user',
+  [report.Action.CreateGroup]: 'Create group',
+  [report.Action.AdoptGroup]: 'Take over group',
+  [report.Action.ConflictGroup]: 'Group conflict',
+  [report.Action.RetireGroup]: 'Retire group',
+  [report.Action.DeleteGroup]: 'Delete group',
+  [report.Action.AddMember]: 'Add to group',
+  [report.Action.RemoveMember]: 'Remove from group',
 };
 
 export function labelOf(action: string): string {
-  return actionLabel[action] ?? action.replace(/_/g, ' ');
+  return actionLabel[action as report.Action] ?? action.replace(/_/g, ' ');
 }
 
 export interface CountLike {

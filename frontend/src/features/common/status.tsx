@@ -1,25 +1,26 @@
 import Lozenge from '@atlaskit/lozenge';
+import { backend, report } from '../api';
 
 // The directory's status as the backend decides it (internal/backend/status.go): one source of
 // truth for the overview, the list and the flags. Atlassian's wording where it has one.
-const dirStatus: Record<string, { text: string; appearance: 'success' | 'inprogress' | 'default' | 'removed' | 'moved' }> = {
-  enabled: { text: 'Sync enabled', appearance: 'success' },
-  disabled: { text: 'Sync disabled', appearance: 'default' },
-  syncing: { text: 'Sync in progress', appearance: 'inprogress' },
-  previewing: { text: 'Previewing changes', appearance: 'inprogress' },
-  blocked: { text: 'Needs attention', appearance: 'removed' },
-  cancelled: { text: 'Last sync cancelled', appearance: 'moved' },
-  not_signed_in: { text: 'Not signed in', appearance: 'removed' },
-  key_expired: { text: 'API key expired', appearance: 'removed' },
+const dirStatus: Record<backend.DirStatus, { text: string; appearance: 'success' | 'inprogress' | 'default' | 'removed' | 'moved' }> = {
+  [backend.DirStatus.Enabled]: { text: 'Sync enabled', appearance: 'success' },
+  [backend.DirStatus.Disabled]: { text: 'Sync disabled', appearance: 'default' },
+  [backend.DirStatus.Syncing]: { text: 'Sync in progress', appearance: 'inprogress' },
+  [backend.DirStatus.Previewing]: { text: 'Previewing changes', appearance: 'inprogress' },
+  [backend.DirStatus.Blocked]: { text: 'Needs attention', appearance: 'removed' },
+  [backend.DirStatus.Cancelled]: { text: 'Last sync cancelled', appearance: 'moved' },
+  [backend.DirStatus.NotSignedIn]: { text: 'Not signed in', appearance: 'removed' },
+  [backend.DirStatus.KeyExpired]: { text: 'API key expired', appearance: 'removed' },
 };
 
 /** The status in words (for text that is not a lozenge). */
 export function directoryStatusText(status: string): string {
-  return (dirStatus[status] ?? dirStatus.disabled).text;
+  return (dirStatus[status as backend.DirStatus] ?? dirStatus[backend.DirStatus.Disabled]).text;
 }
 
 export function DirectoryStatus({ status }: { status: string }) {
-  const s = dirStatus[status] ?? dirStatus.disabled;
+  const s = dirStatus[status as backend.DirStatus] ?? dirStatus[backend.DirStatus.Disabled];
   return (
     <Lozenge appearance={s.appearance} testId="directory-status">
       {s.text}
@@ -27,18 +28,18 @@ export function DirectoryStatus({ status }: { status: string }) {
   );
 }
 
-const runStatus: Record<string, { text: string; appearance: 'success' | 'inprogress' | 'default' | 'removed' | 'moved' | 'new' }> = {
-  succeeded: { text: 'Succeeded', appearance: 'success' },
-  partial: { text: 'Partly failed', appearance: 'moved' },
-  failed: { text: 'Failed', appearance: 'removed' },
-  canceled: { text: 'Cancelled', appearance: 'default' },
-  blocked: { text: 'Blocked', appearance: 'removed' },
-  planned: { text: 'Preview', appearance: 'new' },
-  running: { text: 'Running', appearance: 'inprogress' },
+const runStatus: Record<report.Status, { text: string; appearance: 'success' | 'inprogress' | 'default' | 'removed' | 'moved' | 'new' }> = {
+  [report.Status.Succeeded]: { text: 'Succeeded', appearance: 'success' },
+  [report.Status.Partial]: { text: 'Partly failed', appearance: 'moved' },
+  [report.Status.Failed]: { text: 'Failed', appearance: 'removed' },
+  [report.Status.Canceled]: { text: 'Cancelled', appearance: 'default' },
+  [report.Status.Blocked]: { text: 'Blocked', appearance: 'removed' },
+  [report.Status.Planned]: { text: 'Preview', appearance: 'new' },
+  [report.Status.Running]: { text: 'Running', appearance: 'inprogress' },
 };
 
 export function RunStatus({ status }: { status: string }) {
-  const s = runStatus[status] ?? { text: status, appearance: 'default' as const };
+  const s = runStatus[status as report.Status] ?? { text: status, appearance: 'default' as const };
   return <Lozenge appearance={s.appearance}>{s.text}</Lozenge>;
 }
 

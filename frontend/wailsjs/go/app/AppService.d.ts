@@ -4,4 +4,6 @@ import {app} from '../models';
 
 export function About():Promise<app.AboutInfo>;
 
+export function Events():Promise<app.Events>;
+
 export function Ping(arg1:string):Promise<app.PingReply>;
