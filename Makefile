@@ -68,7 +68,7 @@ $(NPM_STAMP): frontend/package.json frontend/package-lock.json
 # Only the .d.ts and models.ts of the generated bindings are committed (tsc and Vitest work from
 # a fresh clone); the .js that Vite bundles is generated here, as `wails build` and `wails dev` do.
 bindings: $(WAILS)
-	$(WAILS) generate module -tags "$(TAGS)"
+	WAILS=$(WAILS) TAGS="$(TAGS)" build/scripts/bindings.sh
 
 frontend: $(NPM_STAMP) bindings
 	npm --prefix frontend run build

@@ -41,7 +41,7 @@ step vet-darwin '^(#|vet:)' env GOOS=darwin GOARCH=arm64 CGO_ENABLED=0 go vet ./
 # `go test ./...` skips the Secret Service and Chromium tests where those are missing
 # (internal/testenv); here every such skip is a failure.
 step go-test '^(ok|FAIL|---|panic:)|no test files' env IDPSYNC_TEST_REQUIRE_ALL=1 build/scripts/with-session.sh go test -race -count=1 ./...
-step bindings 'Generating|error' "$wails" generate module -tags "$tags"
+step bindings 'Generating|error' env WAILS="$wails" TAGS="$tags" build/scripts/bindings.sh
 # Binding drift fails: the committed .d.ts/models.ts are what tsc checks the screens against, so
 # a Go change that isn't regenerated would let tsc pass on a stale contract. File modes are
 # ignored: the CLI writes the runtime files 0644 or 0755 depending on the run.

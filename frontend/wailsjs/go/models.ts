@@ -445,25 +445,6 @@ export namespace engine {
 
 export namespace report {
 	
-	export enum Result {
-	    Planned = "planned",
-	    Succeeded = "succeeded",
-	    Failed = "failed",
-	    Skipped = "skipped",
-	}
-	export enum Kind {
-	    Preview = "preview",
-	    Apply = "apply",
-	}
-	export enum Status {
-	    Succeeded = "succeeded",
-	    Partial = "partial",
-	    Failed = "failed",
-	    Canceled = "canceled",
-	    Blocked = "blocked",
-	    Planned = "planned",
-	    Running = "running",
-	}
 	export enum Action {
 	    CreateUser = "create_user",
 	    UpdateUser = "update_user",
@@ -479,6 +460,25 @@ export namespace report {
 	    RemoveMember = "remove_member",
 	    RetireGroup = "retire_group",
 	    DeleteGroup = "delete_group",
+	}
+	export enum Kind {
+	    Preview = "preview",
+	    Apply = "apply",
+	}
+	export enum Result {
+	    Planned = "planned",
+	    Succeeded = "succeeded",
+	    Failed = "failed",
+	    Skipped = "skipped",
+	}
+	export enum Status {
+	    Succeeded = "succeeded",
+	    Partial = "partial",
+	    Failed = "failed",
+	    Canceled = "canceled",
+	    Blocked = "blocked",
+	    Planned = "planned",
+	    Running = "running",
 	}
 	export interface Change {
 	    attribute: string;
