@@ -11,33 +11,8 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 . "$root/build/scripts/session.sh"
 in_session --display "$0" "$@"
 
-bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-out=${2:-$(mktemp -d -t idpsync-window-demo-XXXXXX)}
-mkdir -p "$out"
-home=$(mktemp -d -t idpsync-window-demo-home-XXXXXX)
-
-IDPSYNC_DEMO=1 IDPSYNC_HOME=$home "$bin" >"$out/app.log" 2>&1 &
-app=$!
-cleanup() {
-  kill "$app" 2>/dev/null || true
-  wait "$app" 2>/dev/null || true
-  rm -rf "$home"
-}
-trap cleanup EXIT
-fail() {
-  echo "window demo: FAILED: $*" >&2
-  sed 's/^/  app: /' "$out/app.log" | tail -n 20 >&2
-  exit 1
-}
-
-wid=""
-for _ in $(seq 1 120); do
-  wid=$(xdotool search --onlyvisible --name '^IdP Sync$' 2>/dev/null | head -n 1 || true)
-  [ -n "$wid" ] && break
-  kill -0 "$app" 2>/dev/null || fail "the app exited before showing a window"
-  sleep 0.25
-done
-[ -n "$wid" ] || fail "no window titled 'IdP Sync' within 30 s"
+. "$root/build/scripts/window.sh"
+window_start "window demo" "$1" "${2:-$(mktemp -d -t idpsync-window-demo-XXXXXX)}" IDPSYNC_DEMO=1
 
 # The backend opens (and sets up the demo directory) on the screen's first call: wait for the
 # store, then for the sign-in through the emulated browser and the list to render.
