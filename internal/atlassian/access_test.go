@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/idpsync/idpsync/internal/apperr"
+	"github.com/idpsync/idpsync/internal/apperr/apperrtest"
 	"github.com/idpsync/idpsync/internal/atlassian"
 	emu "github.com/idpsync/idpsync/internal/emulator/atlassian"
 	"github.com/idpsync/idpsync/internal/emulator/emutest"
@@ -67,7 +68,7 @@ func TestSuspendAndRestoreThroughOrganizationsAPI(t *testing.T) {
 		t.Fatalf("suspended after restore: %v %v", sus, err)
 	}
 	// An account the directory does not hold is 404, coded.
-	wantCode(t, a.Suspend(ctx, "5b10ac8d82e05b22cc7d4ef5"), apperr.AtlassianNotFound)
+	apperrtest.Want(t, a.Suspend(ctx, "5b10ac8d82e05b22cc7d4ef5"), apperr.AtlassianNotFound)
 
 	// Exactly the documented requests were sent, with the documented bodies.
 	var paths []string
@@ -138,7 +139,7 @@ func TestSuspendRefusals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := wantCode(t, o.Access("not-this-directory").Suspend(ctx, "5b10ac8d82e05b22cc7d4ef5"), apperr.AtlassianNotFound)
+	e := apperrtest.Want(t, o.Access("not-this-directory").Suspend(ctx, "5b10ac8d82e05b22cc7d4ef5"), apperr.AtlassianNotFound)
 	if !strings.Contains(e.Message, "not-this-directory") || e.Action == "" {
 		t.Errorf("refusal says %q / %q", e.Message, e.Action)
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/idpsync/idpsync/internal/apperr"
+	"github.com/idpsync/idpsync/internal/apperr/apperrtest"
 	"github.com/idpsync/idpsync/internal/atlassian"
 	emu "github.com/idpsync/idpsync/internal/emulator/atlassian"
 	"github.com/idpsync/idpsync/internal/emulator/emutest"
@@ -44,17 +45,6 @@ func alice() atlassian.User {
 		DisplayName: "Alice Smith", GivenName: "Alice", FamilyName: "Smith", Title: "Engineer", PreferredLanguage: "en-US",
 		MobilePhone: "+1 555 0100", WorkPhone: "+1 555 0101", Department: "R&D", Active: true,
 	}
-}
-
-func wantCode(t *testing.T, err error, code apperr.Code) *apperr.Error {
-	t.Helper()
-	if err == nil {
-		t.Fatalf("want error %s, got nil", code)
-	}
-	if apperr.CodeOf(err) != code {
-		t.Fatalf("want code %s, got %s: %v", code, apperr.CodeOf(err), err)
-	}
-	return apperr.As(err)
 }
 
 func TestValidateBaseURL(t *testing.T) {
@@ -219,7 +209,7 @@ func TestDeactivateAndDelete(t *testing.T) {
 		t.Fatalf("after delete: %+v", st)
 	}
 	_, err := c.GetUser(ctx, u.ID)
-	wantCode(t, err, apperr.AtlassianNotFound)
+	apperrtest.Want(t, err, apperr.AtlassianNotFound)
 }
 
 func TestNotFoundMeansDeletedByHand(t *testing.T) {
@@ -230,13 +220,13 @@ func TestNotFoundMeansDeletedByHand(t *testing.T) {
 	g, _ := c.CreateGroup(ctx, "Engineering", "grp-1")
 	s.DeleteUserByHand(u.ID)
 	s.DeleteGroupByHand(g.ID)
-	e := wantCode(t, c.PatchUser(ctx, u.ID, []atlassian.PatchOp{{Op: "replace", Path: "title", Value: "x"}}), apperr.AtlassianNotFound)
+	e := apperrtest.Want(t, c.PatchUser(ctx, u.ID, []atlassian.PatchOp{{Op: "replace", Path: "title", Value: "x"}}), apperr.AtlassianNotFound)
 	if !strings.Contains(e.Message, "deleted by hand") {
 		t.Errorf("message: %s", e.Message)
 	}
-	wantCode(t, c.SetActive(ctx, u.ID, false), apperr.AtlassianNotFound)
-	wantCode(t, c.AddMembers(ctx, g.ID, []string{"x"}), apperr.AtlassianNotFound)
-	wantCode(t, c.DeleteGroup(ctx, g.ID), apperr.AtlassianNotFound)
+	apperrtest.Want(t, c.SetActive(ctx, u.ID, false), apperr.AtlassianNotFound)
+	apperrtest.Want(t, c.AddMembers(ctx, g.ID, []string{"x"}), apperr.AtlassianNotFound)
+	apperrtest.Want(t, c.DeleteGroup(ctx, g.ID), apperr.AtlassianNotFound)
 }
 
 func TestConflictAndAdopt(t *testing.T) {
@@ -248,7 +238,7 @@ func TestConflictAndAdopt(t *testing.T) {
 	c := newClient(t, fastCfg(s))
 	ctx := context.Background()
 	_, err := c.CreateUser(ctx, atlassian.User{UserName: "ALICE@contoso.com", Email: "ALICE@contoso.com", ExternalID: "e1", Active: true})
-	e := wantCode(t, err, apperr.AtlassianConflict)
+	e := apperrtest.Want(t, err, apperr.AtlassianConflict)
 	var ce *atlassian.ConflictError
 	if !errors.As(e, &ce) || ce.UserName != "ALICE@contoso.com" || ce.ExternalID != "e1" || !strings.Contains(ce.Detail, "already exists") {
 		t.Fatalf("conflict: %#v", ce)
@@ -277,9 +267,9 @@ func TestConflictAndAdopt(t *testing.T) {
 	if adopted {
 		t.Fatal("adopted an invisible group")
 	}
-	wantCode(t, err, apperr.AtlassianConflict)
+	apperrtest.Want(t, err, apperr.AtlassianConflict)
 	_, err = c.CreateGroup(ctx, "jira-software-users", "grp-j")
-	if e := wantCode(t, err, apperr.AtlassianRejected); !strings.Contains(e.Message, "default access group") {
+	if e := apperrtest.Want(t, err, apperr.AtlassianRejected); !strings.Contains(e.Message, "default access group") {
 		t.Errorf("message: %s", e.Message)
 	}
 }
@@ -404,7 +394,7 @@ func TestLimitsAndStructure(t *testing.T) {
 	c := newClient(t, fastCfg(s))
 	ctx := context.Background()
 	_, err := c.CreateUser(ctx, atlassian.User{UserName: "d@contoso.com", Email: "d@contoso.com", Active: true})
-	if e := wantCode(t, err, apperr.AtlassianRejected); !strings.Contains(e.Message, "limit of 3 users") {
+	if e := apperrtest.Want(t, err, apperr.AtlassianRejected); !strings.Contains(e.Message, "limit of 3 users") {
 		t.Errorf("message: %s", e.Message)
 	}
 	var ids []string
@@ -412,14 +402,14 @@ func TestLimitsAndStructure(t *testing.T) {
 	g, _ := c.CreateGroup(ctx, "Small", "")
 	inner, _ := c.CreateGroup(ctx, "Inner", "")
 	err = c.AddMembers(ctx, g.ID, ids)
-	if e := wantCode(t, err, apperr.AtlassianRejected); !strings.Contains(e.Message, "at most 2 users") {
+	if e := apperrtest.Want(t, err, apperr.AtlassianRejected); !strings.Contains(e.Message, "at most 2 users") {
 		t.Errorf("message: %s", e.Message)
 	}
 	if st, _ := s.State().GroupByName("Small"); len(st.Members) != 0 {
 		t.Fatal("an over-limit PATCH was partly applied")
 	}
 	err = c.AddMembers(ctx, g.ID, []string{inner.ID})
-	if e := wantCode(t, err, apperr.AtlassianRejected); !strings.Contains(e.Message, "groups cannot contain groups") {
+	if e := apperrtest.Want(t, err, apperr.AtlassianRejected); !strings.Contains(e.Message, "groups cannot contain groups") {
 		t.Errorf("message: %s", e.Message)
 	}
 }
@@ -443,7 +433,7 @@ func TestUnverifiedDomains(t *testing.T) {
 	}
 	strict := emutest.Atlassian(t, emu.Options{Domains: doms, RejectUnverifiedDomains: true})
 	_, err = newClient(t, fastCfg(strict)).CreateUser(ctx, ext)
-	if e := wantCode(t, err, apperr.AtlassianRejected); !strings.Contains(e.Message, "verified domain") {
+	if e := apperrtest.Want(t, err, apperr.AtlassianRejected); !strings.Contains(e.Message, "verified domain") {
 		t.Errorf("message: %s", e.Message)
 	}
 }
@@ -484,7 +474,7 @@ func TestServerErrorsPastTheLimitFailOnlyThatOperation(t *testing.T) {
 	b, _ := c.CreateUser(ctx, atlassian.User{UserName: "bob@contoso.com", Email: "bob@contoso.com", Active: true})
 	s.Inject(emu.Fault{Method: "PATCH", PathSuffix: "/Users/" + a.ID, Status: 500, Times: 100})
 	err := c.SetActive(ctx, a.ID, false)
-	if e := wantCode(t, err, apperr.AtlassianUnavailable); !strings.Contains(e.Message, "after 3 attempts") {
+	if e := apperrtest.Want(t, err, apperr.AtlassianUnavailable); !strings.Contains(e.Message, "after 3 attempts") {
 		t.Errorf("message: %s", e.Message)
 	}
 	if err := c.SetActive(ctx, b.ID, false); err != nil {
@@ -553,7 +543,7 @@ func TestThrottledTooLong(t *testing.T) {
 	c := newClient(t, cfg)
 	s.Inject(emu.Fault{Status: 429, RetryAfter: "0.01", Times: 3})
 	_, _, err := c.FindUserByUserName(context.Background(), "x@contoso.com")
-	wantCode(t, err, apperr.AtlassianThrottled)
+	apperrtest.Want(t, err, apperr.AtlassianThrottled)
 }
 
 func TestUnauthorizedSaysKeyAge(t *testing.T) {
@@ -562,7 +552,7 @@ func TestUnauthorizedSaysKeyAge(t *testing.T) {
 	cfg.APIKey = "wrong"
 	cfg.KeyCreated = time.Now().Add(-400 * 24 * time.Hour)
 	err := newClient(t, cfg).ListUsers(context.Background(), func(atlassian.User) error { return nil })
-	e := wantCode(t, err, apperr.AtlassianUnauthorized)
+	e := apperrtest.Want(t, err, apperr.AtlassianUnauthorized)
 	if !strings.Contains(e.Message, "wrong or expired") || !strings.Contains(e.Message, "400 days ago") || !strings.Contains(e.Message, "expire after one year") {
 		t.Errorf("message: %s", e.Message)
 	}
@@ -570,7 +560,7 @@ func TestUnauthorizedSaysKeyAge(t *testing.T) {
 	cfg = fastCfg(s)
 	cfg.KeyCreated = time.Now().Add(-30 * 24 * time.Hour)
 	_, err = newClient(t, cfg).CreateUser(context.Background(), alice())
-	e = wantCode(t, err, apperr.AtlassianUnauthorized)
+	e = apperrtest.Want(t, err, apperr.AtlassianUnauthorized)
 	if !strings.Contains(e.Message, "has expired") || !strings.Contains(e.Message, "30 days ago") || e.Action == "" {
 		t.Errorf("message: %s / %s", e.Message, e.Action)
 	}
@@ -581,12 +571,12 @@ func TestNonSCIMAnswer(t *testing.T) {
 	c := newClient(t, fastCfg(s))
 	s.Inject(emu.Fault{HTML: true})
 	err := c.ListUsers(context.Background(), func(atlassian.User) error { return nil })
-	if e := wantCode(t, err, apperr.AtlassianBadResponse); !strings.Contains(e.Message, "text/html") {
+	if e := apperrtest.Want(t, err, apperr.AtlassianBadResponse); !strings.Contains(e.Message, "text/html") {
 		t.Errorf("message: %s", e.Message)
 	}
 	s.Inject(emu.Fault{HTML: true})
 	_, err = c.CreateUser(context.Background(), alice())
-	wantCode(t, err, apperr.AtlassianBadResponse)
+	apperrtest.Want(t, err, apperr.AtlassianBadResponse)
 }
 
 func TestCanceled(t *testing.T) {
@@ -595,7 +585,7 @@ func TestCanceled(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	_, err := c.CreateUser(ctx, alice())
-	wantCode(t, err, apperr.Canceled)
+	apperrtest.Want(t, err, apperr.Canceled)
 }
 
 func TestEqFilter(t *testing.T) {

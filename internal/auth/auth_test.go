@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/idpsync/idpsync/internal/apperr"
+	"github.com/idpsync/idpsync/internal/apperr/apperrtest"
 	"github.com/idpsync/idpsync/internal/auth"
 	"github.com/idpsync/idpsync/internal/directory"
 	"github.com/idpsync/idpsync/internal/emulator/emutest"
@@ -82,13 +83,7 @@ func (e *env) client(t *testing.T, tenant string, edit ...func(*auth.Config)) *a
 
 func wantCode(t *testing.T, err error, code apperr.Code) *apperr.Error {
 	t.Helper()
-	if err == nil {
-		t.Fatalf("want %s, got no error", code)
-	}
-	if got := apperr.CodeOf(err); got != code {
-		t.Fatalf("want %s, got %s: %v", code, got, err)
-	}
-	e := apperr.As(err)
+	e := apperrtest.Want(t, err, code)
 	if e.Action == "" {
 		t.Fatalf("%s without an action: %v", code, err)
 	}

@@ -2,6 +2,7 @@ package directory
 
 import (
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"runtime"
 	"slices"
@@ -83,15 +84,6 @@ func (n naive) members(root string) map[string]int {
 	return out
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
-}
-
 func TestFlattenMatchesNaive(t *testing.T) {
 	for seed := uint64(1); seed <= 200; seed++ {
 		r := rand.New(rand.NewPCG(seed, 7))
@@ -101,8 +93,8 @@ func TestFlattenMatchesNaive(t *testing.T) {
 		for _, g := range f.Groups() {
 			want := n.members(g)
 			got := f.Members(g)
-			if !slices.Equal(got, sortedKeys(want)) {
-				t.Fatalf("seed %d group %s: members %v, want %v", seed, g, got, sortedKeys(want))
+			if !slices.Equal(got, slices.Sorted(maps.Keys(want))) {
+				t.Fatalf("seed %d group %s: members %v, want %v", seed, g, got, slices.Sorted(maps.Keys(want)))
 			}
 			if f.MemberCount(g) != len(want) {
 				t.Fatalf("seed %d group %s: count %d, want %d", seed, g, f.MemberCount(g), len(want))
@@ -125,8 +117,8 @@ func TestFlattenMatchesNaive(t *testing.T) {
 			}
 			d := n.dist(g)
 			delete(d, g)
-			if got := f.Subgroups(g); !slices.Equal(got, sortedKeys(d)) {
-				t.Fatalf("seed %d group %s: subgroups %v, want %v", seed, g, got, sortedKeys(d))
+			if got := f.Subgroups(g); !slices.Equal(got, slices.Sorted(maps.Keys(d))) {
+				t.Fatalf("seed %d group %s: subgroups %v, want %v", seed, g, got, slices.Sorted(maps.Keys(d)))
 			}
 			var parents []string
 			for p, cs := range n.children {

@@ -3,6 +3,7 @@ package entra
 import (
 	"context"
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 	"sort"
@@ -217,11 +218,11 @@ func TestReadDeltaReturnsExactlyTheChanges(t *testing.T) {
 		t.Fatalf("changed users %v\nwant %v", gotUsers, wantUsers)
 	}
 	slices.Sort(d.RemovedUsers)
-	if want := sortedKeys(ch.RemovedUsers); !slices.Equal(d.RemovedUsers, want) {
+	if want := slices.Sorted(maps.Keys(ch.RemovedUsers)); !slices.Equal(d.RemovedUsers, want) {
 		t.Fatalf("removed users %v, want %v", d.RemovedUsers, want)
 	}
 	slices.Sort(d.RemovedGroups)
-	if want := sortedKeys(ch.RemovedGroups); !slices.Equal(d.RemovedGroups, want) {
+	if want := slices.Sorted(maps.Keys(ch.RemovedGroups)); !slices.Equal(d.RemovedGroups, want) {
 		t.Fatalf("removed groups %v, want %v", d.RemovedGroups, want)
 	}
 	if !slices.Equal(edgeKeys(d.MembersAdded), edgeKeys(ch.MembersAdded)) {
@@ -250,15 +251,6 @@ func TestReadDeltaReturnsExactlyTheChanges(t *testing.T) {
 	if len(d2.Users)+len(d2.RemovedUsers)+len(d2.Groups)+len(d2.MembersAdded)+len(d2.MembersRemoved) != 0 {
 		t.Fatalf("empty round returned %+v", d2)
 	}
-}
-
-func sortedKeys(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
 }
 
 func TestExpiredDeltaFallsBackToFullRead(t *testing.T) {

@@ -20,6 +20,7 @@ import (
 	"github.com/zalando/go-keyring"
 
 	"github.com/idpsync/idpsync/internal/apperr"
+	"github.com/idpsync/idpsync/internal/apperr/apperrtest"
 	"github.com/idpsync/idpsync/internal/keychain"
 	"github.com/idpsync/idpsync/internal/testenv"
 )
@@ -36,17 +37,6 @@ func realStore(t *testing.T) *keychain.OS {
 	t.Helper()
 	requireSecretService(t)
 	return keychain.New(keychain.Options{Service: fmt.Sprintf("idpsync-test-%d-%s", os.Getpid(), t.Name())})
-}
-
-func wantCode(t *testing.T, err error, code apperr.Code) *apperr.Error {
-	t.Helper()
-	if err == nil {
-		t.Fatalf("want error %s, got nil", code)
-	}
-	if got := apperr.CodeOf(err); got != code {
-		t.Fatalf("want code %s, got %s (%v)", code, got, err)
-	}
-	return apperr.As(err)
 }
 
 func TestOSRoundTripOnSecretService(t *testing.T) {
@@ -66,7 +56,7 @@ func TestOSRoundTripOnSecretService(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = s.Get(ctx, "item")
-	e := wantCode(t, err, apperr.SecretMissing)
+	e := apperrtest.Want(t, err, apperr.SecretMissing)
 	if strings.Contains(e.Error(), "s3cret") {
 		t.Fatalf("error leaks the secret: %v", e)
 	}
@@ -79,7 +69,7 @@ func TestItemSizeLimitEverywhere(t *testing.T) {
 	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/fake") // the fake backend needs no bus
 	for _, s := range []keychain.Store{keychain.New(keychain.Options{Backend: &fakeBackend{}}), keychain.NewMemory()} {
 		big := strings.Repeat("x", keychain.MaxItemSize+1)
-		wantCode(t, s.Set(context.Background(), "big", big), apperr.Internal)
+		apperrtest.Want(t, s.Set(context.Background(), "big", big), apperr.Internal)
 		if err := s.Set(context.Background(), "fits", big[:keychain.MaxItemSize]); err != nil {
 			t.Fatalf("%T: %v", s, err)
 		}
@@ -159,7 +149,7 @@ func TestEnvelopeMissingKeyMeansSignInAgain(t *testing.T) {
 	}
 	env := keychain.NewEnvelope(s, dir)
 	_, err := env.Load(ctx, "cache")
-	wantCode(t, err, apperr.SecretMissing)
+	apperrtest.Want(t, err, apperr.SecretMissing)
 	if !errors.Is(err, keychain.ErrUnreadable) {
 		t.Fatalf("want ErrUnreadable, got %v", err)
 	}
@@ -223,7 +213,7 @@ func TestEnvelopeWrongKeyTamperAndRename(t *testing.T) {
 			if got != nil {
 				t.Fatal("returned data from a spoiled file")
 			}
-			wantCode(t, err, apperr.SecretMissing)
+			apperrtest.Want(t, err, apperr.SecretMissing)
 			if !errors.Is(err, keychain.ErrUnreadable) {
 				t.Fatalf("want ErrUnreadable, got %v", err)
 			}
@@ -261,7 +251,7 @@ func TestEnvelopeRekeyedByAnotherProcess(t *testing.T) {
 func TestEnvelopeRefusesBadNames(t *testing.T) {
 	env := keychain.NewEnvelope(keychain.NewMemory(), t.TempDir())
 	for _, n := range []string{"", "../x", "a/b", "UPPER", strings.Repeat("a", 101)} {
-		wantCode(t, env.Save(context.Background(), n, []byte("x")), apperr.InvalidInput)
+		apperrtest.Want(t, env.Save(context.Background(), n, []byte("x")), apperr.InvalidInput)
 	}
 }
 
@@ -277,7 +267,7 @@ func TestEnvelopeKeychainDownKeepsFile(t *testing.T) {
 	fb.fail(errors.New("failed to unlock correct collection '/org/freedesktop/secrets/aliases/default'"))
 	env := keychain.NewEnvelope(s, dir)
 	_, err := env.Load(ctx, "c")
-	wantCode(t, err, apperr.KeychainUnavailable)
+	apperrtest.Want(t, err, apperr.KeychainUnavailable)
 	if _, err := os.Stat(env.Path("c")); err != nil {
 		t.Fatal("a locked keychain must not cost the sealed file")
 	}
@@ -349,7 +339,7 @@ func TestHungKeychainTimesOut(t *testing.T) {
 	ctx := context.Background()
 
 	start := time.Now()
-	e := wantCode(t, s.Set(ctx, "k", "v"), apperr.KeychainTimeout)
+	e := apperrtest.Want(t, s.Set(ctx, "k", "v"), apperr.KeychainTimeout)
 	if d := time.Since(start); d < 80*time.Millisecond || d > 2*time.Second {
 		t.Fatalf("timed out after %v", d)
 	}
@@ -357,11 +347,11 @@ func TestHungKeychainTimesOut(t *testing.T) {
 		t.Fatal("no remedy given")
 	}
 	// The first call still hangs: the next one must not queue forever behind it.
-	wantCode(t, s.Set(ctx, "k", "v"), apperr.KeychainTimeout)
+	apperrtest.Want(t, s.Set(ctx, "k", "v"), apperr.KeychainTimeout)
 	// Cancellation wins over the timeout.
 	cctx, cancel := context.WithCancel(ctx)
 	cancel()
-	wantCode(t, func() error { _, err := s.Get(cctx, "k"); return err }(), apperr.Canceled)
+	apperrtest.Want(t, func() error { _, err := s.Get(cctx, "k"); return err }(), apperr.Canceled)
 
 	fb.mu.Lock()
 	fb.block = nil
@@ -391,7 +381,7 @@ func TestErrorCatalogueMapsToCodes(t *testing.T) {
 		fb := &fakeBackend{}
 		fb.fail(errors.New(msg))
 		s := keychain.New(keychain.Options{Backend: fb})
-		e := wantCode(t, s.Set(context.Background(), "k", "TOPSECRET"), apperr.KeychainUnavailable)
+		e := apperrtest.Want(t, s.Set(context.Background(), "k", "TOPSECRET"), apperr.KeychainUnavailable)
 		if e.Action == "" || strings.Contains(e.Error(), "TOPSECRET") {
 			t.Fatalf("%q: action %q, error %v", msg, e.Action, e)
 		}
@@ -519,10 +509,10 @@ func TestAPIKeyItems(t *testing.T) {
 				t.Fatalf("expires by %v", k.ExpiresBy())
 			}
 			_, err = keychain.GetAPIKey(ctx, s, "dir1", keychain.OrgKey)
-			if e := wantCode(t, err, apperr.SecretMissing); !strings.Contains(e.Action, "org-key") {
+			if e := apperrtest.Want(t, err, apperr.SecretMissing); !strings.Contains(e.Action, "org-key") {
 				t.Fatalf("action %q", e.Action)
 			}
-			wantCode(t, keychain.PutAPIKey(ctx, s, "dir1", keychain.OrgKey, "  ", stored), apperr.InvalidInput)
+			apperrtest.Want(t, keychain.PutAPIKey(ctx, s, "dir1", keychain.OrgKey, "  ", stored), apperr.InvalidInput)
 		})
 	}
 }

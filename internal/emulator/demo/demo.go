@@ -5,6 +5,7 @@
 package demo
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
@@ -47,15 +48,7 @@ type Env struct {
 
 // Start generates the tenant and starts the three emulators on loopback HTTPS.
 func Start(ctx context.Context, o Options) (*Env, error) {
-	if o.Users == 0 {
-		o.Users = 300
-	}
-	if o.Groups == 0 {
-		o.Groups = 40
-	}
-	if o.Seed == 0 {
-		o.Seed = 7
-	}
+	o.Users, o.Groups, o.Seed = cmp.Or(o.Users, 300), cmp.Or(o.Groups, 40), cmp.Or(o.Seed, 7)
 	auth, err := loopbacktls.Shared()
 	if err != nil {
 		return nil, apperr.Wrap(err, apperr.Internal, "demo certificate")

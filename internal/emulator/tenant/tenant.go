@@ -5,6 +5,7 @@
 package tenant
 
 import (
+	"cmp"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -33,39 +34,19 @@ type Spec struct {
 }
 
 func (s *Spec) defaults() {
-	if s.Name == "" {
-		s.Name = "contoso"
-	}
-	if s.Users == 0 {
-		s.Users = 50
-	}
-	if s.Groups == 0 {
-		s.Groups = 10
-	}
-	if s.Depth == 0 {
-		s.Depth = 3
-	}
-	if s.MembersPerGroup == 0 {
-		s.MembersPerGroup = 10
-	}
-	if s.GuestFraction == 0 {
-		s.GuestFraction = 0.05
-	}
-	if s.DisabledFrac == 0 {
-		s.DisabledFrac = 0.05
-	}
-	if s.NoMailFrac == 0 {
-		s.NoMailFrac = 0.05
-	}
-	if s.CaseTwins == 0 {
-		s.CaseTwins = 1
-	}
+	s.Name = cmp.Or(s.Name, "contoso")
+	s.Users = cmp.Or(s.Users, 50)
+	s.Groups = cmp.Or(s.Groups, 10)
+	s.Depth = cmp.Or(s.Depth, 3)
+	s.MembersPerGroup = cmp.Or(s.MembersPerGroup, 10)
+	s.GuestFraction = cmp.Or(s.GuestFraction, 0.05)
+	s.DisabledFrac = cmp.Or(s.DisabledFrac, 0.05)
+	s.NoMailFrac = cmp.Or(s.NoMailFrac, 0.05)
+	s.CaseTwins = cmp.Or(s.CaseTwins, 1)
 	if s.Cycles == 0 && s.Depth > 1 {
 		s.Cycles = 1
 	}
-	if s.OtherMembers == 0 {
-		s.OtherMembers = 3
-	}
+	s.OtherMembers = cmp.Or(s.OtherMembers, 3)
 }
 
 // Removal reasons of Graph's @removed annotation.
