@@ -1,13 +1,14 @@
 package engine
 
 import (
-	"bytes"
+	"bufio"
 	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/gob"
 	"encoding/hex"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -146,6 +147,7 @@ func (e *Engine) Prepare(ctx context.Context, o PrepareOptions) (*Plan, error) {
 	var desired *Desired
 	var touched *Touched
 	var keptDigest string
+	var prints *Prints
 	switch {
 	case full:
 		desired = Scope(snap, st, nil)
@@ -157,16 +159,17 @@ func (e *Engine) Prepare(ctx context.Context, o PrepareOptions) (*Plan, error) {
 		touched = &Touched{Users: map[string]bool{}, Groups: map[string]bool{}}
 		keptDigest = prev.Digest
 	default:
-		// Scope is pure: the previous and the current desired states are built side by side.
-		var old *Desired
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			old = Scope(prev.Snapshot, st, nil)
-		}()
 		desired = Scope(snap, st, nil)
-		<-done
-		touched = Touch(old, desired)
+		prints = PrintsOf(desired)
+		if prev.Prints != nil {
+			touched = touchPrints(prev.Prints, prints, desired)
+		} else {
+			// A snapshot saved before prints were: scope it once more.
+			touched = touchPrints(PrintsOf(Scope(prev.Snapshot, st, nil)), prints, desired)
+		}
+	}
+	if prints == nil && keptDigest == "" {
+		prints = PrintsOf(desired) // for the next run, when this one's snapshot is saved
 	}
 	maps, err := e.State.Mappings(ctx, e.DirectoryID)
 	if err != nil {
@@ -213,7 +216,7 @@ func (e *Engine) Prepare(ctx context.Context, o PrepareOptions) (*Plan, error) {
 	plan.Created = e.now()
 	plan.Phases = phases
 	plan.Snapshot, plan.Links, plan.SettingsHash = snap, links, shash
-	plan.keptDigest = keptDigest
+	plan.keptDigest, plan.prints = keptDigest, prints
 	if ds != nil {
 		plan.runsSinceFull = ds.RunsSinceFull
 	}
@@ -460,50 +463,6 @@ func parallel(ctx context.Context, n int, jobs []func() error) error {
 	return err
 }
 
-// Touch compares two desired states and returns the users and groups whose desired state differs,
-// plus every group of a user new to the desired state (its memberships may exist already).
-func Touch(old, cur *Desired) *Touched {
-	t := &Touched{Users: map[string]bool{}, Groups: map[string]bool{}}
-	for id, u := range cur.Users {
-		if o, ok := old.Users[id]; !ok || o.SCIM != u.SCIM {
-			t.Users[id] = true
-		}
-	}
-	for id := range old.Users {
-		if _, ok := cur.Users[id]; !ok {
-			t.Users[id] = true
-		}
-	}
-	for id, g := range cur.Groups {
-		if o, ok := old.Groups[id]; !ok || o.Name != g.Name || !slices.Equal(o.Members, g.Members) {
-			t.Groups[id] = true
-		}
-	}
-	for id := range old.Groups {
-		if _, ok := cur.Groups[id]; !ok {
-			t.Groups[id] = true
-		}
-	}
-	for id := range t.Users {
-		if o, existed := old.Users[id]; existed {
-			// An attribute change leaves the groups alone; a membership change shows above as
-			// a changed member list. Expanding every touched user to all of its groups made an
-			// incremental run read most of a large tenant's groups. But a disabled user is a
-			// listed member that may not exist in Atlassian: enabled again, it is created and
-			// must join its groups, whose member lists did not change.
-			if n, ok := cur.Users[id]; !ok || n.SCIM.Active == o.SCIM.Active {
-				continue
-			}
-		}
-		for _, g := range cur.Flat.UserGroups(id) {
-			if _, ok := cur.Groups[g]; ok {
-				t.Groups[g] = true
-			}
-		}
-	}
-	return t
-}
-
 // sameTenant reports whether s already holds this tenant and exactly these domains.
 func sameTenant(s *directory.Snapshot, t directory.Tenant, doms []directory.Domain) bool {
 	if !reflect.DeepEqual(s.Tenant, t) || len(s.Domains) != len(doms) {
@@ -597,11 +556,14 @@ func SettingsHash(s Settings) string {
 	return hex.EncodeToString(h[:])
 }
 
+// savedSnapshot is the file an incremental run starts from. Version 2 adds Prints (nil in a
+// version 1 file, whose desired state the next run scopes again).
 type savedSnapshot struct {
 	Version      int
 	SettingsHash string
 	Snapshot     *directory.Snapshot
-	Digest       string `gob:"-"`
+	Prints       *Prints // of Scope(Snapshot) under the settings of SettingsHash
+	Digest       string  `gob:"-"`
 }
 
 func (e *Engine) snapshotPath() string {
@@ -612,14 +574,19 @@ func (e *Engine) loadSnapshot() (*savedSnapshot, error) {
 	if e.SnapshotDir == "" {
 		return nil, nil
 	}
-	data, err := os.ReadFile(e.snapshotPath())
+	f, err := os.Open(e.snapshotPath())
 	if os.IsNotExist(err) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	zr, err := gzip.NewReader(bytes.NewReader(data))
+	defer f.Close()
+	// Decoded from the file as it is read and hashed on the way (the digest is the file's), so
+	// the compressed bytes are not held beside the decoded snapshot.
+	sha := sha256.New()
+	br := bufio.NewReaderSize(io.TeeReader(f, sha), 1<<16)
+	zr, err := gzip.NewReader(br)
 	if err != nil {
 		return nil, err
 	}
@@ -627,8 +594,10 @@ func (e *Engine) loadSnapshot() (*savedSnapshot, error) {
 	if err := gob.NewDecoder(zr).Decode(&s); err != nil {
 		return nil, err
 	}
-	sum := sha256.Sum256(data)
-	s.Digest = hex.EncodeToString(sum[:])
+	if _, err := io.Copy(io.Discard, br); err != nil { // the gzip trailer and anything after it
+		return nil, err
+	}
+	s.Digest = hex.EncodeToString(sha.Sum(nil))
 	return &s, nil
 }
 
@@ -659,23 +628,30 @@ func (e *Engine) Commit(ctx context.Context, p *Plan, out *Outcome) error {
 		return e.State.SetDeltaState(ctx, e.DirectoryID, &DeltaState{UsersLink: p.Links.Users, GroupsLink: p.Links.Groups,
 			SnapshotDigest: p.keptDigest, RunsSinceFull: runs})
 	}
-	var buf bytes.Buffer
-	// BestSpeed: the default level spent seconds of CPU per run on a 100,000-user snapshot for
-	// a file only a little smaller.
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
-	if err := gob.NewEncoder(zw).Encode(savedSnapshot{Version: 1, SettingsHash: p.SettingsHash, Snapshot: p.Snapshot}); err != nil {
-		return apperr.Wrap(err, apperr.Internal, "cannot encode the snapshot")
-	}
-	if err := zw.Close(); err != nil {
-		return apperr.Wrap(err, apperr.Internal, "cannot encode the snapshot")
-	}
 	if err := os.MkdirAll(e.SnapshotDir, 0o700); err != nil {
 		return apperr.Wrap(err, apperr.Internal, "cannot create %s", e.SnapshotDir)
 	}
-	if err := atomicfile.WriteFile(e.snapshotPath(), buf.Bytes(), 0o600); err != nil {
+	// Encoded straight into the file, hashed on the way: the compressed snapshot (tens of MB
+	// at scenario L) is never held in memory as a whole.
+	sha := sha256.New()
+	err := atomicfile.Write(e.snapshotPath(), 0o600, func(w io.Writer) error {
+		// BestSpeed: the default level spent seconds of CPU per run on a 100,000-user snapshot
+		// for a file only a little smaller.
+		// flate writes its output a few hundred bytes at a time: buffered, not a syscall each.
+		bw := bufio.NewWriterSize(io.MultiWriter(w, sha), 1<<16)
+		zw, _ := gzip.NewWriterLevel(bw, gzip.BestSpeed)
+		if err := gob.NewEncoder(zw).Encode(savedSnapshot{Version: 2, SettingsHash: p.SettingsHash, Snapshot: p.Snapshot, Prints: p.prints}); err != nil {
+			return err
+		}
+		if err := zw.Close(); err != nil {
+			return err
+		}
+		return bw.Flush()
+	})
+	if err != nil {
 		return apperr.Wrap(err, apperr.Internal, "cannot write the snapshot")
 	}
-	sum := sha256.Sum256(buf.Bytes())
+	sum := sha.Sum(nil)
 	return e.State.SetDeltaState(ctx, e.DirectoryID, &DeltaState{UsersLink: p.Links.Users, GroupsLink: p.Links.Groups,
 		SnapshotDigest: hex.EncodeToString(sum[:]), RunsSinceFull: runs})
 }

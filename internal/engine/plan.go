@@ -144,7 +144,8 @@ type Plan struct {
 	Links         directory.DeltaLinks
 	SettingsHash  string
 	runsSinceFull int
-	keptDigest    string // the saved snapshot's digest when Snapshot is it unchanged (an empty delta)
+	keptDigest    string  // the saved snapshot's digest when Snapshot is it unchanged (an empty delta)
+	prints        *Prints // of the desired state, saved with Snapshot (nil with keptDigest)
 	// Matches found by the plan (adopted by externalId, already linked) that the store lacks.
 	Mappings []Mapping
 	// userOwners is the planner's index of the stored user mappings by SCIM id, kept for the
