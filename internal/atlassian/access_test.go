@@ -149,16 +149,8 @@ func TestSuspendRefusals(t *testing.T) {
 		{http.MethodPost, "/directories/" + s.DirectoryID() + "/users/x/suspend", `{"reason":"x"}`},
 		{http.MethodGet, "/directories?directory=x", ""},
 	} {
-		req, _ := http.NewRequest(tc.method, s.URL()+"/admin/v2/orgs/"+s.OrgID()+tc.path, strings.NewReader(tc.body))
-		req.Header.Set("Authorization", "Bearer "+s.OrgAPIKey())
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := (&http.Client{Transport: s.Transport()}).Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusBadRequest {
-			t.Errorf("%s %s %s: %d, want 400", tc.method, tc.path, tc.body, resp.StatusCode)
+		if st := orgV2Status(t, s, tc.method, tc.path, tc.body); st != http.StatusBadRequest {
+			t.Errorf("%s %s %s: %d, want 400", tc.method, tc.path, tc.body, st)
 		}
 	}
 }

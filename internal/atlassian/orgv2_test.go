@@ -153,16 +153,23 @@ func TestEmulatorV2SearchIsStrict(t *testing.T) {
 		`{"filter":"displayName eq \"a\""}`:     400,
 		`{"cursor":"not-a-cursor"}`:             400,
 	} {
-		req, _ := http.NewRequest(http.MethodPost, s.URL()+"/admin/v2/orgs/"+s.OrgID()+"/directories/-/groups/search", strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+s.OrgAPIKey())
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := (&http.Client{Transport: s.Transport()}).Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != want {
-			t.Errorf("%s → %d, want %d", body, resp.StatusCode, want)
+		if st := orgV2Status(t, s, http.MethodPost, "/directories/-/groups/search", body); st != want {
+			t.Errorf("%s → %d, want %d", body, st, want)
 		}
 	}
+}
+
+// orgV2Status sends one raw request to the emulator's Organizations API v2 (path below
+// /admin/v2/orgs/{orgId}) with the organization key and a JSON body, and returns the status.
+func orgV2Status(t *testing.T, s *emu.Server, method, path, body string) int {
+	t.Helper()
+	req, _ := http.NewRequest(method, s.URL()+"/admin/v2/orgs/"+s.OrgID()+path, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+s.OrgAPIKey())
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := (&http.Client{Transport: s.Transport()}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }

@@ -241,20 +241,26 @@ func sortedValues[V any](m map[string]V) []V {
 	return out
 }
 
+// each hands the items to fn in order, as a list call does after its request (err) succeeded,
+// and stops at fn's first error.
+func each[T any](err error, items []T, fn func(T) error) error {
+	if err != nil {
+		return err
+	}
+	for _, x := range items {
+		if err := fn(x); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (t *memTarget) ListUsers(_ context.Context, fn func(User) error) error {
 	t.mu.Lock()
 	err := t.call("ListUsers", "", false)
 	us := sortedValues(t.users)
 	t.mu.Unlock()
-	if err != nil {
-		return err
-	}
-	for _, u := range us {
-		if err := fn(u); err != nil {
-			return err
-		}
-	}
-	return nil
+	return each(err, us, fn)
 }
 
 func (t *memTarget) ListGroups(_ context.Context, fn func(Group) error) error {
@@ -265,15 +271,7 @@ func (t *memTarget) ListGroups(_ context.Context, fn func(Group) error) error {
 		gs[i].Members = slices.Clone(gs[i].Members)
 	}
 	t.mu.Unlock()
-	if err != nil {
-		return err
-	}
-	for _, g := range gs {
-		if err := fn(g); err != nil {
-			return err
-		}
-	}
-	return nil
+	return each(err, gs, fn)
 }
 
 func (t *memTarget) GetUser(_ context.Context, id string) (User, error) {
