@@ -127,20 +127,7 @@ func (s *Store) nameTaken(ctx context.Context, d Directory) error {
 
 // ListDirectories returns all directories by name.
 func (s *Store) ListDirectories(ctx context.Context) ([]Directory, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+dirCols+` FROM directories ORDER BY name`)
-	if err != nil {
-		return nil, dbErr(err, "list directories")
-	}
-	defer rows.Close()
-	var out []Directory
-	for rows.Next() {
-		d, err := scanDir(rows)
-		if err != nil {
-			return nil, dbErr(err, "list directories")
-		}
-		out = append(out, d)
-	}
-	return out, dbErr(rows.Err(), "list directories")
+	return allRows(ctx, s, "list directories", `SELECT `+dirCols+` FROM directories ORDER BY name`, nil, scanDir)
 }
 
 // DeleteDirectory removes the directory and, by cascade, its settings, mappings, runs and journal.
@@ -205,20 +192,17 @@ func (s *Store) SetStandingConfirmation(ctx context.Context, dirID string, c Con
 
 // Decisions returns the admin's conflict decisions by Entra group id.
 func (s *Store) Decisions(ctx context.Context, dirID string) (map[string]string, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT group_entra_id, decision FROM conflict_decisions WHERE directory_id=?`, dirID)
-	if err != nil {
-		return nil, dbErr(err, "read decisions")
-	}
-	defer rows.Close()
 	out := map[string]string{}
-	for rows.Next() {
+	err := eachRow(ctx, s, "read decisions", `SELECT group_entra_id, decision FROM conflict_decisions WHERE directory_id=?`, []any{dirID}, func(rows *sql.Rows) error {
 		var g, d string
-		if err := rows.Scan(&g, &d); err != nil {
-			return nil, dbErr(err, "read decisions")
-		}
+		err := rows.Scan(&g, &d)
 		out[g] = d
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
-	return out, dbErr(rows.Err(), "read decisions")
+	return out, nil
 }
 
 // SetDecision records "take_over" or "skip" for a conflicting group ("" removes it).

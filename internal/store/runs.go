@@ -77,20 +77,7 @@ func (s *Store) Runs(ctx context.Context, dirID, status string, limit int) ([]Ru
 	}
 	q += ` ORDER BY started DESC LIMIT ?`
 	args = append(args, limit)
-	rows, err := s.db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, dbErr(err, "list runs")
-	}
-	defer rows.Close()
-	var out []Run
-	for rows.Next() {
-		r, err := scanRun(rows)
-		if err != nil {
-			return nil, dbErr(err, "list runs")
-		}
-		out = append(out, r)
-	}
-	return out, dbErr(rows.Err(), "list runs")
+	return allRows(ctx, s, "list runs", q, args, scanRun)
 }
 
 // Entry is one journaled apply unit.
@@ -162,19 +149,14 @@ func (s *Store) EachJournalEntry(ctx context.Context, runID, state string, fn fu
 		q += ` AND state=?`
 		args = append(args, state)
 	}
-	rows, err := s.db.QueryContext(ctx, q+` ORDER BY seq`, args...)
-	if err != nil {
-		return dbErr(err, "read journal")
-	}
-	defer rows.Close()
-	for rows.Next() {
+	return eachRow(ctx, s, "read journal", q+` ORDER BY seq`, args, func(rows *sql.Rows) error {
 		var e Entry
 		var op string
 		if err := rows.Scan(&e.Seq, &op, &e.State, &e.Result); err != nil {
-			return dbErr(err, "read journal")
+			return err
 		}
 		e.Op = []byte(op)
 		fn(e)
-	}
-	return dbErr(rows.Err(), "read journal")
+		return nil
+	})
 }

@@ -27,21 +27,16 @@ func (s *Store) Mappings(ctx context.Context, dirID string) ([]Mapping, error) {
 // EachMapping calls fn with every mapping of a directory, one row at a time, so that a caller
 // keeping them in its own type (the engine's adapter) holds no second copy of a million rows.
 func (s *Store) EachMapping(ctx context.Context, dirID string, fn func(Mapping)) error {
-	rows, err := s.db.QueryContext(ctx, `SELECT kind, entra_id, scim_id, managed, hash FROM mappings WHERE directory_id=?`, dirID)
-	if err != nil {
-		return dbErr(err, "read mappings")
-	}
-	defer rows.Close()
-	for rows.Next() {
+	return eachRow(ctx, s, "read mappings", `SELECT kind, entra_id, scim_id, managed, hash FROM mappings WHERE directory_id=?`, []any{dirID}, func(rows *sql.Rows) error {
 		var m Mapping
 		var managed int
 		if err := rows.Scan(&m.Kind, &m.EntraID, &m.SCIMID, &managed, &m.Hash); err != nil {
-			return dbErr(err, "read mappings")
+			return err
 		}
 		m.Managed = managed != 0
 		fn(m)
-	}
-	return dbErr(rows.Err(), "read mappings")
+		return nil
+	})
 }
 
 // PutMappings upserts ms in one transaction; an empty SCIMID deletes the mapping.

@@ -215,3 +215,34 @@ func dbErr(err error, what string) error {
 	}
 	return apperr.Wrap(err, apperr.Internal, "database error: %s", what)
 }
+
+// eachRow runs the query q and calls scan with each row in turn, one at a time, so a caller
+// streaming rows into its own type holds none of them twice; the first error (the query's,
+// scan's, the cursor's) stops it and is reported as the store's failure to do what.
+func eachRow(ctx context.Context, s *Store, what, q string, args []any, scan func(*sql.Rows) error) error {
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return dbErr(err, what)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			return dbErr(err, what)
+		}
+	}
+	return dbErr(rows.Err(), what)
+}
+
+// allRows is eachRow collecting what scan makes of each row (nil with the error, if any).
+func allRows[T any](ctx context.Context, s *Store, what, q string, args []any, scan func(interface{ Scan(...any) error }) (T, error)) ([]T, error) {
+	var out []T
+	err := eachRow(ctx, s, what, q, args, func(rows *sql.Rows) error {
+		x, err := scan(rows)
+		out = append(out, x)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}

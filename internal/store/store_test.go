@@ -21,6 +21,17 @@ func open(t *testing.T, home string) *Store {
 	return s
 }
 
+// withDirectory opens a fresh store holding one directory, d1, named name.
+func withDirectory(t *testing.T, name string) (*Store, Directory) {
+	t.Helper()
+	s := open(t, t.TempDir())
+	d := Directory{ID: "d1", Name: name, Cloud: "global", ClientID: "c", SCIMBaseURL: "https://api.atlassian.com/scim/directory/x"}
+	if err := s.CreateDirectory(context.Background(), d); err != nil {
+		t.Fatal(err)
+	}
+	return s, d
+}
+
 func TestMigrateTwiceAndIntegrity(t *testing.T) {
 	home := t.TempDir()
 	s := open(t, home)
@@ -89,12 +100,8 @@ func TestNewerSchemaRefused(t *testing.T) {
 }
 
 func TestDirectoriesSettingsCascade(t *testing.T) {
-	s := open(t, t.TempDir())
+	s, d := withDirectory(t, "Contoso")
 	ctx := context.Background()
-	d := Directory{ID: "d1", Name: "Contoso", Cloud: "global", ClientID: "c", SCIMBaseURL: "https://api.atlassian.com/scim/directory/x"}
-	if err := s.CreateDirectory(ctx, d); err != nil {
-		t.Fatal(err)
-	}
 	d2 := d
 	d2.ID = "d2"
 	d2.Name = "contoso"
@@ -262,12 +269,8 @@ func TestDirectoryEndpointsRoundTrip(t *testing.T) {
 // Issue 16: directory names are one name in any case, also outside ASCII (SQLite's NOCASE
 // folds only A–Z): the second add is refused and the lookup finds the first.
 func TestDirectoryNamesFoldUnicodeCase(t *testing.T) {
-	s := open(t, t.TempDir())
+	s, d := withDirectory(t, "Contoso Ünïcode")
 	ctx := context.Background()
-	d := Directory{ID: "d1", Name: "Contoso Ünïcode", Cloud: "global", ClientID: "c", SCIMBaseURL: "https://api.atlassian.com/scim/directory/x"}
-	if err := s.CreateDirectory(ctx, d); err != nil {
-		t.Fatal(err)
-	}
 	d2 := d
 	d2.ID, d2.Name = "d2", "CONTOSO ÜNÏCODE"
 	if err := s.CreateDirectory(ctx, d2); apperr.CodeOf(err) != apperr.InvalidInput {
