@@ -557,13 +557,15 @@ func SettingsHash(s Settings) string {
 }
 
 // savedSnapshot is the file an incremental run starts from. Version 2 adds Prints (nil in a
-// version 1 file, whose desired state the next run scopes again).
+// version 1 file, whose desired state the next run scopes again); version 3 stores the
+// snapshot as Stored (snapfile.go), which loadSnapshot turns into Snapshot.
 type savedSnapshot struct {
 	Version      int
 	SettingsHash string
-	Snapshot     *directory.Snapshot
-	Prints       *Prints // of Scope(Snapshot) under the settings of SettingsHash
-	Digest       string  `gob:"-"`
+	Snapshot     *directory.Snapshot // versions 1 and 2
+	Stored       *storedSnapshot     // version 3
+	Prints       *Prints             // of Scope(Snapshot) under the settings of SettingsHash
+	Digest       string              `gob:"-"`
 }
 
 func (e *Engine) snapshotPath() string {
@@ -596,6 +598,12 @@ func (e *Engine) loadSnapshot() (*savedSnapshot, error) {
 	}
 	if _, err := io.Copy(io.Discard, br); err != nil { // the gzip trailer and anything after it
 		return nil, err
+	}
+	if s.Stored != nil {
+		s.Snapshot, s.Stored = s.Stored.snapshot(), nil
+	}
+	if s.Snapshot == nil {
+		return nil, nil // nothing this version can read: the next run is a full one
 	}
 	s.Digest = hex.EncodeToString(sha.Sum(nil))
 	return &s, nil
@@ -640,7 +648,7 @@ func (e *Engine) Commit(ctx context.Context, p *Plan, out *Outcome) error {
 		// flate writes its output a few hundred bytes at a time: buffered, not a syscall each.
 		bw := bufio.NewWriterSize(io.MultiWriter(w, sha), 1<<16)
 		zw, _ := gzip.NewWriterLevel(bw, gzip.BestSpeed)
-		if err := gob.NewEncoder(zw).Encode(savedSnapshot{Version: 2, SettingsHash: p.SettingsHash, Snapshot: p.Snapshot, Prints: p.prints}); err != nil {
+		if err := gob.NewEncoder(zw).Encode(savedSnapshot{Version: 3, SettingsHash: p.SettingsHash, Stored: compactSnapshot(p.Snapshot), Prints: p.prints}); err != nil {
 			return err
 		}
 		if err := zw.Close(); err != nil {

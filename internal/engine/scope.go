@@ -135,8 +135,14 @@ func Scope(snap *directory.Snapshot, st Settings, flat *directory.Flat) *Desired
 		}
 	}
 
-	users := slices.Clone(snap.Users)
-	slices.SortFunc(users, func(a, b directory.User) int { return strings.Compare(a.ID, b.ID) })
+	// Read in place when already in id order (ApplyDelta's and the stored snapshot's are): a
+	// sorted copy of 100,000 users is 19 MB.
+	users := snap.Users
+	byID := func(a, b directory.User) int { return strings.Compare(a.ID, b.ID) }
+	if !slices.IsSortedFunc(users, byID) {
+		users = slices.Clone(users)
+		slices.SortFunc(users, byID)
+	}
 	byName := map[string]string{} // lower userName → entra id
 	for i := range users {
 		u := &users[i]
