@@ -119,6 +119,22 @@ func (s *Server) skipLink(r *http.Request, st deltaState) string {
 	return "https://" + r.Host + r.URL.Path + "?$skiptoken=" + encodeState(st)
 }
 
+// deltaPage opens a delta page of kind (users, groups). A round already at the latest state
+// (latest) is answered here, an empty page with the next deltaLink; otherwise the round's upper
+// bound is fixed at the tenant's current version on its first page, so that changes made while
+// it pages wait for the next round.
+func (s *Server) deltaPage(w http.ResponseWriter, r *http.Request, st *deltaState, latest bool, base, kind string) ([]byte, bool) {
+	b := collectionStart(base, kind)
+	if latest {
+		writeJSON(w, http.StatusOK, collectionEnd(b, "@odata.deltaLink", s.deltaLink(r, *st)))
+		return nil, false
+	}
+	if st.Upto == 0 {
+		st.Upto = s.opts.Tenant.Version()
+	}
+	return b, true
+}
+
 func (s *Server) usersDelta(w http.ResponseWriter, r *http.Request, q query, base string) {
 	st, latest, ok := s.startDelta(w, r, q, "users")
 	if !ok {
@@ -128,13 +144,9 @@ func (s *Server) usersDelta(w http.ResponseWriter, r *http.Request, q query, bas
 	if !ok {
 		return
 	}
-	b := collectionStart(base, "users")
-	if latest {
-		writeJSON(w, http.StatusOK, collectionEnd(b, "@odata.deltaLink", s.deltaLink(r, st)))
+	b, ok := s.deltaPage(w, r, &st, latest, base, "users")
+	if !ok {
 		return
-	}
-	if st.Upto == 0 {
-		st.Upto = s.opts.Tenant.Version()
 	}
 	items := s.deltaItems("users", st.Since).users
 	i := sort.Search(len(items), func(i int) bool { return items[i].User.ID > st.After })
@@ -171,13 +183,9 @@ func (s *Server) groupsDelta(w http.ResponseWriter, r *http.Request, q query, ba
 	if !ok {
 		return
 	}
-	b := collectionStart(base, "groups")
-	if latest {
-		writeJSON(w, http.StatusOK, collectionEnd(b, "@odata.deltaLink", s.deltaLink(r, st)))
+	b, ok := s.deltaPage(w, r, &st, latest, base, "groups")
+	if !ok {
 		return
-	}
-	if st.Upto == 0 {
-		st.Upto = s.opts.Tenant.Version()
 	}
 	items := s.deltaItems("groups", st.Since).groups
 	var i int

@@ -204,8 +204,7 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request, p Principal, e
 func (s *Server) organization(w http.ResponseWriter, base string) {
 	t := s.opts.Tenant
 	org := t.Org()
-	b := append([]byte(`{"@odata.context":`), jsonstr.Append(nil, base+"$metadata#organization")...)
-	b = append(b, `,"value":[{"id":`...)
+	b := append(collectionStart(base, "organization"), `{"id":`...)
 	b = jsonstr.Append(b, org.ID)
 	b = append(b, `,"displayName":`...)
 	b = jsonstr.Append(b, org.DisplayName)
@@ -235,8 +234,7 @@ func (s *Server) organization(w http.ResponseWriter, base string) {
 }
 
 func (s *Server) domains(w http.ResponseWriter, base string) {
-	b := append([]byte(`{"@odata.context":`), jsonstr.Append(nil, base+"$metadata#domains")...)
-	b = append(b, `,"value":[`...)
+	b := collectionStart(base, "domains")
 	for i, d := range s.opts.Tenant.Domains {
 		if i > 0 {
 			b = append(b, ',')
@@ -322,9 +320,24 @@ func readSkipToken(tok, prefix string) (string, bool) {
 	return v, ok
 }
 
+// contextStart opens an answer with its @odata.context, base+"$metadata#"+ctx.
+func contextStart(base, ctx string) []byte {
+	return append([]byte(`{"@odata.context":`), jsonstr.Append(nil, base+"$metadata#"+ctx)...)
+}
+
+// collectionStart opens a collection answer up to the first element of "value".
 func collectionStart(base, ctx string) []byte {
-	b := append([]byte(`{"@odata.context":`), jsonstr.Append(nil, base+"$metadata#"+ctx)...)
-	return append(b, `,"value":[`...)
+	return append(contextStart(base, ctx), `,"value":[`...)
+}
+
+// entityStart opens the answer of one object of set (users, groups), ready for its fields.
+func entityStart(base, set string) []byte {
+	return append(contextStart(base, set+"/$entity"), ',')
+}
+
+// resourceNotFound is Graph's 404 for an object id the tenant does not hold.
+func resourceNotFound(w http.ResponseWriter, r *http.Request, id string) {
+	odataError(w, r, http.StatusNotFound, "Request_ResourceNotFound", "Resource '%s' does not exist or one of its queried reference-property objects are not present.", id)
 }
 
 func collectionEnd(b []byte, linkName, link string) []byte {
@@ -370,12 +383,10 @@ func (s *Server) user(w http.ResponseWriter, r *http.Request, q query, id, base 
 	}
 	u, found := s.opts.Tenant.User(id)
 	if !found {
-		odataError(w, r, http.StatusNotFound, "Request_ResourceNotFound", "Resource '%s' does not exist or one of its queried reference-property objects are not present.", id)
+		resourceNotFound(w, r, id)
 		return
 	}
-	b := append([]byte(`{"@odata.context":`), jsonstr.Append(nil, base+"$metadata#users/$entity")...)
-	b = append(b, ',')
-	b = append(b, appendUser(nil, &u, props)[1:]...)
+	b := append(entityStart(base, "users"), appendUser(nil, &u, props)[1:]...)
 	writeJSON(w, http.StatusOK, b)
 }
 
@@ -412,12 +423,10 @@ func (s *Server) group(w http.ResponseWriter, r *http.Request, q query, id, base
 	}
 	g, found := s.opts.Tenant.Group(id)
 	if !found {
-		odataError(w, r, http.StatusNotFound, "Request_ResourceNotFound", "Resource '%s' does not exist or one of its queried reference-property objects are not present.", id)
+		resourceNotFound(w, r, id)
 		return
 	}
-	b := append([]byte(`{"@odata.context":`), jsonstr.Append(nil, base+"$metadata#groups/$entity")...)
-	b = append(b, ',')
-	b = appendGroupFields(b, &g, props)
+	b := appendGroupFields(entityStart(base, "groups"), &g, props)
 	writeJSON(w, http.StatusOK, append(b, '}'))
 }
 
@@ -471,7 +480,7 @@ func (s *Server) members(w http.ResponseWriter, r *http.Request, q query, top in
 		ms, found = s.opts.Tenant.TransitiveMembers(rt.id)
 	}
 	if !found {
-		odataError(w, r, http.StatusNotFound, "Request_ResourceNotFound", "Resource '%s' does not exist or one of its queried reference-property objects are not present.", rt.id)
+		resourceNotFound(w, r, rt.id)
 		return
 	}
 	off := 0

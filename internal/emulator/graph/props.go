@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/idpsync/idpsync/internal/directory"
@@ -107,42 +108,30 @@ func parseSelect(raw string, known func(string) bool, allowNav string) (props []
 			return nil, false, p
 		}
 	}
-	if len(props) == 0 || props[0] != "id" && !contains(props, "id") {
+	if len(props) == 0 || props[0] != "id" && !slices.Contains(props, "id") {
 		props = append([]string{"id"}, props...) // Graph always returns the id
 	}
 	return props, nav, ""
 }
 
-func contains(s []string, v string) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
-}
-
 func appendUser(b []byte, u *directory.User, props []string) []byte {
-	b = append(b, '{')
-	for i, p := range props {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = jsonstr.Append(b, p)
-		b = append(b, ':')
-		b = userProps[p](b, u)
-	}
-	return append(b, '}')
+	return append(appendFields(append(b, '{'), u, props, userProps), '}')
 }
 
 func appendGroupFields(b []byte, g *directory.Group, props []string) []byte {
+	return appendFields(b, g, props, groupProps)
+}
+
+// appendFields writes "name":value for each selected property of x, comma separated, with the
+// property's writer.
+func appendFields[T any, W ~func([]byte, *T) []byte](b []byte, x *T, props []string, writers map[string]W) []byte {
 	for i, p := range props {
 		if i > 0 {
 			b = append(b, ',')
 		}
 		b = jsonstr.Append(b, p)
 		b = append(b, ':')
-		b = groupProps[p](b, g)
+		b = writers[p](b, x)
 	}
 	return b
 }
