@@ -68,16 +68,8 @@ type Op struct {
 	AccountID string `json:"accountId,omitempty"`
 }
 
-// Object is the report's object type of the op.
-func (o *Op) Object() string {
-	switch o.Action {
-	case report.AddMember, report.RemoveMember:
-		return "membership"
-	case report.CreateGroup, report.RetireGroup, report.DeleteGroup, report.AdoptGroup, report.ConflictGroup:
-		return "group"
-	}
-	return "user"
-}
+// Object is the report's object type of the op (report.Action.Object).
+func (o *Op) Object() string { return o.Action.Object() }
 
 // Conflict is an unmanaged Atlassian group with a synced group's name.
 type Conflict struct {
@@ -915,28 +907,15 @@ func (p *Plan) ThresholdError() *apperr.Error {
 		WithAction("Review the deactivations in the preview; override the threshold for this run if they are expected.")
 }
 
-// Counts summarizes the plan's ops by object, action and result.
+// Counts summarizes the plan's ops by object, action and result (report.Tally), in the order of
+// the plan.
 func Counts(p *Plan, result func(i int) report.Result) []report.Count {
-	type key struct {
-		o string
-		a report.Action
-		r report.Result
-	}
-	m := map[key]int{}
-	var order []key
+	var t report.Tally
 	for i := range p.Len() {
-		op := Op{Action: p.Action(i)}
-		k := key{op.Object(), op.Action, result(i)}
-		if _, ok := m[k]; !ok {
-			order = append(order, k)
-		}
-		m[k]++
+		a := p.Action(i)
+		t.Add(a.Object(), a, result(i))
 	}
-	out := make([]report.Count, 0, len(order))
-	for _, k := range order {
-		out = append(out, report.Count{Object: k.o, Action: k.a, Result: k.r, N: m[k]})
-	}
-	return out
+	return t.InOrder()
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

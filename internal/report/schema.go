@@ -134,6 +134,23 @@ const (
 	RestoreUser Action = "restore_user"
 )
 
+// IsMembership says whether a's operations change a group membership: the one test behind the
+// summary's object column (Object), so the engine, the report and the screens (which read
+// that column) never list the membership actions themselves.
+func (a Action) IsMembership() bool { return a == AddMember || a == RemoveMember }
+
+// Object is the summary's object column for an operation of a: memberships are counted apart
+// from the users they concern, the group actions under "group", everything else under "user".
+func (a Action) Object() string {
+	switch {
+	case a.IsMembership():
+		return "membership"
+	case a == CreateGroup || a == AdoptGroup || a == ConflictGroup || a == RetireGroup || a == DeleteGroup:
+		return "group"
+	}
+	return "user"
+}
+
 // Result is the outcome of one operation.
 type Result string
 

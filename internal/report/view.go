@@ -292,7 +292,7 @@ const maxTally = 4096
 
 // summarizeFile streams path, tallying its summary and passing each entry on (when set).
 func summarizeFile(path string, lim Limits, onOp func(*Operation) error, onSkip func(*Skip) error) (Summary, *Report, Info, error) {
-	tally := map[countKey]int{}
+	tally := Tally{Max: maxTally}
 	var s Summary
 	rep, info, err := DecodeFile(path, lim, Visitor{
 		Operation: func(op *Operation) error {
@@ -300,11 +300,9 @@ func summarizeFile(path string, lim Limits, onOp func(*Operation) error, onSkip 
 			if op.Result == ResultFailed {
 				s.Failed++
 			}
-			k := countKey{op.CountObject(), op.Action, op.Result}
-			if _, ok := tally[k]; !ok && len(tally) >= maxTally {
+			if !tally.AddOp(op) {
 				return &limitError{code: apperr.ReportInvalid, msg: fmt.Sprintf("the report names more than %d kinds of operation", maxTally)}
 			}
-			tally[k]++
 			if onOp != nil {
 				return onOp(op)
 			}
@@ -325,7 +323,7 @@ func summarizeFile(path string, lim Limits, onOp func(*Operation) error, onSkip 
 	s = Summarize(rep)
 	s.Operations, s.Skips, s.Failed = ops, skips, failed
 	if rep.Counts == nil {
-		s.Counts = sortedCounts(tally)
+		s.Counts = tally.Counts()
 	}
 	s.Source = &info
 	return s, rep, info, nil

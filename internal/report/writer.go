@@ -74,7 +74,7 @@ type Writer struct {
 	cur    section
 	done   [3]bool
 	first  bool
-	tally  map[countKey]int
+	tally  Tally
 	nOps   int
 	nSkips int
 	closed bool
@@ -90,7 +90,7 @@ type countKey struct {
 // NewWriter writes the header of h (its operations, skips and trailer fields are ignored here) and
 // returns a Writer for the rest.
 func NewWriter(w io.Writer, h *Report, opts WriteOptions) (*Writer, error) {
-	wr := &Writer{pseudo: opts.Pseudonymize, tally: map[countKey]int{}}
+	wr := &Writer{pseudo: opts.Pseudonymize}
 	dst := w
 	if opts.Gzip {
 		gz, err := gzip.NewWriterLevel(w, gzip.BestSpeed)
@@ -216,7 +216,7 @@ func (w *Writer) WriteOperation(op *Operation) error {
 		return err
 	}
 	w.nOps++
-	w.tally[countKey{op.CountObject(), op.Action, op.Result}]++
+	w.tally.AddOp(op)
 	if w.pseudo != nil {
 		c := *op
 		w.pseudo.operation(&c)
@@ -240,7 +240,7 @@ func (w *Writer) WriteSkip(s *Skip) error {
 }
 
 // Counts returns the counts tallied from the operations written so far, in a stable order.
-func (w *Writer) Counts() []Count { return sortedCounts(w.tally) }
+func (w *Writer) Counts() []Count { return w.tally.Counts() }
 
 // Close writes the trailer from t (Status, Ended, Phases, Errors; Counts when set, else the
 // tallied counts), closes the gzip stream if any, and flushes. It does not close the underlying writer.
@@ -313,25 +313,72 @@ func (r *Report) streamTo(op func(*Operation) error, sk func(*Skip) error) error
 	return nil
 }
 
-// CountObject is the object column of the summary for this operation: memberships are counted
-// apart from the users they concern.
+// CountObject is the object column of the summary for this operation: memberships apart from
+// the users they concern (Action.IsMembership); otherwise the object's own type ("user" when it
+// has none), so that a file naming an action this version does not know still counts its
+// operations under the type it gives them.
 func (op *Operation) CountObject() string {
-	if op.Action == AddMember || op.Action == RemoveMember {
+	switch {
+	case op.Action.IsMembership():
 		return "membership"
-	}
-	if op.Object.Type == "" {
+	case op.Object.Type == "":
 		return "user"
 	}
 	return op.Object.Type
 }
 
+// Tally counts operations by object, action and result: the one tally behind a plan's counts
+// (engine.Counts), a report's trailer (Writer) and the summary of a report read from a file.
+// The zero Tally is empty and unbounded.
+type Tally struct {
+	// Max bounds the distinct cells (0: unbounded): Add refuses an operation that would open
+	// one more, so that a file naming millions of made-up actions cannot grow it without end.
+	Max   int
+	cells map[countKey]int
+	order []countKey // the cells in the order they were first counted
+}
+
+// Add counts one operation of action a that ended r under object; false, counting nothing,
+// when that needs a new cell and the tally already holds Max.
+func (t *Tally) Add(object string, a Action, r Result) bool {
+	k := countKey{object, a, r}
+	if t.cells == nil {
+		t.cells = map[countKey]int{}
+	}
+	if _, ok := t.cells[k]; !ok && t.Max > 0 && len(t.cells) >= t.Max {
+		return false
+	}
+	if t.cells[k] == 0 {
+		t.order = append(t.order, k)
+	}
+	t.cells[k]++
+	return true
+}
+
+// AddOp counts op under its CountObject (see Add).
+func (t *Tally) AddOp(op *Operation) bool { return t.Add(op.CountObject(), op.Action, op.Result) }
+
+// Counts returns the tally in a stable order: users, groups, memberships, then by action and
+// result.
+func (t *Tally) Counts() []Count { return sortedCounts(t.cells) }
+
+// InOrder returns the tally in the order its cells were first counted: a plan's counts follow
+// its phases (groups are created before users are added to them), as its reports always listed them.
+func (t *Tally) InOrder() []Count {
+	out := make([]Count, len(t.order))
+	for i, k := range t.order {
+		out[i] = Count{Object: k.object, Action: k.action, Result: k.result, N: t.cells[k]}
+	}
+	return out
+}
+
 // TallyCounts computes the summary counts of ops.
 func TallyCounts(ops []Operation) []Count {
-	m := map[countKey]int{}
+	var t Tally
 	for i := range ops {
-		m[countKey{ops[i].CountObject(), ops[i].Action, ops[i].Result}]++
+		t.AddOp(&ops[i])
 	}
-	return sortedCounts(m)
+	return t.Counts()
 }
 
 func sortedCounts(m map[countKey]int) []Count {

@@ -4,7 +4,7 @@ import Tabs, { Tab, TabList, TabPanel } from '@atlaskit/tabs';
 import Textfield from '@atlaskit/textfield';
 import { useCallback, useEffect, useState, type ReactNode } from 'react';
 import { ReportService, report, toAppError, type app, type AppError } from '../api';
-import { formatCount, labelOf, plural } from './format';
+import { formatCount, labelOf, membershipActions, plural } from './format';
 import { ChangesTable, CloseFooter, OpLine, SkipDetail, SkipHead, SkipLine } from './ops';
 import { PagedState, useDebounced, usePaged, VirtualList } from './PagedList';
 
@@ -47,7 +47,6 @@ const actions: string[] = Object.values(report.Action);
 const actionFilter = [{ label: 'All changes', value: '' }, ...actions.map((a) => ({ label: labelOf(a), value: a }))];
 const results: string[] = [report.Result.Succeeded, report.Result.Failed, report.Result.Skipped, report.Result.Planned];
 const resultFilter = [{ label: 'All results', value: '' }, ...results.map((r) => ({ label: r[0].toUpperCase() + r.slice(1), value: r }))];
-const membershipActions = [report.Action.AddMember, report.Action.RemoveMember];
 
 /**
  * A run's operations and what it left out, in two tabs: virtualized (100,000 rows scroll), searched
@@ -156,28 +155,32 @@ export function OperationsPanel({ handle, applied, emptyText }: { handle: app.Re
           </div>
         </TabPanel>
       </Tabs>
-      <ModalTransition>{detail && <OperationDetail handleId={handle.id} op={detail} onClose={() => setDetail(null)} />}</ModalTransition>
+      <ModalTransition>{detail && <OperationDetail handleId={handle.id} counts={s.counts} op={detail} onClose={() => setDetail(null)} />}</ModalTransition>
       <ModalTransition>{skipDetail && <SkipDetail skip={skipDetail} onClose={() => setSkipDetail(null)} />}</ModalTransition>
     </>
   );
 }
 
 /** A user's or group's detail: result, ids, attribute changes, and for a user every group with its chain. */
-export function OperationDetail({ handleId, op, onClose }: { handleId: string; op: report.Operation; onClose: () => void }) {
-  const [memberships, setMemberships] = useState<report.Operation[] | null>(null);
+export function OperationDetail({ handleId, counts, op, onClose }: { handleId: string; counts: report.Count[] | undefined; op: report.Operation; onClose: () => void }) {
+  const [fetched, setMemberships] = useState<report.Operation[] | null>(null);
   const [error, setError] = useState<AppError | null>(null);
   const isUser = op.object.type === 'user';
+  // The run's membership actions as its summary counted them; none means no query (an empty
+  // action list would match every operation) and no memberships.
+  const actions = membershipActions(counts).join(',');
+  const memberships = actions ? fetched : [];
   useEffect(() => {
-    if (!isUser) return;
+    if (!isUser || !actions) return;
     let live = true;
-    ReportService.Operations(handleId, { text: op.object.email || op.object.name, actions: membershipActions, offset: 0, limit: 500 } as report.Query).then(
+    ReportService.Operations(handleId, { text: op.object.email || op.object.name, actions: actions.split(','), offset: 0, limit: 500 } as report.Query).then(
       (p) => live && setMemberships((p.rows ?? []).filter((m) => (m.object.entraId && m.object.entraId === op.object.entraId) || m.object.name === op.object.name)),
       (e) => live && setError(toAppError(e)),
     );
     return () => {
       live = false;
     };
-  }, [handleId, op, isUser]);
+  }, [handleId, op, isUser, actions]);
   return (
     <ModalDialog onClose={onClose} width="large" testId="op-detail">
       <ModalHeader>

@@ -57,9 +57,20 @@ export interface CountLike {
   n: number;
 }
 
-/** Sums counts by action (optionally by result). */
-export function sumBy(counts: CountLike[] | undefined, action: string, result?: string): number {
-  return (counts ?? []).filter((c) => c.action === action && (!result || c.result === result)).reduce((a, c) => a + c.n, 0);
+/**
+ * Sums the counts that match every field given: the one tally of the screens, over the cells
+ * Go tallied (report.Tally). A membership is a count whose object is "membership": Go decides
+ * it (report.Action.IsMembership), the screens never list the membership actions themselves.
+ */
+export function sumBy(counts: CountLike[] | undefined, want: { object?: string; action?: string; result?: string }): number {
+  return (counts ?? [])
+    .filter((c) => (!want.object || c.object === want.object) && (!want.action || c.action === want.action) && (!want.result || c.result === want.result))
+    .reduce((a, c) => a + c.n, 0);
+}
+
+/** The actions of counts that change memberships (as Go counted them), each once. */
+export function membershipActions(counts: CountLike[] | undefined): string[] {
+  return [...new Set((counts ?? []).filter((c) => c.object === 'membership').map((c) => c.action))];
 }
 
 export function secondsLeft(s: number): string {

@@ -8,7 +8,7 @@ import { useEffect, useState } from 'react';
 import { useFlags } from '../../lib/flags';
 import { ReportService, SyncService, toAppError, type AppError, type app, type report } from '../api';
 import { ErrorMessage } from '../common/errors';
-import { formatCount, formatDate, formatDuration, labelOf } from '../common/format';
+import { formatCount, formatDate, formatDuration, labelOf, sumBy } from '../common/format';
 import { phaseLabel } from '../sync/Progress';
 import { OperationsPanel, useRunReport } from '../common/OperationsPanel';
 import { RunStatus } from '../common/status';
@@ -18,18 +18,17 @@ const results = ['succeeded', 'failed', 'skipped', 'planned'] as const;
 
 /** Changes by type and result as horizontal stacked bars (text beside each, for screen readers too). */
 export function CountsChart({ counts }: { counts: report.Count[] }) {
-  const byAction = new Map<string, Record<string, number>>();
-  for (const c of counts ?? []) {
-    const m = byAction.get(c.action) ?? {};
-    m[c.result] = (m[c.result] ?? 0) + c.n;
-    byAction.set(c.action, m);
-  }
-  const max = Math.max(1, ...[...byAction.values()].map((m) => Object.values(m).reduce((a, b) => a + b, 0)));
-  if (byAction.size === 0) return <p className="muted">No changes.</p>;
+  // One row an action, in the order of the counts, each result's cell summed (sumBy).
+  const rows = [...new Set((counts ?? []).map((c) => c.action))].map((action) => ({
+    action,
+    total: sumBy(counts, { action }),
+    m: Object.fromEntries(results.map((result) => [result, sumBy(counts, { action, result })])) as Record<string, number>,
+  }));
+  const max = Math.max(1, ...rows.map((r) => r.total));
+  if (rows.length === 0) return <p className="muted">No changes.</p>;
   return (
     <div className="chart" data-testid="report-chart" role="table" aria-label="Changes by type and result">
-      {[...byAction.entries()].map(([action, m]) => {
-        const total = Object.values(m).reduce((a, b) => a + b, 0);
+      {rows.map(({ action, total, m }) => {
         return (
           <div className="chart-row" key={action} role="row">
             <span className="chart-label" role="rowheader">

@@ -23,7 +23,7 @@ export function CountTable({ counts, testId, result }: { counts: CountLike[] | u
     <table className="count-table" data-testid={testId}>
       <tbody>
         {planRows.map((r) => {
-          const n = sumBy(counts, r.action, result);
+          const n = sumBy(counts, { action: r.action, result });
           if (n === 0 && !['create_user', 'update_user', 'deactivate_user', 'create_group', 'add_member', 'remove_member'].includes(r.action)) return null;
           return (
             <tr key={r.action} data-testid={`count-${r.action}`}>

@@ -4,7 +4,7 @@ import EmptyState from '@atlaskit/empty-state';
 import Lozenge from '@atlaskit/lozenge';
 import Spinner from '@atlaskit/spinner';
 import { useEffect, useState } from 'react';
-import { SyncService, toAppError, type AppError, type app } from '../api';
+import { SyncService, report, toAppError, type AppError, type app } from '../api';
 import { ErrorMessage } from '../common/errors';
 import { doneText, formatCount, formatDate, formatDuration, plural, sumBy } from '../common/format';
 import { RunStatus } from '../common/status';
@@ -12,11 +12,12 @@ import { RunStatus } from '../common/status';
 function changes(r: app.HistoryRow['run']): string {
   if (r.kind === 'apply' && ((r.notDone ?? 0) > 0 || r.status === 'canceled')) return doneText(r);
   const c = r.counts ?? [];
-  const users = sumBy(c, 'create_user') + sumBy(c, 'update_user') + sumBy(c, 'reactivate_user') + sumBy(c, 'adopt_user') + sumBy(c, 'restore_user');
-  const deact = sumBy(c, 'deactivate_user');
-  const susp = sumBy(c, 'suspend_user');
-  const groups = sumBy(c, 'create_group') + sumBy(c, 'adopt_group');
-  const members = sumBy(c, 'add_member') + sumBy(c, 'remove_member');
+  const n = (...actions: report.Action[]) => actions.reduce((a, action) => a + sumBy(c, { action }), 0);
+  const users = n(report.Action.CreateUser, report.Action.UpdateUser, report.Action.ReactivateUser, report.Action.AdoptUser, report.Action.RestoreUser);
+  const deact = n(report.Action.DeactivateUser);
+  const susp = n(report.Action.SuspendUser);
+  const groups = n(report.Action.CreateGroup, report.Action.AdoptGroup);
+  const members = sumBy(c, { object: 'membership' });
   return `${plural(users, 'user')}, ${formatCount(deact)} deactivated${susp > 0 ? `, ${formatCount(susp)} suspended` : ''}, ${plural(groups, 'group')}, ${plural(members, 'membership')}`;
 }
 
