@@ -130,22 +130,17 @@ func (a *Access) Suspended(ctx context.Context) (map[string]bool, error) {
 	}
 	path := a.org.v2("directories", dir, "users", "search")
 	out := map[string]bool{}
-	cursor := ""
-	cursors := map[string]bool{}
-	for page := 0; ; page++ {
-		if page >= maxPages {
-			return nil, apperr.New(apperr.AtlassianBadResponse, "POST %s: the server kept returning pages", path)
-		}
+	err = followCursor("POST "+path, func(cursor string) (string, int, error) {
 		body := map[string]any{"status": []string{"suspended"}, "limit": orgPageLimit}
 		if cursor != "" {
 			body["cursor"] = cursor
 		}
 		r, err := a.org.ep.do(ctx, http.MethodPost, path, nil, body, callOpts{})
 		if err != nil {
-			return nil, err
+			return "", 0, err
 		}
 		if r.status != http.StatusOK {
-			return nil, a.org.orgError("search the directory's suspended users", r)
+			return "", 0, a.org.orgError("search the directory's suspended users", r)
 		}
 		var p struct {
 			Data []struct {
@@ -157,7 +152,7 @@ func (a *Access) Suspended(ctx context.Context) (map[string]bool, error) {
 			} `json:"links"`
 		}
 		if err := json.Unmarshal(r.body, &p); err != nil || p.Data == nil {
-			return nil, badResponse("POST "+path, r, err)
+			return "", 0, badResponse("POST "+path, r, err)
 		}
 		for _, u := range p.Data {
 			// The filter is trusted only as far as each user's own status says so.
@@ -165,16 +160,12 @@ func (a *Access) Suspended(ctx context.Context) (map[string]bool, error) {
 				out[u.AccountID] = true
 			}
 		}
-		next := nextCursor(p.Links.Next)
-		if next == "" || len(p.Data) == 0 {
-			return out, nil
-		}
-		if cursors[next] {
-			return nil, apperr.New(apperr.AtlassianBadResponse, "POST %s: the server returned the same cursor twice", path)
-		}
-		cursors[next] = true
-		cursor = next
+		return p.Links.Next, len(p.Data), nil
+	})
+	if err != nil {
+		return nil, err
 	}
+	return out, nil
 }
 
 // AccountID looks a SCIM user's Atlassian account id up when its SCIM record does not carry the

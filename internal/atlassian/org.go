@@ -105,42 +105,56 @@ func (o *Org) ListDomains(ctx context.Context) ([]OrgDomain, error) {
 func (o *Org) listDomains(ctx context.Context, opts callOpts) ([]OrgDomain, error) {
 	path := "/admin/v1/orgs/" + url.PathEscape(o.orgID) + "/domains"
 	var out []OrgDomain
-	cursor := ""
-	seen := map[string]bool{}
-	for page := 0; ; page++ {
-		if page >= maxPages {
-			return nil, apperr.New(apperr.AtlassianBadResponse, "GET %s: the server kept returning pages", path)
-		}
+	err := followCursor("GET "+path, func(cursor string) (string, int, error) {
 		var q url.Values
 		if cursor != "" {
 			q = url.Values{"cursor": {cursor}}
 		}
 		r, err := o.ep.do(ctx, http.MethodGet, path, q, nil, opts)
 		if err != nil {
-			return nil, err
+			return "", 0, err
 		}
 		if r.status != http.StatusOK {
-			e := o.ep.statusError("read the organization's domains", r)
-			if e.Code == apperr.AtlassianNotFound {
-				e.Message = "the organization " + o.orgID + " was not found (404): the id is wrong or the key belongs to another organization"
-				e.Action = "Copy the organization id from admin.atlassian.com > Settings > API keys."
-			}
-			return nil, e
+			return "", 0, o.orgError("read the organization's domains", r)
 		}
 		var p domainsPage
 		if err := json.Unmarshal(r.body, &p); err != nil || p.Data == nil {
-			return nil, badResponse("GET "+path, r, err)
+			return "", 0, badResponse("GET "+path, r, err)
 		}
 		for _, d := range p.Data {
 			out = append(out, OrgDomain{ID: d.ID, Name: strings.ToLower(d.Attributes.Name),
 				ClaimType: d.Attributes.Claim.Type, Status: d.Attributes.Claim.Status})
 		}
-		next := nextCursor(p.Links.Next)
-		if next == "" || len(p.Data) == 0 {
-			return out, nil
+		return p.Links.Next, len(p.Data), nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// followCursor reads a cursor-paged list of the organization APIs: page is called with "" and
+// then with each links.next it returns (bare, or a URL carrying ?cursor=: nextCursor) until a
+// page comes back empty or without a next link; n is the page's item count. A server that
+// repeats a cursor or pages past maxPages would keep a sync reading forever: both end the read
+// as atlassian_bad_response naming the request (what, e.g. "GET /admin/v1/orgs/x/domains").
+func followCursor(what string, page func(cursor string) (next string, n int, err error)) error {
+	cursor := ""
+	seen := map[string]bool{}
+	for i := 0; ; i++ {
+		if i >= maxPages {
+			return apperr.New(apperr.AtlassianBadResponse, "%s: the server kept returning pages", what)
+		}
+		next, n, err := page(cursor)
+		if err != nil {
+			return err
+		}
+		next = nextCursor(next)
+		if next == "" || n == 0 {
+			return nil
 		}
 		if seen[next] {
-			return nil, apperr.New(apperr.AtlassianBadResponse, "GET %s: the server returned the same cursor twice", path)
+			return apperr.New(apperr.AtlassianBadResponse, "%s: the server returned the same cursor twice", what)
 		}
 		seen[next] = true
 		cursor = next

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/idpsync/idpsync/internal/apperr"
+	"github.com/idpsync/idpsync/internal/apperr/apperrtest"
 	"github.com/idpsync/idpsync/internal/atlassian"
 	emu "github.com/idpsync/idpsync/internal/emulator/atlassian"
 	"github.com/idpsync/idpsync/internal/emulator/emutest"
@@ -134,5 +135,27 @@ func TestCheckConnectionFailures(t *testing.T) {
 	s.Inject(emu.Fault{Status: 503})
 	if rep = atlassian.CheckConnection(ctx, fastCfg(s), nil); rep.SCIMURL.Code != apperr.AtlassianUnavailable {
 		t.Errorf("503: %+v", rep.SCIMURL)
+	}
+}
+
+// A cursor-paged organization read that gets the same links.next twice would read forever: it
+// stops on the second page with atlassian_bad_response naming the request, for the domains (v1)
+// and the v2 group search alike (one followCursor).
+func TestCursorPagingRefusesARepeatedCursor(t *testing.T) {
+	u, tr, calls := sameAnswerServer(t, "application/json",
+		`{"data":[{"id":"x","name":"a","attributes":{"name":"a.com","claim":{"type":"dns","status":"verified"}}}],"links":{"next":"https://api.atlassian.com/admin/v1/orgs/o/domains?cursor=c1"}}`)
+	o, err := atlassian.NewOrg(atlassian.OrgConfig{BaseURL: u, OrgID: "o", APIKey: "k", Transport: tr, AllowCustomHost: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	_, err = o.ListDomains(ctx)
+	if e := apperrtest.Want(t, err, apperr.AtlassianBadResponse); !strings.Contains(e.Message, "GET /admin/v1/orgs/o/domains: the server returned the same cursor twice") || *calls != 2 {
+		t.Errorf("domains: %v after %d requests", err, *calls)
+	}
+	*calls = 0
+	_, err = o.FindGroupsByName(ctx, []string{"a"})
+	if e := apperrtest.Want(t, err, apperr.AtlassianBadResponse); !strings.Contains(e.Message, "groups/search: the server returned the same cursor twice") || *calls != 2 {
+		t.Errorf("group search: %v after %d requests", err, *calls)
 	}
 }

@@ -98,26 +98,21 @@ func (o *Org) FindGroupsByName(ctx context.Context, names []string) ([]OrgGroup,
 		for _, k := range keys[i:min(i+groupNamesPerSearch, len(keys))] {
 			chunk = append(chunk, uniq[k])
 		}
-		cursor := ""
-		cursors := map[string]bool{}
-		for page := 0; ; page++ {
-			if page >= maxPages {
-				return nil, apperr.New(apperr.AtlassianBadResponse, "POST %s: the server kept returning pages", path)
-			}
+		err := followCursor("POST "+path, func(cursor string) (string, int, error) {
 			body := map[string]any{"groupNames": chunk, "limit": orgPageLimit}
 			if cursor != "" {
 				body["cursor"] = cursor
 			}
 			r, err := o.ep.do(ctx, http.MethodPost, path, nil, body, callOpts{})
 			if err != nil {
-				return nil, err
+				return "", 0, err
 			}
 			if r.status != http.StatusOK {
-				return nil, o.orgError("search the organization's groups", r)
+				return "", 0, o.orgError("search the organization's groups", r)
 			}
 			var p orgGroupPage
 			if err := json.Unmarshal(r.body, &p); err != nil || p.Data == nil {
-				return nil, badResponse("POST "+path, r, err)
+				return "", 0, badResponse("POST "+path, r, err)
 			}
 			for _, g := range p.Data {
 				// The search is documented as exact (case-insensitive); a server that answers
@@ -128,15 +123,10 @@ func (o *Org) FindGroupsByName(ctx context.Context, names []string) ([]OrgGroup,
 				seen[g.ID] = true
 				out = append(out, OrgGroup{ID: g.ID, Name: g.Name, DirectoryID: g.DirectoryID, ExternalSynced: g.ExternalSynced, ManagedBy: g.ManagedBy})
 			}
-			next := nextCursor(p.Links.Next)
-			if next == "" || len(p.Data) == 0 {
-				break
-			}
-			if cursors[next] {
-				return nil, apperr.New(apperr.AtlassianBadResponse, "POST %s: the server returned the same cursor twice", path)
-			}
-			cursors[next] = true
-			cursor = next
+			return p.Links.Next, len(p.Data), nil
+		})
+		if err != nil {
+			return nil, err
 		}
 	}
 	for i := range out {
@@ -158,35 +148,31 @@ func (o *Org) defaultFor(ctx context.Context, g *OrgGroup) ([]string, error) {
 	}
 	path := o.v2("directories", dir, "groups", g.ID, "role-assignments")
 	var out []string
-	cursor := ""
-	cursors := map[string]bool{}
-	for page := 0; page < maxPages; page++ {
+	err := followCursor("GET "+path, func(cursor string) (string, int, error) {
 		q := url.Values{"limit": {"100"}}
 		if cursor != "" {
 			q.Set("cursor", cursor)
 		}
 		r, err := o.ep.do(ctx, http.MethodGet, path, q, nil, callOpts{})
 		if err != nil {
-			return nil, err
+			return "", 0, err
 		}
 		if r.status != http.StatusOK {
-			return nil, o.orgError("read the role assignments of group "+g.Name, r)
+			return "", 0, o.orgError("read the role assignments of group "+g.Name, r)
 		}
 		var p roleAssignmentPage
 		if err := json.Unmarshal(r.body, &p); err != nil || p.Data == nil {
-			return nil, badResponse("GET "+path, r, err)
+			return "", 0, badResponse("GET "+path, r, err)
 		}
 		for _, ra := range p.Data {
 			if ra.DefaultRole != nil && *ra.DefaultRole != "" {
 				out = append(out, ra.ResourceID)
 			}
 		}
-		next := nextCursor(p.Links.Next)
-		if next == "" || len(p.Data) == 0 || cursors[next] {
-			return out, nil
-		}
-		cursors[next] = true
-		cursor = next
+		return p.Links.Next, len(p.Data), nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
