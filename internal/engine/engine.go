@@ -556,16 +556,19 @@ func SettingsHash(s Settings) string {
 	return hex.EncodeToString(h[:])
 }
 
-// savedSnapshot is the file an incremental run starts from. Version 2 adds Prints (nil in a
-// version 1 file, whose desired state the next run scopes again); version 3 stores the
-// snapshot as Stored (snapfile.go), which loadSnapshot turns into Snapshot.
+// savedSnapshot is the head of the file an incremental run starts from. Version 2 adds Prints
+// (nil in a version 1 file, whose desired state the next run scopes again); version 4 writes
+// the snapshot after it in chunks (snapfile.go) and the counts here say how many of each.
 type savedSnapshot struct {
 	Version      int
 	SettingsHash string
-	Snapshot     *directory.Snapshot // versions 1 and 2
-	Stored       *storedSnapshot     // version 3
+	Snapshot     *directory.Snapshot // versions 1 and 2; version 4: read after the header
 	Prints       *Prints             // of Scope(Snapshot) under the settings of SettingsHash
 	Digest       string              `gob:"-"`
+
+	Tenant                                  directory.Tenant
+	Domains                                 []directory.Domain
+	Users, Groups, Extra, Keys, Memberships int
 }
 
 func (e *Engine) snapshotPath() string {
@@ -593,17 +596,21 @@ func (e *Engine) loadSnapshot() (*savedSnapshot, error) {
 		return nil, err
 	}
 	var s savedSnapshot
-	if err := gob.NewDecoder(zr).Decode(&s); err != nil {
+	dec := gob.NewDecoder(zr)
+	if err := dec.Decode(&s); err != nil {
 		return nil, err
+	}
+	switch s.Version {
+	case 1, 2:
+	case 4:
+		if s.Snapshot, err = readSnapshot(dec, &s); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, nil // a form this version cannot read: the next run is a full one
 	}
 	if _, err := io.Copy(io.Discard, br); err != nil { // the gzip trailer and anything after it
 		return nil, err
-	}
-	if s.Stored != nil {
-		s.Snapshot, s.Stored = s.Stored.snapshot(), nil
-	}
-	if s.Snapshot == nil {
-		return nil, nil // nothing this version can read: the next run is a full one
 	}
 	s.Digest = hex.EncodeToString(sha.Sum(nil))
 	return &s, nil
@@ -648,7 +655,7 @@ func (e *Engine) Commit(ctx context.Context, p *Plan, out *Outcome) error {
 		// flate writes its output a few hundred bytes at a time: buffered, not a syscall each.
 		bw := bufio.NewWriterSize(io.MultiWriter(w, sha), 1<<16)
 		zw, _ := gzip.NewWriterLevel(bw, gzip.BestSpeed)
-		if err := gob.NewEncoder(zw).Encode(savedSnapshot{Version: 3, SettingsHash: p.SettingsHash, Stored: compactSnapshot(p.Snapshot), Prints: p.prints}); err != nil {
+		if err := writeSnapshot(gob.NewEncoder(zw), savedSnapshot{Version: 4, SettingsHash: p.SettingsHash, Prints: p.prints}, p.Snapshot); err != nil {
 			return err
 		}
 		if err := zw.Close(); err != nil {

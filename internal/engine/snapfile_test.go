@@ -3,12 +3,24 @@ package engine
 import (
 	"bytes"
 	"encoding/gob"
+	"fmt"
+	"io"
 	"reflect"
 	"testing"
 	"unsafe"
 
 	"github.com/idpsync/idpsync/internal/directory"
 )
+
+type maxWriter struct {
+	w   io.Writer
+	max int
+}
+
+func (m *maxWriter) Write(p []byte) (int, error) {
+	m.max = max(m.max, len(p))
+	return m.w.Write(p)
+}
 
 // The stored form gives back the snapshot it was made from: members that are users, groups,
 // ids of neither (a member whose object the read did not return), other types with their
@@ -18,15 +30,34 @@ func TestStoredSnapshotRoundTrip(t *testing.T) {
 	s.Members["gOps"] = append(s.Members["gOps"], directory.Member{ID: "dev1", Kind: directory.MemberOther, ODataType: "#microsoft.graph.device"},
 		directory.Member{ID: "uGone", Kind: directory.MemberUser}, directory.Member{ID: "gGone", Kind: directory.MemberGroup})
 	s.Members["gMissing"] = []directory.Member{{ID: "u01", Kind: directory.MemberUser}, {ID: "dev1", Kind: directory.MemberOther, ODataType: "#microsoft.graph.device"}}
+	for i := range 3 * snapChunk { // more than one chunk of users and of memberships
+		id := fmt.Sprintf("x%06d", i)
+		s.Users = append(s.Users, directory.User{ID: id, Mail: id + "@contoso.com"})
+		s.Members["gSales"] = append(s.Members["gSales"], directory.Member{ID: id, Kind: directory.MemberUser})
+	}
 	var buf bytes.Buffer
-	if err := gob.NewEncoder(&buf).Encode(compactSnapshot(s)); err != nil {
+	mw := &maxWriter{w: &buf}
+	if err := writeSnapshot(gob.NewEncoder(mw), savedSnapshot{Version: 4, SettingsHash: "h"}, s); err != nil {
 		t.Fatal(err)
 	}
-	var c storedSnapshot
-	if err := gob.NewDecoder(&buf).Decode(&c); err != nil {
+	size := buf.Len()
+	// gob holds each message whole while it encodes or decodes it: no message may be the
+	// snapshot (the users alone are ~1.5 MB here, a chunk of them a third).
+	if mw.max > size/2 {
+		t.Fatalf("a gob message of %d bytes in a file of %d", mw.max, size)
+	}
+	dec := gob.NewDecoder(&buf)
+	var h savedSnapshot
+	if err := dec.Decode(&h); err != nil {
 		t.Fatal(err)
 	}
-	got := c.snapshot()
+	got, err := readSnapshot(dec, &h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if buf.Len() != 0 {
+		t.Fatalf("%d of %d bytes left unread", buf.Len(), size)
+	}
 	if !reflect.DeepEqual(got, s) {
 		t.Fatalf("round trip:\ngot  %+v\nwant %+v", got, s)
 	}
