@@ -294,13 +294,19 @@ func (f *Flat) Groups() []string { return f.groupIDs }
 // HasGroup reports whether id is a known group.
 func (f *Flat) HasGroup(id string) bool { _, ok := f.gIndex[id]; return ok }
 
-// Members returns the transitive user members of a group, sorted by id; nil for an unknown group.
-func (f *Flat) Members(groupID string) []string {
+// groupNames is the names (in ids) of a group's range of edges (edges[off[g]:off[g+1]]); nil
+// for an unknown group.
+func (f *Flat) groupNames(groupID string, ids []string, edges, off []int32) []string {
 	g, ok := f.gIndex[groupID]
 	if !ok {
 		return nil
 	}
-	return f.names(f.userIDs, f.mem[f.memOff[g]:f.memOff[g+1]])
+	return f.names(ids, edges[off[g]:off[g+1]])
+}
+
+// Members returns the transitive user members of a group, sorted by id; nil for an unknown group.
+func (f *Flat) Members(groupID string) []string {
+	return f.groupNames(groupID, f.userIDs, f.mem, f.memOff)
 }
 
 // MemberCount is len(Members(groupID)) without building the slice.
@@ -320,11 +326,7 @@ func (f *Flat) IsMember(groupID, userID string) bool {
 
 // DirectUsers returns the users that are direct members of a group, sorted by id.
 func (f *Flat) DirectUsers(groupID string) []string {
-	g, ok := f.gIndex[groupID]
-	if !ok {
-		return nil
-	}
-	return f.names(f.userIDs, f.user[f.userOff[g]:f.userOff[g+1]])
+	return f.groupNames(groupID, f.userIDs, f.user, f.userOff)
 }
 
 // Subgroups returns the transitive subgroups of a group, sorted by id. The group itself is not
@@ -345,20 +347,12 @@ func (f *Flat) Subgroups(groupID string) []string {
 
 // Children returns the direct subgroups of a group, sorted by id.
 func (f *Flat) Children(groupID string) []string {
-	g, ok := f.gIndex[groupID]
-	if !ok {
-		return nil
-	}
-	return f.names(f.groupIDs, f.child[f.childOff[g]:f.childOff[g+1]])
+	return f.groupNames(groupID, f.groupIDs, f.child, f.childOff)
 }
 
 // Parents returns the groups that have groupID as a direct member, sorted by id.
 func (f *Flat) Parents(groupID string) []string {
-	g, ok := f.gIndex[groupID]
-	if !ok {
-		return nil
-	}
-	return f.names(f.groupIDs, f.parent[f.parentOff[g]:f.parentOff[g+1]])
+	return f.groupNames(groupID, f.groupIDs, f.parent, f.parentOff)
 }
 
 // Others returns a group's direct members that are neither users nor groups (service principals,

@@ -79,32 +79,28 @@ func (t *Tenant) tenantLocked() directory.Tenant {
 func (t *Tenant) UsersAfter(after string, limit int) (page []directory.User, more bool) {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	ids, more := idsAfter(t.userIDs, after, limit)
-	for _, id := range ids {
-		page = append(page, t.users[id].User)
-	}
-	return page, more
+	return pageAfter(t.userIDs, after, limit, func(id string) directory.User { return t.users[id].User })
 }
 
 // GroupsAfter is UsersAfter for groups.
 func (t *Tenant) GroupsAfter(after string, limit int) (page []directory.Group, more bool) {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	ids, more := idsAfter(t.groupIDs, after, limit)
-	for _, id := range ids {
-		page = append(page, t.groups[id].Group)
-	}
-	return page, more
+	return pageAfter(t.groupIDs, after, limit, func(id string) directory.Group { return t.groups[id].Group })
 }
 
-// idsAfter is the keyset page of sorted ids after the given one.
-func idsAfter(sorted []string, after string, limit int) ([]string, bool) {
+// pageAfter is the keyset page of up to limit objects whose sorted ids come after the given
+// one, each read by get, and whether more follow.
+func pageAfter[T any](sorted []string, after string, limit int, get func(id string) T) (page []T, more bool) {
 	i := sort.SearchStrings(sorted, after)
 	if i < len(sorted) && sorted[i] == after {
 		i++
 	}
 	end := min(i+limit, len(sorted))
-	return sorted[i:end], end < len(sorted)
+	for _, id := range sorted[i:end] {
+		page = append(page, get(id))
+	}
+	return page, end < len(sorted)
 }
 
 // User returns a user that is not deleted.
