@@ -19,12 +19,7 @@ import (
 // lists who is suspended. Over real HTTP against the strict emulator.
 func TestSuspendAndRestoreThroughOrganizationsAPI(t *testing.T) {
 	ctx := context.Background()
-	s := emutest.Atlassian(t, emu.Options{})
-	c := newClient(t, fastCfg(s))
-	u, err := c.CreateUser(ctx, alice())
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, c, u := withAlice(t, emu.Options{})
 	if u.AccountID == "" {
 		t.Fatalf("the created user carries no account id: %+v", u)
 	}
@@ -100,12 +95,7 @@ func TestSuspendAndRestoreThroughOrganizationsAPI(t *testing.T) {
 // links lookup by email, and only this directory's link of this SCIM user counts.
 func TestAccountIDFromSCIMLinks(t *testing.T) {
 	ctx := context.Background()
-	s := emutest.Atlassian(t, emu.Options{NoAccountExtension: true})
-	c := newClient(t, fastCfg(s))
-	u, err := c.CreateUser(ctx, alice())
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, _, u := withAlice(t, emu.Options{NoAccountExtension: true})
 	if u.AccountID != "" {
 		t.Fatalf("the emulator was asked to leave the extension out, got %q", u.AccountID)
 	}

@@ -30,6 +30,18 @@ func fastCfg(s *emu.Server) atlassian.SCIMConfig {
 	}
 }
 
+// withAlice starts an emulator with o and a client of it, and creates alice() in it.
+func withAlice(t *testing.T, o emu.Options) (*emu.Server, *atlassian.SCIM, atlassian.User) {
+	t.Helper()
+	s := emutest.Atlassian(t, o)
+	c := newClient(t, fastCfg(s))
+	u, err := c.CreateUser(context.Background(), alice())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, c, u
+}
+
 func newClient(t *testing.T, cfg atlassian.SCIMConfig) *atlassian.SCIM {
 	t.Helper()
 	c, err := atlassian.NewSCIM(cfg)
@@ -80,13 +92,8 @@ func TestValidateBaseURL(t *testing.T) {
 }
 
 func TestCreateReadFindRoundTrip(t *testing.T) {
-	s := emutest.Atlassian(t, emu.Options{})
-	c := newClient(t, fastCfg(s))
+	s, c, created := withAlice(t, emu.Options{})
 	ctx := context.Background()
-	created, err := c.CreateUser(ctx, alice())
-	if err != nil {
-		t.Fatal(err)
-	}
 	if created.ID == "" || created.AccountID == "" {
 		t.Fatalf("no id or no Atlassian account id: %+v", created)
 	}
@@ -136,13 +143,8 @@ func TestCreateReadFindRoundTrip(t *testing.T) {
 }
 
 func TestPatchOnlyWhatChanged(t *testing.T) {
-	s := emutest.Atlassian(t, emu.Options{})
-	c := newClient(t, fastCfg(s))
+	s, c, cur := withAlice(t, emu.Options{})
 	ctx := context.Background()
-	cur, err := c.CreateUser(ctx, alice())
-	if err != nil {
-		t.Fatal(err)
-	}
 	desired := alice()
 	desired.Title = "Staff Engineer"
 	desired.MobilePhone = ""
@@ -184,10 +186,8 @@ func TestPatchOnlyWhatChanged(t *testing.T) {
 }
 
 func TestDeactivateAndDelete(t *testing.T) {
-	s := emutest.Atlassian(t, emu.Options{})
-	c := newClient(t, fastCfg(s))
+	s, c, u := withAlice(t, emu.Options{})
 	ctx := context.Background()
-	u, _ := c.CreateUser(ctx, alice())
 	s.ResetRequests()
 	if err := c.SetActive(ctx, u.ID, false); err != nil {
 		t.Fatal(err)
@@ -213,10 +213,8 @@ func TestDeactivateAndDelete(t *testing.T) {
 }
 
 func TestNotFoundMeansDeletedByHand(t *testing.T) {
-	s := emutest.Atlassian(t, emu.Options{})
-	c := newClient(t, fastCfg(s))
+	s, c, u := withAlice(t, emu.Options{})
 	ctx := context.Background()
-	u, _ := c.CreateUser(ctx, alice())
 	g, _ := c.CreateGroup(ctx, "Engineering", "grp-1")
 	s.DeleteUserByHand(u.ID)
 	s.DeleteGroupByHand(g.ID)

@@ -90,6 +90,19 @@ func wantCode(t *testing.T, err error, code apperr.Code) *apperr.Error {
 	return e
 }
 
+// signedIn is an identity emulator with o and a client of tenantA signed in interactively, with
+// the test's context.
+func signedIn(t *testing.T, o identity.Options) (*env, *auth.Client, context.Context) {
+	t.Helper()
+	e := newEnv(t, o)
+	ctx := ctxT(t)
+	c := e.client(t, tenantA)
+	if _, err := c.SignInInteractive(ctx, ""); err != nil {
+		t.Fatal(err)
+	}
+	return e, c, ctx
+}
+
 func ctxT(t *testing.T) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	t.Cleanup(cancel)
@@ -207,12 +220,7 @@ func TestSilentSignInAfterRestartFromSealedCacheOnSecretService(t *testing.T) {
 
 func TestRefreshTokenRedeemedWhenAccessTokenExpires(t *testing.T) {
 	// Under five minutes left counts as expired for MSAL, so a 2-minute token is renewed at once.
-	e := newEnv(t, identity.Options{AccessTokenLifetime: 2 * time.Minute})
-	ctx := ctxT(t)
-	c := e.client(t, tenantA)
-	if _, err := c.SignInInteractive(ctx, ""); err != nil {
-		t.Fatal(err)
-	}
+	e, c, ctx := signedIn(t, identity.Options{AccessTokenLifetime: 2 * time.Minute})
 	before := e.srv.CountGrant("refresh_token")
 	tok, err := c.AccessToken(ctx)
 	if err != nil {
@@ -236,12 +244,7 @@ func TestRefreshTokenRedeemedWhenAccessTokenExpires(t *testing.T) {
 // TestConcurrentTokens is kiota's pattern: many Graph requests at once, each asking for a token.
 // A 2-minute token is renewed on every call, so the refreshes and cache writes overlap.
 func TestConcurrentTokens(t *testing.T) {
-	e := newEnv(t, identity.Options{AccessTokenLifetime: 2 * time.Minute})
-	ctx := ctxT(t)
-	c := e.client(t, tenantA)
-	if _, err := c.SignInInteractive(ctx, ""); err != nil {
-		t.Fatal(err)
-	}
+	e, c, ctx := signedIn(t, identity.Options{AccessTokenLifetime: 2 * time.Minute})
 	var wg sync.WaitGroup
 	errs := make(chan error, 16)
 	for i := 0; i < 16; i++ {
@@ -497,12 +500,7 @@ func TestInteractiveSignInCanceled(t *testing.T) {
 }
 
 func TestSignOutWipesCacheAndKey(t *testing.T) {
-	e := newEnv(t, identity.Options{})
-	ctx := ctxT(t)
-	c := e.client(t, tenantA)
-	if _, err := c.SignInInteractive(ctx, ""); err != nil {
-		t.Fatal(err)
-	}
+	e, c, ctx := signedIn(t, identity.Options{})
 	if err := c.SignOut(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -59,12 +59,7 @@ func TestEveryScopeSpellingSignsInAndRefreshes(t *testing.T) {
 func TestRefreshOnlyAnswersShortOrReducedScope(t *testing.T) {
 	for _, form := range []identity.ScopeForm{identity.ScopeShort, identity.ScopeReduced, identity.ScopeEmpty, identity.ScopeEncoded} {
 		t.Run(string(form), func(t *testing.T) {
-			e := newEnv(t, identity.Options{AccessTokenLifetime: 2 * time.Minute})
-			ctx := ctxT(t)
-			c := e.client(t, tenantA)
-			if _, err := c.SignInInteractive(ctx, ""); err != nil {
-				t.Fatal(err)
-			}
+			e, c, ctx := signedIn(t, identity.Options{AccessTokenLifetime: 2 * time.Minute})
 			e.srv.SetScopeForm("refresh_token", form)
 			for i := 0; i < 3; i++ {
 				if _, err := c.AccessToken(ctx); err != nil {
