@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -16,36 +17,46 @@ func init() {
 		Name:    "alerts",
 		Usage:   "idpsync alerts show|test|set-webhook|remove-webhook --directory NAME",
 		Summary: "alerts of scheduled syncs: the last one, a test, and the Teams or Slack webhook URL (kept in the keychain)",
-		Run:     runAlerts,
+		Subs: []Sub{
+			{Name: "show", Args: "--directory NAME [--json]", Text: "The last alert: a scheduled or automatic sync that failed, partly failed or was blocked."},
+			{Name: "set-webhook", Args: "--directory NAME", Text: `Read an incoming-webhook URL (Microsoft Teams or Slack; https) from the first line of
+standard input, or from IDPSYNC_WEBHOOK_URL, and keep it in the OS keychain. Alerts are
+then also POSTed there as JSON: {"text": "…", "version": 1, "idpsync": {…}}.`},
+			{Name: "remove-webhook", Args: "--directory NAME"},
+			{Name: "test", Args: "--directory NAME [--json]", Text: "Send a test alert to the desktop and the webhook; exit 1 if a channel failed."},
+		},
+		Flags: func(fs *flag.FlagSet) { new(alertsArgs).register(fs) },
+		Notes: "Every alert is also a desktop notification of the signed-in user's session.\n",
+		Run:   runAlerts,
 	})
 }
 
-const alertsHelp = `Usage:
-  idpsync alerts show --directory NAME [--json]
-      The last alert: a scheduled or automatic sync that failed, partly failed or was blocked.
-  idpsync alerts set-webhook --directory NAME
-      Read an incoming-webhook URL (Microsoft Teams or Slack; https) from the first line of
-      standard input, or from IDPSYNC_WEBHOOK_URL, and keep it in the OS keychain. Alerts are
-      then also POSTed there as JSON: {"text": "…", "version": 1, "idpsync": {…}}.
-  idpsync alerts remove-webhook --directory NAME
-  idpsync alerts test --directory NAME [--json]
-      Send a test alert to the desktop and the webhook; exit 1 if a channel failed.
-Every alert is also a desktop notification of the signed-in user's session.
-`
+// alertsArgs are the flags of every alerts subcommand.
+type alertsArgs struct {
+	dir    string
+	asJSON bool
+}
+
+func (a *alertsArgs) register(fs *flag.FlagSet) {
+	fs.StringVar(&a.dir, "directory", "", "the directory `NAME` (any case) or id")
+	fs.BoolVar(&a.asJSON, "json", false, "show, test: print one JSON document on stdout instead of words")
+	fs.Func("url", refusedUsage, func(string) error {
+		return apperr.New(apperr.InvalidInput, "the webhook URL is a secret and is never taken from the command line")
+	})
+}
 
 func runAlerts(ctx context.Context, cfg config.Config, args []string, stdout, stderr io.Writer) int {
+	alertsHelp := helpOf("alerts")
 	sub, rest, code, done := subcommand(args, alertsHelp, "alerts needs show, test, set-webhook or remove-webhook", stdout, stderr)
 	if done {
 		return code
 	}
 	fs := newFlags("alerts " + sub)
-	dir := fs.String("directory", "", "")
-	asJSON := fs.Bool("json", false, "")
-	fs.Func("url", "refused", func(string) error {
-		return apperr.New(apperr.InvalidInput, "the webhook URL is a secret and is never taken from the command line")
-	})
+	var fa alertsArgs
+	fa.register(fs)
+	dir, asJSON := &fa.dir, &fa.asJSON
 	if err := fs.Parse(rest); err != nil {
-		return usageFail(stderr, alertsHelp, "%s", usageMsg(err, "bad arguments"))
+		return badArgs(stdout, stderr, alertsHelp, err)
 	}
 	if *dir == "" || fs.NArg() > 0 {
 		return usageFail(stderr, alertsHelp, "alerts %s needs --directory NAME", sub)

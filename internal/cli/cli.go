@@ -33,6 +33,8 @@ type Command struct {
 	// (flagHelp): written once, beside the flag, so help and flags cannot drift. Nil for a
 	// command whose help is written out (Notes alone).
 	Flags func(fs *flag.FlagSet)
+	// Subs are the subcommands of a command run as `idpsync NAME SUB …`, in its help's order.
+	Subs []Sub
 	// Notes follow the flag list in the command's help.
 	Notes string
 	// Run receives the arguments after the command name and returns the process exit code.
@@ -124,14 +126,58 @@ func (r *registry) run(ctx context.Context, cfg config.Config, args []string, st
 	return c.Run(ctx, cfg, args[1:], stdout, stderr)
 }
 
-// help is the command's help after its usage line: the flags its Flags defines, then Notes.
+// Sub is one subcommand in its command's help: its synopsis, what it does and, when it has
+// flags of its own, their list; a Sub without Flags takes the command's.
+type Sub struct {
+	Name  string
+	Args  string // the synopsis after the name, e.g. "--directory NAME [--json]"
+	Text  string // what it does, a few lines
+	Flags func(fs *flag.FlagSet)
+}
+
+// help is the command's help after its usage line: its subcommands (each with the flags it
+// defines), the flags the command's Flags defines, then Notes. Every flag list is generated from
+// the definitions (flagHelp).
 func (c Command) help() string {
-	if c.Flags == nil {
-		return c.Notes
+	var b strings.Builder
+	if len(c.Subs) > 0 {
+		b.WriteString("Usage:\n")
 	}
-	fs := flag.NewFlagSet(c.Name, flag.ContinueOnError)
-	c.Flags(fs)
-	return "\nFlags:\n" + flagHelp(fs) + c.Notes
+	for _, s := range c.Subs {
+		fmt.Fprintf(&b, "  idpsync %s\n", strings.TrimSpace(c.Name+" "+s.Name+" "+s.Args))
+		for _, l := range strings.Split(strings.TrimRight(s.Text, "\n"), "\n") {
+			if l != "" {
+				b.WriteString("      " + l + "\n")
+			}
+		}
+		if s.Flags != nil {
+			b.WriteString(flagHelp(flagsOf(c.Name+" "+s.Name, s.Flags)))
+		}
+	}
+	if c.Flags != nil {
+		b.WriteString("\nFlags:\n" + flagHelp(flagsOf(c.Name, c.Flags)))
+	}
+	return b.String() + c.Notes
+}
+
+// helpOf is the help of the registered command name, as `idpsync help NAME` prints it after its
+// usage line: what a command prints for --help and after a usage error.
+func helpOf(name string) string {
+	c, _ := std.lookup(name)
+	return c.help()
+}
+
+// usageHelp is the usage line and help of the registered command name, for a command without
+// subcommands.
+func usageHelp(name string) string {
+	c, _ := std.lookup(name)
+	return "Usage: " + c.Usage + "\n" + c.help()
+}
+
+func flagsOf(name string, define func(fs *flag.FlagSet)) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	define(fs)
+	return fs
 }
 
 // flagHelp lists fs's flags with their usage strings: "--name METAVAR" (the `quoted` word of the

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -80,6 +81,16 @@ func usageFail(stderr io.Writer, help, format string, args ...any) int {
 	fmt.Fprintf(stderr, "error [%s]: %s\n", apperr.InvalidInput, fmt.Sprintf(format, args...))
 	fmt.Fprint(stderr, help)
 	return ExitUsage
+}
+
+// badArgs answers a command line its flag set refused: --help (or -h) prints the help on stdout
+// and succeeds; anything else is a usage error with the help.
+func badArgs(stdout, stderr io.Writer, help string, err error) int {
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(stdout, help)
+		return ExitOK
+	}
+	return usageFail(stderr, help, "%s", usageMsg(err, "bad arguments"))
 }
 
 // newFlags returns a flag set that reports errors itself (the command prints its help).

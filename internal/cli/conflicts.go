@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -17,40 +18,49 @@ func init() {
 		Name:    "conflicts",
 		Usage:   "idpsync conflicts list --directory NAME [--json] | decide --directory NAME --group NAME|ID (--take-over | --skip | --retry | --undecided)",
 		Summary: "list Atlassian groups named like an Entra group but not managed by IdP Sync, and decide each (take over or skip)",
-		Run:     runConflicts,
+		Subs: []Sub{
+			{Name: "list", Args: "--directory NAME [--json]", Text: `Preview the sync (nothing is written) and list each unmanaged Atlassian group named like a
+synced Entra group, with who taking it over would add and remove, and the decision.`},
+			{Name: "decide", Args: "--directory NAME --group NAME|ID (--take-over | --skip | --retry | --undecided) [--json]"},
+		},
+		Flags: func(fs *flag.FlagSet) { new(conflictsArgs).register(fs) },
+		Notes: `
+A conflict without a decision is held, as in the app: the sync leaves that Atlassian group
+alone and does not sync the Entra group until it is decided.
+`,
+		Run: runConflicts,
 	})
 }
 
-const conflictsHelp = `Usage:
-  idpsync conflicts list --directory NAME [--json]
-      Preview the sync (nothing is written) and list each unmanaged Atlassian group named like a
-      synced Entra group, with who taking it over would add and remove, and the decision.
-  idpsync conflicts decide --directory NAME --group NAME|ID (--take-over | --skip | --retry | --undecided) [--json]
-      --take-over   IdP Sync manages the group from now on: its members are overwritten
-      --skip        the group is left alone and the Entra group is not synced
-      --retry       a group outside the SCIM directory (which IdP Sync cannot take over) was
-                    resolved in admin.atlassian.com: create the Entra group again
-      --undecided   forget the decision (the sync waits for one again)
-      --group takes the group's display name (case-insensitive) or its Entra object id.
-A conflict without a decision is held, as in the app: the sync leaves that Atlassian group
-alone and does not sync the Entra group until it is decided.
-`
+// conflictsArgs are the flags of list and decide.
+type conflictsArgs struct {
+	dir, group                               string
+	takeOver, skip, undecided, retry, asJSON bool
+}
+
+func (a *conflictsArgs) register(fs *flag.FlagSet) {
+	fs.StringVar(&a.dir, "directory", "", "the directory `NAME` (any case) or id")
+	fs.StringVar(&a.group, "group", "", "decide: the group's display `NAME` (any case) or its Entra object id")
+	fs.BoolVar(&a.takeOver, "take-over", false, "decide: IdP Sync manages the group from now on; its members are overwritten")
+	fs.BoolVar(&a.skip, "skip", false, "decide: the group is left alone and the Entra group is not synced")
+	fs.BoolVar(&a.retry, "retry", false, "decide: a group outside the SCIM directory (which IdP Sync cannot take over) was "+
+		"resolved in admin.atlassian.com: create the Entra group again")
+	fs.BoolVar(&a.undecided, "undecided", false, "decide: forget the decision (the sync waits for one again)")
+	fs.BoolVar(&a.asJSON, "json", false, "print one JSON document on stdout instead of words")
+}
 
 func runConflicts(ctx context.Context, cfg config.Config, args []string, stdout, stderr io.Writer) int {
+	conflictsHelp := helpOf("conflicts")
 	sub, _, code, done := subcommand(args, conflictsHelp, "conflicts needs list or decide", stdout, stderr)
 	if done {
 		return code
 	}
 	fs := newFlags("conflicts " + sub)
-	dir := fs.String("directory", "", "")
-	group := fs.String("group", "", "")
-	takeOver := fs.Bool("take-over", false, "")
-	skip := fs.Bool("skip", false, "")
-	undecided := fs.Bool("undecided", false, "")
-	retry := fs.Bool("retry", false, "")
-	asJSON := fs.Bool("json", false, "")
+	var a conflictsArgs
+	a.register(fs)
+	dir, group, takeOver, skip, undecided, retry, asJSON := &a.dir, &a.group, &a.takeOver, &a.skip, &a.undecided, &a.retry, &a.asJSON
 	if err := fs.Parse(args[1:]); err != nil {
-		return usageFail(stderr, conflictsHelp, "%s", usageMsg(err, "bad arguments"))
+		return badArgs(stdout, stderr, conflictsHelp, err)
 	}
 	if *dir == "" || fs.NArg() > 0 {
 		return usageFail(stderr, conflictsHelp, "conflicts %s needs --directory NAME", sub)

@@ -19,30 +19,23 @@ func init() {
 		Name:    "directory",
 		Usage:   "idpsync directory add|list|show|edit|test|remove …",
 		Summary: "create, list, show, edit, test or remove an identity-provider directory (what the setup screens do)",
-		Run:     runDirectory,
+		Subs: []Sub{
+			{Name: "add", Args: "--name NAME --client-id ID --scim-url URL [--scim-key-stdin] [fields] [--no-test] [--json]"},
+			{Name: "list", Args: "[--json]"},
+			{Name: "show", Args: "--directory NAME [--json]"},
+			{Name: "edit", Args: "--directory NAME [fields to change] [--no-test] [--json]"},
+			{Name: "test", Args: "(--directory NAME | --client-id … --scim-url …) [--scim-key-stdin] [--json]"},
+			{Name: "remove", Args: "--directory NAME [--yes]"},
+		},
+		Flags: func(fs *flag.FlagSet) { new(dirArgs).register(fs) },
+		Notes: directoryNotes,
+		Run:   runDirectory,
 	})
 }
 
-const directoryHelp = `Usage:
-  idpsync directory add --name NAME --client-id ID --scim-url URL [--scim-key-stdin] [fields] [--no-test] [--json]
-  idpsync directory list [--json]
-  idpsync directory show --directory NAME [--json]
-  idpsync directory edit --directory NAME [fields to change] [--no-test] [--json]
-  idpsync directory test (--directory NAME | --client-id … --scim-url …) [--scim-key-stdin] [--json]
-  idpsync directory remove --directory NAME [--yes]
-
-Fields (the Add identity provider and Connection screens):
-  --name NAME              the directory's name (edit: the new name)
-  --cloud global|usgov|china   the Microsoft cloud (default global)
-  --client-id ID           Application (client) ID of your app registration in Entra
-  --scim-url URL           the directory's SCIM base URL, https://api.atlassian.com/scim/directory/{id}
-  --scim-key-created DATE  when the SCIM API key was created, YYYY-MM-DD (keys expire after a year)
-  --org-id ID              the Atlassian organization id (optional; needs the organization API key)
-  --allow-custom-host      allow a SCIM or organization host other than api.atlassian.com (proxy, test)
-  Advanced endpoints ("" = the cloud's default; all https):
-  --graph-url URL          Microsoft Graph base URL, e.g. https://graph.microsoft.com/v1.0
-  --authority URL          sign-in authority root, e.g. https://login.microsoftonline.com
-  --org-url URL            Atlassian organization API root, e.g. https://api.atlassian.com
+const directoryNotes = `
+The fields are those of the Add identity provider and Connection screens; edit changes only the
+fields given. Advanced endpoints ("" = the cloud's default) are all https.
 
 Secrets never come from the command line. The SCIM API key comes from the first line of standard
 input with --scim-key-stdin, else from IDPSYNC_SCIM_API_KEY; the organization API key from the
@@ -54,25 +47,44 @@ fails (--no-test skips it, e.g. to prepare a directory offline). test prints eac
 asks first on a terminal, and needs --yes otherwise.
 `
 
+// dirArgs are the flags of every directory subcommand; their usage strings are its help.
+type dirArgs struct {
+	dir                 string
+	asJSON, noTest, yes bool
+	f                   dirFields
+	refused             func() error
+}
+
+func (a *dirArgs) register(fs *flag.FlagSet) {
+	fs.StringVar(&a.dir, "directory", "", "show, edit, test, remove: the directory `NAME` (any case) or id")
+	fs.BoolVar(&a.asJSON, "json", false, "print one JSON document on stdout instead of words")
+	fs.BoolVar(&a.noTest, "no-test", false, "add, edit: store without running the connection test first")
+	fs.BoolVar(&a.yes, "yes", false, "remove: do not ask (needed when not on a terminal)")
+	a.f.register(fs)
+	a.refused = secretFlags(fs)
+}
+
 // dirFields are the setup screens' fields on the command line.
 type dirFields struct {
-	name, cloud, clientID, scimURL, keyCreated, orgID, graphURL, authority, orgURL string
-	allowCustom, scimStdin, orgStdin                                               bool
+	name, cloud, clientID, scimURL, keyCreated, orgID, graphURL, authority, orgURL, tenant string
+	allowCustom, scimStdin, orgStdin                                                       bool
 }
 
 func (f *dirFields) register(fs *flag.FlagSet) {
-	fs.StringVar(&f.name, "name", "", "")
-	fs.StringVar(&f.cloud, "cloud", "", "")
-	fs.StringVar(&f.clientID, "client-id", "", "")
-	fs.StringVar(&f.scimURL, "scim-url", "", "")
-	fs.StringVar(&f.keyCreated, "scim-key-created", "", "")
-	fs.StringVar(&f.orgID, "org-id", "", "")
-	fs.StringVar(&f.graphURL, "graph-url", "", "")
-	fs.StringVar(&f.authority, "authority", "", "")
-	fs.StringVar(&f.orgURL, "org-url", "", "")
-	fs.BoolVar(&f.allowCustom, "allow-custom-host", false, "")
-	fs.BoolVar(&f.scimStdin, "scim-key-stdin", false, "")
-	fs.BoolVar(&f.orgStdin, "org-key-stdin", false, "")
+	fs.StringVar(&f.name, "name", "", "the directory's `NAME` (edit: the new name)")
+	fs.StringVar(&f.cloud, "cloud", "", "the Microsoft `CLOUD`: global (the default), usgov or china")
+	fs.StringVar(&f.clientID, "client-id", "", "Application (client) `ID` of your app registration in Entra")
+	fs.StringVar(&f.tenant, "tenant", "", "the sign-in `TENANT` of a single-tenant app registration: its Directory (tenant) ID or a "+
+		"domain verified in the tenant (organizations, common and consumers are refused); \"\" for a multi-tenant one")
+	fs.StringVar(&f.scimURL, "scim-url", "", "the directory's SCIM base `URL`, https://api.atlassian.com/scim/directory/{id}")
+	fs.StringVar(&f.keyCreated, "scim-key-created", "", "when the SCIM API key was created, `YYYY-MM-DD` (keys expire after a year)")
+	fs.StringVar(&f.orgID, "org-id", "", "the Atlassian organization `ID` (optional; needs the organization API key)")
+	fs.StringVar(&f.graphURL, "graph-url", "", "advanced: Microsoft Graph base `URL`, e.g. https://graph.microsoft.com/v1.0")
+	fs.StringVar(&f.authority, "authority", "", "advanced: sign-in authority root `URL`, e.g. https://login.microsoftonline.com")
+	fs.StringVar(&f.orgURL, "org-url", "", "advanced: Atlassian organization API root `URL`, e.g. https://api.atlassian.com")
+	fs.BoolVar(&f.allowCustom, "allow-custom-host", false, "allow a SCIM or organization host other than api.atlassian.com (proxy, test)")
+	fs.BoolVar(&f.scimStdin, "scim-key-stdin", false, "read the SCIM API key from the first line of standard input")
+	fs.BoolVar(&f.orgStdin, "org-key-stdin", false, "read the organization API key from the next line of standard input")
 }
 
 // apply copies the flags that were given onto in (for edit: only those, the rest stays).
@@ -99,6 +111,8 @@ func (f *dirFields) apply(fs *flag.FlagSet, in *backend.DirectoryInput) {
 			in.OrgURL = f.orgURL
 		case "allow-custom-host":
 			in.AllowCustomHost = f.allowCustom
+		case "tenant":
+			in.SignInTenant = f.tenant
 		}
 	})
 }
@@ -116,27 +130,24 @@ func (f *dirFields) keys(in *backend.DirectoryInput) error {
 
 func inputOf(d backend.Directory) backend.DirectoryInput {
 	return backend.DirectoryInput{Name: d.Name, Cloud: d.Cloud, ClientID: d.ClientID, SCIMBaseURL: d.SCIMBaseURL, OrgID: d.OrgID,
-		AllowCustomHost: d.AllowCustomHost, GraphURL: d.GraphURL, AuthorityURL: d.AuthorityURL, OrgURL: d.OrgURL}
+		AllowCustomHost: d.AllowCustomHost, GraphURL: d.GraphURL, AuthorityURL: d.AuthorityURL, OrgURL: d.OrgURL, SignInTenant: d.SignInTenant}
 }
 
 func runDirectory(ctx context.Context, cfg config.Config, args []string, stdout, stderr io.Writer) int {
+	directoryHelp := helpOf("directory")
 	sub, rest, code, done := subcommand(args, directoryHelp, "directory needs a subcommand", stdout, stderr)
 	if done {
 		return code
 	}
 	fs := newFlags("directory " + sub)
-	asJSON := fs.Bool("json", false, "")
-	dirName := fs.String("directory", "", "")
-	noTest := fs.Bool("no-test", false, "")
-	yes := fs.Bool("yes", false, "")
-	var f dirFields
-	f.register(fs)
-	refused := secretFlags(fs)
+	var a dirArgs
+	a.register(fs)
+	asJSON, dirName, noTest, yes, f := &a.asJSON, &a.dir, &a.noTest, &a.yes, &a.f
 	pos, err := parseInterspersed(fs, rest)
 	if err != nil {
-		return usageFail(stderr, directoryHelp, "%s", usageMsg(err, "bad arguments"))
+		return badArgs(stdout, stderr, directoryHelp, err)
 	}
-	if err := refused(); err != nil {
+	if err := a.refused(); err != nil {
 		Fail(stderr, err)
 		return ExitUsage
 	}
@@ -456,6 +467,9 @@ func printDirectory(w io.Writer, d backend.Directory) {
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "Cloud:         %s\n", d.Cloud)
 	fmt.Fprintf(w, "Client id:     %s\n", d.ClientID)
+	if d.SignInTenant != "" {
+		fmt.Fprintf(w, "Sign-in tenant: %s\n", d.SignInTenant)
+	}
 	fmt.Fprintf(w, "Account:       %s\n", orDefault(d.Account, "(not signed in)"))
 	if d.TenantID != "" {
 		fmt.Fprintf(w, "Tenant:        %s (%s), pinned at the first sync\n", d.TenantName, d.TenantID)

@@ -135,3 +135,50 @@ func TestIssue16_01_DirectoryAddRefusesBadInputAndStoresNothing(t *testing.T) {
 		t.Fatalf("after remove: %+v", ds)
 	}
 }
+
+// --tenant is the setup screen's Directory (tenant) ID field: a GUID or a verified domain is
+// stored (lowercased) in the directory's sign-in tenant, the shared endpoints and anything else
+// are refused with the screen's code and nothing is stored, and an edit of another field keeps it.
+func TestDirectoryTenant(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	e := w.env
+	keys := e.Atlassian.APIKey() + "\n" + e.Atlassian.OrgAPIKey() + "\n"
+	add := append(w.addArgs("Contoso"), "--scim-key-stdin", "--org-key-stdin", "--no-test", "--json")
+	for _, bad := range []string{"organizations", "Common", "consumers", "contoso", "8f1c2d3e-0a4b-4c5d-9e6f", "a b.com"} {
+		wantRefused(t, w.run(keys, nil, append(add, "--tenant", bad)...), ExitFailure, apperr.InvalidInput)
+	}
+	if ds := w.directories(); len(ds) != 0 {
+		t.Fatalf("a refused tenant stored %+v", ds)
+	}
+	const guid = "8F1C2D3E-0A4B-4C5D-9E6F-7A8B9C0D1E2F"
+	r := w.run(keys, nil, append(add, "--tenant", " "+guid+" ")...)
+	var d backend.Directory
+	r.doc(t, "directory", &d)
+	if r.code != 0 || d.SignInTenant != strings.ToLower(guid) {
+		t.Fatalf("add --tenant: %+v\n%s", d, r.all())
+	}
+	t.Cleanup(func() { w.run("", nil, "directory", "remove", "--directory", d.ID, "--yes") })
+	edit := func(args ...string) (backend.Directory, result) {
+		r := w.run("", nil, append([]string{"directory", "edit", "--directory", d.ID, "--no-test", "--json"}, args...)...)
+		var nd backend.Directory
+		if r.code == 0 {
+			r.doc(t, "directory", &nd)
+		}
+		return nd, r
+	}
+	if nd, r := edit("--name", "Contoso EU"); r.code != 0 || nd.SignInTenant != strings.ToLower(guid) {
+		t.Fatalf("edit --name dropped the tenant: %+v\n%s", nd, r.all())
+	}
+	_, r = edit("--tenant", "common")
+	wantRefused(t, r, ExitFailure, apperr.InvalidInput)
+	if nd, r := edit("--tenant", "Contoso.OnMicrosoft.com"); r.code != 0 || nd.SignInTenant != "contoso.onmicrosoft.com" {
+		t.Fatalf("edit --tenant domain: %+v\n%s", nd, r.all())
+	}
+	if r := w.run("", nil, "directory", "show", "--directory", d.ID); r.code != 0 || !strings.Contains(r.out, "Sign-in tenant: contoso.onmicrosoft.com") {
+		t.Fatalf("show:\n%s", r.all())
+	}
+	if nd, r := edit("--tenant", ""); r.code != 0 || nd.SignInTenant != "" {
+		t.Fatalf("edit --tenant \"\": %+v\n%s", nd, r.all())
+	}
+}

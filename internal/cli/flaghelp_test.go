@@ -10,44 +10,71 @@ import (
 	"github.com/idpsync/idpsync/internal/config"
 )
 
-// Every command that defines its flags through Command.Flags shows each of them, with its usage
-// string, in `idpsync help COMMAND` and in `idpsync COMMAND --help`: the flag definition is the
-// only place its help is written, so a new flag cannot be missing from the help.
+// Every command and every subcommand defines its flags with their usage strings (Command.Flags,
+// Sub.Flags), and shows each of them in `idpsync help COMMAND`, `idpsync COMMAND --help` and
+// `idpsync COMMAND SUB --help`: the flag definition is the only place its help is written, so a
+// new flag cannot be missing from the help.
 func TestFlagsAreTheHelp(t *testing.T) {
+	run := func(args ...string) string {
+		var out bytes.Buffer
+		if code := Run(context.Background(), config.Config{}, args, &out, &out); code != ExitOK {
+			t.Fatalf("%s: exit %d\n%s", strings.Join(args, " "), code, out.String())
+		}
+		return out.String()
+	}
 	checked := 0
 	for _, c := range Commands() {
-		if c.Flags == nil {
+		if c.Name == "help" || c.Name == "version" { // they take no flags
 			continue
 		}
-		checked++
-		var help, self bytes.Buffer
-		if code := Run(context.Background(), config.Config{}, []string{"help", c.Name}, &help, &help); code != ExitOK {
-			t.Fatalf("help %s: exit %d", c.Name, code)
+		outs := map[string]string{"help " + c.Name: run("help", c.Name), c.Name + " --help": run(c.Name, "--help")}
+		for _, s := range c.Subs {
+			outs[c.Name+" "+s.Name+" --help"] = run(c.Name, s.Name, "--help")
 		}
-		if code := Run(context.Background(), config.Config{}, []string{c.Name, "--help"}, &self, &self); code != ExitOK {
-			t.Fatalf("%s --help: exit %d\n%s", c.Name, code, self.String())
-		}
-		fs := flag.NewFlagSet(c.Name, flag.ContinueOnError)
-		c.Flags(fs)
-		fs.VisitAll(func(f *flag.Flag) {
-			if f.Usage == refusedUsage {
-				return
-			}
-			if strings.TrimSpace(f.Usage) == "" {
-				t.Errorf("%s --%s has no usage string", c.Name, f.Name)
-				return
-			}
-			_, usage := flag.UnquoteUsage(f)
-			first := strings.Join(strings.Fields(usage)[:min(4, len(strings.Fields(usage)))], " ")
-			for where, out := range map[string]string{"help " + c.Name: help.String(), c.Name + " --help": self.String()} {
-				if !strings.Contains(out, "--"+f.Name+" ") && !strings.Contains(out, "--"+f.Name+"\n") || !strings.Contains(out, first) {
-					t.Errorf("%s does not show --%s with %q:\n%s", where, f.Name, first, out)
+		shown := func(who string, define func(fs *flag.FlagSet)) {
+			fs := flag.NewFlagSet(who, flag.ContinueOnError)
+			define(fs)
+			n := 0
+			fs.VisitAll(func(f *flag.Flag) {
+				if f.Usage == refusedUsage {
+					return
 				}
+				n++
+				if strings.TrimSpace(f.Usage) == "" {
+					t.Errorf("%s --%s has no usage string", who, f.Name)
+					return
+				}
+				_, usage := flag.UnquoteUsage(f)
+				first := strings.Join(strings.Fields(usage)[:min(4, len(strings.Fields(usage)))], " ")
+				for where, out := range outs {
+					if !strings.Contains(out, "--"+f.Name+" ") && !strings.Contains(out, "--"+f.Name+"\n") || !strings.Contains(out, first) {
+						t.Errorf("%s does not show --%s with %q:\n%s", where, f.Name, first, out)
+					}
+				}
+			})
+			if n == 0 {
+				t.Errorf("%s defines no flag", who)
 			}
-		})
+			checked++
+		}
+		if c.Flags != nil {
+			shown(c.Name, c.Flags)
+		}
+		for _, s := range c.Subs {
+			if s.Flags != nil {
+				shown(c.Name+" "+s.Name, s.Flags)
+			} else if c.Flags == nil {
+				t.Errorf("%s %s has no flags of its own and %s none to share", c.Name, s.Name, c.Name)
+			}
+		}
+		if c.Flags == nil && len(c.Subs) == 0 {
+			t.Errorf("%s defines its flags neither through Command.Flags nor its Subs", c.Name)
+		}
 	}
-	if checked < 2 {
-		t.Fatalf("only %d commands define their flags through Command.Flags", checked)
+	// plan, sync, emulate, directory, alerts, conflicts, settings, schedule, signin, signout
+	// and report's show, export and diff.
+	if checked < 13 {
+		t.Fatalf("only %d flag sets checked", checked)
 	}
 }
 

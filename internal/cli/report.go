@@ -18,26 +18,43 @@ func init() {
 		Name:    "report",
 		Usage:   "idpsync report show FILE [--json] | export FILE --format html|csv|json [--gzip] [--pseudonymize [--keep-domains]] [--out PATH] | diff A B [--json] [--limit N]",
 		Summary: "show, export or compare sync reports (JSON, gzip or HTML report files)",
-		Run:     runReport,
+		Subs: []Sub{
+			{Name: "show", Args: "FILE [--json]", Flags: func(fs *flag.FlagSet) { new(reportArgs).show(fs) },
+				Text: "Print a report's summary: run, tenant, confirmed domains, settings, timings, counts in\nthe app's words."},
+			{Name: "export", Args: "FILE --format html|csv|json [--gzip] [--pseudonymize [--keep-domains]] [--out PATH]", Flags: func(fs *flag.FlagSet) { new(reportArgs).export(fs) },
+				Text: `Convert a report. html: one self-contained file to open in any browser, offline.
+csv: a folder with operations.csv and skips.csv. json: the canonical form (--gzip to compress).`},
+			{Name: "diff", Args: "A B [--json] [--limit N]", Flags: func(fs *flag.FlagSet) { new(reportArgs).diff(fs) },
+				Text: "What changed between two runs, per user and group."},
+		},
+		Notes: "\nFILE may be a .json, .json.gz or an .html report written by IdP Sync.\n",
+		Run:   runReport,
 	})
 }
 
-const reportHelp = `Usage:
-  idpsync report show FILE [--json]
-      Print a report's summary: run, tenant, confirmed domains, settings, timings, counts in
-      the app's words. --json: {"version":1,"kind":"report","report":{…}}.
-  idpsync report export FILE --format html|csv|json [--gzip] [--pseudonymize [--keep-domains]] [--out PATH]
-      Convert a report. html: one self-contained file to open in any browser, offline.
-      csv: a folder with operations.csv and skips.csv. json: the canonical form (--gzip to compress).
-      --pseudonymize replaces names and emails with stable pseudonyms for sharing
-      (emails become @example.invalid unless --keep-domains).
-      Default --out: beside FILE, named after it.
-  idpsync report diff A B [--json] [--limit N]
-      What changed between two runs, per user and group (N objects printed, default 200, 0 = all).
-      --json: {"version":1,"kind":"diff","diff":{…}}.
+// reportArgs are the flags of report's subcommands, each defining its own.
+type reportArgs struct {
+	asJSON, gz, pseudo, keep bool
+	format, out              string
+	limit                    int
+}
 
-FILE may be a .json, .json.gz or an .html report written by IdP Sync.
-`
+func (a *reportArgs) show(fs *flag.FlagSet) {
+	fs.BoolVar(&a.asJSON, "json", false, `print the summary as JSON: {"version":1,"kind":"report","report":{…}}`)
+}
+
+func (a *reportArgs) export(fs *flag.FlagSet) {
+	fs.StringVar(&a.format, "format", "", "the `FORMAT`: html, csv or json")
+	fs.BoolVar(&a.gz, "gzip", false, "gzip the json")
+	fs.BoolVar(&a.pseudo, "pseudonymize", false, "replace names and emails with stable pseudonyms for sharing (emails become @example.invalid)")
+	fs.BoolVar(&a.keep, "keep-domains", false, "with --pseudonymize, keep the email domains")
+	fs.StringVar(&a.out, "out", "", "the output file (a folder for csv) `PATH`; default: beside FILE, named after it")
+}
+
+func (a *reportArgs) diff(fs *flag.FlagSet) {
+	fs.BoolVar(&a.asJSON, "json", false, `print the comparison as JSON: {"version":1,"kind":"diff","diff":{…}}`)
+	fs.IntVar(&a.limit, "limit", 200, "the `N` objects to print (0 = all)")
+}
 
 // parseInterspersed parses flags that may come before or after the positional arguments.
 func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
@@ -58,8 +75,18 @@ func reportUsage(stderr io.Writer, msg string) int {
 	if msg != "" {
 		fmt.Fprintf(stderr, "error [%s]: %s\n", apperr.InvalidInput, msg)
 	}
-	fmt.Fprint(stderr, reportHelp)
+	fmt.Fprint(stderr, helpOf("report"))
 	return ExitUsage
+}
+
+// reportArgsFail answers the refused arguments of a report subcommand: its help for --help,
+// else msg as a usage error.
+func reportArgsFail(stdout, stderr io.Writer, err error, msg string) int {
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(stdout, helpOf("report"))
+		return ExitOK
+	}
+	return reportUsage(stderr, usageMsg(err, msg))
 }
 
 func runReport(ctx context.Context, cfg config.Config, args []string, stdout, stderr io.Writer) int {
@@ -71,10 +98,12 @@ func runReport(ctx context.Context, cfg config.Config, args []string, stdout, st
 	fs.SetOutput(io.Discard)
 	switch sub {
 	case "show":
-		asJSON := fs.Bool("json", false, "print the summary as JSON")
+		var a reportArgs
+		a.show(fs)
+		asJSON := &a.asJSON
 		pos, err := parseInterspersed(fs, rest)
 		if err != nil || len(pos) != 1 {
-			return reportUsage(stderr, usageMsg(err, "report show takes one FILE"))
+			return reportArgsFail(stdout, stderr, err, "report show takes one FILE")
 		}
 		// Streamed: the summary needs no operation held, nor paged.
 		sum, err := report.SummarizeFile(pos[0])
@@ -89,14 +118,12 @@ func runReport(ctx context.Context, cfg config.Config, args []string, stdout, st
 		}
 		return ExitOK
 	case "export":
-		format := fs.String("format", "", "html, csv or json")
-		gz := fs.Bool("gzip", false, "gzip the json")
-		pseudo := fs.Bool("pseudonymize", false, "replace names and emails with pseudonyms")
-		keep := fs.Bool("keep-domains", false, "with --pseudonymize, keep the email domains")
-		out := fs.String("out", "", "output file (folder for csv)")
+		var a reportArgs
+		a.export(fs)
+		format, gz, pseudo, keep, out := &a.format, &a.gz, &a.pseudo, &a.keep, &a.out
 		pos, err := parseInterspersed(fs, rest)
 		if err != nil || len(pos) != 1 {
-			return reportUsage(stderr, usageMsg(err, "report export takes one FILE"))
+			return reportArgsFail(stdout, stderr, err, "report export takes one FILE")
 		}
 		f := strings.ToLower(*format)
 		if f != "html" && f != "csv" && f != "json" {
@@ -118,11 +145,12 @@ func runReport(ctx context.Context, cfg config.Config, args []string, stdout, st
 		}
 		return ExitOK
 	case "diff":
-		asJSON := fs.Bool("json", false, "print the comparison as JSON")
-		limit := fs.Int("limit", 200, "objects to print (0 = all)")
+		var fa reportArgs
+		fa.diff(fs)
+		asJSON, limit := &fa.asJSON, &fa.limit
 		pos, err := parseInterspersed(fs, rest)
 		if err != nil || len(pos) != 2 {
-			return reportUsage(stderr, usageMsg(err, "report diff takes two files, A and B"))
+			return reportArgsFail(stdout, stderr, err, "report diff takes two files, A and B")
 		}
 		a, err := report.OpenView(pos[0])
 		if err != nil {
@@ -146,7 +174,7 @@ func runReport(ctx context.Context, cfg config.Config, args []string, stdout, st
 		}
 		return ExitOK
 	case "help", "-h", "--help":
-		fmt.Fprint(stdout, reportHelp)
+		fmt.Fprint(stdout, helpOf("report"))
 		return ExitOK
 	}
 	return reportUsage(stderr, fmt.Sprintf("unknown report command %q", sub))

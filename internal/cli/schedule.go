@@ -2,9 +2,11 @@ package cli
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/idpsync/idpsync/internal/backend"
 	"github.com/idpsync/idpsync/internal/config"
@@ -16,43 +18,52 @@ func init() {
 		Name:    "schedule",
 		Usage:   "idpsync schedule install|status|remove --directory NAME [--every 4h] [--kind systemd|cron|launchd|taskscheduler]",
 		Summary: "keep syncing when IdP Sync is closed: write the OS scheduler's entry that runs idpsync sync",
-		Run:     runSchedule,
+		Subs: []Sub{
+			{Name: "install", Args: "--directory NAME --every 4h [--kind KIND] [--no-activate | --print] [--json]", Text: `Write the OS scheduler's own entry running, every interval:
+  idpsync sync --directory ID --confirm-tenant T --confirm-domains D --yes --scheduled --home H
+with the tenant and domains of the directory's last confirmed sync. When they change in
+Entra the scheduled run stops before writing and raises an alert; sync once by hand (or
+in the app) to confirm the new set, then install again.`},
+			{Name: "status", Args: "--directory NAME [--kind KIND] [--json]"},
+			{Name: "remove", Args: "--directory NAME [--kind KIND] [--no-activate]"},
+		},
+		Flags: func(fs *flag.FlagSet) { new(scheduleArgs).register(fs) },
+		Run:   runSchedule,
 	})
 }
 
-const scheduleHelp = `Usage:
-  idpsync schedule install --directory NAME --every 4h [--kind KIND] [--no-activate | --print] [--json]
-      Write the OS scheduler's own entry running, every interval:
-        idpsync sync --directory ID --confirm-tenant T --confirm-domains D --yes --scheduled --home H
-      with the tenant and domains of the directory's last confirmed sync. When they change in
-      Entra the scheduled run stops before writing and raises an alert; sync once by hand (or
-      in the app) to confirm the new set, then install again.
-      --kind     systemd (Linux user timer), cron (where systemd is absent), launchd (macOS
-                 agent), taskscheduler (Windows); default: this system's scheduler
-      --every    5m or more, whole minutes; cron needs minutes dividing an hour or hours dividing a day
-      --no-activate  write the files but do not load them (systemctl, launchctl, schtasks)
-      --print    print the entry and write nothing
-  idpsync schedule status --directory NAME [--kind KIND] [--json]
-  idpsync schedule remove --directory NAME [--kind KIND] [--no-activate]
-`
+// scheduleArgs are the flags of install, status and remove.
+type scheduleArgs struct {
+	dir, kind                     string
+	every                         time.Duration
+	noActivate, printOnly, asJSON bool
+}
+
+func (a *scheduleArgs) register(fs *flag.FlagSet) {
+	fs.StringVar(&a.dir, "directory", "", "the directory `NAME` (any case) or id")
+	fs.DurationVar(&a.every, "every", 0, "install: the `INTERVAL`, 5m or more, whole minutes; cron needs minutes dividing an hour or hours dividing a day")
+	fs.StringVar(&a.kind, "kind", "", "the `KIND`: systemd (Linux user timer), cron (where systemd is absent), launchd (macOS agent), "+
+		"taskscheduler (Windows); default: this system's scheduler")
+	fs.BoolVar(&a.noActivate, "no-activate", false, "install, remove: write or delete the files but do not load or unload them (systemctl, launchctl, schtasks)")
+	fs.BoolVar(&a.printOnly, "print", false, "install: print the entry and write nothing")
+	fs.BoolVar(&a.asJSON, "json", false, "install, status: print one JSON document on stdout instead of words")
+}
 
 // scheduleStatus is the --json document of install and status.
 type scheduleStatus = backend.ScheduleStatus
 
 func runSchedule(ctx context.Context, cfg config.Config, args []string, stdout, stderr io.Writer) int {
+	scheduleHelp := helpOf("schedule")
 	sub, rest, code, done := subcommand(args, scheduleHelp, "schedule needs install, status or remove", stdout, stderr)
 	if done {
 		return code
 	}
 	fs := newFlags("schedule " + sub)
-	dir := fs.String("directory", "", "")
-	every := fs.Duration("every", 0, "")
-	kindFlag := fs.String("kind", "", "")
-	noActivate := fs.Bool("no-activate", false, "")
-	printOnly := fs.Bool("print", false, "")
-	asJSON := fs.Bool("json", false, "")
+	var fa scheduleArgs
+	fa.register(fs)
+	dir, every, kindFlag, noActivate, printOnly, asJSON := &fa.dir, &fa.every, &fa.kind, &fa.noActivate, &fa.printOnly, &fa.asJSON
 	if err := fs.Parse(rest); err != nil {
-		return usageFail(stderr, scheduleHelp, "%s", usageMsg(err, "bad arguments"))
+		return badArgs(stdout, stderr, scheduleHelp, err)
 	}
 	if *dir == "" || fs.NArg() > 0 {
 		return usageFail(stderr, scheduleHelp, "schedule %s needs --directory NAME", sub)

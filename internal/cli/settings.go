@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"io"
 	"os"
 
@@ -17,34 +18,42 @@ func init() {
 		Name:    "settings",
 		Usage:   "idpsync settings get --directory NAME | set --directory NAME [--file PATH]",
 		Summary: "print or change a directory's sync settings as JSON, validated as the Sync settings screen validates them",
-		Run:     runSettings,
+		Subs: []Sub{
+			{Name: "get", Args: "--directory NAME", Text: `Print the sync settings: {"version":1,"kind":"settings","settings":{…}}.`},
+			{Name: "set", Args: "--directory NAME [--file PATH]", Text: `Read settings JSON from PATH or standard input: the document get prints, or just its
+"settings" object, or only the fields to change. Fields not given keep their value;
+an unknown field, a bad value or malformed JSON is refused and nothing is saved.`},
+		},
+		Flags: func(fs *flag.FlagSet) { new(settingsArgs).register(fs) },
+		Run:   runSettings,
 	})
 }
 
-const settingsHelp = `Usage:
-  idpsync settings get --directory NAME
-      Print the sync settings: {"version":1,"kind":"settings","settings":{…}}.
-  idpsync settings set --directory NAME [--file PATH]
-      Read settings JSON from PATH or standard input: the document get prints, or just its
-      "settings" object, or only the fields to change. Fields not given keep their value;
-      an unknown field, a bad value or malformed JSON is refused and nothing is saved.
-`
+// settingsArgs are the flags of get and set.
+type settingsArgs struct{ dir, file string }
+
+func (a *settingsArgs) register(fs *flag.FlagSet) {
+	fs.StringVar(&a.dir, "directory", "", "the directory `NAME` (any case) or id")
+	fs.StringVar(&a.file, "file", "", "set: read the settings JSON from `PATH` instead of standard input")
+	fs.Bool("json", true, "accepted for symmetry with the other commands: the output is always JSON")
+}
 
 // maxSettingsDoc bounds the settings document read: the largest real one (a few thousand
 // selected group ids of 36 characters) is well under 1 MiB.
 const maxSettingsDoc = 4 << 20
 
 func runSettings(ctx context.Context, cfg config.Config, args []string, stdout, stderr io.Writer) int {
+	settingsHelp := helpOf("settings")
 	sub, _, code, done := subcommand(args, settingsHelp, "settings needs get or set", stdout, stderr)
 	if done {
 		return code
 	}
 	fs := newFlags("settings " + sub)
-	dir := fs.String("directory", "", "")
-	file := fs.String("file", "", "")
-	fs.Bool("json", true, "") // the output is always JSON; accepted for symmetry with the other commands
+	var fa settingsArgs
+	fa.register(fs)
+	dir, file := &fa.dir, &fa.file
 	if err := fs.Parse(args[1:]); err != nil {
-		return usageFail(stderr, settingsHelp, "%s", usageMsg(err, "bad arguments"))
+		return badArgs(stdout, stderr, settingsHelp, err)
 	}
 	if *dir == "" || fs.NArg() > 0 {
 		return usageFail(stderr, settingsHelp, "settings %s needs --directory NAME and nothing else", sub)

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -17,23 +18,37 @@ func init() {
 		Name:    "signin",
 		Usage:   "idpsync signin --directory NAME [--device-code | --browser] [--json]",
 		Summary: "sign in to Microsoft for a directory: device code on the terminal, or the system browser",
-		Run:     runSignIn,
+		Flags:   func(fs *flag.FlagSet) { new(signinArgs).register(fs) },
+		Notes: `The app registration must allow public client flows for the device code (README, "Register the
+app in Entra ID"). The tokens go to the OS keychain, where the scheduled syncs find them.
+`,
+		Run: runSignIn,
 	})
 	Register(Command{
 		Name:    "signout",
 		Usage:   "idpsync signout --directory NAME",
 		Summary: "sign out of Microsoft for a directory and remove its cached tokens from the keychain",
+		Flags:   func(fs *flag.FlagSet) { fs.String("directory", "", directoryUsage) },
 		Run:     runSignOut,
 	})
 }
 
-const signinHelp = `Usage: idpsync signin --directory NAME [--device-code | --browser] [--json]
-  --device-code  print a code to enter at Microsoft's device login page, from any device (the
-                 default where no desktop session is found: SSH, servers, containers)
-  --browser      open Microsoft's sign-in in the system browser (the default on a desktop)
-The app registration must allow public client flows for the device code (README, "Register the
-app in Entra ID"). The tokens go to the OS keychain, where the scheduled syncs find them.
-`
+// directoryUsage is the usage of --directory where it names one existing directory.
+const directoryUsage = "the directory `NAME` (any case) or id"
+
+// signinArgs are the flags of signin.
+type signinArgs struct {
+	dir                     string
+	device, browser, asJSON bool
+}
+
+func (a *signinArgs) register(fs *flag.FlagSet) {
+	fs.StringVar(&a.dir, "directory", "", directoryUsage)
+	fs.BoolVar(&a.device, "device-code", false, "print a code to enter at Microsoft's device login page, from any device "+
+		"(the default where no desktop session is found: SSH, servers, containers)")
+	fs.BoolVar(&a.browser, "browser", false, "open Microsoft's sign-in in the system browser (the default on a desktop)")
+	fs.BoolVar(&a.asJSON, "json", false, "print the account as one JSON document on stdout (the device code goes to stderr)")
+}
 
 // hasDesktop reports whether a system browser can be opened: always on Windows and macOS, on
 // other systems only inside a graphical session.
@@ -65,13 +80,13 @@ func (p *deviceCodePrinter) Emit(event string, data any) {
 }
 
 func runSignIn(ctx context.Context, cfg config.Config, args []string, stdout, stderr io.Writer) int {
+	signinHelp := usageHelp("signin")
 	fs := newFlags("signin")
-	dir := fs.String("directory", "", "")
-	device := fs.Bool("device-code", false, "")
-	browser := fs.Bool("browser", false, "")
-	asJSON := fs.Bool("json", false, "")
+	var fa signinArgs
+	fa.register(fs)
+	dir, device, browser, asJSON := &fa.dir, &fa.device, &fa.browser, &fa.asJSON
 	if err := fs.Parse(args); err != nil {
-		return usageFail(stderr, signinHelp, "%s", usageMsg(err, "bad arguments"))
+		return badArgs(stdout, stderr, signinHelp, err)
 	}
 	if *dir == "" || fs.NArg() > 0 {
 		return usageFail(stderr, signinHelp, "signin needs --directory NAME and nothing else")
@@ -108,10 +123,14 @@ func runSignIn(ctx context.Context, cfg config.Config, args []string, stdout, st
 }
 
 func runSignOut(ctx context.Context, cfg config.Config, args []string, stdout, stderr io.Writer) int {
+	help := usageHelp("signout")
 	fs := newFlags("signout")
-	dir := fs.String("directory", "", "")
-	if err := fs.Parse(args); err != nil || *dir == "" || fs.NArg() > 0 {
-		return usageFail(stderr, "Usage: idpsync signout --directory NAME\n", "signout needs --directory NAME")
+	dir := fs.String("directory", "", directoryUsage)
+	if err := fs.Parse(args); err != nil {
+		return badArgs(stdout, stderr, help, err)
+	}
+	if *dir == "" || fs.NArg() > 0 {
+		return usageFail(stderr, help, "signout needs --directory NAME")
 	}
 	b, d, err := withDirectory(ctx, cfg, *dir, nil, backend.Endpoints{})
 	if err != nil {

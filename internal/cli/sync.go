@@ -89,10 +89,7 @@ func runSync(ctx context.Context, cfg config.Config, args []string, stdout, stde
 	dir, tenantID, domains, home := &sa.dir, &sa.tenantID, &sa.domains, &sa.home
 	yes, override, overrideRemovals, overrideShrink, full := &sa.yes, &sa.override, &sa.overrideRemovals, &sa.overrideShrink, &sa.full
 	isDemo, asJSON, scheduled, ep := &sa.demo, &sa.asJSON, &sa.scheduled, &sa.ep
-	fs.Usage = func() {
-		c, _ := std.lookup(name)
-		fmt.Fprintf(stderr, "Usage: %s\n%s", c.Usage, c.help())
-	}
+	fs.Usage = func() { fmt.Fprint(stderr, usageHelp(name)) }
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			return ExitOK
