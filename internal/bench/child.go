@@ -223,6 +223,7 @@ func childMain() int {
 		return 2
 	}
 	defer watchHeap(cfg.Label)()
+	defer profileCPU(cfg.Label)()
 	res := runChild(cfg)
 	if err := json.NewEncoder(os.Stdout).Encode(res); err != nil {
 		return 1

@@ -15,12 +15,38 @@ import (
 // (a short stop of the world), so it is off unless asked for.
 const heapProfileEnv = "IDPSYNC_BENCH_HEAPPROFILE"
 
+// cpuProfileEnv names a folder for each sync child's CPU profile (the whole run).
+const cpuProfileEnv = "IDPSYNC_BENCH_CPUPROFILE"
+
+func profileCPU(label string) (stop func()) {
+	dir := os.Getenv(cpuProfileEnv)
+	if dir == "" {
+		return func() {}
+	}
+	f, err := os.Create(profileName(dir, label, ".cpu"))
+	if err != nil {
+		return func() {}
+	}
+	if pprof.StartCPUProfile(f) != nil {
+		_ = f.Close()
+		return func() {}
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		_ = f.Close()
+	}
+}
+
+func profileName(dir, label, ext string) string {
+	return filepath.Join(dir, strings.NewReplacer(" ", "_", "%", "pct").Replace(label)+ext)
+}
+
 func watchHeap(label string) (stop func()) {
 	dir := os.Getenv(heapProfileEnv)
 	if dir == "" {
 		return func() {}
 	}
-	name := filepath.Join(dir, strings.NewReplacer(" ", "_", "%", "pct").Replace(label)+".heap")
+	name := profileName(dir, label, ".heap")
 	done := make(chan struct{})
 	go func() {
 		var ms runtime.MemStats

@@ -487,16 +487,6 @@ func deltaEmpty(d *directory.Delta) bool {
 
 // ApplyDelta returns prev with the delta's changes; prev is not modified.
 func ApplyDelta(prev *directory.Snapshot, d *directory.Delta) *directory.Snapshot {
-	users := make(map[string]directory.User, len(prev.Users))
-	for _, u := range prev.Users {
-		users[u.ID] = u
-	}
-	for _, u := range d.Users {
-		users[u.ID] = u
-	}
-	for _, id := range d.RemovedUsers {
-		delete(users, id)
-	}
 	groups := make(map[string]directory.Group, len(prev.Groups))
 	for _, g := range prev.Groups {
 		groups[g.ID] = g
@@ -536,12 +526,68 @@ func ApplyDelta(prev *directory.Snapshot, d *directory.Delta) *directory.Snapsho
 			members[e.GroupID] = append(slices.Clip(members[e.GroupID]), e.Member)
 		}
 	}
-	out := &directory.Snapshot{Tenant: prev.Tenant, Domains: prev.Domains, Members: members}
-	for _, id := range sortedKeys(users) {
-		out.Users = append(out.Users, users[id])
-	}
+	out := &directory.Snapshot{Tenant: prev.Tenant, Domains: prev.Domains, Members: members, Users: applyUsers(prev.Users, d)}
 	for _, id := range sortedKeys(groups) {
 		out.Groups = append(out.Groups, groups[id])
+	}
+	return out
+}
+
+// applyUsers is prev's users with the delta's changed users and without its removed ones, in id
+// order. A prev in strict id order (what ApplyDelta and the stored snapshot hold) is merged with
+// the sorted changes; a map of every user (34 MB at 100,000 users) is built only for another.
+func applyUsers(prev []directory.User, d *directory.Delta) []directory.User {
+	removed := make(map[string]bool, len(d.RemovedUsers))
+	for _, id := range d.RemovedUsers {
+		removed[id] = true
+	}
+	strict := true
+	for i := 1; i < len(prev) && strict; i++ {
+		strict = prev[i-1].ID < prev[i].ID
+	}
+	if !strict {
+		users := make(map[string]directory.User, len(prev))
+		for _, u := range prev {
+			users[u.ID] = u
+		}
+		for _, u := range d.Users {
+			users[u.ID] = u
+		}
+		var out []directory.User
+		for _, id := range sortedKeys(users) {
+			if !removed[id] {
+				out = append(out, users[id])
+			}
+		}
+		return out
+	}
+	last := make(map[string]int, len(d.Users)) // a user changed twice: its last state
+	for i, u := range d.Users {
+		last[u.ID] = i
+	}
+	changed := make([]directory.User, 0, len(last))
+	for _, id := range sortedKeys(last) {
+		changed = append(changed, d.Users[last[id]])
+	}
+	out := make([]directory.User, 0, len(prev)+len(changed))
+	keep := func(u directory.User) {
+		if !removed[u.ID] {
+			out = append(out, u)
+		}
+	}
+	i, j := 0, 0
+	for i < len(prev) || j < len(changed) {
+		switch {
+		case j == len(changed) || i < len(prev) && prev[i].ID < changed[j].ID:
+			keep(prev[i])
+			i++
+		case i == len(prev) || changed[j].ID < prev[i].ID:
+			keep(changed[j])
+			j++
+		default: // the same user: its new state
+			keep(changed[j])
+			i, j = i+1, j+1
+		}
 	}
 	return out
 }

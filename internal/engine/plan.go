@@ -326,7 +326,7 @@ func (pl *planner) users() {
 		if cur == nil {
 			if u := pl.userByNam[strings.ToLower(want.UserName)]; u != nil && !pl.claimed[u.ID] {
 				if u.ExternalID != "" && u.ExternalID != id {
-					pl.p.Skips = append(pl.p.Skips, report.Skip{Object: userRef(&du.Entra), Reason: ReasonUserNameTaken,
+					pl.p.Skips = append(pl.p.Skips, report.Skip{Object: userRef(du.Entra), Reason: ReasonUserNameTaken,
 						Detail: "the Atlassian account " + u.UserName + " is linked to Entra object " + u.ExternalID})
 					continue
 				}
@@ -338,7 +338,7 @@ func (pl *planner) users() {
 		}
 		if cur == nil {
 			if !want.Active && !pl.in.Settings.IncludeDisabled {
-				pl.p.Skips = append(pl.p.Skips, report.Skip{Object: userRef(&du.Entra), Reason: ReasonDisabledNotCreated})
+				pl.p.Skips = append(pl.p.Skips, report.Skip{Object: userRef(du.Entra), Reason: ReasonDisabledNotCreated})
 				continue
 			}
 			w := want

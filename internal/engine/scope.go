@@ -46,7 +46,8 @@ type Desired struct {
 
 // DesiredUser is one user in scope.
 type DesiredUser struct {
-	Entra directory.User
+	// Entra is the snapshot's user (not a copy: 240 bytes per user of a 100,000-user scope).
+	Entra *directory.User
 	SCIM  User // mapped attributes (externalId, active included)
 }
 
@@ -173,7 +174,7 @@ func Scope(snap *directory.Snapshot, st Settings, flat *directory.Flat) *Desired
 			d.skipUser(u, reason, detail)
 			continue
 		}
-		d.Users[u.ID] = &DesiredUser{Entra: *u, SCIM: UserFromEntra(*u)}
+		d.Users[u.ID] = &DesiredUser{Entra: u, SCIM: UserFromEntra(*u)}
 	}
 
 	lim, err := st.Limits.normalize()
@@ -187,8 +188,7 @@ func Scope(snap *directory.Snapshot, st Settings, flat *directory.Flat) *Desired
 		d.Over = append(d.Over, itoa(len(d.Users))+" users, over the directory's limit of "+itoa(lim.Users))
 		ids := sortedKeys(d.Users)
 		for _, id := range ids[lim.Users:] {
-			u := d.Users[id].Entra
-			d.skipUser(&u, ReasonOverDirectoryLimit, "")
+			d.skipUser(d.Users[id].Entra, ReasonOverDirectoryLimit, "")
 			delete(d.Users, id)
 		}
 	}

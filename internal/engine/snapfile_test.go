@@ -5,6 +5,8 @@ import (
 	"encoding/gob"
 	"fmt"
 	"io"
+	"math/rand/v2"
+	"slices"
 	"reflect"
 	"testing"
 	"unsafe"
@@ -70,6 +72,34 @@ func TestStoredSnapshotRoundTrip(t *testing.T) {
 	for _, m := range got.Members["gEng"] {
 		if m.ID == "u01" && unsafe.StringData(m.ID) != unsafe.StringData(u01.ID) {
 			t.Fatal("the member id u01 is a copy of the user's id")
+		}
+	}
+}
+
+// ApplyDelta merges the changed users into a snapshot in id order; the result must be what the
+// map of every user gave (the path a snapshot out of order still takes): the last state of a
+// user changed twice, new users in place, removed users gone even when also changed.
+func TestApplyUsersMergeIsTheMapsResult(t *testing.T) {
+	for seed := uint64(1); seed <= 50; seed++ {
+		rng := rand.New(rand.NewPCG(seed, 7))
+		var prev []directory.User
+		for i := range rng.IntN(40) {
+			prev = append(prev, directory.User{ID: fmt.Sprintf("u%03d", 2*i), DisplayName: "old"})
+		}
+		d := &directory.Delta{}
+		for range rng.IntN(12) {
+			d.Users = append(d.Users, directory.User{ID: fmt.Sprintf("u%03d", rng.IntN(90)), DisplayName: fmt.Sprint("new", rng.IntN(5))})
+		}
+		for range rng.IntN(6) {
+			d.RemovedUsers = append(d.RemovedUsers, fmt.Sprintf("u%03d", rng.IntN(90)))
+		}
+		merged := applyUsers(prev, d)
+		shuffled := slices.Clone(prev)
+		rng.Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+		shuffled = append(shuffled, shuffled...) // and not strictly ordered even when shuffled back
+		byMap := applyUsers(shuffled, d)
+		if len(merged) != len(byMap) || (len(merged) > 0 && !reflect.DeepEqual(merged, byMap)) {
+			t.Fatalf("seed %d: merged %v\nby map %v", seed, merged, byMap)
 		}
 	}
 }
