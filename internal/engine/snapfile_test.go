@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"slices"
 	"reflect"
+	"slices"
 	"testing"
 	"unsafe"
 
