@@ -209,11 +209,19 @@ func Scope(snap *directory.Snapshot, st Settings, flat *directory.Flat) *Desired
 			continue
 		}
 		groupNames[key] = id
-		var members []string
-		for _, u := range flat.Members(id) {
+		// Filtered in place: Members returns a fresh slice, and appending to another grew
+		// 2.87 M member ids at scenario L to 76 MB of slices for 46 MB of ids.
+		all := flat.Members(id)
+		members := all[:0]
+		for _, u := range all {
 			if _, ok := d.Users[u]; ok {
 				members = append(members, u)
 			}
+		}
+		if len(members) == 0 {
+			members = nil
+		} else if cap(members)-len(members) > len(members)/8 {
+			members = slices.Clone(members) // many out of scope: do not keep the room
 		}
 		if len(members) > lim.UsersPerGroup {
 			d.OverLimit = true
