@@ -46,19 +46,13 @@ func (a *alertsArgs) register(fs *flag.FlagSet) {
 }
 
 func runAlerts(ctx context.Context, cfg config.Config, args []string, stdout, stderr io.Writer) int {
-	alertsHelp := helpOf("alerts")
-	sub, rest, code, done := subcommand(args, alertsHelp, "alerts needs show, test, set-webhook or remove-webhook", stdout, stderr)
-	if done {
+	var fa alertsArgs
+	p, code, ok := parseSub("alerts", "alerts needs show, test, set-webhook or remove-webhook", args, fa.register, stdout, stderr)
+	if !ok {
 		return code
 	}
-	fs := newFlags("alerts " + sub)
-	var fa alertsArgs
-	fa.register(fs)
-	dir, asJSON := &fa.dir, &fa.asJSON
-	if err := fs.Parse(rest); err != nil {
-		return badArgs(stdout, stderr, alertsHelp, err)
-	}
-	if *dir == "" || fs.NArg() > 0 {
+	sub, alertsHelp, dir, asJSON := p.sub, p.help, &fa.dir, &fa.asJSON
+	if *dir == "" || len(p.pos) > 0 {
 		return usageFail(stderr, alertsHelp, "alerts %s needs --directory NAME", sub)
 	}
 	switch sub {

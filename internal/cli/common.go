@@ -159,6 +159,32 @@ func (s *secretReader) secret(fromStdin bool, env, what string) (string, error) 
 	return "", nil
 }
 
+// subParse is a `COMMAND SUB [flags] [arguments]` command line, parsed.
+type subParse struct {
+	sub, help string
+	fs        *flag.FlagSet
+	pos       []string // the positional arguments, wherever they stood among the flags
+}
+
+// parseSub splits `COMMAND SUB …` and parses the flags define registers, before or after the
+// positional arguments. ok is false when the command is done (its help printed, the subcommand
+// missing or a flag refused); code is then its exit code.
+func parseSub(name, missing string, args []string, define func(fs *flag.FlagSet), stdout, stderr io.Writer) (p subParse, code int, ok bool) {
+	p.help = helpOf(name)
+	sub, rest, code, done := subcommand(args, p.help, missing, stdout, stderr)
+	if done {
+		return p, code, false
+	}
+	p.sub, p.fs = sub, newFlags(name+" "+sub)
+	define(p.fs)
+	pos, err := parseInterspersed(p.fs, rest)
+	if err != nil {
+		return p, badArgs(stdout, stderr, p.help, err), false
+	}
+	p.pos = pos
+	return p, 0, true
+}
+
 // subcommand splits `COMMAND SUB …`: it prints the help for help/-h/--help and a usage error
 // when SUB is missing (done is then true and code the exit code).
 func subcommand(args []string, help, missing string, stdout, stderr io.Writer) (sub string, rest []string, code int, done bool) {

@@ -50,19 +50,14 @@ func (a *conflictsArgs) register(fs *flag.FlagSet) {
 }
 
 func runConflicts(ctx context.Context, cfg config.Config, args []string, stdout, stderr io.Writer) int {
-	conflictsHelp := helpOf("conflicts")
-	sub, _, code, done := subcommand(args, conflictsHelp, "conflicts needs list or decide", stdout, stderr)
-	if done {
+	var a conflictsArgs
+	p, code, ok := parseSub("conflicts", "conflicts needs list or decide", args, a.register, stdout, stderr)
+	if !ok {
 		return code
 	}
-	fs := newFlags("conflicts " + sub)
-	var a conflictsArgs
-	a.register(fs)
+	sub, conflictsHelp := p.sub, p.help
 	dir, group, takeOver, skip, undecided, retry, asJSON := &a.dir, &a.group, &a.takeOver, &a.skip, &a.undecided, &a.retry, &a.asJSON
-	if err := fs.Parse(args[1:]); err != nil {
-		return badArgs(stdout, stderr, conflictsHelp, err)
-	}
-	if *dir == "" || fs.NArg() > 0 {
+	if *dir == "" || len(p.pos) > 0 {
 		return usageFail(stderr, conflictsHelp, "conflicts %s needs --directory NAME", sub)
 	}
 	decision := ""

@@ -134,19 +134,13 @@ func inputOf(d backend.Directory) backend.DirectoryInput {
 }
 
 func runDirectory(ctx context.Context, cfg config.Config, args []string, stdout, stderr io.Writer) int {
-	directoryHelp := helpOf("directory")
-	sub, rest, code, done := subcommand(args, directoryHelp, "directory needs a subcommand", stdout, stderr)
-	if done {
+	var a dirArgs
+	p, code, ok := parseSub("directory", "directory needs a subcommand", args, a.register, stdout, stderr)
+	if !ok {
 		return code
 	}
-	fs := newFlags("directory " + sub)
-	var a dirArgs
-	a.register(fs)
+	sub, directoryHelp, fs, pos := p.sub, p.help, p.fs, p.pos
 	asJSON, dirName, noTest, yes, f := &a.asJSON, &a.dir, &a.noTest, &a.yes, &a.f
-	pos, err := parseInterspersed(fs, rest)
-	if err != nil {
-		return badArgs(stdout, stderr, directoryHelp, err)
-	}
 	if err := a.refused(); err != nil {
 		Fail(stderr, err)
 		return ExitUsage

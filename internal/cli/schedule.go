@@ -53,19 +53,14 @@ func (a *scheduleArgs) register(fs *flag.FlagSet) {
 type scheduleStatus = backend.ScheduleStatus
 
 func runSchedule(ctx context.Context, cfg config.Config, args []string, stdout, stderr io.Writer) int {
-	scheduleHelp := helpOf("schedule")
-	sub, rest, code, done := subcommand(args, scheduleHelp, "schedule needs install, status or remove", stdout, stderr)
-	if done {
+	var fa scheduleArgs
+	p, code, ok := parseSub("schedule", "schedule needs install, status or remove", args, fa.register, stdout, stderr)
+	if !ok {
 		return code
 	}
-	fs := newFlags("schedule " + sub)
-	var fa scheduleArgs
-	fa.register(fs)
+	sub, scheduleHelp := p.sub, p.help
 	dir, every, kindFlag, noActivate, printOnly, asJSON := &fa.dir, &fa.every, &fa.kind, &fa.noActivate, &fa.printOnly, &fa.asJSON
-	if err := fs.Parse(rest); err != nil {
-		return badArgs(stdout, stderr, scheduleHelp, err)
-	}
-	if *dir == "" || fs.NArg() > 0 {
+	if *dir == "" || len(p.pos) > 0 {
 		return usageFail(stderr, scheduleHelp, "schedule %s needs --directory NAME", sub)
 	}
 	if sub != "install" && sub != "status" && sub != "remove" {

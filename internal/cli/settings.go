@@ -43,19 +43,13 @@ func (a *settingsArgs) register(fs *flag.FlagSet) {
 const maxSettingsDoc = 4 << 20
 
 func runSettings(ctx context.Context, cfg config.Config, args []string, stdout, stderr io.Writer) int {
-	settingsHelp := helpOf("settings")
-	sub, _, code, done := subcommand(args, settingsHelp, "settings needs get or set", stdout, stderr)
-	if done {
+	var fa settingsArgs
+	p, code, ok := parseSub("settings", "settings needs get or set", args, fa.register, stdout, stderr)
+	if !ok {
 		return code
 	}
-	fs := newFlags("settings " + sub)
-	var fa settingsArgs
-	fa.register(fs)
-	dir, file := &fa.dir, &fa.file
-	if err := fs.Parse(args[1:]); err != nil {
-		return badArgs(stdout, stderr, settingsHelp, err)
-	}
-	if *dir == "" || fs.NArg() > 0 {
+	sub, settingsHelp, dir, file := p.sub, p.help, &fa.dir, &fa.file
+	if *dir == "" || len(p.pos) > 0 {
 		return usageFail(stderr, settingsHelp, "settings %s needs --directory NAME and nothing else", sub)
 	}
 	if sub != "get" && sub != "set" {
