@@ -28,35 +28,38 @@ var soak = os.Getenv("IDPSYNC_SOAK") == "1"
 
 const dirID = "rel"
 
-// env is the real engine, Graph reader, SCIM client and SQLite store against the Graph and
-// Atlassian emulators, each behind a FaultProxy.
+// env is the one harness of this package: the real engine, Graph reader, SCIM client and SQLite
+// store against the Graph and Atlassian emulators over loopback HTTPS, each emulator behind a
+// FaultProxy (a pass-through until it is given faults or a mangle).
 type env struct {
-	t           *testing.T
-	auth        *loopbacktls.Authority
-	ten         *tenant.Tenant
-	g           *graph.Server
-	a           *atlemu.Server
-	gp, ap      *FaultProxy
-	st          *store.Store
-	home        string
-	settings    engine.Settings
-	pageSize    int
-	scimRetries int
-	src         engine.Source
-	tgt         *atlassian.SCIM
+	t        testing.TB
+	auth     *loopbacktls.Authority
+	ten      *tenant.Tenant
+	g        *graph.Server
+	a        *atlemu.Server
+	gp, ap   *FaultProxy // nil when envOpts.direct
+	st       *store.Store
+	home     string
+	settings engine.Settings
+	src      engine.Source
+	tgt      *atlassian.SCIM
+	org      engine.OrgGroups // nil: no organization key
+	access   engine.OrgAccess // nil: users who leave scope cannot be suspended
 }
 
 type envOpts struct {
 	spec        tenant.Spec
 	atl         atlemu.Options
-	graph       graph.Options
+	graph       graph.Options // the Graph emulator's own knobs (Faults, DeltaPageSize…)
 	graphFaults Faults
 	atlFaults   Faults
-	pageSize    int // Graph $top for users; small pages mean many requests to fault
-	scimRetries int // the SCIM client's 5xx retries; default 8
+	pageSize    int  // Graph $top for users; small pages mean many requests to fault
+	scimRetries int  // the SCIM client's 5xx retries; 0: the client's default (4)
+	netRetries  int  // the Graph reader's retries after a connection error; 0: its default (3)
+	direct      bool // no proxies: the clients talk to the emulators (the benchmark measures the sync, not the proxy)
 }
 
-func newEnv(t *testing.T, o envOpts) *env {
+func newEnv(t testing.TB, o envOpts) *env {
 	t.Helper()
 	auth, err := loopbacktls.Shared()
 	if err != nil {
@@ -77,10 +80,12 @@ func newEnv(t *testing.T, o envOpts) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { e.a.Close() })
-	e.gp = NewFaultProxy(e.g.URL(), auth, o.graphFaults)
-	t.Cleanup(e.gp.Close)
-	e.ap = NewFaultProxy(e.a.URL(), auth, o.atlFaults)
-	t.Cleanup(e.ap.Close)
+	if !o.direct {
+		e.gp = NewFaultProxy(e.g.URL(), auth, o.graphFaults)
+		t.Cleanup(e.gp.Close)
+		e.ap = NewFaultProxy(e.a.URL(), auth, o.atlFaults)
+		t.Cleanup(e.ap.Close)
+	}
 	e.st = openStore(t, e.home)
 	if err := e.st.CreateDirectory(context.Background(), store.Directory{ID: dirID, Name: "Reliability", Cloud: "global", ClientID: "c", SCIMBaseURL: e.scimURL()}); err != nil {
 		t.Fatal(err)
@@ -89,15 +94,11 @@ func newEnv(t *testing.T, o envOpts) *env {
 	s.DeactivationMaxCount, s.DeactivationMaxPercent = 0, 0
 	s.RemovalMaxCount, s.RemovalMaxPercent = 0, 0
 	e.settings = mustNorm(t, s)
-	e.pageSize, e.scimRetries = o.pageSize, o.scimRetries
-	if e.scimRetries == 0 {
-		e.scimRetries = 8
-	}
-	e.src, e.tgt = e.clients()
+	e.src, e.tgt = e.clients(o)
 	return e
 }
 
-func openStore(t *testing.T, home string) *store.Store {
+func openStore(t testing.TB, home string) *store.Store {
 	st, err := store.Open(context.Background(), home)
 	if err != nil {
 		t.Fatal(err)
@@ -115,21 +116,32 @@ func mustNorm(t testing.TB, s engine.Settings) engine.Settings {
 	return n
 }
 
-// scimURL is the directory's base URL through the proxy.
+// graphURL is the Graph service root (before /v1.0) the clients use: the proxy's, unless direct.
+func (e *env) graphURL() string {
+	if e.gp == nil {
+		return e.g.URL()
+	}
+	return e.gp.URL()
+}
+
+// scimURL is the directory's base URL the clients use: through the proxy, unless direct.
 func (e *env) scimURL() string {
+	if e.ap == nil {
+		return e.a.SCIMURL()
+	}
 	return e.ap.URL() + strings.TrimPrefix(e.a.SCIMURL(), e.a.URL())
 }
 
-func (e *env) clients() (engine.Source, *atlassian.SCIM) {
-	u, _ := url.Parse(e.gp.URL())
-	r, err := entra.New(entra.Config{BaseURL: e.gp.URL() + "/v1.0", Tokens: entra.StaticToken("test-token", u.Hostname(), u.Host),
-		Transport: e.auth.Transport(), PageSize: e.pageSize, NetworkRetries: 5})
+func (e *env) clients(o envOpts) (engine.Source, *atlassian.SCIM) {
+	u, _ := url.Parse(e.graphURL())
+	r, err := entra.New(entra.Config{BaseURL: e.graphURL() + "/v1.0", Tokens: entra.StaticToken("test-token", u.Hostname(), u.Host),
+		Transport: e.auth.Transport(), PageSize: o.pageSize, NetworkRetries: o.netRetries})
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	tgt, err := atlassian.NewSCIM(atlassian.SCIMConfig{BaseURL: e.scimURL(), APIKey: e.a.APIKey(), Transport: e.auth.Transport(), AllowCustomHost: true,
 		LimiterConfig: atlassian.LimiterConfig{Initial: 2000, Max: 20000, Increase: 500},
-		Retry:         atlassian.RetryPolicy{BaseDelay: 5 * time.Millisecond, MaxDelay: 200 * time.Millisecond, MaxRetries: e.scimRetries}})
+		Retry:         atlassian.RetryPolicy{BaseDelay: 5 * time.Millisecond, MaxDelay: 200 * time.Millisecond, MaxRetries: o.scimRetries}})
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -137,7 +149,8 @@ func (e *env) clients() (engine.Source, *atlassian.SCIM) {
 }
 
 func (e *env) engine() *engine.Engine {
-	return &engine.Engine{DirectoryID: dirID, Source: e.src, Target: adapter.SCIM{SCIM: e.tgt}, State: adapter.Store{Store: e.st}, SnapshotDir: e.home + "/snapshots"}
+	return &engine.Engine{DirectoryID: dirID, Source: e.src, Target: adapter.SCIM{SCIM: e.tgt}, Org: e.org, Access: e.access, State: adapter.Store{Store: e.st},
+		SnapshotDir: e.home + "/snapshots"}
 }
 
 type result struct {
@@ -147,11 +160,12 @@ type result struct {
 	err  error
 }
 
-// run is one sync through the engine's lifecycle, as the headless command runs it.
-func (e *env) run(ctx context.Context, full, override bool) result {
+// run is one sync through the engine's lifecycle, as the headless command runs it; override lets
+// it past the deactivation and removal thresholds and the read-shrink rail; hook is RunSpec.Hook.
+func (e *env) run(ctx context.Context, full, override bool, hook func(int)) result {
 	e.t.Helper()
 	o := engine.Overrides{Threshold: override, RemovalThreshold: override, ReadShrink: override}
-	return runLifecycle(ctx, e.t, e.engine(), e.st, e.ten, e.settings, e.home, full, o, nil)
+	return runLifecycle(ctx, e.t, e.engine(), e.st, e.ten, e.settings, e.home, full, o, hook)
 }
 
 // runLifecycle runs one sync of eng through engine.Run (lock, key proof, prepare, confirmation,
@@ -192,7 +206,7 @@ func confirmation(ten *tenant.Tenant, s engine.Settings) engine.Confirmation {
 // mustRun runs a sync that must succeed completely.
 func (e *env) mustRun(ctx context.Context, full bool) result {
 	e.t.Helper()
-	r := e.run(ctx, full, true)
+	r := e.run(ctx, full, true, nil)
 	if r.err != nil {
 		e.t.Fatalf("sync failed: %v", r.err)
 	}
@@ -208,9 +222,64 @@ func (e *env) mustRun(ctx context.Context, full bool) result {
 	return r
 }
 
+// preview plans without applying.
+func (e *env) preview(ctx context.Context, full bool) *engine.Plan {
+	e.t.Helper()
+	p, err := e.engine().Prepare(ctx, engine.PrepareOptions{Settings: e.settings, Full: full})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return p
+}
+
+// previewed is a preview through the lifecycle with eng, for a test that changes the world between
+// the preview and its apply.
+func (e *env) previewed(ctx context.Context, eng *engine.Engine) *engine.Plan {
+	e.t.Helper()
+	pv, err := eng.Preview(ctx, lifecycleSpec(e.st, e.settings, e.home, false, engine.Confirmation{}, engine.Overrides{}, nil).PreviewSpec)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return pv.Plan
+}
+
+// applyPreviewed applies a previewed plan through the lifecycle, as the app's Apply does after
+// the admin confirmed the tenant, domains and digest shown.
+func (e *env) applyPreviewed(ctx context.Context, eng *engine.Engine, p *engine.Plan) (*engine.Outcome, error) {
+	e.t.Helper()
+	spec := lifecycleSpec(e.st, e.settings, e.home, false, engine.Confirmation{TenantID: p.Tenant.ID, Domains: p.Domains, PlanDigest: p.Digest},
+		engine.Overrides{Threshold: true}, nil)
+	spec.Plan = p
+	res, err := eng.Run(ctx, spec)
+	return res.Outcome, err
+}
+
+func opKeys(p *engine.Plan) []string {
+	var out []string
+	for _, o := range p.Operations() {
+		k := string(o.Action) + "|" + o.EntraID + "|" + o.SCIMID
+		if o.Group != nil {
+			k += "|" + o.Group.EntraID
+		}
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func ops(p *engine.Plan, a report.Action) []engine.Op {
+	var out []engine.Op
+	for _, o := range p.Operations() {
+		if o.Action == a {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
 // checkReport asserts that the report accounts for every operation: each has a final result,
 // every failure has a code, and the counts add up to the operations, key by key.
-func checkReport(t *testing.T, r *report.Report) {
+func checkReport(t testing.TB, r *report.Report) {
 	t.Helper()
 	tally := map[string]int{}
 	for _, op := range r.Operations {
@@ -240,6 +309,17 @@ func checkReport(t *testing.T, r *report.Report) {
 			t.Errorf("skip of %s has no reason", s.Object.Name)
 		}
 	}
+}
+
+// skipReason is the reason the run's report gives for skipping the object with this Entra id, or
+// (entraID empty) with this name; "" when the report does not skip it.
+func skipReason(r result, entraID, name string) string {
+	for _, s := range r.rep.Skips {
+		if (entraID != "" && s.Object.EntraID == entraID) || (entraID == "" && s.Object.Name == name) {
+			return s.Reason
+		}
+	}
+	return ""
 }
 
 func fromEmu(u atlemu.User) engine.User {

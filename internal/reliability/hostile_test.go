@@ -78,15 +78,6 @@ func accounted(t *testing.T, e *env, r result) (users, groups int) {
 	return len(snap.Users), len(snap.Groups)
 }
 
-func reasonOf(r result, entraID string) string {
-	for _, s := range r.rep.Skips {
-		if s.Object.EntraID == entraID {
-			return s.Reason
-		}
-	}
-	return ""
-}
-
 // Hostile values from Graph through the real reader, engine and SCIM client: 10,000-character
 // names, raw invalid UTF-8, null and missing fields, two users with one email, emails that differ
 // only by case, a user without any email, script in names, nesting cycles and members of other
@@ -158,7 +149,7 @@ func TestHostileGraphValues(t *testing.T) {
 		}
 		return status, body
 	})
-	r := e.run(ctx, true, true)
+	r := e.run(ctx, true, true, nil)
 	if r.err != nil {
 		t.Fatalf("the sync failed on hostile values: %v", r.err)
 	}
@@ -176,11 +167,11 @@ func TestHostileGraphValues(t *testing.T) {
 	// The duplicate-email and case twins are skipped with their reason, the user without an email too.
 	for _, k := range []string{"dup", "case"} {
 		a, b := ids[k], ids[k+"first"]
-		if ra, rb := reasonOf(r, a), reasonOf(r, b); ra != engine.ReasonDuplicateEmail && rb != engine.ReasonDuplicateEmail {
+		if ra, rb := skipReason(r, a, ""), skipReason(r, b, ""); ra != engine.ReasonDuplicateEmail && rb != engine.ReasonDuplicateEmail {
 			t.Errorf("%s: neither user is skipped as a duplicate email (%q, %q)", k, ra, rb)
 		}
 	}
-	if got := reasonOf(r, ids["noemail"]); got != engine.ReasonNoEmail {
+	if got := skipReason(r, ids["noemail"], ""); got != engine.ReasonNoEmail {
 		t.Errorf("the user without an email: reason %q", got)
 	}
 	others := 0
@@ -257,7 +248,7 @@ func TestHostileAtlassianAnswers(t *testing.T) {
 	// One answer: the run's key proof (GET /Users?count=1) already refuses a 200 that is not a
 	// SCIM ListResponse.
 	e.a.Inject(atlemu.Fault{Method: "GET", PathSuffix: "/Users", HTML: true, Times: 1})
-	r := e.run(ctx, true, true)
+	r := e.run(ctx, true, true, nil)
 	if apperr.CodeOf(r.err) != apperr.AtlassianBadResponse {
 		t.Fatalf("a 200 with HTML: got %v, want atlassian_bad_response", r.err)
 	}
@@ -266,7 +257,7 @@ func TestHostileAtlassianAnswers(t *testing.T) {
 	}
 	// A 409 on two creates with nothing behind it.
 	e.a.Inject(atlemu.Fault{Method: "POST", PathSuffix: "/Users", Status: 409, Times: 2})
-	r = e.run(ctx, true, true)
+	r = e.run(ctx, true, true, nil)
 	if r.err != nil {
 		t.Fatal(r.err)
 	}
@@ -293,7 +284,7 @@ func TestHostileAtlassianAnswers(t *testing.T) {
 			break
 		}
 	}
-	r = e.run(ctx, false, true)
+	r = e.run(ctx, false, true, nil)
 	if r.err != nil {
 		t.Fatal(r.err)
 	}

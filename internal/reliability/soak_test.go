@@ -28,7 +28,11 @@ func TestFaultSoak(t *testing.T) {
 	e := newEnv(t, envOpts{spec: tenant.Spec{Seed: 31, Users: users, Groups: groups, Depth: 3},
 		atl:         atlemu.Options{FaultRate: 0.02, ResetRate: 0.01, Seed: 23},
 		graph:       graph.Options{DeltaPageSize: 12},
-		graphFaults: gf, atlFaults: af, pageSize: 12})
+		graphFaults: gf, atlFaults: af, pageSize: 12,
+		// More retries than the clients' defaults (4 and 3): at these rates five failures in a row
+		// on one request are expected a few times per run, and the soak is about what a fault
+		// costs afterwards, not whether a run gives up.
+		scimRetries: 8, netRetries: 5})
 	lost := 0
 	for run := 0; run < runs; run++ {
 		full := run%2 == 0
@@ -70,7 +74,7 @@ func TestFailedApplyAccountedThenRepaired(t *testing.T) {
 	e := newEnv(t, envOpts{spec: tenant.Spec{Seed: 33, Users: 80, Groups: 8, Depth: 3}})
 	e.a.Inject(atlemu.Fault{Method: "POST", PathSuffix: "/Users", Status: 400, Times: 6},
 		atlemu.Fault{Method: "PATCH", PathSuffix: "", Status: 400, Times: 2})
-	res := e.run(ctx, true, true)
+	res := e.run(ctx, true, true, nil)
 	if res.err != nil {
 		t.Fatal(res.err)
 	}
