@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/idpsync/idpsync/internal/emulator/loopbacktls"
@@ -87,6 +88,7 @@ type Server struct {
 	devices        map[string]*deviceCode // by device_code
 	log            []Request
 	onDevice       func(userCode string)
+	clock          atomic.Pointer[func() time.Time] // nil: the wall clock; see SetClock
 }
 
 type authCode struct {
@@ -216,7 +218,7 @@ func (s *Server) Describe() string {
 // Verify checks an access token issued by this emulator: signature, expiry. The Graph emulator
 // uses it to accept bearer tokens the way Graph does.
 func (s *Server) Verify(token string) (Claims, error) {
-	c, err := verify(s.key, token, time.Now())
+	c, err := verify(s.key, token, s.now())
 	if err != nil {
 		if c != nil {
 			return claimsOf(c), err
@@ -289,6 +291,24 @@ func (s *Server) ExpireRefreshTokens() {
 	for _, r := range s.refresh {
 		r.expired = true
 	}
+}
+
+// SetClock makes now the emulator's clock for issuing tokens (iat, exp), checking access tokens
+// (Verify) and refresh-token inactivity; nil restores the wall clock. A test that needs tokens to
+// expire at chosen moments advances now itself instead of waiting for the wall clock.
+func (s *Server) SetClock(now func() time.Time) {
+	if now == nil {
+		s.clock.Store(nil)
+		return
+	}
+	s.clock.Store(&now)
+}
+
+func (s *Server) now() time.Time {
+	if c := s.clock.Load(); c != nil {
+		return (*c)()
+	}
+	return time.Now()
 }
 
 // SetAccessTokenLifetime changes the lifetime of access tokens issued from now on.

@@ -59,7 +59,7 @@ func (s *Server) token(w *statusRecorder, r *http.Request, tenant string) {
 
 // issue writes a token response for g and keeps the refresh token it hands out.
 func (s *Server) issue(w *statusRecorder, host, grantType string, g grant) {
-	now := time.Now()
+	now := s.now()
 	s.mu.Lock()
 	life := s.atLife
 	if grantType == grantDeviceCodeURN {
@@ -126,7 +126,7 @@ func (s *Server) redeemRefresh(rt, scope, tenant string) (grant, *aadErr) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	rec, ok := s.refresh[rt]
-	now := time.Now()
+	now := s.now()
 	switch {
 	case rt == "":
 		return grant{}, &aadErr{400, "invalid_request", 900144, "The request body must contain the following parameter: 'refresh_token'.", ""}
