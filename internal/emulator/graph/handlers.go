@@ -351,29 +351,36 @@ func collectionEnd(b []byte, linkName, link string) []byte {
 	return append(b, '}')
 }
 
+// writeList answers one page of a list (users, groups): the objects read after the skip token's
+// id (prefix marks whose token it is), each written by appendOne, and an @odata.nextLink to the
+// last one's id when more follow. grow reserves that many bytes per object (0: none).
+func writeList[T any](w http.ResponseWriter, r *http.Request, q query, base, set, prefix string, grow int, read func(after string) ([]T, bool), id func(*T) string, appendOne func([]byte, *T) []byte) {
+	after, ok := pageAfter(w, r, q, prefix)
+	if !ok {
+		return
+	}
+	page, more := read(after)
+	b := slices.Grow(collectionStart(base, set), len(page)*grow)
+	for i := range page {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendOne(b, &page[i])
+	}
+	link := ""
+	if more {
+		link = nextLink(r, skipToken(prefix, id(&page[len(page)-1])))
+	}
+	writeJSON(w, http.StatusOK, collectionEnd(b, "@odata.nextLink", link))
+}
+
 func (s *Server) users(w http.ResponseWriter, r *http.Request, q query, top int, base string) {
 	props, ok := userSelect(w, r, q)
 	if !ok {
 		return
 	}
-	after, ok := pageAfter(w, r, q, "u")
-	if !ok {
-		return
-	}
-	page, more := s.opts.Tenant.UsersAfter(after, top)
-	b := collectionStart(base, "users")
-	b = slices.Grow(b, len(page)*400)
-	for i := range page {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendUser(b, &page[i], props)
-	}
-	link := ""
-	if more {
-		link = nextLink(r, skipToken("u", page[len(page)-1].ID))
-	}
-	writeJSON(w, http.StatusOK, collectionEnd(b, "@odata.nextLink", link))
+	writeList(w, r, q, base, "users", "u", 400, func(after string) ([]directory.User, bool) { return s.opts.Tenant.UsersAfter(after, top) },
+		func(u *directory.User) string { return u.ID }, func(b []byte, u *directory.User) []byte { return appendUser(b, u, props) })
 }
 
 func (s *Server) user(w http.ResponseWriter, r *http.Request, q query, id, base string) {
@@ -395,25 +402,10 @@ func (s *Server) groups(w http.ResponseWriter, r *http.Request, q query, top int
 	if !ok {
 		return
 	}
-	after, ok := pageAfter(w, r, q, "g")
-	if !ok {
-		return
-	}
-	page, more := s.opts.Tenant.GroupsAfter(after, top)
-	b := collectionStart(base, "groups")
-	for i := range page {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, '{')
-		b = appendGroupFields(b, &page[i], props)
-		b = append(b, '}')
-	}
-	link := ""
-	if more {
-		link = nextLink(r, skipToken("g", page[len(page)-1].ID))
-	}
-	writeJSON(w, http.StatusOK, collectionEnd(b, "@odata.nextLink", link))
+	writeList(w, r, q, base, "groups", "g", 0, func(after string) ([]directory.Group, bool) { return s.opts.Tenant.GroupsAfter(after, top) },
+		func(g *directory.Group) string { return g.ID }, func(b []byte, g *directory.Group) []byte {
+			return append(appendGroupFields(append(b, '{'), g, props), '}')
+		})
 }
 
 func (s *Server) group(w http.ResponseWriter, r *http.Request, q query, id, base string) {
