@@ -8,6 +8,10 @@
 //	go run ./internal/bench                   # scenarios M and L, the defaults of the issue
 //	go run ./internal/bench -scenarios M      # only M (with the naive comparison)
 //	go run ./internal/bench -l-users 20000    # a smaller L while developing
+//
+// IDPSYNC_BENCH_HEAPPROFILE=dir and IDPSYNC_BENCH_CPUPROFILE=dir make each sync child write its
+// heap profile at its peak in-use heap (dir/<scenario>_<run>.heap, for
+// `go tool pprof -sample_index=inuse_space`) and its CPU profile (dir/<scenario>_<run>.cpu).
 package main
 
 import (
