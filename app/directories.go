@@ -1,6 +1,8 @@
 package app
 
 import (
+	"context"
+
 	"github.com/idpsync/idpsync/internal/apperr"
 	"github.com/idpsync/idpsync/internal/backend"
 )
@@ -74,20 +76,21 @@ func (s *DirectoryService) TestConnection(id string, in backend.DirectoryInput) 
 
 // SignIn opens Microsoft's sign-in in the system browser and waits for it (CancelSignIn stops it).
 func (s *DirectoryService) SignIn(id string) (backend.Account, error) {
-	return with(s.core, "SignIn", func(b *backend.Backend) (backend.Account, error) {
-		ctx, done := s.core.signInContext(id)
-		defer done()
-		a, err := b.SignIn(ctx, id)
-		return a, canceledSignIn(ctx.Err(), err)
-	})
+	return s.signIn("SignIn", id, (*backend.Backend).SignIn)
 }
 
 // SignInDeviceCode signs in with a device code; the code arrives as the auth:devicecode event.
 func (s *DirectoryService) SignInDeviceCode(id string) (backend.Account, error) {
-	return with(s.core, "SignInDeviceCode", func(b *backend.Backend) (backend.Account, error) {
+	return s.signIn("SignInDeviceCode", id, (*backend.Backend).SignInDeviceCode)
+}
+
+// signIn runs one way of signing in under the directory's sign-in context, which CancelSignIn
+// cancels.
+func (s *DirectoryService) signIn(name, id string, how func(*backend.Backend, context.Context, string) (backend.Account, error)) (backend.Account, error) {
+	return with(s.core, name, func(b *backend.Backend) (backend.Account, error) {
 		ctx, done := s.core.signInContext(id)
 		defer done()
-		a, err := b.SignInDeviceCode(ctx, id)
+		a, err := how(b, ctx, id)
 		return a, canceledSignIn(ctx.Err(), err)
 	})
 }

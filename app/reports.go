@@ -117,27 +117,25 @@ func (s *ReportService) OpenFile() (ReportHandle, error) {
 
 // Operations pages the report's operations (search, action, result and object type filters).
 func (s *ReportService) Operations(id string, q report.Query) (report.OperationPage, error) {
-	return call("Operations", func() (report.OperationPage, error) {
-		r, err := s.get(id)
-		if err != nil {
-			return report.OperationPage{}, err
-		}
-		r.mu.Lock()
-		defer r.mu.Unlock()
-		return r.view.Operations(q), nil
-	})
+	return paged(s, "Operations", id, func(v *report.View) report.OperationPage { return v.Operations(q) })
 }
 
 // Skips pages the objects the run left out of scope, with the reasons.
 func (s *ReportService) Skips(id string, q report.Query) (report.SkipPage, error) {
-	return call("Skips", func() (report.SkipPage, error) {
+	return paged(s, "Skips", id, func(v *report.View) report.SkipPage { return v.Skips(q) })
+}
+
+// paged reads a page of the opened report id under its lock, as the other calls on its view.
+func paged[T any](s *ReportService, name, id string, page func(*report.View) T) (T, error) {
+	return call(name, func() (T, error) {
 		r, err := s.get(id)
 		if err != nil {
-			return report.SkipPage{}, err
+			var none T
+			return none, err
 		}
 		r.mu.Lock()
 		defer r.mu.Unlock()
-		return r.view.Skips(q), nil
+		return page(r.view), nil
 	})
 }
 

@@ -25,24 +25,25 @@ func filters(fs []FileFilter) []runtime.FileFilter {
 	return out
 }
 
-func (w wailsUI) OpenFile(d FileDialog) (string, error) {
-	p, err := runtime.OpenFileDialog(w.ctx, runtime.OpenDialogOptions{
-		Title: d.Title, DefaultFilename: d.DefaultName, Filters: filters(d.Filters),
-	})
+// picked is a file dialog's answer: the path chosen ("" when the admin cancelled), or the
+// dialog's failure with a code.
+func picked(p string, err error) (string, error) {
 	if err != nil {
 		return "", apperr.Wrap(err, apperr.Internal, "the file dialog failed")
 	}
 	return p, nil
 }
 
-func (w wailsUI) SaveFile(d FileDialog) (string, error) {
-	p, err := runtime.SaveFileDialog(w.ctx, runtime.SaveDialogOptions{
+func (w wailsUI) OpenFile(d FileDialog) (string, error) {
+	return picked(runtime.OpenFileDialog(w.ctx, runtime.OpenDialogOptions{
 		Title: d.Title, DefaultFilename: d.DefaultName, Filters: filters(d.Filters),
-	})
-	if err != nil {
-		return "", apperr.Wrap(err, apperr.Internal, "the file dialog failed")
-	}
-	return p, nil
+	}))
+}
+
+func (w wailsUI) SaveFile(d FileDialog) (string, error) {
+	return picked(runtime.SaveFileDialog(w.ctx, runtime.SaveDialogOptions{
+		Title: d.Title, DefaultFilename: d.DefaultName, Filters: filters(d.Filters),
+	}))
 }
 
 func (w wailsUI) ChooseFolder(d FileDialog) (string, error) {

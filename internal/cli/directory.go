@@ -64,25 +64,37 @@ func (a *dirArgs) register(fs *flag.FlagSet) {
 	a.refused = secretFlags(fs)
 }
 
-// dirFields are the setup screens' fields on the command line.
+// dirFieldFlags are the setup screens' text fields on the command line: each flag, its usage and
+// the field of the directory input it sets.
+var dirFieldFlags = []struct {
+	name, usage string
+	field       func(in *backend.DirectoryInput) *string
+}{
+	{"name", "the directory's `NAME` (edit: the new name)", func(in *backend.DirectoryInput) *string { return &in.Name }},
+	{"cloud", "the Microsoft `CLOUD`: global (the default), usgov or china", func(in *backend.DirectoryInput) *string { return &in.Cloud }},
+	{"client-id", "Application (client) `ID` of your app registration in Entra", func(in *backend.DirectoryInput) *string { return &in.ClientID }},
+	{"tenant", "the sign-in `TENANT` of a single-tenant app registration: its Directory (tenant) ID or a domain verified in the " +
+		"tenant (organizations, common and consumers are refused); \"\" for a multi-tenant one", func(in *backend.DirectoryInput) *string { return &in.SignInTenant }},
+	{"scim-url", "the directory's SCIM base `URL`, https://api.atlassian.com/scim/directory/{id}", func(in *backend.DirectoryInput) *string { return &in.SCIMBaseURL }},
+	{"scim-key-created", "when the SCIM API key was created, `YYYY-MM-DD` (keys expire after a year)", func(in *backend.DirectoryInput) *string { return &in.SCIMKeyCreated }},
+	{"org-id", "the Atlassian organization `ID` (optional; needs the organization API key)", func(in *backend.DirectoryInput) *string { return &in.OrgID }},
+	{"graph-url", "advanced: Microsoft Graph base `URL`, e.g. https://graph.microsoft.com/v1.0", func(in *backend.DirectoryInput) *string { return &in.GraphURL }},
+	{"authority", "advanced: sign-in authority root `URL`, e.g. https://login.microsoftonline.com", func(in *backend.DirectoryInput) *string { return &in.AuthorityURL }},
+	{"org-url", "advanced: Atlassian organization API root `URL`, e.g. https://api.atlassian.com", func(in *backend.DirectoryInput) *string { return &in.OrgURL }},
+}
+
+// dirFields are the setup screens' fields on the command line: given holds the flags' values,
+// of which apply copies only those given.
 type dirFields struct {
-	name, cloud, clientID, scimURL, keyCreated, orgID, graphURL, authority, orgURL, tenant string
-	allowCustom, scimStdin, orgStdin                                                       bool
+	given               backend.DirectoryInput
+	scimStdin, orgStdin bool
 }
 
 func (f *dirFields) register(fs *flag.FlagSet) {
-	fs.StringVar(&f.name, "name", "", "the directory's `NAME` (edit: the new name)")
-	fs.StringVar(&f.cloud, "cloud", "", "the Microsoft `CLOUD`: global (the default), usgov or china")
-	fs.StringVar(&f.clientID, "client-id", "", "Application (client) `ID` of your app registration in Entra")
-	fs.StringVar(&f.tenant, "tenant", "", "the sign-in `TENANT` of a single-tenant app registration: its Directory (tenant) ID or a "+
-		"domain verified in the tenant (organizations, common and consumers are refused); \"\" for a multi-tenant one")
-	fs.StringVar(&f.scimURL, "scim-url", "", "the directory's SCIM base `URL`, https://api.atlassian.com/scim/directory/{id}")
-	fs.StringVar(&f.keyCreated, "scim-key-created", "", "when the SCIM API key was created, `YYYY-MM-DD` (keys expire after a year)")
-	fs.StringVar(&f.orgID, "org-id", "", "the Atlassian organization `ID` (optional; needs the organization API key)")
-	fs.StringVar(&f.graphURL, "graph-url", "", "advanced: Microsoft Graph base `URL`, e.g. https://graph.microsoft.com/v1.0")
-	fs.StringVar(&f.authority, "authority", "", "advanced: sign-in authority root `URL`, e.g. https://login.microsoftonline.com")
-	fs.StringVar(&f.orgURL, "org-url", "", "advanced: Atlassian organization API root `URL`, e.g. https://api.atlassian.com")
-	fs.BoolVar(&f.allowCustom, "allow-custom-host", false, "allow a SCIM or organization host other than api.atlassian.com (proxy, test)")
+	for _, d := range dirFieldFlags {
+		fs.StringVar(d.field(&f.given), d.name, "", d.usage)
+	}
+	fs.BoolVar(&f.given.AllowCustomHost, "allow-custom-host", false, "allow a SCIM or organization host other than api.atlassian.com (proxy, test)")
 	fs.BoolVar(&f.scimStdin, "scim-key-stdin", false, "read the SCIM API key from the first line of standard input")
 	fs.BoolVar(&f.orgStdin, "org-key-stdin", false, "read the organization API key from the next line of standard input")
 }
@@ -90,29 +102,13 @@ func (f *dirFields) register(fs *flag.FlagSet) {
 // apply copies the flags that were given onto in (for edit: only those, the rest stays).
 func (f *dirFields) apply(fs *flag.FlagSet, in *backend.DirectoryInput) {
 	fs.Visit(func(fl *flag.Flag) {
-		switch fl.Name {
-		case "name":
-			in.Name = f.name
-		case "cloud":
-			in.Cloud = f.cloud
-		case "client-id":
-			in.ClientID = f.clientID
-		case "scim-url":
-			in.SCIMBaseURL = f.scimURL
-		case "scim-key-created":
-			in.SCIMKeyCreated = f.keyCreated
-		case "org-id":
-			in.OrgID = f.orgID
-		case "graph-url":
-			in.GraphURL = f.graphURL
-		case "authority":
-			in.AuthorityURL = f.authority
-		case "org-url":
-			in.OrgURL = f.orgURL
-		case "allow-custom-host":
-			in.AllowCustomHost = f.allowCustom
-		case "tenant":
-			in.SignInTenant = f.tenant
+		for _, d := range dirFieldFlags {
+			if d.name == fl.Name {
+				*d.field(in) = *d.field(&f.given)
+			}
+		}
+		if fl.Name == "allow-custom-host" {
+			in.AllowCustomHost = f.given.AllowCustomHost
 		}
 	})
 }
