@@ -55,11 +55,6 @@ func runAlerts(ctx context.Context, cfg config.Config, args []string, stdout, st
 	if *dir == "" || len(p.pos) > 0 {
 		return usageFail(stderr, alertsHelp, "alerts %s needs --directory NAME", sub)
 	}
-	switch sub {
-	case "show", "test", "set-webhook", "remove-webhook":
-	default:
-		return usageFail(stderr, alertsHelp, "unknown alerts command %q", sub)
-	}
 	b, d, err := withDirectory(ctx, cfg, *dir, nil, backend.Endpoints{})
 	if err != nil {
 		return failDoc(stdout, stderr, *asJSON, err)

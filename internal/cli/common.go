@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/idpsync/idpsync/internal/apperr"
@@ -168,12 +169,16 @@ type subParse struct {
 
 // parseSub splits `COMMAND SUB …` and parses the flags define registers, before or after the
 // positional arguments. ok is false when the command is done (its help printed, the subcommand
-// missing or a flag refused); code is then its exit code.
+// missing or not one of the command's Subs, or a flag refused); code is then its exit code.
 func parseSub(name, missing string, args []string, define func(fs *flag.FlagSet), stdout, stderr io.Writer) (p subParse, code int, ok bool) {
-	p.help = helpOf(name)
+	c, _ := std.lookup(name)
+	p.help = c.help()
 	sub, rest, code, done := subcommand(args, p.help, missing, stdout, stderr)
 	if done {
 		return p, code, false
+	}
+	if !slices.ContainsFunc(c.Subs, func(s Sub) bool { return s.Name == sub }) {
+		return p, usageFail(stderr, p.help, "unknown %s command %q", name, sub), false
 	}
 	p.sub, p.fs = sub, newFlags(name+" "+sub)
 	define(p.fs)

@@ -80,8 +80,6 @@ func runConflicts(ctx context.Context, cfg config.Config, args []string, stdout,
 		if *group == "" || n != 1 {
 			return usageFail(stderr, conflictsHelp, "conflicts decide needs --group and exactly one of --take-over, --skip, --retry, --undecided")
 		}
-	default:
-		return usageFail(stderr, conflictsHelp, "unknown conflicts command %q", sub)
 	}
 	pr := &progressPrinter{w: stderr, tty: isTerminal(stderr)}
 	b, d, err := withDirectory(ctx, cfg, *dir, pr, backend.Endpoints{})

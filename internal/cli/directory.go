@@ -327,7 +327,7 @@ func runDirectory(ctx context.Context, cfg config.Config, args []string, stdout,
 		fmt.Fprintf(stdout, "Removed directory %q.\n", d.Name)
 		return ExitOK
 	}
-	return usageFail(stderr, directoryHelp, "unknown directory command %q", sub)
+	panic("cli: directory " + sub + " is one of its Subs but has no case") // parseSub admits only the Subs
 }
 
 // testFirst runs the setup screen's connection test before add or edit stores anything.

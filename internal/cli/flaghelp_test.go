@@ -78,6 +78,25 @@ func TestFlagsAreTheHelp(t *testing.T) {
 	}
 }
 
+// A subcommand that is not one of the command's Subs is a usage error naming it, with the help.
+func TestUnknownSubcommands(t *testing.T) {
+	n := 0
+	for _, c := range Commands() {
+		if len(c.Subs) == 0 {
+			continue
+		}
+		n++
+		var out, errb bytes.Buffer
+		code := Run(context.Background(), config.Config{}, []string{c.Name, "frob", "--directory", "x"}, &out, &errb)
+		if code != ExitUsage || !strings.Contains(errb.String(), "unknown "+c.Name+" command \"frob\"") || !strings.Contains(errb.String(), "idpsync "+c.Name+" "+c.Subs[0].Name) {
+			t.Errorf("%s frob: exit %d\n%s%s", c.Name, code, out.String(), errb.String())
+		}
+	}
+	if n < 6 {
+		t.Fatalf("only %d commands have subcommands", n)
+	}
+}
+
 func TestFlagHelpLayout(t *testing.T) {
 	fs := flag.NewFlagSet("x", flag.ContinueOnError)
 	fs.String("directory", "", "the directory `NAME`")

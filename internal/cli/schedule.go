@@ -63,9 +63,6 @@ func runSchedule(ctx context.Context, cfg config.Config, args []string, stdout, 
 	if *dir == "" || len(p.pos) > 0 {
 		return usageFail(stderr, scheduleHelp, "schedule %s needs --directory NAME", sub)
 	}
-	if sub != "install" && sub != "status" && sub != "remove" {
-		return usageFail(stderr, scheduleHelp, "unknown schedule command %q", sub)
-	}
 	if sub == "install" && *every == 0 {
 		return usageFail(stderr, scheduleHelp, "install needs --every, e.g. --every 4h")
 	}

@@ -52,9 +52,6 @@ func runSettings(ctx context.Context, cfg config.Config, args []string, stdout, 
 	if *dir == "" || len(p.pos) > 0 {
 		return usageFail(stderr, settingsHelp, "settings %s needs --directory NAME and nothing else", sub)
 	}
-	if sub != "get" && sub != "set" {
-		return usageFail(stderr, settingsHelp, "unknown settings command %q", sub)
-	}
 	if sub == "get" && *file != "" {
 		return usageFail(stderr, settingsHelp, "--file is for settings set")
 	}
