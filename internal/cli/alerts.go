@@ -47,14 +47,11 @@ func (a *alertsArgs) register(fs *flag.FlagSet) {
 
 func runAlerts(ctx context.Context, cfg config.Config, args []string, stdout, stderr io.Writer) int {
 	var fa alertsArgs
-	p, code, ok := parseSub("alerts", "alerts needs show, test, set-webhook or remove-webhook", args, fa.register, stdout, stderr)
+	p, code, ok := parseDirSub("alerts", "alerts needs show, test, set-webhook or remove-webhook", args, fa.register, &fa.dir, stdout, stderr)
 	if !ok {
 		return code
 	}
-	sub, alertsHelp, dir, asJSON := p.sub, p.help, &fa.dir, &fa.asJSON
-	if *dir == "" || len(p.pos) > 0 {
-		return usageFail(stderr, alertsHelp, "alerts %s needs --directory NAME", sub)
-	}
+	sub, dir, asJSON := p.sub, &fa.dir, &fa.asJSON
 	b, d, err := withDirectory(ctx, cfg, *dir, nil, backend.Endpoints{})
 	if err != nil {
 		return failDoc(stdout, stderr, *asJSON, err)

@@ -190,6 +190,16 @@ func parseSub(name, missing string, args []string, define func(fs *flag.FlagSet)
 	return p, 0, true
 }
 
+// parseDirSub is parseSub for a command whose every subcommand acts on the one directory that
+// --directory (dir) names, and takes no other argument.
+func parseDirSub(name, missing string, args []string, define func(fs *flag.FlagSet), dir *string, stdout, stderr io.Writer) (subParse, int, bool) {
+	p, code, ok := parseSub(name, missing, args, define, stdout, stderr)
+	if ok && (*dir == "" || len(p.pos) > 0) {
+		return p, usageFail(stderr, p.help, "%s %s needs --directory NAME and no other argument", name, p.sub), false
+	}
+	return p, code, ok
+}
+
 // subcommand splits `COMMAND SUB …`: it prints the help for help/-h/--help and a usage error
 // when SUB is missing (done is then true and code the exit code).
 func subcommand(args []string, help, missing string, stdout, stderr io.Writer) (sub string, rest []string, code int, done bool) {

@@ -51,15 +51,12 @@ func (a *conflictsArgs) register(fs *flag.FlagSet) {
 
 func runConflicts(ctx context.Context, cfg config.Config, args []string, stdout, stderr io.Writer) int {
 	var a conflictsArgs
-	p, code, ok := parseSub("conflicts", "conflicts needs list or decide", args, a.register, stdout, stderr)
+	p, code, ok := parseDirSub("conflicts", "conflicts needs list or decide", args, a.register, &a.dir, stdout, stderr)
 	if !ok {
 		return code
 	}
 	sub, conflictsHelp := p.sub, p.help
 	dir, group, takeOver, skip, undecided, retry, asJSON := &a.dir, &a.group, &a.takeOver, &a.skip, &a.undecided, &a.retry, &a.asJSON
-	if *dir == "" || len(p.pos) > 0 {
-		return usageFail(stderr, conflictsHelp, "conflicts %s needs --directory NAME", sub)
-	}
 	decision := ""
 	switch sub {
 	case "list":

@@ -54,15 +54,12 @@ type scheduleStatus = backend.ScheduleStatus
 
 func runSchedule(ctx context.Context, cfg config.Config, args []string, stdout, stderr io.Writer) int {
 	var fa scheduleArgs
-	p, code, ok := parseSub("schedule", "schedule needs install, status or remove", args, fa.register, stdout, stderr)
+	p, code, ok := parseDirSub("schedule", "schedule needs install, status or remove", args, fa.register, &fa.dir, stdout, stderr)
 	if !ok {
 		return code
 	}
 	sub, scheduleHelp := p.sub, p.help
 	dir, every, kindFlag, noActivate, printOnly, asJSON := &fa.dir, &fa.every, &fa.kind, &fa.noActivate, &fa.printOnly, &fa.asJSON
-	if *dir == "" || len(p.pos) > 0 {
-		return usageFail(stderr, scheduleHelp, "schedule %s needs --directory NAME", sub)
-	}
 	if sub == "install" && *every == 0 {
 		return usageFail(stderr, scheduleHelp, "install needs --every, e.g. --every 4h")
 	}

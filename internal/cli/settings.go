@@ -44,14 +44,11 @@ const maxSettingsDoc = 4 << 20
 
 func runSettings(ctx context.Context, cfg config.Config, args []string, stdout, stderr io.Writer) int {
 	var fa settingsArgs
-	p, code, ok := parseSub("settings", "settings needs get or set", args, fa.register, stdout, stderr)
+	p, code, ok := parseDirSub("settings", "settings needs get or set", args, fa.register, &fa.dir, stdout, stderr)
 	if !ok {
 		return code
 	}
 	sub, settingsHelp, dir, file := p.sub, p.help, &fa.dir, &fa.file
-	if *dir == "" || len(p.pos) > 0 {
-		return usageFail(stderr, settingsHelp, "settings %s needs --directory NAME and nothing else", sub)
-	}
 	if sub == "get" && *file != "" {
 		return usageFail(stderr, settingsHelp, "--file is for settings set")
 	}

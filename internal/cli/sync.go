@@ -19,26 +19,18 @@ import (
 )
 
 func init() {
-	Register(Command{
-		Name:    "plan",
-		Usage:   "idpsync plan (--directory NAME | --demo) [--full] [endpoint overrides]",
-		Summary: "preview a sync: print the plan summary and write its report (nothing is written to Atlassian)",
-		Flags:   syncFlags,
-		Notes:   syncNotes,
+	Register(syncCommand("plan", "idpsync plan (--directory NAME | --demo) [--full] [endpoint overrides]",
+		"preview a sync: print the plan summary and write its report (nothing is written to Atlassian)", false))
+	Register(syncCommand("sync", "idpsync sync (--directory NAME --confirm-tenant ID --confirm-domains a.com,b.com | --demo) [--yes] [--override-threshold] [--override-removal-threshold] [--override-read-shrink] [--full] [endpoint overrides]",
+		"sync a directory headlessly (for Task Scheduler, launchd, cron), only if the tenant and domains match the confirmation", true))
+}
+
+// syncCommand is plan (apply false) or sync: one set of flags, one run.
+func syncCommand(name, usage, summary string, apply bool) Command {
+	return Command{Name: name, Usage: usage, Summary: summary, Flags: syncFlags, Notes: syncNotes,
 		Run: func(ctx context.Context, cfg config.Config, args []string, stdout, stderr io.Writer) int {
-			return runSync(ctx, cfg, args, stdout, stderr, false)
-		},
-	})
-	Register(Command{
-		Name:    "sync",
-		Usage:   "idpsync sync (--directory NAME --confirm-tenant ID --confirm-domains a.com,b.com | --demo) [--yes] [--override-threshold] [--override-removal-threshold] [--override-read-shrink] [--full] [endpoint overrides]",
-		Summary: "sync a directory headlessly (for Task Scheduler, launchd, cron), only if the tenant and domains match the confirmation",
-		Flags:   syncFlags,
-		Notes:   syncNotes,
-		Run: func(ctx context.Context, cfg config.Config, args []string, stdout, stderr io.Writer) int {
-			return runSync(ctx, cfg, args, stdout, stderr, true)
-		},
-	})
+			return runSync(ctx, cfg, args, stdout, stderr, apply)
+		}}
 }
 
 // syncNotes follow the flag list of `plan` and `sync` help; the flags describe themselves.
