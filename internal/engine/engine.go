@@ -159,14 +159,16 @@ func (e *Engine) Prepare(ctx context.Context, o PrepareOptions) (*Plan, error) {
 		touched = &Touched{Users: map[string]bool{}, Groups: map[string]bool{}}
 		keptDigest = prev.Digest
 	default:
+		// The stored snapshot's last use is here, before the current one is scoped, so that
+		// what the delta replaced (its users' array: 19 MB at 100,000 users) is free by then.
+		old := prev.Prints
+		if old == nil {
+			// A snapshot saved before prints were: scope it once more.
+			old = PrintsOf(Scope(prev.Snapshot, st, nil))
+		}
 		desired = Scope(snap, st, nil)
 		prints = PrintsOf(desired)
-		if prev.Prints != nil {
-			touched = touchPrints(prev.Prints, prints, desired)
-		} else {
-			// A snapshot saved before prints were: scope it once more.
-			touched = touchPrints(PrintsOf(Scope(prev.Snapshot, st, nil)), prints, desired)
-		}
+		touched = touchPrints(old, prints, desired)
 	}
 	if prints == nil && keptDigest == "" {
 		prints = PrintsOf(desired) // for the next run, when this one's snapshot is saved
