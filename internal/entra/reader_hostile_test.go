@@ -96,6 +96,7 @@ func TestTransientPageFaultsAreRetried(t *testing.T) {
 // Pages that stay broken end the read with GraphBadResponse naming the request: never a panic,
 // never a partial snapshot taken for the whole tenant.
 func TestHostilePagesAreCodedErrors(t *testing.T) {
+	t.Parallel() // mostly the reader's retry backoff (0.2, 0.8, 1.8 s) on pages that stay bad
 	cases := []struct {
 		name string
 		path string

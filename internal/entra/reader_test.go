@@ -160,6 +160,7 @@ func TestReadFullPagesEverything(t *testing.T) {
 // not found by 429s: 4,000 groups need about 8,000 units of member listings on top of the
 // rest, past the budget's first 8,000 when read twice.
 func TestFullReadStaysWithinTheBudget(t *testing.T) {
+	t.Parallel() // waits for Graph's budget to refill (Retry-After, pacing): wall time, little CPU
 	e := setup(t, tenant.Spec{Seed: 17, Users: 600, Groups: 4000, MembersPerGroup: 3, Depth: 2}, graph.Options{}, Config{})
 	for range 2 {
 		snap, _, err := e.reader.ReadFull(context.Background(), nil)
@@ -279,6 +280,7 @@ func TestExpiredDeltaFallsBackToFullRead(t *testing.T) {
 }
 
 func TestThrottlingIsHonoured(t *testing.T) {
+	t.Parallel() // waits for Graph's budget to refill (Retry-After, pacing): wall time, little CPU
 	// 8 units per second: the read needs about 25 units, so the bucket empties and Graph answers
 	// 429 with Retry-After, which kiota sleeps through.
 	e := setup(t, tenant.Spec{Seed: 14, Users: 300, Groups: 30, LargeGroup: 200},
