@@ -84,6 +84,7 @@ func accounted(t *testing.T, e *env, r result) (users, groups int) {
 // types (from the generator). The sync finishes, what it read lands exactly, and every object is
 // synced or reported with a reason.
 func TestHostileGraphValues(t *testing.T) {
+	t.Parallel()
 	ctx := ctxT(t, 2*time.Minute)
 	e := newEnv(t, envOpts{spec: tenant.Spec{Seed: 61, Users: 120, Groups: 14, CaseTwins: 2, Cycles: 2, OtherMembers: 6}})
 	long := strings.Repeat("Ŵ", 10000)
@@ -225,6 +226,7 @@ func userNameOf(r result, entraID string) string {
 // on every user and group read, and an account made by hand with an Entra user's email. No crash,
 // no duplicate, every failure a coded operation, and the next run ends exactly at the desired state.
 func TestHostileAtlassianAnswers(t *testing.T) {
+	t.Parallel()
 	ctx := ctxT(t, 2*time.Minute)
 	ten := tenant.Generate(tenant.Spec{Seed: 62, Users: 80, Groups: 8})
 	var hand string

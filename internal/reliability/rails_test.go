@@ -33,6 +33,7 @@ func verifiedDomains(ten *tenant.Tenant) []string {
 // The deactivation threshold blocks an apply (GUI, headless and automatic) that would deactivate
 // more than it allows, before any write; overridden for one run, that run applies.
 func TestRailThresholdBlocks(t *testing.T) {
+	t.Parallel()
 	ctx := ctxT(t, 2*time.Minute)
 	c := newCrashEnv(t, tenant.Spec{Seed: 71, Users: 150, Groups: 12}, Faults{})
 	if run, _, err := c.headless(ctx); err != nil || run.Status != "succeeded" {
@@ -87,6 +88,7 @@ func (c *crashEnv) refusedThenOverridden(ctx context.Context, t *testing.T, p ba
 // "all verified domains" grew), a headless confirmation naming the old set, and the directory's
 // tenant answering as another tenant each stop the sync before any write.
 func TestRailConfirmationBindsTenantAndDomains(t *testing.T) {
+	t.Parallel()
 	ctx := ctxT(t, 2*time.Minute)
 	c := newCrashEnv(t, tenant.Spec{Seed: 72, Users: 120, Groups: 10}, Faults{})
 	ten, doms := c.confirm()
@@ -169,6 +171,7 @@ func TestRailConfirmationBindsTenantAndDomains(t *testing.T) {
 // Protected groups are never written: not created, not taken over, no member added or removed,
 // never deleted, whatever the settings and the tenant say.
 func TestRailProtectedGroupsNeverWritten(t *testing.T) {
+	t.Parallel()
 	ctx := ctxT(t, 2*time.Minute)
 	spec := tenant.Spec{Seed: 74, Users: 100, Groups: 10}
 	snap := tenant.Generate(spec).Snapshot()
@@ -215,6 +218,7 @@ func TestRailProtectedGroupsNeverWritten(t *testing.T) {
 // all, and reported as no longer managed; only with DeleteOutOfScopeGroups set when it leaves
 // is it deleted.
 func TestRailGroupLeavingScopeKept(t *testing.T) {
+	t.Parallel()
 	ctx := ctxT(t, 2*time.Minute)
 	for _, del := range []bool{false, true} {
 		e := newEnv(t, envOpts{spec: tenant.Spec{Seed: 75, Users: 120, Groups: 12, Depth: 2}})
@@ -258,6 +262,7 @@ func TestRailGroupLeavingScopeKept(t *testing.T) {
 // Two syncs of one directory at once from two backends on one home (the GUI and a headless run):
 // the second is refused with SyncLocked naming the holder; the first completes; nothing is corrupted.
 func TestTwoSyncsAtOnceRefused(t *testing.T) {
+	t.Parallel()
 	ctx := ctxT(t, 2*time.Minute)
 	c := newCrashEnv(t, tenant.Spec{Seed: 76, Users: 200, Groups: 15}, Faults{})
 	c.a.SetLatency(5 * time.Millisecond) // the first sync is still applying when the second starts
@@ -327,6 +332,7 @@ func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { retu
 // and incremental syncs then send Atlassian no request that names the group, its members stay,
 // and the report says it is protected. Before the fix its members were removed.
 func TestIssue14_1_ProtectedGroupRenamedWithUnicodeIsNeverWritten(t *testing.T) {
+	t.Parallel()
 	ctx := ctxT(t, 2*time.Minute)
 	spec := tenant.Spec{Seed: 114, Users: 80, Groups: 8}
 	e := newEnv(t, envOpts{spec: spec})
@@ -384,6 +390,7 @@ func blockedCodes(p backend.PlanSummary) []string {
 // users than the last sync (and an empty one) trips the read-shrink rail with every threshold
 // off, under the same rules.
 func TestIssue14_2_MembershipRemovalsAndShrunkenReadsTripARailBeforeWriting(t *testing.T) {
+	t.Parallel()
 	ctx := ctxT(t, 3*time.Minute)
 	c := newCrashEnv(t, tenant.Spec{Seed: 141, Users: 150, Groups: 12}, Faults{})
 	if run, _, err := c.headless(ctx); err != nil || run.Status != "succeeded" {
@@ -484,6 +491,7 @@ func TestIssue14_2_MembershipRemovalsAndShrunkenReadsTripARailBeforeWriting(t *t
 // exact default of 35,000 is TestGroupLimitBoundary's, in memory. Pages of 10 users and 10 delta
 // entries keep the read many requests long.
 func TestGroupBeyondAtlassianLimit(t *testing.T) {
+	t.Parallel()
 	ctx := ctxT(t, 2*time.Minute)
 	const limit, n = 100, 150
 	e := newEnv(t, envOpts{spec: tenant.Spec{Seed: 81, Users: n, Groups: 6, Depth: 1, LargeGroup: n, MembersPerGroup: 3,
@@ -521,6 +529,7 @@ func TestGroupBeyondAtlassianLimit(t *testing.T) {
 // The limit is exact: 35,000 users in a group (nested, through a cycle) plan; 35,001 are refused.
 // Built in memory: the engine's scope and plan, no HTTP.
 func TestGroupLimitBoundary(t *testing.T) {
+	t.Parallel()
 	for _, n := range []int{engine.MaxUsersPerGroup, engine.MaxUsersPerGroup + 1} {
 		snap := &directory.Snapshot{Tenant: directory.Tenant{ID: "t", DisplayName: "T"}, Domains: []directory.Domain{{Name: "big.example", IsVerified: true}},
 			Groups:  []directory.Group{{ID: "g-top", DisplayName: "Top"}, {ID: "g-mid", DisplayName: "Mid"}},

@@ -33,6 +33,7 @@ import (
 // or huge directory names, settings that select no domain or no group. Each refusal has a stable
 // code, a message and an action, and a refused directory leaves nothing behind.
 func TestAdminInputRefused(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	sec := keychain.NewMemory()
 	b, err := backend.Open(ctx, backend.Options{Home: t.TempDir(), Secrets: sec})
@@ -129,6 +130,7 @@ func TestAdminInputRefused(t *testing.T) {
 // Certificate verification is never turned off in the product's code: no InsecureSkipVerify,
 // no VerifyPeerCertificate override, no custom RootCAs outside the emulators and tests.
 func TestTLSVerificationNeverDisabled(t *testing.T) {
+	t.Parallel()
 	root := "../.."
 	fset := token.NewFileSet()
 	files := 0
@@ -183,6 +185,7 @@ func TestTLSVerificationNeverDisabled(t *testing.T) {
 // The app's page carries a strict Content-Security-Policy: scripts only from the app itself, no
 // inline script, no eval, no objects, no base or form targets elsewhere.
 func TestAppPageHasStrictCSP(t *testing.T) {
+	t.Parallel()
 	b, err := os.ReadFile("../../frontend/index.html")
 	if err != nil {
 		t.Fatal(err)
@@ -216,6 +219,7 @@ func TestAppPageHasStrictCSP(t *testing.T) {
 // Names from Entra and Atlassian reach the screens only as React text, which React escapes: the
 // screens' source never uses an API that turns a string into markup or code.
 func TestScreensNeverInjectMarkup(t *testing.T) {
+	t.Parallel()
 	bad := regexp.MustCompile(`dangerouslySetInnerHTML|\.innerHTML\s*=|\.outerHTML\s*=|insertAdjacentHTML|document\.write|\beval\s*\(|new\s+Function\s*\(|createContextualFragment|srcdoc`)
 	files := 0
 	err := filepath.WalkDir("../../frontend/src", func(p string, d fs.DirEntry, err error) error {
@@ -344,6 +348,7 @@ func needles(secret string) [][]byte {
 // (headless), then every file the app wrote under its home and everything the backend returned or
 // emitted is searched for every token, refresh token, code and key used: none may appear.
 func TestNoSecretInFilesDTOsOrEvents(t *testing.T) {
+	t.Parallel()
 	ctx := ctxT(t, 3*time.Minute)
 	env, err := demo.Start(ctx, demo.Options{Users: 120, Groups: 15, NoThrottle: true})
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 // organization is exactly the desired state, nothing exists twice, the report accounts for every
 // operation and the store passes its integrity check.
 func TestFaultSoak(t *testing.T) {
+	t.Parallel()
 	runs, users, groups := 4, 150, 15
 	if soak {
 		runs, users, groups = 10, 1500, 80
@@ -70,6 +71,7 @@ func TestFaultSoak(t *testing.T) {
 // of users never created are marked as dependants), the store stays sound, and the next run
 // repairs everything exactly.
 func TestFailedApplyAccountedThenRepaired(t *testing.T) {
+	t.Parallel()
 	ctx := ctxT(t, 2*time.Minute)
 	e := newEnv(t, envOpts{spec: tenant.Spec{Seed: 33, Users: 80, Groups: 8, Depth: 3}})
 	e.a.Inject(atlemu.Fault{Method: "POST", PathSuffix: "/Users", Status: 400, Times: 6},

@@ -23,6 +23,7 @@ import (
 )
 
 func TestEndToEndFullDeltaAndDomainChange(t *testing.T) {
+	t.Parallel()
 	ctx := ctxT(t, 90*time.Second)
 	h := newEnv(t, envOpts{spec: tenant.Spec{Seed: 11, Users: 300, Groups: 30, Depth: 3}})
 	p := h.mustRun(ctx, true).plan
@@ -82,6 +83,7 @@ func TestEndToEndFullDeltaAndDomainChange(t *testing.T) {
 }
 
 func TestThresholdAndConfirmationBlockBeforeWriting(t *testing.T) {
+	t.Parallel()
 	ctx := ctxT(t, 60*time.Second)
 	h := newEnv(t, envOpts{spec: tenant.Spec{Seed: 12, Users: 120, Groups: 10}})
 	h.mustRun(ctx, true)
@@ -109,6 +111,7 @@ func TestThresholdAndConfirmationBlockBeforeWriting(t *testing.T) {
 }
 
 func TestConflictHeldThenTakenOver(t *testing.T) {
+	t.Parallel()
 	ctx := ctxT(t, 60*time.Second)
 	ten := tenant.Generate(tenant.Spec{Seed: 13, Users: 80, Groups: 8})
 	var name string
@@ -144,6 +147,7 @@ func TestConflictHeldThenTakenOver(t *testing.T) {
 }
 
 func TestCancelThenResume(t *testing.T) {
+	t.Parallel()
 	ctx := ctxT(t, 60*time.Second)
 	h := newEnv(t, envOpts{spec: tenant.Spec{Seed: 14, Users: 200, Groups: 20}})
 	cctx, cancel := context.WithCancel(ctx)
@@ -172,6 +176,7 @@ func TestCancelThenResume(t *testing.T) {
 }
 
 func TestFaultStormsOnBothSides(t *testing.T) {
+	t.Parallel()
 	ctx := ctxT(t, 100*time.Second)
 	h := newEnv(t, envOpts{spec: tenant.Spec{Seed: 15, Users: 150, Groups: 15},
 		atl:   atlemu.Options{FaultRate: 0.1, ResetRate: 0.03, RateLimit: 300, Burst: 20, RetryAfter: 50 * time.Millisecond, Seed: 5},
@@ -190,6 +195,7 @@ func TestFaultStormsOnBothSides(t *testing.T) {
 }
 
 func TestExpiredDeltaFallsBackToFull(t *testing.T) {
+	t.Parallel()
 	ctx := ctxT(t, 60*time.Second)
 	h := newEnv(t, envOpts{spec: tenant.Spec{Seed: 17, Users: 100, Groups: 10}})
 	h.mustRun(ctx, true)
@@ -208,6 +214,7 @@ func TestExpiredDeltaFallsBackToFull(t *testing.T) {
 // Between the preview and the apply, someone creates one of the planned users by hand (409 on
 // create: adopted) and deletes a user that the plan updates (404 on update: created again).
 func TestConflictAndNotFoundDuringApply(t *testing.T) {
+	t.Parallel()
 	ctx := ctxT(t, 60*time.Second)
 	h := newEnv(t, envOpts{spec: tenant.Spec{Seed: 18, Users: 60, Groups: 6}})
 	h.mustRun(ctx, true)
@@ -250,6 +257,7 @@ func TestConflictAndNotFoundDuringApply(t *testing.T) {
 }
 
 func TestFullReconcileEveryNRunsCatchesHandEdits(t *testing.T) {
+	t.Parallel()
 	ctx := ctxT(t, 60*time.Second)
 	h := newEnv(t, envOpts{spec: tenant.Spec{Seed: 19, Users: 60, Groups: 6}})
 	h.settings.FullReconcileEvery = 3
@@ -275,6 +283,7 @@ func TestFullReconcileEveryNRunsCatchesHandEdits(t *testing.T) {
 // A run with an empty delta keeps the saved snapshot as it is (no rewrite) and still leaves the
 // next run incremental, which then plans exactly what a full reconcile would.
 func TestEmptyDeltaKeepsTheSnapshotAndTheNextRunIncremental(t *testing.T) {
+	t.Parallel()
 	ctx := ctxT(t, 60*time.Second)
 	h := newEnv(t, envOpts{spec: tenant.Spec{Seed: 13, Users: 150, Groups: 15, Depth: 3}})
 	h.mustRun(ctx, true)
@@ -326,6 +335,7 @@ func (e *env) deltaDigest(ctx context.Context) string {
 // An Entra rename is shown as what it is: create the new group, copy its members, retire the
 // old one; and the preview says the old group still grants access to its N members.
 func TestIssue18_09_RenameSaysTheOldGroupStillGrantsAccess(t *testing.T) {
+	t.Parallel()
 	ctx := ctxT(t, 60*time.Second)
 	h := newEnv(t, envOpts{spec: tenant.Spec{Seed: 41, Users: 120, Groups: 12}})
 	h.mustRun(ctx, true)
@@ -373,6 +383,7 @@ func TestIssue18_09_RenameSaysTheOldGroupStillGrantsAccess(t *testing.T) {
 // The streamed report is byte for byte the document BuildReport fills, for a preview and for an
 // applied run (memberships with chains and shared group references included).
 func TestWriteReportStreamsWhatBuildReportHolds(t *testing.T) {
+	t.Parallel()
 	ctx := ctxT(t, 60*time.Second)
 	h := newEnv(t, envOpts{spec: tenant.Spec{Seed: 5, Users: 120, Groups: 12, Depth: 3}})
 	p := h.preview(ctx, true)
@@ -422,6 +433,7 @@ func TestWriteReportStreamsWhatBuildReportHolds(t *testing.T) {
 // on top (it did, four times over: 20 attempts and 3.5 s of waits per failing operation, and
 // 68 attempts when the answers were 429s).
 func TestFailingOperationCostsOneRetryBudget(t *testing.T) {
+	t.Parallel()
 	ctx := ctxT(t, 60*time.Second)
 	h := newEnv(t, envOpts{spec: tenant.Spec{Seed: 31, Users: 40, Groups: 4}})
 	h.mustRun(ctx, true)
@@ -471,6 +483,7 @@ func TestFailingOperationCostsOneRetryBudget(t *testing.T) {
 // Incremental runs with new, renamed and deleted groups must plan exactly what a full read plans,
 // succeed, and never send a group filter other than displayName.
 func TestIncrementalGroupChangesAgainstStrictAtlassian(t *testing.T) {
+	t.Parallel()
 	ctx := ctxT(t, 120*time.Second)
 	h := newEnv(t, envOpts{spec: tenant.Spec{Seed: 31, Users: 150, Groups: 20, Depth: 3}})
 	h.mustRun(ctx, true)
@@ -514,6 +527,7 @@ func TestIncrementalGroupChangesAgainstStrictAtlassian(t *testing.T) {
 // against a lenient server that would answer an externalId filter: the client sends only what
 // Atlassian documents whatever the server tolerates.
 func TestGroupLookupsSendOnlyDisplayNameFilters(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	h := newEnv(t, envOpts{spec: tenant.Spec{Seed: 32, Users: 10, Groups: 2}, atl: atlemu.Options{Lenient: true,
 		Groups: []atlemu.SeedGroup{{DisplayName: "Ops", ExternalID: "ext-ops"}}}})
@@ -551,6 +565,7 @@ func (r *reusingTarget) CreateUser(ctx context.Context, u engine.User) (engine.U
 // user is refused and reported as a failed operation with a code; neither user's mapping moves,
 // and the new user's memberships are not written onto the other user's account.
 func TestIssue14_09_CreatedUserReturningAnotherUsersIDRefused(t *testing.T) {
+	t.Parallel()
 	ctx := ctxT(t, 60*time.Second)
 	h := newEnv(t, envOpts{spec: tenant.Spec{Seed: 19, Users: 60, Groups: 6}})
 	h.mustRun(ctx, true)
@@ -757,6 +772,7 @@ func groupPosts(a *atlemu.Server, name string) int {
 // (invisible to GET /Groups) is a conflict in the first preview, before anything is written; a
 // default access group is shown as such and cannot be taken over; skip and retry do what they say.
 func TestOrgGroupOutsideSCIMIsAConflictBeforeAnyWrite(t *testing.T) {
+	t.Parallel()
 	ctx := ctxT(t, 60*time.Second)
 	spec, plain, def := orgTenant(t, 31)
 	h := newEnv(t, envOpts{spec: spec, atl: atlemu.Options{OrgGroups: []atlemu.OrgGroup{{Name: strings.ToUpper(plain)}, {Name: def, DefaultAccess: true}}}})
@@ -817,6 +833,7 @@ func TestOrgGroupOutsideSCIMIsAConflictBeforeAnyWrite(t *testing.T) {
 // apply's 409 becomes a held conflict that the next preview shows (no longer a create_group that
 // fails forever), and the admin's "skip" makes the next run succeed.
 func TestCreate409OutsideSCIMIsHeldForTheNextPreview(t *testing.T) {
+	t.Parallel()
 	ctx := ctxT(t, 60*time.Second)
 	spec, name, _ := orgTenant(t, 32)
 	h := newEnv(t, envOpts{spec: spec, atl: atlemu.Options{OrgGroups: []atlemu.OrgGroup{{Name: name}}}})
@@ -862,6 +879,7 @@ func TestCreate409OutsideSCIMIsHeldForTheNextPreview(t *testing.T) {
 // Once the organization key is added, a group held after a 409 whose cause is gone (renamed in
 // admin.atlassian.com) is created again without a decision.
 func TestHeldConflictClearsWhenTheOrganizationNoLongerHasIt(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	spec, name, _ := orgTenant(t, 33)
 	h := newEnv(t, envOpts{spec: spec})
@@ -890,6 +908,7 @@ func TestHeldConflictClearsWhenTheOrganizationNoLongerHasIt(t *testing.T) {
 // refuse" in the plan and the report, guests included; verified domains are not; and with a
 // server that does refuse them, every unflagged create succeeds.
 func TestIssue18_04_UnverifiedDomainsPredicted(t *testing.T) {
+	t.Parallel()
 	ctx := ctxT(t, 60*time.Second)
 	spec := tenant.Spec{Seed: 34, Users: 80, Groups: 6}
 	h := newEnv(t, envOpts{spec: spec, atl: atlemu.Options{RejectUnverifiedDomains: true,
@@ -966,6 +985,7 @@ func suspendCalls(a *atlemu.Server, verb string) int {
 // account deactivated; a second sync suspends nobody again; when they return to scope their
 // access is restored, and the organization is then exactly the desired state.
 func TestLeaveScopeSuspendsThenReturnRestores(t *testing.T) {
+	t.Parallel()
 	ctx := ctxT(t, 90*time.Second)
 	h := newEnv(t, envOpts{spec: tenant.Spec{Seed: 18, Users: 80, Groups: 8}})
 	h.org, h.access = h.orgClient(), h.accessClient()
@@ -1046,6 +1066,7 @@ func TestLeaveScopeSuspendsThenReturnRestores(t *testing.T) {
 // Without the organization key, a directory set to suspend plans nothing for its leavers and
 // says why (suspend_unavailable) instead of deactivating them.
 func TestSuspendWithoutOrgKeyIsBlocked(t *testing.T) {
+	t.Parallel()
 	ctx := ctxT(t, 60*time.Second)
 	h := newEnv(t, envOpts{spec: tenant.Spec{Seed: 19, Users: 40, Groups: 4}})
 	h.mustRun(ctx, true)

@@ -50,6 +50,7 @@ func tokenRequestsTake(base http.RoundTripper, c *emulatedClock, step time.Durat
 // token within 5 minutes of its expiry, so every request gets a fresh one, and a 401 means the
 // client sent a token it should have renewed.
 func TestTokenExpiryMidReadAndMidApply(t *testing.T) {
+	t.Parallel()
 	ctx := ctxT(t, 3*time.Minute)
 	env, err := demo.Start(ctx, demo.Options{Users: 200, Groups: 60, NoThrottle: true})
 	if err != nil {
