@@ -194,12 +194,16 @@ func BenchmarkReport100k(b *testing.B) {
 			})
 		})
 	}
-	b.Run("diff", func(b *testing.B) {
+	loadJSON := func(b *testing.B) *Loaded {
 		ensure(b, "json")
 		l, err := LoadFile(paths["json"])
 		if err != nil {
 			b.Fatal(err)
 		}
+		return l
+	}
+	b.Run("diff", func(b *testing.B) {
+		l := loadJSON(b)
 		measure(b, func() error {
 			if d := Diff(l.Report, l.Report); d.Totals.Objects != 0 {
 				return fmt.Errorf("a report differs from itself: %+v", d.Totals)
@@ -208,11 +212,7 @@ func BenchmarkReport100k(b *testing.B) {
 		})
 	})
 	b.Run("view-search", func(b *testing.B) {
-		ensure(b, "json")
-		l, err := LoadFile(paths["json"])
-		if err != nil {
-			b.Fatal(err)
-		}
+		l := loadJSON(b)
 		v := NewView(l.Report, &l.Info)
 		v.Operations(Query{Text: "warm"})
 		b.ResetTimer()
