@@ -56,6 +56,7 @@ import * as R from '../../wailsjs/go/app/ReportService';
 import * as S from '../../wailsjs/go/app/SyncService';
 import { apperr, backend, report } from '../../wailsjs/go/models';
 import { FlagsProvider } from '../lib/flags';
+import { testDirectory } from '../test/directory';
 import { defaultSettings } from '../test/settings';
 import { IdentityProvidersPage } from '../pages/IdentityProviders';
 import { ErrorMessage } from './common/errors';
@@ -72,23 +73,7 @@ import { SyncProgress, SyncResult } from './sync/Progress';
 import { describeDiff } from './reports/Comparison';
 import { Troubleshooting } from './sync/Troubleshooting';
 
-const dir: backend.Directory = {
-  warnings: [],
-  id: 'd1',
-  name: '<img src=x onerror=alert(1)> Contoso',
-  cloud: 'global',
-  clientId: 'c',
-  scimBaseUrl: 'https://api.atlassian.com/scim/directory/x',
-  allowCustomHost: false,
-  hasScimKey: true,
-  hasOrgKey: false,
-  keyExpiresInDays: 200,
-  status: backend.DirStatus.Enabled,
-  syncedUsers: 1234,
-  syncedGroups: 12,
-  syncedDomains: 2,
-  created: '2026-11-27T00:00:00Z',
-};
+const dir = testDirectory({ name: '<img src=x onerror=alert(1)> Contoso', syncedUsers: 1234, syncedGroups: 12, syncedDomains: 2, created: '2026-11-27T00:00:00Z' });
 
 const plan: backend.PlanSummary = {
   notices: [],

@@ -8,28 +8,12 @@ vi.mock('../../../wailsjs/go/app/ReportService', () => ({}));
 vi.mock('../../../wailsjs/runtime/runtime', () => ({ EventsOn: vi.fn(() => () => {}) }));
 
 import * as D from '../../../wailsjs/go/app/DirectoryService';
-import type { backend } from '../../../wailsjs/go/models';
 import { FlagsProvider } from '../../lib/flags';
+import { testDirectory } from '../../test/directory';
 import { LastAlert } from './Advanced';
 import { EditConnection } from './DirectoryPage';
 
-const dir = {
-  id: 'd1',
-  name: 'Contoso',
-  cloud: 'global',
-  clientId: 'c',
-  scimBaseUrl: 'https://api.atlassian.com/scim/directory/x',
-  allowCustomHost: false,
-  hasScimKey: true,
-  hasOrgKey: false,
-  status: 'enabled',
-  syncedUsers: 0,
-  syncedGroups: 0,
-  syncedDomains: 0,
-  created: '2026-12-01T00:00:00Z',
-  graphUrl: 'https://graph.proxy.example/v1.0',
-  authorityUrl: 'https://login.proxy.example',
-} as unknown as backend.Directory;
+const dir = testDirectory({ graphUrl: 'https://graph.proxy.example/v1.0', authorityUrl: 'https://login.proxy.example' });
 
 describe('Advanced endpoints and the last alert (issue 16 points 6, 7)', () => {
   beforeEach(() => vi.resetAllMocks());

@@ -8,16 +8,12 @@ vi.mock('../../../wailsjs/go/app/ReportService', () => ({}));
 vi.mock('../../../wailsjs/runtime/runtime', () => ({ EventsOn: vi.fn(() => () => {}) }));
 
 import * as D from '../../../wailsjs/go/app/DirectoryService';
-import type { backend } from '../../../wailsjs/go/models';
 import { FlagsProvider } from '../../lib/flags';
+import { testDirectory } from '../../test/directory';
 import { EditConnection } from './DirectoryPage';
 import { validateTenant } from './TenantField';
 
-const dir = {
-  id: 'd1', name: 'Contoso', cloud: 'global', clientId: 'c', scimBaseUrl: 'https://api.atlassian.com/scim/directory/x', allowCustomHost: false,
-  hasScimKey: true, hasOrgKey: false, status: 'enabled', syncedUsers: 0, syncedGroups: 0, syncedDomains: 0, created: '2026-12-01T00:00:00Z',
-  signInTenant: 'contoso.onmicrosoft.com',
-} as unknown as backend.Directory;
+const dir = testDirectory({ signInTenant: 'contoso.onmicrosoft.com' });
 
 describe('the Directory (tenant) ID a single-tenant registration needs (issue 13)', () => {
   beforeEach(() => vi.resetAllMocks());
