@@ -1,12 +1,12 @@
 import Button from '@atlaskit/button/new';
 import DynamicTable from '@atlaskit/dynamic-table';
 import EmptyState from '@atlaskit/empty-state';
-import Spinner from '@atlaskit/spinner';
 import { useEffect, useState } from 'react';
 import { DirectoryIllustration } from '../../shell/Illustration';
 import { PageLayout } from '../../shell/PageLayout';
 import { DirectoryService, toAppError, type AppError, type backend } from '../api';
 import { ErrorMessage } from '../common/errors';
+import { Loading } from '../common/loading';
 import { formatDate, plural } from '../common/format';
 import { useNav } from '../common/nav';
 import { DirectoryStatus } from '../common/status';
@@ -47,11 +47,7 @@ export function DirectoryList() {
   let body;
   if (error) body = <ErrorMessage error={error} title="The directories could not be listed" />;
   else if (dirs === null)
-    body = (
-      <div className="center-pad">
-        <Spinner label="Loading directories" />
-      </div>
-    );
+    body = <Loading label="Loading directories" />;
   else if (dirs.length === 0)
     body = (
       <EmptyState

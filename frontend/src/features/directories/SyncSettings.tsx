@@ -13,6 +13,7 @@ import { useEffect, useRef, useState } from 'react';
 import { useFlags } from '../../lib/flags';
 import { DirectoryService, toAppError, type AppError, type backend, type engine } from '../api';
 import { ErrorMessage } from '../common/errors';
+import { Loading } from '../common/loading';
 import { ClaimStatus } from '../common/status';
 import { LeaveScopeField } from './LeaveScopeField';
 import { LimitsFields } from './LimitsFields';
@@ -145,11 +146,7 @@ export function SyncSettings({
 
   if (error) return <ErrorMessage error={error} title="The settings could not be read" />;
   if (!s)
-    return (
-      <div className="center-pad">
-        <Spinner label="Loading settings" />
-      </div>
-    );
+    return <Loading label="Loading settings" />;
   const set = (p: Partial<engine.Settings>) => setS({ ...s, ...p });
   const chosenDomains = new Set(s.domains ?? []);
 

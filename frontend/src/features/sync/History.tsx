@@ -2,10 +2,9 @@ import Button from '@atlaskit/button/new';
 import DynamicTable from '@atlaskit/dynamic-table';
 import EmptyState from '@atlaskit/empty-state';
 import Lozenge from '@atlaskit/lozenge';
-import Spinner from '@atlaskit/spinner';
-import { useEffect, useState } from 'react';
-import { SyncService, report, toAppError, type AppError, type app } from '../api';
+import { SyncService, report, type app } from '../api';
 import { ErrorMessage } from '../common/errors';
+import { Loading, useLoad } from '../common/loading';
 import { doneText, formatCount, formatDate, formatDuration, plural, sumBy } from '../common/format';
 import { RunStatus } from '../common/status';
 
@@ -23,25 +22,9 @@ function changes(r: app.HistoryRow['run']): string {
 
 /** Sync history: every preview and sync with status, duration, counts and errors; opens the report. */
 export function History({ directoryId = '', onReport, showDirectory = false, refreshKey = 0 }: { directoryId?: string; onReport: (runId: string) => void; showDirectory?: boolean; refreshKey?: number }) {
-  const [rows, setRows] = useState<app.HistoryRow[] | null>(null);
-  const [error, setError] = useState<AppError | null>(null);
-  useEffect(() => {
-    let live = true;
-    SyncService.History(directoryId, 200).then(
-      (r) => live && setRows(r ?? []),
-      (e) => live && setError(toAppError(e)),
-    );
-    return () => {
-      live = false;
-    };
-  }, [directoryId, refreshKey]);
+  const { value: rows, error } = useLoad(async () => (await SyncService.History(directoryId, 200)) ?? [], [directoryId, refreshKey]);
   if (error) return <ErrorMessage error={error} title="The history could not be read" />;
-  if (!rows)
-    return (
-      <div className="center-pad">
-        <Spinner label="Loading history" />
-      </div>
-    );
+  if (!rows) return <Loading label="Loading history" />;
   const head = {
     cells: [
       { key: 'started', content: 'Started' },

@@ -1,32 +1,15 @@
 import EmptyState from '@atlaskit/empty-state';
-import Spinner from '@atlaskit/spinner';
 import Button from '@atlaskit/button/new';
-import { useEffect, useState } from 'react';
-import { SyncService, toAppError, type AppError, type app } from '../api';
+import { SyncService } from '../api';
 import { codeAction, codeTitle, ErrorMessage } from '../common/errors';
+import { Loading, useLoad } from '../common/loading';
 import { formatDate, labelOf } from '../common/format';
 
 /** The errors of the last runs: code, what it means, the object it concerned and what to do. */
 export function Troubleshooting({ directoryId, onReport, refreshKey = 0 }: { directoryId: string; onReport: (runId: string) => void; refreshKey?: number }) {
-  const [items, setItems] = useState<app.Problem[] | null>(null);
-  const [error, setError] = useState<AppError | null>(null);
-  useEffect(() => {
-    let live = true;
-    SyncService.Troubleshooting(directoryId).then(
-      (p) => live && setItems(p ?? []),
-      (e) => live && setError(toAppError(e)),
-    );
-    return () => {
-      live = false;
-    };
-  }, [directoryId, refreshKey]);
+  const { value: items, error } = useLoad(async () => (await SyncService.Troubleshooting(directoryId)) ?? [], [directoryId, refreshKey]);
   if (error) return <ErrorMessage error={error} title="The troubleshooting log could not be read" />;
-  if (!items)
-    return (
-      <div className="center-pad">
-        <Spinner label="Loading" />
-      </div>
-    );
+  if (!items) return <Loading label="Loading" />;
   if (items.length === 0)
     return <EmptyState header="No errors in the last runs" description="Errors of previews and syncs, with what to do about them, appear here." headingLevel={2} testId="trouble-empty" />;
   return (
