@@ -327,10 +327,34 @@ func (e *Engine) predictRefusals(ctx context.Context, d *Desired, p *Plan) error
 		n++
 	}
 	if n > 0 {
-		p.Notices = append(p.Notices, itoa(n)+" user(s) to create are on domains the Atlassian organization has not verified: "+
-			MayRefusePrefix+" to create them. Verify the domains in admin.atlassian.com > Settings > Domains, or expect those creates to fail.")
+		p.Notices = append(p.Notices, unverifiedNotice(n))
 	}
 	return nil
+}
+
+// unverifiedNotice is the preview's notice for n users to create on unverified domains, in words
+// with the count grouped and the plural right (it read "20031 user(s) to create are on domains").
+func unverifiedNotice(n int) string {
+	who := grouped(n) + " users to create are on domains"
+	if n == 1 {
+		who = "1 user to create is on a domain"
+	}
+	return who + " the Atlassian organization has not verified: " + MayRefusePrefix +
+		" to create them. Verify the domains in admin.atlassian.com > Settings > Domains, or expect those creates to fail."
+}
+
+// grouped writes n with thousands separators, as the screens' formatCount does (en-US): 20,031.
+func grouped(n int) string {
+	s := itoa(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	if neg {
+		return "-" + s
+	}
+	return s
 }
 
 func (e *Engine) readLive(ctx context.Context, live *Live) error {

@@ -288,7 +288,9 @@ func TestMemOrgGroupIsAConflictBeforeAnyWrite(t *testing.T) {
 			warned = append(warned, op.Email)
 		}
 	}
-	if !slices.Equal(warned, []string{"hal@fabrikam.com"}) || !slices.ContainsFunc(p.Notices, func(n string) bool { return strings.HasPrefix(n, "1 user(s)") }) {
+	if !slices.Equal(warned, []string{"hal@fabrikam.com"}) || !slices.ContainsFunc(p.Notices, func(n string) bool {
+		return strings.HasPrefix(n, "1 user to create is on a domain the Atlassian organization has not verified")
+	}) {
 		t.Fatalf("warned %v, notices %v", warned, p.Notices)
 	}
 	w.checkExact("Ops")
