@@ -19,7 +19,8 @@ if (unknown.length) {
   console.error(`e2e: unknown scenario(s): ${unknown.join(', ')}`);
   process.exit(2);
 }
-const selected = wanted.length ? scenarios.filter((s) => wanted.includes(s.name)) : scenarios;
+// A scenario marked separate needs its own backend (filterl.mjs: the L tenant) and runs only by name.
+const selected = wanted.length ? scenarios.filter((s) => wanted.includes(s.name)) : scenarios.filter((s) => !s.separate);
 
 // A fresh profile per run: no state leaks between runs, and nothing is read from $HOME.
 const profile = mkdtempSync(join(tmpdir(), 'idpsync-chromium-'));

@@ -23,6 +23,9 @@ type Config struct {
 	// DemoLatency slows the demo's Atlassian down (IDPSYNC_DEMO_LATENCY, e.g. "30ms"), so that
 	// progress and cancel can be watched.
 	DemoLatency time.Duration
+	// DemoSize is the demo tenant's size (IDPSYNC_DEMO_SIZE): "" the small default, "L" the
+	// bench's scenario L, which the e2e's L filter timing runs on.
+	DemoSize string
 	// GraphToken is a Graph access token an admin already holds (IDPSYNC_GRAPH_TOKEN): the
 	// headless commands read with it instead of the signed-in account's token cache.
 	GraphToken string
@@ -32,7 +35,7 @@ type Config struct {
 func FromEnv(lookup func(string) (string, bool)) Config {
 	get := func(k string) string { v, _ := lookup(k); return strings.TrimSpace(v) }
 	c := Config{Home: get("IDPSYNC_HOME"), Demo: get("IDPSYNC_DEMO") == "1", DemoSetup: get("IDPSYNC_DEMO_SETUP") != "0",
-		GraphToken: get("IDPSYNC_GRAPH_TOKEN")}
+		DemoSize: strings.ToUpper(get("IDPSYNC_DEMO_SIZE")), GraphToken: get("IDPSYNC_GRAPH_TOKEN")}
 	if c.Home != "" {
 		c.Home = filepath.Clean(c.Home)
 	}

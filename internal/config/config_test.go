@@ -7,9 +7,9 @@ import (
 
 func TestFromEnv(t *testing.T) {
 	env := map[string]string{"IDPSYNC_HOME": " /data/idpsync/ ", "IDPSYNC_DEMO": "1", "IDPSYNC_DEMO_SETUP": "0",
-		"IDPSYNC_DEMO_LATENCY": "30ms", "IDPSYNC_GRAPH_TOKEN": "eyJ0"}
+		"IDPSYNC_DEMO_LATENCY": "30ms", "IDPSYNC_DEMO_SIZE": " l ", "IDPSYNC_GRAPH_TOKEN": "eyJ0"}
 	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
-	want := Config{Home: "/data/idpsync", Demo: true, DemoSetup: false, DemoLatency: 30 * time.Millisecond, GraphToken: "eyJ0"}
+	want := Config{Home: "/data/idpsync", Demo: true, DemoSetup: false, DemoLatency: 30 * time.Millisecond, DemoSize: "L", GraphToken: "eyJ0"}
 	if got := FromEnv(lookup); got != want {
 		t.Fatalf("got %+v, want %+v", got, want)
 	}

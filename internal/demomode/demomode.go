@@ -148,7 +148,15 @@ func StartGUI(ctx context.Context, cfg config.Config, em backend.Emitter) (*Sess
 	if err != nil {
 		return nil, err
 	}
-	s, err := Open(ctx, Options{Home: home, Emitter: em, SecondConflict: true, Latency: cfg.DemoLatency})
+	var size demo.Options
+	switch cfg.DemoSize {
+	case "":
+	case "L":
+		size = demo.ScenarioL
+	default:
+		return nil, apperr.New(apperr.InvalidInput, "IDPSYNC_DEMO_SIZE is %q: use L or leave it unset", cfg.DemoSize)
+	}
+	s, err := Open(ctx, Options{Home: home, Emitter: em, SecondConflict: true, Latency: cfg.DemoLatency, Tenant: size})
 	if err != nil {
 		return nil, err
 	}

@@ -28,8 +28,15 @@ type Options struct {
 	Seed       uint64
 	Users      int // default 300
 	Groups     int // default 40
+	Members    int // average direct user members per group; default the tenant generator's 10
+	Depth      int // group nesting levels; default 3
 	NoThrottle bool
 }
+
+// ScenarioL is the bench's scenario L (internal/bench: -l-users, -l-groups, -members, -depth
+// defaults): 100,000 users, 10,000 groups of 100 direct members nested 6 deep, about 2.87 M
+// flattened memberships. IDPSYNC_DEMO_SIZE=L starts the GUI's demo on it (the e2e's filter timing).
+var ScenarioL = Options{Users: 100_000, Groups: 10_000, Members: 100, Depth: 6}
 
 // Env is a running set of emulators with its tenant.
 type Env struct {
@@ -53,7 +60,7 @@ func Start(ctx context.Context, o Options) (*Env, error) {
 	if err != nil {
 		return nil, apperr.Wrap(err, apperr.Internal, "demo certificate")
 	}
-	t := tenant.Generate(tenant.Spec{Seed: o.Seed, Users: o.Users, Groups: o.Groups, Depth: 3})
+	t := tenant.Generate(tenant.Spec{Seed: o.Seed, Users: o.Users, Groups: o.Groups, Depth: cmp.Or(o.Depth, 3), MembersPerGroup: o.Members})
 	org := t.Org()
 	e := &Env{Tenant: t, Authority: auth, Secrets: keychain.NewMemory()}
 	admin := "admin@" + org.InitialDomain

@@ -55,6 +55,16 @@ export function usePaged<T>(key: string, fetchPage: (offset: number, limit: numb
     load(0);
   }, [key, load]);
 
+  // A performance mark once a filter's first rows are committed to the page: the e2e reads it in
+  // Chromium for the time from keystroke to rendered rows (frontend/e2e/scenarios/filterl.mjs).
+  const firstPage = state.key === key && state.pages.has(0);
+  const marked = useRef('');
+  useEffect(() => {
+    if (!firstPage || marked.current === key) return;
+    marked.current = key;
+    performance.mark('idpsync:rows', { detail: key });
+  }, [firstPage, key]);
+
   const current = state.key === key ? state : { total: null, pages: new Map<number, T[]>(), error: null };
   const row = (i: number): T | undefined => {
     const page = Math.floor(i / pageSize);
