@@ -213,13 +213,7 @@ func (p *Plan) finishMembers() {
 		// sort's rotations on a group of 290,000 members.
 		slices.SortFunc(perm, func(x, y int32) int {
 			a, b := &p.people[set.who[x]], &p.people[set.who[y]]
-			if c := strings.Compare(a.Email, b.Email); c != 0 {
-				return c
-			}
-			if c := strings.Compare(a.Name, b.Name); c != 0 {
-				return c
-			}
-			if c := compareConcat(a.EntraID, a.SCIMID, b.EntraID, b.SCIMID); c != 0 {
+			if c := compareWho(a.Email, a.Name, a.EntraID, a.SCIMID, b.Email, b.Name, b.EntraID, b.SCIMID); c != 0 {
 				return c
 			}
 			return int(x - y)

@@ -370,6 +370,20 @@ func (e *Engine) readLive(ctx context.Context, live *Live) error {
 	return g.Wait()
 }
 
+// appendOnce returns an add that appends an object to *list the first time its id is seen, under
+// mu: a user or group found both by its mapped id and by a lookup must be in the live state once.
+func appendOnce[T any](mu *sync.Mutex, list *[]T, id func(T) string) func(T) {
+	seen := map[string]bool{}
+	return func(x T) {
+		mu.Lock()
+		defer mu.Unlock()
+		if k := id(x); !seen[k] {
+			seen[k] = true
+			*list = append(*list, x)
+		}
+	}
+}
+
 // readTouched reads only the Atlassian objects an incremental plan touches, by id when the
 // mapping knows it; users else by externalId, then by userName, groups else by display name
 // (adoption, conflicts).
@@ -382,24 +396,9 @@ func (e *Engine) readTouched(ctx context.Context, live *Live, d *Desired, t *Tou
 			umap[m.EntraID] = m.SCIMID
 		}
 	}
-	var mu sync.Mutex
-	seenU, seenG := map[string]bool{}, map[string]bool{}
-	addU := func(u User) {
-		mu.Lock()
-		if !seenU[u.ID] {
-			seenU[u.ID] = true
-			live.Users = append(live.Users, u)
-		}
-		mu.Unlock()
-	}
-	addG := func(g Group) {
-		mu.Lock()
-		if !seenG[g.ID] {
-			seenG[g.ID] = true
-			live.Groups = append(live.Groups, g)
-		}
-		mu.Unlock()
-	}
+	var mu sync.Mutex // one for both lists: the jobs below add users and groups concurrently
+	addU := appendOnce(&mu, &live.Users, func(u User) string { return u.ID })
+	addG := appendOnce(&mu, &live.Groups, func(g Group) string { return g.ID })
 	var jobs []func() error
 	for id := range t.Users {
 		jobs = append(jobs, func() error {

@@ -772,13 +772,7 @@ func sortOps(ops []Op) {
 				return c
 			}
 		}
-		if c := strings.Compare(a.Email, b.Email); c != 0 {
-			return c
-		}
-		if c := strings.Compare(a.Name, b.Name); c != 0 {
-			return c
-		}
-		if c := compareConcat(a.EntraID, a.SCIMID, b.EntraID, b.SCIMID); c != 0 {
+		if c := compareWho(a.Email, a.Name, a.EntraID, a.SCIMID, b.Email, b.Name, b.EntraID, b.SCIMID); c != 0 {
 			return c
 		}
 		return int(x - y)
@@ -800,6 +794,20 @@ func sortOps(ops []Op) {
 			j = k
 		}
 	}
+}
+
+// compareWho is the plan's order of the people its ops and memberships name: by email, then
+// name, then the two ids as one string (what the plain stable sort compared before sortOps and
+// finishMembers sorted indices). Written out, not a key struct: it runs O(n log n) times on a
+// million memberships, and building a key per comparison would copy eight strings.
+func compareWho(aEmail, aName, aEntraID, aSCIMID, bEmail, bName, bEntraID, bSCIMID string) int {
+	if c := strings.Compare(aEmail, bEmail); c != 0 {
+		return c
+	}
+	if c := strings.Compare(aName, bName); c != 0 {
+		return c
+	}
+	return compareConcat(aEntraID, aSCIMID, bEntraID, bSCIMID)
 }
 
 // compareConcat compares a1+a2 with b1+b2 without building either string.
