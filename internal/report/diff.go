@@ -182,19 +182,26 @@ func newLister(v *View) *lister {
 }
 
 func (l *lister) eachOp(fn func(i int, op *Operation)) error {
-	if l.v.ops == nil {
-		for i := range l.v.Report.Operations {
-			fn(i, &l.v.Report.Operations[i])
+	return eachRecord(l.v.ops, l.nOps, l.v.Report.Operations, (*cursor).operation, fn)
+}
+
+// eachRecord hands fn the n records of one list of a view in order: from the report in memory
+// (mem) when the view has no spool sp, else each read through one cursor of it, the first failed
+// read ending the walk with its error.
+func eachRecord[T any](sp *spool, n int, mem []T, read func(*cursor, int) (T, bool), fn func(int, *T)) error {
+	if sp == nil {
+		for i := range mem {
+			fn(i, &mem[i])
 		}
 		return nil
 	}
-	c := l.v.ops.cursor()
-	for i := 0; i < l.nOps; i++ {
-		op, ok := c.operation(i)
+	c := sp.cursor()
+	for i := 0; i < n; i++ {
+		x, ok := read(c, i)
 		if !ok {
 			return c.err
 		}
-		fn(i, &op)
+		fn(i, &x)
 	}
 	return nil
 }
@@ -211,21 +218,7 @@ func (l *lister) opAt(i int) (Operation, error) {
 }
 
 func (l *lister) eachSkip(fn func(i int, s *Skip)) error {
-	if l.v.skips == nil {
-		for i := range l.v.Report.Skips {
-			fn(i, &l.v.Report.Skips[i])
-		}
-		return nil
-	}
-	c := l.v.skips.cursor()
-	for i := 0; i < l.nSks; i++ {
-		s, ok := c.skip(i)
-		if !ok {
-			return c.err
-		}
-		fn(i, &s)
-	}
-	return nil
+	return eachRecord(l.v.skips, l.nSks, l.v.Report.Skips, (*cursor).skip, fn)
 }
 
 // keyHash is a 128-bit digest of an operation's or skip's identity: the comparison's index holds

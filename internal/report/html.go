@@ -93,10 +93,7 @@ func WriteHTML(w io.Writer, r *Report, pseudo *Pseudonymizer) error {
 	if err != nil {
 		return err
 	}
-	if err := r.streamTo(hw.WriteOperation, hw.WriteSkip); err != nil {
-		return err
-	}
-	return hw.Close(r)
+	return r.streamInto(hw)
 }
 
 var errNotOurHTML = errors.New("an HTML file that is not an IdP Sync report")

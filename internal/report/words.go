@@ -94,24 +94,26 @@ func WriteCountsWords(w io.Writer, counts []Count) error {
 	return nil
 }
 
+// The Sync settings screen's words for the domain and user modes a report's settings name.
+var (
+	domainModeWords = map[string]string{"specific": "only specific domains", "all": "all verified domains"}
+	userModeWords   = map[string]string{"groups": "specific groups and their users", "all": "all users and groups"}
+)
+
+// modeWords says a mode in the screen's words, or one this version does not know (a file from
+// another version, or edited) as unknown followed by the mode itself, made safe for a terminal.
+func modeWords(mode string, words map[string]string, unknown string) string {
+	if w, ok := words[mode]; ok {
+		return w
+	}
+	return unknown + orDash(termSafe(mode))
+}
+
 // settingsWords says the run's settings as the Sync settings screen does.
 func settingsWords(st Settings) string {
-	var parts []string
-	switch st.DomainMode {
-	case "specific":
-		parts = append(parts, "only specific domains")
-	case "all":
-		parts = append(parts, "all verified domains")
-	default:
-		parts = append(parts, "domains "+orDash(termSafe(st.DomainMode)))
-	}
-	switch st.UserMode {
-	case "groups":
-		parts = append(parts, "specific groups and their users")
-	case "all":
-		parts = append(parts, "all users and groups")
-	default:
-		parts = append(parts, "users "+orDash(termSafe(st.UserMode)))
+	parts := []string{
+		modeWords(st.DomainMode, domainModeWords, "domains "),
+		modeWords(st.UserMode, userModeWords, "users "),
 	}
 	if st.IncludeDisabled {
 		parts = append(parts, "disabled users created inactive")

@@ -293,10 +293,16 @@ func Write(w io.Writer, r *Report, opts WriteOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := r.streamTo(rw.WriteOperation, rw.WriteSkip); err != nil {
+	return r.streamInto(rw)
+}
+
+// streamInto writes r's operations and skips into s and closes it: Write and WriteHTML, for a
+// report held in memory. (ExportReport streams the same way but codes a failed Close apart.)
+func (r *Report) streamInto(s sink) error {
+	if err := r.streamTo(s.WriteOperation, s.WriteSkip); err != nil {
 		return err
 	}
-	return rw.Close(r)
+	return s.Close(r)
 }
 
 func (r *Report) streamTo(op func(*Operation) error, sk func(*Skip) error) error {
