@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/idpsync/idpsync/internal/adapter"
+	"github.com/idpsync/idpsync/internal/atlassian"
 	"github.com/idpsync/idpsync/internal/engine"
 	"github.com/idpsync/idpsync/internal/store"
 )
@@ -16,14 +17,7 @@ import (
 // against the emulators by internal/reliability's engine tests.)
 func TestStoreRoundTripsTheEnginesState(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if err := st.CreateDirectory(ctx, store.Directory{ID: "d1", Name: "D", Cloud: "global", ClientID: "c", SCIMBaseURL: "https://api.atlassian.com/scim/directory/x"}); err != nil {
-		t.Fatal(err)
-	}
+	st := openStore(t, "d1")
 	var s engine.State = adapter.Store{Store: st}
 
 	maps := []engine.Mapping{{Kind: "user", EntraID: "u1", SCIMID: "s1", Managed: true, Hash: "h"}, {Kind: "group", EntraID: "g1", SCIMID: "sg1"}}
@@ -104,4 +98,44 @@ func TestStoreRoundTripsTheEnginesState(t *testing.T) {
 	if dec, err := s.Decisions(ctx, "d1"); err != nil || dec["g1"] != engine.DecisionHeld {
 		t.Fatalf("decisions %v %v", dec, err)
 	}
+}
+
+// A directory's second run starts at the rate its first run learned, not at the default slow
+// start; another directory's lesson is not taken.
+func TestRunsStartFromTheDirectorysLearnedRate(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t, "a", "b")
+	first := atlassian.NewLimiter(adapter.LearnedPacing(ctx, st, "a", atlassian.LimiterConfig{}))
+	if r := first.Stats().Rate; r != 50 {
+		t.Fatalf("a first run starts at %v/s, want the default 50", r)
+	}
+	// The service's headers say 400 per second: the run learns it.
+	first.Observe(atlassian.RateHeaders{Limit: 400, Remaining: 300, Reset: timeAt(1)}, false)
+	first.Observe(atlassian.RateHeaders{Limit: 400, Remaining: 300, Reset: timeAt(2)}, false)
+	second := atlassian.NewLimiter(adapter.LearnedPacing(ctx, st, "a", atlassian.LimiterConfig{}))
+	if st := second.Stats(); st.Rate != 380 || st.Limit != 400 {
+		t.Fatalf("a's second run: %+v, want 380/s under the learned 400/s", st)
+	}
+	if r := atlassian.NewLimiter(adapter.LearnedPacing(ctx, st, "b", atlassian.LimiterConfig{})).Stats().Rate; r != 50 {
+		t.Fatalf("b took a's rate: %v/s", r)
+	}
+}
+
+func timeAt(s int) time.Time { return time.Date(2026, 12, 3, 6, 0, s, 0, time.UTC) }
+
+// openStore opens a store in a temporary home with the named directories, closed when t ends.
+func openStore(t *testing.T, dirIDs ...string) *store.Store {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	for _, id := range dirIDs {
+		if err := st.CreateDirectory(ctx, store.Directory{ID: id, Name: id, Cloud: "global", ClientID: "c", SCIMBaseURL: "https://api.atlassian.com/scim/directory/" + id}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return st
 }
