@@ -175,28 +175,12 @@ func (a *Access) Suspended(ctx context.Context) (map[string]bool, error) {
 // directory's SCIM user is the one used. "" when Atlassian links none.
 func (a *Access) AccountID(ctx context.Context, email, scimUserID string) (string, error) {
 	path := "/admin/user-provisioning/v1/org/" + url.PathEscape(a.org.orgID) + "/get-scim-links-for-email"
-	r, err := a.org.ep.do(ctx, http.MethodPost, path, nil, map[string]string{"email": email}, callOpts{})
+	links, err := a.scimLinks(ctx, http.MethodPost, path, map[string]string{"email": email}, "look up the account of "+email)
 	if err != nil {
 		return "", err
 	}
-	if r.status == http.StatusNotFound {
-		return "", nil
-	}
-	if r.status != http.StatusOK {
-		return "", a.org.orgError("look up the account of "+email, r)
-	}
-	var p struct {
-		ScimLinks []struct {
-			ScimUserID         string  `json:"scimUserId"`
-			AtlassianAccountID *string `json:"atlassianAccountId"`
-			DirectoryID        string  `json:"directoryId"`
-		} `json:"scimLinks"`
-	}
-	if err := json.Unmarshal(r.body, &p); err != nil {
-		return "", badResponse("POST "+path, r, err)
-	}
-	for _, l := range p.ScimLinks {
-		if l.ScimUserID == scimUserID && l.DirectoryID == a.scimDir && l.AtlassianAccountID != nil {
+	for _, l := range links {
+		if l.ScimUserID == scimUserID && l.AtlassianAccountID != nil {
 			return *l.AtlassianAccountID, nil
 		}
 	}
@@ -208,29 +192,46 @@ func (a *Access) AccountID(ctx context.Context, email, scimUserID string) (strin
 // "" when the directory holds none.
 func (a *Access) SCIMUserID(ctx context.Context, accountID string) (string, error) {
 	path := "/admin/user-provisioning/v1/org/" + url.PathEscape(a.org.orgID) + "/user/" + url.PathEscape(accountID) + "/get-scim-links"
-	r, err := a.org.ep.do(ctx, http.MethodGet, path, nil, nil, callOpts{})
-	if err != nil {
+	links, err := a.scimLinks(ctx, http.MethodGet, path, nil, "look up the SCIM user of account "+accountID)
+	if err != nil || len(links) == 0 {
 		return "", err
 	}
+	return links[0].ScimUserID, nil
+}
+
+// scimLink is one link of the two "Get SCIM links" answers, {scimLinks:[{scimUserId,
+// atlassianAccountId, orgId, directoryId}]}; SCIMUserID reads only scimUserId of it.
+type scimLink struct {
+	ScimUserID         string  `json:"scimUserId"`
+	AtlassianAccountID *string `json:"atlassianAccountId"`
+	DirectoryID        string  `json:"directoryId"`
+}
+
+// scimLinks asks one of the two "Get SCIM links" calls and returns the links into this
+// directory, in Atlassian's order; a 404 is no link (both calls answer it for an unknown email or
+// account), any other refusal is coded with what (what the caller was doing).
+func (a *Access) scimLinks(ctx context.Context, method, path string, body any, what string) ([]scimLink, error) {
+	r, err := a.org.ep.do(ctx, method, path, nil, body, callOpts{})
+	if err != nil {
+		return nil, err
+	}
 	if r.status == http.StatusNotFound {
-		return "", nil
+		return nil, nil
 	}
 	if r.status != http.StatusOK {
-		return "", a.org.orgError("look up the SCIM user of account "+accountID, r)
+		return nil, a.org.orgError(what, r)
 	}
 	var p struct {
-		ScimLinks []struct {
-			ScimUserID  string `json:"scimUserId"`
-			DirectoryID string `json:"directoryId"`
-		} `json:"scimLinks"`
+		ScimLinks []scimLink `json:"scimLinks"`
 	}
 	if err := json.Unmarshal(r.body, &p); err != nil {
-		return "", badResponse("GET "+path, r, err)
+		return nil, badResponse(method+" "+path, r, err)
 	}
+	var out []scimLink
 	for _, l := range p.ScimLinks {
 		if l.DirectoryID == a.scimDir {
-			return l.ScimUserID, nil
+			out = append(out, l)
 		}
 	}
-	return "", nil
+	return out, nil
 }

@@ -222,24 +222,24 @@ func badResponse(what string, r *response, err error) *apperr.Error {
 
 // ListUsers calls fn for every user of the directory, in pages of 100.
 func (c *SCIM) ListUsers(ctx context.Context, fn func(User) error) error {
-	return c.list(ctx, "/Users", "", func(raw json.RawMessage) error {
-		u, err := decodeUser(raw)
-		if err != nil {
-			return err
-		}
-		return fn(u)
-	})
+	return c.list(ctx, "/Users", "", decoding(decodeUser, fn))
 }
 
 // ListGroups calls fn for every group of the directory with its member ids.
 func (c *SCIM) ListGroups(ctx context.Context, fn func(Group) error) error {
-	return c.list(ctx, "/Groups", "", func(raw json.RawMessage) error {
-		g, err := decodeGroup(raw)
+	return c.list(ctx, "/Groups", "", decoding(decodeGroup, fn))
+}
+
+// decoding makes fn a handler of list's raw resources: each is decoded first, and one that does
+// not decode ends the list with its error.
+func decoding[T any](decode func([]byte) (T, error), fn func(T) error) func(json.RawMessage) error {
+	return func(raw json.RawMessage) error {
+		x, err := decode(raw)
 		if err != nil {
 			return err
 		}
-		return fn(g)
-	})
+		return fn(x)
+	}
 }
 
 // EqFilter builds Atlassian's only filter form, attr eq "value", with the value as a JSON string
@@ -254,24 +254,30 @@ func EqFilter(attr, value string) string {
 }
 
 func (c *SCIM) findUser(ctx context.Context, attr, value string) (User, bool, error) {
-	var found []User
-	err := c.list(ctx, "/Users", EqFilter(attr, value), func(raw json.RawMessage) error {
-		u, err := decodeUser(raw)
-		if err == nil {
-			found = append(found, u)
-		}
-		return err
+	return find(ctx, c, "/Users", EqFilter(attr, value), decodeUser, func(u User) bool {
+		return (attr == "externalId" && u.ExternalID == value) || (attr == "userName" && strings.EqualFold(u.UserName, value))
 	})
-	if err != nil || len(found) == 0 {
-		return User{}, false, err
+}
+
+// find lists the users or groups at path that filter selects and returns the first that
+// matches: the service filters for us, match checks again in case a lenient server ignored the
+// filter.
+func find[T any](ctx context.Context, c *SCIM, path, filter string, decode func([]byte) (T, error), match func(T) bool) (T, bool, error) {
+	var found []T
+	err := c.list(ctx, path, filter, decoding(decode, func(x T) error {
+		found = append(found, x)
+		return nil
+	}))
+	var zero T
+	if err != nil {
+		return zero, false, err
 	}
-	// The service filters for us; check again in case a lenient server ignored the filter.
-	for _, u := range found {
-		if (attr == "externalId" && u.ExternalID == value) || (attr == "userName" && strings.EqualFold(u.UserName, value)) {
-			return u, true, nil
+	for _, x := range found {
+		if match(x) {
+			return x, true, nil
 		}
 	}
-	return User{}, false, nil
+	return zero, false, nil
 }
 
 // FindUserByExternalID looks a user up by externalId (the Entra object id).
@@ -289,36 +295,28 @@ func (c *SCIM) FindUserByUserName(ctx context.Context, userName string) (User, b
 // no lookup by externalId: a server that follows the reference answers 400 invalidFilter. Callers
 // compare the externalId of the group found themselves.
 func (c *SCIM) FindGroupByDisplayName(ctx context.Context, name string) (Group, bool, error) {
-	var found []Group
-	err := c.list(ctx, "/Groups", EqFilter("displayName", name), func(raw json.RawMessage) error {
-		g, err := decodeGroup(raw)
-		if err == nil {
-			found = append(found, g)
-		}
-		return err
+	return find(ctx, c, "/Groups", EqFilter("displayName", name), decodeGroup, func(g Group) bool {
+		return strings.EqualFold(g.DisplayName, name)
 	})
-	if err != nil {
-		return Group{}, false, err
-	}
-	// Check again in case a lenient server ignored the filter.
-	for _, g := range found {
-		if strings.EqualFold(g.DisplayName, name) {
-			return g, true, nil
-		}
-	}
-	return Group{}, false, nil
 }
 
 // GetUser reads one user; a missing one is AtlassianNotFound.
 func (c *SCIM) GetUser(ctx context.Context, id string) (User, error) {
-	r, err := c.ep.do(ctx, http.MethodGet, "/Users/"+url.PathEscape(id), nil, nil, callOpts{})
+	return getResource(ctx, c, "/Users/"+url.PathEscape(id), "read user "+id, decodeUser)
+}
+
+// getResource reads one user or group at path and decodes it; anything but 200 is coded, a 404
+// as notFoundOr says.
+func getResource[T any](ctx context.Context, c *SCIM, path, what string, decode func([]byte) (T, error)) (T, error) {
+	var zero T
+	r, err := c.ep.do(ctx, http.MethodGet, path, nil, nil, callOpts{})
 	if err != nil {
-		return User{}, err
+		return zero, err
 	}
 	if r.status != http.StatusOK {
-		return User{}, c.notFoundOr("read user "+id, r)
+		return zero, c.notFoundOr(what, r)
 	}
-	return decodeUser(r.body)
+	return decode(r.body)
 }
 
 // ---- writes ----
@@ -346,19 +344,29 @@ func (c *SCIM) CreateUser(ctx context.Context, u User) (User, error) {
 	if u.UserName == "" {
 		return User{}, apperr.New(apperr.InvalidInput, "create user: userName is empty")
 	}
-	r, err := c.ep.do(ctx, http.MethodPost, "/Users", nil, encodeUser(u), callOpts{})
+	return createResource(ctx, c, "/Users", "create user "+u.UserName, encodeUser(u),
+		ConflictError{Resource: "user", UserName: u.UserName, ExternalID: u.ExternalID}, decodeUser)
+}
+
+// createResource POSTs a user or group to path and decodes the answer (201, or 200 from a
+// lenient server); a 409 is AtlassianConflict wrapping conflict with Atlassian's detail added,
+// so that CreateOrAdopt… can look the existing one up.
+func createResource[T any](ctx context.Context, c *SCIM, path, what string, body any, conflict ConflictError, decode func([]byte) (T, error)) (T, error) {
+	var zero T
+	r, err := c.ep.do(ctx, http.MethodPost, path, nil, body, callOpts{})
 	if err != nil {
-		return User{}, err
+		return zero, err
 	}
 	switch r.status {
 	case http.StatusCreated, http.StatusOK:
-		return decodeUser(r.body)
+		return decode(r.body)
 	case http.StatusConflict:
-		e := c.ep.statusError("create user "+u.UserName, r)
-		e.Err = &ConflictError{Resource: "user", UserName: u.UserName, ExternalID: u.ExternalID, Detail: parseError(r.body).Detail}
-		return User{}, e
+		e := c.ep.statusError(what, r)
+		conflict.Detail = parseError(r.body).Detail
+		e.Err = &conflict
+		return zero, e
 	}
-	return User{}, c.ep.statusError("create user "+u.UserName, r)
+	return zero, c.ep.statusError(what, r)
 }
 
 // CreateOrAdoptUser creates u or, when Atlassian says it exists, finds it by externalId then by
@@ -396,8 +404,14 @@ func (c *SCIM) patch(ctx context.Context, path, what string, ops []PatchOp) erro
 	if len(ops) == 0 {
 		return nil
 	}
-	body := map[string]any{"schemas": []string{SchemaPatchOp}, "Operations": ops}
-	r, err := c.ep.do(ctx, http.MethodPatch, path, nil, body, callOpts{})
+	return c.write(ctx, http.MethodPatch, path, what, map[string]any{"schemas": []string{SchemaPatchOp}, "Operations": ops})
+}
+
+// write sends a PATCH or DELETE, whose success is 200 or 204 (RFC 7644 §3.5.2 lets a PATCH
+// answer either; both are taken for a DELETE too, as before); anything else is coded, a 404 as
+// notFoundOr says.
+func (c *SCIM) write(ctx context.Context, method, path, what string, body any) error {
+	r, err := c.ep.do(ctx, method, path, nil, body, callOpts{})
 	if err != nil {
 		return err
 	}
@@ -424,14 +438,7 @@ func (c *SCIM) DeleteUser(ctx context.Context, id string) error {
 }
 
 func (c *SCIM) del(ctx context.Context, path, what string) error {
-	r, err := c.ep.do(ctx, http.MethodDelete, path, nil, nil, callOpts{})
-	if err != nil {
-		return err
-	}
-	if r.status == http.StatusNoContent || r.status == http.StatusOK {
-		return nil
-	}
-	return c.notFoundOr(what, r)
+	return c.write(ctx, http.MethodDelete, path, what, nil)
 }
 
 // CreateGroup creates an empty group. A 409 is AtlassianConflict wrapping a *ConflictError.
@@ -440,19 +447,8 @@ func (c *SCIM) CreateGroup(ctx context.Context, displayName, externalID string) 
 		return Group{}, apperr.New(apperr.InvalidInput, "create group: the name is empty")
 	}
 	body := scimGroup{Schemas: []string{SchemaGroup}, DisplayName: displayName, ExternalID: externalID}
-	r, err := c.ep.do(ctx, http.MethodPost, "/Groups", nil, body, callOpts{})
-	if err != nil {
-		return Group{}, err
-	}
-	switch r.status {
-	case http.StatusCreated, http.StatusOK:
-		return decodeGroup(r.body)
-	case http.StatusConflict:
-		e := c.ep.statusError("create group "+displayName, r)
-		e.Err = &ConflictError{Resource: "group", DisplayName: displayName, ExternalID: externalID, Detail: parseError(r.body).Detail}
-		return Group{}, e
-	}
-	return Group{}, c.ep.statusError("create group "+displayName, r)
+	return createResource(ctx, c, "/Groups", "create group "+displayName, body,
+		ConflictError{Resource: "group", DisplayName: displayName, ExternalID: externalID}, decodeGroup)
 }
 
 // CreateOrAdoptGroup creates a group or, when Atlassian says one of that name exists, finds it
@@ -475,14 +471,7 @@ func (c *SCIM) CreateOrAdoptGroup(ctx context.Context, displayName, externalID s
 
 // GetGroup reads one group with its members.
 func (c *SCIM) GetGroup(ctx context.Context, id string) (Group, error) {
-	r, err := c.ep.do(ctx, http.MethodGet, "/Groups/"+url.PathEscape(id), nil, nil, callOpts{})
-	if err != nil {
-		return Group{}, err
-	}
-	if r.status != http.StatusOK {
-		return Group{}, c.notFoundOr("read group "+id, r)
-	}
-	return decodeGroup(r.body)
+	return getResource(ctx, c, "/Groups/"+url.PathEscape(id), "read group "+id, decodeGroup)
 }
 
 // AddMembers adds users to a group in PATCHes of MemberChunkSize. On error, the chunks before
