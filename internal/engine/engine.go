@@ -384,6 +384,35 @@ func appendOnce[T any](mu *sync.Mutex, list *[]T, id func(T) string) func(T) {
 	}
 }
 
+// readMapped reads the object a mapping names by its SCIM id (none when sid is "") and adds it;
+// one deleted by hand (404) is no error: the caller's lookups by externalId or name go on.
+func readMapped[T any](ctx context.Context, get func(context.Context, string) (T, error), sid string, add func(T)) (T, bool, error) {
+	var zero T
+	if sid == "" {
+		return zero, false, nil
+	}
+	x, err := get(ctx, sid)
+	if err != nil {
+		if apperr.CodeOf(err) == apperr.AtlassianNotFound {
+			err = nil
+		}
+		return zero, false, err
+	}
+	add(x)
+	return x, true, nil
+}
+
+// keepFound makes add take a lookup's answer as it comes (object, found, error): the object is
+// added when found, and found and the error are handed back.
+func keepFound[T any](add func(T)) func(T, bool, error) (bool, error) {
+	return func(x T, found bool, err error) (bool, error) {
+		if err == nil && found {
+			add(x)
+		}
+		return found && err == nil, err
+	}
+}
+
 // readTouched reads only the Atlassian objects an incremental plan touches, by id when the
 // mapping knows it; users else by externalId, then by userName, groups else by display name
 // (adoption, conflicts).
@@ -399,37 +428,20 @@ func (e *Engine) readTouched(ctx context.Context, live *Live, d *Desired, t *Tou
 	var mu sync.Mutex // one for both lists: the jobs below add users and groups concurrently
 	addU := appendOnce(&mu, &live.Users, func(u User) string { return u.ID })
 	addG := appendOnce(&mu, &live.Groups, func(g Group) string { return g.ID })
+	keepU, keepG := keepFound(addU), keepFound(addG)
 	var jobs []func() error
 	for id := range t.Users {
 		jobs = append(jobs, func() error {
-			if sid := umap[id]; sid != "" {
-				u, err := e.Target.GetUser(ctx, sid)
-				if err == nil {
-					addU(u)
-					if u.ExternalID == id {
-						// externalId is unique: the lookups below could only find this user again.
-						return nil
-					}
-				} else if apperr.CodeOf(err) != apperr.AtlassianNotFound {
-					return err
-				}
-			}
-			u, found, err := e.Target.FindUserByExternalID(ctx, id)
-			if err != nil {
+			if u, ok, err := readMapped(ctx, e.Target.GetUser, umap[id], addU); err != nil || (ok && u.ExternalID == id) {
+				// externalId is unique: the lookups below could only find this user again.
 				return err
 			}
-			if found {
-				addU(u)
-				return nil
+			if found, err := keepU(e.Target.FindUserByExternalID(ctx, id)); found || err != nil {
+				return err
 			}
 			if du, ok := d.Users[id]; ok {
-				u, found, err := e.Target.FindUserByUserName(ctx, du.SCIM.UserName)
-				if err != nil {
-					return err
-				}
-				if found {
-					addU(u)
-				}
+				_, err := keepU(e.Target.FindUserByUserName(ctx, du.SCIM.UserName))
+				return err
 			}
 			return nil
 		})
@@ -441,29 +453,15 @@ func (e *Engine) readTouched(ctx context.Context, live *Live, d *Desired, t *Tou
 			// read by the SCIM id its mapping holds (a rename's old group, a deleted group's
 			// group), else by its current name; whose it is, the plan decides from the
 			// externalId it carries.
-			if sid := gmap[id]; sid != "" {
-				g, err := e.Target.GetGroup(ctx, sid)
-				if err == nil {
-					addG(g)
-					if dg, ok := d.Groups[id]; !ok || strings.EqualFold(dg.Name, g.DisplayName) {
-						// Display names are unique (case-insensitive): a name lookup could
-						// only find this group again.
-						return nil
-					}
-				} else if apperr.CodeOf(err) != apperr.AtlassianNotFound {
-					return err
-				}
+			g, ok, err := readMapped(ctx, e.Target.GetGroup, gmap[id], addG)
+			dg, desired := d.Groups[id]
+			if err != nil || !desired || (ok && strings.EqualFold(dg.Name, g.DisplayName)) {
+				// Display names are unique (case-insensitive): a name lookup could only find
+				// this group again.
+				return err
 			}
-			if dg, ok := d.Groups[id]; ok {
-				g, found, err := e.Target.FindGroupByDisplayName(ctx, dg.Name)
-				if err != nil {
-					return err
-				}
-				if found {
-					addG(g)
-				}
-			}
-			return nil
+			_, err = keepG(e.Target.FindGroupByDisplayName(ctx, dg.Name))
+			return err
 		})
 	}
 	// Lookups are reads paced by the client's limiter like the writes: as wide as the apply.
