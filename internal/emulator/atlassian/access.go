@@ -146,7 +146,7 @@ func (s *Server) v2SearchUsers(w http.ResponseWriter, r *http.Request, dir strin
 	var match []row
 	s.mu.Lock()
 	if dir == "-" || dir == s.opts.DirectoryID {
-		for _, id := range s.userOrder {
+		for _, id := range s.userIdx.order {
 			u := s.users[id]
 			st := "active"
 			switch {
@@ -201,7 +201,7 @@ func (s *Server) serveSCIMLinks(w http.ResponseWriter, r *http.Request, body []b
 			return
 		}
 		s.mu.Lock()
-		for _, id := range s.userOrder {
+		for _, id := range s.userIdx.order {
 			if u := s.users[id]; strings.EqualFold(u.Email(), req.Email) {
 				links = append(links, link(u))
 			}

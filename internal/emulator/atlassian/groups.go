@@ -36,17 +36,25 @@ func (s *Server) renderGroup(g *group) any {
 	return w
 }
 
+// groupFromWire decodes a POST or PUT body; one that is not a SCIM group is answered 400
+// invalidSyntax (false).
+func groupFromWire(w http.ResponseWriter, body []byte) (wireGroup, bool) {
+	var in wireGroup
+	if err := json.Unmarshal(body, &in); err != nil {
+		writeErr(w, bad("invalidSyntax", "Request body is not a valid SCIM group: %v", err))
+		return in, false
+	}
+	return in, true
+}
+
+// serveGroups answers /Groups (caller holds s.mu).
 func (s *Server) serveGroups(w http.ResponseWriter, r *http.Request, rest []string, body []byte) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if len(rest) == 0 {
-		switch r.Method {
-		case http.MethodGet:
-			s.listGroups(w, r)
-		case http.MethodPost:
-			var in wireGroup
-			if err := json.Unmarshal(body, &in); err != nil {
-				writeErr(w, bad("invalidSyntax", "Request body is not a valid SCIM group: %v", err))
+	var g *group
+	route(w, r.Method, rest, "GROUP", func(id string) bool { g = s.groups[id]; return g != nil }, scimMethods{
+		list: func() { s.listGroups(w, r) },
+		create: func() {
+			in, ok := groupFromWire(w, body)
+			if !ok {
 				return
 			}
 			g, e := s.createGroup(in.DisplayName, in.ExternalID, "")
@@ -59,58 +67,44 @@ func (s *Server) serveGroups(w http.ResponseWriter, r *http.Request, rest []stri
 				}
 			}
 			reply(w, e, http.StatusCreated, func() any { return s.renderGroup(g) })
-		default:
-			writeError(w, http.StatusMethodNotAllowed, "", "Method not allowed")
-		}
-		return
-	}
-	g := s.groups[rest[0]]
-	if g == nil {
-		writeError(w, http.StatusNotFound, "", "Resource [GROUP]: "+rest[0]+" not found")
-		return
-	}
-	switch r.Method {
-	case http.MethodGet:
-		writeJSON(w, 200, s.renderGroup(g))
-	case http.MethodPut:
-		var in wireGroup
-		if err := json.Unmarshal(body, &in); err != nil {
-			writeErr(w, bad("invalidSyntax", "Request body is not a valid SCIM group: %v", err))
-			return
-		}
-		ng := cloneGroup(g)
-		e := s.rename(ng, in.DisplayName)
-		if e == nil {
-			ng.members = map[string]struct{}{} // PUT clears what it does not carry
-			e = s.addMembers(ng, in.Members)
-		}
-		if e == nil {
-			e = s.setGroupExternalID(g, ng, in.ExternalID)
-		}
-		if e == nil {
-			*g = *ng
-		}
-		reply(w, e, 200, func() any { return s.renderGroup(g) })
-	case http.MethodPatch:
-		ops, e := parsePatch(body)
-		ng := cloneGroup(g)
-		if e == nil {
-			for _, op := range ops {
-				if e = s.patchGroup(g, ng, op); e != nil {
-					break
+		},
+		get: func() { writeJSON(w, 200, s.renderGroup(g)) },
+		put: func() {
+			in, ok := groupFromWire(w, body)
+			if !ok {
+				return
+			}
+			ng := cloneGroup(g)
+			e := s.rename(ng, in.DisplayName)
+			if e == nil {
+				ng.members = map[string]struct{}{} // PUT clears what it does not carry
+				e = s.addMembers(ng, in.Members)
+			}
+			if e == nil {
+				e = s.setGroupExternalID(g, ng, in.ExternalID)
+			}
+			if e == nil {
+				*g = *ng
+			}
+			reply(w, e, 200, func() any { return s.renderGroup(g) })
+		},
+		patch: func() {
+			ops, e := parsePatch(body)
+			ng := cloneGroup(g)
+			if e == nil {
+				for _, op := range ops {
+					if e = s.patchGroup(g, ng, op); e != nil {
+						break
+					}
 				}
 			}
-		}
-		if e == nil {
-			*g = *ng
-		}
-		reply(w, e, http.StatusNoContent, nil)
-	case http.MethodDelete:
-		s.dropGroup(g)
-		w.WriteHeader(http.StatusNoContent)
-	default:
-		writeError(w, http.StatusMethodNotAllowed, "", "Method not allowed")
-	}
+			if e == nil {
+				*g = *ng
+			}
+			reply(w, e, http.StatusNoContent, nil)
+		},
+		del: func() { s.dropGroup(g) },
+	})
 }
 
 func cloneGroup(g *group) *group {
@@ -123,36 +117,13 @@ func cloneGroup(g *group) *group {
 }
 
 func (s *Server) listGroups(w http.ResponseWriter, r *http.Request) {
-	start, count, e := paging(r)
-	if e != nil {
-		writeErr(w, e)
-		return
+	// Atlassian documents one group filter: "a single exact match (eq) against the displayName
+	// attribute" (Get groups, user-provisioning REST API).
+	allowed := []string{"displayName"}
+	if s.opts.Lenient {
+		allowed = append(allowed, "externalId")
 	}
-	var all []*group
-	if f := r.URL.Query().Get("filter"); f != "" {
-		// Atlassian documents one group filter: "a single exact match (eq) against the
-		// displayName attribute" (Get groups, user-provisioning REST API).
-		allowed := []string{"displayName"}
-		if s.opts.Lenient {
-			allowed = append(allowed, "externalId")
-		}
-		attr, val, e := parseFilter(f, allowed...)
-		if e != nil {
-			writeErr(w, e)
-			return
-		}
-		id := s.grpByExt[val]
-		if attr == "displayName" {
-			id = s.grpByName[strings.ToLower(val)]
-		}
-		if g := s.groups[id]; g != nil {
-			all = append(all, g)
-		}
-	} else {
-		writeJSON(w, 200, page(s.grpOrder, start, count, func(id string) any { return s.renderGroup(s.groups[id]) }))
-		return
-	}
-	writeJSON(w, 200, page(all, start, count, s.renderGroup))
+	listResources(w, r, &s.groupIdx, s.groups, allowed, s.renderGroup)
 }
 
 // createGroup stores a new group (caller holds s.mu).
@@ -167,39 +138,21 @@ func (s *Server) createGroup(name, externalID, id string) (*group, *scimErr) {
 		}
 		return nil, &scimErr{409, "uniqueness", fmt.Sprintf("Resource [GROUP]: with displayName[%s] already exists.", name)}
 	}
-	if _, dup := s.grpByName[key]; dup {
-		return nil, &scimErr{409, "uniqueness", fmt.Sprintf("Resource [GROUP]: with displayName[%s] already exists.", name)}
-	}
-	if externalID != "" {
-		if _, dup := s.grpByExt[externalID]; dup {
-			return nil, &scimErr{409, "uniqueness", fmt.Sprintf("Resource [GROUP]: with externalId[%s] already exists.", externalID)}
-		}
+	if e := s.groupIdx.clash("GROUP", "displayName", name, externalID, ""); e != nil {
+		return nil, e
 	}
 	if id == "" {
 		id = newID()
 	}
 	g := &group{id: id, externalID: externalID, displayName: name, members: map[string]struct{}{}, created: time.Now().UTC()}
 	s.groups[id] = g
-	s.grpOrder = append(s.grpOrder, id)
-	s.grpByName[key] = id
-	if externalID != "" {
-		s.grpByExt[externalID] = id
-	}
+	s.groupIdx.add(id, name, externalID)
 	return g, nil
 }
 
 func (s *Server) dropGroup(g *group) {
 	delete(s.groups, g.id)
-	delete(s.grpByName, strings.ToLower(g.displayName))
-	if g.externalID != "" {
-		delete(s.grpByExt, g.externalID)
-	}
-	for i, id := range s.grpOrder {
-		if id == g.id {
-			s.grpOrder = append(s.grpOrder[:i], s.grpOrder[i+1:]...)
-			break
-		}
-	}
+	s.groupIdx.remove(g.id, g.displayName, g.externalID)
 }
 
 // rename refuses any change of name: "Renaming groups after they've synced to your Atlassian
@@ -215,15 +168,10 @@ func (s *Server) setGroupExternalID(orig, ng *group, ext string) *scimErr {
 	if ext == orig.externalID {
 		return nil
 	}
-	if id, ok := s.grpByExt[ext]; ok && ext != "" && id != orig.id {
-		return &scimErr{409, "uniqueness", fmt.Sprintf("Resource [GROUP]: with externalId[%s] already exists.", ext)}
+	if e := s.groupIdx.clash("GROUP", "displayName", orig.displayName, ext, orig.id); e != nil {
+		return e // the name is orig's own (no rename): only the externalId can clash
 	}
-	if orig.externalID != "" {
-		delete(s.grpByExt, orig.externalID)
-	}
-	if ext != "" {
-		s.grpByExt[ext] = orig.id
-	}
+	s.groupIdx.rekey(orig.id, orig.displayName, orig.externalID, orig.displayName, ext)
 	ng.externalID = ext
 	return nil
 }

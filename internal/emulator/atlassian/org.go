@@ -87,7 +87,7 @@ func (s *Server) SeedGroup(sg SeedGroup) (string, error) {
 		return "", e
 	}
 	for _, n := range sg.Members {
-		id, ok := s.byName[strings.ToLower(n)]
+		id, ok := s.userIdx.byName[strings.ToLower(n)]
 		if !ok {
 			s.dropGroup(g)
 			return "", bad("invalidValue", "seed group %q: no user %q", sg.DisplayName, n)

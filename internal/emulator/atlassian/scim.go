@@ -73,10 +73,16 @@ func (s *Server) serveSCIM(w http.ResponseWriter, r *http.Request, rel string, b
 		writeJSON(w, 200, listOf(schemasDoc()))
 	case len(parts) == 1 && parts[0] == "ResourceTypes" && r.Method == http.MethodGet:
 		writeJSON(w, 200, listOf(resourceTypesDoc()))
-	case parts[0] == "Users" && len(parts) <= 2:
-		s.serveUsers(w, r, parts[1:], body)
-	case parts[0] == "Groups" && len(parts) <= 2:
-		s.serveGroups(w, r, parts[1:], body)
+	case (parts[0] == "Users" || parts[0] == "Groups") && len(parts) <= 2:
+		// One lock for the request: a write checks and changes the resources and their indexes
+		// together, and a group's members are checked against the users.
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if parts[0] == "Users" {
+			s.serveUsers(w, r, parts[1:], body)
+		} else {
+			s.serveGroups(w, r, parts[1:], body)
+		}
 	default:
 		writeError(w, http.StatusNotFound, "", "Unknown endpoint "+rel)
 	}
@@ -250,54 +256,80 @@ func userFromWire(body []byte) (*User, *scimErr) {
 	return u, nil
 }
 
+// serveUsers answers /Users (caller holds s.mu).
 func (s *Server) serveUsers(w http.ResponseWriter, r *http.Request, rest []string, body []byte) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if len(rest) == 0 {
-		switch r.Method {
-		case http.MethodGet:
-			s.listUsers(w, r)
-		case http.MethodPost:
+	var u *User
+	route(w, r.Method, rest, "USER", func(id string) bool { u = s.users[id]; return u != nil }, scimMethods{
+		list: func() { s.listUsers(w, r) },
+		create: func() {
 			u, e := userFromWire(body)
 			if e == nil {
 				e = s.createUser(u)
 			}
 			reply(w, e, http.StatusCreated, func() any { return s.renderUser(u) })
+		},
+		get: func() { writeJSON(w, 200, s.renderUser(u)) },
+		put: func() {
+			nu, e := userFromWire(body)
+			if e == nil {
+				e = s.replaceUser(u, nu)
+			}
+			reply(w, e, 200, func() any { return s.renderUser(s.users[u.ID]) })
+		},
+		patch: func() {
+			ops, e := parsePatch(body)
+			if e == nil {
+				nu := u.clone()
+				for _, op := range ops {
+					if e = patchUser(nu, op); e != nil {
+						break
+					}
+				}
+				if e == nil {
+					e = s.replaceUser(u, nu)
+				}
+			}
+			reply(w, e, 200, func() any { return s.renderUser(s.users[u.ID]) })
+		},
+		del: func() { s.deleteUser(u) },
+	})
+}
+
+// scimMethods is what a SCIM resource type (Users, Groups) does for each request route sends it.
+type scimMethods struct {
+	list, create         func() // the collection: GET, POST
+	get, put, patch, del func() // one resource, found; del's answer is route's 204
+}
+
+// route dispatches a request under /Users or /Groups as Atlassian's SCIM API answers it: GET
+// and POST on the collection (rest empty), GET, PUT, PATCH and DELETE on one resource that
+// found finds by the id in rest[0]; an unknown id is 404 "Resource [KIND]: id not found", any
+// other method 405.
+func route(w http.ResponseWriter, method string, rest []string, kind string, found func(id string) bool, m scimMethods) {
+	if len(rest) == 0 {
+		switch method {
+		case http.MethodGet:
+			m.list()
+		case http.MethodPost:
+			m.create()
 		default:
 			writeError(w, http.StatusMethodNotAllowed, "", "Method not allowed")
 		}
 		return
 	}
-	u := s.users[rest[0]]
-	if u == nil {
-		writeError(w, http.StatusNotFound, "", "Resource [USER]: "+rest[0]+" not found")
+	if !found(rest[0]) {
+		writeError(w, http.StatusNotFound, "", "Resource ["+kind+"]: "+rest[0]+" not found")
 		return
 	}
-	switch r.Method {
+	switch method {
 	case http.MethodGet:
-		writeJSON(w, 200, s.renderUser(u))
+		m.get()
 	case http.MethodPut:
-		nu, e := userFromWire(body)
-		if e == nil {
-			e = s.replaceUser(u, nu)
-		}
-		reply(w, e, 200, func() any { return s.renderUser(s.users[u.ID]) })
+		m.put()
 	case http.MethodPatch:
-		ops, e := parsePatch(body)
-		if e == nil {
-			nu := u.clone()
-			for _, op := range ops {
-				if e = patchUser(nu, op); e != nil {
-					break
-				}
-			}
-			if e == nil {
-				e = s.replaceUser(u, nu)
-			}
-		}
-		reply(w, e, 200, func() any { return s.renderUser(s.users[u.ID]) })
+		m.patch()
 	case http.MethodDelete:
-		s.deleteUser(u)
+		m.del()
 		w.WriteHeader(http.StatusNoContent)
 	default:
 		writeError(w, http.StatusMethodNotAllowed, "", "Method not allowed")
@@ -305,30 +337,33 @@ func (s *Server) serveUsers(w http.ResponseWriter, r *http.Request, rest []strin
 }
 
 func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
+	listResources(w, r, &s.userIdx, s.users, []string{"userName", "externalId"}, s.renderUser)
+}
+
+// listResources answers GET on /Users or /Groups: a page of all the resources in creation order
+// (paged over the index directly: 1,500 pages of a full directory stay cheap), or, with a
+// filter attr eq value on one of allowed, a page of the one resource it names or of none.
+func listResources[T any](w http.ResponseWriter, r *http.Request, x *index, all map[string]T, allowed []string, render func(T) any) {
 	start, count, e := paging(r)
 	if e != nil {
 		writeErr(w, e)
 		return
 	}
-	var all []*User
-	if f := r.URL.Query().Get("filter"); f != "" {
-		attr, val, e := parseFilter(f, "userName", "externalId")
-		if e != nil {
-			writeErr(w, e)
-			return
-		}
-		id := s.byExt[val] // externalId is case-exact
-		if attr == "userName" {
-			id = s.byName[strings.ToLower(val)]
-		}
-		if u := s.users[id]; u != nil {
-			all = append(all, u)
-		}
-	} else { // page over the insertion order directly: 1,500 pages of a full directory stay cheap
-		writeJSON(w, 200, page(s.userOrder, start, count, func(id string) any { return s.renderUser(s.users[id]) }))
+	f := r.URL.Query().Get("filter")
+	if f == "" {
+		writeJSON(w, 200, page(x.order, start, count, func(id string) any { return render(all[id]) }))
 		return
 	}
-	writeJSON(w, 200, page(all, start, count, s.renderUser))
+	attr, val, e := parseFilter(f, allowed...)
+	if e != nil {
+		writeErr(w, e)
+		return
+	}
+	var found []T
+	if v, ok := all[x.lookup(attr, val)]; ok {
+		found = append(found, v)
+	}
+	writeJSON(w, 200, page(found, start, count, render))
 }
 
 func (s *Server) managed(email string) bool {
@@ -347,13 +382,8 @@ func (s *Server) managed(email string) bool {
 
 // createUser stores u (caller holds s.mu). It links an existing account with the same email.
 func (s *Server) createUser(u *User) *scimErr {
-	if _, dup := s.byName[strings.ToLower(u.UserName)]; dup {
-		return &scimErr{409, "uniqueness", fmt.Sprintf("Resource [USER]: with userName[%s] already exists.", u.UserName)}
-	}
-	if u.ExternalID != "" {
-		if _, dup := s.byExt[u.ExternalID]; dup {
-			return &scimErr{409, "uniqueness", fmt.Sprintf("Resource [USER]: with externalId[%s] already exists.", u.ExternalID)}
-		}
+	if e := s.userIdx.clash("USER", "userName", u.UserName, u.ExternalID, ""); e != nil {
+		return e
 	}
 	if len(s.users) >= s.opts.MaxUsers {
 		return bad("", "This directory has reached its limit of %d users; no new users are synced.", s.opts.MaxUsers)
@@ -383,11 +413,7 @@ func (s *Server) createUser(u *User) *scimErr {
 		u.AccountID = newAccountID()
 	}
 	s.users[u.ID] = u
-	s.userOrder = append(s.userOrder, u.ID)
-	s.byName[strings.ToLower(u.UserName)] = u.ID
-	if u.ExternalID != "" {
-		s.byExt[u.ExternalID] = u.ID
-	}
+	s.userIdx.add(u.ID, u.UserName, u.ExternalID)
 	return nil
 }
 
@@ -396,25 +422,13 @@ func (s *Server) replaceUser(old, nu *User) *scimErr {
 	if strings.TrimSpace(nu.UserName) == "" {
 		return bad("mutability", "Attribute userName is required and cannot be removed")
 	}
-	if id, ok := s.byName[strings.ToLower(nu.UserName)]; ok && id != old.ID {
-		return &scimErr{409, "uniqueness", fmt.Sprintf("Resource [USER]: with userName[%s] already exists.", nu.UserName)}
-	}
-	if nu.ExternalID != "" {
-		if id, ok := s.byExt[nu.ExternalID]; ok && id != old.ID {
-			return &scimErr{409, "uniqueness", fmt.Sprintf("Resource [USER]: with externalId[%s] already exists.", nu.ExternalID)}
-		}
+	if e := s.userIdx.clash("USER", "userName", nu.UserName, nu.ExternalID, old.ID); e != nil {
+		return e
 	}
 	nu.ID, nu.Created, nu.Modified = old.ID, old.Created, time.Now().UTC()
 	nu.AccountID, nu.Suspended = old.AccountID, old.Suspended // the same linked account
 	nu.Managed = s.managed(nu.Email())
-	delete(s.byName, strings.ToLower(old.UserName))
-	if old.ExternalID != "" {
-		delete(s.byExt, old.ExternalID)
-	}
-	s.byName[strings.ToLower(nu.UserName)] = nu.ID
-	if nu.ExternalID != "" {
-		s.byExt[nu.ExternalID] = nu.ID
-	}
+	s.userIdx.rekey(nu.ID, old.UserName, old.ExternalID, nu.UserName, nu.ExternalID)
 	s.users[nu.ID] = nu
 	return nil
 }
@@ -425,16 +439,7 @@ func (s *Server) replaceUser(old, nu *User) *scimErr {
 // organization").
 func (s *Server) deleteUser(u *User) {
 	delete(s.users, u.ID)
-	delete(s.byName, strings.ToLower(u.UserName))
-	if u.ExternalID != "" {
-		delete(s.byExt, u.ExternalID)
-	}
-	for i, id := range s.userOrder {
-		if id == u.ID {
-			s.userOrder = append(s.userOrder[:i], s.userOrder[i+1:]...)
-			break
-		}
-	}
+	s.userIdx.remove(u.ID, u.UserName, u.ExternalID)
 	for _, g := range s.groups {
 		delete(g.members, u.ID)
 	}

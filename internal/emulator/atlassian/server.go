@@ -117,13 +117,9 @@ type Server struct {
 
 	mu        sync.Mutex
 	users     map[string]*User
-	userOrder []string
-	byName    map[string]string // lower userName → id
-	byExt     map[string]string // externalId → id
+	userIdx   index // by userName
 	groups    map[string]*group
-	grpOrder  []string
-	grpByName map[string]string // lower displayName → id
-	grpByExt  map[string]string
+	groupIdx  index               // by displayName
 	accounts  map[string]*Account // lower email
 	orgGroups map[string]OrgGroup // lower name
 	domains   []Domain
@@ -178,8 +174,8 @@ func New(opts Options) (*Server, error) {
 	}
 	s := &Server{
 		opts:  opts,
-		users: map[string]*User{}, byName: map[string]string{}, byExt: map[string]string{},
-		groups: map[string]*group{}, grpByName: map[string]string{}, grpByExt: map[string]string{},
+		users: map[string]*User{}, userIdx: newIndex(),
+		groups: map[string]*group{}, groupIdx: newIndex(),
 		accounts: map[string]*Account{}, orgGroups: map[string]OrgGroup{},
 		domains: append([]Domain(nil), opts.Domains...),
 		hits:    map[int]int{},

@@ -1,6 +1,8 @@
 package atlassian
 
 import (
+	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -170,4 +172,67 @@ func (s State) MemberNames(g Group) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// index is one SCIM resource type's keys, kept with every create, replace and delete: ids by
+// name in any case (userName, displayName: Atlassian refuses a second one that differs only in
+// case), by externalId (case-exact), and in creation order, which unfiltered list pages walk.
+type index struct {
+	order  []string
+	byName map[string]string // lower-case name → id
+	byExt  map[string]string // externalId → id
+}
+
+func newIndex() index { return index{byName: map[string]string{}, byExt: map[string]string{}} }
+
+// lookup is the id a filter attr eq val names ("" when none): by externalId, else by name.
+func (x *index) lookup(attr, val string) string {
+	if attr == "externalId" {
+		return x.byExt[val]
+	}
+	return x.byName[strings.ToLower(val)]
+}
+
+// clash is the 409 Atlassian answers when a resource other than self ("" for a create) holds
+// name (nameAttr: userName or displayName) or, when not empty, ext; nil when neither is taken.
+func (x *index) clash(kind, nameAttr, name, ext, self string) *scimErr {
+	if id, ok := x.byName[strings.ToLower(name)]; ok && id != self {
+		return &scimErr{409, "uniqueness", fmt.Sprintf("Resource [%s]: with %s[%s] already exists.", kind, nameAttr, name)}
+	}
+	if id, ok := x.byExt[ext]; ok && ext != "" && id != self {
+		return &scimErr{409, "uniqueness", fmt.Sprintf("Resource [%s]: with externalId[%s] already exists.", kind, ext)}
+	}
+	return nil
+}
+
+func (x *index) add(id, name, ext string) {
+	x.order = append(x.order, id)
+	x.key(id, name, ext)
+}
+
+func (x *index) key(id, name, ext string) {
+	x.byName[strings.ToLower(name)] = id
+	if ext != "" {
+		x.byExt[ext] = id
+	}
+}
+
+func (x *index) unkey(name, ext string) {
+	delete(x.byName, strings.ToLower(name))
+	if ext != "" {
+		delete(x.byExt, ext)
+	}
+}
+
+// rekey moves id from its old name and externalId to the new ones (its place in order stays).
+func (x *index) rekey(id, oldName, oldExt, name, ext string) {
+	x.unkey(oldName, oldExt)
+	x.key(id, name, ext)
+}
+
+func (x *index) remove(id, name, ext string) {
+	x.unkey(name, ext)
+	if i := slices.Index(x.order, id); i >= 0 {
+		x.order = slices.Delete(x.order, i, i+1)
+	}
 }
