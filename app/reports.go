@@ -22,7 +22,8 @@ type ReportService struct {
 	order []string // oldest first, to bound what stays in memory
 }
 
-// openReport is a loaded report; View is for one goroutine at a time.
+// openReport is a loaded report; mu orders the calls that read the view outside its own turns
+// (detail, compare) with its Close.
 type openReport struct {
 	mu   sync.Mutex
 	path string
@@ -116,26 +117,26 @@ func (s *ReportService) OpenFile() (ReportHandle, error) {
 }
 
 // Operations pages the report's operations (search, action, result and object type filters).
+// A search typed further supersedes this one: it then answers apperr.Canceled (NewestOperations).
 func (s *ReportService) Operations(id string, q report.Query) (report.OperationPage, error) {
-	return paged(s, "Operations", id, func(v *report.View) report.OperationPage { return v.Operations(q) })
+	return paged(s, "Operations", id, func(v *report.View) (report.OperationPage, error) { return v.NewestOperations(q) })
 }
 
-// Skips pages the objects the run left out of scope, with the reasons.
+// Skips pages the objects the run left out of scope, with the reasons, superseded likewise.
 func (s *ReportService) Skips(id string, q report.Query) (report.SkipPage, error) {
-	return paged(s, "Skips", id, func(v *report.View) report.SkipPage { return v.Skips(q) })
+	return paged(s, "Skips", id, func(v *report.View) (report.SkipPage, error) { return v.NewestSkips(q) })
 }
 
-// paged reads a page of the opened report id under its lock, as the other calls on its view.
-func paged[T any](s *ReportService, name, id string, page func(*report.View) T) (T, error) {
+// paged reads a page of the opened report id. Not under r.mu: the view takes turns itself and
+// must see a newer query arrive while an older one runs, to stop that one.
+func paged[T any](s *ReportService, name, id string, page func(*report.View) (T, error)) (T, error) {
 	return call(name, func() (T, error) {
 		r, err := s.get(id)
 		if err != nil {
 			var none T
 			return none, err
 		}
-		r.mu.Lock()
-		defer r.mu.Unlock()
-		return page(r.view), nil
+		return page(r.view)
 	})
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/idpsync/idpsync/internal/apperr"
@@ -79,18 +80,24 @@ type SkipPage struct {
 }
 
 // View serves a report to the screens: the summary and filtered pages of 100,000+ rows. A view
-// opened from a file keeps its operations and skips on disk (see spool): memory is a few bytes
-// per entry whatever the file holds. A view of a report in memory (a run just made) pages it
-// there; search text is lowercased once per row, on the first text query. Safe for one goroutine
-// at a time; Close releases a file view's temporary file.
+// opened from a file keeps its operations and skips on disk (see spool) and a search index of
+// their text (see searchIndex): memory is ~15 bytes per entry whatever the file holds, and a text
+// query reads from disk only the rows of its page. A view of a report in memory (a run just made)
+// pages it there; search text is lowercased once per row, on the first text query. Its methods
+// are safe for concurrent use (they take turns); Close releases a file view's temporary file.
 type View struct {
 	Report  *Report
 	Info    *Info
 	opsHay  []string
 	skipHay []string
 
-	ops, skips *spool  // a file view: the lists are on disk and Report holds neither
-	summary    Summary // a file view's summary, tallied while its lists were spooled
+	ops, skips       *spool       // a file view: the lists are on disk and Report holds neither
+	opsIdx, skipsIdx *searchIndex // a file view: its lists' search text
+	summary          Summary      // a file view's summary, tallied while its lists were spooled
+
+	mu               sync.Mutex // one query at a time; Close waits for it
+	closed           bool
+	newOps, newSkips newest // the newest query of each table (NewestOperations, NewestSkips)
 }
 
 // NewView wraps a report (info may be nil for a run from history).
@@ -110,8 +117,16 @@ func OpenViewLimits(path string, lim Limits) (*View, error) {
 		ops.close()
 		return nil, err
 	}
-	v := &View{ops: ops, skips: skips}
-	s, rep, info, err := summarizeFile(path, lim, ops.putOperation, skips.putSkip)
+	v := &View{ops: ops, skips: skips, opsIdx: newSearchIndex(), skipsIdx: newSearchIndex()}
+	onOp := func(op *Operation) error {
+		v.opsIdx.addOp(op)
+		return ops.putOperation(op)
+	}
+	onSkip := func(sk *Skip) error {
+		v.skipsIdx.addSkip(sk)
+		return skips.putSkip(sk)
+	}
+	s, rep, info, err := summarizeFile(path, lim, onOp, onSkip)
 	if err == nil {
 		err = ops.finish()
 	}
@@ -122,14 +137,27 @@ func OpenViewLimits(path string, lim Limits) (*View, error) {
 		v.Close()
 		return nil, err
 	}
+	v.opsIdx.done()
+	v.skipsIdx.done()
 	v.Report, v.Info, v.summary = rep, &info, s
 	return v, nil
 }
 
-// Close releases the temporary file of a view opened from a file.
+// Close releases the temporary file of a view opened from a file, once the query in progress
+// (if any) has answered; later queries answer "no longer open".
 func (v *View) Close() {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.closed = true
 	v.ops.close()
 	v.skips.close()
+}
+
+// IndexBytes is the memory of a file view's search index (0 for a view of a report in memory).
+func (v *View) IndexBytes() int { return v.opsIdx.Bytes() + v.skipsIdx.Bytes() }
+
+func errClosed() error {
+	return apperr.New(apperr.NotFound, "this report is no longer open").WithAction("Open the report again.")
 }
 
 // Summary returns the report's summary.
@@ -243,26 +271,63 @@ func page[T any](items []T, hay *[]string, mkHay func(*T) string, q Query, keep 
 
 // Operations returns the page of operations matching q.
 func (v *View) Operations(q Query) OperationPage {
-	if v.ops != nil {
-		return v.spooledOps(q)
-	}
-	total, rows, index := page(v.Report.Operations, &v.opsHay, opHay, q, func(op *Operation) bool {
-		return in(q.Actions, op.Action) && in(q.Results, op.Result) && in(q.ObjectTypes, op.Object.Type)
+	pg, _ := v.operations(q, never)
+	return pg
+}
+
+// NewestOperations is Operations for a screen that queries as the admin types: a query whose
+// text or filters differ from the previous call's supersedes it, and the superseded call (still
+// running or waiting for its turn) answers apperr.Canceled instead of finishing its scan.
+func (v *View) NewestOperations(q Query) (OperationPage, error) {
+	return v.operations(q, v.newOps.stale(v.newOps.begin(q)))
+}
+
+func (v *View) operations(q Query, stop func() bool) (OperationPage, error) {
+	return inTurn(v, stop, func() (OperationPage, error) { return v.spooledOps(q, stop) }, func() OperationPage {
+		total, rows, index := page(v.Report.Operations, &v.opsHay, opHay, q, func(op *Operation) bool {
+			return in(q.Actions, op.Action) && in(q.Results, op.Result) && in(q.ObjectTypes, op.Object.Type)
+		})
+		off, _ := q.bounds()
+		return OperationPage{Total: total, Offset: off, Rows: rows, Index: index}
 	})
-	off, _ := q.bounds()
-	return OperationPage{Total: total, Offset: off, Rows: rows, Index: index}
+}
+
+// inTurn answers one query in the view's turn: from the spool for a file view, else from memory;
+// refused once the view is closed or the query superseded while it waited.
+func inTurn[P any](v *View, stop func() bool, spooled func() (P, error), inMemory func() P) (P, error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	var none P
+	switch {
+	case v.closed:
+		return none, errClosed()
+	case stop():
+		return none, errSuperseded()
+	case v.ops != nil:
+		return spooled()
+	}
+	return inMemory(), nil
 }
 
 // Skips returns the page of skips matching q (Actions and Results do not apply).
 func (v *View) Skips(q Query) SkipPage {
-	if v.skips != nil {
-		return v.spooledSkips(q)
-	}
-	total, rows, index := page(v.Report.Skips, &v.skipHay, skipHay, q, func(s *Skip) bool {
-		return in(q.ObjectTypes, s.Object.Type)
+	pg, _ := v.skipsPage(q, never)
+	return pg
+}
+
+// NewestSkips is Skips with NewestOperations' superseding, for the skips table.
+func (v *View) NewestSkips(q Query) (SkipPage, error) {
+	return v.skipsPage(q, v.newSkips.stale(v.newSkips.begin(q)))
+}
+
+func (v *View) skipsPage(q Query, stop func() bool) (SkipPage, error) {
+	return inTurn(v, stop, func() (SkipPage, error) { return v.spooledSkips(q, stop) }, func() SkipPage {
+		total, rows, index := page(v.Report.Skips, &v.skipHay, skipHay, q, func(s *Skip) bool {
+			return in(q.ObjectTypes, s.Object.Type)
+		})
+		off, _ := q.bounds()
+		return SkipPage{Total: total, Offset: off, Rows: rows, Index: index}
 	})
-	off, _ := q.bounds()
-	return SkipPage{Total: total, Offset: off, Rows: rows, Index: index}
 }
 
 // Operation returns the operation at index i (from a page's Index), or false.
@@ -343,9 +408,10 @@ func codeSet[T comparable](table []T, want []T) (set [256]bool) {
 	return set
 }
 
-// spooledOps pages a file view's operations: by their codes when no text is searched (only the
-// rows of the page are read from disk), else by reading every operation once, in order.
-func (v *View) spooledOps(q Query) OperationPage {
+// spooledOps pages a file view's operations: by their codes when no text is searched, by the
+// search index when it answers the terms (only the rows of the page are read from disk either
+// way), else by reading every operation once, in order. stop is checked every 64 k entries.
+func (v *View) spooledOps(q Query, stop func() bool) (OperationPage, error) {
 	sp, ts := v.ops, terms(q.Text)
 	off, limit := q.bounds()
 	pg := OperationPage{Offset: off, Rows: []Operation{}, Index: []int{}}
@@ -364,59 +430,115 @@ func (v *View) spooledOps(q Query) OperationPage {
 		}
 		pg.Total++
 	}
-	if len(ts) == 0 && sp.unknown == 0 {
-		acts, res, typ := codeSet(actionCodes, q.Actions), codeSet(resultCodes, q.Results), codeSet(typeCodes, q.ObjectTypes)
-		for i := 0; i < sp.n; i++ {
-			if m := sp.meta[3*i : 3*i+3]; acts[m[0]] && res[m[1]] && typ[m[2]] {
+	acts, res, typ := codeSet(actionCodes, q.Actions), codeSet(resultCodes, q.Results), codeSet(typeCodes, q.ObjectTypes)
+	coded := func(i int) bool { m := sp.meta[3*i : 3*i+3]; return acts[m[0]] && res[m[1]] && typ[m[2]] }
+	keep := func(op *Operation) bool {
+		return in(q.Actions, op.Action) && in(q.Results, op.Result) && in(q.ObjectTypes, op.Object.Type)
+	}
+	filtered := len(q.Actions)+len(q.Results)+len(q.ObjectTypes) > 0
+	done := true
+	switch {
+	case len(ts) == 0 && sp.unknown == 0:
+		for i := 0; i < sp.n && done; i++ {
+			if i&0xffff == 0 && stop() {
+				done = false
+			} else if coded(i) {
 				take(i, nil)
 			}
 		}
-		return pg
-	}
-	for i := 0; i < sp.n; i++ {
-		op, ok := c.operation(i)
-		if !ok {
-			break
+	case v.opsIdx.usable(ts):
+		done = v.opsIdx.each(ts, stop, func(i int) {
+			switch {
+			case !filtered || sp.unknown == 0 && coded(i):
+				take(i, nil)
+			case sp.unknown > 0:
+				if op, ok := c.operation(i); ok && keep(&op) {
+					take(i, &op)
+				}
+			}
+		})
+	default:
+		for i := 0; i < sp.n; i++ {
+			if i&0xffff == 0 && stop() {
+				done = false
+				break
+			}
+			op, ok := c.operation(i)
+			if !ok {
+				break
+			}
+			if keep(&op) && (len(ts) == 0 || matchTerms(opHay(&op), ts)) {
+				take(i, &op)
+			}
 		}
-		if in(q.Actions, op.Action) && in(q.Results, op.Result) && in(q.ObjectTypes, op.Object.Type) && (len(ts) == 0 || matchTerms(opHay(&op), ts)) {
-			take(i, &op)
-		}
 	}
-	return pg
+	if !done {
+		return OperationPage{}, errSuperseded()
+	}
+	return pg, nil
 }
 
 // spooledSkips pages a file view's skips like spooledOps.
-func (v *View) spooledSkips(q Query) SkipPage {
+func (v *View) spooledSkips(q Query, stop func() bool) (SkipPage, error) {
 	sp, ts := v.skips, terms(q.Text)
 	off, limit := q.bounds()
 	pg := SkipPage{Offset: off, Rows: []Skip{}, Index: []int{}}
 	c := sp.cursor()
-	typ := codeSet(typeCodes, q.ObjectTypes)
-	for i := 0; i < sp.n; i++ {
-		if len(ts) == 0 && sp.unknown == 0 {
-			if !typ[sp.meta[i]] {
-				continue
+	take := func(i int, s *Skip) {
+		if pg.Total >= off && len(pg.Rows) < limit {
+			if s == nil {
+				d, ok := c.skip(i)
+				if !ok {
+					return
+				}
+				s = &d
 			}
-			if pg.Total >= off && len(pg.Rows) < limit {
-				if s, ok := c.skip(i); ok {
-					pg.Rows, pg.Index = append(pg.Rows, s), append(pg.Index, i)
+			pg.Rows, pg.Index = append(pg.Rows, *s), append(pg.Index, i)
+		}
+		pg.Total++
+	}
+	typ := codeSet(typeCodes, q.ObjectTypes)
+	filtered := len(q.ObjectTypes) > 0
+	done := true
+	switch {
+	case len(ts) == 0 && sp.unknown == 0:
+		for i := 0; i < sp.n && done; i++ {
+			if i&0xffff == 0 && stop() {
+				done = false
+			} else if typ[sp.meta[i]] {
+				take(i, nil)
+			}
+		}
+	case v.skipsIdx.usable(ts):
+		done = v.skipsIdx.each(ts, stop, func(i int) {
+			switch {
+			case !filtered || sp.unknown == 0 && typ[sp.meta[i]]:
+				take(i, nil)
+			case sp.unknown > 0:
+				if s, ok := c.skip(i); ok && in(q.ObjectTypes, s.Object.Type) {
+					take(i, &s)
 				}
 			}
-			pg.Total++
-			continue
-		}
-		s, ok := c.skip(i)
-		if !ok {
-			break
-		}
-		if in(q.ObjectTypes, s.Object.Type) && (len(ts) == 0 || matchTerms(skipHay(&s), ts)) {
-			if pg.Total >= off && len(pg.Rows) < limit {
-				pg.Rows, pg.Index = append(pg.Rows, s), append(pg.Index, i)
+		})
+	default:
+		for i := 0; i < sp.n; i++ {
+			if i&0xffff == 0 && stop() {
+				done = false
+				break
 			}
-			pg.Total++
+			s, ok := c.skip(i)
+			if !ok {
+				break
+			}
+			if in(q.ObjectTypes, s.Object.Type) && (len(ts) == 0 || matchTerms(skipHay(&s), ts)) {
+				take(i, &s)
+			}
 		}
 	}
-	return pg
+	if !done {
+		return SkipPage{}, errSuperseded()
+	}
+	return pg, nil
 }
 
 // DiffPage is one page of a comparison's objects.
