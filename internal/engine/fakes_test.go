@@ -268,7 +268,7 @@ func (t *memTarget) ListGroups(_ context.Context, fn func(Group) error) error {
 	err := t.call("ListGroups", "", false)
 	gs := sortedValues(t.groups)
 	for i := range gs {
-		gs[i].Members = slices.Clone(gs[i].Members)
+		gs[i] = withOwnMembers(gs[i])
 	}
 	t.mu.Unlock()
 	return each(err, gs, fn)
@@ -280,10 +280,7 @@ func (t *memTarget) GetUser(_ context.Context, id string) (User, error) {
 	if err := t.call("GetUser", id, false); err != nil {
 		return User{}, err
 	}
-	if u, ok := t.users[id]; ok {
-		return u, nil
-	}
-	return User{}, errMemNotFound
+	return lookup(t.users, id, func(u User) User { return u })
 }
 
 func (t *memTarget) GetGroup(_ context.Context, id string) (Group, error) {
@@ -292,30 +289,41 @@ func (t *memTarget) GetGroup(_ context.Context, id string) (Group, error) {
 	if err := t.call("GetGroup", id, false); err != nil {
 		return Group{}, err
 	}
-	if g, ok := t.groups[id]; ok {
-		g.Members = slices.Clone(g.Members)
-		return g, nil
+	return lookup(t.groups, id, withOwnMembers)
+}
+
+// lookup is the object of id in m as copy hands it out, or a 404.
+func lookup[V any](m map[string]V, id string, copy func(V) V) (V, error) {
+	if v, ok := m[id]; ok {
+		return copy(v), nil
 	}
-	return Group{}, errMemNotFound
+	var zero V
+	return zero, errMemNotFound
+}
+
+// withOwnMembers is g with its own member list: what a caller does to it stays out of the fake.
+func withOwnMembers(g Group) Group {
+	g.Members = slices.Clone(g.Members)
+	return g
+}
+
+// where is the first object of m, in id order, that match accepts, as copy hands it out.
+func where[V any](m map[string]V, match func(V) bool, copy func(V) V) (V, bool) {
+	for _, v := range sortedValues(m) {
+		if match(v) {
+			return copy(v), true
+		}
+	}
+	var zero V
+	return zero, false
 }
 
 func (t *memTarget) userWhere(match func(User) bool) (User, bool) {
-	for _, u := range sortedValues(t.users) {
-		if match(u) {
-			return u, true
-		}
-	}
-	return User{}, false
+	return where(t.users, match, func(u User) User { return u })
 }
 
 func (t *memTarget) groupNamed(name string) (Group, bool) {
-	for _, g := range sortedValues(t.groups) {
-		if strings.EqualFold(g.DisplayName, name) {
-			g.Members = slices.Clone(g.Members)
-			return g, true
-		}
-	}
-	return Group{}, false
+	return where(t.groups, func(g Group) bool { return strings.EqualFold(g.DisplayName, name) }, withOwnMembers)
 }
 
 func (t *memTarget) FindUserByExternalID(_ context.Context, ext string) (User, bool, error) {

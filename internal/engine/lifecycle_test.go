@@ -296,47 +296,45 @@ func TestRunResumesTheRunACrashLeftRunning(t *testing.T) {
 
 func TestRunWritesTheReportWhenItFails(t *testing.T) {
 	ctx := context.Background()
-	t.Run("the read", func(t *testing.T) {
-		l := newLC(t)
-		l.src.err = apperr.New(apperr.GraphUnavailable, "Graph is down")
-		res, err := l.run(ctx, l.spec(lcConfirm))
-		if apperr.CodeOf(err) != apperr.GraphUnavailable || res.RunID != "" {
-			t.Fatalf("err %v, apply run %q", err, res.RunID)
-		}
-		r := l.record(res.Preview.RunID)
-		if r.Status != string(report.StatusFailed) || r.ErrorCode != string(apperr.GraphUnavailable) {
-			t.Fatalf("preview run %+v", r)
-		}
-		if rep := readReport(t, r.ReportPath); rep.Status != report.StatusFailed || len(rep.Errors) == 0 || rep.Errors[0].Code != string(apperr.GraphUnavailable) {
-			t.Fatalf("report %s %+v", rep.Status, rep.Errors)
-		}
-	})
-	t.Run("the key", func(t *testing.T) {
-		l := newLC(t)
-		l.tgt.verifyErr = apperr.New(apperr.AtlassianUnauthorized, "the key is wrong")
-		res, err := l.run(ctx, l.spec(lcConfirm))
-		if apperr.CodeOf(err) != apperr.AtlassianUnauthorized || l.src.reads != 0 {
-			t.Fatalf("err %v after %d reads: the key is proved before anything is read", err, l.src.reads)
-		}
-		if r := l.record(res.Preview.RunID); r.ErrorCode != string(apperr.AtlassianUnauthorized) || readReport(t, r.ReportPath).Status != report.StatusFailed {
-			t.Fatalf("run %+v", r)
-		}
-	})
-	t.Run("the apply", func(t *testing.T) {
-		l := newLC(t)
-		l.st.journalErr = apperr.New(apperr.StoreCorrupt, "the journal cannot be written")
-		res, err := l.run(ctx, l.spec(lcConfirm))
-		if apperr.CodeOf(err) != apperr.StoreCorrupt || l.tgt.writes != 0 {
-			t.Fatalf("err %v, %d writes", err, l.tgt.writes)
-		}
-		r := l.record(res.RunID)
-		if r.Kind != "apply" || r.Status != string(report.StatusFailed) || r.ErrorCode != string(apperr.StoreCorrupt) || r.Ended.IsZero() {
-			t.Fatalf("apply run %+v", r)
-		}
-		if rep := readReport(t, r.ReportPath); rep.Status != report.StatusFailed {
-			t.Fatalf("report %s", rep.Status)
-		}
-	})
+	for _, tc := range []struct {
+		name string
+		fail func(l *lcEnv)
+		code apperr.Code
+		// after says whether the step after the failing one ran (it must not).
+		after func(l *lcEnv, res *RunResult) bool
+		// failed is the run recorded as failed: the preview when the apply never started.
+		failed func(res *RunResult) string
+		kind   string
+	}{
+		{"the read", func(l *lcEnv) { l.src.err = apperr.New(apperr.GraphUnavailable, "Graph is down") }, apperr.GraphUnavailable,
+			func(_ *lcEnv, res *RunResult) bool { return res.RunID != "" }, // an apply run
+			func(res *RunResult) string { return res.Preview.RunID }, "preview"},
+		{"the key", func(l *lcEnv) { l.tgt.verifyErr = apperr.New(apperr.AtlassianUnauthorized, "the key is wrong") }, apperr.AtlassianUnauthorized,
+			func(l *lcEnv, _ *RunResult) bool { return l.src.reads != 0 }, // the key is proved before anything is read
+			func(res *RunResult) string { return res.Preview.RunID }, "preview"},
+		{"the apply", func(l *lcEnv) { l.st.journalErr = apperr.New(apperr.StoreCorrupt, "the journal cannot be written") }, apperr.StoreCorrupt,
+			func(l *lcEnv, _ *RunResult) bool { return l.tgt.writes != 0 },
+			func(res *RunResult) string { return res.RunID }, "apply"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l := newLC(t)
+			tc.fail(l)
+			res, err := l.run(ctx, l.spec(lcConfirm))
+			if apperr.CodeOf(err) != tc.code {
+				t.Fatalf("err %v, want %s", err, tc.code)
+			}
+			if tc.after(l, res) {
+				t.Fatalf("the step after the failure ran: %d reads, %d writes, apply run %q", l.src.reads, l.tgt.writes, res.RunID)
+			}
+			r := l.record(tc.failed(res))
+			if r.Kind != tc.kind || r.Status != string(report.StatusFailed) || r.ErrorCode != string(tc.code) || r.Ended.IsZero() {
+				t.Fatalf("%s run %+v", tc.kind, r)
+			}
+			if rep := readReport(t, r.ReportPath); rep.Status != report.StatusFailed || len(rep.Errors) == 0 || rep.Errors[0].Code != string(tc.code) {
+				t.Fatalf("report %s %+v", rep.Status, rep.Errors)
+			}
+		})
+	}
 }
 
 func TestRunStopsAtTheLockThePinAndTheRails(t *testing.T) {
