@@ -64,16 +64,10 @@ func parseRoute(method, path string) (route, string) {
 	return route{}, "Resource not found for the segment '" + seg[len(seg)-1] + "'."
 }
 
+// allowed says whether the principal holds one of the permissions a route needs (nil scopes or
+// a route without permissions: always).
 func allowed(p Principal, perm []string) bool {
-	if p.Scopes == nil || perm == nil {
-		return true
-	}
-	for _, s := range p.Scopes {
-		if slices.Contains(perm, s) {
-			return true
-		}
-	}
-	return false
+	return p.Scopes == nil || perm == nil || slices.ContainsFunc(p.Scopes, func(s string) bool { return slices.Contains(perm, s) })
 }
 
 // query holds the OData options the emulator implements.
@@ -388,13 +382,20 @@ func (s *Server) user(w http.ResponseWriter, r *http.Request, q query, id, base 
 	if !ok {
 		return
 	}
-	u, found := s.opts.Tenant.User(id)
+	writeEntity(w, r, id, s.opts.Tenant.User, func(u *directory.User) []byte {
+		return append(entityStart(base, "users"), appendUser(nil, u, props)[1:]...)
+	})
+}
+
+// writeEntity answers GET of one user or group: the object get finds, rendered (render writes
+// the whole JSON object), or 404 Request_ResourceNotFound.
+func writeEntity[T any](w http.ResponseWriter, r *http.Request, id string, get func(string) (T, bool), render func(*T) []byte) {
+	x, found := get(id)
 	if !found {
 		resourceNotFound(w, r, id)
 		return
 	}
-	b := append(entityStart(base, "users"), appendUser(nil, &u, props)[1:]...)
-	writeJSON(w, http.StatusOK, b)
+	writeJSON(w, http.StatusOK, render(&x))
 }
 
 func (s *Server) groups(w http.ResponseWriter, r *http.Request, q query, top int, base string) {
@@ -413,13 +414,9 @@ func (s *Server) group(w http.ResponseWriter, r *http.Request, q query, id, base
 	if !ok {
 		return
 	}
-	g, found := s.opts.Tenant.Group(id)
-	if !found {
-		resourceNotFound(w, r, id)
-		return
-	}
-	b := appendGroupFields(entityStart(base, "groups"), &g, props)
-	writeJSON(w, http.StatusOK, append(b, '}'))
+	writeEntity(w, r, id, s.opts.Tenant.Group, func(g *directory.Group) []byte {
+		return append(appendGroupFields(entityStart(base, "groups"), g, props), '}')
+	})
 }
 
 // appendMember writes a directory object with its @odata.type, which clients need to tell users

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -30,16 +31,10 @@ type Account struct {
 	GuestIn  []string // other tenants where the account is a guest
 }
 
+// memberOf says whether the account is in tenant, its home tenant or one it is a guest in
+// (tenant ids compare in any case).
 func (a Account) memberOf(tenant string) bool {
-	if strings.EqualFold(a.TenantID, tenant) {
-		return true
-	}
-	for _, t := range a.GuestIn {
-		if strings.EqualFold(t, tenant) {
-			return true
-		}
-	}
-	return false
+	return strings.EqualFold(a.TenantID, tenant) || slices.ContainsFunc(a.GuestIn, func(t string) bool { return strings.EqualFold(t, tenant) })
 }
 
 // Options configure a Server. The zero value is one tenant with one admin, consent granted.
