@@ -52,9 +52,9 @@ func runAlerts(ctx context.Context, cfg config.Config, args []string, stdout, st
 		return code
 	}
 	sub, dir, asJSON := p.sub, &fa.dir, &fa.asJSON
-	b, d, err := withDirectory(ctx, cfg, *dir, nil, backend.Endpoints{})
-	if err != nil {
-		return failDoc(stdout, stderr, *asJSON, err)
+	b, d, code, ok := openDirectory(ctx, cfg, *dir, nil, stdout, stderr, *asJSON)
+	if !ok {
+		return code
 	}
 	defer b.Close()
 	switch sub {

@@ -31,18 +31,20 @@ func openBackend(ctx context.Context, cfg config.Config, em backend.Emitter, ep 
 	return backend.Open(ctx, backend.Options{Home: cfg.Home, GraphToken: cfg.GraphToken, Emitter: em, Endpoints: ep})
 }
 
-// withDirectory opens the backend and finds the directory named on --directory.
-func withDirectory(ctx context.Context, cfg config.Config, name string, em backend.Emitter, ep backend.Endpoints) (*backend.Backend, backend.Directory, error) {
-	b, err := openBackend(ctx, cfg, em, ep)
-	if err != nil {
-		return nil, backend.Directory{}, err
+// openDirectory opens the backend and finds the directory named on --directory, as every
+// command acting on one directory starts. An error is printed as failDoc prints it (also as a
+// JSON document when asJSON) and ok is false with the exit code; otherwise the caller closes b.
+func openDirectory(ctx context.Context, cfg config.Config, name string, em backend.Emitter, stdout, stderr io.Writer, asJSON bool) (b *backend.Backend, d backend.Directory, code int, ok bool) {
+	b, err := openBackend(ctx, cfg, em, backend.Endpoints{})
+	if err == nil {
+		if d, err = findDirectory(ctx, b, name); err != nil {
+			b.Close()
+		}
 	}
-	d, err := findDirectory(ctx, b, name)
 	if err != nil {
-		b.Close()
-		return nil, backend.Directory{}, err
+		return nil, backend.Directory{}, failDoc(stdout, stderr, asJSON, err), false
 	}
-	return b, d, nil
+	return b, d, ExitOK, true
 }
 
 // findDirectory finds a directory by name (any case) or by id: scheduler entries name it by id,

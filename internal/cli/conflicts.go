@@ -79,9 +79,9 @@ func runConflicts(ctx context.Context, cfg config.Config, args []string, stdout,
 		}
 	}
 	pr := &progressPrinter{w: stderr, tty: isTerminal(stderr)}
-	b, d, err := withDirectory(ctx, cfg, *dir, pr, backend.Endpoints{})
-	if err != nil {
-		return failDoc(stdout, stderr, *asJSON, err)
+	b, d, code, ok := openDirectory(ctx, cfg, *dir, pr, stdout, stderr, *asJSON)
+	if !ok {
+		return code
 	}
 	defer b.Close()
 	plan, err := b.Preview(ctx, d.ID, backend.PreviewOptions{Full: true})

@@ -148,6 +148,20 @@ func runDirectory(ctx context.Context, cfg config.Config, args []string, stdout,
 		return usageFail(stderr, directoryHelp, "unexpected argument %q", pos[0])
 	}
 	needDir := func() bool { return *dirName != "" }
+	// show, edit and remove act on the one directory --directory names; remove answers in words
+	// only, as it always has.
+	var b *backend.Backend
+	var d backend.Directory
+	switch sub {
+	case "show", "edit", "remove":
+		if !needDir() {
+			return usageFail(stderr, directoryHelp, "%s needs --directory NAME", sub)
+		}
+		if b, d, code, ok = openDirectory(ctx, cfg, *dirName, nil, stdout, stderr, *asJSON && sub != "remove"); !ok {
+			return code
+		}
+		defer b.Close()
+	}
 
 	switch sub {
 	case "list":
@@ -171,14 +185,6 @@ func runDirectory(ctx context.Context, cfg config.Config, args []string, stdout,
 		return ExitOK
 
 	case "show":
-		if !needDir() {
-			return usageFail(stderr, directoryHelp, "show needs --directory NAME")
-		}
-		b, d, err := withDirectory(ctx, cfg, *dirName, nil, backend.Endpoints{})
-		if err != nil {
-			return failDoc(stdout, stderr, *asJSON, err)
-		}
-		defer b.Close()
 		if *asJSON {
 			return jsonExit(stdout, stderr, writeJSON(stdout, "directory", d))
 		}
@@ -230,14 +236,6 @@ func runDirectory(ctx context.Context, cfg config.Config, args []string, stdout,
 		return ExitOK
 
 	case "edit":
-		if !needDir() {
-			return usageFail(stderr, directoryHelp, "edit needs --directory NAME")
-		}
-		b, d, err := withDirectory(ctx, cfg, *dirName, nil, backend.Endpoints{})
-		if err != nil {
-			return failDoc(stdout, stderr, *asJSON, err)
-		}
-		defer b.Close()
 		in := inputOf(d)
 		f.apply(fs, &in)
 		if err := f.keys(&in); err != nil {
@@ -301,14 +299,6 @@ func runDirectory(ctx context.Context, cfg config.Config, args []string, stdout,
 		return ExitOK
 
 	case "remove":
-		if !needDir() {
-			return usageFail(stderr, directoryHelp, "remove needs --directory NAME")
-		}
-		b, d, err := withDirectory(ctx, cfg, *dirName, nil, backend.Endpoints{})
-		if err != nil {
-			return Fail(stderr, err)
-		}
-		defer b.Close()
 		if !*yes {
 			answers, interactive := promptInput(stderr)
 			if !interactive {

@@ -78,9 +78,9 @@ func runSchedule(ctx context.Context, cfg config.Config, args []string, stdout, 
 			return ExitUsage
 		}
 	}
-	b, d, err := withDirectory(ctx, cfg, *dir, nil, backend.Endpoints{})
-	if err != nil {
-		return failDoc(stdout, stderr, *asJSON, err)
+	b, d, code, ok := openDirectory(ctx, cfg, *dir, nil, stdout, stderr, *asJSON)
+	if !ok {
+		return code
 	}
 	defer b.Close()
 

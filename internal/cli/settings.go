@@ -52,9 +52,9 @@ func runSettings(ctx context.Context, cfg config.Config, args []string, stdout, 
 	if sub == "get" && *file != "" {
 		return usageFail(stderr, settingsHelp, "--file is for settings set")
 	}
-	b, d, err := withDirectory(ctx, cfg, *dir, nil, backend.Endpoints{})
-	if err != nil {
-		return failDoc(stdout, stderr, true, err)
+	b, d, code, ok := openDirectory(ctx, cfg, *dir, nil, stdout, stderr, true)
+	if !ok {
+		return code
 	}
 	defer b.Close()
 	cur, err := b.Settings(ctx, d.ID)

@@ -100,12 +100,13 @@ func runSignIn(ctx context.Context, cfg config.Config, args []string, stdout, st
 	if *asJSON {
 		codeOut = stderr
 	}
-	b, d, err := withDirectory(ctx, cfg, *dir, &deviceCodePrinter{w: codeOut}, backend.Endpoints{})
-	if err != nil {
-		return failDoc(stdout, stderr, *asJSON, err)
+	b, d, code, ok := openDirectory(ctx, cfg, *dir, &deviceCodePrinter{w: codeOut}, stdout, stderr, *asJSON)
+	if !ok {
+		return code
 	}
 	defer b.Close()
 	var a backend.Account
+	var err error
 	if useDevice {
 		a, err = b.SignInDeviceCode(ctx, d.ID)
 	} else {
@@ -132,9 +133,9 @@ func runSignOut(ctx context.Context, cfg config.Config, args []string, stdout, s
 	if *dir == "" || fs.NArg() > 0 {
 		return usageFail(stderr, help, "signout needs --directory NAME")
 	}
-	b, d, err := withDirectory(ctx, cfg, *dir, nil, backend.Endpoints{})
-	if err != nil {
-		return Fail(stderr, err)
+	b, d, code, ok := openDirectory(ctx, cfg, *dir, nil, stdout, stderr, false)
+	if !ok {
+		return code
 	}
 	defer b.Close()
 	if err := b.SignOut(ctx, d.ID); err != nil {
