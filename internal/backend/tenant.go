@@ -5,19 +5,28 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/idpsync/idpsync/internal/directory"
 	"github.com/idpsync/idpsync/internal/engine"
+	"github.com/idpsync/idpsync/internal/store"
 )
 
-func (b *Backend) Tenant(ctx context.Context, id string) (TenantCard, error) {
+// readTenant reads the signed-in tenant of directory id and its domains from Graph: the tenant
+// card and the domain list are both what Graph says now, never a stored copy.
+func (b *Backend) readTenant(ctx context.Context, id string) (store.Directory, directory.Tenant, []directory.Domain, error) {
 	d, err := b.st.GetDirectory(ctx, id)
 	if err != nil {
-		return TenantCard{}, err
+		return store.Directory{}, directory.Tenant{}, nil, err
 	}
 	r, err := b.reader(ctx, d)
 	if err != nil {
-		return TenantCard{}, err
+		return store.Directory{}, directory.Tenant{}, nil, err
 	}
-	t, _, err := r.ReadTenant(ctx)
+	t, doms, err := r.ReadTenant(ctx)
+	return d, t, doms, err
+}
+
+func (b *Backend) Tenant(ctx context.Context, id string) (TenantCard, error) {
+	d, t, _, err := b.readTenant(ctx, id)
 	if err != nil {
 		return TenantCard{}, err
 	}
@@ -26,15 +35,7 @@ func (b *Backend) Tenant(ctx context.Context, id string) (TenantCard, error) {
 }
 
 func (b *Backend) Domains(ctx context.Context, id string) ([]DomainRow, error) {
-	d, err := b.st.GetDirectory(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	r, err := b.reader(ctx, d)
-	if err != nil {
-		return nil, err
-	}
-	_, doms, err := r.ReadTenant(ctx)
+	d, _, doms, err := b.readTenant(ctx, id)
 	if err != nil {
 		return nil, err
 	}
