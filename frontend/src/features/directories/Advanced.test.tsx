@@ -8,10 +8,9 @@ vi.mock('../../../wailsjs/go/app/ReportService', () => ({}));
 vi.mock('../../../wailsjs/runtime/runtime', () => ({ EventsOn: vi.fn(() => () => {}) }));
 
 import * as D from '../../../wailsjs/go/app/DirectoryService';
-import { FlagsProvider } from '../../lib/flags';
 import { testDirectory } from '../../test/directory';
+import { renderEditConnection } from '../../test/editConnection';
 import { LastAlert } from './Advanced';
-import { EditConnection } from './DirectoryPage';
 
 const dir = testDirectory({ graphUrl: 'https://graph.proxy.example/v1.0', authorityUrl: 'https://login.proxy.example' });
 
@@ -19,12 +18,7 @@ describe('Advanced endpoints and the last alert (issue 16 points 6, 7)', () => {
   beforeEach(() => vi.resetAllMocks());
 
   it('keeps the stored endpoints when the connection is saved, and saves a changed one', async () => {
-    vi.mocked(D.Update).mockImplementation(async () => dir);
-    render(
-      <FlagsProvider>
-        <EditConnection dir={dir} onSaved={() => {}} />
-      </FlagsProvider>,
-    );
+    renderEditConnection(dir);
     expect(screen.getByTestId('graph-url')).toHaveValue('https://graph.proxy.example/v1.0');
     await userEvent.clear(screen.getByTestId('org-url'));
     await userEvent.type(screen.getByTestId('org-url'), 'https://org.proxy.example');

@@ -4,6 +4,7 @@ import Spinner from '@atlaskit/spinner';
 import { useEffect, useRef, useState } from 'react';
 import { DirectoryService, EventsOn, events, toAppError, type AppError, type backend, type DeviceCode } from '../api';
 import { ErrorMessage } from '../common/errors';
+import { useLoad } from '../common/loading';
 
 /**
  * "Sign in with Microsoft": the system browser opens Microsoft's sign-in; a device code is the
@@ -102,8 +103,7 @@ export function SignIn({ directoryId, onSignedIn }: { directoryId: string; onSig
 
 /** Shows the signed-in tenant before anything else, so that a wrong tenant is caught early. */
 export function TenantCard({ directoryId, onSignedOut }: { directoryId: string; onSignedOut?: () => void }) {
-  const [tenant, setTenant] = useState<backend.TenantCard | null>(null);
-  const [error, setError] = useState<AppError | null>(null);
+  const { value: tenant, error } = useLoad(() => DirectoryService.Tenant(directoryId), [directoryId]);
   const [signOutError, setSignOutError] = useState<AppError | null>(null);
   const [signingOut, setSigningOut] = useState(false);
   // The way out of a wrong tenant: forget this account, then sign in with another.
@@ -119,19 +119,6 @@ export function TenantCard({ directoryId, onSignedOut }: { directoryId: string; 
       setSigningOut(false);
     }
   };
-  useEffect(() => {
-    let live = true;
-    DirectoryService.Tenant(directoryId).then(
-      (t) => {
-        if (!live) return;
-        setTenant(t);
-      },
-      (e) => live && setError(toAppError(e)),
-    );
-    return () => {
-      live = false;
-    };
-  }, [directoryId]);
   if (error) return <ErrorMessage error={error} title="The tenant could not be read" />;
   if (!tenant) return <Spinner label="Reading the tenant" />;
   return (

@@ -11,9 +11,9 @@ import Spinner from '@atlaskit/spinner';
 import Textfield from '@atlaskit/textfield';
 import { useEffect, useRef, useState } from 'react';
 import { useFlags } from '../../lib/flags';
-import { DirectoryService, toAppError, type AppError, type backend, type engine } from '../api';
+import { DirectoryService, toAppError, type AppError, type engine } from '../api';
 import { ErrorMessage } from '../common/errors';
-import { Loading } from '../common/loading';
+import { Loading, useLoad } from '../common/loading';
 import { ClaimStatus } from '../common/status';
 import { LeaveScopeField } from './LeaveScopeField';
 import { LimitsFields } from './LimitsFields';
@@ -68,8 +68,7 @@ export function SyncSettings({
 }) {
   const flags = useFlags();
   const [s, setS] = useState<engine.Settings | null>(null);
-  const [domains, setDomains] = useState<backend.DomainRow[] | null>(null);
-  const [domainError, setDomainError] = useState<AppError | null>(null);
+  const { value: domains, error: domainError } = useLoad(async () => (await DirectoryService.Domains(directoryId)) ?? [], [directoryId]);
   const [error, setError] = useState<AppError | null>(null);
   const [saveError, setSaveError] = useState<AppError | null>(null);
   const [protectedText, setProtectedText] = useState('');
@@ -104,10 +103,6 @@ export function SyncSettings({
         setProtectedText((x.protectedGroups ?? []).join(', '));
       },
       (e) => live && setError(toAppError(e)),
-    );
-    DirectoryService.Domains(directoryId).then(
-      (d) => live && setDomains(d ?? []),
-      (e) => live && setDomainError(toAppError(e)),
     );
     return () => {
       live = false;

@@ -1,4 +1,4 @@
-import { render, screen, waitFor } from '@testing-library/react';
+import { screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 
@@ -8,9 +8,8 @@ vi.mock('../../../wailsjs/go/app/ReportService', () => ({}));
 vi.mock('../../../wailsjs/runtime/runtime', () => ({ EventsOn: vi.fn(() => () => {}) }));
 
 import * as D from '../../../wailsjs/go/app/DirectoryService';
-import { FlagsProvider } from '../../lib/flags';
 import { testDirectory } from '../../test/directory';
-import { EditConnection } from './DirectoryPage';
+import { renderEditConnection } from '../../test/editConnection';
 import { validateTenant } from './TenantField';
 
 const dir = testDirectory({ signInTenant: 'contoso.onmicrosoft.com' });
@@ -28,12 +27,7 @@ describe('the Directory (tenant) ID a single-tenant registration needs (issue 13
   });
 
   it('is on the Connection tab with the stored value, refuses a typo on screen and saves the new tenant', async () => {
-    vi.mocked(D.Update).mockImplementation(async () => dir);
-    render(
-      <FlagsProvider>
-        <EditConnection dir={dir} onSaved={() => {}} />
-      </FlagsProvider>,
-    );
+    renderEditConnection(dir);
     const f = screen.getByTestId('sign-in-tenant');
     expect(f).toHaveValue('contoso.onmicrosoft.com');
     expect(screen.getByTestId('sign-in-tenant-help')).toHaveTextContent('Accounts in this organizational directory only');
