@@ -7,6 +7,7 @@ import (
 
 	"github.com/idpsync/idpsync/internal/atlassian"
 	"github.com/idpsync/idpsync/internal/emulator/demo"
+	"github.com/idpsync/idpsync/internal/report"
 )
 
 // demoOptions and demoInput point this package's tests at a demo environment as
@@ -40,4 +41,20 @@ func openDemo(ctx context.Context, t *testing.T, users, groups int, home string,
 		t.Fatal(err)
 	}
 	return env, b, d
+}
+
+// previewPage previews directory dirID and reads the page q of its operations from the
+// preview's report, through the model the report screen pages (OpenReport), as the GUI does.
+func previewPage(ctx context.Context, t *testing.T, b *Backend, dirID string, q report.Query) (PlanSummary, report.OperationPage) {
+	t.Helper()
+	p, err := b.Preview(ctx, dirID, PreviewOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := b.OpenReport(ctx, p.RunID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	return p, v.Operations(q)
 }

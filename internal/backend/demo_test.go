@@ -86,17 +86,7 @@ func TestBackendRails(t *testing.T) {
 		t.Fatalf("group picker: %+v %v", page, err)
 	}
 
-	p, err := b.Preview(ctx, d.ID, PreviewOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The preview's operations page from its report, through the report screen's model.
-	pv, err := b.OpenReport(ctx, p.RunID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ops := pv.Operations(report.Query{Actions: []report.Action{report.AddMember}, Limit: 5})
-	pv.Close()
+	p, ops := previewPage(ctx, t, b, d.ID, report.Query{Actions: []report.Action{report.AddMember}, Limit: 5})
 	if ops.Total != sumCounts(p.Counts, report.AddMember) || len(ops.Rows) != 5 || len(ops.Rows[0].Chain) == 0 || ops.Rows[0].Result != report.ResultPlanned {
 		t.Fatalf("paged operations: %+v", ops)
 	}

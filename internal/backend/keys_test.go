@@ -11,20 +11,23 @@ import (
 	"github.com/idpsync/idpsync/internal/keychain"
 )
 
-func demoBackend(t *testing.T) (*Backend, *demo.Env, Directory) {
+// demoBackend opens a backend on a fresh demo tenant (60 users, 8 groups) with one directory.
+// ctx bounds the test's calls as it bounds the emulators: 2 minutes, where one of these tests
+// takes seconds, so a hung call fails the test with its own message instead of the binary's
+// 10-minute timeout.
+func demoBackend(t *testing.T) (context.Context, *Backend, *demo.Env, Directory) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	t.Cleanup(cancel)
 	env, b, d := openDemo(ctx, t, 60, 8, t.TempDir(), &recorder{})
-	return b, env, d
+	return ctx, b, env, d
 }
 
 // A wrong or expired directory key used to give an incremental preview "Succeeded, 0 changes";
 // a wrong organization key went unnoticed by headless runs. Every plan now proves both keys
 // first and fails with atlassian_unauthorized, the key's age and what to do.
 func TestIssue18_05_EveryRunProvesItsKeys(t *testing.T) {
-	ctx := context.Background()
-	b, env, d := demoBackend(t)
+	ctx, b, env, d := demoBackend(t)
 	_, plan, err := b.Headless(ctx, d.ID, HeadlessOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -63,8 +66,7 @@ func TestIssue18_05_EveryRunProvesItsKeys(t *testing.T) {
 
 // Setup and the Connection tab do not save a key Atlassian refused unless the admin chooses to.
 func TestIssue18_05_RefusedKeyIsNotSavedUnlessChosen(t *testing.T) {
-	ctx := context.Background()
-	b, env, d := demoBackend(t)
+	ctx, b, env, d := demoBackend(t)
 	// A fresh home on the same emulators: the demo directory's SCIM directory is free there.
 	fresh, err := Open(ctx, demoOptions(env, t.TempDir(), &recorder{}))
 	if err != nil {

@@ -27,18 +27,10 @@ func TestAbandonedPreviewsReleaseTheirPlans(t *testing.T) {
 		return pe != nil && pe.plan != nil
 	}
 
-	p, err := b.Preview(ctx, d.ID, PreviewOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := b.OpenReport(ctx, p.RunID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if page := v.Operations(report.Query{Limit: 10}); page.Total != p.Operations || p.Operations == 0 {
+	p, page := previewPage(ctx, t, b, d.ID, report.Query{Limit: 10})
+	if page.Total != p.Operations || p.Operations == 0 {
 		t.Fatalf("a fresh preview's operations: %d of %d", page.Total, p.Operations)
 	}
-	v.Close()
 	advance(PlanTTL - time.Minute)
 	b.releaseExpired()
 	if !held(p.PlanID) {

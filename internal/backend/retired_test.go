@@ -1,7 +1,6 @@
 package backend
 
 import (
-	"context"
 	"testing"
 
 	"github.com/idpsync/idpsync/internal/apperr"
@@ -11,8 +10,7 @@ import (
 // After an Entra rename the old Atlassian group keeps its members (and the access it grants):
 // the overview lists it, and "Finish rename", confirmed by its name, empties and deletes it.
 func TestIssue18_09_RetiredGroupsAndFinishRename(t *testing.T) {
-	ctx := context.Background()
-	b, env, d := demoBackend(t)
+	ctx, b, env, d := demoBackend(t)
 	sync := func() {
 		t.Helper()
 		_, plan, err := b.Headless(ctx, d.ID, HeadlessOptions{})

@@ -1,7 +1,6 @@
 package backend
 
 import (
-	"context"
 	"testing"
 
 	"github.com/idpsync/idpsync/internal/apperr"
@@ -11,8 +10,7 @@ import (
 // lower case) when it is a tenant id or a domain name, refused otherwise, and kept on edit; a
 // tenant id other than the pinned tenant is refused.
 func TestSignInTenantIsValidatedAndStored(t *testing.T) {
-	ctx := context.Background()
-	b, env, d := demoBackend(t)
+	ctx, b, env, d := demoBackend(t)
 	in := func(tenant string) DirectoryInput {
 		return DirectoryInput{Name: d.Name, Cloud: "global", ClientID: d.ClientID, SCIMBaseURL: env.Atlassian.SCIMURL(), AllowCustomHost: true, SignInTenant: tenant}
 	}

@@ -1,7 +1,6 @@
 package backend
 
 import (
-	"context"
 	"testing"
 
 	"github.com/idpsync/idpsync/internal/apperr"
@@ -25,8 +24,7 @@ func countOf(cs []report.Count, a report.Action, r report.Result) int {
 // through the organization key and reports them; without the organization key the setting is
 // refused and a plan that would suspend is blocked, saying why.
 func TestSuspendThroughTheBackend(t *testing.T) {
-	ctx := context.Background()
-	b, env, d := demoBackend(t)
+	ctx, b, env, d := demoBackend(t)
 	s, err := b.Settings(ctx, d.ID)
 	if err != nil {
 		t.Fatal(err)

@@ -1,7 +1,6 @@
 package backend
 
 import (
-	"context"
 	"strings"
 	"testing"
 
@@ -11,8 +10,7 @@ import (
 // A second IdP Sync directory on the SCIM directory of an existing one is refused, however its
 // URL is typed; the same Entra tenant in two directories is a warning on both.
 func TestIssue18_08_OneIdPSyncDirectoryPerSCIMDirectory(t *testing.T) {
-	ctx := context.Background()
-	b, env, d := demoBackend(t)
+	ctx, b, env, d := demoBackend(t)
 	url := env.Atlassian.SCIMURL()
 	i := strings.Index(url, "/scim/")
 	id := url[i+len("/scim/directory/"):]
