@@ -27,23 +27,30 @@ export function usePaged<T>(key: string, fetchPage: (offset: number, limit: numb
       inflight.current.add(id);
       // Forgotten once answered: coming back to an earlier filter must fetch it again.
       const done = () => inflight.current.delete(id);
-      fetchPage(page * pageSize, pageSize).then(
-        (p) => {
-          done();
-          if (latest.current !== key) return;
-          setState((s) => {
-            const base = s.key === key ? s : { key, total: null, pages: new Map<number, T[]>(), error: null };
-            const pages = new Map(base.pages);
-            pages.set(page, p.rows);
-            return { ...base, total: p.total, pages };
-          });
-        },
-        (e) => {
-          done();
-          if (latest.current !== key) return;
-          setState((s) => ({ ...(s.key === key ? s : { key, pages: new Map<number, T[]>() }), key, error: toAppError(e), total: 0 }));
-        },
-      );
+      const ask = () =>
+        fetchPage(page * pageSize, pageSize).then(
+          (p) => {
+            done();
+            if (latest.current !== key) return;
+            setState((s) => {
+              const base = s.key === key ? s : { key, total: null, pages: new Map<number, T[]>(), error: null };
+              const pages = new Map(base.pages);
+              pages.set(page, p.rows);
+              return { ...base, total: p.total, pages };
+            });
+          },
+          (e) => {
+            const err = toAppError(e);
+            // The backend answers "canceled" to a search a newer one superseded (report.View's
+            // NewestOperations). Typing "ab", then back to "a" while "a" still ran: this filter
+            // is the newest again, so it is asked again rather than shown as an error.
+            if (latest.current === key && err.code === 'canceled') return void ask();
+            done();
+            if (latest.current !== key) return;
+            setState((s) => ({ ...(s.key === key ? s : { key, pages: new Map<number, T[]>() }), key, error: err, total: 0 }));
+          },
+        );
+      void ask();
     },
     // fetchPage changes exactly when key does (the caller memoizes it on the same inputs).
     // eslint-disable-next-line react-hooks/exhaustive-deps
