@@ -22,6 +22,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/idpsync/idpsync/internal/apperr"
 	"github.com/idpsync/idpsync/internal/atlassian"
+	"github.com/idpsync/idpsync/internal/emulator/emutest"
 	"github.com/idpsync/idpsync/internal/emulator/loopbacktls"
 	filter "github.com/scim2/filter-parser/v2"
 )
@@ -258,14 +259,7 @@ func startConformanceServer(t *testing.T) (*httptest.Server, *memStore, *memStor
 		}
 		srv.ServeHTTP(w, r)
 	})))
-	a, err := loopbacktls.Shared()
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewUnstartedServer(mux)
-	hs.TLS = a.ServerConfig()
-	hs.StartTLS()
-	t.Cleanup(hs.Close)
+	hs, _ := emutest.TLSServer(t, mux)
 	return hs, users, groups
 }
 

@@ -3,7 +3,6 @@ package atlassian_test
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -11,20 +10,16 @@ import (
 
 	"github.com/idpsync/idpsync/internal/apperr"
 	"github.com/idpsync/idpsync/internal/atlassian"
-	"github.com/idpsync/idpsync/internal/emulator/loopbacktls"
+	"github.com/idpsync/idpsync/internal/emulator/emutest"
 )
 
 // Issue 14 point 12: an Atlassian id goes into a request path escaped exactly once, and an id
 // that is empty, "." or ".." is refused with a code before any request, for every call that
 // puts an id in the path. Checked on the request line the server received.
 func TestIssue14_12_IDsInPathsEscapedOnceAndDotSegmentsRefused(t *testing.T) {
-	a, err := loopbacktls.Shared()
-	if err != nil {
-		t.Fatal(err)
-	}
 	var mu sync.Mutex
 	var got []string
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv, a := emutest.TLSServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		got = append(got, r.Method+" "+r.RequestURI)
 		mu.Unlock()
@@ -35,9 +30,6 @@ func TestIssue14_12_IDsInPathsEscapedOnceAndDotSegmentsRefused(t *testing.T) {
 		}
 		w.WriteHeader(http.StatusNoContent)
 	}))
-	srv.TLS = a.ServerConfig()
-	srv.StartTLS()
-	t.Cleanup(srv.Close)
 	c, err := atlassian.NewSCIM(atlassian.SCIMConfig{BaseURL: srv.URL + "/scim/directory/d-1", APIKey: "k", Transport: a.Transport(), AllowCustomHost: true,
 		Retry: atlassian.RetryPolicy{BaseDelay: time.Millisecond, MaxDelay: time.Millisecond}})
 	if err != nil {

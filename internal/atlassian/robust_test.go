@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
@@ -13,26 +12,21 @@ import (
 	"github.com/idpsync/idpsync/internal/atlassian"
 	emu "github.com/idpsync/idpsync/internal/emulator/atlassian"
 	"github.com/idpsync/idpsync/internal/emulator/emutest"
-	"github.com/idpsync/idpsync/internal/emulator/loopbacktls"
 )
 
 // sameAnswerServer answers every request with 200 and body as contentType, and counts the
 // requests; its URL is a loopback TLS host the clients accept with AllowCustomHost.
 func sameAnswerServer(t *testing.T, contentType, body string) (url string, tr http.RoundTripper, calls *int) {
 	t.Helper()
-	a, _ := loopbacktls.Shared()
 	calls = new(int)
 	var mu sync.Mutex
-	hs := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	hs, a := emutest.TLSServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		*calls++
 		mu.Unlock()
 		w.Header().Set("Content-Type", contentType)
 		fmt.Fprint(w, body)
 	}))
-	hs.TLS = a.ServerConfig()
-	hs.StartTLS()
-	t.Cleanup(hs.Close)
 	return hs.URL, a.Transport(), calls
 }
 

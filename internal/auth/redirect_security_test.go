@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -15,8 +14,8 @@ import (
 	"github.com/idpsync/idpsync/internal/apperr"
 	"github.com/idpsync/idpsync/internal/auth"
 	"github.com/idpsync/idpsync/internal/directory"
+	"github.com/idpsync/idpsync/internal/emulator/emutest"
 	"github.com/idpsync/idpsync/internal/emulator/identity"
-	"github.com/idpsync/idpsync/internal/emulator/loopbacktls"
 )
 
 // mangler sits between MSAL and the identity emulator and rewrites chosen answers, the way a
@@ -37,22 +36,15 @@ func (m *mangler) RoundTrip(req *http.Request) (*http.Response, error) {
 // Issue 14 point 4: a redirect from the token endpoint is not followed. A 307 re-sends the POST
 // body, so following it handed the refresh token to another host.
 func TestIssue14_04_TokenRedirectRefused(t *testing.T) {
-	a, err := loopbacktls.Shared()
-	if err != nil {
-		t.Fatal(err)
-	}
 	var stolen atomic.Int64
 	var body atomic.Value
-	evil := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	evil, _ := emutest.TLSServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		body.Store(string(b))
 		stolen.Add(1)
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write([]byte(`{"error":"invalid_grant","error_description":"AADSTS70008: gone"}`))
 	}))
-	evil.TLS = a.ServerConfig()
-	evil.StartTLS()
-	t.Cleanup(evil.Close)
 
 	e := newEnv(t, identity.Options{AccessTokenLifetime: 2 * time.Minute})
 	ctx := ctxT(t)

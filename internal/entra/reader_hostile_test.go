@@ -12,8 +12,8 @@ import (
 
 	"github.com/idpsync/idpsync/internal/apperr"
 	"github.com/idpsync/idpsync/internal/directory"
+	"github.com/idpsync/idpsync/internal/emulator/emutest"
 	"github.com/idpsync/idpsync/internal/emulator/graph"
-	"github.com/idpsync/idpsync/internal/emulator/loopbacktls"
 	"github.com/idpsync/idpsync/internal/emulator/tenant"
 )
 
@@ -25,7 +25,7 @@ func hostile(t *testing.T, spec tenant.Spec, mangle func(n int, path string, sta
 	g := graph.New(graph.Options{Tenant: tn, NoThrottle: true, Verify: graph.StaticTokens(map[string]graph.Principal{token: {AppID: "idpsync", TenantID: tn.ID}})})
 	var mu sync.Mutex
 	n := 0
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv, a := emutest.TLSServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := httptest.NewRecorder()
 		r.Header.Del("Accept-Encoding")
 		g.ServeHTTP(rec, r)
@@ -42,13 +42,6 @@ func hostile(t *testing.T, spec tenant.Spec, mangle func(n int, path string, sta
 		w.WriteHeader(status)
 		_, _ = w.Write(body)
 	}))
-	a, err := loopbacktls.Shared()
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.TLS = a.ServerConfig()
-	srv.StartTLS()
-	t.Cleanup(srv.Close)
 	r, err := New(Config{BaseURL: srv.URL + "/v1.0", Tokens: StaticToken(token, "127.0.0.1"), Transport: a.Transport(), NetworkRetries: 3})
 	if err != nil {
 		t.Fatal(err)

@@ -3,14 +3,13 @@ package entra
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
 
 	"github.com/idpsync/idpsync/internal/apperr"
+	"github.com/idpsync/idpsync/internal/emulator/emutest"
 	"github.com/idpsync/idpsync/internal/emulator/graph"
-	"github.com/idpsync/idpsync/internal/emulator/loopbacktls"
 	"github.com/idpsync/idpsync/internal/emulator/tenant"
 )
 
@@ -18,25 +17,18 @@ import (
 // error; nothing is fetched from there and no snapshot is made of it. A redirect that stays on
 // the configured host is still followed (kiota's handler, as Graph's SDK documents it).
 func TestIssue14_08_GraphRedirectToAnotherHostRefused(t *testing.T) {
-	a, err := loopbacktls.Shared()
-	if err != nil {
-		t.Fatal(err)
-	}
 	var evilHits atomic.Int64
-	evil := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	evil, a := emutest.TLSServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		evilHits.Add(1)
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write([]byte(`{"value":[{"id":"00000000-0000-4000-8000-0000000000ee","userPrincipalName":"planted@evil.example","accountEnabled":true}]}`))
 	}))
-	evil.TLS = a.ServerConfig()
-	evil.StartTLS()
-	t.Cleanup(evil.Close)
 
 	tn := tenant.Generate(tenant.Spec{Seed: 48, Users: 40, Groups: 5})
 	g := graph.New(graph.Options{Tenant: tn, NoThrottle: true, Verify: graph.StaticTokens(map[string]graph.Principal{token: {AppID: "idpsync", TenantID: tn.ID}})})
 	var status atomic.Int64
 	var sameHostFollowed atomic.Int64
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv, _ := emutest.TLSServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if rest, ok := strings.CutPrefix(r.URL.Path, "/moved"); ok {
 			// The end of a same-host redirect: served by the emulator at the original path.
 			sameHostFollowed.Add(1)
@@ -55,9 +47,6 @@ func TestIssue14_08_GraphRedirectToAnotherHostRefused(t *testing.T) {
 		}
 		g.ServeHTTP(w, r)
 	}))
-	srv.TLS = a.ServerConfig()
-	srv.StartTLS()
-	t.Cleanup(srv.Close)
 	r, err := New(Config{BaseURL: srv.URL + "/v1.0", Tokens: StaticToken(token, "127.0.0.1"), Transport: a.Transport()})
 	if err != nil {
 		t.Fatal(err)

@@ -6,11 +6,14 @@
 package emutest
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	"github.com/idpsync/idpsync/internal/emulator/atlassian"
 	"github.com/idpsync/idpsync/internal/emulator/graph"
 	"github.com/idpsync/idpsync/internal/emulator/identity"
+	"github.com/idpsync/idpsync/internal/emulator/loopbacktls"
 )
 
 // Atlassian starts an Atlassian emulator with o.
@@ -45,4 +48,20 @@ func started[S interface{ Start() error }](tb testing.TB, s S, err error, closeF
 	}
 	tb.Cleanup(closeFn)
 	return s
+}
+
+// TLSServer serves a test's own handler (a hostile or scripted server) on loopback TLS with the
+// shared authority the emulators use, closed when the test ends; the authority's Transport is
+// the one clients trust it with.
+func TLSServer(tb testing.TB, h http.Handler) (*httptest.Server, *loopbacktls.Authority) {
+	tb.Helper()
+	a, err := loopbacktls.Shared()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(h)
+	srv.TLS = a.ServerConfig()
+	srv.StartTLS()
+	tb.Cleanup(srv.Close)
+	return srv, a
 }
