@@ -120,6 +120,12 @@ func (a *Access) lifecycle(ctx context.Context, accountID, verb, what string) er
 	return e
 }
 
+// suspendedItem is one user of the v2 user search.
+type suspendedItem struct {
+	AccountID string `json:"accountId"`
+	Status    string `json:"status"`
+}
+
 // Suspended returns the account ids whose access is suspended in the directory: the v2 user
 // search with status ["suspended"] ("accountStatus is active and membershipStatus is
 // suspended"), 100 a page, following links.next.
@@ -130,37 +136,12 @@ func (a *Access) Suspended(ctx context.Context) (map[string]bool, error) {
 	}
 	path := a.org.v2("directories", dir, "users", "search")
 	out := map[string]bool{}
-	err = followCursor("POST "+path, func(cursor string) (string, int, error) {
-		body := map[string]any{"status": []string{"suspended"}, "limit": orgPageLimit}
-		if cursor != "" {
-			body["cursor"] = cursor
+	body := map[string]any{"status": []string{"suspended"}, "limit": orgPageLimit}
+	err = listPages(ctx, a.org, http.MethodPost, path, nil, body, callOpts{}, "search the directory's suspended users", func(u suspendedItem) {
+		// The filter is trusted only as far as each user's own status says so.
+		if u.AccountID != "" && (u.Status == "" || u.Status == "suspended") {
+			out[u.AccountID] = true
 		}
-		r, err := a.org.ep.do(ctx, http.MethodPost, path, nil, body, callOpts{})
-		if err != nil {
-			return "", 0, err
-		}
-		if r.status != http.StatusOK {
-			return "", 0, a.org.orgError("search the directory's suspended users", r)
-		}
-		var p struct {
-			Data []struct {
-				AccountID string `json:"accountId"`
-				Status    string `json:"status"`
-			} `json:"data"`
-			Links struct {
-				Next string `json:"next"`
-			} `json:"links"`
-		}
-		if err := json.Unmarshal(r.body, &p); err != nil || p.Data == nil {
-			return "", 0, badResponse("POST "+path, r, err)
-		}
-		for _, u := range p.Data {
-			// The filter is trusted only as far as each user's own status says so.
-			if u.AccountID != "" && (u.Status == "" || u.Status == "suspended") {
-				out[u.AccountID] = true
-			}
-		}
-		return p.Links.Next, len(p.Data), nil
 	})
 	if err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package atlassian
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -81,20 +82,16 @@ func NewOrg(cfg OrgConfig) (*Org, error) {
 // Stats returns the request counters.
 func (o *Org) Stats() Stats { return o.ep.stats.snapshot() }
 
-type domainsPage struct {
-	Data []struct {
-		ID         string `json:"id"`
-		Attributes struct {
-			Name  string `json:"name"`
-			Claim struct {
-				Type   string `json:"type"`
-				Status string `json:"status"`
-			} `json:"claim"`
-		} `json:"attributes"`
-	} `json:"data"`
-	Links struct {
-		Next string `json:"next"`
-	} `json:"links"`
+// domainItem is one domain of GET /admin/v1/orgs/{orgId}/domains.
+type domainItem struct {
+	ID         string `json:"id"`
+	Attributes struct {
+		Name  string `json:"name"`
+		Claim struct {
+			Type   string `json:"type"`
+			Status string `json:"status"`
+		} `json:"claim"`
+	} `json:"attributes"`
 }
 
 // ListDomains reads every domain of the organization, following the cursor in links.next.
@@ -105,32 +102,60 @@ func (o *Org) ListDomains(ctx context.Context) ([]OrgDomain, error) {
 func (o *Org) listDomains(ctx context.Context, opts callOpts) ([]OrgDomain, error) {
 	path := "/admin/v1/orgs/" + url.PathEscape(o.orgID) + "/domains"
 	var out []OrgDomain
-	err := followCursor("GET "+path, func(cursor string) (string, int, error) {
-		var q url.Values
-		if cursor != "" {
-			q = url.Values{"cursor": {cursor}}
-		}
-		r, err := o.ep.do(ctx, http.MethodGet, path, q, nil, opts)
-		if err != nil {
-			return "", 0, err
-		}
-		if r.status != http.StatusOK {
-			return "", 0, o.orgError("read the organization's domains", r)
-		}
-		var p domainsPage
-		if err := json.Unmarshal(r.body, &p); err != nil || p.Data == nil {
-			return "", 0, badResponse("GET "+path, r, err)
-		}
-		for _, d := range p.Data {
-			out = append(out, OrgDomain{ID: d.ID, Name: strings.ToLower(d.Attributes.Name),
-				ClaimType: d.Attributes.Claim.Type, Status: d.Attributes.Claim.Status})
-		}
-		return p.Links.Next, len(p.Data), nil
+	err := listPages(ctx, o, http.MethodGet, path, nil, nil, opts, "read the organization's domains", func(d domainItem) {
+		out = append(out, OrgDomain{ID: d.ID, Name: strings.ToLower(d.Attributes.Name),
+			ClaimType: d.Attributes.Claim.Type, Status: d.Attributes.Claim.Status})
 	})
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// orgPage is one page of the organization APIs' cursor-paged lists, {data: [...], links: {next}}.
+type orgPage[T any] struct {
+	Data  []T `json:"data"`
+	Links struct {
+		Next string `json:"next"`
+	} `json:"links"`
+}
+
+// listPages reads every page of a cursor-paged list of the organization APIs (followCursor) and
+// hands each item to fn. A GET carries the cursor in its query (q, may be nil), a POST in its
+// JSON body (body); any answer but 200 is coded with what (what the caller was doing), a page
+// without data is atlassian_bad_response.
+func listPages[T any](ctx context.Context, o *Org, method, path string, q url.Values, body map[string]any, opts callOpts, what string, fn func(T)) error {
+	return followCursor(method+" "+path, func(cursor string) (string, int, error) {
+		pq, pb := q, any(nil) // a nil map in pb would be sent as the body "null"
+		switch {
+		case cursor == "":
+			if body != nil {
+				pb = body
+			}
+		case method == http.MethodGet:
+			pq = url.Values{"cursor": {cursor}}
+			maps.Copy(pq, q)
+		default:
+			b := maps.Clone(body)
+			b["cursor"] = cursor
+			pb = b
+		}
+		r, err := o.ep.do(ctx, method, path, pq, pb, opts)
+		if err != nil {
+			return "", 0, err
+		}
+		if r.status != http.StatusOK {
+			return "", 0, o.orgError(what, r)
+		}
+		var p orgPage[T]
+		if err := json.Unmarshal(r.body, &p); err != nil || p.Data == nil {
+			return "", 0, badResponse(method+" "+path, r, err)
+		}
+		for _, x := range p.Data {
+			fn(x)
+		}
+		return p.Links.Next, len(p.Data), nil
+	})
 }
 
 // followCursor reads a cursor-paged list of the organization APIs: page is called with "" and

@@ -42,28 +42,20 @@ type OrgGroup struct {
 	DefaultFor    []string `json:"defaultFor,omitempty"` // resource ids it is the default group of
 }
 
-type orgGroupPage struct {
-	Data []struct {
-		ID             string `json:"id"`
-		Name           string `json:"name"`
-		DirectoryID    string `json:"directoryId"`
-		ExternalSynced bool   `json:"externalSynced"`
-		ManagedBy      string `json:"managedBy"`
-	} `json:"data"`
-	Links struct {
-		Next string `json:"next"`
-	} `json:"links"`
+// orgGroupItem is one group of the v2 groups search.
+type orgGroupItem struct {
+	ID             string `json:"id"`
+	Name           string `json:"name"`
+	DirectoryID    string `json:"directoryId"`
+	ExternalSynced bool   `json:"externalSynced"`
+	ManagedBy      string `json:"managedBy"`
 }
 
-type roleAssignmentPage struct {
-	Data []struct {
-		ResourceID  string   `json:"resourceId"`
-		DefaultRole *string  `json:"defaultRole"`
-		Roles       []string `json:"roles"`
-	} `json:"data"`
-	Links struct {
-		Next string `json:"next"`
-	} `json:"links"`
+// roleAssignmentItem is one assignment of a group's role-assignments.
+type roleAssignmentItem struct {
+	ResourceID  string   `json:"resourceId"`
+	DefaultRole *string  `json:"defaultRole"`
+	Roles       []string `json:"roles"`
 }
 
 func (o *Org) v2(parts ...string) string {
@@ -98,32 +90,15 @@ func (o *Org) FindGroupsByName(ctx context.Context, names []string) ([]OrgGroup,
 		for _, k := range keys[i:min(i+groupNamesPerSearch, len(keys))] {
 			chunk = append(chunk, uniq[k])
 		}
-		err := followCursor("POST "+path, func(cursor string) (string, int, error) {
-			body := map[string]any{"groupNames": chunk, "limit": orgPageLimit}
-			if cursor != "" {
-				body["cursor"] = cursor
+		body := map[string]any{"groupNames": chunk, "limit": orgPageLimit}
+		err := listPages(ctx, o, http.MethodPost, path, nil, body, callOpts{}, "search the organization's groups", func(g orgGroupItem) {
+			// The search is documented as exact (case-insensitive); a server that answers
+			// more is filtered here rather than trusted.
+			if g.ID == "" || seen[g.ID] || uniq[strings.ToLower(g.Name)] == "" {
+				return
 			}
-			r, err := o.ep.do(ctx, http.MethodPost, path, nil, body, callOpts{})
-			if err != nil {
-				return "", 0, err
-			}
-			if r.status != http.StatusOK {
-				return "", 0, o.orgError("search the organization's groups", r)
-			}
-			var p orgGroupPage
-			if err := json.Unmarshal(r.body, &p); err != nil || p.Data == nil {
-				return "", 0, badResponse("POST "+path, r, err)
-			}
-			for _, g := range p.Data {
-				// The search is documented as exact (case-insensitive); a server that answers
-				// more is filtered here rather than trusted.
-				if g.ID == "" || seen[g.ID] || uniq[strings.ToLower(g.Name)] == "" {
-					continue
-				}
-				seen[g.ID] = true
-				out = append(out, OrgGroup{ID: g.ID, Name: g.Name, DirectoryID: g.DirectoryID, ExternalSynced: g.ExternalSynced, ManagedBy: g.ManagedBy})
-			}
-			return p.Links.Next, len(p.Data), nil
+			seen[g.ID] = true
+			out = append(out, OrgGroup{ID: g.ID, Name: g.Name, DirectoryID: g.DirectoryID, ExternalSynced: g.ExternalSynced, ManagedBy: g.ManagedBy})
 		})
 		if err != nil {
 			return nil, err
@@ -148,28 +123,10 @@ func (o *Org) defaultFor(ctx context.Context, g *OrgGroup) ([]string, error) {
 	}
 	path := o.v2("directories", dir, "groups", g.ID, "role-assignments")
 	var out []string
-	err := followCursor("GET "+path, func(cursor string) (string, int, error) {
-		q := url.Values{"limit": {"100"}}
-		if cursor != "" {
-			q.Set("cursor", cursor)
+	err := listPages(ctx, o, http.MethodGet, path, url.Values{"limit": {"100"}}, nil, callOpts{}, "read the role assignments of group "+g.Name, func(ra roleAssignmentItem) {
+		if ra.DefaultRole != nil && *ra.DefaultRole != "" {
+			out = append(out, ra.ResourceID)
 		}
-		r, err := o.ep.do(ctx, http.MethodGet, path, q, nil, callOpts{})
-		if err != nil {
-			return "", 0, err
-		}
-		if r.status != http.StatusOK {
-			return "", 0, o.orgError("read the role assignments of group "+g.Name, r)
-		}
-		var p roleAssignmentPage
-		if err := json.Unmarshal(r.body, &p); err != nil || p.Data == nil {
-			return "", 0, badResponse("GET "+path, r, err)
-		}
-		for _, ra := range p.Data {
-			if ra.DefaultRole != nil && *ra.DefaultRole != "" {
-				out = append(out, ra.ResourceID)
-			}
-		}
-		return p.Links.Next, len(p.Data), nil
 	})
 	if err != nil {
 		return nil, err
