@@ -80,19 +80,19 @@ type mutation struct {
 
 // freeUser picks an untouched, alive user (a few tries; "" when unlucky).
 func (m *mutation) freeUser() string {
-	for try := 0; try < 20 && len(m.t.userIDs) > 0; try++ {
-		id := m.t.userIDs[m.r.IntN(len(m.t.userIDs))]
-		if !m.touchedU[id] && m.t.users[id].Removed == "" {
-			return id
-		}
-	}
-	return ""
+	return m.free(m.t.userIDs, m.touchedU, func(id string) bool { return m.t.users[id].Removed == "" })
 }
 
+// freeGroup picks an untouched, alive group, as freeUser does.
 func (m *mutation) freeGroup() string {
-	for try := 0; try < 20 && len(m.t.groupIDs) > 0; try++ {
-		id := m.t.groupIDs[m.r.IntN(len(m.t.groupIDs))]
-		if !m.touchedG[id] && m.t.groups[id].Removed == "" {
+	return m.free(m.t.groupIDs, m.touchedG, func(id string) bool { return m.t.groups[id].Removed == "" })
+}
+
+// free picks, in 20 tries at most, a random id of ids that this Mutate has not touched and that
+// is alive: each object changes at most once per version, so a delta lists it once.
+func (m *mutation) free(ids []string, touched map[string]bool, alive func(string) bool) string {
+	for try := 0; try < 20 && len(ids) > 0; try++ {
+		if id := ids[m.r.IntN(len(ids))]; !touched[id] && alive(id) {
 			return id
 		}
 	}
@@ -113,10 +113,7 @@ func (m *mutation) addUser() {
 	m.touchedU[u.ID] = true
 	m.ch.AddedUsers = append(m.ch.AddedUsers, u.ID)
 	if g := m.freeGroup(); g != "" {
-		mem := directory.Member{ID: u.ID, Kind: directory.MemberUser}
-		t.addMember(g, mem, m.v)
-		m.touchedG[g] = true
-		m.ch.MembersAdded = append(m.ch.MembersAdded, directory.MemberEdge{GroupID: g, Member: mem})
+		m.addMember(g, directory.Member{ID: u.ID, Kind: directory.MemberUser})
 	}
 }
 
@@ -175,17 +172,7 @@ func (m *mutation) deleteUser() {
 	u.Changed = m.v
 	m.touchedU[id] = true
 	m.ch.RemovedUsers[id] = u.Removed
-	// Graph drops a deleted user from every group; groups delta reports those removals.
-	for _, gid := range m.t.groupIDs {
-		g := m.t.groups[gid]
-		if g.Removed != "" {
-			continue
-		}
-		if mem, ok := m.t.removeMember(gid, id, m.v); ok {
-			m.touchedG[gid] = true
-			m.ch.MembersRemoved = append(m.ch.MembersRemoved, directory.MemberEdge{GroupID: gid, Member: mem})
-		}
-	}
+	m.leaveAllGroups(id)
 }
 
 // moveMembership moves a direct user member from a group to a nested neighbour (a subgroup or a
@@ -233,11 +220,9 @@ func (m *mutation) moveMembership() {
 		return
 	}
 	mem, _ := m.t.removeMember(from, uid, m.v)
-	m.t.addMember(to, mem, m.v)
+	m.removed(from, mem)
+	m.addMember(to, mem)
 	m.touchedU[uid] = true
-	m.touchedG[from], m.touchedG[to] = true, true
-	m.ch.MembersRemoved = append(m.ch.MembersRemoved, directory.MemberEdge{GroupID: from, Member: mem})
-	m.ch.MembersAdded = append(m.ch.MembersAdded, directory.MemberEdge{GroupID: to, Member: mem})
 }
 
 func (m *mutation) renameGroup() {
@@ -260,16 +245,11 @@ func (m *mutation) addGroup() {
 	m.touchedG[g.ID] = true
 	m.ch.AddedGroups = append(m.ch.AddedGroups, g.ID)
 	if parent != "" {
-		mem := directory.Member{ID: g.ID, Kind: directory.MemberGroup}
-		t.addMember(parent, mem, m.v)
-		m.touchedG[parent] = true
-		m.ch.MembersAdded = append(m.ch.MembersAdded, directory.MemberEdge{GroupID: parent, Member: mem})
+		m.addMember(parent, directory.Member{ID: g.ID, Kind: directory.MemberGroup})
 	}
 	if uid := m.freeUser(); uid != "" {
-		mem := directory.Member{ID: uid, Kind: directory.MemberUser}
-		t.addMember(g.ID, mem, m.v)
+		m.addMember(g.ID, directory.Member{ID: uid, Kind: directory.MemberUser})
 		m.touchedU[uid] = true
-		m.ch.MembersAdded = append(m.ch.MembersAdded, directory.MemberEdge{GroupID: g.ID, Member: mem})
 	}
 }
 
@@ -286,14 +266,31 @@ func (m *mutation) deleteGroup() {
 	g.Changed = m.v
 	m.touchedG[id] = true
 	m.ch.RemovedGroups[id] = g.Removed
-	for _, pid := range m.t.groupIDs {
-		p := m.t.groups[pid]
-		if pid == id || p.Removed != "" {
+	m.leaveAllGroups(id)
+}
+
+// addMember adds mem to group gid in this version and records it as delta will report it.
+func (m *mutation) addMember(gid string, mem directory.Member) {
+	m.t.addMember(gid, mem, m.v)
+	m.touchedG[gid] = true
+	m.ch.MembersAdded = append(m.ch.MembersAdded, directory.MemberEdge{GroupID: gid, Member: mem})
+}
+
+// removed records mem's removal from group gid as delta will report it.
+func (m *mutation) removed(gid string, mem directory.Member) {
+	m.touchedG[gid] = true
+	m.ch.MembersRemoved = append(m.ch.MembersRemoved, directory.MemberEdge{GroupID: gid, Member: mem})
+}
+
+// leaveAllGroups removes a deleted user or group from every other group not deleted: Graph drops
+// a deleted object from its groups, and groups delta reports those removals.
+func (m *mutation) leaveAllGroups(id string) {
+	for _, gid := range m.t.groupIDs {
+		if gid == id || m.t.groups[gid].Removed != "" {
 			continue
 		}
-		if mem, ok := m.t.removeMember(pid, id, m.v); ok {
-			m.touchedG[pid] = true
-			m.ch.MembersRemoved = append(m.ch.MembersRemoved, directory.MemberEdge{GroupID: pid, Member: mem})
+		if mem, ok := m.t.removeMember(gid, id, m.v); ok {
+			m.removed(gid, mem)
 		}
 	}
 }

@@ -6,57 +6,47 @@ import "github.com/idpsync/idpsync/internal/directory"
 // one new tenant version, and returns the memberships removed: an admin emptying groups in Entra
 // (issue 14 point 2's mass removal).
 func (t *Tenant) EmptyGroups(n int) int {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.version++
-	v, removed := t.version, 0
-	for _, gid := range t.groupIDs {
-		if n == 0 {
-			break
-		}
-		g := t.groups[gid]
-		var users []string
-		for _, m := range g.Members {
-			if m.Kind == directory.MemberUser {
-				users = append(users, m.ID)
+	removed := 0
+	t.edit(func(v uint64) {
+		for _, gid := range t.groupIDs {
+			if n == 0 {
+				break
 			}
-		}
-		if len(users) == 0 {
-			continue
-		}
-		for _, id := range users {
-			if _, ok := t.removeMember(gid, id, v); ok {
-				removed++
+			users := directUsers(t.groups[gid])
+			if len(users) == 0 {
+				continue
 			}
+			for _, id := range users {
+				if _, ok := t.removeMember(gid, id, v); ok {
+					removed++
+				}
+			}
+			t.groups[gid].Changed = v
+			n--
 		}
-		g.Changed = v
-		n--
-	}
-	t.reindex()
+	})
 	return removed
 }
 
 // DeleteUsers deletes all but the first keep users (by id), as one new tenant version; each
 // leaves its groups, as Graph does. It returns how many were deleted.
 func (t *Tenant) DeleteUsers(keep int) int {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.version++
-	v, n := t.version, 0
-	for i, id := range t.userIDs {
-		if i < keep {
-			continue
-		}
-		u := t.users[id]
-		u.Removed, u.Changed = ReasonDeleted, v
-		for _, gid := range t.groupIDs {
-			if _, ok := t.removeMember(gid, id, v); ok {
-				t.groups[gid].Changed = v
+	n := 0
+	t.edit(func(v uint64) {
+		for i, id := range t.userIDs {
+			if i < keep {
+				continue
 			}
+			u := t.users[id]
+			u.Removed, u.Changed = ReasonDeleted, v
+			for _, gid := range t.groupIDs {
+				if _, ok := t.removeMember(gid, id, v); ok {
+					t.groups[gid].Changed = v
+				}
+			}
+			n++
 		}
-		n++
-	}
-	t.reindex()
+	})
 	return n
 }
 
@@ -72,15 +62,30 @@ func (t *Tenant) RenameGroup(id, name string) bool {
 	t.version++
 	v := t.version
 	g.DisplayName, g.Changed = name, v
+	for _, uid := range directUsers(g) {
+		t.removeMember(id, uid, v)
+	}
+	t.reindex()
+	return true
+}
+
+// edit makes change under the tenant's lock as one new tenant version v (what delta reads
+// report as one round), then reindexes.
+func (t *Tenant) edit(change func(v uint64)) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.version++
+	change(t.version)
+	t.reindex()
+}
+
+// directUsers lists the ids of a group's direct user members (not its nested groups).
+func directUsers(g *GroupRec) []string {
 	var users []string
 	for _, m := range g.Members {
 		if m.Kind == directory.MemberUser {
 			users = append(users, m.ID)
 		}
 	}
-	for _, uid := range users {
-		t.removeMember(id, uid, v)
-	}
-	t.reindex()
-	return true
+	return users
 }
