@@ -127,11 +127,32 @@ func (t *Tenant) defaultDomain() string {
 }
 
 func (m *mutation) updateUser(rename, disable bool) {
-	id := m.freeUser()
-	if id == "" {
-		return
+	m.changeUser(func(id string, u *UserRec) {
+		m.updateAttributes(id, u, rename, disable)
+		m.ch.UpdatedUsers = append(m.ch.UpdatedUsers, id)
+	})
+}
+
+// changeUser changes a free user (none when none is free), then marks it changed in this
+// version and touched.
+func (m *mutation) changeUser(change func(id string, u *UserRec)) {
+	if id := m.freeUser(); id != "" {
+		change(id, m.t.users[id])
+		m.t.users[id].Changed = m.v
+		m.touchedU[id] = true
 	}
-	u := m.t.users[id]
+}
+
+// changeGroup is changeUser for a group.
+func (m *mutation) changeGroup(change func(id string, g *GroupRec)) {
+	if id := m.freeGroup(); id != "" {
+		change(id, m.t.groups[id])
+		m.t.groups[id].Changed = m.v
+		m.touchedG[id] = true
+	}
+}
+
+func (m *mutation) updateAttributes(id string, u *UserRec, rename, disable bool) {
 	switch {
 	case rename:
 		local := fmt.Sprintf("renamed%d.%s", m.v, strings.SplitN(u.UserPrincipalName, "@", 2)[0])
@@ -154,25 +175,17 @@ func (m *mutation) updateUser(rename, disable bool) {
 		u.Department = depts[m.r.IntN(len(depts))]
 		u.DisplayName = u.GivenName + " " + u.Surname + " (" + u.JobTitle + ")"
 	}
-	u.Changed = m.v
-	m.touchedU[id] = true
-	m.ch.UpdatedUsers = append(m.ch.UpdatedUsers, id)
 }
 
 func (m *mutation) deleteUser() {
-	id := m.freeUser()
-	if id == "" {
-		return
-	}
-	u := m.t.users[id]
-	u.Removed = ReasonChanged // soft delete: restorable for 30 days
-	if m.r.IntN(4) == 0 {
-		u.Removed = ReasonDeleted
-	}
-	u.Changed = m.v
-	m.touchedU[id] = true
-	m.ch.RemovedUsers[id] = u.Removed
-	m.leaveAllGroups(id)
+	m.changeUser(func(id string, u *UserRec) {
+		u.Removed = ReasonChanged // soft delete: restorable for 30 days
+		if m.r.IntN(4) == 0 {
+			u.Removed = ReasonDeleted
+		}
+		m.ch.RemovedUsers[id] = u.Removed
+		m.leaveAllGroups(id)
+	})
 }
 
 // moveMembership moves a direct user member from a group to a nested neighbour (a subgroup or a
@@ -226,15 +239,10 @@ func (m *mutation) moveMembership() {
 }
 
 func (m *mutation) renameGroup() {
-	id := m.freeGroup()
-	if id == "" {
-		return
-	}
-	g := m.t.groups[id]
-	g.DisplayName = fmt.Sprintf("%s (renamed v%d)", g.DisplayName, m.v)
-	g.Changed = m.v
-	m.touchedG[id] = true
-	m.ch.UpdatedGroups = append(m.ch.UpdatedGroups, id)
+	m.changeGroup(func(id string, g *GroupRec) {
+		g.DisplayName = fmt.Sprintf("%s (renamed v%d)", g.DisplayName, m.v)
+		m.ch.UpdatedGroups = append(m.ch.UpdatedGroups, id)
+	})
 }
 
 func (m *mutation) addGroup() {
@@ -254,19 +262,14 @@ func (m *mutation) addGroup() {
 }
 
 func (m *mutation) deleteGroup() {
-	id := m.freeGroup()
-	if id == "" {
-		return
-	}
-	g := m.t.groups[id]
-	g.Removed = ReasonDeleted // security groups are deleted for good
-	if slices.Contains(g.GroupTypes, "Unified") {
-		g.Removed = ReasonChanged // Microsoft 365 groups are soft-deleted
-	}
-	g.Changed = m.v
-	m.touchedG[id] = true
-	m.ch.RemovedGroups[id] = g.Removed
-	m.leaveAllGroups(id)
+	m.changeGroup(func(id string, g *GroupRec) {
+		g.Removed = ReasonDeleted // security groups are deleted for good
+		if slices.Contains(g.GroupTypes, "Unified") {
+			g.Removed = ReasonChanged // Microsoft 365 groups are soft-deleted
+		}
+		m.ch.RemovedGroups[id] = g.Removed
+		m.leaveAllGroups(id)
+	})
 }
 
 // addMember adds mem to group gid in this version and records it as delta will report it.
