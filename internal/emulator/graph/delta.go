@@ -119,32 +119,33 @@ func (s *Server) skipLink(r *http.Request, st deltaState) string {
 	return "https://" + r.Host + r.URL.Path + "?$skiptoken=" + encodeState(st)
 }
 
-// deltaPage opens a delta page of kind (users, groups). A round already at the latest state
-// (latest) is answered here, an empty page with the next deltaLink; otherwise the round's upper
-// bound is fixed at the tenant's current version on its first page, so that changes made while
-// it pages wait for the next round.
-func (s *Server) deltaPage(w http.ResponseWriter, r *http.Request, st *deltaState, latest bool, base, kind string) ([]byte, bool) {
+// deltaPage opens a delta page of kind (users, groups): it resolves the round (startDelta),
+// checks the round's $select with sel, and starts the page. A round already at the latest state
+// is answered here, an empty page with the next deltaLink; otherwise the round's upper bound is
+// fixed at the tenant's current version on its first page, so that changes made while it pages
+// wait for the next round. False: the request is answered already.
+func (s *Server) deltaPage(w http.ResponseWriter, r *http.Request, q query, base, kind string, sel func(query) bool) (deltaState, []byte, bool) {
+	st, latest, ok := s.startDelta(w, r, q, kind)
+	if !ok || !sel(query{sel: st.Sel, hasSelect: st.Sel != ""}) {
+		return st, nil, false
+	}
 	b := collectionStart(base, kind)
 	if latest {
-		writeJSON(w, http.StatusOK, collectionEnd(b, "@odata.deltaLink", s.deltaLink(r, *st)))
-		return nil, false
+		writeJSON(w, http.StatusOK, collectionEnd(b, "@odata.deltaLink", s.deltaLink(r, st)))
+		return st, nil, false
 	}
 	if st.Upto == 0 {
 		st.Upto = s.opts.Tenant.Version()
 	}
-	return b, true
+	return st, b, true
 }
 
 func (s *Server) usersDelta(w http.ResponseWriter, r *http.Request, q query, base string) {
-	st, latest, ok := s.startDelta(w, r, q, "users")
-	if !ok {
-		return
-	}
-	props, ok := userSelect(w, r, query{sel: st.Sel, hasSelect: st.Sel != ""})
-	if !ok {
-		return
-	}
-	b, ok := s.deltaPage(w, r, &st, latest, base, "users")
+	var props []string
+	st, b, ok := s.deltaPage(w, r, q, base, "users", func(sq query) (ok bool) {
+		props, ok = userSelect(w, r, sq)
+		return ok
+	})
 	if !ok {
 		return
 	}
@@ -175,15 +176,12 @@ func (s *Server) usersDelta(w http.ResponseWriter, r *http.Request, q query, bas
 }
 
 func (s *Server) groupsDelta(w http.ResponseWriter, r *http.Request, q query, base string) {
-	st, latest, ok := s.startDelta(w, r, q, "groups")
-	if !ok {
-		return
-	}
-	props, withMembers, ok := groupSelect(w, r, query{sel: st.Sel, hasSelect: st.Sel != ""}, "members")
-	if !ok {
-		return
-	}
-	b, ok := s.deltaPage(w, r, &st, latest, base, "groups")
+	var props []string
+	var withMembers bool
+	st, b, ok := s.deltaPage(w, r, q, base, "groups", func(sq query) (ok bool) {
+		props, withMembers, ok = groupSelect(w, r, sq, "members")
+		return ok
+	})
 	if !ok {
 		return
 	}
