@@ -199,8 +199,11 @@ func (x *searchIndex) each(ts []string, stop func() bool, fn func(i int)) bool {
 	if (any | nums) != all {
 		return true // some term is in no part and no Seq: nothing matches
 	}
-	var num []byte
-	var id [3]uint32
+	num := []byte("0")
+	var mo, mg, mr uint64 // the masks of the entry's object, group and rest, kept while they repeat
+	if len(masks) > 0 {
+		mo, mr = masks[0], masks[0] // the ids before the first entry are 0 (add)
+	}
 	at := 0
 	for i := 0; i < x.n; i++ {
 		if i&0xffff == 0 && stop() {
@@ -208,22 +211,32 @@ func (x *searchIndex) each(ts []string, stop func() bool, fn func(i int)) bool {
 		}
 		f := x.cols[at]
 		at++
-		for c := range id {
-			if f&(1<<c) != 0 {
-				v, w := binary.Uvarint(x.cols[at:])
-				id[c], at = uint32(v), at+w
+		if f&1 != 0 {
+			var id uint32
+			id, at = x.uvarint(at)
+			mo = masks[id]
+		}
+		if f&2 != 0 {
+			var id uint32
+			if id, at = x.uvarint(at); id == 0 {
+				mg = 0
+			} else {
+				mg = masks[id-1]
 			}
 		}
-		m := masks[id[0]] | masks[id[2]]
-		if id[1] != 0 {
-			m |= masks[id[1]-1]
+		if f&4 != 0 {
+			var id uint32
+			id, at = x.uvarint(at)
+			mr = masks[id]
+		}
+		m := mo | mg | mr
+		if nums != 0 && x.seq == nil {
+			num = incDecimal(num) // i + 1, in decimal, without formatting it anew
 		}
 		if m != all && nums&^m != 0 {
-			seq := i + 1
 			if x.seq != nil {
-				seq = x.seq[i]
+				num = strconv.AppendInt(num[:0], int64(x.seq[i]), 10)
 			}
-			num = strconv.AppendInt(num[:0], int64(seq), 10)
 			for j, t := range ts {
 				if nums&(1<<j) != 0 && bytes.Contains(num, []byte(t)) {
 					m |= 1 << j
@@ -235,6 +248,27 @@ func (x *searchIndex) each(ts []string, stop func() bool, fn func(i int)) bool {
 		}
 	}
 	return true
+}
+
+// incDecimal adds one to the decimal number d: amortized one byte per call.
+func incDecimal(d []byte) []byte {
+	for k := len(d) - 1; k >= 0; k-- {
+		if d[k] < '9' {
+			d[k]++
+			return d
+		}
+		d[k] = '0'
+	}
+	return append([]byte{'1'}, d...)
+}
+
+// uvarint reads the id at x.cols[at]: one byte for the first 128 ids, else binary.Uvarint.
+func (x *searchIndex) uvarint(at int) (uint32, int) {
+	if b := x.cols[at]; b < 0x80 {
+		return uint32(b), at + 1
+	}
+	v, w := binary.Uvarint(x.cols[at:])
+	return uint32(v), at + w
 }
 
 // newest tells a table's query apart from the newer ones of the same table: a query whose text

@@ -229,3 +229,25 @@ func TestNewestQuerySupersedesTheOlder(t *testing.T) {
 		t.Errorf("a closed view answered %v", err)
 	}
 }
+
+// Seqs that are their ordinal + 1 (as a plan's are) are not stored: numeric terms are matched
+// against the ordinals, counted in decimal as the scan goes.
+func TestIndexedSearchOfOrdinalSeqs(t *testing.T) {
+	r := genHeader()
+	if err := genReport(300, 900, 30, func(op *Operation) error { r.Operations = append(r.Operations, *op); return nil },
+		func(s *Skip) error { r.Skips = append(r.Skips, *s); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	r.Counts = TallyCounts(r.Operations)
+	indexed, scan, mem := searchViews(t, r)
+	if indexed.opsIdx.seq != nil {
+		t.Fatal("ordinal Seqs were stored")
+	}
+	for _, text := range []string{"1", "9", "10", "99", "100", "109", "999", "1000", "1229", "0", "00", "-", "12 user", "group 0001"} {
+		for _, q := range []Query{{Text: text}, {Text: text, Offset: 50, Limit: 10}, {Text: text, Actions: []Action{AddMember}}} {
+			if ops, _ := sameAnswers(t, indexed, scan, mem, q); ops == 0 && text != "-" {
+				t.Errorf("%q found no operation", text)
+			}
+		}
+	}
+}
