@@ -87,10 +87,18 @@ func runPaced(t *testing.T, limit float64, headers bool) pacingRun {
 // 5 % of requests are answered 429 (issue 18: the old AIMD limiter, +200/s per second of
 // successes, had 47 % answered 429 at 20/s), while it still uses most of what the service
 // allows (a limiter that merely crawls would pass the first check). Fake time: nothing here
-// depends on the machine's speed.
+// depends on the machine's speed, but every request is real work: 40 s at 1,000/s is 40,000
+// requests, 22–27 s of CPU under -race, nine tenths of this test. So 1,000/s runs once, without
+// the rate-limit headers, where the limiter must find the limit through 429s near the bound of 32
+// requests in flight (1,600/s at 20 ms); with the headers the limit is read from them rather than
+// found, and 20 and 100/s prove that path (the bench's -pacing runs measure 1,000/s with the
+// emulator's headers; this case measured 0 % answered 429 and 89 % used before it was cut).
 func TestLimiterStaysUnderTheLimit(t *testing.T) {
 	for _, limit := range []float64{20, 100, 1000} {
 		for _, headers := range []bool{false, true} {
+			if limit == 1000 && headers {
+				continue
+			}
 			t.Run(fmt.Sprintf("%.0f/s headers=%v", limit, headers), func(t *testing.T) {
 				r := runPaced(t, limit, headers)
 				t.Logf("%d requests, %d answered 429 (%.2f %%), %.1f s, %.0f %% of the limit used; limiter %+v",
