@@ -28,7 +28,11 @@ func TestMain(m *testing.M) {
 	if len(os.Args) > 1 && !strings.HasPrefix(os.Args[1], "-test.") {
 		os.Exit(Run(context.Background(), config.FromEnv(os.LookupEnv), os.Args[1:], os.Stdout, os.Stderr))
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if demoHome != "" {
+		_ = os.RemoveAll(demoHome)
+	}
+	os.Exit(code)
 }
 
 // world is a user's machine for one test: a temporary IdP Sync home, the emulators of the demo

@@ -102,16 +102,11 @@ func TestIssue14_07_HeadlessDemoNeverOpensARealFolder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out, errb bytes.Buffer
-	if code := Run(ctx, config.Config{Home: base}, []string{"plan", "--demo"}, &out, &errb); code != ExitOK {
-		t.Fatalf("exit %d\n%s\n%s", code, out.String(), errb.String())
+	r := runDemo(base, "plan", "--demo")
+	if r.code != ExitOK {
+		t.Fatalf("exit %d\n%s\n%s", r.code, r.out, r.errOut)
 	}
-	report := ""
-	for _, l := range strings.Split(out.String(), "\n") {
-		if p, ok := strings.CutPrefix(l, "Report: "); ok {
-			report = p
-		}
-	}
+	report := r.reportPath()
 	if report == "" || strings.HasPrefix(report, real+string(filepath.Separator)+"reports") {
 		t.Fatalf("the demo wrote its report %q into the real folder %s", report, real)
 	}

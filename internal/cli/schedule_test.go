@@ -23,9 +23,8 @@ import (
 // C escapes, %% and $$ as single characters.
 func systemdWords(t *testing.T, v string) []string {
 	t.Helper()
-	var out []string
-	var cur strings.Builder
-	in, word := false, false
+	var w words
+	in := false
 	for i := 0; i < len(v); i++ {
 		c := v[i]
 		switch {
@@ -33,39 +32,51 @@ func systemdWords(t *testing.T, v string) []string {
 			i++
 			switch v[i] {
 			case 'n':
-				cur.WriteByte('\n')
+				w.add("\n")
 			case 't':
-				cur.WriteByte('\t')
+				w.add("\t")
 			default:
-				cur.WriteByte(v[i])
+				w.add(v[i : i+1])
 			}
 		case c == '"':
-			in, word = !in, true
+			in = !in
+			w.add("")
 		case (c == '%' || c == '$') && i+1 < len(v) && v[i+1] == c:
-			cur.WriteByte(c)
+			w.add(v[i : i+1])
 			i++
-			word = true
 		case c == '%' || c == '$':
 			t.Fatalf("unescaped %c in ExecStart %q: systemd would expand it", c, v)
 		case !in && c == ' ':
-			if word {
-				out = append(out, cur.String())
-				cur.Reset()
-				word = false
-			}
+			w.end()
 		default:
-			cur.WriteByte(c)
-			word = true
+			w.add(v[i : i+1])
 		}
 	}
 	if in {
 		t.Fatalf("unbalanced quotes in %q", v)
 	}
-	if word {
-		out = append(out, cur.String())
-	}
-	return out
+	return w.done()
 }
+
+// words collects the words of a command line for the splitters below: a word exists once
+// anything (even "", for a pair of quotes) was added to it, and ends at the next unquoted blank.
+type words struct {
+	out  []string
+	cur  strings.Builder
+	open bool
+}
+
+func (w *words) add(s string) { w.cur.WriteString(s); w.open = true }
+
+func (w *words) end() {
+	if w.open {
+		w.out = append(w.out, w.cur.String())
+		w.cur.Reset()
+		w.open = false
+	}
+}
+
+func (w *words) done() []string { w.end(); return w.out }
 
 // plistValue is a checked property-list value (the elements of Apple's PropertyList-1.0 DTD).
 type plistValue struct {
@@ -298,9 +309,8 @@ func parseTask(t *testing.T, b []byte) task {
 // argvW splits a command line as CommandLineToArgvW does (2n backslashes + quote → n and a
 // quote toggle; 2n+1 → n and a literal quote; other backslashes literal).
 func argvW(s string) []string {
-	var out []string
-	var cur strings.Builder
-	in, word := false, false
+	var w words
+	in := false
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
@@ -311,34 +321,26 @@ func argvW(s string) []string {
 				i++
 			}
 			if i < len(s) && s[i] == '"' {
-				cur.WriteString(strings.Repeat(`\`, n/2))
+				w.add(strings.Repeat(`\`, n/2))
 				if n%2 == 1 {
-					cur.WriteByte('"')
+					w.add(`"`)
 				} else {
 					in = !in
 				}
 			} else {
-				cur.WriteString(strings.Repeat(`\`, n))
+				w.add(strings.Repeat(`\`, n))
 				i--
 			}
-			word = true
 		case c == '"':
-			in, word = !in, true
+			in = !in
+			w.add("")
 		case !in && (c == ' ' || c == '\t'):
-			if word {
-				out = append(out, cur.String())
-				cur.Reset()
-				word = false
-			}
+			w.end()
 		default:
-			cur.WriteByte(c)
-			word = true
+			w.add(s[i : i+1])
 		}
 	}
-	if word {
-		out = append(out, cur.String())
-	}
-	return out
+	return w.done()
 }
 
 var cronField = regexp.MustCompile(`^(\*|\*/\d+|\d+)$`)

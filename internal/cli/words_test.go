@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/idpsync/idpsync/internal/config"
 	"github.com/idpsync/idpsync/internal/report"
 )
 
@@ -18,21 +17,17 @@ import (
 // count of an action, as the app's count table does).
 func TestIssue16_08_SyncAndReportShowInWords(t *testing.T) {
 	t.Parallel()
-	cfg := config.Config{Home: t.TempDir()}
+	run := sharedDemoSync(t)
+	cfg, o := run.cfg, run.out
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	var out, errb bytes.Buffer
-	if code := Run(ctx, cfg, []string{"sync", "--demo"}, &out, &errb); code != ExitOK {
-		t.Fatalf("sync --demo: %d\n%s\n%s", code, out.String(), errb.String())
-	}
-	o := out.String()
 	for _, block := range []string{"Tenant:", "Plan:", "Conflict:", "Sync succeeded"} {
 		if n := strings.Count(o, block); n != 1 {
 			t.Fatalf("%q printed %d times:\n%s", block, n, o)
 		}
 	}
-	path := regexp.MustCompile(`Report: (\S+)`).FindStringSubmatch(o)[1]
-	var show, js bytes.Buffer
+	path := run.reportPath()
+	var show, js, errb bytes.Buffer
 	if code := Run(ctx, cfg, []string{"report", "show", path}, &show, &errb); code != ExitOK {
 		t.Fatalf("report show: %s", errb.String())
 	}
