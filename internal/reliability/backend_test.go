@@ -62,6 +62,16 @@ func newCrashEnv(t *testing.T, spec tenant.Spec, f Faults) *crashEnv {
 	return &crashEnv{env: e, b: b, dirID: d.ID}
 }
 
+// syncedCrashEnv is a crashEnv without faults after one headless sync that must succeed.
+func syncedCrashEnv(ctx context.Context, t *testing.T, spec tenant.Spec) *crashEnv {
+	t.Helper()
+	c := newCrashEnv(t, spec, Faults{})
+	if run, _, err := c.headless(ctx); err != nil || run.Status != "succeeded" {
+		t.Fatalf("first sync: %v (%s)", err, run.Status)
+	}
+	return c
+}
+
 func (c *crashEnv) confirm() (string, []string) {
 	d := engine.Scope(c.ten.Snapshot(), c.settings, nil)
 	return c.ten.ID, d.Domains

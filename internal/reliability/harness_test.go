@@ -14,6 +14,7 @@ import (
 	"github.com/idpsync/idpsync/internal/atlassian"
 	"github.com/idpsync/idpsync/internal/directory"
 	atlemu "github.com/idpsync/idpsync/internal/emulator/atlassian"
+	"github.com/idpsync/idpsync/internal/emulator/demo"
 	"github.com/idpsync/idpsync/internal/emulator/graph"
 	"github.com/idpsync/idpsync/internal/emulator/loopbacktls"
 	"github.com/idpsync/idpsync/internal/emulator/tenant"
@@ -96,6 +97,28 @@ func newEnv(t testing.TB, o envOpts) *env {
 	e.settings = mustNorm(t, s)
 	e.src, e.tgt = e.clients(o)
 	return e
+}
+
+// syncedEnv is an env over a tenant of spec after one full sync that must succeed: where most
+// tests of a rule start.
+func syncedEnv(ctx context.Context, t testing.TB, spec tenant.Spec) *env {
+	t.Helper()
+	e := newEnv(t, envOpts{spec: spec})
+	e.mustRun(ctx, true)
+	return e
+}
+
+// startDemo starts the demo's emulators (Graph, identity, Atlassian; no throttling) with a
+// tenant of users and groups, closed when t ends: for the tests that go through the product's
+// own demo wiring (sign-in included) rather than this package's harness.
+func startDemo(ctx context.Context, t testing.TB, users, groups int) *demo.Env {
+	t.Helper()
+	env, err := demo.Start(ctx, demo.Options{Users: users, Groups: groups, NoThrottle: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(env.Close)
+	return env
 }
 
 func openStore(t testing.TB, home string) *store.Store {

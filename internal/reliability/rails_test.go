@@ -35,10 +35,7 @@ func verifiedDomains(ten *tenant.Tenant) []string {
 func TestRailThresholdBlocks(t *testing.T) {
 	t.Parallel()
 	ctx := ctxT(t, 2*time.Minute)
-	c := newCrashEnv(t, tenant.Spec{Seed: 71, Users: 150, Groups: 12}, Faults{})
-	if run, _, err := c.headless(ctx); err != nil || run.Status != "succeeded" {
-		t.Fatalf("first sync: %v", err)
-	}
+	c := syncedCrashEnv(ctx, t, tenant.Spec{Seed: 71, Users: 150, Groups: 12})
 	doms := verifiedDomains(c.ten)
 	s, _ := c.b.Settings(ctx, c.dirID)
 	s.DomainMode, s.Domains = engine.DomainsSpecific, doms[:1]
@@ -392,10 +389,7 @@ func blockedCodes(p backend.PlanSummary) []string {
 func TestIssue14_2_MembershipRemovalsAndShrunkenReadsTripARailBeforeWriting(t *testing.T) {
 	t.Parallel()
 	ctx := ctxT(t, 3*time.Minute)
-	c := newCrashEnv(t, tenant.Spec{Seed: 141, Users: 150, Groups: 12}, Faults{})
-	if run, _, err := c.headless(ctx); err != nil || run.Status != "succeeded" {
-		t.Fatalf("first sync: %v", err)
-	}
+	c := syncedCrashEnv(ctx, t, tenant.Spec{Seed: 141, Users: 150, Groups: 12})
 	s, _ := c.b.Settings(ctx, c.dirID)
 	s.DeactivationMaxCount, s.DeactivationMaxPercent = 0, 0 // off: removals alone must trip
 	s.RemovalMaxCount, s.RemovalMaxPercent = 20, 0

@@ -22,7 +22,6 @@ import (
 	"github.com/idpsync/idpsync/internal/apperr"
 	"github.com/idpsync/idpsync/internal/backend"
 	"github.com/idpsync/idpsync/internal/demomode"
-	"github.com/idpsync/idpsync/internal/emulator/demo"
 	"github.com/idpsync/idpsync/internal/engine"
 	"github.com/idpsync/idpsync/internal/keychain"
 	"github.com/idpsync/idpsync/internal/report"
@@ -350,11 +349,7 @@ func needles(secret string) [][]byte {
 func TestNoSecretInFilesDTOsOrEvents(t *testing.T) {
 	t.Parallel()
 	ctx := ctxT(t, 3*time.Minute)
-	env, err := demo.Start(ctx, demo.Options{Users: 120, Groups: 15, NoThrottle: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer env.Close()
+	env := startDemo(ctx, t, 120, 15)
 	home := t.TempDir()
 	em := &events{}
 	tp := &tap{rt: env.Transport(), secrets: map[string]string{}}

@@ -85,8 +85,7 @@ func TestEndToEndFullDeltaAndDomainChange(t *testing.T) {
 func TestThresholdAndConfirmationBlockBeforeWriting(t *testing.T) {
 	t.Parallel()
 	ctx := ctxT(t, 60*time.Second)
-	h := newEnv(t, envOpts{spec: tenant.Spec{Seed: 12, Users: 120, Groups: 10}})
-	h.mustRun(ctx, true)
+	h := syncedEnv(ctx, t, tenant.Spec{Seed: 12, Users: 120, Groups: 10})
 	doms := verifiedDomains(h.ten)
 	h.settings.DomainMode, h.settings.Domains = engine.DomainsSpecific, doms[:1]
 	h.settings.DeactivationMaxCount, h.settings.DeactivationMaxPercent = 5, 10
@@ -197,8 +196,7 @@ func TestFaultStormsOnBothSides(t *testing.T) {
 func TestExpiredDeltaFallsBackToFull(t *testing.T) {
 	t.Parallel()
 	ctx := ctxT(t, 60*time.Second)
-	h := newEnv(t, envOpts{spec: tenant.Spec{Seed: 17, Users: 100, Groups: 10}})
-	h.mustRun(ctx, true)
+	h := syncedEnv(ctx, t, tenant.Spec{Seed: 17, Users: 100, Groups: 10})
 	h.ten.Mutate(0.1, 4)
 	h.g.ExpireDeltaTokens()
 	p := h.mustRun(ctx, false).plan
@@ -216,8 +214,7 @@ func TestExpiredDeltaFallsBackToFull(t *testing.T) {
 func TestConflictAndNotFoundDuringApply(t *testing.T) {
 	t.Parallel()
 	ctx := ctxT(t, 60*time.Second)
-	h := newEnv(t, envOpts{spec: tenant.Spec{Seed: 18, Users: 60, Groups: 6}})
-	h.mustRun(ctx, true)
+	h := syncedEnv(ctx, t, tenant.Spec{Seed: 18, Users: 60, Groups: 6})
 	ch := h.ten.Mutate(0.2, 5)
 	if len(ch.AddedUsers) == 0 || len(ch.UpdatedUsers) == 0 {
 		t.Fatal("the seeded mutation must add and update users")
@@ -285,8 +282,7 @@ func TestFullReconcileEveryNRunsCatchesHandEdits(t *testing.T) {
 func TestEmptyDeltaKeepsTheSnapshotAndTheNextRunIncremental(t *testing.T) {
 	t.Parallel()
 	ctx := ctxT(t, 60*time.Second)
-	h := newEnv(t, envOpts{spec: tenant.Spec{Seed: 13, Users: 150, Groups: 15, Depth: 3}})
-	h.mustRun(ctx, true)
+	h := syncedEnv(ctx, t, tenant.Spec{Seed: 13, Users: 150, Groups: 15, Depth: 3})
 	path := filepath.Join(h.home, "snapshots", dirID+".snapshot.gz")
 	kept := h.deltaDigest(ctx)
 	before, err := os.Stat(path)
@@ -337,8 +333,7 @@ func (e *env) deltaDigest(ctx context.Context) string {
 func TestIssue18_09_RenameSaysTheOldGroupStillGrantsAccess(t *testing.T) {
 	t.Parallel()
 	ctx := ctxT(t, 60*time.Second)
-	h := newEnv(t, envOpts{spec: tenant.Spec{Seed: 41, Users: 120, Groups: 12}})
-	h.mustRun(ctx, true)
+	h := syncedEnv(ctx, t, tenant.Spec{Seed: 41, Users: 120, Groups: 12})
 	var ch tenant.Changes
 	for seed := uint64(1); seed < 50 && len(ch.UpdatedGroups) == 0; seed++ {
 		ch = h.ten.Mutate(0.1, seed)
@@ -435,8 +430,7 @@ func TestWriteReportStreamsWhatBuildReportHolds(t *testing.T) {
 func TestFailingOperationCostsOneRetryBudget(t *testing.T) {
 	t.Parallel()
 	ctx := ctxT(t, 60*time.Second)
-	h := newEnv(t, envOpts{spec: tenant.Spec{Seed: 31, Users: 40, Groups: 4}})
-	h.mustRun(ctx, true)
+	h := syncedEnv(ctx, t, tenant.Spec{Seed: 31, Users: 40, Groups: 4})
 	ch := h.ten.Mutate(0.2, 3)
 	if len(ch.UpdatedUsers) == 0 {
 		t.Fatal("the seeded mutation must update users")
@@ -485,8 +479,7 @@ func TestFailingOperationCostsOneRetryBudget(t *testing.T) {
 func TestIncrementalGroupChangesAgainstStrictAtlassian(t *testing.T) {
 	t.Parallel()
 	ctx := ctxT(t, 120*time.Second)
-	h := newEnv(t, envOpts{spec: tenant.Spec{Seed: 31, Users: 150, Groups: 20, Depth: 3}})
-	h.mustRun(ctx, true)
+	h := syncedEnv(ctx, t, tenant.Spec{Seed: 31, Users: 150, Groups: 20, Depth: 3})
 	h.checkExact()
 
 	added, renamed, removed := 0, 0, 0
@@ -567,8 +560,7 @@ func (r *reusingTarget) CreateUser(ctx context.Context, u engine.User) (engine.U
 func TestIssue14_09_CreatedUserReturningAnotherUsersIDRefused(t *testing.T) {
 	t.Parallel()
 	ctx := ctxT(t, 60*time.Second)
-	h := newEnv(t, envOpts{spec: tenant.Spec{Seed: 19, Users: 60, Groups: 6}})
-	h.mustRun(ctx, true)
+	h := syncedEnv(ctx, t, tenant.Spec{Seed: 19, Users: 60, Groups: 6})
 	before, err := h.st.Mappings(ctx, dirID)
 	if err != nil {
 		t.Fatal(err)
@@ -1068,8 +1060,7 @@ func TestLeaveScopeSuspendsThenReturnRestores(t *testing.T) {
 func TestSuspendWithoutOrgKeyIsBlocked(t *testing.T) {
 	t.Parallel()
 	ctx := ctxT(t, 60*time.Second)
-	h := newEnv(t, envOpts{spec: tenant.Spec{Seed: 19, Users: 40, Groups: 4}})
-	h.mustRun(ctx, true)
+	h := syncedEnv(ctx, t, tenant.Spec{Seed: 19, Users: 40, Groups: 4})
 	doms := verifiedDomains(h.ten)
 	h.settings.LeaveScope = engine.LeaveScopeSuspend
 	h.settings.DomainMode, h.settings.Domains = engine.DomainsSpecific, doms[1:]

@@ -9,7 +9,6 @@ import (
 
 	"github.com/idpsync/idpsync/internal/backend"
 	"github.com/idpsync/idpsync/internal/demomode"
-	"github.com/idpsync/idpsync/internal/emulator/demo"
 )
 
 // emulatedClock is the identity emulator's clock in TestTokenExpiryMidReadAndMidApply. It
@@ -52,11 +51,7 @@ func tokenRequestsTake(base http.RoundTripper, c *emulatedClock, step time.Durat
 func TestTokenExpiryMidReadAndMidApply(t *testing.T) {
 	t.Parallel()
 	ctx := ctxT(t, 3*time.Minute)
-	env, err := demo.Start(ctx, demo.Options{Users: 200, Groups: 60, NoThrottle: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer env.Close()
+	env := startDemo(ctx, t, 200, 60)
 	const life, perToken = 3 * time.Second, 50 * time.Millisecond
 	clock := &emulatedClock{now: time.Now().Truncate(time.Second)}
 	env.Identity.SetClock(clock.Now)
