@@ -105,46 +105,44 @@ func pageAfter[T any](sorted []string, after string, limit int, get func(id stri
 
 // User returns a user that is not deleted.
 func (t *Tenant) User(id string) (directory.User, bool) {
-	t.mu.RLock()
-	defer t.mu.RUnlock()
-	u, ok := t.users[id]
-	if !ok || u.Removed != "" {
-		return directory.User{}, false
-	}
-	return u.User, true
+	return readLive(t, t.users, id, func(u *UserRec) directory.User { return u.User })
 }
 
 // Group returns a group that is not deleted.
 func (t *Tenant) Group(id string) (directory.Group, bool) {
-	t.mu.RLock()
-	defer t.mu.RUnlock()
-	g, ok := t.groups[id]
-	if !ok || g.Removed != "" {
-		return directory.Group{}, false
-	}
-	return g.Group, true
+	return readLive(t, t.groups, id, func(g *GroupRec) directory.Group { return g.Group })
 }
 
 // Members returns a group's direct members in Graph's order.
 func (t *Tenant) Members(groupID string) ([]directory.Member, bool) {
+	return readLive(t, t.groups, groupID, func(g *GroupRec) []directory.Member { return slices.Clone(g.Members) })
+}
+
+// readLive hands out, under the read lock, what get makes of the record of id, unless it is
+// missing or deleted (a tombstone kept for delta).
+func readLive[R interface{ removed() string }, T any](t *Tenant, recs map[string]R, id string, get func(R) T) (T, bool) {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	g, ok := t.groups[groupID]
-	if !ok || g.Removed != "" {
-		return nil, false
+	var zero T
+	r, ok := recs[id]
+	if !ok || r.removed() != "" {
+		return zero, false
 	}
-	return slices.Clone(g.Members), true
+	return get(r), true
 }
+
+func (u *UserRec) removed() string  { return u.Removed }
+func (g *GroupRec) removed() string { return g.Removed }
 
 // TransitiveMembers returns every object reachable through nesting, each once, the group itself
 // excluded even through a cycle.
 func (t *Tenant) TransitiveMembers(groupID string) ([]directory.Member, bool) {
-	t.mu.RLock()
-	defer t.mu.RUnlock()
-	g, ok := t.groups[groupID]
-	if !ok || g.Removed != "" {
-		return nil, false
-	}
+	return readLive(t, t.groups, groupID, t.transitiveMembers)
+}
+
+// transitiveMembers walks g's nesting breadth-first (caller holds t.mu).
+func (t *Tenant) transitiveMembers(g *GroupRec) []directory.Member {
+	groupID := g.ID
 	seen := map[string]bool{groupID: true}
 	var out []directory.Member
 	queue := []*GroupRec{g}
@@ -164,7 +162,7 @@ func (t *Tenant) TransitiveMembers(groupID string) ([]directory.Member, bool) {
 			}
 		}
 	}
-	return out, true
+	return out
 }
 
 // UserDeltaItem is one entry of a users delta: a full user, or an id with a removal reason.
