@@ -3,14 +3,14 @@
 // and share the app's state: the first adds the directory the others use.
 import { expectEqual, expectMatch } from './expect.mjs';
 
-const dirName = 'E2E <b>Contoso</b>'; // shown as text, never as HTML
+export const dirName = 'E2E <b>Contoso</b>'; // shown as text, never as HTML
 
-async function open(page, url, path = '') {
+export async function open(page, url, path = '') {
   await page.goto(url + (path ? `#/${path}` : ''), { waitUntil: 'domcontentloaded' });
   await page.getByTestId('top-bar').waitFor();
 }
 
-async function openDirectory(page, url) {
+export async function openDirectory(page, url) {
   await open(page, url, 'identity-providers');
   await page.getByTestId('idp-table').getByRole('button', { name: dirName }).click();
   await page.getByTestId('status-panel').waitFor();
@@ -33,7 +33,7 @@ async function conflictNames(page) {
   return d.conflictGroups;
 }
 
-async function setConcurrency(page, n) {
+export async function setConcurrency(page, n) {
   await page.evaluate(
     async ([name, n]) => {
       const svc = window.go.app.DirectoryService;
@@ -64,7 +64,7 @@ function expectNoJump(before, after, what) {
 }
 
 // Sync now: preview, then the confirmation dialog; returns the dialog.
-async function syncNow(page) {
+export async function syncNow(page) {
   await page.getByTestId('sync-now').click();
   const dialog = page.getByTestId('confirm-dialog');
   await dialog.waitFor({ timeout: 120000 });

@@ -3,5 +3,6 @@
 import { admin } from './admin.mjs';
 import { filterL } from './filterl.mjs';
 import { shell } from './shell.mjs';
+import { status13 } from './status13.mjs';
 
-export const scenarios = [...shell, ...admin, ...filterL];
+export const scenarios = [...shell, ...admin, ...status13, ...filterL];
