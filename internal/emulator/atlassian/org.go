@@ -116,25 +116,20 @@ func (s *Server) SeedAccount(a Account) {
 
 // DeleteUserByHand removes a SCIM user as an admin would in admin.atlassian.com, so the next
 // write to it gets a 404.
-func (s *Server) DeleteUserByHand(id string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	u := s.users[id]
-	if u != nil {
-		s.deleteUser(u)
-	}
-	return u != nil
-}
+func (s *Server) DeleteUserByHand(id string) bool { return deleteByHand(s, s.users, id, s.deleteUser) }
 
 // DeleteGroupByHand removes a SCIM group as an admin would.
-func (s *Server) DeleteGroupByHand(id string) bool {
+func (s *Server) DeleteGroupByHand(id string) bool { return deleteByHand(s, s.groups, id, s.dropGroup) }
+
+// deleteByHand removes the resource of id with del under the lock, and says whether there was one.
+func deleteByHand[R any](s *Server, all map[string]*R, id string, del func(*R)) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	g := s.groups[id]
-	if g != nil {
-		s.dropGroup(g)
+	r := all[id]
+	if r != nil {
+		del(r)
 	}
-	return g != nil
+	return r != nil
 }
 
 // State returns a copy of the directory and organization state.
