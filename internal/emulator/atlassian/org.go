@@ -21,7 +21,7 @@ func (s *Server) serveOrg(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		writeJSON(w, 200, map[string]any{"data": map[string]any{"id": s.opts.OrgID, "type": "orgs",
 			"attributes": map[string]any{"name": "Emulated organization"},
-			"links":      map[string]any{"self": s.url + r.URL.Path}}})
+			"links":      map[string]any{"self": s.URL() + r.URL.Path}}})
 		return
 	}
 	if len(parts) != 2 || parts[1] != "domains" || r.Method != http.MethodGet {
@@ -46,10 +46,10 @@ func (s *Server) serveOrg(w http.ResponseWriter, r *http.Request) {
 		data = append(data, map[string]any{
 			"id": "dom-" + strconv.Itoa(start+i), "type": "domains",
 			"attributes": map[string]any{"name": d.Name, "claim": map[string]any{"type": d.ClaimType, "status": d.Status}},
-			"links":      map[string]any{"self": s.url + r.URL.Path + "/dom-" + strconv.Itoa(start+i)},
+			"links":      map[string]any{"self": s.URL() + r.URL.Path + "/dom-" + strconv.Itoa(start+i)},
 		})
 	}
-	links := map[string]any{"self": s.url + r.URL.RequestURI()}
+	links := map[string]any{"self": s.URL() + r.URL.RequestURI()}
 	if end < len(doms) {
 		links["next"] = "c" + strconv.Itoa(end)
 	}

@@ -11,7 +11,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"fmt"
 	"io"
 	"math"
 	mrand "math/rand/v2"
@@ -112,8 +111,8 @@ type Request struct {
 
 // Server is one emulated Atlassian organization with one SCIM directory.
 type Server struct {
-	opts Options
-	auth *loopbacktls.Authority
+	loopbacktls.Endpoint // URL is the organization API base, Close stops it
+	opts                 Options
 
 	mu        sync.Mutex
 	users     map[string]*User
@@ -141,9 +140,6 @@ type Server struct {
 	log    []Request
 	logGen int // bumped by ResetRequests, so in-flight requests do not write into the new log
 	hits   map[int]int
-
-	srv *loopbacktls.Listener
-	url string
 }
 
 // New builds an emulator from opts; Start serves it.
@@ -215,19 +211,11 @@ func New(opts Options) (*Server, error) {
 
 // Start listens on loopback HTTPS and serves in the background.
 func (s *Server) Start() error {
-	l, err := loopbacktls.Serve(s.opts.Authority, s.opts.Addr, s)
-	if err != nil {
-		return fmt.Errorf("atlassian emulator: %w", err)
-	}
-	s.srv, s.url, s.auth = l, l.URL(), l.Authority()
-	return nil
+	return s.Listen("atlassian emulator", s.opts.Authority, s.opts.Addr, s)
 }
 
-// URL is the server's root, e.g. https://127.0.0.1:PORT (the organization API base).
-func (s *Server) URL() string { return s.url }
-
 // SCIMURL is the directory base URL, https://127.0.0.1:PORT/scim/directory/{id}.
-func (s *Server) SCIMURL() string { return s.url + "/scim/directory/" + s.opts.DirectoryID }
+func (s *Server) SCIMURL() string { return s.URL() + "/scim/directory/" + s.opts.DirectoryID }
 
 // DirectoryID, OrgID, APIKey and OrgAPIKey are the configured identities and keys.
 func (s *Server) DirectoryID() string { return s.opts.DirectoryID }
@@ -236,15 +224,7 @@ func (s *Server) APIKey() string      { return s.opts.APIKey }
 func (s *Server) OrgAPIKey() string   { return s.opts.OrgAPIKey }
 
 // Transport trusts the emulator's certificate (and nothing else).
-func (s *Server) Transport() *http.Transport { return s.auth.Transport() }
-
-// Close stops the server.
-func (s *Server) Close() error {
-	if s.srv == nil {
-		return nil
-	}
-	return s.srv.Close()
-}
+func (s *Server) Transport() *http.Transport { return s.Authority().Transport() }
 
 // Serve runs an emulator until ctx ends: the standalone mode behind `idpsync emulate`. ready is
 // called once it listens, so the caller can print its URLs and keys.

@@ -62,11 +62,9 @@ type Request struct {
 
 // Server is the emulator. Its knobs are safe to turn while it serves.
 type Server struct {
-	opts Options
-	key  []byte
-	auth *loopbacktls.Authority
-	srv  *loopbacktls.Listener
-	url  string
+	loopbacktls.Endpoint // URL is the root; an authority is URL()+"/"+tenant. Close stops it
+	opts                 Options
+	key                  []byte
 
 	mu             sync.Mutex
 	accounts       []Account
@@ -158,19 +156,11 @@ func New(opts Options) (*Server, error) {
 
 // Start listens on loopback HTTPS and serves in the background.
 func (s *Server) Start() error {
-	l, err := loopbacktls.Serve(s.opts.Authority, s.opts.Addr, s)
-	if err != nil {
-		return fmt.Errorf("identity emulator: %w", err)
-	}
-	s.srv, s.url, s.auth = l, l.URL(), l.Authority()
-	return nil
+	return s.Listen("identity emulator", s.opts.Authority, s.opts.Addr, s)
 }
 
-// URL is the server's root, https://127.0.0.1:PORT; an authority is URL()+"/"+tenant.
-func (s *Server) URL() string { return s.url }
-
 // AuthorityURL is the authority for a tenant ("organizations", "common" or a tenant id).
-func (s *Server) AuthorityURL(tenant string) string { return s.url + "/" + tenant }
+func (s *Server) AuthorityURL(tenant string) string { return s.URL() + "/" + tenant }
 
 // ClientID is the registered application's client id.
 func (s *Server) ClientID() string { return s.opts.ClientID }
@@ -183,21 +173,13 @@ func (s *Server) Accounts() []Account {
 }
 
 // HTTPClient trusts the emulator's certificate and nothing else.
-func (s *Server) HTTPClient() *http.Client { return s.auth.Client() }
-
-// Close stops the server.
-func (s *Server) Close() error {
-	if s.srv == nil {
-		return nil
-	}
-	return s.srv.Close()
-}
+func (s *Server) HTTPClient() *http.Client { return s.Authority().Client() }
 
 // Describe is the text `idpsync emulate` prints about this emulator.
 func (s *Server) Describe() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "identity (Microsoft identity platform) %s\n", s.url)
-	fmt.Fprintf(&b, "  authority      %s/organizations  (or /<tenant id>)\n", s.url)
+	fmt.Fprintf(&b, "identity (Microsoft identity platform) %s\n", s.URL())
+	fmt.Fprintf(&b, "  authority      %s/organizations  (or /<tenant id>)\n", s.URL())
 	fmt.Fprintf(&b, "  client id      %s\n", s.opts.ClientID)
 	for _, a := range s.Accounts() {
 		role := "user"
@@ -206,7 +188,7 @@ func (s *Server) Describe() string {
 		}
 		fmt.Fprintf(&b, "  account        %s (%s) tenant %s\n", a.UPN, role, a.TenantID)
 	}
-	fmt.Fprintf(&b, "  device login   %s/devicelogin\n", s.url)
+	fmt.Fprintf(&b, "  device login   %s/devicelogin\n", s.URL())
 	return b.String()
 }
 
@@ -506,7 +488,7 @@ func (s *Server) oauthError(w *statusRecorder, status int, name string, code int
 		"timestamp":         now.UTC().Format("2006-01-02 15:04:05Z"),
 		"trace_id":          trace,
 		"correlation_id":    corr,
-		"error_uri":         s.url + "/error?code=" + fmt.Sprint(code),
+		"error_uri":         s.URL() + "/error?code=" + fmt.Sprint(code),
 	}
 	if suberror != "" {
 		body["suberror"] = suberror

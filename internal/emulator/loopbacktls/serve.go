@@ -105,3 +105,45 @@ func (r *StatusRecorder) Write(b []byte) (int, error) {
 
 // Unwrap lets http.ResponseController reach the connection (hijack, flush) underneath.
 func (r *StatusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// Endpoint is where an emulator serves once started, embedded by the Atlassian and identity
+// emulators' Servers: Listen starts it, URL is its root (https://127.0.0.1:PORT, "" before),
+// Authority its certificate authority, and Close is safe before Listen.
+type Endpoint struct {
+	l *Listener
+}
+
+// Listen serves h on loopback HTTPS at addr (Serve) in the background; its error names the
+// emulator.
+func (e *Endpoint) Listen(name string, a *Authority, addr string, h http.Handler) error {
+	l, err := Serve(a, addr, h)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	e.l = l
+	return nil
+}
+
+// URL is the root the emulator serves, https://127.0.0.1:PORT ("" before Listen).
+func (e *Endpoint) URL() string {
+	if e.l == nil {
+		return ""
+	}
+	return e.l.url
+}
+
+// Authority is the certificate authority the emulator serves with (nil before Listen).
+func (e *Endpoint) Authority() *Authority {
+	if e.l == nil {
+		return nil
+	}
+	return e.l.auth
+}
+
+// Close stops the emulator (Listener.Close); nothing to do before Listen.
+func (e *Endpoint) Close() error {
+	if e.l == nil {
+		return nil
+	}
+	return e.l.Close()
+}
