@@ -106,57 +106,48 @@ func (s *memSource) ReadTenant(context.Context) (directory.Tenant, []directory.D
 // snapshotDelta is what Graph's users, groups and members delta report from a to b.
 func snapshotDelta(a, b *directory.Snapshot) *directory.Delta {
 	d := &directory.Delta{}
-	au := map[string]directory.User{}
-	for _, u := range a.Users {
-		au[u.ID] = u
-	}
-	bu := map[string]bool{}
-	for _, u := range b.Users {
-		bu[u.ID] = true
-		if old, ok := au[u.ID]; !ok || old != u {
-			d.Users = append(d.Users, u)
-		}
-	}
-	for _, u := range a.Users {
-		if !bu[u.ID] {
-			d.RemovedUsers = append(d.RemovedUsers, u.ID)
-		}
-	}
-	ag := map[string]directory.Group{}
-	for _, g := range a.Groups {
-		ag[g.ID] = g
-	}
-	bg := map[string]bool{}
+	d.Users, d.RemovedUsers = diffByID(a.Users, b.Users, func(u directory.User) string { return u.ID },
+		func(old, u directory.User) bool { return old != u })
+	d.Groups, d.RemovedGroups = diffByID(a.Groups, b.Groups, func(g directory.Group) string { return g.ID },
+		func(old, g directory.Group) bool {
+			return old.DisplayName != g.DisplayName || !slices.Equal(old.GroupTypes, g.GroupTypes) ||
+				old.SecurityEnabled != g.SecurityEnabled || old.MailEnabled != g.MailEnabled
+		})
+	memberID := func(m directory.Member) string { return m.ID }
+	kept := func(directory.Member, directory.Member) bool { return false } // a member is there or not
 	for _, g := range b.Groups {
-		bg[g.ID] = true
-		old, ok := ag[g.ID]
-		if !ok || old.DisplayName != g.DisplayName || !slices.Equal(old.GroupTypes, g.GroupTypes) ||
-			old.SecurityEnabled != g.SecurityEnabled || old.MailEnabled != g.MailEnabled {
-			d.Groups = append(d.Groups, g)
+		added, _ := diffByID(a.Members[g.ID], b.Members[g.ID], memberID, kept)
+		for _, m := range added {
+			d.MembersAdded = append(d.MembersAdded, directory.MemberEdge{GroupID: g.ID, Member: m})
 		}
-		had := map[string]bool{}
-		for _, m := range a.Members[g.ID] {
-			had[m.ID] = true
-		}
-		has := map[string]bool{}
-		for _, m := range b.Members[g.ID] {
-			has[m.ID] = true
-			if !had[m.ID] {
-				d.MembersAdded = append(d.MembersAdded, directory.MemberEdge{GroupID: g.ID, Member: m})
-			}
-		}
-		for _, m := range a.Members[g.ID] {
-			if !has[m.ID] {
-				d.MembersRemoved = append(d.MembersRemoved, directory.MemberEdge{GroupID: g.ID, Member: m})
-			}
-		}
-	}
-	for _, g := range a.Groups {
-		if !bg[g.ID] {
-			d.RemovedGroups = append(d.RemovedGroups, g.ID)
+		gone, _ := diffByID(b.Members[g.ID], a.Members[g.ID], memberID, kept) // a's members b lacks
+		for _, m := range gone {
+			d.MembersRemoved = append(d.MembersRemoved, directory.MemberEdge{GroupID: g.ID, Member: m})
 		}
 	}
 	return d
+}
+
+// diffByID compares two lists by id: the items of b that are new or changed (changed says, given
+// the old one), in b's order, and the ids of a that b no longer has, in a's order.
+func diffByID[T any](a, b []T, id func(T) string, changed func(old, now T) bool) (upserted []T, removed []string) {
+	old := make(map[string]T, len(a))
+	for _, x := range a {
+		old[id(x)] = x
+	}
+	has := make(map[string]bool, len(b))
+	for _, x := range b {
+		has[id(x)] = true
+		if o, ok := old[id(x)]; !ok || changed(o, x) {
+			upserted = append(upserted, x)
+		}
+	}
+	for _, x := range a {
+		if !has[id(x)] {
+			removed = append(removed, id(x))
+		}
+	}
+	return upserted, removed
 }
 
 // memTarget is the SCIM side with Atlassian's uniqueness rules: userName (any case) and
@@ -212,25 +203,24 @@ func (t *memTarget) id(prefix string) string {
 	return fmt.Sprintf("%s%d", prefix, t.next)
 }
 
-// put adds a user or group made by hand in Atlassian (no write counted).
+// putUser and putGroup add a user or group made by hand in Atlassian (no write counted).
 func (t *memTarget) putUser(u User) User {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if u.ID == "" {
-		u.ID = t.id("su")
-	}
-	t.users[u.ID] = u
-	return u
+	return put(t, t.users, u, "su", func(u *User) *string { return &u.ID })
 }
 
 func (t *memTarget) putGroup(g Group) Group {
+	return put(t, t.groups, g, "sg", func(g *Group) *string { return &g.ID })
+}
+
+// put stores v in m under its id (id points at it), given a new one with prefix when it has none.
+func put[V any](t *memTarget, m map[string]V, v V, prefix string, id func(*V) *string) V {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if g.ID == "" {
-		g.ID = t.id("sg")
+	if p := id(&v); *p == "" {
+		*p = t.id(prefix)
 	}
-	t.groups[g.ID] = g
-	return g
+	m[*id(&v)] = v
+	return v
 }
 
 func sortedValues[V any](m map[string]V) []V {
@@ -256,49 +246,79 @@ func each[T any](err error, items []T, fn func(T) error) error {
 }
 
 func (t *memTarget) ListUsers(_ context.Context, fn func(User) error) error {
-	t.mu.Lock()
-	err := t.call("ListUsers", "", false)
-	us := sortedValues(t.users)
-	t.mu.Unlock()
-	return each(err, us, fn)
+	return list(t, "ListUsers", t.users, sameUser, fn)
 }
 
 func (t *memTarget) ListGroups(_ context.Context, fn func(Group) error) error {
-	t.mu.Lock()
-	err := t.call("ListGroups", "", false)
-	gs := sortedValues(t.groups)
-	for i := range gs {
-		gs[i] = withOwnMembers(gs[i])
-	}
-	t.mu.Unlock()
-	return each(err, gs, fn)
+	return list(t, "ListGroups", t.groups, withOwnMembers, fn)
 }
 
-func (t *memTarget) GetUser(_ context.Context, id string) (User, error) {
+// list is a list call: counted and the failure hook asked under the lock, then the objects of m
+// in id order, as copy hands them out, go to fn outside it.
+func list[V any](t *memTarget, call string, m map[string]V, copy func(V) V, fn func(V) error) error {
 	t.mu.Lock()
-	defer t.mu.Unlock()
-	if err := t.call("GetUser", id, false); err != nil {
-		return User{}, err
+	err := t.call(call, "", false)
+	vs := sortedValues(m)
+	for i := range vs {
+		vs[i] = copy(vs[i])
 	}
-	return lookup(t.users, id, func(u User) User { return u })
+	t.mu.Unlock()
+	return each(err, vs, fn)
+}
+
+// sameUser hands a user out as it is: a User holds no slices the caller could share.
+func sameUser(u User) User { return u }
+
+func (t *memTarget) GetUser(_ context.Context, id string) (User, error) {
+	return get(t, "GetUser", id, t.users, sameUser)
 }
 
 func (t *memTarget) GetGroup(_ context.Context, id string) (Group, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if err := t.call("GetGroup", id, false); err != nil {
-		return Group{}, err
-	}
-	return lookup(t.groups, id, withOwnMembers)
+	return get(t, "GetGroup", id, t.groups, withOwnMembers)
 }
 
-// lookup is the object of id in m as copy hands it out, or a 404.
-func lookup[V any](m map[string]V, id string, copy func(V) V) (V, error) {
-	if v, ok := m[id]; ok {
-		return copy(v), nil
+// ask is a read call: it is counted and the failure hook asked (under the lock), then f answers
+// with the object and whether there is one.
+func ask[V any](t *memTarget, call, key string, f func() (V, bool)) (V, bool, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if err := t.call(call, key, false); err != nil {
+		var zero V
+		return zero, false, err
 	}
-	var zero V
-	return zero, errMemNotFound
+	v, ok := f()
+	return v, ok, nil
+}
+
+// get reads the object of id in m as copy hands it out, or a 404.
+func get[V any](t *memTarget, call, id string, m map[string]V, copy func(V) V) (V, error) {
+	v, ok, err := ask(t, call, id, func() (V, bool) {
+		v, ok := m[id]
+		return copy(v), ok
+	})
+	if err == nil && !ok {
+		err = errMemNotFound
+	}
+	return v, err
+}
+
+// edit is a write call on the object of id in m: counted and the failure hook asked (under the
+// lock), a 404 when there is none; f changes a copy, stored back only when f succeeds.
+func edit[V any](t *memTarget, call, id string, m map[string]V, f func(*V) error) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if err := t.call(call, id, true); err != nil {
+		return err
+	}
+	v, ok := m[id]
+	if !ok {
+		return errMemNotFound
+	}
+	if err := f(&v); err != nil {
+		return err
+	}
+	m[id] = v
+	return nil
 }
 
 // withOwnMembers is g with its own member list: what a caller does to it stays out of the fake.
@@ -319,7 +339,7 @@ func where[V any](m map[string]V, match func(V) bool, copy func(V) V) (V, bool) 
 }
 
 func (t *memTarget) userWhere(match func(User) bool) (User, bool) {
-	return where(t.users, match, func(u User) User { return u })
+	return where(t.users, match, sameUser)
 }
 
 func (t *memTarget) groupNamed(name string) (Group, bool) {
@@ -327,33 +347,19 @@ func (t *memTarget) groupNamed(name string) (Group, bool) {
 }
 
 func (t *memTarget) FindUserByExternalID(_ context.Context, ext string) (User, bool, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if err := t.call("FindUserByExternalID", ext, false); err != nil {
-		return User{}, false, err
-	}
-	u, ok := t.userWhere(func(u User) bool { return u.ExternalID == ext })
-	return u, ok, nil
+	return ask(t, "FindUserByExternalID", ext, func() (User, bool) {
+		return t.userWhere(func(u User) bool { return u.ExternalID == ext })
+	})
 }
 
 func (t *memTarget) FindUserByUserName(_ context.Context, name string) (User, bool, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if err := t.call("FindUserByUserName", name, false); err != nil {
-		return User{}, false, err
-	}
-	u, ok := t.userWhere(func(u User) bool { return strings.EqualFold(u.UserName, name) })
-	return u, ok, nil
+	return ask(t, "FindUserByUserName", name, func() (User, bool) {
+		return t.userWhere(func(u User) bool { return strings.EqualFold(u.UserName, name) })
+	})
 }
 
 func (t *memTarget) FindGroupByDisplayName(_ context.Context, name string) (Group, bool, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if err := t.call("FindGroupByDisplayName", name, false); err != nil {
-		return Group{}, false, err
-	}
-	g, ok := t.groupNamed(name)
-	return g, ok, nil
+	return ask(t, "FindGroupByDisplayName", name, func() (Group, bool) { return t.groupNamed(name) })
 }
 
 func conflict(resource, attr, value string) error {
@@ -400,37 +406,21 @@ func setAttr(u *User, path, v string) error {
 }
 
 func (t *memTarget) PatchUser(_ context.Context, id string, changes []report.Change) error {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if err := t.call("PatchUser", id, true); err != nil {
-		return err
-	}
-	u, ok := t.users[id]
-	if !ok {
-		return errMemNotFound
-	}
-	for _, c := range changes {
-		if err := setAttr(&u, c.Attribute, c.New); err != nil {
-			return err
+	return edit(t, "PatchUser", id, t.users, func(u *User) error {
+		for _, c := range changes {
+			if err := setAttr(u, c.Attribute, c.New); err != nil {
+				return err
+			}
 		}
-	}
-	t.users[id] = u
-	return nil
+		return nil
+	})
 }
 
 func (t *memTarget) SetActive(_ context.Context, id string, active bool) error {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if err := t.call("SetActive", id, true); err != nil {
-		return err
-	}
-	u, ok := t.users[id]
-	if !ok {
-		return errMemNotFound
-	}
-	u.Active = active
-	t.users[id] = u
-	return nil
+	return edit(t, "SetActive", id, t.users, func(u *User) error {
+		u.Active = active
+		return nil
+	})
 }
 
 func (t *memTarget) CreateGroup(_ context.Context, name, ext string) (Group, error) {
@@ -453,20 +443,12 @@ func (t *memTarget) CreateGroup(_ context.Context, name, ext string) (Group, err
 }
 
 func (t *memTarget) members(call, id string, users []string, f func(*Group, string)) error {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if err := t.call(call, id, true); err != nil {
-		return err
-	}
-	g, ok := t.groups[id]
-	if !ok {
-		return errMemNotFound
-	}
-	for _, u := range users {
-		f(&g, u)
-	}
-	t.groups[id] = g
-	return nil
+	return edit(t, call, id, t.groups, func(g *Group) error {
+		for _, u := range users {
+			f(g, u)
+		}
+		return nil
+	})
 }
 
 func (t *memTarget) AddMembers(_ context.Context, id string, users []string) error {
