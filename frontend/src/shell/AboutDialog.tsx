@@ -3,27 +3,19 @@ import ModalDialog, { ModalBody, ModalFooter, ModalHeader, ModalTitle } from '@a
 import SectionMessage from '@atlaskit/section-message';
 import Textfield from '@atlaskit/textfield';
 import { useState } from 'react';
-import { AppService, toAppError, type app, type AppError } from '../features/api';
+import { AppService, type app } from '../features/api';
+import { useAction } from '../features/common/action';
 
 /** About the build, plus a round-trip check that the Go backend answers (Ping). */
 export function AboutDialog({ about, onClose }: { about: app.AboutInfo | null; onClose: () => void }) {
   const [message, setMessage] = useState('');
   const [reply, setReply] = useState<app.PingReply | null>(null);
-  const [error, setError] = useState<AppError | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
 
-  async function send() {
-    setBusy(true);
+  const send = () => {
     setReply(null);
-    setError(null);
-    try {
-      setReply(await AppService.Ping(message));
-    } catch (e) {
-      setError(toAppError(e));
-    } finally {
-      setBusy(false);
-    }
-  }
+    return run(async () => setReply(await AppService.Ping(message)));
+  };
 
   return (
     <ModalDialog onClose={onClose} width="medium" testId="about-dialog">

@@ -10,7 +10,8 @@ import Textfield from '@atlaskit/textfield';
 import { AdvancedEndpoints } from './Advanced';
 import { useEffect, useState } from 'react';
 import { PageLayout } from '../../shell/PageLayout';
-import { DirectoryService, toAppError, type AppError, type app, type backend } from '../api';
+import { DirectoryService, type app, type backend } from '../api';
+import { useAction } from '../common/action';
 import { ErrorMessage } from '../common/errors';
 import { useNav } from '../common/nav';
 import { ConnectionResult } from './ConnectionResult';
@@ -60,8 +61,7 @@ export function AddDirectory() {
   const [demo, setDemo] = useState<app.DemoConnection | null>(null);
   const [nameError, setNameError] = useState<string | undefined>();
   const [created, setCreated] = useState<backend.Directory | null>(null);
-  const [error, setError] = useState<AppError | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, run } = useAction();
 
   useEffect(() => {
     DirectoryService.List().then((ds) => setTaken((ds ?? []).map((d) => d.name)), () => {});
@@ -74,19 +74,12 @@ export function AddDirectory() {
     setStep(s);
   };
 
-  const create = async () => {
-    setBusy(true);
-    setError(null);
-    try {
+  const create = () =>
+    run(async () => {
       const d = created ? await DirectoryService.Update(created.id, input) : await DirectoryService.Create(input);
       setCreated(d);
       next('signin');
-    } catch (e) {
-      setError(toAppError(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   const stepIndex = order.indexOf(step);
   return (
@@ -255,19 +248,10 @@ export function AtlassianStep({
   nextLabel?: string;
 }) {
   const [result, setResult] = useState<import('../api').atlassian.ConnectionReport | null>(null);
-  const [error, setError] = useState<AppError | null>(null);
-  const [testing, setTesting] = useState(false);
-  const test = async () => {
-    setTesting(true);
-    setError(null);
+  const { busy: testing, error, run } = useAction();
+  const test = () => {
     setResult(null);
-    try {
-      setResult(await DirectoryService.TestConnection(directoryId, input));
-    } catch (e) {
-      setError(toAppError(e));
-    } finally {
-      setTesting(false);
-    }
+    return run(async () => setResult(await DirectoryService.TestConnection(directoryId, input)));
   };
   const fillDemo = () =>
     demo &&

@@ -1,6 +1,7 @@
 import { Checkbox } from '@atlaskit/checkbox';
 import { useEffect, useState } from 'react';
-import { DirectoryService, toAppError, type AppError } from '../api';
+import { DirectoryService, toAppError } from '../api';
+import { useAction } from '../common/action';
 import { ErrorMessage } from '../common/errors';
 
 /**
@@ -11,8 +12,7 @@ import { ErrorMessage } from '../common/errors';
 export function KeepSyncing({ directoryId, everyMinutes }: { directoryId: string; everyMinutes: number }) {
   const [installed, setInstalled] = useState(false);
   const [upToDate, setUpToDate] = useState(true);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<AppError | null>(null);
+  const { busy, error, setError, run } = useAction();
 
   useEffect(() => {
     let live = true;
@@ -27,12 +27,10 @@ export function KeepSyncing({ directoryId, everyMinutes }: { directoryId: string
     return () => {
       live = false;
     };
-  }, [directoryId, everyMinutes]);
+  }, [directoryId, everyMinutes, setError]);
 
-  const toggle = async (on: boolean) => {
-    setBusy(true);
-    setError(null);
-    try {
+  const toggle = (on: boolean) =>
+    run(async () => {
       if (on) {
         const st = await DirectoryService.KeepSyncing(directoryId, everyMinutes);
         setInstalled(st.installed);
@@ -41,12 +39,7 @@ export function KeepSyncing({ directoryId, everyMinutes }: { directoryId: string
         await DirectoryService.StopKeepSyncing(directoryId);
         setInstalled(false);
       }
-    } catch (e) {
-      setError(toAppError(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   return (
     <div data-testid="keep-syncing">

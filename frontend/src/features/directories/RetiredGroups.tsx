@@ -2,7 +2,8 @@ import Button from '@atlaskit/button/new';
 import SectionMessage from '@atlaskit/section-message';
 import Textfield from '@atlaskit/textfield';
 import { useState } from 'react';
-import { DirectoryService, toAppError, type AppError, type backend } from '../api';
+import { DirectoryService, type backend } from '../api';
+import { useAction } from '../common/action';
 import { ErrorMessage } from '../common/errors';
 import { formatCount } from '../common/format';
 
@@ -13,23 +14,15 @@ import { formatCount } from '../common/format';
  */
 export function RetiredGroups({ directoryId }: { directoryId: string }) {
   const [list, setList] = useState<backend.RetiredGroup[] | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<AppError | null>(null);
+  const { busy, error, run: act } = useAction();
   const [confirming, setConfirming] = useState<string | null>(null);
   const [typed, setTyped] = useState('');
-  const run = async (f: () => Promise<backend.RetiredGroup[]>) => {
-    setBusy(true);
-    setError(null);
-    try {
+  const run = (f: () => Promise<backend.RetiredGroup[]>) =>
+    act(async () => {
       setList(await f());
       setConfirming(null);
       setTyped('');
-    } catch (e) {
-      setError(toAppError(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
   return (
     <section className="panel" data-testid="retired-groups">
       <h3 className="subhead">Renamed groups still granting access</h3>

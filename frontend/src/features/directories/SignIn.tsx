@@ -4,6 +4,7 @@ import Spinner from '@atlaskit/spinner';
 import { useEffect, useRef, useState } from 'react';
 import { DirectoryService, EventsOn, events, toAppError, type AppError, type backend, type DeviceCode } from '../api';
 import { ErrorMessage } from '../common/errors';
+import { useAction } from '../common/action';
 import { useLoad } from '../common/loading';
 
 /**
@@ -104,21 +105,13 @@ export function SignIn({ directoryId, onSignedIn }: { directoryId: string; onSig
 /** Shows the signed-in tenant before anything else, so that a wrong tenant is caught early. */
 export function TenantCard({ directoryId, onSignedOut }: { directoryId: string; onSignedOut?: () => void }) {
   const { value: tenant, error } = useLoad(() => DirectoryService.Tenant(directoryId), [directoryId]);
-  const [signOutError, setSignOutError] = useState<AppError | null>(null);
-  const [signingOut, setSigningOut] = useState(false);
+  const { busy: signingOut, error: signOutError, run } = useAction();
   // The way out of a wrong tenant: forget this account, then sign in with another.
-  const signOut = async () => {
-    setSigningOut(true);
-    setSignOutError(null);
-    try {
+  const signOut = () =>
+    run(async () => {
       await DirectoryService.SignOut(directoryId);
       onSignedOut?.();
-    } catch (e) {
-      setSignOutError(toAppError(e));
-    } finally {
-      setSigningOut(false);
-    }
-  };
+    });
   if (error) return <ErrorMessage error={error} title="The tenant could not be read" />;
   if (!tenant) return <Spinner label="Reading the tenant" />;
   return (
