@@ -9,10 +9,11 @@ import SectionMessage from '@atlaskit/section-message';
 import Select from '@atlaskit/select';
 import Spinner from '@atlaskit/spinner';
 import Textfield from '@atlaskit/textfield';
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { useFlags } from '../../lib/flags';
 import { DirectoryService, toAppError, type AppError, type engine } from '../api';
 import { ErrorMessage } from '../common/errors';
+import { useAction } from '../common/action';
 import { Loading, useLoad } from '../common/loading';
 import { ClaimStatus } from '../common/status';
 import { LeaveScopeField } from './LeaveScopeField';
@@ -52,6 +53,18 @@ function draftKey(s: engine.Settings, protectedText: string): string {
   return JSON.stringify({ ...s, protectedGroups: parseNames(protectedText) });
 }
 
+/** One section of the settings page, a level-2 heading naming it (Atlassian's layout). */
+function SettingsSection({ id, title, children }: { id: string; title: string; children: ReactNode }) {
+  return (
+    <section className="settings-section" aria-labelledby={id}>
+      <Heading as="h2" size="small" id={id}>
+        {title}
+      </Heading>
+      {children}
+    </section>
+  );
+}
+
 export function SyncSettings({
   directoryId,
   running,
@@ -70,9 +83,8 @@ export function SyncSettings({
   const [s, setS] = useState<engine.Settings | null>(null);
   const { value: domains, error: domainError } = useLoad(async () => (await DirectoryService.Domains(directoryId)) ?? [], [directoryId]);
   const [error, setError] = useState<AppError | null>(null);
-  const [saveError, setSaveError] = useState<AppError | null>(null);
   const [protectedText, setProtectedText] = useState('');
-  const [saving, setSaving] = useState(false);
+  const { busy: saving, error: saveError, run } = useAction();
   const [saved, setSaved] = useState<engine.Settings | null>(null);
   const [askDelete, setAskDelete] = useState(false);
   const dirty = s !== null && saved !== null && draftKey(s, protectedText) !== draftKey(saved, (saved.protectedGroups ?? []).join(', '));
@@ -118,22 +130,14 @@ export function SyncSettings({
       return false;
     }
     setAskDelete(false);
-    setSaving(true);
-    setSaveError(null);
-    try {
+    return run(async () => {
       const got = await DirectoryService.SaveSettings(directoryId, { ...s, protectedGroups: parseNames(protectedText) });
       setS(got);
       setSaved(got);
       setProtectedText((got.protectedGroups ?? []).join(', '));
       flags.showSuccess('Settings saved', running ? 'Your changes apply to the next sync.' : 'Preview the changes before you sync.');
       onSaved();
-      return true;
-    } catch (e) {
-      setSaveError(toAppError(e));
-      return false;
-    } finally {
-      setSaving(false);
-    }
+    });
   };
   useEffect(() => {
     saveRef.current = save;
@@ -154,10 +158,7 @@ export function SyncSettings({
         </SectionMessage>
       )}
 
-      <section className="settings-section" aria-labelledby="set-status">
-        <Heading as="h2" size="small" id="set-status">
-          Set sync status
-        </Heading>
+      <SettingsSection id="set-status" title="Set sync status">
         <RadioGroup
           name="autoSync"
           value={s.autoSync ? 'on' : 'off'}
@@ -186,12 +187,9 @@ export function SyncSettings({
             <KeepSyncing directoryId={directoryId} everyMinutes={s.autoIntervalMinutes} />
           </div>
         )}
-      </section>
+      </SettingsSection>
 
-      <section className="settings-section" aria-labelledby="set-domains">
-        <Heading as="h2" size="small" id="set-domains">
-          Select domains to verify
-        </Heading>
+      <SettingsSection id="set-domains" title="Select domains to verify">
         <p className="muted">
           During a sync, only users from the domains you verify sync. Only domains with the Verified status in Entra qualify. External
           users always sync, whatever their domain.
@@ -259,12 +257,9 @@ export function SyncSettings({
           />
           </div>
         )}
-      </section>
+      </SettingsSection>
 
-      <section className="settings-section" aria-labelledby="set-users">
-        <Heading as="h2" size="small" id="set-users">
-          Select users to sync
-        </Heading>
+      <SettingsSection id="set-users" title="Select users to sync">
         <RadioGroup
           name="userMode"
           value={s.userMode}
@@ -284,12 +279,9 @@ export function SyncSettings({
           <Checkbox isChecked={s.includeExternal} onChange={(e) => set({ includeExternal: e.currentTarget.checked })} label="Sync external (guest) users whatever their domain" />
           <Checkbox isChecked={s.includeDisabled} onChange={(e) => set({ includeDisabled: e.currentTarget.checked })} label="Create accounts for users disabled in Entra (as deactivated accounts)" />
         </div>
-      </section>
+      </SettingsSection>
 
-      <section className="settings-section" aria-labelledby="set-safety">
-        <Heading as="h2" size="small" id="set-safety">
-          Safety
-        </Heading>
+      <SettingsSection id="set-safety" title="Safety">
         <p className="muted">A sync that would deactivate (or suspend) more users than either limit stops before writing, until you override it for that sync.</p>
         <div className="row-gap">
           <div>
@@ -351,7 +343,7 @@ export function SyncSettings({
             )}
           </div>
         </fieldset>
-      </section>
+      </SettingsSection>
 
       <div className="footer-buttons sticky-footer">
         {dirty && (
