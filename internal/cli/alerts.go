@@ -7,7 +7,6 @@ import (
 	"io"
 	"strings"
 
-	"github.com/idpsync/idpsync/internal/apperr"
 	"github.com/idpsync/idpsync/internal/backend"
 	"github.com/idpsync/idpsync/internal/config"
 )
@@ -33,16 +32,15 @@ then also POSTed there as JSON: {"text": "…", "version": 1, "idpsync": {…}}.
 
 // alertsArgs are the flags of every alerts subcommand.
 type alertsArgs struct {
-	dir    string
-	asJSON bool
+	dir     string
+	asJSON  bool
+	refused func() error
 }
 
 func (a *alertsArgs) register(fs *flag.FlagSet) {
 	fs.StringVar(&a.dir, "directory", "", "the directory `NAME` (any case) or id")
 	fs.BoolVar(&a.asJSON, "json", false, "show, test: print one JSON document on stdout instead of words")
-	fs.Func("url", refusedUsage, func(string) error {
-		return apperr.New(apperr.InvalidInput, "the webhook URL is a secret and is never taken from the command line")
-	})
+	a.refused = secretFlags(fs, "Pipe the URL into alerts set-webhook, or set IDPSYNC_WEBHOOK_URL.", "url")
 }
 
 func runAlerts(ctx context.Context, cfg config.Config, args []string, stdout, stderr io.Writer) int {
@@ -50,6 +48,10 @@ func runAlerts(ctx context.Context, cfg config.Config, args []string, stdout, st
 	p, code, ok := parseDirSub("alerts", "alerts needs show, test, set-webhook or remove-webhook", args, fa.register, &fa.dir, stdout, stderr)
 	if !ok {
 		return code
+	}
+	if err := fa.refused(); err != nil {
+		Fail(stderr, err)
+		return ExitUsage
 	}
 	sub, dir, asJSON := p.sub, &fa.dir, &fa.asJSON
 	b, d, code, ok := openDirectory(ctx, cfg, *dir, nil, stdout, stderr, *asJSON)

@@ -107,11 +107,12 @@ func newFlags(name string) *flag.FlagSet {
 const refusedUsage = "refused"
 
 // secretFlags refuses secrets on the command line: argv is readable by every user of the machine
-// (ps, /proc/PID/cmdline) and stays in shell history. The flags exist only to say so.
-func secretFlags(fs *flag.FlagSet) func() error {
+// (ps, /proc/PID/cmdline) and stays in shell history. The flags named exist only to say so; the
+// check it returns, run after parsing, is the invalid_input error naming those given, with
+// action (where the command takes the secret from instead).
+func secretFlags(fs *flag.FlagSet, action string, names ...string) func() error {
 	var given []string
-	for _, n := range []string{"scim-key", "scim-api-key", "org-key", "org-api-key", "api-key", "key", "webhook", "webhook-url-value"} {
-		n := n
+	for _, n := range names {
 		fs.Func(n, refusedUsage, func(string) error { given = append(given, "--"+n); return nil })
 	}
 	return func() error {
@@ -119,7 +120,7 @@ func secretFlags(fs *flag.FlagSet) func() error {
 			return nil
 		}
 		return apperr.New(apperr.InvalidInput, "%s: secrets are never taken from the command line (other users can read it in the process list, and the shell keeps it in its history)", strings.Join(given, ", ")).
-			WithAction("Pass the key on standard input (--scim-key-stdin, --org-key-stdin) or in IDPSYNC_SCIM_API_KEY / IDPSYNC_ORG_API_KEY.")
+			WithAction(action)
 	}
 }
 

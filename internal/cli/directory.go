@@ -61,7 +61,8 @@ func (a *dirArgs) register(fs *flag.FlagSet) {
 	fs.BoolVar(&a.noTest, "no-test", false, "add, edit: store without running the connection test first")
 	fs.BoolVar(&a.yes, "yes", false, "remove: do not ask (needed when not on a terminal)")
 	a.f.register(fs)
-	a.refused = secretFlags(fs)
+	a.refused = secretFlags(fs, "Pass the key on standard input (--scim-key-stdin, --org-key-stdin) or in IDPSYNC_SCIM_API_KEY / IDPSYNC_ORG_API_KEY.",
+		"scim-key", "scim-api-key", "org-key", "org-api-key", "api-key", "key", "webhook", "webhook-url-value")
 }
 
 // dirFieldFlags are the setup screens' text fields on the command line: each flag, its usage and
