@@ -530,19 +530,26 @@ func (s *memState) mapping(kind, entraID string) (Mapping, bool) {
 }
 
 func (s *memState) PutMappings(_ context.Context, _ string, ms []Mapping) error {
+	return s.unlessFrozen(func() error {
+		for _, m := range ms {
+			if m.SCIMID == "" {
+				delete(s.maps, m.Kind+"/"+m.EntraID)
+			} else {
+				s.maps[m.Kind+"/"+m.EntraID] = m
+			}
+		}
+		return nil
+	})
+}
+
+// unlessFrozen makes a write under the lock, or drops it once the state is frozen.
+func (s *memState) unlessFrozen(write func() error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.frozen {
 		return nil
 	}
-	for _, m := range ms {
-		if m.SCIMID == "" {
-			delete(s.maps, m.Kind+"/"+m.EntraID)
-		} else {
-			s.maps[m.Kind+"/"+m.EntraID] = m
-		}
-	}
-	return nil
+	return write()
 }
 
 func (s *memState) PutRun(ctx context.Context, r Run) error {
@@ -589,20 +596,17 @@ func (s *memState) JournalAdd(_ context.Context, runID string, es iter.Seq[Journ
 }
 
 func (s *memState) JournalMark(_ context.Context, runID string, es []JournalEntry) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.frozen {
-		return nil
-	}
-	for _, e := range es {
-		old, ok := s.journal[runID][e.Seq]
-		if !ok {
-			return errors.New("mark of an entry never added")
+	return s.unlessFrozen(func() error {
+		for _, e := range es {
+			old, ok := s.journal[runID][e.Seq]
+			if !ok {
+				return errors.New("mark of an entry never added")
+			}
+			old.State, old.Result = e.State, e.Result
+			s.journal[runID][e.Seq] = old
 		}
-		old.State, old.Result = e.State, e.Result
-		s.journal[runID][e.Seq] = old
-	}
-	return nil
+		return nil
+	})
 }
 
 func (s *memState) Journal(_ context.Context, runID, state string) ([]JournalEntry, error) {
