@@ -49,8 +49,7 @@ func groupFromWire(w http.ResponseWriter, body []byte) (wireGroup, bool) {
 
 // serveGroups answers /Groups (caller holds s.mu).
 func (s *Server) serveGroups(w http.ResponseWriter, r *http.Request, rest []string, body []byte) {
-	var g *group
-	route(w, r.Method, rest, "GROUP", func(id string) bool { g = s.groups[id]; return g != nil }, scimMethods{
+	route(w, r.Method, rest, "GROUP", s.groups, scimMethods[*group]{
 		list: func() { s.listGroups(w, r) },
 		create: func() {
 			in, ok := groupFromWire(w, body)
@@ -68,8 +67,8 @@ func (s *Server) serveGroups(w http.ResponseWriter, r *http.Request, rest []stri
 			}
 			reply(w, e, http.StatusCreated, func() any { return s.renderGroup(g) })
 		},
-		get: func() { writeJSON(w, 200, s.renderGroup(g)) },
-		put: func() {
+		get: func(g *group) { writeJSON(w, 200, s.renderGroup(g)) },
+		put: func(g *group) {
 			in, ok := groupFromWire(w, body)
 			if !ok {
 				return
@@ -88,7 +87,7 @@ func (s *Server) serveGroups(w http.ResponseWriter, r *http.Request, rest []stri
 			}
 			reply(w, e, 200, func() any { return s.renderGroup(g) })
 		},
-		patch: func() {
+		patch: func(g *group) {
 			ops, e := parsePatch(body)
 			ng := cloneGroup(g)
 			if e == nil {
@@ -103,7 +102,7 @@ func (s *Server) serveGroups(w http.ResponseWriter, r *http.Request, rest []stri
 			}
 			reply(w, e, http.StatusNoContent, nil)
 		},
-		del: func() { s.dropGroup(g) },
+		del: s.dropGroup,
 	})
 }
 
@@ -204,19 +203,13 @@ func (s *Server) isDefaultAccess(name string) bool {
 
 func (s *Server) patchGroup(orig, g *group, op patchOp) *scimErr {
 	if op.Path == "" {
-		if op.Op == "remove" {
-			return bad("noTarget", "remove needs a path")
-		}
-		var m map[string]json.RawMessage
-		if err := json.Unmarshal(op.Value, &m); err != nil {
-			return bad("invalidValue", "a value without a path must be an object")
-		}
-		for k, v := range m {
-			if e := s.patchGroup(orig, g, patchOp{Op: op.Op, Path: k, Value: v}); e != nil {
-				return e
+		subs, e := pathless(op)
+		for _, sub := range subs {
+			if e == nil {
+				e = s.patchGroup(orig, g, sub)
 			}
 		}
-		return nil
+		return e
 	}
 	path := strings.ToLower(op.Path)
 	switch path {

@@ -3,8 +3,9 @@ package atlassian
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -258,8 +259,7 @@ func userFromWire(body []byte) (*User, *scimErr) {
 
 // serveUsers answers /Users (caller holds s.mu).
 func (s *Server) serveUsers(w http.ResponseWriter, r *http.Request, rest []string, body []byte) {
-	var u *User
-	route(w, r.Method, rest, "USER", func(id string) bool { u = s.users[id]; return u != nil }, scimMethods{
+	route(w, r.Method, rest, "USER", s.users, scimMethods[*User]{
 		list: func() { s.listUsers(w, r) },
 		create: func() {
 			u, e := userFromWire(body)
@@ -268,15 +268,15 @@ func (s *Server) serveUsers(w http.ResponseWriter, r *http.Request, rest []strin
 			}
 			reply(w, e, http.StatusCreated, func() any { return s.renderUser(u) })
 		},
-		get: func() { writeJSON(w, 200, s.renderUser(u)) },
-		put: func() {
+		get: func(u *User) { writeJSON(w, 200, s.renderUser(u)) },
+		put: func(u *User) {
 			nu, e := userFromWire(body)
 			if e == nil {
 				e = s.replaceUser(u, nu)
 			}
 			reply(w, e, 200, func() any { return s.renderUser(s.users[u.ID]) })
 		},
-		patch: func() {
+		patch: func(u *User) {
 			ops, e := parsePatch(body)
 			if e == nil {
 				nu := u.clone()
@@ -291,21 +291,21 @@ func (s *Server) serveUsers(w http.ResponseWriter, r *http.Request, rest []strin
 			}
 			reply(w, e, 200, func() any { return s.renderUser(s.users[u.ID]) })
 		},
-		del: func() { s.deleteUser(u) },
+		del: s.deleteUser,
 	})
 }
 
 // scimMethods is what a SCIM resource type (Users, Groups) does for each request route sends it.
-type scimMethods struct {
-	list, create         func() // the collection: GET, POST
-	get, put, patch, del func() // one resource, found; del's answer is route's 204
+type scimMethods[T any] struct {
+	list, create         func()  // the collection: GET, POST
+	get, put, patch, del func(T) // the resource found; del's answer is route's 204
 }
 
 // route dispatches a request under /Users or /Groups as Atlassian's SCIM API answers it: GET
-// and POST on the collection (rest empty), GET, PUT, PATCH and DELETE on one resource that
-// found finds by the id in rest[0]; an unknown id is 404 "Resource [KIND]: id not found", any
-// other method 405.
-func route(w http.ResponseWriter, method string, rest []string, kind string, found func(id string) bool, m scimMethods) {
+// and POST on the collection (rest empty), GET, PUT, PATCH and DELETE on the resource of all
+// with the id in rest[0]; an unknown id is 404 "Resource [KIND]: id not found", any other
+// method 405.
+func route[T any](w http.ResponseWriter, method string, rest []string, kind string, all map[string]*T, m scimMethods[*T]) {
 	if len(rest) == 0 {
 		switch method {
 		case http.MethodGet:
@@ -317,19 +317,20 @@ func route(w http.ResponseWriter, method string, rest []string, kind string, fou
 		}
 		return
 	}
-	if !found(rest[0]) {
+	x := all[rest[0]]
+	if x == nil {
 		writeError(w, http.StatusNotFound, "", "Resource ["+kind+"]: "+rest[0]+" not found")
 		return
 	}
 	switch method {
 	case http.MethodGet:
-		m.get()
+		m.get(x)
 	case http.MethodPut:
-		m.put()
+		m.put(x)
 	case http.MethodPatch:
-		m.patch()
+		m.patch(x)
 	case http.MethodDelete:
-		m.del()
+		m.del(x)
 		w.WriteHeader(http.StatusNoContent)
 	default:
 		writeError(w, http.StatusMethodNotAllowed, "", "Method not allowed")
@@ -557,26 +558,37 @@ var stringFields = map[string]func(*User) *string{
 	strings.ToLower(schemaEnterprise) + ":organization": func(u *User) *string { return &u.Organization },
 }
 
+// pathless splits a PATCH operation without a path into one operation per attribute of its
+// value, which must be an object (RFC 7644 §3.5.2.1 and §3.5.2.3: without a path the value holds
+// the attributes to add or replace), in key order so that a refusal names the same attribute
+// every time (groups took Go's random map order before).
+func pathless(op patchOp) ([]patchOp, *scimErr) {
+	if op.Op == "remove" {
+		return nil, bad("noTarget", "remove needs a path")
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(op.Value, &m); err != nil {
+		return nil, bad("invalidValue", "a value without a path must be an object")
+	}
+	subs := make([]patchOp, 0, len(m))
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		subs = append(subs, patchOp{Op: op.Op, Path: k, Value: m[k]})
+	}
+	return subs, nil
+}
+
 // patchUser applies one operation to u (a copy; the caller commits it only if all succeed).
 func patchUser(u *User, op patchOp) *scimErr {
 	if op.Path == "" {
-		if op.Op == "remove" {
-			return bad("noTarget", "remove needs a path")
+		subs, e := pathless(op)
+		if e != nil {
+			return e
 		}
-		var m map[string]json.RawMessage
-		if err := json.Unmarshal(op.Value, &m); err != nil {
-			return bad("invalidValue", "a value without a path must be an object")
-		}
-		keys := make([]string, 0, len(m))
-		for k := range m {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			sub := patchOp{Op: op.Op, Path: k, Value: m[k]}
+		for _, sub := range subs {
+			k := sub.Path
 			if strings.EqualFold(k, "name") || strings.EqualFold(k, schemaEnterprise) {
 				var inner map[string]json.RawMessage
-				if err := json.Unmarshal(m[k], &inner); err != nil {
+				if err := json.Unmarshal(sub.Value, &inner); err != nil {
 					return bad("invalidValue", "%s must be an object", k)
 				}
 				for ik, iv := range inner {

@@ -184,6 +184,18 @@ func TestGroupsRules(t *testing.T) {
 		t.Fatalf("members %v", m["members"])
 	}
 	r.want(400, "invalidPath", "PATCH", "/Groups/"+g, patch(`{"op":"add","path":"members[value eq \"x\"]","value":"x"}`))
+	// Without a path (Entra's style) each attribute of the value is set, in key order: the
+	// refusal names the first bad one (displayName before externalId) and nothing is applied.
+	r.want(204, "", "PATCH", "/Groups/"+g, patch(`{"op":"replace","value":{"externalId":"G9","displayName":"Eng"}}`))
+	if st, _ := r.s.State().GroupByName("eng"); st.ExternalID != "G9" {
+		t.Fatalf("externalId %q after a path-less PATCH", st.ExternalID)
+	}
+	if m := r.want(400, "mutability", "PATCH", "/Groups/"+g, patch(`{"op":"replace","value":{"externalId":"G8","displayName":"Other"}}`)); !strings.Contains(m["detail"].(string), "Renaming") {
+		t.Fatal(m)
+	}
+	if st, _ := r.s.State().GroupByName("eng"); st.ExternalID != "G9" {
+		t.Fatalf("a refused PATCH applied externalId %q", st.ExternalID)
+	}
 	r.want(204, "", "PATCH", "/Groups/"+g, patch(`{"op":"remove","path":"members[value eq \"`+u+`\"]"}`))
 	if st, _ := r.s.State().GroupByName("eng"); len(st.Members) != 0 {
 		t.Fatal("not removed")
