@@ -131,27 +131,31 @@ func TestIssue14_05_DeviceCodeVerificationURLChecked(t *testing.T) {
 		}
 	}
 	// The documented pages pass, per cloud, and nothing else of another cloud does.
-	for _, tc := range []struct {
-		cloud directory.Cloud
-		url   string
-		ok    bool
-	}{
-		{directory.CloudGlobal, "https://microsoft.com/devicelogin", true},
-		{directory.CloudGlobal, "https://www.microsoft.com/devicelogin/", true},
-		{directory.CloudGlobal, "HTTPS://Microsoft.com/DeviceLogin", true},
-		{directory.CloudGlobal, "https://login.microsoftonline.com/common/oauth2/deviceauth", true},
-		{directory.CloudGlobal, "https://login.microsoftonline.us/common/oauth2/deviceauth", false},
-		{directory.CloudUSGov, "https://microsoft.com/deviceloginus", true},
-		{directory.CloudUSGov, "https://login.microsoftonline.us/common/oauth2/deviceauth", true},
-		{directory.CloudUSGov, "https://microsoft.com/devicelogin", false},
-		{directory.CloudChina, "https://microsoft.com/deviceloginchina", true},
-		{directory.CloudChina, "https://login.chinacloudapi.cn/common/oauth2/deviceauth", true},
-		{directory.CloudChina, "https://login.partner.microsoftonline.cn/common/oauth2/deviceauth", true},
-		{directory.CloudChina, "https://microsoft.com/devicelogin", false},
-		{directory.CloudGlobal, "https://microsoft.com/devicelogin/../../evil", false},
+	for cloud, pages := range map[directory.Cloud]struct{ allowed, refused []string }{
+		directory.CloudGlobal: {
+			allowed: []string{"https://microsoft.com/devicelogin", "https://www.microsoft.com/devicelogin/",
+				"HTTPS://Microsoft.com/DeviceLogin", "https://login.microsoftonline.com/common/oauth2/deviceauth"},
+			refused: []string{"https://login.microsoftonline.us/common/oauth2/deviceauth", "https://microsoft.com/devicelogin/../../evil"},
+		},
+		directory.CloudUSGov: {
+			allowed: []string{"https://microsoft.com/deviceloginus", "https://login.microsoftonline.us/common/oauth2/deviceauth"},
+			refused: []string{"https://microsoft.com/devicelogin"},
+		},
+		directory.CloudChina: {
+			allowed: []string{"https://microsoft.com/deviceloginchina", "https://login.chinacloudapi.cn/common/oauth2/deviceauth",
+				"https://login.partner.microsoftonline.cn/common/oauth2/deviceauth"},
+			refused: []string{"https://microsoft.com/devicelogin"},
+		},
 	} {
-		if got := auth.DeviceLoginURLAllowed(tc.cloud, "", tc.url); got != tc.ok {
-			t.Errorf("%s %q: allowed %v, want %v", tc.cloud, tc.url, got, tc.ok)
+		for _, u := range pages.allowed {
+			if !auth.DeviceLoginURLAllowed(cloud, "", u) {
+				t.Errorf("%s %q: refused, want allowed", cloud, u)
+			}
+		}
+		for _, u := range pages.refused {
+			if auth.DeviceLoginURLAllowed(cloud, "", u) {
+				t.Errorf("%s %q: allowed, want refused", cloud, u)
+			}
 		}
 	}
 }
