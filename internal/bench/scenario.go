@@ -13,6 +13,7 @@ import (
 	"github.com/idpsync/idpsync/internal/auth"
 	"github.com/idpsync/idpsync/internal/directory"
 	atlemu "github.com/idpsync/idpsync/internal/emulator/atlassian"
+	"github.com/idpsync/idpsync/internal/emulator/demo"
 	"github.com/idpsync/idpsync/internal/emulator/graph"
 	"github.com/idpsync/idpsync/internal/emulator/identity"
 	"github.com/idpsync/idpsync/internal/emulator/loopbacktls"
@@ -38,11 +39,7 @@ type rawRun struct {
 
 // env is one scenario's emulators.
 type env struct {
-	auth     *loopbacktls.Authority
-	t        *tenant.Tenant
-	id       *identity.Server
-	graph    *graph.Server
-	atl      *atlemu.Server
+	demo.Env // the emulators and the tenant (no browser or secrets: the bench signs in itself)
 	token    string
 	home     string
 	gen      time.Duration
@@ -69,16 +66,16 @@ func startEnv(ctx context.Context, sc scenario, o options) (*env, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &env{auth: a}
+	e := &env{Env: demo.Env{Authority: a}}
 	t0 := time.Now()
 	members := o.Members
 	if sc.Members > 0 {
 		members = sc.Members
 	}
-	e.t = tenant.Generate(tenant.Spec{Seed: o.Seed, Name: "contoso", Users: sc.Users, Groups: sc.Groups, Depth: o.Depth,
+	e.Tenant = tenant.Generate(tenant.Spec{Seed: o.Seed, Name: "contoso", Users: sc.Users, Groups: sc.Groups, Depth: o.Depth,
 		MembersPerGroup: members, GuestFraction: 0.03, DisabledFrac: 0.02})
 	e.gen = time.Since(t0)
-	snap := e.t.Snapshot()
+	snap := e.Tenant.Snapshot()
 	e.shape = shapeOf(snap)
 	guests, disabled, nested := 0, 0, 0
 	for _, u := range snap.Users {
@@ -106,29 +103,29 @@ func startEnv(ctx context.Context, sc scenario, o options) (*env, error) {
 	e.counts = fmt.Sprintf("%d users (%d guests, %d disabled), %d groups, %d direct memberships (%d of them nested groups), depth %d, %d verified + %d unverified domains",
 		len(snap.Users), guests, disabled, len(snap.Groups), e.directMs, nested, o.Depth, verified, len(snap.Domains)-verified)
 
-	admin := "admin@" + e.t.Org().InitialDomain
-	e.id, err = identity.New(identity.Options{Authority: a, AccessTokenLifetime: 3 * time.Hour,
-		Accounts: []identity.Account{{UPN: admin, Name: "Bench Admin", TenantID: e.t.ID, Admin: true}}})
+	admin := "admin@" + e.Tenant.Org().InitialDomain
+	e.Identity, err = identity.New(identity.Options{Authority: a, AccessTokenLifetime: 3 * time.Hour,
+		Accounts: []identity.Account{{UPN: admin, Name: "Bench Admin", TenantID: e.Tenant.ID, Admin: true}}})
 	if err != nil {
 		return nil, err
 	}
-	if err := e.id.Start(); err != nil {
+	if err := e.Identity.Start(); err != nil {
 		return nil, err
 	}
 	verify := func(tok string) (graph.Principal, error) {
-		c, err := e.id.Verify(tok)
+		c, err := e.Identity.Verify(tok)
 		if err != nil {
 			return graph.Principal{}, err
 		}
 		return graph.Principal{AppID: c.AppID, TenantID: c.TenantID, Scopes: c.Scopes}, nil
 	}
-	e.graph = graph.New(graph.Options{Tenant: e.t, Verify: verify, Authority: a, Latency: o.GraphLatency,
+	e.Graph = graph.New(graph.Options{Tenant: e.Tenant, Verify: verify, Authority: a, Latency: o.GraphLatency,
 		ThrottleLimit: o.GraphRU, ThrottleWindow: o.GraphWindow, DeltaPageSize: o.GraphDeltaPage})
-	if err := e.graph.Start(); err != nil {
+	if err := e.Graph.Start(); err != nil {
 		e.close()
 		return nil, err
 	}
-	if e.atl, err = startAtlassian(a, sc, o); err != nil {
+	if e.Atlassian, err = startAtlassian(a, sc, o); err != nil {
 		e.close()
 		return nil, err
 	}
@@ -140,9 +137,9 @@ func startEnv(ctx context.Context, sc scenario, o options) (*env, error) {
 	// emulator, whose browser signs the admin in. The sync processes then use that access token
 	// as an admin's static token (what IDPSYNC_GRAPH_TOKEN does), so that every one of them does
 	// not repeat the sign-in.
-	ac, err := auth.New(auth.Config{DirectoryID: "bench", ClientID: e.id.ClientID(), Cloud: directory.CloudGlobal, Tenant: e.t.ID,
-		AuthorityURL: e.id.URL(), GraphURL: e.graph.URL() + "/v1.0", HTTPClient: a.Client(), Secrets: keychain.NewMemory(),
-		CacheDir: e.home, OpenURL: identity.NewBrowser(e.id).Open})
+	ac, err := auth.New(auth.Config{DirectoryID: "bench", ClientID: e.Identity.ClientID(), Cloud: directory.CloudGlobal, Tenant: e.Tenant.ID,
+		AuthorityURL: e.Identity.URL(), GraphURL: e.Graph.URL() + "/v1.0", HTTPClient: a.Client(), Secrets: keychain.NewMemory(),
+		CacheDir: e.home, OpenURL: identity.NewBrowser(e.Identity).Open})
 	if err != nil {
 		e.close()
 		return nil, err
@@ -159,15 +156,7 @@ func startEnv(ctx context.Context, sc scenario, o options) (*env, error) {
 }
 
 func (e *env) close() {
-	if e.atl != nil {
-		_ = e.atl.Close()
-	}
-	if e.graph != nil {
-		e.graph.Close()
-	}
-	if e.id != nil {
-		_ = e.id.Close()
-	}
+	e.Env.Close()
 	if e.home != "" {
 		_ = os.RemoveAll(e.home)
 	}
@@ -175,9 +164,9 @@ func (e *env) close() {
 
 func (e *env) config(label string, sc scenario, o options, atl *atlemu.Server, home string, naive bool) childConfig {
 	s := o.settings(naive, sc.Raised)
-	return childConfig{Label: label, Home: home, DirectoryID: "bench", GraphURL: e.graph.URL() + "/v1.0", Token: e.token,
-		SCIMURL: atl.SCIMURL(), SCIMKey: atl.APIKey(), CAPEM: e.auth.PEM, Settings: s,
-		ConfirmTenant: e.t.Org().ID, ConfirmDomains: engine.SyncDomains(e.t.DomainList(), s), Naive: naive}
+	return childConfig{Label: label, Home: home, DirectoryID: "bench", GraphURL: e.Graph.URL() + "/v1.0", Token: e.token,
+		SCIMURL: atl.SCIMURL(), SCIMKey: atl.APIKey(), CAPEM: e.Authority.PEM, Settings: s,
+		ConfirmTenant: e.Tenant.Org().ID, ConfirmDomains: engine.SyncDomains(e.Tenant.DomainList(), s), Naive: naive}
 }
 
 // copyHome copies an app data folder (store, snapshots; not the reports, which only grow) for a
@@ -212,13 +201,13 @@ func copyHome(from string) (string, error) {
 
 // runOne runs one sync in a child and turns it into table rows.
 func (e *env) runOne(ctx context.Context, sc scenario, run string, cfg childConfig, atl *atlemu.Server, o options, changes string) ([]row, rawRun, error) {
-	g0 := e.graph.Counters()
+	g0 := e.Graph.Counters()
 	a0 := atl.StatusCount(429)
 	t0 := time.Now()
 	fmt.Fprintf(os.Stderr, "bench: %s %s: running…\n", sc.Name, run)
 	res, err := spawn(ctx, cfg)
 	wall := time.Since(t0)
-	g1 := e.graph.Counters()
+	g1 := e.Graph.Counters()
 	rr := rawRun{Scenario: sc.Name, Run: run, Child: res, GraphUnits: g1.Units - g0.Units, GraphThrott: g1.Throttled - g0.Throttled,
 		Atl429: atl.StatusCount(429) - a0, Wall: wall.Seconds(), Changes: changes, Limit: o.AtlRate, Users: sc.Users, Shape: e.shape}
 	if err != nil {
@@ -252,11 +241,11 @@ func runScenario(ctx context.Context, sc scenario, o options) ([]row, []rawRun, 
 		rows = append(rows, rs...)
 		return err
 	}
-	if err := add(e.runOne(ctx, sc, "initial", e.config(sc.Name+" initial", sc, o, e.atl, e.home, false), e.atl, o, "")); err != nil || sc.InitialOnly {
+	if err := add(e.runOne(ctx, sc, "initial", e.config(sc.Name+" initial", sc, o, e.Atlassian, e.home, false), e.Atlassian, o, "")); err != nil || sc.InitialOnly {
 		return rows, raws, err
 	}
 	if sc.Naive {
-		atl, err := startAtlassian(e.auth, sc, o)
+		atl, err := startAtlassian(e.Authority, sc, o)
 		if err != nil {
 			return rows, raws, err
 		}
@@ -271,7 +260,7 @@ func runScenario(ctx context.Context, sc scenario, o options) ([]row, []rawRun, 
 			return rows, raws, err
 		}
 	}
-	if err := add(e.runOne(ctx, sc, "no change", e.config(sc.Name+" no change", sc, o, e.atl, e.home, false), e.atl, o, "")); err != nil {
+	if err := add(e.runOne(ctx, sc, "no change", e.config(sc.Name+" no change", sc, o, e.Atlassian, e.home, false), e.Atlassian, o, "")); err != nil {
 		return rows, raws, err
 	}
 	changes := o.Changes
@@ -286,8 +275,8 @@ func runScenario(ctx context.Context, sc scenario, o options) ([]row, []rawRun, 
 		if err != nil || frac <= 0 {
 			return rows, raws, fmt.Errorf("bad -changes entry %q", f)
 		}
-		ch := e.t.Mutate(frac, o.Seed*1000+uint64(i)+1)
-		e.shape = shapeOf(e.t.Snapshot())
+		ch := e.Tenant.Mutate(frac, o.Seed*1000+uint64(i)+1)
+		e.shape = shapeOf(e.Tenant.Snapshot())
 		desc := fmt.Sprintf("+%d users, %d updated (%d renamed, %d disabled), %d deleted, +%d/-%d memberships, +%d groups, %d renamed, %d deleted",
 			len(ch.AddedUsers), len(ch.UpdatedUsers), len(ch.RenamedUsers), len(ch.DisabledUsers), len(ch.RemovedUsers),
 			len(ch.MembersAdded), len(ch.MembersRemoved), len(ch.AddedGroups), len(ch.UpdatedGroups), len(ch.RemovedGroups))
@@ -301,7 +290,7 @@ func runScenario(ctx context.Context, sc scenario, o options) ([]row, []rawRun, 
 			}
 		}
 		run := "incr " + pct(frac)
-		if err := add(e.runOne(ctx, sc, run, e.config(sc.Name+" "+run, sc, o, e.atl, e.home, false), e.atl, o, desc)); err != nil {
+		if err := add(e.runOne(ctx, sc, run, e.config(sc.Name+" "+run, sc, o, e.Atlassian, e.home, false), e.Atlassian, o, desc)); err != nil {
 			return rows, raws, err
 		}
 		if fullHome != "" {
@@ -309,9 +298,9 @@ func runScenario(ctx context.Context, sc scenario, o options) ([]row, []rawRun, 
 			// brought up to date, so its apply has (almost) nothing left to write: its time is a
 			// lower bound of a full reconcile's, and the ratio to the incremental run an
 			// understatement.
-			cfg := e.config(sc.Name+" full "+pct(frac), sc, o, e.atl, fullHome, false)
+			cfg := e.config(sc.Name+" full "+pct(frac), sc, o, e.Atlassian, fullHome, false)
 			cfg.Full = true
-			err := add(e.runOne(ctx, sc, "full "+pct(frac), cfg, e.atl, o, desc))
+			err := add(e.runOne(ctx, sc, "full "+pct(frac), cfg, e.Atlassian, o, desc))
 			_ = os.RemoveAll(fullHome)
 			if err != nil {
 				return rows, raws, err
