@@ -17,7 +17,7 @@ export async function openDirectory(page, url) {
 }
 
 // Walks the add flow up to the Atlassian step, with the demo's values filled in.
-async function toAtlassianStep(page, url, name) {
+export async function toAtlassianStep(page, url, name) {
   await open(page, url, 'identity-providers');
   await page.getByTestId('add-idp').first().click();
   await page.getByTestId('provider-azure').click();
@@ -27,7 +27,7 @@ async function toAtlassianStep(page, url, name) {
   await page.getByTestId('fill-demo').click();
 }
 
-async function conflictNames(page) {
+export async function conflictNames(page) {
   const d = await page.evaluate(() => window.go.app.DirectoryService.DemoDefaults());
   if (!d.demo || !d.conflictGroups || d.conflictGroups.length < 2) throw new Error(`demo mode is off or has no conflict groups: ${JSON.stringify(d)}`);
   return d.conflictGroups;

@@ -75,10 +75,10 @@ export function SkipLine({ skip }: { skip: report.Skip }) {
       <span className="op-object" title={skip.object.name} data-testid="skip-name">
         {skip.object.name || <span className="muted">(no name)</span>}
       </span>
-      <span className="muted" title={skip.object.email}>
+      <span className="muted" title={skip.object.email} data-testid="skip-email">
         {skip.object.email || '—'}
       </span>
-      <span>{objectTypeText(skip.object.type)}</span>
+      <span data-testid="skip-type">{objectTypeText(skip.object.type)}</span>
       <span title={`${why}${skip.detail ? ` (${skip.detail})` : ''} · ${skip.reason}`} data-testid="skip-reason">
         {why}
         {skip.detail && <span className="muted small"> ({skip.detail})</span>}
