@@ -42,3 +42,26 @@ func TestSuspendInWords(t *testing.T) {
 		}
 	}
 }
+
+// The settings line says the domain and user modes in the Sync settings screen's words, and a
+// mode this version does not know (a file from another version) as itself, terminal-safe.
+func TestSettingsWordsSayTheModes(t *testing.T) {
+	for _, tc := range []struct {
+		st   Settings
+		want []string
+	}{
+		{Settings{DomainMode: "specific", UserMode: "groups"}, []string{"only specific domains; specific groups and their users;"}},
+		{Settings{DomainMode: "all", UserMode: "all"}, []string{"all verified domains; all users and groups;"}},
+		{Settings{DomainMode: "some\x1b[2J", UserMode: ""}, []string{"domains some", "; users " + orDash(""), "[2J"}},
+	} {
+		got := settingsWords(tc.st)
+		for _, w := range tc.want {
+			if !strings.Contains(got, w) {
+				t.Errorf("%+v: %q lacks %q", tc.st, got, w)
+			}
+		}
+		if strings.Contains(got, "\x1b") {
+			t.Errorf("%+v: an escape reached the line: %q", tc.st, got)
+		}
+	}
+}
