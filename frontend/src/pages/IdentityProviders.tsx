@@ -1,6 +1,7 @@
 import Breadcrumbs, { BreadcrumbsItem } from '@atlaskit/breadcrumbs';
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { DirectoryService } from '../features/api';
+import { useLoad } from '../features/common/loading';
 import { PageLayout } from '../shell/PageLayout';
 import { NavContext, type View } from '../features/common/nav';
 import { AddDirectory } from '../features/directories/AddDirectory';
@@ -10,17 +11,9 @@ import { ReportView } from '../features/reports/ReportView';
 
 /** The report's way back to its directory, named as the directory is (it said "Directory"). */
 function DirectoryCrumb({ id, onClick }: { id: string; onClick: () => void }) {
-  const [name, setName] = useState('');
-  useEffect(() => {
-    let live = true;
-    DirectoryService.Get(id).then(
-      (d) => live && setName(d.name),
-      () => live && setName('Identity provider directory'), // deleted meanwhile: still a way back
-    );
-    return () => {
-      live = false;
-    };
-  }, [id]);
+  const { value: d, error } = useLoad(() => DirectoryService.Get(id), [id]);
+  // Deleted meanwhile: still a way back.
+  const name = d?.name ?? (error ? 'Identity provider directory' : '');
   return <BreadcrumbsItem text={name || '…'} onClick={onClick} testId="crumb-directory" />;
 }
 

@@ -1,12 +1,11 @@
 import Button from '@atlaskit/button/new';
 import DynamicTable from '@atlaskit/dynamic-table';
 import EmptyState from '@atlaskit/empty-state';
-import { useEffect, useState } from 'react';
 import { DirectoryIllustration } from '../../shell/Illustration';
 import { PageLayout } from '../../shell/PageLayout';
-import { DirectoryService, toAppError, type AppError, type backend } from '../api';
+import { DirectoryService } from '../api';
 import { ErrorMessage } from '../common/errors';
-import { Loading } from '../common/loading';
+import { Loading, useLoad } from '../common/loading';
 import { formatDate, plural } from '../common/format';
 import { useNav } from '../common/nav';
 import { DirectoryStatus } from '../common/status';
@@ -25,19 +24,7 @@ const head = {
 /** Security > Identity providers: the organization's directories, or the empty state. */
 export function DirectoryList() {
   const nav = useNav();
-  const [dirs, setDirs] = useState<backend.Directory[] | null>(null);
-  const [error, setError] = useState<AppError | null>(null);
-
-  useEffect(() => {
-    let live = true;
-    DirectoryService.List().then(
-      (d) => live && setDirs(d ?? []),
-      (e) => live && setError(toAppError(e)),
-    );
-    return () => {
-      live = false;
-    };
-  }, []);
+  const { value: dirs, error } = useLoad(async () => (await DirectoryService.List()) ?? [], []);
 
   const add = (
     <Button appearance="primary" onClick={() => nav({ kind: 'add' })} testId="add-idp">

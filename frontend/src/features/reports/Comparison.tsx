@@ -1,9 +1,10 @@
 import SectionMessage from '@atlaskit/section-message';
 import Spinner from '@atlaskit/spinner';
 import Textfield from '@atlaskit/textfield';
-import { useEffect, useMemo, useState } from 'react';
-import { ReportService, toAppError, type AppError, type app, type report } from '../api';
+import { useMemo, useState } from 'react';
+import { ReportService, type app, type report } from '../api';
 import { ErrorMessage } from '../common/errors';
+import { useLoad } from '../common/loading';
 import { formatCount, formatDate, labelOf, plural } from '../common/format';
 import { VirtualList } from '../common/PagedList';
 import { objectTypeText, skipReasonText } from '../common/ops';
@@ -32,19 +33,8 @@ export function describeDiff(o: report.ObjectDiff): string {
 
 /** What changed between two reports, per user and group. */
 export function Comparison({ older, newer }: { older: app.ReportHandle; newer: app.ReportHandle }) {
-  const [cmp, setCmp] = useState<app.Comparison | null>(null);
-  const [error, setError] = useState<AppError | null>(null);
+  const { value: cmp, error } = useLoad(() => ReportService.Compare(older.id, newer.id), [older.id, newer.id]);
   const [filter, setFilter] = useState('');
-  useEffect(() => {
-    let live = true;
-    ReportService.Compare(older.id, newer.id).then(
-      (c) => live && setCmp(c),
-      (e) => live && setError(toAppError(e)),
-    );
-    return () => {
-      live = false;
-    };
-  }, [older.id, newer.id]);
   const objects = useMemo(() => {
     const f = filter.trim().toLowerCase();
     const all = cmp?.diff?.objects ?? [];
