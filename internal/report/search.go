@@ -199,8 +199,22 @@ func (x *searchIndex) each(ts []string, stop func() bool, fn func(i int)) bool {
 	if (any | nums) != all {
 		return true // some term is in no part and no Seq: nothing matches
 	}
+	if len(ts) <= 8 {
+		// A byte per part: at L the masks of ~110 k parts are 110 KB, which stay in cache as
+		// the scan reads them in the rows' random user order, where 880 KB of uint64s do not.
+		small := make([]uint8, len(masks))
+		for k, m := range masks {
+			small[k] = uint8(m)
+		}
+		return scan(x, small, uint8(all), uint8(nums), ts, stop, fn)
+	}
+	return scan(x, masks, all, nums, ts, stop, fn)
+}
+
+// scan is each's pass over the rows, with masks of one byte (up to 8 terms) or eight.
+func scan[M uint8 | uint64](x *searchIndex, masks []M, all, nums M, ts []string, stop func() bool, fn func(i int)) bool {
 	num := []byte("0")
-	var mo, mg, mr uint64 // the masks of the entry's object, group and rest, kept while they repeat
+	var mo, mg, mr M // the masks of the entry's object, group and rest, kept while they repeat
 	if len(masks) > 0 {
 		mo, mr = masks[0], masks[0] // the ids before the first entry are 0 (add)
 	}
@@ -238,8 +252,8 @@ func (x *searchIndex) each(ts []string, stop func() bool, fn func(i int)) bool {
 				num = strconv.AppendInt(num[:0], int64(x.seq[i]), 10)
 			}
 			for j, t := range ts {
-				if nums&(1<<j) != 0 && bytes.Contains(num, []byte(t)) {
-					m |= 1 << j
+				if nums&(M(1)<<j) != 0 && bytes.Contains(num, []byte(t)) {
+					m |= M(1) << j
 				}
 			}
 		}
