@@ -146,7 +146,7 @@ func New(cfg Config) (*Reader, error) {
 		}
 	}
 	hc := &http.Client{
-		Transport: khttp.NewCustomTransportWithParentTransport(&countingTransport{next: cfg.Transport, c: &r.count, pace: r.pace}, mw...),
+		Transport: khttp.NewCustomTransportWithParentTransport(&countingTransport{next: cfg.Transport, c: &r.count, pace: r.pace, tokens: cfg.Tokens}, mw...),
 		// kiota's redirect handler follows redirects itself (dropping the token on a host change).
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		Timeout:       cfg.RequestTimeout,
@@ -168,15 +168,30 @@ func (r *Reader) Counters() Counters {
 
 // countingTransport sits under the middleware so it sees (and paces) every attempt, retries
 // included.
+//
+// kiota attaches the bearer token before its middleware, so an attempt that waited (for the
+// pacer's budget, or kiota's retry sleep after a 429/503/504, which marks the retry with a
+// Retry-Attempt header) would go out with the token taken before the wait. With real tokens,
+// which MSAL renews 5 minutes before they expire, that matters only after a long hold; with the
+// 3 s tokens of TestTokenExpiryMidReadAndMidApply it made Graph answer 401 on a loaded machine.
+// Such an attempt takes the token again, just before the wire (the token client memoizes it, so
+// this costs nothing while the token is fresh).
 type countingTransport struct {
-	next http.RoundTripper
-	c    *counters
-	pace *pacer
+	next   http.RoundTripper
+	c      *counters
+	pace   *pacer
+	tokens absauth.AccessTokenProvider
 }
 
 func (t *countingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if err := t.pace.wait(req.Context(), EstimateUnits(req.URL)); err != nil {
+	waited, err := t.pace.wait(req.Context(), EstimateUnits(req.URL))
+	if err != nil {
 		return nil, err
+	}
+	if (waited || req.Header.Get("Retry-Attempt") != "") && req.Header.Get("Authorization") != "" {
+		if req, err = t.freshToken(req); err != nil {
+			return nil, err
+		}
 	}
 	t.c.requests.Add(1)
 	resp, err := t.next.RoundTrip(req)
@@ -191,6 +206,20 @@ func (t *countingTransport) RoundTrip(req *http.Request) (*http.Response, error)
 		}
 	}
 	return resp, err
+}
+
+// freshToken is req (cloned: a RoundTripper leaves its request alone) with the token taken now.
+func (t *countingTransport) freshToken(req *http.Request) (*http.Request, error) {
+	tok, err := t.tokens.GetAuthorizationToken(req.Context(), req.URL, nil)
+	if err != nil {
+		return nil, err
+	}
+	if tok == "" { // a host the provider does not serve: kiota sent it no token either
+		return req, nil
+	}
+	req = req.Clone(req.Context())
+	req.Header.Set("Authorization", "Bearer "+tok)
+	return req, nil
 }
 
 // EstimateUnits is Graph's published resource-unit cost of a GET (identity and access service):

@@ -88,8 +88,8 @@ func (p *pacer) sawUsers(n int) {
 	}
 }
 
-// wait reserves cost units and sleeps until they are covered.
-func (p *pacer) wait(ctx context.Context, cost int) error {
+// wait reserves cost units and sleeps until they are covered; waited says whether it slept.
+func (p *pacer) wait(ctx context.Context, cost int) (waited bool, err error) {
 	p.mu.Lock()
 	now := p.now()
 	rate := p.capacity * paceMargin * p.scale / budgetWindow.Seconds()
@@ -102,14 +102,14 @@ func (p *pacer) wait(ctx context.Context, cost int) error {
 	wait = max(wait, p.until.Sub(now))
 	p.mu.Unlock()
 	if wait <= 0 {
-		return nil
+		return false, nil
 	}
 	t := time.NewTimer(wait)
 	defer t.Stop()
 	select {
 	case <-t.C:
-		return nil
+		return true, nil
 	case <-ctx.Done():
-		return ctx.Err()
+		return true, ctx.Err()
 	}
 }
