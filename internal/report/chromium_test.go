@@ -435,11 +435,7 @@ func TestHTMLInChromium(t *testing.T) {
 }
 
 func TestHTMLInChromiumVirtualizes100kRows(t *testing.T) {
-	r := genHeader()
-	if err := genReport(20000, 80000, 200, func(op *Operation) error { r.Operations = append(r.Operations, *op); return nil },
-		func(s *Skip) error { r.Skips = append(r.Skips, *s); return nil }); err != nil {
-		t.Fatal(err)
-	}
+	r := genInMemory(t, 20000, 80000, 200)
 	r.Counts = TallyCounts(r.Operations)
 	total := len(r.Operations)
 	path := writeHTMLFile(t, t.TempDir(), r)

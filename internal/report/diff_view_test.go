@@ -38,11 +38,7 @@ func TestDiff(t *testing.T) {
 }
 
 func TestViewPagesAndFilters(t *testing.T) {
-	r := genHeader()
-	if err := genReport(1000, 5000, 50, func(op *Operation) error { r.Operations = append(r.Operations, *op); return nil },
-		func(s *Skip) error { r.Skips = append(r.Skips, *s); return nil }); err != nil {
-		t.Fatal(err)
-	}
+	r := genInMemory(t, 1000, 5000, 50)
 	v := NewView(r, nil)
 	s := v.Summary()
 	if s.Operations != 6050 || s.Failed != 11 || s.Skips != 10 {

@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"testing"
 	"time"
 )
 
@@ -101,6 +102,17 @@ func genReport(users, memberships, groups int, op func(*Operation) error, sk fun
 		}
 	}
 	return nil
+}
+
+// genInMemory is a generated run held whole in memory (genReport's rows under genHeader).
+func genInMemory(t *testing.T, users, memberships, groups int) *Report {
+	t.Helper()
+	r := genHeader()
+	if err := genReport(users, memberships, groups, func(op *Operation) error { r.Operations = append(r.Operations, *op); return nil },
+		func(s *Skip) error { r.Skips = append(r.Skips, *s); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	return r
 }
 
 // genHeader is the header of a generated run.

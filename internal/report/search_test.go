@@ -233,11 +233,7 @@ func TestNewestQuerySupersedesTheOlder(t *testing.T) {
 // Seqs that are their ordinal + 1 (as a plan's are) are not stored: numeric terms are matched
 // against the ordinals, counted in decimal as the scan goes.
 func TestIndexedSearchOfOrdinalSeqs(t *testing.T) {
-	r := genHeader()
-	if err := genReport(300, 900, 30, func(op *Operation) error { r.Operations = append(r.Operations, *op); return nil },
-		func(s *Skip) error { r.Skips = append(r.Skips, *s); return nil }); err != nil {
-		t.Fatal(err)
-	}
+	r := genInMemory(t, 300, 900, 30)
 	r.Counts = TallyCounts(r.Operations)
 	indexed, scan, mem := searchViews(t, r)
 	if indexed.opsIdx.seq != nil {
