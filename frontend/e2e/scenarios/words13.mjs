@@ -14,7 +14,7 @@ function expectSingular(text, noun, what) {
 }
 
 // A stable code (read_tenant, add_members, domain_not_selected) is not a word the admin reads.
-function expectNoCode(text, what) {
+export function expectNoCode(text, what) {
   const code = /\b[a-z]+(_[a-z]+)+\b/.exec(text);
   if (code) throw new Error(`${what}: the code ${code[0]} on screen in ${JSON.stringify(text)}`);
 }
