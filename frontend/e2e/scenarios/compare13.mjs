@@ -106,7 +106,7 @@ export const compare13 = [
         await page.getByTestId('tab-skips').click();
         await page.getByTestId('skips-search').fill(user.email);
         const reason = page.getByTestId('skips-list').locator('[data-testid="skip-row"]').filter({ hasText: user.email }).first().locator('[data-testid="skip-reason"]');
-        await reason.waitFor({ timeout: 30000 });
+        await reason.waitFor({ state: 'attached', timeout: 30000 }); // its drawing is words13's check
         words = ((await reason.textContent()) ?? '').replace(/\s*\(.*\)$/, '').trim();
         expectMatch(words, /^[A-Z][a-z]+ [a-z]/, `the left-out reason of ${user.email}`);
         await shot('left-out');
@@ -117,7 +117,7 @@ export const compare13 = [
       // The second preview's report, compared with the first: its option in "Compare with:"
       // lists the directory's other runs with a report, newest first.
       await open(page, url, 'sync-history');
-      await page.getByTestId('history-table').locator('[data-testid="history-preview-succeeded"]').first().getByTestId('history-report').click();
+      await page.getByTestId('history-table').locator('[data-testid^="history-preview-"]').first().getByTestId('history-report').click();
       await page.getByTestId('report-view').waitFor();
       await page.getByTestId('compare-bar').waitFor({ timeout: 30000 });
       const others = (await onDirectory(page, 'runs')).filter((r) => r.report && r.id !== runB);
