@@ -126,10 +126,13 @@ export const compare13 = [
       await page.getByTestId('compare-bar').getByLabel('Another run').click();
       const option = page.getByRole('option');
       await option.nth(at).waitFor({ timeout: 20000 });
-      expectMatch(await option.nth(at).textContent(), /^Preview of /, 'the option of the first preview');
+      // In words, with no status code: the old option read "Preview of … (planned)".
+      expectMatch(await option.nth(at).textContent(), /^Preview of [^()]+$/, 'the option of the first preview');
       await option.nth(at).click();
       const cmp = page.getByTestId('compare-dialog').getByTestId('comparison');
       await cmp.waitFor({ timeout: 60000 });
+      // Both runs named in words: the header read "(preview, planned)", the kind and status codes.
+      expectMatch((await cmp.locator('p').first().textContent()) ?? '', /^From .+ \(Preview\) to .+ \(Preview\)\.$/, "the comparison's header");
       const filter = cmp.getByLabel('Filter objects');
       const rows = cmp.locator('.diff-row');
       // The user picked above: left out in the first preview, in scope in the second, in words.

@@ -38,6 +38,16 @@ const runStatus: Record<report.Status, { text: string; appearance: 'success' | '
   [report.Status.Running]: { text: 'Running', appearance: 'inprogress' },
 };
 
+const runKind: Record<report.Kind, string> = { [report.Kind.Preview]: 'Preview', [report.Kind.Apply]: 'Sync' };
+
+/** What a run was and how it ended, in words, for text that is not a lozenge: "Sync, succeeded",
+ * "Preview" (a preview's "planned" is what a preview is), "Preview, failed". */
+export function runText(kind: string, status: string): string {
+  const what = runKind[kind as report.Kind] ?? kind;
+  if (status === report.Status.Planned) return what;
+  return `${what}, ${(runStatus[status as report.Status]?.text ?? status).toLowerCase()}`;
+}
+
 export function RunStatus({ status }: { status: string }) {
   const s = runStatus[status as report.Status] ?? { text: status, appearance: 'default' as const };
   return <Lozenge appearance={s.appearance}>{s.text}</Lozenge>;

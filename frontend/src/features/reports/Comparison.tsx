@@ -8,6 +8,7 @@ import { useLoad } from '../common/loading';
 import { formatCount, formatDate, labelOf, plural } from '../common/format';
 import { VirtualList } from '../common/PagedList';
 import { objectTypeText, skipReasonText } from '../common/ops';
+import { runText } from '../common/status';
 
 const results: Record<string, string> = { planned: 'planned', succeeded: 'made', failed: 'failed', skipped: 'skipped' };
 
@@ -46,8 +47,8 @@ export function Comparison({ older, newer }: { older: app.ReportHandle; newer: a
   return (
     <div data-testid="comparison">
       <p>
-        From <strong>{formatDate(d.a.started as unknown as string)}</strong> ({d.a.kind}, {d.a.status}) to{' '}
-        <strong>{formatDate(d.b.started as unknown as string)}</strong> ({d.b.kind}, {d.b.status}).
+        From <strong>{formatDate(d.a.started as unknown as string)}</strong> ({runText(d.a.kind, d.a.status)}) to{' '}
+        <strong>{formatDate(d.b.started as unknown as string)}</strong> ({runText(d.b.kind, d.b.status)}).
       </p>
       {!d.sameTenant && (
         <SectionMessage appearance="warning" title="Different tenants">

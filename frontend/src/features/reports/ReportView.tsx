@@ -11,7 +11,7 @@ import { ErrorMessage } from '../common/errors';
 import { formatCount, formatDate, formatDuration, labelOf, sumBy } from '../common/format';
 import { phaseLabel } from '../sync/Progress';
 import { OperationsPanel, useRunReport } from '../common/OperationsPanel';
-import { RunStatus } from '../common/status';
+import { RunStatus, runText } from '../common/status';
 import { Comparison } from './Comparison';
 
 const results = ['succeeded', 'failed', 'skipped', 'planned'] as const;
@@ -205,7 +205,7 @@ function CompareBar({ handle }: { handle: app.ReportHandle }) {
       setError(toAppError(e));
     }
   };
-  const options = runs.map((r) => ({ label: `${r.run.kind === 'apply' ? 'Sync' : 'Preview'} of ${formatDate(r.run.started)} (${r.run.status})`, value: r.run.runId }));
+  const options = runs.map((r) => ({ label: `${runText(r.run.kind, r.run.status)} of ${formatDate(r.run.started)}`, value: r.run.runId }));
   return (
     <div className="export-bar" data-testid="compare-bar">
       <span className="muted">Compare with:</span>
