@@ -227,6 +227,15 @@ func in[T comparable](list []T, v T) bool {
 	return false
 }
 
+// keepsOp is q's filters (not its text) applied to an operation: the one rule for views in
+// memory, spooled rows decoded for a search, and rows whose codes the spool does not know.
+func (q Query) keepsOp(op *Operation) bool {
+	return in(q.Actions, op.Action) && in(q.Results, op.Result) && in(q.ObjectTypes, op.Object.Type)
+}
+
+// keepsSkip is q's filters applied to a skip (Actions and Results do not apply).
+func (q Query) keepsSkip(s *Skip) bool { return in(q.ObjectTypes, s.Object.Type) }
+
 func (q *Query) bounds() (int, int) {
 	limit := q.Limit
 	if limit <= 0 {
@@ -284,9 +293,7 @@ func (v *View) NewestOperations(q Query) (OperationPage, error) {
 
 func (v *View) operations(q Query, stop func() bool) (OperationPage, error) {
 	return inTurn(v, stop, func() (OperationPage, error) { return v.spooledOps(q, stop) }, func() OperationPage {
-		total, rows, index := page(v.Report.Operations, &v.opsHay, opHay, q, func(op *Operation) bool {
-			return in(q.Actions, op.Action) && in(q.Results, op.Result) && in(q.ObjectTypes, op.Object.Type)
-		})
+		total, rows, index := page(v.Report.Operations, &v.opsHay, opHay, q, q.keepsOp)
 		off, _ := q.bounds()
 		return OperationPage{Total: total, Offset: off, Rows: rows, Index: index}
 	})
@@ -322,9 +329,7 @@ func (v *View) NewestSkips(q Query) (SkipPage, error) {
 
 func (v *View) skipsPage(q Query, stop func() bool) (SkipPage, error) {
 	return inTurn(v, stop, func() (SkipPage, error) { return v.spooledSkips(q, stop) }, func() SkipPage {
-		total, rows, index := page(v.Report.Skips, &v.skipHay, skipHay, q, func(s *Skip) bool {
-			return in(q.ObjectTypes, s.Object.Type)
-		})
+		total, rows, index := page(v.Report.Skips, &v.skipHay, skipHay, q, q.keepsSkip)
 		off, _ := q.bounds()
 		return SkipPage{Total: total, Offset: off, Rows: rows, Index: index}
 	})
@@ -432,9 +437,6 @@ func (v *View) spooledOps(q Query, stop func() bool) (OperationPage, error) {
 	}
 	acts, res, typ := codeSet(actionCodes, q.Actions), codeSet(resultCodes, q.Results), codeSet(typeCodes, q.ObjectTypes)
 	coded := func(i int) bool { m := sp.meta[3*i : 3*i+3]; return acts[m[0]] && res[m[1]] && typ[m[2]] }
-	keep := func(op *Operation) bool {
-		return in(q.Actions, op.Action) && in(q.Results, op.Result) && in(q.ObjectTypes, op.Object.Type)
-	}
 	filtered := len(q.Actions)+len(q.Results)+len(q.ObjectTypes) > 0
 	done := true
 	switch {
@@ -452,7 +454,7 @@ func (v *View) spooledOps(q Query, stop func() bool) (OperationPage, error) {
 			case !filtered || sp.unknown == 0 && coded(i):
 				take(i, nil)
 			case sp.unknown > 0:
-				if op, ok := c.operation(i); ok && keep(&op) {
+				if op, ok := c.operation(i); ok && q.keepsOp(&op) {
 					take(i, &op)
 				}
 			}
@@ -467,7 +469,7 @@ func (v *View) spooledOps(q Query, stop func() bool) (OperationPage, error) {
 			if !ok {
 				break
 			}
-			if keep(&op) && (len(ts) == 0 || matchTerms(opHay(&op), ts)) {
+			if q.keepsOp(&op) && (len(ts) == 0 || matchTerms(opHay(&op), ts)) {
 				take(i, &op)
 			}
 		}
@@ -515,7 +517,7 @@ func (v *View) spooledSkips(q Query, stop func() bool) (SkipPage, error) {
 			case !filtered || sp.unknown == 0 && typ[sp.meta[i]]:
 				take(i, nil)
 			case sp.unknown > 0:
-				if s, ok := c.skip(i); ok && in(q.ObjectTypes, s.Object.Type) {
+				if s, ok := c.skip(i); ok && q.keepsSkip(&s) {
 					take(i, &s)
 				}
 			}
@@ -530,7 +532,7 @@ func (v *View) spooledSkips(q Query, stop func() bool) (SkipPage, error) {
 			if !ok {
 				break
 			}
-			if in(q.ObjectTypes, s.Object.Type) && (len(ts) == 0 || matchTerms(skipHay(&s), ts)) {
+			if q.keepsSkip(&s) && (len(ts) == 0 || matchTerms(skipHay(&s), ts)) {
 				take(i, &s)
 			}
 		}
