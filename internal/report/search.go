@@ -72,19 +72,29 @@ func (x *searchIndex) part(col int) uint32 {
 	return id
 }
 
-func appendRef(b []byte, o *ObjectRef) []byte {
-	for _, s := range [...]string{o.Type, o.Name, o.Email, o.EntraID, o.AtlassianID} {
-		b = append(append(b, s...), 1)
-	}
-	return b
-}
-
 func appendFields(b []byte, fs ...string) []byte {
 	for _, s := range fs {
 		b = append(append(b, s...), 1)
 	}
 	return b
 }
+
+// appendRef is an object's (or a group's) part: the fields of it a search matches.
+func appendRef(b []byte, o *ObjectRef) []byte {
+	return appendFields(b, o.Type, o.Name, o.Email, o.EntraID, o.AtlassianID)
+}
+
+// appendOpRest is an operation's rest: what it does, how it ended and what it changes.
+func appendOpRest(b []byte, op *Operation) []byte {
+	b = appendFields(b, string(op.Action), strings.Join(op.Chain, " > "), string(op.Result), op.Code, op.Message, op.Reason)
+	for _, c := range op.Changes {
+		b = appendFields(b, c.Attribute, c.Old, c.New)
+	}
+	return b
+}
+
+// appendSkipRest is a skip's rest: why it was left out.
+func appendSkipRest(b []byte, s *Skip) []byte { return appendFields(b, s.Reason, s.Detail) }
 
 // add appends an entry's ids (g: the group's id + 1, 0 for none).
 func (x *searchIndex) add(o, g, r uint32) {
@@ -108,10 +118,7 @@ func (x *searchIndex) addOp(op *Operation) {
 		x.buf = appendRef(x.buf[:0], op.Group)
 		g = x.part(1) + 1
 	}
-	x.buf = appendFields(x.buf[:0], string(op.Action), strings.Join(op.Chain, " > "), string(op.Result), op.Code, op.Message, op.Reason)
-	for _, c := range op.Changes {
-		x.buf = appendFields(x.buf, c.Attribute, c.Old, c.New)
-	}
+	x.buf = appendOpRest(x.buf[:0], op)
 	x.add(o, g, x.part(2))
 	if x.seq == nil && op.Seq != x.n+1 {
 		x.seq = make([]int, x.n, x.n+1024)
@@ -130,7 +137,7 @@ func (x *searchIndex) addOp(op *Operation) {
 func (x *searchIndex) addSkip(s *Skip) {
 	x.buf = appendRef(x.buf[:0], &s.Object)
 	o := x.part(0)
-	x.buf = appendFields(x.buf[:0], s.Reason, s.Detail)
+	x.buf = appendSkipRest(x.buf[:0], s)
 	x.add(o, 0, x.part(2))
 	x.n++
 }

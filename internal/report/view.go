@@ -172,36 +172,21 @@ func (v *View) Summary() Summary {
 	return s
 }
 
-func refHay(b *strings.Builder, o *ObjectRef) {
-	for _, s := range []string{o.Type, o.Name, o.Email, o.EntraID, o.AtlassianID} {
-		b.WriteString(s)
-		b.WriteByte(1)
-	}
-}
-
+// opHay and skipHay are an entry's search text: its fields lowercased, each followed by \x01, as
+// the search index's parts hold them (appendRef, appendOpRest, appendSkipRest: one list of the
+// fields searched).
 func opHay(op *Operation) string {
-	var b strings.Builder
-	b.WriteString(strconv.Itoa(op.Seq))
-	b.WriteByte(1)
-	refHay(&b, &op.Object)
+	b := append(strconv.AppendInt(nil, int64(op.Seq), 10), 1)
+	b = appendRef(b, &op.Object)
 	if op.Group != nil {
-		refHay(&b, op.Group)
+		b = appendRef(b, op.Group)
 	}
-	for _, s := range []string{string(op.Action), strings.Join(op.Chain, " > "), string(op.Result), op.Code, op.Message, op.Reason} {
-		b.WriteString(s)
-		b.WriteByte(1)
-	}
-	for _, c := range op.Changes {
-		b.WriteString(c.Attribute + "\x01" + c.Old + "\x01" + c.New + "\x01")
-	}
-	return strings.ToLower(b.String())
+	return strings.ToLower(string(appendOpRest(b, op)))
 }
 
 func skipHay(s *Skip) string {
-	var b strings.Builder
-	refHay(&b, &s.Object)
-	b.WriteString(s.Reason + "\x01" + s.Detail)
-	return strings.ToLower(b.String())
+	b := appendSkipRest(appendRef(nil, &s.Object), s)
+	return strings.ToLower(string(b[:len(b)-1])) // a skip's text ends with its detail, no separator
 }
 
 func terms(text string) []string { return strings.Fields(strings.ToLower(text)) }
