@@ -42,8 +42,13 @@ const runKind: Record<report.Kind, string> = { [report.Kind.Preview]: 'Preview',
 
 /** What a run was and how it ended, in words, for text that is not a lozenge: "Sync, succeeded",
  * "Preview" (a preview's "planned" is what a preview is), "Preview, failed". */
+/** What a run was, in words: "Sync" or "Preview". */
+export function runKindText(kind: string): string {
+  return runKind[kind as report.Kind] ?? kind;
+}
+
 export function runText(kind: string, status: string): string {
-  const what = runKind[kind as report.Kind] ?? kind;
+  const what = runKindText(kind);
   if (status === report.Status.Planned) return what;
   return `${what}, ${(runStatus[status as report.Status]?.text ?? status).toLowerCase()}`;
 }

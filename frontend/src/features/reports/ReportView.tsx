@@ -11,7 +11,7 @@ import { ErrorMessage } from '../common/errors';
 import { formatCount, formatDate, formatDuration, labelOf, sumBy } from '../common/format';
 import { phaseLabel } from '../sync/Progress';
 import { OperationsPanel, useRunReport } from '../common/OperationsPanel';
-import { RunStatus, runText } from '../common/status';
+import { RunStatus, runKindText, runText } from '../common/status';
 import { Comparison } from './Comparison';
 
 const results = ['succeeded', 'failed', 'skipped', 'planned'] as const;
@@ -85,7 +85,7 @@ function ReportBody({ handle, titled }: { handle: app.ReportHandle; titled: bool
     <>
       {/* One title per page: under a page titled "Sync report" only the status and kind show. */}
       <h2 className={titled ? 'report-title' : 'report-title report-subtitle'} data-testid="report-heading">
-        {titled ? (s.kind === 'apply' ? 'Sync report' : 'Preview report') : s.kind === 'apply' ? 'Sync' : 'Preview'} <RunStatus status={s.status} />
+        {titled ? (s.kind === 'apply' ? 'Sync report' : 'Preview report') : runKindText(s.kind)} <RunStatus status={s.status} />
       </h2>
       {s.pseudonymized && (
         <SectionMessage appearance="information" title="Pseudonymized report">

@@ -6,7 +6,7 @@ import { SyncService, report, type app } from '../api';
 import { ErrorMessage } from '../common/errors';
 import { Loading, useLoad } from '../common/loading';
 import { doneText, formatCount, formatDate, formatDuration, plural, sumBy } from '../common/format';
-import { RunStatus } from '../common/status';
+import { RunStatus, runKindText } from '../common/status';
 
 function changes(r: app.HistoryRow['run']): string {
   if (r.kind === 'apply' && ((r.notDone ?? 0) > 0 || r.status === 'canceled')) return doneText(r);
@@ -53,7 +53,7 @@ export function History({ directoryId = '', onReport, showDirectory = false, ref
             key: 'kind',
             content: (
               <span>
-                {run.kind === 'apply' ? 'Sync' : 'Preview'} {run.automatic && <Lozenge>Automatic</Lozenge>} {run.full && <Lozenge>Full</Lozenge>}
+                {runKindText(run.kind)} {run.automatic && <Lozenge>Automatic</Lozenge>} {run.full && <Lozenge>Full</Lozenge>}
               </span>
             ),
           },

@@ -4,6 +4,7 @@ import { SyncService } from '../api';
 import { codeAction, codeTitle, ErrorMessage } from '../common/errors';
 import { Loading, useLoad } from '../common/loading';
 import { formatDate, labelOf } from '../common/format';
+import { runKindText } from '../common/status';
 
 /** The errors of the last runs: code, what it means, the object it concerned and what to do. */
 export function Troubleshooting({ directoryId, onReport, refreshKey = 0 }: { directoryId: string; onReport: (runId: string) => void; refreshKey?: number }) {
@@ -30,7 +31,7 @@ export function Troubleshooting({ directoryId, onReport, refreshKey = 0 }: { dir
           <tr key={i} data-testid="trouble-row">
             <td>
               {formatDate(p.started)}
-              <div className="muted small">{p.kind === 'apply' ? 'Sync' : 'Preview'}</div>
+              <div className="muted small">{runKindText(p.kind)}</div>
             </td>
             <td>
               <strong>{codeTitle(p.code)}</strong>
