@@ -1,6 +1,7 @@
 package loopbacktls
 
 import (
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net/http"
@@ -69,5 +70,34 @@ func TestServeRefusesNonLoopbackAndResetsConnections(t *testing.T) {
 	resp.Body.Close()
 	if _, err := a.Client().Get(l.URL() + "/reset"); err == nil || !strings.Contains(err.Error(), "reset") && !strings.Contains(err.Error(), "EOF") {
 		t.Fatalf("want a reset connection, got %v", err)
+	}
+}
+
+// A connection that finished its TLS handshake but never sent a request (the spare Go's
+// transport dials and pools) has nothing in flight: Close shuts down gracefully without waiting
+// for it. Before closeFresh, Shutdown counted it idle only after 5 s, so Close ran out its 2 s
+// grace and returned the grace's error.
+func TestCloseDoesNotWaitForConnectionsWithoutARequest(t *testing.T) {
+	a, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := Serve(a, "", http.NotFoundHandler())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := tls.Dial("tcp", strings.TrimPrefix(l.URL(), "https://"), &tls.Config{RootCAs: a.Pool, MinVersion: tls.VersionTLS12})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Handshake(); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatalf("Close with only an unused connection open: %v", err)
+	}
+	if _, err := c.Read(make([]byte, 1)); err == nil {
+		t.Fatal("the unused connection is still open after Close")
 	}
 }
