@@ -90,20 +90,23 @@ func peakHeap(f func()) (peak, total uint64) {
 
 const mib = 1 << 20
 
-// Issue 14 point 3: a gzip bomb of 2,000,001 "{}" entries (about 6 KB) is refused by opening,
+// Issue 14 point 3: a gzip bomb of 400,000 "{}" entries (about 1.2 KB) is refused by opening,
 // showing, exporting and comparing alike, with report_too_large, in bounded memory (before the
-// fix 3,000,000 of them took about 1.3 GB to open); the same entries as plain JSON (6 MB, under
+// fix 3,000,000 of them took about 1.3 GB to open); the same entries as plain JSON (1.2 MB, under
 // the byte limit) open and page from disk in bounded memory, and the count limits refuse them
-// with a clear error where they are lower than the file. 2,000,001 is the fewest that can show
-// the comparison's refusal (maxCompareEntries); held in memory they would still take about
-// 0.9 GB, far past the 64 MiB bound.
+// with a clear error where they are lower than the file. 400,000 is the smallest size at which
+// both rules can fail: its 1.2 MB pass BombFloor (1 MiB), so the bomb check is what refuses
+// the gzip, and held in memory the entries would take about 170 MB (~430 bytes each), far past
+// the 64 MiB bound. The comparison's count bound (maxCompareEntries, 2,000,000) is shown on a
+// view whose spool holds that many entries and more but no data: refused before either side is
+// read. (At 2,000,001 entries in the file, to reach that bound, this test took 34 s under -race.)
 func TestIssue14_3_ReportFilesRunInBoundedMemoryWithCountLimits(t *testing.T) {
-	const n = maxCompareEntries + 1
+	const n = 400_000
 	dir := t.TempDir()
 	bomb := filepath.Join(dir, "bomb.json.gz")
 	size := writeEmptyOps(t, bomb, n, true)
-	if size > 16<<10 {
-		t.Fatalf("the bomb is %d bytes, want about 9 KB", size)
+	if size > 4<<10 {
+		t.Fatalf("the bomb is %d bytes, want about 1.2 KB", size)
 	}
 	t.Logf("bomb: %d operations in %d bytes of gzip", n, size)
 	const bound = 64 * mib // generous: the parser's buffers are 64 KiB each
@@ -155,7 +158,7 @@ func TestIssue14_3_ReportFilesRunInBoundedMemoryWithCountLimits(t *testing.T) {
 		return nil
 	})
 
-	// The same entries uncompressed: 6 MB, under every byte limit.
+	// The same entries uncompressed: 1.2 MB, under every byte limit.
 	plain := filepath.Join(dir, "plain.json")
 	writeEmptyOps(t, plain, n, false)
 	var v *View
@@ -182,17 +185,24 @@ func TestIssue14_3_ReportFilesRunInBoundedMemoryWithCountLimits(t *testing.T) {
 		t.Errorf("search: total %d, peak +%d bytes", pg.Total, peak)
 	}
 	t.Logf("plain: searching %d operations from disk, peak heap +%.1f MiB", n, float64(peak)/mib)
-	// Comparing it with itself is past the comparison's count bound: refused at once, before
-	// either side is read (a second view of the same file added a full open and nothing else).
-	peak, _ = peakHeap(func() { _, err = DiffViews(v, v) })
-	if apperr.CodeOf(err) != apperr.ReportTooLarge || !strings.Contains(err.Error(), "cannot be compared") || peak > bound {
-		t.Errorf("compare: %v, peak +%d bytes", err, peak)
+	// A report past the comparison's count bound is refused at once, before either side is read:
+	// the spools below count more entries than maxCompareEntries but hold none to read.
+	for _, over := range []*View{
+		{Report: &Report{}, ops: &spool{n: maxCompareEntries + 1}, skips: &spool{}},
+		{Report: &Report{}, ops: &spool{}, skips: &spool{n: maxCompareEntries + 1}},
+	} {
+		for _, pair := range [][2]*View{{over, v}, {v, over}} {
+			peak, _ = peakHeap(func() { _, err = DiffViews(pair[0], pair[1]) })
+			if apperr.CodeOf(err) != apperr.ReportTooLarge || !strings.Contains(err.Error(), "cannot be compared") || peak > bound {
+				t.Errorf("compare past the bound: %v, peak +%d bytes", err, peak)
+			}
+		}
 	}
 	// The count limits: fewer operations allowed than the file holds, and entries inside one.
 	lim := DefaultLimits
-	lim.MaxOperations = 1_000_000
+	lim.MaxOperations = n / 2
 	peak, _ = peakHeap(func() { _, err = OpenViewLimits(plain, lim) })
-	if e := apperr.As(err); e == nil || e.Code != apperr.ReportTooLarge || !strings.Contains(e.Message, "more than 1000000 operations") || peak > bound {
+	if e := apperr.As(err); e == nil || e.Code != apperr.ReportTooLarge || !strings.Contains(e.Message, fmt.Sprintf("more than %d operations", n/2)) || peak > bound {
 		t.Errorf("count limit: %v, peak +%d bytes", err, peak)
 	}
 	deep := filepath.Join(dir, "deep.json")
