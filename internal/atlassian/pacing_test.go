@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -12,18 +11,8 @@ import (
 
 	"github.com/idpsync/idpsync/internal/atlassian"
 	emu "github.com/idpsync/idpsync/internal/emulator/atlassian"
+	"github.com/idpsync/idpsync/internal/emulator/emutest"
 )
-
-// handlerTransport hands each request to the emulator's handler in-process, so that the real
-// client and the real emulator run inside a synctest bubble on its fake clock: the emulator's
-// token bucket, its latency and the client's pacing all see the same deterministic time.
-type handlerTransport struct{ h http.Handler }
-
-func (t handlerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	rec := httptest.NewRecorder()
-	t.h.ServeHTTP(rec, r)
-	return rec.Result(), nil
-}
 
 type pacingRun struct {
 	requests, throttled, answered int
@@ -49,7 +38,7 @@ func runPaced(t *testing.T, limit float64, headers bool) pacingRun {
 			t.Fatal(err)
 		}
 		c, err := atlassian.NewSCIM(atlassian.SCIMConfig{BaseURL: "https://atlassian.test/scim/directory/" + s.DirectoryID(), APIKey: s.APIKey(),
-			Transport: handlerTransport{s}, AllowCustomHost: true})
+			Transport: emutest.InProcess{Handler: s}, AllowCustomHost: true})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -484,7 +484,7 @@ func TestServerErrorsPastTheLimitFailOnlyThatOperation(t *testing.T) {
 }
 
 // A throttle storm: 40 requests/s with a burst of 5, against a client that starts at 400/s with
-// 8 goroutines. In a synctest bubble (the emulator in-process through handlerTransport), so the
+// 8 goroutines. In a synctest bubble (the emulator in-process through emutest.InProcess), so the
 // emulator's bucket, its Retry-After and the client's limiter share one fake clock: the outcome
 // depends on the limiter, not on how loaded the machine is (it ran on the wall clock).
 func TestThrottleStormAdapts(t *testing.T) {
@@ -494,7 +494,7 @@ func TestThrottleStormAdapts(t *testing.T) {
 			t.Fatal(err)
 		}
 		c := newClient(t, atlassian.SCIMConfig{BaseURL: "https://atlassian.test/scim/directory/" + s.DirectoryID(), APIKey: s.APIKey(),
-			Transport: handlerTransport{s}, AllowCustomHost: true,
+			Transport: emutest.InProcess{Handler: s}, AllowCustomHost: true,
 			Retry:         atlassian.RetryPolicy{BaseDelay: 2 * time.Millisecond, MaxDelay: 20 * time.Millisecond},
 			LimiterConfig: atlassian.LimiterConfig{Initial: 400, Max: 400, Min: 1}})
 		ctx := context.Background()

@@ -38,7 +38,8 @@ func budgetFor(users int) float64 {
 //
 // It spends 98 % of the budget: Graph's bucket starts when the first request arrives, a few
 // milliseconds after this one started, and that constant offset alone made 15 of 6,033 requests
-// bounce when pacing at exactly the documented rate (TestFullReadStaysWithinTheBudget). A 429 all
+// bounce when pacing at exactly the documented rate (TestFullReadStaysWithinTheBudget, measured
+// on the machine's clock; it now runs in fake time, where that offset is 0). A 429 all
 // the same (another reader of the same app registration sharing the budget, a budget below the
 // documented one) halves the pace and holds every request until its Retry-After; each answered
 // request wins back 1/64 of the full pace.

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 
 	"github.com/idpsync/idpsync/internal/apperr"
 	"github.com/idpsync/idpsync/internal/directory"
@@ -18,14 +19,16 @@ import (
 )
 
 // hostile serves the Graph emulator through mangle, which may rewrite any answer (status and
-// body) by path, so each test can put one hostile page among correct ones.
+// body) by path, so each test can put one hostile page among correct ones. It is served
+// in-process (emutest.InProcess) at https://127.0.0.1, so the tests whose reads wait on the
+// reader's backoff run them in a synctest bubble, in fake time.
 func hostile(t *testing.T, spec tenant.Spec, mangle func(n int, path string, status int, body []byte) (int, []byte)) env {
 	t.Helper()
 	tn := tenant.Generate(spec)
 	g := graph.New(graph.Options{Tenant: tn, NoThrottle: true, Verify: graph.StaticTokens(map[string]graph.Principal{token: {AppID: "idpsync", TenantID: tn.ID}})})
 	var mu sync.Mutex
 	n := 0
-	srv, a := emutest.TLSServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := httptest.NewRecorder()
 		r.Header.Del("Accept-Encoding")
 		g.ServeHTTP(rec, r)
@@ -41,8 +44,8 @@ func hostile(t *testing.T, spec tenant.Spec, mangle func(n int, path string, sta
 		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 		w.WriteHeader(status)
 		_, _ = w.Write(body)
-	}))
-	r, err := New(Config{BaseURL: srv.URL + "/v1.0", Tokens: StaticToken(token, "127.0.0.1"), Transport: a.Transport(), NetworkRetries: 3})
+	})
+	r, err := New(Config{BaseURL: "https://127.0.0.1/v1.0", Tokens: StaticToken(token, "127.0.0.1"), Transport: emutest.InProcess{Handler: h}, NetworkRetries: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,21 +70,23 @@ func TestTransientPageFaultsAreRetried(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			faulted := map[string]bool{}
-			e := hostile(t, tc.spec, func(_ int, path string, status int, body []byte) (int, []byte) {
-				if !faulted[path] {
-					if st, b, ok := tc.fault(status, body); ok {
-						faulted[path] = true
-						return st, b
+			synctest.Test(t, func(t *testing.T) { // the retries' backoff in fake time
+				faulted := map[string]bool{}
+				e := hostile(t, tc.spec, func(_ int, path string, status int, body []byte) (int, []byte) {
+					if !faulted[path] {
+						if st, b, ok := tc.fault(status, body); ok {
+							faulted[path] = true
+							return st, b
+						}
 					}
+					return status, body
+				})
+				snap, _, err := e.reader.ReadFull(context.Background(), nil)
+				if err != nil {
+					t.Fatalf("%s was not retried: %v", tc.name, err)
 				}
-				return status, body
+				assertSnapshot(t, snap, e.tenant.Snapshot())
 			})
-			snap, _, err := e.reader.ReadFull(context.Background(), nil)
-			if err != nil {
-				t.Fatalf("%s was not retried: %v", tc.name, err)
-			}
-			assertSnapshot(t, snap, e.tenant.Snapshot())
 		})
 	}
 }
@@ -89,7 +94,6 @@ func TestTransientPageFaultsAreRetried(t *testing.T) {
 // Pages that stay broken end the read with GraphBadResponse naming the request: never a panic,
 // never a partial snapshot taken for the whole tenant.
 func TestHostilePagesAreCodedErrors(t *testing.T) {
-	t.Parallel() // mostly the reader's retry backoff (0.2, 0.8, 1.8 s) on pages that stay bad
 	cases := []struct {
 		name string
 		path string
@@ -118,20 +122,23 @@ func TestHostilePagesAreCodedErrors(t *testing.T) {
 		{"trailing garbage", "/v1.0/domains", func(b []byte) []byte { return append(b, []byte(`{"value":[]}`)...) }, apperr.GraphBadResponse},
 	}
 	for _, tc := range cases {
+		// The reader's retry backoff (0.2, 0.8, 1.8 s) on pages that stay bad passes in fake time.
 		t.Run(tc.name, func(t *testing.T) {
-			e := hostile(t, tenant.Spec{Seed: 43, Users: 30, Groups: 4}, func(_ int, path string, status int, body []byte) (int, []byte) {
-				if status == 200 && pathMatch(tc.path, strings.TrimSuffix(path, "()")) {
-					return status, tc.edit(body)
+			synctest.Test(t, func(t *testing.T) {
+				e := hostile(t, tenant.Spec{Seed: 43, Users: 30, Groups: 4}, func(_ int, path string, status int, body []byte) (int, []byte) {
+					if status == 200 && pathMatch(tc.path, strings.TrimSuffix(path, "()")) {
+						return status, tc.edit(body)
+					}
+					return status, body
+				})
+				snap, _, err := e.reader.ReadFull(context.Background(), nil)
+				if apperr.CodeOf(err) != tc.code || snap != nil {
+					t.Fatalf("got %v (snapshot %v), want %s", err, snap != nil, tc.code)
 				}
-				return status, body
+				if !strings.Contains(err.Error(), "GET /") {
+					t.Errorf("the error does not name the request: %v", err)
+				}
 			})
-			snap, _, err := e.reader.ReadFull(context.Background(), nil)
-			if apperr.CodeOf(err) != tc.code || snap != nil {
-				t.Fatalf("got %v (snapshot %v), want %s", err, snap != nil, tc.code)
-			}
-			if !strings.Contains(err.Error(), "GET /") {
-				t.Errorf("the error does not name the request: %v", err)
-			}
 		})
 	}
 }

@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"net/url"
 	"reflect"
 	"slices"
 	"sort"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/microsoftgraph/msgraph-sdk-go/users"
@@ -29,23 +31,52 @@ type env struct {
 	reader *Reader
 }
 
+// setup serves spec's tenant from a Graph emulator on loopback TLS and reads it with a reader
+// configured by cfg (the emulator's address, its certificate and the test token filled in).
 func setup(t testing.TB, spec tenant.Spec, opts graph.Options, cfg Config) env {
 	t.Helper()
-	tn := tenant.Generate(spec)
-	opts.Tenant = tn
-	if opts.Verify == nil {
-		opts.Verify = graph.StaticTokens(map[string]graph.Principal{token: {AppID: "idpsync", TenantID: tn.ID}})
-	}
+	tn, opts := tenantOptions(spec, opts)
 	srv := emutest.Graph(t, opts)
 	a, err := loopbacktls.Shared()
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.BaseURL = srv.URL() + "/v1.0"
-	if cfg.Tokens == nil {
-		cfg.Tokens = StaticToken(token, "127.0.0.1")
-	}
 	cfg.Transport = a.Transport()
+	return reading(t, srv, tn, srv.URL(), cfg)
+}
+
+// setupInProcess is setup with the emulator served in-process (emutest.InProcess) at
+// https://graph.test, for tests that run inside a testing/synctest bubble: the waits on Graph's
+// budget, Retry-After and the reader's backoff pass in fake time, and everything else (the Graph
+// SDK, kiota's middleware, the pacer, the emulator's bucket and accounting) is what setup runs.
+func setupInProcess(t testing.TB, spec tenant.Spec, opts graph.Options, cfg Config) env {
+	t.Helper()
+	tn, opts := tenantOptions(spec, opts)
+	srv := graph.New(opts)
+	cfg.Transport = emutest.InProcess{Handler: srv}
+	return reading(t, srv, tn, "https://graph.test", cfg)
+}
+
+func tenantOptions(spec tenant.Spec, opts graph.Options) (*tenant.Tenant, graph.Options) {
+	tn := tenant.Generate(spec)
+	opts.Tenant = tn
+	if opts.Verify == nil {
+		opts.Verify = graph.StaticTokens(map[string]graph.Principal{token: {AppID: "idpsync", TenantID: tn.ID}})
+	}
+	return tn, opts
+}
+
+// reading is the env of a reader of srv at root (its scheme and host), with the test token.
+func reading(t testing.TB, srv *graph.Server, tn *tenant.Tenant, root string, cfg Config) env {
+	t.Helper()
+	cfg.BaseURL = root + "/v1.0"
+	if cfg.Tokens == nil {
+		u, err := url.Parse(root)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Tokens = StaticToken(token, u.Hostname())
+	}
 	r, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -95,7 +126,7 @@ func assertSnapshot(t *testing.T, got, want *directory.Snapshot) {
 }
 
 func TestReadFullPagesEverything(t *testing.T) {
-	e := setup(t, tenant.Spec{Seed: 11, Users: 2500, Groups: 60, Depth: 4, LargeGroup: 1500, OtherMembers: 6},
+	e := setupInProcess(t, tenant.Spec{Seed: 11, Users: 2500, Groups: 60, Depth: 4, LargeGroup: 1500, OtherMembers: 6},
 		graph.Options{DeltaPageSize: 100}, Config{})
 	var last Progress
 	snap, links, err := e.reader.ReadFull(context.Background(), func(p Progress) { last = p })
@@ -160,23 +191,27 @@ func TestReadFullPagesEverything(t *testing.T) {
 // not found by 429s: 4,000 groups need about 8,000 units of member listings on top of the
 // rest, past the budget's first 8,000 when read twice.
 func TestFullReadStaysWithinTheBudget(t *testing.T) {
-	t.Parallel() // waits for Graph's budget to refill (Retry-After, pacing): wall time, little CPU
-	e := setup(t, tenant.Spec{Seed: 17, Users: 600, Groups: 4000, MembersPerGroup: 3, Depth: 2}, graph.Options{}, Config{})
-	for range 2 {
-		snap, _, err := e.reader.ReadFull(context.Background(), nil)
-		if err != nil {
-			t.Fatal(err)
+	// In a synctest bubble, the emulator in-process: the reads wait for Graph's budget to refill
+	// (about 30 s of pacing) in fake time, on the one clock the pacer and Graph's bucket share.
+	synctest.Test(t, func(t *testing.T) {
+		e := setupInProcess(t, tenant.Spec{Seed: 17, Users: 600, Groups: 4000, MembersPerGroup: 3, Depth: 2}, graph.Options{}, Config{})
+		start := time.Now()
+		for range 2 {
+			snap, _, err := e.reader.ReadFull(context.Background(), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			assertSnapshot(t, snap, e.tenant.Snapshot())
 		}
-		assertSnapshot(t, snap, e.tenant.Snapshot())
-	}
-	c := e.srv.Counters()
-	t.Logf("%+v", c)
-	if c.Units <= 8000 {
-		t.Fatalf("the reads cost %d units: not past the budget, the test proves nothing", c.Units)
-	}
-	if c.Throttled != 0 {
-		t.Fatalf("%d of %d requests answered 429: the reader ran into Graph's budget instead of pacing within it", c.Throttled, c.Requests)
-	}
+		c := e.srv.Counters()
+		t.Logf("%+v in %v of fake time", c, time.Since(start))
+		if c.Units <= 8000 {
+			t.Fatalf("the reads cost %d units: not past the budget, the test proves nothing", c.Units)
+		}
+		if c.Throttled != 0 {
+			t.Fatalf("%d of %d requests answered 429: the reader ran into Graph's budget instead of pacing within it", c.Throttled, c.Requests)
+		}
+	})
 }
 
 func edgeKeys(es []directory.MemberEdge) []string {
@@ -189,7 +224,7 @@ func edgeKeys(es []directory.MemberEdge) []string {
 }
 
 func TestReadDeltaReturnsExactlyTheChanges(t *testing.T) {
-	e := setup(t, tenant.Spec{Seed: 12, Users: 1500, Groups: 40, Depth: 3}, graph.Options{DeltaPageSize: 50}, Config{})
+	e := setupInProcess(t, tenant.Spec{Seed: 12, Users: 1500, Groups: 40, Depth: 3}, graph.Options{DeltaPageSize: 50}, Config{})
 	ctx := context.Background()
 	_, links, err := e.reader.ReadFull(ctx, nil)
 	if err != nil {
@@ -280,40 +315,46 @@ func TestExpiredDeltaFallsBackToFullRead(t *testing.T) {
 }
 
 func TestThrottlingIsHonoured(t *testing.T) {
-	t.Parallel() // waits for Graph's budget to refill (Retry-After, pacing): wall time, little CPU
-	// 8 units per second: the read needs about 25 units, so the bucket empties and Graph answers
-	// 429 with Retry-After, which kiota sleeps through.
-	e := setup(t, tenant.Spec{Seed: 14, Users: 300, Groups: 30, LargeGroup: 200},
-		graph.Options{ThrottleLimit: 8, ThrottleWindow: time.Second, DeltaPageSize: 25}, Config{PageSize: 50})
-	start := time.Now()
-	snap, _, err := e.reader.ReadFull(context.Background(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	assertSnapshot(t, snap, e.tenant.Snapshot())
-	sc, rc := e.srv.Counters(), e.reader.Counters()
-	if sc.Throttled == 0 || rc.Throttled != int64(sc.Throttled) {
-		t.Fatalf("server throttled %d, reader saw %d", sc.Throttled, rc.Throttled)
-	}
-	// Every 429 was followed by a wait of at least its Retry-After (≥ 1 s here).
-	if time.Since(start) < time.Second {
-		t.Fatalf("read with %d 429s took only %v: Retry-After not honoured", sc.Throttled, time.Since(start))
-	}
-	t.Logf("%d requests, %d throttled, %d units, %v", sc.Requests, sc.Throttled, sc.Units, time.Since(start))
+	// In a synctest bubble, the emulator in-process: Retry-After and the pacing pass in fake time.
+	synctest.Test(t, func(t *testing.T) {
+		// 8 units per second: the read needs about 25 units, so the bucket empties and Graph
+		// answers 429 with Retry-After, which kiota sleeps through.
+		e := setupInProcess(t, tenant.Spec{Seed: 14, Users: 300, Groups: 30, LargeGroup: 200},
+			graph.Options{ThrottleLimit: 8, ThrottleWindow: time.Second, DeltaPageSize: 25}, Config{PageSize: 50})
+		start := time.Now()
+		snap, _, err := e.reader.ReadFull(context.Background(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		assertSnapshot(t, snap, e.tenant.Snapshot())
+		sc, rc := e.srv.Counters(), e.reader.Counters()
+		if sc.Throttled == 0 || rc.Throttled != int64(sc.Throttled) {
+			t.Fatalf("server throttled %d, reader saw %d", sc.Throttled, rc.Throttled)
+		}
+		// Every 429 was followed by a wait of at least its Retry-After (≥ 1 s here).
+		if time.Since(start) < time.Second {
+			t.Fatalf("read with %d 429s took only %v: Retry-After not honoured", sc.Throttled, time.Since(start))
+		}
+		t.Logf("%d requests, %d throttled, %d units, %v", sc.Requests, sc.Throttled, sc.Units, time.Since(start))
+	})
 }
 
 func TestFaultsAreRetried(t *testing.T) {
-	e := setup(t, tenant.Spec{Seed: 15, Users: 400, Groups: 20},
-		graph.Options{Faults: graph.Faults{Seed: 3, Rate429: 0.1, Rate503: 0.1, Rate504: 0.05, RateReset: 0.05}, DeltaPageSize: 40},
-		Config{PageSize: 100, Concurrency: 1})
-	snap, _, err := e.reader.ReadFull(context.Background(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	assertSnapshot(t, snap, e.tenant.Snapshot())
-	if c := e.srv.Counters(); c.Faults == 0 {
-		t.Fatalf("no faults injected: %+v", c)
-	}
+	// In a synctest bubble, the emulator in-process: the retries' waits pass in fake time, and an
+	// injected reset is the transport error of a closed connection (emutest.InProcess).
+	synctest.Test(t, func(t *testing.T) {
+		e := setupInProcess(t, tenant.Spec{Seed: 15, Users: 400, Groups: 20},
+			graph.Options{Faults: graph.Faults{Seed: 3, Rate429: 0.1, Rate503: 0.1, Rate504: 0.05, RateReset: 0.05}, DeltaPageSize: 40},
+			Config{PageSize: 100, Concurrency: 1})
+		snap, _, err := e.reader.ReadFull(context.Background(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		assertSnapshot(t, snap, e.tenant.Snapshot())
+		if c := e.srv.Counters(); c.Faults == 0 {
+			t.Fatalf("no faults injected: %+v", c)
+		}
+	})
 }
 
 func TestFaultsAreReported(t *testing.T) {
@@ -327,15 +368,22 @@ func TestFaultsAreReported(t *testing.T) {
 		{graph.Faults{RateTruncate: 1}, apperr.GraphBadResponse},
 	}
 	for _, tc := range cases {
-		e := setup(t, tenant.Spec{Seed: 16, Users: 20, Groups: 3}, graph.Options{Faults: tc.faults}, Config{MaxRetries: 1, NetworkRetries: 1})
-		_, _, err := e.reader.ReadFull(context.Background(), nil)
-		if apperr.CodeOf(err) != tc.code || !strings.Contains(err.Error(), "GET /organization") {
-			t.Errorf("%+v: got %v, want %s naming the request", tc.faults, err, tc.code)
-		}
+		// The retries' waits in fake time; the reset a closed connection, as in TestFaultsAreRetried.
+		synctest.Test(t, func(t *testing.T) {
+			e := setupInProcess(t, tenant.Spec{Seed: 16, Users: 20, Groups: 3}, graph.Options{Faults: tc.faults}, Config{MaxRetries: 1, NetworkRetries: 1})
+			_, _, err := e.reader.ReadFull(context.Background(), nil)
+			if apperr.CodeOf(err) != tc.code || !strings.Contains(err.Error(), "GET /organization") {
+				t.Errorf("%+v: got %v, want %s naming the request", tc.faults, err, tc.code)
+			}
+		})
 	}
 }
 
 func TestPermissionsAndTokens(t *testing.T) {
+	synctest.Test(t, testPermissionsAndTokens) // the emulator in-process; its waits in fake time
+}
+
+func testPermissionsAndTokens(t *testing.T) {
 	ctx := context.Background()
 	verify := graph.StaticTokens(map[string]graph.Principal{
 		token:     {AppID: "a"},
@@ -344,23 +392,23 @@ func TestPermissionsAndTokens(t *testing.T) {
 		// that GET /organization needs (organization-get).
 		"nouserread": {AppID: "a", Scopes: []string{"User.Read.All", "GroupMember.Read.All", "Domain.Read.All"}},
 	})
-	e := setup(t, tenant.Spec{Seed: 17, Users: 20, Groups: 3}, graph.Options{Verify: verify}, Config{Tokens: StaticToken("", "127.0.0.1")})
+	e := setupInProcess(t, tenant.Spec{Seed: 17, Users: 20, Groups: 3}, graph.Options{Verify: verify}, Config{Tokens: StaticToken("", "graph.test")})
 	_, _, err := e.reader.ReadFull(ctx, nil)
 	if apperr.CodeOf(err) != apperr.GraphPermission || !strings.Contains(err.Error(), "401") {
 		t.Fatalf("no token: %v", err)
 	}
-	e = setup(t, tenant.Spec{Seed: 17, Users: 20, Groups: 3}, graph.Options{Verify: verify}, Config{Tokens: StaticToken("nousers", "127.0.0.1")})
+	e = setupInProcess(t, tenant.Spec{Seed: 17, Users: 20, Groups: 3}, graph.Options{Verify: verify}, Config{Tokens: StaticToken("nousers", "graph.test")})
 	_, _, err = e.reader.ReadFull(ctx, nil)
 	if apperr.CodeOf(err) != apperr.GraphPermission || !strings.Contains(err.Error(), "User.Read.All") {
 		t.Fatalf("missing User.Read.All: %v", err)
 	}
-	e = setup(t, tenant.Spec{Seed: 17, Users: 20, Groups: 3}, graph.Options{Verify: verify}, Config{Tokens: StaticToken("nouserread", "127.0.0.1")})
+	e = setupInProcess(t, tenant.Spec{Seed: 17, Users: 20, Groups: 3}, graph.Options{Verify: verify}, Config{Tokens: StaticToken("nouserread", "graph.test")})
 	_, _, err = e.reader.ReadTenant(ctx)
 	if ae := apperr.As(err); ae == nil || ae.Code != apperr.GraphPermission || !strings.Contains(ae.Message, "GET /organization") || !strings.Contains(ae.Action, "User.Read") || strings.Contains(ae.Action, "User.Read.All") {
 		t.Fatalf("missing User.Read: %v", err)
 	}
 	// A token provider that would not send the token to the configured host is refused up front.
-	_, err = New(Config{BaseURL: e.srv.URL() + "/v1.0", Tokens: StaticToken(token)})
+	_, err = New(Config{BaseURL: e.reader.cfg.BaseURL, Tokens: StaticToken(token)})
 	if apperr.CodeOf(err) != apperr.InvalidInput {
 		t.Fatalf("host outside the allowed list: %v", err)
 	}

@@ -6,6 +6,7 @@
 package emutest
 
 import (
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -64,4 +65,40 @@ func TLSServer(tb testing.TB, h http.Handler) (*httptest.Server, *loopbacktls.Au
 	srv.StartTLS()
 	tb.Cleanup(srv.Close)
 	return srv, a
+}
+
+// InProcess is a RoundTripper that serves each request with Handler in this process, without a
+// socket, so a real client and a real emulator can run inside a testing/synctest bubble on its
+// fake clock (a bubble cannot wait on real sockets): the emulator's token bucket and latency and
+// the client's pacing, Retry-After and backoff then all see the same deterministic time, and a
+// test that only waits on them takes its CPU time, not its emulated seconds. The handler sees
+// what a server would: Host, RemoteAddr and RequestURI set. A handler that aborts
+// (http.ErrAbortHandler: an emulator's injected connection reset) is a transport error, as the
+// connection a real server then closes is to its client.
+type InProcess struct{ Handler http.Handler }
+
+// RoundTrip serves r with the handler and returns the recorded response.
+func (t InProcess) RoundTrip(r *http.Request) (resp *http.Response, err error) {
+	in := r.Clone(r.Context())
+	if in.Body == nil {
+		in.Body = http.NoBody
+	}
+	if in.Host == "" {
+		in.Host = r.URL.Host
+	}
+	in.RemoteAddr, in.RequestURI = "127.0.0.1:1", r.URL.RequestURI()
+	defer func() {
+		_ = in.Body.Close()
+		if v := recover(); v != nil {
+			if v != http.ErrAbortHandler {
+				panic(v)
+			}
+			resp, err = nil, errors.New("emutest: the handler aborted the request (connection reset)")
+		}
+	}()
+	rec := httptest.NewRecorder()
+	t.Handler.ServeHTTP(rec, in)
+	resp = rec.Result()
+	resp.Request = r
+	return resp, nil
 }
