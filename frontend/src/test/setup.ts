@@ -1,6 +1,13 @@
 import '@testing-library/jest-dom/vitest';
 import { cleanup } from '@testing-library/react';
-import { afterEach } from 'vitest';
+import { afterEach, vi } from 'vitest';
+
+// The test files share one worker and one jsdom (vite.config.mts: isolate false), so each file
+// starts from a fresh graph of our own modules: this setup runs before every file, and without
+// it a module first evaluated under one file's vi.mock factory (the Wails bindings) would keep
+// that file's mock for the next (20 of 73 tests failed so). Mock registrations are already per
+// file; node_modules (React, Atlaskit, jsdom) stay loaded, which is the time saved.
+vi.resetModules();
 
 afterEach(() => {
   cleanup();
