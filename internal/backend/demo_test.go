@@ -21,6 +21,7 @@ type recorder struct{ n atomic.Int64 }
 func (r *recorder) Emit(string, any) { r.n.Add(1) }
 
 func TestDemoSyncEndToEnd(t *testing.T) {
+	t.Parallel() // its own demo world and home; it waits on the emulators, pacing and fsyncs
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	em := &recorder{}
@@ -66,6 +67,7 @@ func TestDemoSyncEndToEnd(t *testing.T) {
 }
 
 func TestBackendRails(t *testing.T) {
+	t.Parallel() // its own demo world and home; it waits on the emulators, pacing and fsyncs
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	home := t.TempDir()

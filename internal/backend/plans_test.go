@@ -13,6 +13,7 @@ import (
 // A preview the admin abandons releases its plan (hundreds of megabytes for a large directory)
 // when it expires or when the directory's page closes, not at the next preview or apply.
 func TestAbandonedPreviewsReleaseTheirPlans(t *testing.T) {
+	t.Parallel() // its own demo world and home; it waits on the emulators, pacing and fsyncs
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	_, b, d, _ := demoWithProgress(ctx, t, 30, 5)

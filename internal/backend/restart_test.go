@@ -16,6 +16,7 @@ import (
 // directory and the list then say not signed in, with no next-sync time (the scheduler does not
 // run a directory that cannot read its tenant). The body compiles on 4d2e2e2 too, where it fails.
 func TestRestartWithoutTheSignInSaysNotSignedIn(t *testing.T) {
+	t.Parallel() // its own demo world and home; it waits on the emulators, pacing and fsyncs
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	home := t.TempDir()

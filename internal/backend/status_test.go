@@ -47,6 +47,7 @@ func demoWithProgress(ctx context.Context, t *testing.T, users, groups int) (*de
 // and not-done counts, shows as "cancelled" (and "syncing" while it runs), and the next sync
 // finishes exactly what it did not do.
 func TestCancelledSyncIsRecordedWithCountsAndStatus(t *testing.T) {
+	t.Parallel() // its own demo world and home; it waits on the emulators, pacing and fsyncs
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	env, b, d, em := demoWithProgress(ctx, t, 120, 15)
@@ -131,6 +132,7 @@ func TestCancelledSyncIsRecordedWithCountsAndStatus(t *testing.T) {
 
 // The held conflicts are not counted in the group phase's progress.
 func TestPhaseCountsLeaveOutHeldConflicts(t *testing.T) {
+	t.Parallel() // its own demo world and home; it waits on the emulators, pacing and fsyncs
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	_, b, d, em := demoWithProgress(ctx, t, 60, 8)
