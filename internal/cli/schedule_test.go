@@ -378,7 +378,7 @@ func cronCommand(t *testing.T, line string) string {
 // (HOME, PATH, the D-Bus session with the keychain), plus the CA the emulators need, and no
 // IDPSYNC_HOME: the entry has to carry everything else itself.
 func (w *world) schedulerEnv(home string) []string {
-	env := []string{"HOME=" + home, "PATH=/usr/bin:/bin", "SSL_CERT_FILE=" + w.cert}
+	env := []string{"HOME=" + home, "PATH=/usr/bin:/bin", "SSL_CERT_FILE=" + w.cert, "SSL_CERT_DIR=" + w.noCAs}
 	for _, k := range []string{"DBUS_SESSION_BUS_ADDRESS", "XDG_RUNTIME_DIR"} {
 		if v, ok := os.LookupEnv(k); ok {
 			env = append(env, k+"="+v)
