@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -73,14 +74,52 @@ func (c *crashEnv) child(t *testing.T) *exec.Cmd {
 	return cmd
 }
 
-// Twenty SIGKILLs of a headless sync process from outside: most once the organization has seen
-// a random number of writes (mid-apply, requests in flight), some at a random moment of the read.
-// While the child runs, a second sync of the same directory from this process is refused with
-// SyncLocked naming the holder. After each kill the store passes PRAGMA integrity_check, the lock
-// is free, and the next sync after a kill mid-apply reads in full and resumes to exactly the
-// desired state with nothing left running. (The package's only crash series: a second one that
-// killed an engine-only child from inside proved the same rule with a copy of the child.)
+// crashWatch is one child's round: the Atlassian proxy counts the writes the organization has
+// answered, says when the first one is done, and at the target-th kills the child before it
+// hears the answer, once the concurrent sync has been tried (so that it meets a live holder).
+// A count and an event, not a poll: the kill lands on the same write however busy the machine
+// is, so the series runs beside the package's other tests.
+type crashWatch struct {
+	cmd    *exec.Cmd
+	target int           // 0: never (the round kills during the read, on a timer)
+	first  chan struct{} // closed when the organization has answered the child's first write
+	tried  chan struct{} // closed once the concurrent sync was tried
+	exited chan struct{} // closed when the child is gone
+	mu     sync.Mutex
+	n      int
+}
+
+func (w *crashWatch) answered(r *http.Request) {
+	if r.Method == http.MethodGet {
+		return
+	}
+	w.mu.Lock()
+	w.n++
+	n := w.n
+	w.mu.Unlock()
+	if n == 1 {
+		close(w.first)
+	}
+	if n != w.target {
+		return
+	}
+	select {
+	case <-w.tried:
+	case <-w.exited:
+	}
+	_ = w.cmd.Process.Signal(syscall.SIGKILL)
+}
+
+// Twenty SIGKILLs of a headless sync process from outside: most once the organization has
+// answered a random number of its writes (mid-apply, that write done and unheard, others in
+// flight), some at a random moment of its start or read. While the child runs, a second sync of
+// the same directory from this process is refused with SyncLocked naming the holder. After each
+// kill the store passes PRAGMA integrity_check, the lock is free, and the next sync after a kill
+// mid-apply reads in full and resumes to exactly the desired state with nothing left running.
+// (The package's only crash series: a second one that killed an engine-only child from inside
+// proved the same rule with a copy of the child.)
 func TestCrashAtTwentyPointsThenResume(t *testing.T) {
+	t.Parallel()
 	users, groups := 200, 20
 	if soak {
 		users, groups = 1200, 60
@@ -93,60 +132,59 @@ func TestCrashAtTwentyPointsThenResume(t *testing.T) {
 		if round > 0 {
 			c.ten.Mutate(0.08, uint64(200+round))
 		}
-		before := len(c.a.Writes())
-		cmd := c.child(t)
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
 		target := 1 + rng.IntN(12)
 		if round == 0 {
 			target = 1 + rng.IntN(users)
 		}
 		duringRead := round%5 == 4
+		w := &crashWatch{cmd: c.child(t), target: target, first: make(chan struct{}), tried: make(chan struct{}), exited: make(chan struct{})}
 		var deadline <-chan time.Time
 		if duringRead {
+			w.target = 0
 			deadline = time.After(time.Duration(20+rng.IntN(200)) * time.Millisecond)
 		}
-		tick := time.NewTicker(time.Millisecond)
+		c.ap.SetAnswered(w.answered)
+		if err := w.cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() {
+			err := w.cmd.Wait()
+			close(w.exited)
+			done <- err
+		}()
+		first := w.first
 		var err error
-		triedLock := false
 	wait:
 		for {
 			select {
 			case err = <-done:
 				break wait
 			case <-deadline:
-				_ = cmd.Process.Signal(syscall.SIGKILL)
+				_ = w.cmd.Process.Signal(syscall.SIGKILL)
 				deadline = nil
-			case <-tick.C:
-				n := len(c.a.Writes()) - before
-				if n > 0 && !triedLock {
-					// The child holds the directory's lock from its read to its last write.
-					triedLock = true
-					_, _, lerr := c.headless(ctx)
-					switch {
-					case lerr == nil:
-						// The child finished between its first write and this attempt: the lock
-						// was free, and this sync ran after it.
-					case apperr.CodeOf(lerr) != apperr.SyncLocked || !strings.Contains(lerr.Error(), "another sync of this directory is running"):
-						t.Fatalf("round %d: a second sync while the child applies: %v", round, lerr)
-					default:
-						refused++
-					}
-				}
-				if !duringRead && n >= target {
-					_ = cmd.Process.Signal(syscall.SIGKILL)
+			case <-first:
+				// The child holds the directory's lock from its read to its last write.
+				first = nil
+				_, _, lerr := c.headless(ctx)
+				close(w.tried)
+				switch {
+				case lerr == nil:
+					// The child finished between its first write and this attempt: the lock
+					// was free, and this sync ran after it.
+				case apperr.CodeOf(lerr) != apperr.SyncLocked || !strings.Contains(lerr.Error(), "another sync of this directory is running"):
+					t.Fatalf("round %d: a second sync while the child applies: %v", round, lerr)
+				default:
+					refused++
 				}
 			}
 		}
-		tick.Stop()
+		c.ap.SetAnswered(nil)
 		wasKilled := false
 		if ee, ok := err.(*exec.ExitError); ok {
 			ws, _ := ee.Sys().(syscall.WaitStatus)
 			if !ws.Signaled() {
-				t.Fatalf("round %d: child failed: %v %s", round, err, cmd.Stderr)
+				t.Fatalf("round %d: child failed: %v %s", round, err, w.cmd.Stderr)
 			}
 			killed++
 			wasKilled = true

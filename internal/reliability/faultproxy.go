@@ -53,6 +53,7 @@ type FaultProxy struct {
 
 	mu       sync.Mutex
 	mangle   Mangle
+	answered func(*http.Request)
 	faults   Faults
 	rng      *rand.Rand
 	counts   map[string]int
@@ -66,6 +67,15 @@ type Mangle func(r *http.Request, status int, body []byte) (int, []byte)
 func (p *FaultProxy) SetMangle(m Mangle) {
 	p.mu.Lock()
 	p.mangle = m
+	p.mu.Unlock()
+}
+
+// SetAnswered installs (nil: removes) a function called with every request the upstream has
+// answered, before the answer goes back to the client: the crash series kills its child there,
+// at an exact write, with that write done and the child not told.
+func (p *FaultProxy) SetAnswered(f func(*http.Request)) {
+	p.mu.Lock()
+	p.answered = f
 	p.mu.Unlock()
 }
 
@@ -227,14 +237,17 @@ func (p *FaultProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		hangUp(w)
 		return
 	}
+	p.mu.Lock()
+	answered, m := p.answered, p.mangle
+	p.mu.Unlock()
+	if answered != nil {
+		answered(r)
+	}
 	if kind == Kind504 {
 		writeError(w, r, http.StatusGatewayTimeout)
 		return
 	}
 	status := resp.StatusCode
-	p.mu.Lock()
-	m := p.mangle
-	p.mu.Unlock()
 	if m != nil {
 		status, rb = m(r, status, rb)
 	}
