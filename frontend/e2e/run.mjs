@@ -1,7 +1,7 @@
-// End-to-end runner: drives the real app (the Go backend behind `wails dev`) in Debian's
-// Chromium through playwright-core. build/scripts/e2e.sh starts wails dev and calls this.
+// End-to-end runner: drives the real app (the Go backend behind the dev server of a Wails dev
+// build) in Debian's Chromium through playwright-core. build/scripts/e2e.sh starts the app and calls this.
 // Usage: node e2e/run.mjs [scenario-name ...]   (no names: all scenarios)
-// Env: E2E_URL (the wails dev server), E2E_OUT (screenshots), E2E_DATADIR (IDPSYNC_HOME of the app).
+// Env: E2E_URL (the app's dev server), E2E_OUT (screenshots), E2E_DATADIR (IDPSYNC_HOME of the app).
 import { mkdtempSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
