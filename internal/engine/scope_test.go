@@ -118,17 +118,10 @@ func TestScopeRules(t *testing.T) {
 }
 
 func TestScopeLimits(t *testing.T) {
-	s := fixture()
-	for i := 0; i < MaxUsersPerGroup+1; i++ {
-		id := "x" + itoa(100000+i)
-		s.Users = append(s.Users, directory.User{ID: id, Mail: id + "@contoso.com", AccountEnabled: true})
-		s.Members["gSales"] = append(s.Members["gSales"], directory.Member{ID: id, Kind: directory.MemberUser})
-	}
-	d := Scope(s, norm(t, DefaultSettings()), nil)
+	d, p := overGroup()
 	if !d.OverLimit || skipReason(d, "gSales") != ReasonOverGroupLimit {
 		t.Fatalf("a group over 35,000 users must be refused: overLimit=%v reason=%q", d.OverLimit, skipReason(d, "gSales"))
 	}
-	p := Compute(PlanInput{Desired: d, Live: &Live{}, Settings: norm(t, DefaultSettings())})
 	if len(p.Blocked) == 0 || p.Blocked[0].Code != "plan_limit_exceeded" {
 		t.Fatalf("plan not blocked: %+v", p.Blocked)
 	}
