@@ -4,8 +4,6 @@ package reliability
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -19,6 +17,7 @@ import (
 
 	"github.com/idpsync/idpsync/internal/apperr"
 	"github.com/idpsync/idpsync/internal/backend"
+	"github.com/idpsync/idpsync/internal/emulator/loopbacktls"
 	"github.com/idpsync/idpsync/internal/emulator/tenant"
 	"github.com/idpsync/idpsync/internal/report"
 )
@@ -31,10 +30,8 @@ func crashChild() {
 	if err != nil {
 		os.Exit(3)
 	}
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(pemBytes)
-	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}
-	b, err := backendOn(ctx, os.Getenv("REL_CHILD_HOME"), os.Getenv("REL_CHILD_GRAPH"), os.Getenv("REL_CHILD_DIR"), os.Getenv("REL_CHILD_KEY"), tr)
+	b, err := backendOn(ctx, os.Getenv("REL_CHILD_HOME"), os.Getenv("REL_CHILD_GRAPH"), os.Getenv("REL_CHILD_DIR"), os.Getenv("REL_CHILD_KEY"),
+		loopbacktls.TransportTrustingPEM(pemBytes))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(3)

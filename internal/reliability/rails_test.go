@@ -261,22 +261,28 @@ func TestRailGroupLeavingScopeKept(t *testing.T) {
 func TestTwoSyncsAtOnceRefused(t *testing.T) {
 	t.Parallel()
 	ctx := ctxT(t, 2*time.Minute)
-	c := newCrashEnv(t, tenant.Spec{Seed: 76, Users: 200, Groups: 15}, Faults{})
-	c.a.SetLatency(5 * time.Millisecond) // the first sync is still applying when the second starts
+	c := newCrashEnv(t, tenant.Spec{Seed: 76, Users: 40, Groups: 4}, Faults{})
 	// A standing confirmation, so that the automatic sync below gets as far as the lock (without
 	// one it stops earlier, at ConfirmationRequired, and would not test the lock at all).
 	ten, doms := c.confirm()
 	if err := c.b.Store().SetStandingConfirmation(ctx, c.dirID, store.Confirmation{TenantID: ten, Domains: doms, At: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
-	// The GUI's first write to Atlassian says its apply holds the lock: an event, not a poll.
-	writing := make(chan struct{})
-	var once sync.Once
+	// The GUI's first write to Atlassian says its apply holds the lock (an event, not a poll) and
+	// waits there until the other syncs were tried: the first sync is still applying when they
+	// start, whatever the size of the tenant and the speed of the machine (it took 200 users and
+	// 5 ms of emulated latency per request to be likely, 3.2 CPU-s).
+	writing, release := make(chan struct{}), make(chan struct{})
+	var once, released sync.Once
+	let := func() { released.Do(func() { close(release) }) }
+	t.Cleanup(let)
+	base := c.auth.Transport() // one transport: a new one per request was a TLS handshake each
 	tr := roundTripFunc(func(r *http.Request) (*http.Response, error) {
 		if r.Method != http.MethodGet && strings.Contains(r.URL.Path, "/scim/") {
 			once.Do(func() { close(writing) })
+			<-release
 		}
-		return c.auth.Transport().RoundTrip(r)
+		return base.RoundTrip(r)
 	})
 	gui, err := backendOn(ctx, c.home, c.gp.URL()+"/v1.0", c.dirID, c.a.APIKey(), tr)
 	if err != nil {
@@ -307,6 +313,7 @@ func TestTwoSyncsAtOnceRefused(t *testing.T) {
 	if _, err := c.b.AutoSync(ctx, c.dirID); apperr.CodeOf(err) != apperr.SyncLocked {
 		t.Fatalf("an automatic sync meanwhile: %v, want %s", err, apperr.SyncLocked)
 	}
+	let()
 	if err := <-done; err != nil {
 		t.Fatalf("the first sync: %v", err)
 	}

@@ -77,13 +77,30 @@ func New() (*Authority, error) {
 
 // ServerConfig is the TLS configuration an emulator listens with.
 func (a *Authority) ServerConfig() *tls.Config {
-	return &tls.Config{Certificates: []tls.Certificate{a.Cert}, MinVersion: tls.VersionTLS12}
+	return &tls.Config{Certificates: []tls.Certificate{a.Cert}, MinVersion: tls.VersionTLS12, CurvePreferences: loopbackCurves}
 }
 
+// loopbackCurves is X25519 alone for the emulators' connections, server and client: Go's
+// default adds the X25519MLKEM768 hybrid, whose ML-KEM key generation and encapsulation were
+// about a third of each handshake's CPU under -race (a tenth of internal/reliability's CPU goes
+// to handshakes). A loopback test link needs no post-quantum key exchange; real endpoints keep
+// Go's defaults.
+var loopbackCurves = []tls.CurveID{tls.X25519}
+
 // Transport returns an HTTP transport that trusts only this certificate.
-func (a *Authority) Transport() *http.Transport {
+func (a *Authority) Transport() *http.Transport { return transportFor(a.Pool) }
+
+// TransportTrustingPEM is Transport for a process that has only the authority's certificate
+// in PEM (a test's child process), not the Authority.
+func TransportTrustingPEM(certPEM []byte) *http.Transport {
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(certPEM)
+	return transportFor(pool)
+}
+
+func transportFor(pool *x509.CertPool) *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.TLSClientConfig = &tls.Config{RootCAs: a.Pool, MinVersion: tls.VersionTLS12}
+	t.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12, CurvePreferences: loopbackCurves}
 	t.MaxIdleConnsPerHost = 64
 	return t
 }
