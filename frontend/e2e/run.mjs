@@ -22,12 +22,12 @@ if (unknown.length) {
 // A scenario marked separate needs its own backend (filterl.mjs: the L tenant) and runs only by name.
 const selected = wanted.length ? scenarios.filter((s) => wanted.includes(s.name)) : scenarios.filter((s) => !s.separate);
 
-// A fresh profile per run: no state leaks between runs, and nothing is read from $HOME.
-const profile = mkdtempSync(join(tmpdir(), 'idpsync-chromium-'));
-const context = await chromium.launchPersistentContext(profile, {
+// A fresh browser per run and a fresh context (storage, clock) per scenario: nothing is read from
+// $HOME, and no browser state leaks between runs or scenarios. The scenarios share the app's
+// (the backend's) state only, which is what their order is about.
+const browser = await chromium.launch({
   executablePath: chromiumPath,
   headless: true,
-  viewport: { width: 1280, height: 800 },
   args: [
     '--headless',
     '--no-sandbox',
@@ -42,6 +42,11 @@ const context = await chromium.launchPersistentContext(profile, {
 let passed = 0;
 let failed = 0;
 for (const s of selected) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  // A scenario marked clock waits for the page's own timers (a flag that goes after 8 s): its
+  // page runs on Playwright's fake clock, which flows as real time until the scenario jumps it
+  // (page.clock.fastForward), firing what falls due, as the app would after the wait.
+  if (s.clock) await context.clock.install();
   const page = await context.newPage();
   const problems = [];
   const consoleErrors = [];
@@ -65,9 +70,9 @@ for (const s of selected) {
     // What the page itself complained about is often the real cause.
     for (const line of [...problems, ...consoleErrors.slice(-5)]) console.log(`       page: ${line}`);
   }
-  await page.close();
+  await context.close();
 }
-await context.close();
+await browser.close();
 
 console.log(`e2e: ${passed} passed, ${failed} failed (screenshots in ${out})`);
 process.exit(failed > 0 || passed === 0 ? 1 : 0);
