@@ -30,6 +30,10 @@ type Faults struct {
 	RateCut    float64       // forwarded, then the body stops half-way (or the connection drops for an empty body)
 	RetryAfter int           // seconds in the 429's Retry-After
 	SlowDelay  time.Duration // default 300ms
+	// Retry503 is the 503's Retry-After ("": none). Both are Graph's: "You may repeat the request
+	// after a delay, the length of which may be specified in a Retry-After header"
+	// (learn.microsoft.com/graph/errors); without one, kiota waits 2 s, then 4 s, 8 s.
+	Retry503 string
 }
 
 // Fault kinds as counted by Counts.
@@ -194,6 +198,9 @@ func (p *FaultProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, http.StatusInternalServerError)
 		return
 	case Kind503:
+		if f.Retry503 != "" {
+			w.Header().Set("Retry-After", f.Retry503)
+		}
 		writeError(w, r, http.StatusServiceUnavailable)
 		return
 	case KindReset:

@@ -25,7 +25,7 @@ import (
 func TestEndToEndFullDeltaAndDomainChange(t *testing.T) {
 	t.Parallel()
 	ctx := ctxT(t, 90*time.Second)
-	h := newEnv(t, envOpts{spec: tenant.Spec{Seed: 11, Users: 300, Groups: 30, Depth: 3}})
+	h := newEnv(t, envOpts{spec: tenant.Spec{Seed: 11, Users: 150, Groups: 15, Depth: 3}})
 	p := h.mustRun(ctx, true).plan
 	if !p.Full || p.Len() == 0 {
 		t.Fatalf("first run: full=%v ops=%d", p.Full, p.Len())
