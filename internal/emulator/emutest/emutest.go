@@ -1,6 +1,7 @@
 // Package emutest starts the emulators for tests and benchmarks: each one made, listening on
 // loopback TLS and closed when the test ends, or the test fails at once. It is the three calls
 // (New, Start, Cleanup(Close)) that the client, sign-in and Graph reader tests each wrote out.
+// InProcess serves an emulator without a socket instead, for tests in a testing/synctest bubble.
 // Only test files import it: the shipped binary (demo mode) starts its emulators in
 // internal/emulator/demo. The emulators' own internal tests cannot import it (it imports them).
 package emutest
