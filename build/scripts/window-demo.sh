@@ -14,28 +14,24 @@ in_session --display "$0" "$@"
 . "$root/build/scripts/window.sh"
 window_start "window demo" "$1" "${2:-$(mktemp -d -t idpsync-window-demo-XXXXXX)}" IDPSYNC_DEMO=1
 
-# The backend opens (and sets up the demo directory) on the screen's first call: wait for the
-# store, then for the sign-in through the emulated browser and the list to render.
-for _ in $(seq 1 120); do
-  ls "$home"/*.db >/dev/null 2>&1 && break
-  sleep 0.25
-done
-sleep "${WINDOW_DEMO_SETTLE:-5}"
-import -window "$wid" "$out/1-list.png" 2>/dev/null || true
+row_x=${ROW_X:-340} row_y=${ROW_Y:-246} preview_x=${PREVIEW_X:-1070} preview_y=${PREVIEW_Y:-104}
+# The backend opens on the screen's first call and, before that call answers, creates the demo
+# directory and signs it in through the emulated browser (demomode.StartGUI): the list then draws
+# its row. Waited for on screen (it slept 5 s, then 2 s after the click): the directory's name in
+# the first row of the Identity providers table, then the overview's "Preview changes".
+shot_until "$out/1-list.png" 60 drawn_at "$row_x" "$row_y" || fail "the list shows no directory at $row_x,$row_y; screenshot $out/1-list.png"
+xdotool mousemove --window "$wid" "$row_x" "$row_y" click 1
+shot_until "$out/2-overview.png" 30 light_button_at "$preview_x" "$preview_y" ||
+  fail "no Preview changes at $preview_x,$preview_y after clicking the directory; screenshot $out/2-overview.png"
+xdotool mousemove --window "$wid" "$preview_x" "$preview_y" click 1
 
-# The directory's name in the first row of the Identity providers table.
-xdotool mousemove --window "$wid" "${ROW_X:-340}" "${ROW_Y:-246}" click 1
-sleep 2
-import -window "$wid" "$out/2-overview.png" 2>/dev/null || true
-# "Preview changes" in the overview's page actions.
-xdotool mousemove --window "$wid" "${PREVIEW_X:-1070}" "${PREVIEW_Y:-104}" click 1
-
-for _ in $(seq 1 120); do
+for _ in $(seq 1 240); do
   ls "$home"/reports/*-preview-*.json >/dev/null 2>&1 && break
   kill -0 "$app" 2>/dev/null || fail "the app exited"
-  sleep 0.5
+  sleep 0.25
 done
-sleep 2
-import -window "$wid" "$out/3-preview.png" 2>/dev/null || true
+# The preview on screen, for the reader (the report is the proof): the screen draws it a moment
+# after the report is written, once "Sync now" is drawn again over its spinner (it slept 2 s).
+shot_until "$out/3-preview.png" 5 drawn_at "${SYNC_X:-1196}" "${SYNC_Y:-104}" || true
 ls "$home"/reports/*-preview-*.json >/dev/null 2>&1 || fail "no preview report after clicking the directory and Preview changes; screenshots in $out"
 echo "window demo: passed (overview reached, preview report written; screenshots in $out)"
