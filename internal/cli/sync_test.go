@@ -40,9 +40,9 @@ func runDemo(home string, args ...string) demoRun {
 	return r
 }
 
-// demoSync is the package's one `idpsync sync --demo` (5–10 s of CPU under -race): the tests
-// that read what it printed and the report it wrote share it and only read its home, which
-// TestMain removes (demoHome).
+// demoSync is the package's one `idpsync sync --demo` (~3 s of wall, most of it the limiter's
+// slow start over ~935 writes, and ~0.7 CPU-s under -race): the tests that read what it printed
+// and the report it wrote share it and only read its home, which TestMain removes (demoHome).
 var (
 	demoHome string
 	demoSync = sync.OnceValue(func() demoRun {
