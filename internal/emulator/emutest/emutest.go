@@ -1,16 +1,21 @@
 // Package emutest starts the emulators for tests and benchmarks: each one made, listening on
 // loopback TLS and closed when the test ends, or the test fails at once. It is the three calls
 // (New, Start, Cleanup(Close)) that the client, sign-in and Graph reader tests each wrote out.
-// InProcess serves an emulator without a socket instead, for tests in a testing/synctest bubble.
+// InProcess serves an emulator without a socket instead, for tests in a testing/synctest bubble;
+// Abandoned is a client that goes away mid-request.
 // Only test files import it: the shipped binary (demo mode) starts its emulators in
 // internal/emulator/demo. The emulators' own internal tests cannot import it (it imports them).
 package emutest
 
 import (
+	"crypto/tls"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"testing"
+	"time"
 
 	"github.com/idpsync/idpsync/internal/emulator/atlassian"
 	"github.com/idpsync/idpsync/internal/emulator/graph"
@@ -102,4 +107,39 @@ func (t InProcess) RoundTrip(r *http.Request) (resp *http.Response, err error) {
 	resp = rec.Result()
 	resp.Request = r
 	return resp, nil
+}
+
+// Abandoned sends "GET target" with headers (each "Name: value") to a loopback TLS server and
+// half-closes the connection (TLS close_notify) at once, as a client that went away does; the
+// server then ends the request's context while the connection can still carry an answer. It
+// returns whatever the server sent before closing: an emulator must send nothing to a request
+// it dropped (an empty 200 there was taken for the service's answer).
+func Abandoned(tb testing.TB, target string, headers ...string) []byte {
+	tb.Helper()
+	a, err := loopbacktls.Shared()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	u, err := url.Parse(target)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	conn, err := tls.Dial("tcp", u.Host, a.Transport().TLSClientConfig)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+	req := "GET " + u.RequestURI() + " HTTP/1.1\r\nHost: " + u.Host + "\r\n"
+	for _, h := range headers {
+		req += h + "\r\n"
+	}
+	if _, err := io.WriteString(conn, req+"\r\n"); err != nil {
+		tb.Fatal(err)
+	}
+	if err := conn.CloseWrite(); err != nil {
+		tb.Fatal(err)
+	}
+	got, _ := io.ReadAll(conn)
+	return got
 }

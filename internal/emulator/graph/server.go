@@ -297,7 +297,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-time.After(lat):
 		case <-r.Context().Done():
-			return
+			// The client went away: no answer (a plain return made net/http send an empty
+			// 200, a page to a reader still reading; TestAbandonedRequestGetsNoAnswer).
+			panic(http.ErrAbortHandler)
 		}
 	}
 	entry := Entry{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery}
