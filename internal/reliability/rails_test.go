@@ -35,7 +35,7 @@ func verifiedDomains(ten *tenant.Tenant) []string {
 func TestRailThresholdBlocks(t *testing.T) {
 	t.Parallel()
 	ctx := ctxT(t, 2*time.Minute)
-	c := syncedCrashEnv(ctx, t, tenant.Spec{Seed: 71, Users: 150, Groups: 12})
+	c := syncedCrashEnv(ctx, t, tenant.Spec{Seed: 71, Users: 75, Groups: 6})
 	doms := verifiedDomains(c.ten)
 	s, _ := c.b.Settings(ctx, c.dirID)
 	s.DomainMode, s.Domains = engine.DomainsSpecific, doms[:1]
@@ -218,7 +218,7 @@ func TestRailGroupLeavingScopeKept(t *testing.T) {
 	t.Parallel()
 	ctx := ctxT(t, 2*time.Minute)
 	for _, del := range []bool{false, true} {
-		e := newEnv(t, envOpts{spec: tenant.Spec{Seed: 75, Users: 120, Groups: 12, Depth: 2}})
+		e := newEnv(t, envOpts{spec: tenant.Spec{Seed: 75, Users: 60, Groups: 6, Depth: 2}})
 		e.mustRun(ctx, true)
 		before := e.a.State()
 		s := e.settings

@@ -85,7 +85,7 @@ func TestEndToEndFullDeltaAndDomainChange(t *testing.T) {
 func TestThresholdAndConfirmationBlockBeforeWriting(t *testing.T) {
 	t.Parallel()
 	ctx := ctxT(t, 60*time.Second)
-	h := syncedEnv(ctx, t, tenant.Spec{Seed: 12, Users: 120, Groups: 10})
+	h := syncedEnv(ctx, t, tenant.Spec{Seed: 12, Users: 60, Groups: 6})
 	doms := verifiedDomains(h.ten)
 	h.settings.DomainMode, h.settings.Domains = engine.DomainsSpecific, doms[:1]
 	h.settings.DeactivationMaxCount, h.settings.DeactivationMaxPercent = 5, 10
@@ -148,7 +148,7 @@ func TestConflictHeldThenTakenOver(t *testing.T) {
 func TestCancelThenResume(t *testing.T) {
 	t.Parallel()
 	ctx := ctxT(t, 60*time.Second)
-	h := newEnv(t, envOpts{spec: tenant.Spec{Seed: 14, Users: 200, Groups: 20}})
+	h := newEnv(t, envOpts{spec: tenant.Spec{Seed: 14, Users: 100, Groups: 10}})
 	cctx, cancel := context.WithCancel(ctx)
 	r := h.run(cctx, true, true, func(seq int) {
 		if seq == 60 {
