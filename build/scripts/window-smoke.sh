@@ -22,10 +22,11 @@ for _ in $(seq 1 60); do
   fi
   sleep 0.5
 done
-# Data the page loads from the backend arrives a moment after the first paint.
+# Data the page loads from the backend arrives a moment after the first paint: the shot waits for
+# it, up to the 3 s it slept for it: the empty list's "Add an identity provider" drawn (a fresh
+# IDPSYNC_HOME has no directory).
 if [ "$colours" -ge 64 ]; then
-  sleep "${SMOKE_SETTLE:-3}"
-  import -window "$wid" "$shot" 2>/dev/null || true
+  shot_until "$shot" 3 drawn_at "${EMPTY_X:-760}" "${EMPTY_Y:-349}" || true
   colours=$(convert "$shot" -format '%k' info: 2>/dev/null || echo 0)
 fi
 [ -s "$shot" ] || fail "could not capture the window"
