@@ -17,6 +17,9 @@ import (
 // 10-minute timeout.
 func demoBackend(t *testing.T) (context.Context, *Backend, *demo.Env, Directory) {
 	t.Helper()
+	// Each caller runs in parallel: its own demo world and home, and it waits on the emulators,
+	// pacing and fsyncs. Before the 2-minute context, which must not run while the test queues.
+	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	t.Cleanup(cancel)
 	env, b, d := openDemo(ctx, t, 60, 8, t.TempDir(), &recorder{})
@@ -27,7 +30,6 @@ func demoBackend(t *testing.T) (context.Context, *Backend, *demo.Env, Directory)
 // a wrong organization key went unnoticed by headless runs. Every plan now proves both keys
 // first and fails with atlassian_unauthorized, the key's age and what to do.
 func TestIssue18_05_EveryRunProvesItsKeys(t *testing.T) {
-	t.Parallel() // its own demo world and home; it waits on the emulators, pacing and fsyncs
 	ctx, b, env, d := demoBackend(t)
 	_, plan, err := b.Headless(ctx, d.ID, HeadlessOptions{})
 	if err != nil {
@@ -67,7 +69,6 @@ func TestIssue18_05_EveryRunProvesItsKeys(t *testing.T) {
 
 // Setup and the Connection tab do not save a key Atlassian refused unless the admin chooses to.
 func TestIssue18_05_RefusedKeyIsNotSavedUnlessChosen(t *testing.T) {
-	t.Parallel() // its own demo world and home; it waits on the emulators, pacing and fsyncs
 	ctx, b, env, d := demoBackend(t)
 	// A fresh home on the same emulators: the demo directory's SCIM directory is free there.
 	fresh, err := Open(ctx, demoOptions(env, t.TempDir(), &recorder{}))

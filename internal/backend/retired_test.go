@@ -10,7 +10,6 @@ import (
 // After an Entra rename the old Atlassian group keeps its members (and the access it grants):
 // the overview lists it, and "Finish rename", confirmed by its name, empties and deletes it.
 func TestIssue18_09_RetiredGroupsAndFinishRename(t *testing.T) {
-	t.Parallel() // its own demo world and home; it waits on the emulators, pacing and fsyncs
 	ctx, b, env, d := demoBackend(t)
 	sync := func() {
 		t.Helper()

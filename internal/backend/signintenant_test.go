@@ -10,7 +10,6 @@ import (
 // lower case) when it is a tenant id or a domain name, refused otherwise, and kept on edit; a
 // tenant id other than the pinned tenant is refused.
 func TestSignInTenantIsValidatedAndStored(t *testing.T) {
-	t.Parallel() // its own demo world and home; it waits on the emulators, pacing and fsyncs
 	ctx, b, env, d := demoBackend(t)
 	in := func(tenant string) DirectoryInput {
 		return DirectoryInput{Name: d.Name, Cloud: "global", ClientID: d.ClientID, SCIMBaseURL: env.Atlassian.SCIMURL(), AllowCustomHost: true, SignInTenant: tenant}

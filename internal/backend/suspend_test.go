@@ -24,7 +24,6 @@ func countOf(cs []report.Count, a report.Action, r report.Result) int {
 // through the organization key and reports them; without the organization key the setting is
 // refused and a plan that would suspend is blocked, saying why.
 func TestSuspendThroughTheBackend(t *testing.T) {
-	t.Parallel() // its own demo world and home; it waits on the emulators, pacing and fsyncs
 	ctx, b, env, d := demoBackend(t)
 	s, err := b.Settings(ctx, d.ID)
 	if err != nil {

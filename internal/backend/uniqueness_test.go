@@ -10,7 +10,6 @@ import (
 // A second IdP Sync directory on the SCIM directory of an existing one is refused, however its
 // URL is typed; the same Entra tenant in two directories is a warning on both.
 func TestIssue18_08_OneIdPSyncDirectoryPerSCIMDirectory(t *testing.T) {
-	t.Parallel() // its own demo world and home; it waits on the emulators, pacing and fsyncs
 	ctx, b, env, d := demoBackend(t)
 	url := env.Atlassian.SCIMURL()
 	i := strings.Index(url, "/scim/")
