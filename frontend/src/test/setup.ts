@@ -1,5 +1,5 @@
 import '@testing-library/jest-dom/vitest';
-import { cleanup } from '@testing-library/react';
+import { cleanup, configure, getConfig } from '@testing-library/react';
 import { afterEach, vi } from 'vitest';
 
 // The test files share one worker and one jsdom (vite.config.mts: isolate false), so each file
@@ -8,6 +8,13 @@ import { afterEach, vi } from 'vitest';
 // that file's mock for the next (20 of 73 tests failed so). Mock registrations are already per
 // file; node_modules (React, Atlaskit, jsdom) stay loaded, which is the time saved.
 vi.resetModules();
+
+// Testing Library's configuration is state in node_modules too: four files raise
+// asyncUtilTimeout to 5 s, which then held for every file after them. Each file starts from the
+// configuration the first file saw, as it did in a process of its own.
+const shared = globalThis as { rtlStartConfig?: ReturnType<typeof getConfig> };
+shared.rtlStartConfig ??= { ...getConfig() };
+configure(shared.rtlStartConfig);
 
 afterEach(() => {
   cleanup();
