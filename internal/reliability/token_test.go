@@ -51,7 +51,7 @@ func tokenRequestsTake(base http.RoundTripper, c *emulatedClock, step time.Durat
 func TestTokenExpiryMidReadAndMidApply(t *testing.T) {
 	t.Parallel()
 	ctx := ctxT(t, 3*time.Minute)
-	env := startDemo(ctx, t, 200, 60)
+	env := startDemo(ctx, t, 80, 60)
 	const life, perToken = 3 * time.Second, 50 * time.Millisecond
 	clock := &emulatedClock{now: time.Now().Truncate(time.Second)}
 	env.Identity.SetClock(clock.Now)
