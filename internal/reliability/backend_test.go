@@ -36,7 +36,7 @@ type crashEnv struct {
 
 func newCrashEnv(t *testing.T, spec tenant.Spec, f Faults) *crashEnv {
 	t.Helper()
-	e := newEnv(t, envOpts{spec: spec, graphFaults: f, atlFaults: f})
+	e := newEnv(t, envOpts{spec: spec, graphFaults: f, atlFaults: f, proxies: true})
 	ctx := context.Background()
 	b, err := backendOn(ctx, e.home, e.gp.URL()+"/v1.0", "", "", e.auth.Transport())
 	if err != nil {

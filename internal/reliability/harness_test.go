@@ -31,14 +31,15 @@ const dirID = "rel"
 
 // env is the one harness of this package: the real engine, Graph reader, SCIM client and SQLite
 // store against the Graph and Atlassian emulators over loopback HTTPS, each emulator behind a
-// FaultProxy (a pass-through until it is given faults or a mangle).
+// FaultProxy when the test puts faults, mangles or watches there (envOpts.proxies). A proxy that
+// only passes through doubled every request's HTTP and TLS work under -race and proved nothing.
 type env struct {
 	t        testing.TB
 	auth     *loopbacktls.Authority
 	ten      *tenant.Tenant
 	g        *graph.Server
 	a        *atlemu.Server
-	gp, ap   *FaultProxy // nil when envOpts.direct
+	gp, ap   *FaultProxy // nil unless envOpts.proxies
 	st       *store.Store
 	home     string
 	settings engine.Settings
@@ -57,7 +58,7 @@ type envOpts struct {
 	pageSize    int  // Graph $top for users; small pages mean many requests to fault
 	scimRetries int  // the SCIM client's 5xx retries; 0: the client's default (4)
 	netRetries  int  // the Graph reader's retries after a connection error; 0: its default (3)
-	direct      bool // no proxies: the clients talk to the emulators (the benchmark measures the sync, not the proxy)
+	proxies     bool // a FaultProxy in front of each emulator (faults, mangles, counts, kills); else the clients talk to the emulators
 }
 
 func newEnv(t testing.TB, o envOpts) *env {
@@ -65,6 +66,9 @@ func newEnv(t testing.TB, o envOpts) *env {
 	auth, err := loopbacktls.Shared()
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !o.proxies && (o.graphFaults != Faults{} || o.atlFaults != Faults{}) {
+		t.Fatal("proxy faults without envOpts.proxies would never be injected")
 	}
 	e := &env{t: t, auth: auth, ten: tenant.Generate(o.spec), home: t.TempDir()}
 	o.graph.Tenant, o.graph.Authority, o.graph.NoThrottle = e.ten, auth, true
@@ -81,7 +85,7 @@ func newEnv(t testing.TB, o envOpts) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { e.a.Close() })
-	if !o.direct {
+	if o.proxies {
 		e.gp = NewFaultProxy(e.g.URL(), auth, o.graphFaults)
 		t.Cleanup(e.gp.Close)
 		e.ap = NewFaultProxy(e.a.URL(), auth, o.atlFaults)
@@ -139,7 +143,7 @@ func mustNorm(t testing.TB, s engine.Settings) engine.Settings {
 	return n
 }
 
-// graphURL is the Graph service root (before /v1.0) the clients use: the proxy's, unless direct.
+// graphURL is the Graph service root (before /v1.0) the clients use: the proxy's, if any.
 func (e *env) graphURL() string {
 	if e.gp == nil {
 		return e.g.URL()
@@ -147,7 +151,7 @@ func (e *env) graphURL() string {
 	return e.gp.URL()
 }
 
-// scimURL is the directory's base URL the clients use: through the proxy, unless direct.
+// scimURL is the directory's base URL the clients use: through the proxy, if any.
 func (e *env) scimURL() string {
 	if e.ap == nil {
 		return e.a.SCIMURL()

@@ -86,7 +86,7 @@ func accounted(t *testing.T, e *env, r result) (users, groups int) {
 func TestHostileGraphValues(t *testing.T) {
 	t.Parallel()
 	ctx := ctxT(t, 2*time.Minute)
-	e := newEnv(t, envOpts{spec: tenant.Spec{Seed: 61, Users: 120, Groups: 14, CaseTwins: 2, Cycles: 2, OtherMembers: 6}})
+	e := newEnv(t, envOpts{spec: tenant.Spec{Seed: 61, Users: 120, Groups: 14, CaseTwins: 2, Cycles: 2, OtherMembers: 6}, proxies: true})
 	long := strings.Repeat("Ŵ", 10000)
 	verified := map[string]bool{}
 	for _, d := range e.ten.Domains {
@@ -236,7 +236,7 @@ func TestHostileAtlassianAnswers(t *testing.T) {
 			break
 		}
 	}
-	e := newEnv(t, envOpts{spec: tenant.Spec{Seed: 62, Users: 80, Groups: 8},
+	e := newEnv(t, envOpts{spec: tenant.Spec{Seed: 62, Users: 80, Groups: 8}, proxies: true,
 		atl: atlemu.Options{Users: []atlemu.User{{UserName: strings.ToUpper(hand), DisplayName: "Made by hand", Active: true,
 			Emails: []atlemu.Multi{{Value: hand, Type: "work", Primary: true}}}}}})
 	// Unknown attributes and extension schemas on everything Atlassian returns.

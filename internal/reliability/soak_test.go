@@ -29,7 +29,7 @@ func TestFaultSoak(t *testing.T) {
 	e := newEnv(t, envOpts{spec: tenant.Spec{Seed: 31, Users: users, Groups: groups, Depth: 3},
 		atl:         atlemu.Options{FaultRate: 0.02, ResetRate: 0.01, Seed: 23},
 		graph:       graph.Options{DeltaPageSize: 12},
-		graphFaults: gf, atlFaults: af, pageSize: 12,
+		graphFaults: gf, atlFaults: af, proxies: true, pageSize: 12,
 		// More retries than the clients' defaults (4 and 3): at these rates five failures in a row
 		// on one request are expected a few times per run, and the soak is about what a fault
 		// costs afterwards, not whether a run gives up.

@@ -709,7 +709,7 @@ func BenchmarkFullSync(b *testing.B) {
 }
 
 func newBenchHarness(b *testing.B, spec tenant.Spec) *env {
-	return newEnv(b, envOpts{spec: spec, atl: atlemu.Options{MaxUsers: 1_000_000}, direct: true})
+	return newEnv(b, envOpts{spec: spec, atl: atlemu.Options{MaxUsers: 1_000_000}})
 }
 
 // orgTenant is a small tenant and the names of two of its groups (sorted, non-empty, distinct).
