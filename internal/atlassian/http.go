@@ -3,7 +3,6 @@ package atlassian
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -289,17 +288,14 @@ func retryAfter(h http.Header, now time.Time) time.Duration {
 // carry AtlassianUnavailable and are retried; TLS and DNS failures will not heal by retrying.
 func (e *endpoint) networkError(method, path string, err error) *apperr.Error {
 	host := e.base.Host
-	var (
-		recordErr tls.RecordHeaderError
-		dnsErr    *net.DNSError
-	)
+	var dnsErr *net.DNSError
 	if e := apperr.UntrustedCertificate(err, host); e != nil {
 		return e
 	}
+	if e := apperr.NotTLS(err, host); e != nil {
+		return e
+	}
 	switch {
-	case errors.As(err, &recordErr):
-		return apperr.Wrap(err, apperr.InsecureURL, "%s did not answer with TLS (is it an http:// address?)", host).
-			WithAction("Check the URL.")
 	case errors.As(err, &dnsErr) && (dnsErr.IsNotFound || !dnsErr.IsTemporary):
 		return apperr.Wrap(err, apperr.AtlassianUnavailable, "cannot resolve %s: no network, or the host name is wrong", host).
 			WithAction("Check the network connection and the URL.")

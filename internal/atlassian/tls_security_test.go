@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/idpsync/idpsync/internal/apperr"
 	"github.com/idpsync/idpsync/internal/atlassian"
@@ -77,5 +78,34 @@ func TestBaseURLRules(t *testing.T) {
 		if _, err := atlassian.NewSCIM(atlassian.SCIMConfig{BaseURL: "https://api.atlassian.com/scim/directory/abc", APIKey: key}); apperr.CodeOf(err) != apperr.SecretMissing {
 			t.Errorf("key %q: %v", key, err)
 		}
+	}
+}
+
+// An https:// address served by a plain-HTTP server: Go's client reports http.ErrSchemeMismatch
+// there (it replaces the handshake's tls.RecordHeaderError when the answer starts "HTTP/"), which
+// was classified as a network error: atlassian_unavailable, retried five times. It is InsecureURL,
+// "did not answer with TLS", after one connection, for the SCIM and the organization clients.
+func TestPlainHTTPServerAtAnHTTPSAddressIsInsecureURL(t *testing.T) {
+	host, conns := emutest.PlainHTTP(t)
+	c := newClient(t, atlassian.SCIMConfig{
+		BaseURL: "https://" + host + "/scim/directory/abc", APIKey: "k", AllowCustomHost: true,
+		Retry: atlassian.RetryPolicy{BaseDelay: 2 * time.Millisecond, MaxDelay: 20 * time.Millisecond},
+	})
+	err := c.ListUsers(context.Background(), func(atlassian.User) error { return nil })
+	if ae := apperr.As(err); ae == nil || ae.Code != apperr.InsecureURL || !strings.Contains(ae.Message, host+" did not answer with TLS") {
+		t.Errorf("SCIM got %v, want insecure_url: %s did not answer with TLS", err, host)
+	}
+	if n := conns(); n != 1 {
+		t.Errorf("SCIM: %d connections, want 1 (a server without TLS is not retried)", n)
+	}
+	o, err := atlassian.NewOrg(atlassian.OrgConfig{BaseURL: "https://" + host, OrgID: "x", APIKey: "k", AllowCustomHost: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := o.ListDomains(context.Background()); apperr.CodeOf(err) != apperr.InsecureURL {
+		t.Errorf("org got %v, want insecure_url", err)
+	}
+	if n := conns(); n != 2 {
+		t.Errorf("org: %d connections in all, want 2", n)
 	}
 }

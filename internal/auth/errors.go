@@ -78,6 +78,9 @@ func (c *Client) mapError(ctx context.Context, err error, interactive bool) erro
 	if e := apperr.UntrustedCertificate(err, c.ep.AuthorityHost); e != nil {
 		return e
 	}
+	if e := apperr.NotTLS(err, c.ep.AuthorityHost); e != nil {
+		return e
+	}
 	var e aadError
 	var call msalerrors.CallErr
 	if errors.As(err, &call) && call.Resp != nil && call.Resp.Body != nil {

@@ -192,3 +192,29 @@ func TestUntrustedCertificateRefused(t *testing.T) {
 		t.Fatalf("%d requests reached the authority over an untrusted connection: %+v", n, e.srv.Requests())
 	}
 }
+
+// A plain-HTTP server at the sign-in authority's https:// address: the sign-in fails with
+// insecure_url "did not answer with TLS" and the browser is never opened. Go's client says
+// http.ErrSchemeMismatch there, which MSAL passed on and the sign-in reported as auth_failed.
+func TestPlainHTTPServerAtTheAuthorityIsInsecureURL(t *testing.T) {
+	e := newEnv(t, identity.Options{})
+	host, conns := emutest.PlainHTTP(t)
+	opened := 0
+	c := e.client(t, tenantA, func(cfg *auth.Config) {
+		cfg.AuthorityURL = "https://" + host
+		cfg.HTTPClient = &http.Client{Timeout: 10 * time.Second}
+		cfg.OpenURL = func(u string) error { opened++; return e.browser.Open(u) }
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_, err := c.SignInInteractive(ctx, "")
+	if ae := apperr.As(err); ae == nil || ae.Code != apperr.InsecureURL || !strings.Contains(ae.Message, host+" did not answer with TLS") {
+		t.Errorf("got %v, want insecure_url: %s did not answer with TLS", err, host)
+	}
+	if opened != 0 {
+		t.Errorf("the browser was opened %d times", opened)
+	}
+	if conns() == 0 {
+		t.Error("no connection reached the plain-HTTP server: the sign-in never tried it")
+	}
+}

@@ -318,6 +318,9 @@ func (r *Reader) send(ctx context.Context, req request) error {
 		if e := apperr.UntrustedCertificate(err, r.base.Host); e != nil {
 			return e
 		}
+		if e := apperr.NotTLS(err, r.base.Host); e != nil {
+			return e
+		}
 		last = err
 	}
 	return apperr.Wrap(last, apperr.GraphUnavailable, "%s failed after %d attempts", req.name, r.cfg.NetworkRetries+1).

@@ -55,3 +55,22 @@ func wantUntrusted(t *testing.T, name string, err error, host string) {
 		t.Errorf("%s: got %v (action %q), want insecure_url naming %s and the proxy's root", name, err, e.Action, host)
 	}
 }
+
+// A plain-HTTP server at the Graph URL's https:// address fails the read at once with
+// insecure_url "did not answer with TLS", after one connection and no request: Go's client says
+// http.ErrSchemeMismatch there, which was retried as a network failure and ended
+// graph_unavailable, "check the network".
+func TestPlainHTTPServerAtTheGraphURLIsInsecureURL(t *testing.T) {
+	host, conns := emutest.PlainHTTP(t)
+	r, err := New(Config{BaseURL: "https://" + host + "/v1.0", Tokens: StaticToken(token, "127.0.0.1"), NetworkRetries: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = r.ReadTenant(context.Background())
+	if e := apperr.As(err); e == nil || e.Code != apperr.InsecureURL || !strings.Contains(e.Message, host+" did not answer with TLS") {
+		t.Errorf("got %v, want insecure_url: %s did not answer with TLS", err, host)
+	}
+	if n := conns(); n != 1 {
+		t.Errorf("%d connections, want 1 (a server without TLS is not retried)", n)
+	}
+}

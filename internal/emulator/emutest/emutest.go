@@ -2,7 +2,8 @@
 // loopback TLS and closed when the test ends, or the test fails at once. It is the three calls
 // (New, Start, Cleanup(Close)) that the client, sign-in and Graph reader tests each wrote out.
 // InProcess serves an emulator without a socket instead, for tests in a testing/synctest bubble;
-// Abandoned is a client that goes away mid-request.
+// Abandoned is a client that goes away mid-request; PlainHTTP is a server without TLS for a
+// client given an https:// address.
 // Only test files import it: the shipped binary (demo mode) starts its emulators in
 // internal/emulator/demo. The emulators' own internal tests cannot import it (it imports them).
 package emutest
@@ -11,9 +12,11 @@ import (
 	"crypto/tls"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -142,4 +145,23 @@ func Abandoned(tb testing.TB, target string, headers ...string) []byte {
 	}
 	got, _ := io.ReadAll(conn)
 	return got
+}
+
+// PlainHTTP starts a loopback server that speaks HTTP without TLS, the wrong server behind an
+// https:// address, and returns its host:port and a count of the connections it accepted. A
+// request that reaches it fails the test: a client must stop at the TLS hello it answers.
+func PlainHTTP(tb testing.TB) (host string, conns func() int) {
+	tb.Helper()
+	var n atomic.Int32
+	s := httptest.NewUnstartedServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		tb.Errorf("a request reached the plain-HTTP server: %s %s", r.Method, r.URL)
+	}))
+	s.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			n.Add(1)
+		}
+	}
+	s.Start()
+	tb.Cleanup(s.Close)
+	return s.Listener.Addr().String(), func() int { return int(n.Load()) }
 }
