@@ -21,14 +21,19 @@ url="http://localhost:$port/"
 cd "$root"
 # Not `wails dev`, which took 14 s (27 s on a loaded machine) to be ready: it starts Vite, then
 # builds the app, and Vite then served the unbundled modules (Atlaskit's, a request each) on every
-# page load of the scenarios (the first scenario, one page load: 4.2 s, now 1.3). The app is what `wails dev` builds (go build
-# -tags dev plus the user's tags, with its CGO flags, so the build cache is shared with `wails
-# build`; no -gcflags "all=-N -l", a debugger's), and serves frontend/dist as a built app does.
-# make test's frontend-build step has just built dist: it is rebuilt only when a frontend source
-# is newer (a run of this script alone after an edit).
+# page load of the scenarios (the first scenario, one page load: 4.2 s, now 1.3). The app is what
+# `wails dev` builds (go build -tags dev plus the user's tags, with its CGO flags, so the build
+# cache is shared with `wails build`; no -gcflags "all=-N -l", a debugger's), and it serves the
+# built frontend as the shipped app does.
+# make test's frontend-build step has just built frontend/dist. When a frontend source is newer
+# (this script run alone after an edit) the frontend is built into a folder of this run instead,
+# so that frontend/dist, which make test's Go steps embed, is not rebuilt under them; the app
+# serves the folder given as assetdir.
+assets=$root/frontend/dist
 if [ ! -f frontend/dist/index.html ] || [ -n "$(find frontend/src frontend/public frontend/wailsjs frontend/index.html \
   frontend/vite.config.mts frontend/package.json frontend/package-lock.json -newer frontend/dist/index.html -print -quit)" ]; then
-  (cd frontend && node_modules/.bin/vite build) >"$out/frontend-build.log" 2>&1 || {
+  assets=$bin/dist
+  (cd frontend && node_modules/.bin/vite build --outDir "$assets" --emptyOutDir) >"$out/frontend-build.log" 2>&1 || {
     echo "e2e: the frontend build failed:" >&2; tail -n 40 "$out/frontend-build.log" >&2; exit 1; }
 fi
 start=$(date +%s)
@@ -38,9 +43,10 @@ CGO_ENABLED=1 CGO_CFLAGS=${CGO_CFLAGS:-} CGO_CXXFLAGS="${CGO_CXXFLAGS:+$CGO_CXXF
 built=$(( $(date +%s) - start ))
 # Demo mode (the admin screens' scenarios): the real backend on loopback emulators, starting
 # with no directory, and a slower emulated Atlassian so that progress and cancel can be seen.
-# devserver, loglevel: what `wails dev` tells a dev build (the dev server's address, Warning).
+# devserver, assetdir, loglevel: what `wails dev` tells a dev build (the dev server's address, the
+# frontend's folder on disk, Warning).
 IDPSYNC_DEMO=${IDPSYNC_DEMO-1} IDPSYNC_DEMO_SETUP=${IDPSYNC_DEMO_SETUP-0} IDPSYNC_DEMO_LATENCY=${IDPSYNC_DEMO_LATENCY-60ms} \
-IDPSYNC_HOME=$home devserver="localhost:$port" loglevel=Warning "$bin/idpsync-e2e" >"$out/app.log" 2>&1 &
+IDPSYNC_HOME=$home devserver="localhost:$port" assetdir="$assets" loglevel=Warning "$bin/idpsync-e2e" >"$out/app.log" 2>&1 &
 wpid=$!
 
 stop_app() {
