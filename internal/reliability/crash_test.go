@@ -162,10 +162,7 @@ func TestCrashAtTwentyPointsThenResume(t *testing.T) {
 	t.Parallel()
 	// 100 users changed by 15 % a round: about as many writes per round as 8 % of the 200 it had (the
 	// kills at 1-12 writes need more than 12), half the read of each child and resume.
-	users, groups, change := 100, 10, 0.15
-	if soak {
-		users, groups, change = 1200, 60, 0.08
-	}
+	users, groups, change := bySoak(100, 1200), bySoak(10, 60), bySoak(0.15, 0.08)
 	ctx := ctxT(t, 10*time.Minute)
 	f := Faults{Seed: 52, Rate503: 0.01, RateReset: 0.01}
 	c := newCrashEnv(t, tenant.Spec{Seed: 51, Users: users, Groups: groups, Depth: 3}, f)

@@ -27,6 +27,14 @@ import (
 // soak is true under `make soak` (IDPSYNC_SOAK=1): bigger tenants, more runs, more crashes.
 var soak = os.Getenv("IDPSYNC_SOAK") == "1"
 
+// bySoak is short under `make test` and long under `make soak`: the one place a test's sizes follow it.
+func bySoak[T any](short, long T) T {
+	if soak {
+		return long
+	}
+	return short
+}
+
 const dirID = "rel"
 
 // env is the one harness of this package: the real engine, Graph reader, SCIM client and SQLite

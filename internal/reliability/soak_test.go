@@ -17,10 +17,7 @@ import (
 // operation and the store passes its integrity check.
 func TestFaultSoak(t *testing.T) {
 	t.Parallel()
-	runs, users, groups := 4, 150, 15
-	if soak {
-		runs, users, groups = 10, 1500, 80
-	}
+	runs, users, groups := bySoak(4, 10), bySoak(150, 1500), bySoak(15, 80)
 	ctx := ctxT(t, 15*time.Minute)
 	// Graph side: 429/500/503/504/reset/slow/cut from the proxy, plus the emulator's own
 	// truncated pages (valid framing, JSON cut half-way).
