@@ -34,20 +34,37 @@ func (t *Tenant) DeleteUsers(keep int) int {
 	n := 0
 	t.edit(func(v uint64) {
 		for i, id := range t.userIDs {
-			if i < keep {
-				continue
+			if i >= keep {
+				t.deleteUser(id, v)
+				n++
 			}
-			u := t.users[id]
-			u.Removed, u.Changed = ReasonDeleted, v
-			for _, gid := range t.groupIDs {
-				if _, ok := t.removeMember(gid, id, v); ok {
-					t.groups[gid].Changed = v
-				}
-			}
-			n++
 		}
 	})
 	return n
+}
+
+// DeleteUser permanently deletes one live user, as one new tenant version; it leaves its groups,
+// as Graph does. False when there is no such live user.
+func (t *Tenant) DeleteUser(id string) bool {
+	ok := false
+	t.edit(func(v uint64) {
+		if u := t.users[id]; u != nil && u.Removed == "" {
+			t.deleteUser(id, v)
+			ok = true
+		}
+	})
+	return ok
+}
+
+// deleteUser marks a user permanently deleted at version v and takes it out of every group.
+func (t *Tenant) deleteUser(id string, v uint64) {
+	u := t.users[id]
+	u.Removed, u.Changed = ReasonDeleted, v
+	for _, gid := range t.groupIDs {
+		if _, ok := t.removeMember(gid, id, v); ok {
+			t.groups[gid].Changed = v
+		}
+	}
 }
 
 // RenameGroup renames a group in Entra and removes its direct user members, as one new tenant
