@@ -14,6 +14,7 @@ import (
 	"github.com/idpsync/idpsync/internal/adapter"
 	"github.com/idpsync/idpsync/internal/apperr"
 	"github.com/idpsync/idpsync/internal/atlassian"
+	"github.com/idpsync/idpsync/internal/directory"
 	atlemu "github.com/idpsync/idpsync/internal/emulator/atlassian"
 	"github.com/idpsync/idpsync/internal/emulator/graph"
 	"github.com/idpsync/idpsync/internal/emulator/tenant"
@@ -1073,4 +1074,99 @@ func TestSuspendWithoutOrgKeyIsBlocked(t *testing.T) {
 	if len(h.a.Writes()) != writes {
 		t.Fatalf("a blocked plan wrote %d requests", len(h.a.Writes())-writes)
 	}
+}
+
+// Two Entra users whose emails differ only by case (the generator's case twins) want one
+// Atlassian userName, and Atlassian refuses a second user with the userName of an account it
+// holds, in any case and deactivated or not (409 uniqueness; the Atlassian emulator's
+// BEHAVIOUR.md, A-jirajs and KB-409). The first by id syncs, the second is skipped as
+// duplicate_email. When the first is deleted in Entra its account is deactivated, never deleted,
+// and keeps the name; the second is then in scope, but the sync hands no account linked to
+// another Entra object to it (users match by externalId, then adopt by userName only an account
+// no Entra user owns): it skips the second with username_taken, in every run, until the account
+// is freed by hand, and then creates it. The crash series met this at 16 % change a round
+// (seed 51, rounds 12-16) and counted the second twin as lost.
+func TestCaseTwinWaitsForTheDeletedTwinsAccount(t *testing.T) {
+	t.Parallel()
+	ctx := ctxT(t, time.Minute)
+	// Seed 51's twins are its users 0 and 1 at any size: enabled members on a verified domain.
+	e := newEnv(t, envOpts{spec: tenant.Spec{Seed: 51, Users: 20, Groups: 4}})
+	first, second := caseTwins(t, e.ten.Snapshot())
+	r := e.mustRun(ctx, true)
+	if got := skipReason(r, second.ID, ""); got != engine.ReasonDuplicateEmail {
+		t.Fatalf("first sync: the second twin %s is skipped with %q, want %q", second.Mail, got, engine.ReasonDuplicateEmail)
+	}
+	held, ok := e.a.State().UserByUserName(second.Mail)
+	if !ok || held.ExternalID != first.ID || !held.Active {
+		t.Fatalf("first sync: the account of %s is %+v, want the first twin's (%s), active", second.Mail, held, first.ID)
+	}
+	e.checkExact()
+
+	if !e.ten.DeleteUser(first.ID) {
+		t.Fatal("the first twin could not be deleted")
+	}
+	// The incremental run sees both: the first left the desired state, the second joined it.
+	r = e.mustRun(ctx, false)
+	if r.plan.Full {
+		t.Fatal("the run after the deletion was not incremental")
+	}
+	if got := skipReason(r, second.ID, ""); got != engine.ReasonUserNameTaken {
+		t.Fatalf("after the first twin's deletion: the second is skipped with %q, want %q", got, engine.ReasonUserNameTaken)
+	}
+	st := e.a.State()
+	if held, ok = st.UserByUserName(second.Mail); !ok || held.ExternalID != first.ID || held.Active {
+		t.Fatalf("after the first twin's deletion: the account of %s is %+v, want the first twin's (%s), deactivated", second.Mail, held, first.ID)
+	}
+	for _, u := range st.Users {
+		if u.ExternalID == second.ID {
+			t.Fatalf("the second twin has an account: %+v", u)
+		}
+	}
+	e.checkExact()
+	// A full reconcile plans nothing for it either: no create that Atlassian would refuse.
+	if p := e.preview(ctx, true); p.Len() != 0 {
+		t.Fatalf("full reconcile with the name held plans %v", opKeys(p))
+	}
+
+	// The admin deletes the old account in Atlassian: the next full reconcile creates the second.
+	if !e.a.DeleteUserByHand(held.ID) {
+		t.Fatal("the held account could not be deleted by hand")
+	}
+	r = e.mustRun(ctx, true)
+	if c := ops(r.plan, report.CreateUser); len(c) != 1 || c[0].EntraID != second.ID {
+		t.Fatalf("after the account was freed: creates %+v, want the second twin's", c)
+	}
+	if u, ok := e.a.State().UserByUserName(second.Mail); !ok || u.ExternalID != second.ID || !u.Active {
+		t.Fatalf("after the account was freed: the account of %s is %+v, want the second twin's, active", second.Mail, u)
+	}
+	e.checkExact()
+}
+
+// caseTwins finds the two users of snap whose userNames differ only by case, in id order (the
+// order scope keeps the first of them in); both must be enabled members, so that each would sync
+// alone.
+func caseTwins(t *testing.T, snap *directory.Snapshot) (first, second directory.User) {
+	t.Helper()
+	byName := map[string]directory.User{}
+	for _, u := range snap.Users {
+		k := strings.ToLower(u.UserName())
+		o, dup := byName[k]
+		if !dup {
+			byName[k] = u
+			continue
+		}
+		if o.UserName() == u.UserName() {
+			continue // one email twice, not a case twin
+		}
+		first, second = o, u
+		if second.ID < first.ID {
+			first, second = second, first
+		}
+		if !first.AccountEnabled || !second.AccountEnabled || first.IsExternal() || second.IsExternal() {
+			t.Fatalf("case twins %s and %s are not both enabled members", first.UserName(), second.UserName())
+		}
+		return first, second
+	}
+	t.Fatal("the tenant has no case twins")
+	return
 }
