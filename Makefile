@@ -112,7 +112,7 @@ bench-xl:
 # filter-l-preview-and-report, frontend/e2e/scenarios/filterl.mjs). It prints the figure and
 # asserts no time. Not part of make test: the L preview alone took 207 s on this loaded machine.
 e2e-filter-l: deps bindings
-	IDPSYNC_DEMO_SIZE=L IDPSYNC_DEMO_SETUP=1 IDPSYNC_DEMO_LATENCY= WAILS=$(WAILS) WAILS_TAGS="$(TAGS)" \
+	IDPSYNC_DEMO_SIZE=L IDPSYNC_DEMO_SETUP=1 IDPSYNC_DEMO_LATENCY= WAILS_TAGS="$(TAGS)" \
 	  build/scripts/e2e.sh filter-l-preview-and-report
 
 clean:

@@ -84,7 +84,7 @@ ui_lane() {
   step frontend-typecheck 'error' npm --prefix frontend run --silent typecheck
   step frontend-lint 'problem|error' npm --prefix frontend run --silent lint
   step frontend-unit 'Test Files|Tests |FAIL' npm --prefix frontend run --silent test
-  step e2e '^e2e:|^  (ok|FAIL) ' env WAILS="$wails" WAILS_TAGS="$tags" E2E_OUT="$artifacts/e2e" build/scripts/e2e.sh
+  step e2e '^e2e:|^  (ok|FAIL) ' env WAILS_TAGS="$tags" E2E_OUT="$artifacts/e2e" build/scripts/e2e.sh
   step build-linux "Built '|ERROR|error" "$wails" build -m -nosyncgomod -nocolour -s -skipbindings -tags "$tags" -ldflags "$ldflags"
   step window-smoke '^window smoke:' build/scripts/window-smoke.sh build/bin/idpsync "$artifacts/window"
   step window-demo '^window demo:' build/scripts/window-demo.sh build/bin/idpsync "$artifacts/window-demo"
