@@ -127,6 +127,29 @@ func TestPlanRules(t *testing.T) {
 			t.Fatalf("\n%s", desc(p))
 		}
 	})
+	// Adopting by userName must not hand one person's account to another: an account that holds
+	// the name (in another letter case, and deactivated, as after its own Entra user was
+	// deleted) but is linked to another Entra object is never adopted, changed or reactivated,
+	// and nothing is created beside it (Atlassian would refuse it, 409). It only leaves the
+	// synced groups, whose members are the desired users.
+	t.Run("userName held by an account linked to another Entra user: username_taken, never adopted", func(t *testing.T) {
+		d, live, _ := base()
+		held := &live.Users[0]
+		id := strings.TrimPrefix(held.ID, "s-")
+		held.ExternalID, held.Active = "entra-object-deleted-long-ago", false
+		held.UserName = strings.ToUpper(held.UserName[:1]) + held.UserName[1:]
+		for _, maps := range [][]Mapping{nil, {{Kind: "user", EntraID: id, SCIMID: "s-elsewhere", Managed: true}}} {
+			p := Compute(PlanInput{Desired: d, Live: live, Mappings: maps, Settings: st})
+			if r := skipReason(&Desired{Skips: p.Skips}, id); r != ReasonUserNameTaken {
+				t.Fatalf("mappings %v: skip reason %q, want %s\n%s", maps, r, ReasonUserNameTaken, desc(p))
+			}
+			for _, o := range p.Operations() {
+				if o.EntraID == id || o.SCIMID == held.ID && o.Action != report.RemoveMember {
+					t.Fatalf("mappings %v: %s %s %s touches the held account or its would-be owner", maps, o.Action, o.Email, o.SCIMID)
+				}
+			}
+		}
+	})
 	t.Run("disabled in Entra: deactivate; enabled again: reactivate", func(t *testing.T) {
 		d, live, maps := base()
 		live.Users = append(live.Users, User{ID: "s-u4", ExternalID: "u4", UserName: "dan@contoso.com", Active: true})
