@@ -1,45 +1,15 @@
 package cli
 
 import (
-	"io"
-	"log"
-	"net"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	"github.com/idpsync/idpsync/internal/apperr"
 	"github.com/idpsync/idpsync/internal/backend"
+	"github.com/idpsync/idpsync/internal/emulator/emutest"
 )
-
-// untrusted is an HTTPS server on loopback whose certificate (httptest's) the child does not
-// trust, counting the connections it is offered.
-type untrusted struct {
-	addr string
-	n    atomic.Int32
-}
-
-func (u *untrusted) accepted() int { return int(u.n.Load()) }
-
-func startUntrusted(t *testing.T) *untrusted {
-	t.Helper()
-	u := &untrusted{}
-	srv := httptest.NewUnstartedServer(http.NotFoundHandler())
-	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
-		if s == http.StateNew {
-			u.n.Add(1)
-		}
-	}
-	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshakes
-	srv.StartTLS()
-	t.Cleanup(srv.Close)
-	u.addr = srv.Listener.Addr().String()
-	return u
-}
 
 // setUp adds the emulated directory and signs in with the device code, as README shows.
 func (w *world) setUp(name string) backend.Directory {
@@ -155,10 +125,10 @@ func TestIssue16_02_HeadlessSetupSettingsConflictsAndSync(t *testing.T) {
 	// stored one. Here an HTTPS server with a certificate the child does not trust: the plan
 	// stops at once naming it, and the server saw the connection (a closed port, which proved
 	// the same, was retried with backoff for 3-4 s).
-	other := startUntrusted(t)
-	r = w.run("", nil, "plan", "--directory", name, "--org-url", "https://"+other.addr)
-	if r.code != ExitFailure || !strings.Contains(r.errOut, other.addr) || other.accepted() == 0 {
-		t.Fatalf("plan with --org-url on another server (%d connections):\n%s", other.accepted(), r.all())
+	other, accepted := emutest.UntrustedTLS(t)
+	r = w.run("", nil, "plan", "--directory", name, "--org-url", "https://"+other)
+	if r.code != ExitFailure || !strings.Contains(r.errOut, other) || accepted() == 0 {
+		t.Fatalf("plan with --org-url on another server (%d connections):\n%s", accepted(), r.all())
 	}
 	// sync --json with the wrong domains is blocked, writes nothing, and says why in the document.
 	r = w.run("", nil, "sync", "--directory", name, "--confirm-tenant", p.TenantID, "--confirm-domains", p.Domains[0], "--json")

@@ -3,16 +3,16 @@ package cli
 import (
 	"bufio"
 	"io"
-	"log"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"sync"
 	"testing"
+
+	"github.com/idpsync/idpsync/internal/emulator/emutest"
 )
 
 // connectProxy is an HTTP proxy that records the hosts clients ask it to tunnel to (CONNECT)
-// and tunnels every one to the same server, whose certificate (httptest's) no client trusts: enough
+// and tunnels every one to the same server, whose certificate (emutest.UntrustedTLS) no client trusts: enough
 // to see which client honours the proxy variables, and each stops at once on the certificate
 // (a proxy answering 403 was retried with backoff by the Graph client, ~3 s of waiting).
 type connectProxy struct {
@@ -23,10 +23,7 @@ type connectProxy struct {
 
 func startConnectProxy(t *testing.T) *connectProxy {
 	t.Helper()
-	untrusted := httptest.NewUnstartedServer(http.NotFoundHandler())
-	untrusted.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshakes
-	untrusted.StartTLS()
-	t.Cleanup(untrusted.Close)
+	untrusted, _ := emutest.UntrustedTLS(t)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -49,7 +46,7 @@ func startConnectProxy(t *testing.T) *connectProxy {
 				p.mu.Lock()
 				p.hosts = append(p.hosts, req.Method+" "+req.Host)
 				p.mu.Unlock()
-				up, err := net.Dial("tcp", untrusted.Listener.Addr().String())
+				up, err := net.Dial("tcp", untrusted)
 				if err != nil || req.Method != http.MethodConnect {
 					c.Write([]byte("HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n"))
 					return

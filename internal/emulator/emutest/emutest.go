@@ -3,7 +3,7 @@
 // (New, Start, Cleanup(Close)) that the client, sign-in and Graph reader tests each wrote out.
 // InProcess serves an emulator without a socket instead, for tests in a testing/synctest bubble;
 // Abandoned is a client that goes away mid-request; PlainHTTP is a server without TLS for a
-// client given an https:// address.
+// client given an https:// address, UntrustedTLS one with a certificate no client trusts.
 // Only test files import it: the shipped binary (demo mode) starts its emulators in
 // internal/emulator/demo. The emulators' own internal tests cannot import it (it imports them).
 package emutest
@@ -12,6 +12,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -152,16 +153,34 @@ func Abandoned(tb testing.TB, target string, headers ...string) []byte {
 // request that reaches it fails the test: a client must stop at the TLS hello it answers.
 func PlainHTTP(tb testing.TB) (host string, conns func() int) {
 	tb.Helper()
+	return counting(tb, false)
+}
+
+// UntrustedTLS starts a loopback HTTPS server whose certificate (httptest's own) no client of
+// the tests trusts, and returns its host:port and a count of the connections it was offered. A
+// request that reaches it fails the test: a client must stop at the certificate.
+func UntrustedTLS(tb testing.TB) (host string, conns func() int) {
+	tb.Helper()
+	return counting(tb, true)
+}
+
+// counting is PlainHTTP and UntrustedTLS: a server no request may reach, counting connections.
+func counting(tb testing.TB, withTLS bool) (string, func() int) {
 	var n atomic.Int32
 	s := httptest.NewUnstartedServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
-		tb.Errorf("a request reached the plain-HTTP server: %s %s", r.Method, r.URL)
+		tb.Errorf("a request reached the server no client may talk to: %s %s", r.Method, r.URL)
 	}))
 	s.Config.ConnState = func(_ net.Conn, st http.ConnState) {
 		if st == http.StateNew {
 			n.Add(1)
 		}
 	}
-	s.Start()
+	s.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshakes
+	if withTLS {
+		s.StartTLS()
+	} else {
+		s.Start()
+	}
 	tb.Cleanup(s.Close)
 	return s.Listener.Addr().String(), func() int { return int(n.Load()) }
 }
