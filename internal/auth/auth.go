@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/public"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/idpsync/idpsync/internal/apperr"
 	"github.com/idpsync/idpsync/internal/directory"
@@ -81,6 +82,8 @@ type Client struct {
 
 	mu   sync.Mutex
 	memo *memoToken // the last good access token, so parallel Graph calls skip the cache file
+	// refresh is the silent token request in progress, shared by every caller that needs one.
+	refresh singleflight.Group
 }
 
 type memoToken struct {
@@ -269,12 +272,38 @@ func (c *Client) current(ctx context.Context) (*memoToken, error) {
 		return m, nil
 	}
 	c.mu.Unlock()
-	ar, acct, err := c.silent(ctx)
-	if err != nil {
-		return nil, err
+	// One silent request at a time, its token handed to every caller that waited for it. When the
+	// memo lapses, every Graph request in flight (the reader lists 32 groups' members at once)
+	// needs a token in the same millisecond: each used to send Entra its own refresh-token POST
+	// and then queue on MSAL's cache lock to rewrite the sealed cache (a keychain load and an
+	// fsynced save each), so the last caller's token waited for 31 cache writes before it went
+	// on the wire, and the token endpoint saw 32 identical requests at once.
+	//
+	// The shared request is not tied to the caller that started it (its cancellation would fail
+	// the others); it is bounded instead, and each caller stops waiting when its own context ends.
+	ch := c.refresh.DoChan("silent", func() (any, error) {
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshTimeout)
+		defer cancel()
+		ar, acct, err := c.silent(fctx)
+		if err != nil {
+			return nil, err
+		}
+		return c.remember(ar, acct), nil
+	})
+	select {
+	case res := <-ch:
+		if res.Err != nil {
+			return nil, res.Err
+		}
+		return res.Val.(*memoToken), nil
+	case <-ctx.Done():
+		return nil, c.mapError(ctx, ctx.Err(), false)
 	}
-	return c.remember(ar, acct), nil
 }
+
+// refreshTimeout bounds a shared silent token request: a keychain prompt, the cache and one
+// token POST (MSAL's HTTP client has no timeout of its own).
+const refreshTimeout = 2 * time.Minute
 
 func (c *Client) silent(ctx context.Context) (public.AuthResult, Account, error) {
 	accts, err := c.app.Accounts(ctx)

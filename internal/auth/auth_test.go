@@ -7,11 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -241,16 +243,68 @@ func TestRefreshTokenRedeemedWhenAccessTokenExpires(t *testing.T) {
 	}
 }
 
-// TestConcurrentTokens is kiota's pattern: many Graph requests at once, each asking for a token.
-// A 2-minute token is renewed on every call, so the refreshes and cache writes overlap.
-func TestConcurrentTokens(t *testing.T) {
-	e, c, ctx := signedIn(t, identity.Options{AccessTokenLifetime: 2 * time.Minute})
-	var wg sync.WaitGroup
-	errs := make(chan error, 16)
-	for i := 0; i < 16; i++ {
-		wg.Add(1)
+// holdFirstRefresh, once armed (after the sign-in), holds the first token POST on its way to the
+// token endpoint until a second one arrives or release is closed, counting them.
+type holdFirstRefresh struct {
+	next    http.RoundTripper
+	armed   atomic.Bool
+	posts   atomic.Int32
+	second  chan struct{}
+	release chan struct{}
+}
+
+func (h *holdFirstRefresh) RoundTrip(r *http.Request) (*http.Response, error) {
+	if h.armed.Load() && r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/oauth2/v2.0/token") {
+		switch h.posts.Add(1) {
+		case 1:
+			select {
+			case <-h.second:
+			case <-h.release:
+			}
+		case 2:
+			close(h.second)
+		}
+	}
+	return h.next.RoundTrip(r)
+}
+
+// signedInWithHold is a client signed in through a holdFirstRefresh, not yet armed. Under five
+// minutes left counts as expired for MSAL, so the 2-minute token of the sign-in is renewed by
+// the next call.
+func signedInWithHold(t *testing.T) (*env, *holdFirstRefresh, *auth.Client, context.Context) {
+	t.Helper()
+	e := newEnv(t, identity.Options{AccessTokenLifetime: 2 * time.Minute})
+	hold := &holdFirstRefresh{next: e.srv.HTTPClient().Transport, second: make(chan struct{}), release: make(chan struct{})}
+	ctx := ctxT(t)
+	c := e.client(t, tenantA, func(cfg *auth.Config) { cfg.HTTPClient = &http.Client{Transport: hold} })
+	if _, err := c.SignInInteractive(ctx, ""); err != nil {
+		t.Fatal(err)
+	}
+	return e, hold, c, ctx
+}
+
+// TestConcurrentCallersShareOneRefresh is kiota's pattern: many Graph requests at once, each
+// asking for a token when the one in memory is due for renewal. They share one refresh: the
+// first caller's refresh-token POST is held at the token endpoint until all 16 callers have
+// asked (and a moment more), and no second POST may arrive meanwhile or after (the renewed
+// token lives an hour, so later callers find it in memory). Before the refresh was shared, each
+// caller sent its own POST and queued on MSAL's cache lock for a sealed-cache write.
+func TestConcurrentCallersShareOneRefresh(t *testing.T) {
+	e, hold, c, ctx := signedInWithHold(t)
+	e.srv.SetAccessTokenLifetime(time.Hour) // the renewed token lives an hour
+	e.srv.SetAccessTokenLifetime(time.Hour)
+	before := e.srv.CountGrant("refresh_token")
+	hold.armed.Store(true)
+
+	const callers = 16
+	var started, done sync.WaitGroup
+	errs := make(chan error, callers)
+	for range callers {
+		started.Add(1)
+		done.Add(1)
 		go func() {
-			defer wg.Done()
+			defer done.Done()
+			started.Done()
 			tok, err := c.AccessToken(ctx)
 			if err == nil {
 				_, err = e.srv.Verify(tok)
@@ -258,15 +312,46 @@ func TestConcurrentTokens(t *testing.T) {
 			errs <- err
 		}()
 	}
-	wg.Wait()
+	started.Wait()
+	// Long enough for a caller that sends its own POST to reach the hold (a keychain load and a
+	// cache read): the test then fails whatever the timing, as a second POST releases the hold.
+	time.AfterFunc(200*time.Millisecond, func() { close(hold.release) })
+	done.Wait()
 	close(errs)
 	for err := range errs {
 		if err != nil {
 			t.Fatal(err)
 		}
 	}
+	if n := hold.posts.Load(); n != 1 {
+		t.Fatalf("%d concurrent callers sent %d token requests, want one shared refresh", callers, n)
+	}
+	if n := e.srv.CountGrant("refresh_token") - before; n != 1 {
+		t.Fatalf("%d refresh_token grants, want 1", n)
+	}
 	if _, err := e.client(t, tenantA).AccessToken(ctx); err != nil {
-		t.Fatalf("cache unusable after concurrent writes: %v", err)
+		t.Fatalf("cache unusable after the shared refresh: %v", err)
+	}
+}
+
+// TestCallerStopsWaitingForASharedRefreshWithItsOwnContext: a caller whose context ends while
+// another's refresh is on its way is told it was stopped, and the refresh still completes for
+// the one that started it.
+func TestCallerStopsWaitingForASharedRefreshWithItsOwnContext(t *testing.T) {
+	_, hold, c, ctx := signedInWithHold(t)
+	first := make(chan error, 1)
+	hold.armed.Store(true)
+	go func() { _, err := c.AccessToken(ctx); first <- err }()
+	for hold.posts.Load() == 0 { // the first caller's POST is held
+		time.Sleep(time.Millisecond)
+	}
+	short, cancel := context.WithCancel(ctx)
+	cancel()
+	_, err := c.AccessToken(short)
+	wantCode(t, err, apperr.Canceled)
+	close(hold.release)
+	if err := <-first; err != nil {
+		t.Fatalf("the refresh another caller gave up on: %v", err)
 	}
 }
 
