@@ -576,11 +576,13 @@ func TestInteractiveSignInCanceled(t *testing.T) {
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() { <-opened; cancel() }()
-	start := time.Now()
+	// ctx has no deadline and the admin never finishes, so the call returns only because the
+	// cancel stopped the wait, and says so (context.Canceled); it used to be timed instead,
+	// failing whenever a loaded machine took over 5 s.
 	_, err := c.SignInInteractive(ctx, "")
 	wantCode(t, err, apperr.AuthCanceled)
-	if time.Since(start) > 5*time.Second {
-		t.Fatal("cancel did not stop the wait")
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("the wait ended without the cancel: %v", err)
 	}
 }
 
