@@ -9,10 +9,13 @@ import (
 	"github.com/idpsync/idpsync/internal/emulator/demo"
 )
 
-// progressRecorder keeps the progress events and signals the first write phase's.
+// progressRecorder keeps the progress events and signals the first write phase's. With hold
+// set, that first event's Emit (the engine emits from the applying goroutine) waits until hold
+// is closed, so the run writes nothing more until the test has looked at it and cancelled it.
 type progressRecorder struct {
 	mu      gosync.Mutex
 	writing chan struct{}
+	hold    chan struct{}
 	once    gosync.Once
 	seen    []Progress
 }
@@ -29,7 +32,11 @@ func (r *progressRecorder) Emit(event string, data any) {
 	case "read_tenant", "read_atlassian", "plan":
 	default:
 		if p.Done > 0 {
-			r.once.Do(func() { close(r.writing) })
+			first := false
+			r.once.Do(func() { close(r.writing); first = true })
+			if first && r.hold != nil {
+				<-r.hold
+			}
 		}
 	}
 }
@@ -43,6 +50,10 @@ func demoWithProgress(ctx context.Context, t *testing.T, users, groups int) (*de
 	return env, b, d, em
 }
 
+// The cancel comes while the run is held in its first write progress event (progressRecorder.hold):
+// it used to race the run on the wall clock, and a sync that finished before the cancel left
+// nothing not done.
+//
 // A cancelled sync stops after the operations in flight, is recorded as cancelled with its done
 // and not-done counts, shows as "cancelled" (and "syncing" while it runs), and the next sync
 // finishes exactly what it did not do.
@@ -51,6 +62,7 @@ func TestCancelledSyncIsRecordedWithCountsAndStatus(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	env, b, d, em := demoWithProgress(ctx, t, 120, 15)
+	em.hold = make(chan struct{})
 	if got, _ := b.GetDirectory(ctx, d.ID); got.Status != StatusDisabled {
 		t.Fatalf("idle status %q, want %q", got.Status, StatusDisabled)
 	}
@@ -85,6 +97,7 @@ func TestCancelledSyncIsRecordedWithCountsAndStatus(t *testing.T) {
 	if err := b.Cancel(ctx, d.ID); err != nil {
 		t.Fatal(err)
 	}
+	close(em.hold)
 	r := <-done
 	if r.err != nil {
 		t.Fatal(r.err)
