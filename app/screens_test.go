@@ -153,6 +153,10 @@ func TestScreensOnTheDemo(t *testing.T) {
 		t.Fatalf("the preview's report disagrees with the plan: %+v vs %d ops, %d skips", ph.Summary, plan.Operations, plan.Skips)
 	}
 
+	// Apply answers within its wait (1.5 s in the app) or says the sync started; both calls here
+	// must answer, the refused one too: with the app's wait a loaded machine that took longer to
+	// refuse it turned the refusal into "started" and a nil error. 2 minutes is a safety net only.
+	ss.wait = 2 * time.Minute
 	// The dialog's confirmation must name the exact domains: one missing is refused.
 	c := backend.Confirmation{TenantID: plan.TenantID, Domains: plan.Domains, PlanDigest: plan.Digest}
 	short := c
@@ -160,7 +164,6 @@ func TestScreensOnTheDemo(t *testing.T) {
 	if _, err := ss.Apply(d.ID, plan.PlanID, short); apperr.CodeOf(err) != apperr.ConfirmationRequired {
 		t.Fatalf("an unconfirmed domain set: %v", err)
 	}
-	ss.wait = 2 * time.Minute
 	res := must(ss.Apply(d.ID, plan.PlanID, c))
 	if res.Started || res.Run == nil || res.Run.Status != "succeeded" {
 		t.Fatalf("apply %+v", res)
