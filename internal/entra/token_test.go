@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"slices"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	absauth "github.com/microsoft/kiota-abstractions-go/authentication"
@@ -57,7 +58,14 @@ func (s *tokenSeq) GetAllowedHostsValidator() *absauth.AllowedHostsValidator { r
 // before it: after the pacer held it for a 429's Retry-After, and as kiota's retry (Retry-Attempt)
 // after its own sleep. An attempt that did not wait keeps kiota's token (no extra token request).
 // On the old transport every attempt sent "t0", the token of before the wait.
+// In a synctest bubble: the second attempt must find the 20 ms hold still ahead of it, and on
+// the machine's clock a caller descheduled for 20 ms between throttled and send (a loaded
+// 2-core CI box under -race) found it lapsed, did not wait, and kept "t0".
 func TestAnAttemptThatWaitedTakesTheTokenAgain(t *testing.T) {
+	synctest.Test(t, testAnAttemptThatWaitedTakesTheTokenAgain)
+}
+
+func testAnAttemptThatWaitedTakesTheTokenAgain(t *testing.T) {
 	var sent []string
 	next := roundTripFunc(func(r *http.Request) (*http.Response, error) {
 		sent = append(sent, r.Header.Get("Authorization"))
