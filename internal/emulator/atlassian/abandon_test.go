@@ -13,7 +13,7 @@ import (
 // answer (TestCanceled in internal/atlassian saw "decode user: the answer (200, )" about 1 run in
 // 20 under load).
 func TestAbandonedRequestGetsNoAnswer(t *testing.T) {
-	s := emutest.Atlassian(t, emu.Options{Latency: time.Second})
+	s := emutest.Atlassian(t, emu.Options{Latency: time.Minute})
 	if got := emutest.Abandoned(t, s.SCIMURL()+"/Users", "Authorization: Bearer "+s.APIKey()); len(got) > 0 {
 		t.Fatalf("an abandoned request was answered: %q", got)
 	}
