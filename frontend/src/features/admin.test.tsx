@@ -1,9 +1,8 @@
-import { act, configure, render, screen, waitFor, within } from '@testing-library/react';
+import { act, render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 
 // Atlaskit's first render in jsdom is slow on a shared 2-core machine.
-configure({ asyncUtilTimeout: 5000 });
 vi.setConfig({ testTimeout: 30000 });
 
 // The bindings call window.go, which only Wails provides: the tests stand in for Go.

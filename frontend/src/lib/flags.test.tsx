@@ -27,7 +27,7 @@ const dir = (status: string, extra: Partial<backend.Directory> = {}) =>
   ({ id: 'd1', name: 'Contoso', status, statusReason: `reason of ${status}`, lastRun: { status: 'failed' }, ...extra }) as unknown as backend.Directory;
 
 // Atlaskit animates a flag out: it leaves the DOM shortly after it is dismissed.
-const gone = (id: string) => waitFor(() => expect(screen.queryAllByTestId(id)).toHaveLength(0), { timeout: 3000 });
+const gone = (id: string) => waitFor(() => expect(screen.queryAllByTestId(id)).toHaveLength(0));
 
 const titles = () => screen.queryAllByRole('alert').map((a) => a.textContent ?? '');
 

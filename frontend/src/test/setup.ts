@@ -9,11 +9,15 @@ import { afterEach, vi } from 'vitest';
 // file; node_modules (React, Atlaskit, jsdom) stay loaded, which is the time saved.
 vi.resetModules();
 
-// Testing Library's configuration is state in node_modules too: four files raise
-// asyncUtilTimeout to 5 s, which then held for every file after them. Each file starts from the
-// configuration the first file saw, as it did in a process of its own.
+// Testing Library's configuration is state in node_modules too: a file that changed it would
+// change it for every file after them. Each file starts from the configuration the first file
+// saw, as it did in a process of its own.
+// asyncUtilTimeout, the bound of every findBy and waitFor, is 10 s for all files: a safety net
+// that fails what never appears, not a verdict on speed (each returns as soon as its element is
+// there). Testing Library's 1 s, which most files had, and the 5 s four files raised it to were
+// verdicts on how fast jsdom and Atlaskit render on a loaded 2-core machine beside Chromium.
 const shared = globalThis as { rtlStartConfig?: ReturnType<typeof getConfig> };
-shared.rtlStartConfig ??= { ...getConfig() };
+shared.rtlStartConfig ??= { ...getConfig(), asyncUtilTimeout: 10_000 };
 configure(shared.rtlStartConfig);
 
 afterEach(() => {

@@ -1,8 +1,7 @@
-import { configure, render, screen, waitFor } from '@testing-library/react';
+import { render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
 
-configure({ asyncUtilTimeout: 5000 });
 vi.setConfig({ testTimeout: 30000 });
 
 vi.mock('../../../wailsjs/go/app/SyncService', () => ({ DecideConflict: vi.fn() }));
