@@ -24,40 +24,26 @@ type connectProxy struct {
 func startConnectProxy(t *testing.T) *connectProxy {
 	t.Helper()
 	untrusted, _ := emutest.UntrustedTLS(t)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &connectProxy{addr: l.Addr().String()}
-	t.Cleanup(func() { l.Close() })
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				br := bufio.NewReader(c)
-				req, err := http.ReadRequest(br)
-				if err != nil {
-					return
-				}
-				p.mu.Lock()
-				p.hosts = append(p.hosts, req.Method+" "+req.Host)
-				p.mu.Unlock()
-				up, err := net.Dial("tcp", untrusted)
-				if err != nil || req.Method != http.MethodConnect {
-					c.Write([]byte("HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n"))
-					return
-				}
-				defer up.Close()
-				c.Write([]byte("HTTP/1.1 200 Connection established\r\n\r\n"))
-				go io.Copy(up, br)
-				io.Copy(c, up)
-			}()
+	p := &connectProxy{}
+	p.addr = emutest.EachConn(t, func(c net.Conn) {
+		br := bufio.NewReader(c)
+		req, err := http.ReadRequest(br)
+		if err != nil {
+			return
 		}
-	}()
+		p.mu.Lock()
+		p.hosts = append(p.hosts, req.Method+" "+req.Host)
+		p.mu.Unlock()
+		up, err := net.Dial("tcp", untrusted)
+		if err != nil || req.Method != http.MethodConnect {
+			c.Write([]byte("HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n"))
+			return
+		}
+		defer up.Close()
+		c.Write([]byte("HTTP/1.1 200 Connection established\r\n\r\n"))
+		go io.Copy(up, br)
+		io.Copy(c, up)
+	})
 	return p
 }
 

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/idpsync/idpsync/internal/emulator/emutest"
 	"github.com/idpsync/idpsync/internal/testenv"
 )
 
@@ -53,32 +54,18 @@ func startBrowser(t *testing.T) *browser {
 	t.Helper()
 	chromiumPath := testenv.Chromium(t)
 	// A loopback "proxy" that every request goes to; it must see nothing from the page.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	b := &browser{t: t, pending: map[int]chan cdpMsg{}}
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			// Each connection on its own, with a deadline that is only a safety net: read one at
-			// a time with 2 s each, a connection Chromium had not yet written to on a loaded
-			// machine was recorded as "" (a request that reached the network) and kept the
-			// next one, the tripwire's perhaps, waiting.
-			go func() {
-				defer c.Close()
-				c.SetReadDeadline(time.Now().Add(pageWait))
-				line, _ := bufio.NewReader(c).ReadString('\n')
-				b.mu.Lock()
-				b.proxied = append(b.proxied, strings.TrimSpace(line))
-				b.mu.Unlock()
-			}()
-		}
-	}()
-	t.Cleanup(func() { ln.Close() })
+	// Each connection on its own, with a deadline that is only a safety net: read one at a time
+	// with 2 s each, a connection Chromium had not yet written to on a loaded machine was
+	// recorded as "" (a request that reached the network) and kept the next one, the
+	// tripwire's perhaps, waiting.
+	proxy := emutest.EachConn(t, func(c net.Conn) {
+		c.SetReadDeadline(time.Now().Add(pageWait))
+		line, _ := bufio.NewReader(c).ReadString('\n')
+		b.mu.Lock()
+		b.proxied = append(b.proxied, strings.TrimSpace(line))
+		b.mu.Unlock()
+	})
 
 	cmdIn, toChrome, err := os.Pipe()
 	if err != nil {
@@ -95,7 +82,7 @@ func startBrowser(t *testing.T) *browser {
 		"--disable-background-networking", "--disable-component-update", "--disable-sync",
 		"--disable-default-apps", "--disable-extensions", "--metrics-recording-only", "--mute-audio",
 		"--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-		"--proxy-server=http://"+ln.Addr().String(), "--proxy-bypass-list=<-loopback>",
+		"--proxy-server=http://"+proxy, "--proxy-bypass-list=<-loopback>",
 		"about:blank")
 	cmd.ExtraFiles = []*os.File{cmdIn, cmdOut}
 	var stderr bytes.Buffer

@@ -192,3 +192,29 @@ func counting(tb testing.TB, withTLS bool) (string, func() int) {
 	tb.Cleanup(s.Close)
 	return s.Listener.Addr().String(), func() int { return int(n.Load()) }
 }
+
+// EachConn listens on a loopback port until the test ends and hands every connection to serve on
+// a goroutine of its own (closing it after), so a slow or silent client never holds up the next;
+// it returns the address. It is the accept loop of the hand-written proxies of tests: the cli's
+// CONNECT tunnel and the report's tripwire that records what Chromium tried to reach.
+func EachConn(tb testing.TB, serve func(net.Conn)) string {
+	tb.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				serve(c)
+			}()
+		}
+	}()
+	return l.Addr().String()
+}
